@@ -1,0 +1,33 @@
+# The two quick-start commands: `make demo` and `make test`. Both create or refresh the
+# local virtualenv (.venv) first, so they work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/watchkeeper demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+# The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
+test: $(STAMP) lint
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	bash scripts/with-postgres.sh $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,263 @@
+"""The ``watchkeeper`` command: thin Typer commands over the library, nothing more."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from watchkeeper.errors import WatchkeeperError
+from watchkeeper.importers import IMPORTERS, Options, run_import
+from watchkeeper.model.marking import Viewer
+from watchkeeper.settings import Settings, load_settings
+from watchkeeper.store import Reader, Store, open_store
+from watchkeeper import exports, views
+
+app = typer.Typer(help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True)
+sources_app = typer.Typer(help="Official list sources.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations (the viewers you can act as).", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(org_app, name="org")
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Act as this registered organisation (its view only).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings: Settings = load_settings()
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+    def viewer(self, as_org: str | None) -> Viewer:
+        if as_org:
+            return self.store.organisation(as_org)
+        return Viewer(self.settings.organisation, self.settings.country)
+
+    def reader(self, as_org: str | None) -> Reader:
+        return self.store.read(self.viewer(as_org))
+
+
+@contextmanager
+def command() -> Iterator[Context]:
+    """Run a command body: a user error is one line on stderr and exit code 2."""
+    try:
+        yield Context()
+    except WatchkeeperError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        raise typer.Exit(130) from None
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def init() -> None:
+    """Create (or migrate) the workspace store."""
+    with command() as ctx:
+        store = ctx.store
+        out.print(f"workspace ready: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("import")
+def import_(
+    fmt: Annotated[str, typer.Argument(help=f"One of: {', '.join(IMPORTERS)}")],
+    files: Annotated[list[Path], typer.Argument(help="Files to import, in order.")],
+    dataset: Annotated[str | None, typer.Option(help="Dataset name (default per format).")] = None,
+    release_date: Annotated[str | None, typer.Option(help="Release date (ISO) when the file has none.")] = None,
+    snapshot: Annotated[
+        bool | None,
+        typer.Option("--snapshot/--partial", help="Is the file a full release of its dataset?"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import list releases or FtM files from local files (offline)."""
+    with command() as ctx:
+        results = []
+        for path in files:
+            with Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                console=err, transient=True, disable=as_json,
+            ) as progress:  # fmt: skip
+                task = progress.add_task(f"{path.name}: reading", total=None)
+
+                def tick(n: int, task: Any = task, progress: Progress = progress, name: str = path.name) -> None:
+                    progress.update(task, description=f"{name}: {n:,} records")
+
+                summary = run_import(ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick)
+            data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}
+            results.append(data)
+            if not as_json:
+                if not summary.changed and summary.entities == 0:
+                    out.print(f"{path.name}: release already imported, nothing changed")
+                else:
+                    out.print(
+                        f"{path.name}: {summary.entities:,} entities; {summary.added:,} statements added, "
+                        f"{summary.seen_again:,} seen again, {summary.reopened:,} reopened, "
+                        f"{summary.ended:,} ended (source {summary.source_id})"
+                    )
+        if as_json:
+            emit_json(results)
+
+
+@app.command()
+def stats(as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Counts of what you may see."""
+    with command() as ctx:
+        data = ctx.reader(as_org).stats()
+        if as_json:
+            emit_json(data)
+            return
+        out.print(f"{data['entities']:,} entities, {data['statements']:,} statements, {data['sources']:,} sources")
+        table = Table("schema", "entities")
+        for name, count in data["schemata"].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+        table = Table("dataset", "entities")
+        for name, count in data["datasets"].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+
+
+@app.command()
+def search(
+    text: str,
+    schema: Annotated[str | None, typer.Option(help="Only this FtM schema (and its children).")] = None,
+    limit: int = 20,
+    as_org: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find entities by name or identifier."""
+    with command() as ctx:
+        result = ctx.reader(as_org).search(text, schema=schema, limit=limit)
+        if as_json:
+            emit_json({"total": result.total, "results": [views.summary(e) for e in result.results]})
+            return
+        table = Table("id", "schema", "caption", "countries", title=f"{result.total:,} found")
+        for view in result.results:
+            row = views.summary(view)
+            table.add_row(row["id"], row["schema"], row["caption"], ", ".join(row["countries"]))
+        out.print(table)
+
+
+@app.command()
+def show(entity: str, as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """An entity: values with their sources, gradings and markings; sanctions; links; events."""
+    with command() as ctx:
+        reader = ctx.reader(as_org)
+        detail = views.detail(reader, entity)
+        if as_json:
+            emit_json(detail)
+            return
+        views.print_detail(out, detail)
+
+
+@app.command()
+def export(
+    kind: Annotated[str, typer.Argument(help="ftm (entity JSON lines) or statements (CSV)")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout)")] = None,
+    include_ended: Annotated[bool, typer.Option(help="Statements: include ended (historic) ones.")] = False,
+    as_org: AsOption = None,
+) -> None:
+    """Export what the viewer may see, in FtM formats."""
+    with command() as ctx:
+        reader = ctx.reader(as_org)
+        count = exports.write(reader, kind, output, include_ended=include_ended)
+        err.print(f"exported {count:,} {'entities' if kind == 'ftm' else 'statements'}")
+
+
+@sources_app.command("list")
+def sources_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Sources in the store, and the configured download URLs."""
+    from watchkeeper.sources import configured_sources
+
+    with command() as ctx:
+        stored = ctx.reader(as_org).sources()
+        remote = [asdict(s) for s in configured_sources(ctx.settings)]
+        if as_json:
+            emit_json({"stored": stored, "configured": remote})
+            return
+        table = Table("id", "kind", "published", "grade", "marking", "title", title="stored sources")
+        for src in stored:
+            table.add_row(src["id"], src["kind"], src["published"] or "", src["reliability"], src["marking"], src["title"])
+        out.print(table)
+        table = Table("name", "format", "url", title="configured downloads")
+        for src in remote:
+            table.add_row(src["name"], src["format"], src["url"])
+        out.print(table)
+
+
+@sources_app.command("update")
+def sources_update(
+    only: Annotated[list[str] | None, typer.Option(help="Only these configured sources.")] = None,
+    no_import: Annotated[bool, typer.Option("--no-import", help="Download only.")] = False,
+) -> None:
+    """Download the official lists (cached, checksummed, resumable) and import them."""
+    from watchkeeper.sources import configured_sources, download
+
+    with command() as ctx:
+        for src in configured_sources(ctx.settings):
+            if only and src.name not in only:
+                continue
+            path = download(src, ctx.settings.cache_dir, log=lambda m: err.print(m))
+            if not no_import:
+                summary = run_import(ctx.store, src.format, path)
+                out.print(f"{src.name}: {summary.added:,} statements added, {summary.ended:,} ended")
+
+
+@org_app.command("add")
+def org_add(name: str, country: Annotated[str | None, typer.Option(help="ISO alpha-3")] = None) -> None:
+    """Register an organisation (partner, agency) so `--as NAME` can act as it."""
+    with command() as ctx:
+        viewer = ctx.store.add_organisation(name, country)
+        out.print(f"registered {viewer}")
+
+
+@org_app.command("list")
+def org_list() -> None:
+    with command() as ctx:
+        for viewer in ctx.store.organisations():
+            out.print(str(viewer))
+
+
+@app.command()
+def demo(as_org: AsOption = None) -> None:
+    """Load the bundled Russia–DPRK theater dataset and print an overview."""
+    from watchkeeper.theater import load_theater, overview
+
+    with command() as ctx:
+        summary = load_theater(ctx.store)
+        out.print(
+            f"theater dataset: {summary.entities:,} items; {summary.added:,} statements added"
+            if summary.changed
+            else "theater dataset already loaded, nothing changed"
+        )
+        overview.print_overview(out, ctx.reader(as_org))
+
+
+def main() -> None:  # pragma: no cover
+    app()

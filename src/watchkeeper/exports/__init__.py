@@ -1,0 +1,64 @@
+"""Exports in the field's formats, always of one viewer's view of the store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from followthemoney.statement.serialize import CSV_COLUMNS
+
+from watchkeeper.errors import InputError
+from watchkeeper.importers.ftm import MARKING_COLUMNS
+from watchkeeper.store.reader import Reader
+
+EXPORT_KINDS = ("ftm", "statements")
+STATEMENT_COLUMNS = [*CSV_COLUMNS, "source_id", "credibility", *MARKING_COLUMNS]
+
+
+def write_ftm(reader: Reader, fh: TextIO) -> int:
+    """FtM entity JSON lines, as OpenSanctions and Aleph read them."""
+    count = 0
+    for view in reader.entities():
+        data = view.entity.to_dict()
+        data.pop("caption", None)
+        data["caption"] = view.caption
+        fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    return count
+
+
+def write_statements(reader: Reader, fh: TextIO, include_ended: bool = False) -> int:
+    """FtM statement CSV plus provenance columns (source, credibility, marking)."""
+    writer = csv.DictWriter(fh, STATEMENT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for sv in reader.statements(include_ended=include_ended):
+        row = sv.statement.to_csv_row()
+        mark = sv.marking
+        row.update(
+            source_id=sv.source_id,
+            credibility=str(sv.credibility) if sv.credibility else "",
+            tlp=mark.tlp.label,
+            rel_to=",".join(sorted(mark.rel_to)) if mark.rel_to is not None else "",
+            originator=mark.originator or "",
+            recipients=",".join(sorted(mark.recipients)),
+        )
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items() if k in STATEMENT_COLUMNS})
+        count += 1
+    return count
+
+
+def write(reader: Reader, kind: str, output: Path | None, include_ended: bool = False) -> int:
+    if kind not in EXPORT_KINDS:
+        raise InputError(kind, f"unknown export; one of: {', '.join(EXPORT_KINDS)}")
+    fh: TextIO = sys.stdout if output is None else output.open("w", encoding="utf-8", newline="")
+    try:
+        if kind == "ftm":
+            return write_ftm(reader, fh)
+        return write_statements(reader, fh, include_ended)
+    finally:
+        if output is not None:
+            fh.close()

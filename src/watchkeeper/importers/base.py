@@ -1,0 +1,98 @@
+"""What every importer shares: the record type, limits, errors, entity construction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+from followthemoney import Dataset, Statement, StatementEntity
+from followthemoney.exc import InvalidData
+
+from watchkeeper.errors import InputError
+from watchkeeper.model.marking import Marking
+from watchkeeper.model.source import Source
+
+MAX_FIELD = 1 << 20
+"""Largest single field accepted (1 MiB). Real list fields are under 10 kB; anything
+bigger is damage or an attack, and is refused with the record named."""
+
+
+@dataclass
+class Record:
+    """One unit an importer yields: an entity or a single statement, with its marking."""
+
+    item: StatementEntity | Statement
+    marking: Marking | None = None
+    credibility: int | None = None
+    source: Source | None = None
+    """The source of this record when it is not the file's own (a dataset citing reports)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    dataset: str | None = None
+    release_date: str | None = None
+    snapshot: bool | None = None
+
+
+class Importer(Protocol):
+    name: str
+    full_release: bool
+    """A release is a full snapshot of its dataset: what it no longer says has ended."""
+
+    def source(self, path: Path, checksum: str, options: Options) -> Source: ...
+
+    def records(self, path: Path, source: Source) -> Iterator[Record]: ...
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@cache
+def _dataset(name: str) -> Dataset:
+    return Dataset.make({"name": name, "title": name})
+
+
+def make_entity(schema: str, entity_id: str, dataset: str) -> StatementEntity:
+    return StatementEntity(_dataset(dataset), {"schema": schema, "id": entity_id})
+
+
+def add_clean(entity: StatementEntity, prop: str, value: str) -> None:
+    """Add a value the importer itself wrote (a constant or an id): no cleaning needed."""
+    entity.add(prop, value, cleaned=True)
+
+
+def add(entity: StatementEntity, prop: str, value: str | None, fuzzy: bool = False) -> None:
+    """Add a raw value through FtM's cleaning; values FtM cannot clean are dropped."""
+    if value is None:
+        return
+    value = value.strip()
+    if not value:
+        return
+    try:
+        entity.add(prop, value, fuzzy=fuzzy)
+    except InvalidData:
+        return
+
+
+def check_size(path: Path, record: str, name: str, value: str | None) -> None:
+    if value is not None and len(value) > MAX_FIELD:
+        raise InputError(
+            str(path),
+            f"field {name} is {len(value):,} characters, over the {MAX_FIELD:,} limit",
+            record,
+        )
+
+
+def check_not_empty(path: Path) -> None:
+    if not path.exists():
+        raise InputError(str(path), "no such file")
+    if path.is_dir():
+        raise InputError(str(path), "is a directory, not a file")
+    if path.stat().st_size == 0:
+        raise InputError(str(path), "the file is empty")

@@ -1,0 +1,150 @@
+"""Markings (TLP 2.0 + REL TO) and the releasability rule of the house plan.
+
+The rule lives here, in one pure function, and every read path in ``store`` uses it:
+the store computes, per viewer, which markings pass :func:`may_see` and filters
+statements on those marking ids in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from watchkeeper.errors import WatchkeeperError
+
+# The eleven members of the Multilateral Sanctions Monitoring Team (launched 2024-10-16).
+MSMT = frozenset({"USA", "KOR", "JPN", "GBR", "FRA", "DEU", "ITA", "NLD", "CAN", "AUS", "NZL"})
+COUNTRY_GROUPS = {"MSMT": MSMT}
+
+
+class MarkingError(WatchkeeperError):
+    status = 400
+
+
+class TLP(IntEnum):
+    """Traffic Light Protocol 2.0 levels, ordered from least to most restricted."""
+
+    CLEAR = 0
+    GREEN = 1
+    AMBER = 2
+    AMBER_STRICT = 3
+    RED = 4
+
+    @property
+    def label(self) -> str:
+        return "AMBER+STRICT" if self is TLP.AMBER_STRICT else self.name
+
+    @classmethod
+    def parse(cls, text: str) -> TLP:
+        key = text.strip().upper().removeprefix("TLP:").replace("+", "_").replace(" ", "_")
+        if key == "WHITE":  # TLP 1.0 name for CLEAR
+            key = "CLEAR"
+        try:
+            return cls[key]
+        except KeyError:
+            raise MarkingError(f"unknown TLP level {text!r}") from None
+
+
+def _codes(values: object) -> frozenset[str]:
+    out: set[str] = set()
+    items = values.split(",") if isinstance(values, str) else values
+    for item in items or ():  # type: ignore[union-attr]
+        code = str(item).strip().upper()
+        if not code:
+            continue
+        if code in COUNTRY_GROUPS:
+            out |= COUNTRY_GROUPS[code]
+            continue
+        if len(code) != 3 or not code.isalpha():
+            raise MarkingError(f"REL TO takes ISO 3166 alpha-3 codes, got {code!r}")
+        out.add(code)
+    return frozenset(out)
+
+
+def _orgs(values: object) -> frozenset[str]:
+    items = values.split(",") if isinstance(values, str) else values
+    return frozenset(str(v).strip() for v in items or () if str(v).strip())  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Marking:
+    tlp: TLP = TLP.CLEAR
+    rel_to: frozenset[str] | None = None
+    """Countries the information is releasable to; ``None`` means no country restriction."""
+    originator: str | None = None
+    recipients: frozenset[str] = field(default_factory=frozenset)
+    """Organisations the information was explicitly given to (matters from AMBER up)."""
+
+    def __post_init__(self) -> None:
+        if self.rel_to is not None and not self.rel_to:
+            # An empty REL TO list would read back as "no restriction" in flat formats.
+            raise MarkingError("REL TO needs at least one country; omit it for no restriction")
+
+    @classmethod
+    def make(
+        cls,
+        tlp: str | TLP = TLP.CLEAR,
+        rel_to: object = None,
+        originator: str | None = None,
+        recipients: object = None,
+    ) -> Marking:
+        level = tlp if isinstance(tlp, TLP) else TLP.parse(tlp)
+        rel = None if rel_to is None or rel_to == "" else _codes(rel_to)
+        return cls(level, rel, (originator or None), _orgs(recipients))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object] | str | None) -> Marking | None:
+        """Read a marking as written in YAML: ``"TLP:AMBER"`` or a mapping."""
+        if data is None:
+            return None
+        if isinstance(data, str):
+            return cls.make(data)
+        unknown = set(data) - {"tlp", "rel_to", "originator", "recipients"}
+        if unknown:
+            raise MarkingError(f"unknown marking field(s): {', '.join(sorted(unknown))}")
+        return cls.make(
+            str(data.get("tlp", "CLEAR")),
+            data.get("rel_to"),
+            str(data["originator"]) if data.get("originator") else None,
+            data.get("recipients"),
+        )
+
+    @property
+    def key(self) -> str:
+        """A canonical text form, unique per marking; stored and used to deduplicate."""
+        parts = [f"TLP:{self.tlp.label}"]
+        if self.rel_to is not None:
+            parts.append("REL TO " + ",".join(sorted(self.rel_to)))
+        if self.originator:
+            parts.append(f"ORIG {self.originator}")
+        if self.recipients:
+            parts.append("TO " + ",".join(sorted(self.recipients)))
+        return " | ".join(parts)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+CLEAR = Marking()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: an organisation and its country."""
+
+    organisation: str
+    country: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.country or 'no country'})"
+
+
+def may_see(viewer: Viewer, marking: Marking) -> bool:
+    """The releasability rule (design.md): may ``viewer`` see what carries ``marking``?"""
+    if marking.originator is not None and viewer.organisation == marking.originator:
+        return True
+    if marking.rel_to is not None and viewer.country not in marking.rel_to:
+        return False
+    if marking.tlp <= TLP.GREEN:
+        return True
+    return viewer.organisation in marking.recipients

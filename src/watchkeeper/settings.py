@@ -1,0 +1,64 @@
+"""One immutable settings object, read from ``WATCHKEEPER_*`` variables once.
+
+Nothing in the package keeps mutable module-level configuration: callers pass a
+``Settings`` (or let :func:`load_settings` read the environment) to what needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchkeeper.errors import ConfigError
+
+DEFAULT_HOME = ".watchkeeper"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    """Workspace directory: the embedded SQLite store and the download cache live here."""
+    database_url: str | None
+    """A server database (PostgreSQL); when unset the embedded SQLite file is used."""
+    organisation: str
+    """The organisation this workspace acts as by default (the default viewer)."""
+    country: str | None
+    """ISO 3166 alpha-3 code of that organisation's country, used for REL TO checks."""
+    sources_file: Path | None
+    """Optional YAML overriding the official list download URLs."""
+
+    @property
+    def store_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'watchkeeper.db'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the ``WATCHKEEPER_*`` variables."""
+    env = os.environ if env is None else env
+    country = env.get("WATCHKEEPER_COUNTRY") or None
+    if country is not None:
+        country = country.strip().upper()
+        if len(country) != 3 or not country.isalpha():
+            raise ConfigError(
+                f"WATCHKEEPER_COUNTRY must be an ISO 3166 alpha-3 code, got {country!r}"
+            )
+    url = env.get("WATCHKEEPER_DATABASE_URL") or None
+    if url is not None and url.startswith("postgresql://"):
+        # The psycopg 3 driver is the one installed; make the bare scheme use it.
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    sources = env.get("WATCHKEEPER_SOURCES") or None
+    return Settings(
+        home=Path(env.get("WATCHKEEPER_HOME") or DEFAULT_HOME),
+        database_url=url,
+        organisation=(env.get("WATCHKEEPER_ORG") or "local").strip(),
+        country=country,
+        sources_file=Path(sources) if sources else None,
+    )

@@ -1,0 +1,112 @@
+"""What an entity page shows, assembled from one viewer's read path (used by CLI and web)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from followthemoney import registry
+from followthemoney.statement.util import BASE_ID
+from rich.console import Console
+from rich.table import Table
+
+from watchkeeper.errors import NotFound
+from watchkeeper.model.grading import grade
+from watchkeeper.store.reader import EntityView, Reader
+
+LINK_ROLES = {"Sanction": "sanctions", "Event": "events"}
+
+
+def summary(view: EntityView) -> dict[str, Any]:
+    entity = view.entity
+    return {
+        "id": view.id,
+        "schema": view.schema,
+        "caption": view.caption,
+        "countries": sorted(entity.get_type_values(registry.country)),
+        "datasets": sorted({s.statement.dataset for s in view.statements}),
+    }
+
+
+def list_ids(view: EntityView, sanctions: list[EntityView]) -> list[str]:
+    """The lists' own identifiers, ``UN:KPi.038`` / ``OFAC:12345``, from the sanctions."""
+    out = []
+    for sanction in sanctions:
+        authority = " ".join(sanction.entity.get("authority")).lower()
+        prefix = "UN" if "united nations" in authority else ("OFAC" if "foreign assets" in authority else None)
+        for ident in sanction.entity.get("unscId") or sanction.entity.get("authorityId"):
+            if prefix:
+                out.append(f"{prefix}:{ident}")
+    return sorted(set(out))
+
+
+def resolve(reader: Reader, ref: str) -> EntityView:
+    view = reader.entity(ref)
+    if view is not None:
+        return view
+    found = reader.search(ref, limit=2)
+    if found.total == 1:
+        return found.results[0]
+    if found.total > 1:
+        raise NotFound(f"{ref!r} matches {found.total} entities; use an id (see `watchkeeper search`)")
+    raise NotFound(f"no entity {ref!r}")
+
+
+def detail(reader: Reader, ref: str) -> dict[str, Any]:
+    view = resolve(reader, ref)
+    sources = {s["id"]: s for s in reader.sources()}
+    props = []
+    for sv in sorted(view.statements, key=lambda s: (s.statement.prop, s.statement.value)):
+        stmt = sv.statement
+        if stmt.prop == BASE_ID:
+            continue
+        src = sources.get(sv.source_id, {})
+        props.append(
+            {
+                "prop": stmt.prop,
+                "value": stmt.value,
+                "dataset": stmt.dataset,
+                "source": sv.source_id,
+                "source_title": src.get("title"),
+                "grade": grade(src.get("reliability"), sv.credibility),
+                "marking": sv.marking.key,
+                "first_seen": stmt.first_seen,
+                "last_seen": stmt.last_seen,
+                "ended": sv.ended_at,
+            }
+        )
+    linked: dict[str, list[dict[str, Any]]] = {"sanctions": [], "links": [], "events": []}
+    sanction_views = []
+    for other in reader.referencing(view.id):
+        section = LINK_ROLES.get(other.schema, "links")
+        if other.schema == "Sanction":
+            sanction_views.append(other)
+        entry = summary(other) | {"properties": other.entity.to_dict()["properties"]}
+        linked[section].append(entry)
+    linked["events"].sort(key=lambda e: min(e["properties"].get("date", ["9999"])))
+    return summary(view) | {
+        "list_ids": list_ids(view, sanction_views),
+        "properties": props,
+        **linked,
+    }
+
+
+def print_detail(console: Console, data: dict[str, Any]) -> None:
+    console.print(f"[bold]{data['caption']}[/bold]  ({data['schema']}, {data['id']})")
+    if data["list_ids"]:
+        console.print("list ids: " + ", ".join(data["list_ids"]))
+    table = Table("property", "value", "source", "grade", "marking", "seen", box=None)
+    for p in data["properties"]:
+        seen = f"{(p['first_seen'] or '')[:10]}…{(p['last_seen'] or '')[:10]}"
+        if p["ended"]:
+            seen += f" ended {p['ended'][:10]}"
+        table.add_row(p["prop"], p["value"][:120], p["source"], p["grade"], p["marking"], seen)
+    console.print(table)
+    for section in ("sanctions", "links", "events"):
+        if not data[section]:
+            continue
+        console.print(f"[bold]{section}[/bold]")
+        for item in data[section]:
+            props = item["properties"]
+            when = ", ".join(props.get("date", props.get("startDate", [])))
+            what = "; ".join(props.get("program", []) + props.get("role", []) + props.get("summary", [])[:1])
+            console.print(f"  {when} {item['caption']} ({item['id']}) {what}"[:300], highlight=False)
