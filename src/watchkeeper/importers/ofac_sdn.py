@@ -225,7 +225,7 @@ def _csv_rows(path: Path, columns: int, what: str) -> Iterator[tuple[int, list[s
     with path.open("rb") as raw:
         head = raw.read(4)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-            raise InputError(str(path), f"{what} is not Latin-1/ASCII text (looks like UTF-16)")
+            raise InputError(str(path), f"not Latin-1/ASCII text as OFAC's {what} should be (looks like UTF-16)")
     csv.field_size_limit(MAX_FIELD)
     # OFAC's legacy files are Latin-1; decoding cannot fail, so bad bytes show up
     # as odd characters rather than a crash, and NUL bytes are refused below.
@@ -453,10 +453,10 @@ def _xml_entry(elem: Element, uid: str) -> SdnEntry:
 
 def _xml_id(kind: str, number: str) -> list[tuple[str, str, bool]]:
     lowered = kind.lower()
-    if "imo" in lowered:
-        return [("imoNumber", number, False)]
+    if "imo" in lowered or number.upper().startswith("IMO"):
+        return [("imoNumber", re.sub(r"\D", "", number), False)]
     if "mmsi" in lowered:
-        return [("mmsi", number, False)]
+        return [("mmsi", re.sub(r"\D", "", number), False)]
     if lowered == "passport":
         return [("passportNumber", number, False)]
     if "serial number" in lowered or "construction number" in lowered:

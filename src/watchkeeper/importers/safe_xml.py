@@ -28,10 +28,15 @@ def iter_elements(path: Path, last_record: list[str]) -> Iterator[tuple[str, Ele
         events: Any = iterparse(str(path), events=("start", "end"), forbid_dtd=True)
         yield from events
     except DefusedXmlException as exc:
-        raise InputError(str(path), f"refused unsafe XML ({type(exc).__name__}: {exc})") from None
+        what = {
+            "DTDForbidden": "a DTD, which could expand entities or fetch external files",
+            "EntitiesForbidden": "an entity declaration",
+            "ExternalReferenceForbidden": "a reference to an external resource",
+        }.get(type(exc).__name__, type(exc).__name__)
+        raise InputError(str(path), f"refused unsafe XML: the document contains {what}") from None
     except ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
-        after = f" (after record {last_record[0]})" if last_record else ""
+        after = f" (after {last_record[0]})" if last_record else ""
         reason = str(exc).split(":")[0]
         raise InputError(str(path), f"malformed XML at line {line}, column {col}{after}: {reason}") from None
     except UnicodeDecodeError as exc:

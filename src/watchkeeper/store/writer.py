@@ -9,6 +9,7 @@ Re-importing the very same release therefore changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,9 @@ class Writer:
         """Add every value of ``entity`` plus its existence (``id``) statement."""
         if entity.id is None:
             raise ValueError("entity without id")
+        if entity.dataset.name != (source or self.source).dataset:
+            # End-dating works per dataset: an entity must belong to its source's dataset.
+            raise ValueError(f"entity {entity.id} is in dataset {entity.dataset.name}, not its source's")
         self.summary.entities += 1
         for stmt in entity._iter_stmt():
             self.add_statement(stmt, marking, credibility, source)
@@ -145,12 +149,18 @@ class Writer:
         credibility: int | None = None,
         source: Source | None = None,
     ) -> None:
-        stmt_id = stmt.id or stmt.generate_key()
+        ftm_key = stmt.generate_key()
+        stmt_id = stmt.id or ftm_key
         if stmt_id is None:
             return
         source = source or self.source
         source_marking = self.use_source(source)
         marking_id = source_marking if marking is None else self.store.marking_id(self.conn, marking)
+        if marking_id != source_marking and stmt_id == ftm_key:
+            # The same value asserted under another marking is another statement: each
+            # keeps its own marking, and a viewer sees those it is cleared for. (An id
+            # that is not FtM's key came from a statement file and is kept as it is.)
+            stmt_id = hashlib.sha1(f"{ftm_key}|{marking.key}".encode()).hexdigest()  # type: ignore[union-attr]
         self.summary.datasets.add(stmt.dataset)
         self._pending[stmt_id] = {
             "id": stmt_id,
