@@ -13,7 +13,9 @@ from watchkeeper.model.source import Source
 from watchkeeper.store import ImportSummary, Store
 
 
-def source(dataset: str = "test", release: str = "2024-01-01", marking: Marking | None = None) -> Source:
+def source(
+    dataset: str = "test", release: str = "2024-01-01", marking: Marking | None = None
+) -> Source:
     return Source(
         id=f"{dataset}:{release}",
         dataset=dataset,

@@ -15,14 +15,16 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from watchkeeper import exports, views
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.importers import IMPORTERS, Options, run_import
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import Reader, Store, open_store
-from watchkeeper import exports, views
 
-app = typer.Typer(help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True)
+app = typer.Typer(
+    help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True
+)
 sources_app = typer.Typer(help="Official list sources.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations (the viewers you can act as).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -88,7 +90,9 @@ def import_(
     fmt: Annotated[str, typer.Argument(help=f"One of: {', '.join(IMPORTERS)}")],
     files: Annotated[list[Path], typer.Argument(help="Files to import, in order.")],
     dataset: Annotated[str | None, typer.Option(help="Dataset name (default per format).")] = None,
-    release_date: Annotated[str | None, typer.Option(help="Release date (ISO) when the file has none.")] = None,
+    release_date: Annotated[
+        str | None, typer.Option(help="Release date (ISO) when the file has none.")
+    ] = None,
     snapshot: Annotated[
         bool | None,
         typer.Option("--snapshot/--partial", help="Is the file a full release of its dataset?"),
@@ -101,14 +105,18 @@ def import_(
         for path in files:
             with Progress(
                 SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                console=err, transient=True, disable=as_json,
+                console=err, transient=True, disable=as_json or not err.is_terminal,
             ) as progress:  # fmt: skip
                 task = progress.add_task(f"{path.name}: reading", total=None)
 
-                def tick(n: int, task: Any = task, progress: Progress = progress, name: str = path.name) -> None:
+                def tick(
+                    n: int, task: Any = task, progress: Progress = progress, name: str = path.name
+                ) -> None:
                     progress.update(task, description=f"{name}: {n:,} records")
 
-                summary = run_import(ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick)
+                summary = run_import(
+                    ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick
+                )
             data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}
             results.append(data)
             if not as_json:
@@ -132,7 +140,9 @@ def stats(as_org: AsOption = None, as_json: JsonOption = False) -> None:
         if as_json:
             emit_json(data)
             return
-        out.print(f"{data['entities']:,} entities, {data['statements']:,} statements, {data['sources']:,} sources")
+        out.print(
+            f"{data['entities']:,} entities, {data['statements']:,} statements, {data['sources']:,} sources"
+        )
         table = Table("schema", "entities")
         for name, count in data["schemata"].items():
             table.add_row(name, f"{count:,}")
@@ -146,7 +156,9 @@ def stats(as_org: AsOption = None, as_json: JsonOption = False) -> None:
 @app.command()
 def search(
     text: str,
-    schema: Annotated[str | None, typer.Option(help="Only this FtM schema (and its children).")] = None,
+    schema: Annotated[
+        str | None, typer.Option(help="Only this FtM schema (and its children).")
+    ] = None,
     limit: int = 20,
     as_org: AsOption = None,
     as_json: JsonOption = False,
@@ -155,7 +167,9 @@ def search(
     with command() as ctx:
         result = ctx.reader(as_org).search(text, schema=schema, limit=limit)
         if as_json:
-            emit_json({"total": result.total, "results": [views.summary(e) for e in result.results]})
+            emit_json(
+                {"total": result.total, "results": [views.summary(e) for e in result.results]}
+            )
             return
         table = Table("id", "schema", "caption", "countries", title=f"{result.total:,} found")
         for view in result.results:
@@ -179,8 +193,12 @@ def show(entity: str, as_org: AsOption = None, as_json: JsonOption = False) -> N
 @app.command()
 def export(
     kind: Annotated[str, typer.Argument(help="ftm (entity JSON lines) or statements (CSV)")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout)")] = None,
-    include_ended: Annotated[bool, typer.Option(help="Statements: include ended (historic) ones.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: stdout)")
+    ] = None,
+    include_ended: Annotated[
+        bool, typer.Option(help="Statements: include ended (historic) ones.")
+    ] = False,
     as_org: AsOption = None,
 ) -> None:
     """Export what the viewer may see, in FtM formats."""
@@ -201,9 +219,18 @@ def sources_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
         if as_json:
             emit_json({"stored": stored, "configured": remote})
             return
-        table = Table("id", "kind", "published", "grade", "marking", "title", title="stored sources")
+        table = Table(
+            "id", "kind", "published", "grade", "marking", "title", title="stored sources"
+        )
         for src in stored:
-            table.add_row(src["id"], src["kind"], src["published"] or "", src["reliability"], src["marking"], src["title"])
+            table.add_row(
+                src["id"],
+                src["kind"],
+                src["published"] or "",
+                src["reliability"],
+                src["marking"],
+                src["title"],
+            )
         out.print(table)
         table = Table("name", "format", "url", title="configured downloads")
         for src in remote:
@@ -226,11 +253,15 @@ def sources_update(
             path = download(src, ctx.settings.cache_dir, log=lambda m: err.print(m))
             if not no_import:
                 summary = run_import(ctx.store, src.format, path)
-                out.print(f"{src.name}: {summary.added:,} statements added, {summary.ended:,} ended")
+                out.print(
+                    f"{src.name}: {summary.added:,} statements added, {summary.ended:,} ended"
+                )
 
 
 @org_app.command("add")
-def org_add(name: str, country: Annotated[str | None, typer.Option(help="ISO alpha-3")] = None) -> None:
+def org_add(
+    name: str, country: Annotated[str | None, typer.Option(help="ISO alpha-3")] = None
+) -> None:
     """Register an organisation (partner, agency) so `--as NAME` can act as it."""
     with command() as ctx:
         viewer = ctx.store.add_organisation(name, country)

@@ -32,7 +32,11 @@ def list_ids(view: EntityView, sanctions: list[EntityView]) -> list[str]:
     out = []
     for sanction in sanctions:
         authority = " ".join(sanction.entity.get("authority")).lower()
-        prefix = "UN" if "united nations" in authority else ("OFAC" if "foreign assets" in authority else None)
+        prefix = (
+            "UN"
+            if "united nations" in authority
+            else ("OFAC" if "foreign assets" in authority else None)
+        )
         for ident in sanction.entity.get("unscId") or sanction.entity.get("authorityId"):
             if prefix:
                 out.append(f"{prefix}:{ident}")
@@ -47,7 +51,9 @@ def resolve(reader: Reader, ref: str) -> EntityView:
     if found.total == 1:
         return found.results[0]
     if found.total > 1:
-        raise NotFound(f"{ref!r} matches {found.total} entities; use an id (see `watchkeeper search`)")
+        raise NotFound(
+            f"{ref!r} matches {found.total} entities; use an id (see `watchkeeper search`)"
+        )
     raise NotFound(f"no entity {ref!r}")
 
 
@@ -108,5 +114,9 @@ def print_detail(console: Console, data: dict[str, Any]) -> None:
         for item in data[section]:
             props = item["properties"]
             when = ", ".join(props.get("date", props.get("startDate", [])))
-            what = "; ".join(props.get("program", []) + props.get("role", []) + props.get("summary", [])[:1])
-            console.print(f"  {when} {item['caption']} ({item['id']}) {what}"[:300], highlight=False)
+            what = "; ".join(
+                props.get("program", []) + props.get("role", []) + props.get("summary", [])[:1]
+            )
+            console.print(
+                f"  {when} {item['caption']} ({item['id']}) {what}"[:300], highlight=False
+            )

@@ -72,7 +72,10 @@ def external_entity(tmp: Path) -> Path:
 
 
 def billion_laughs(tmp: Path) -> Path:
-    lol = "".join(f"<!ENTITY l{i} '{'&l' + str(i - 1) + ';' * 1}{('&l' + str(i - 1) + ';') * 9}'>" for i in range(1, 10))
+    lol = "".join(
+        f"<!ENTITY l{i} '{'&l' + str(i - 1) + ';' * 1}{('&l' + str(i - 1) + ';') * 9}'>"
+        for i in range(1, 10)
+    )
     path = tmp / "laughs.xml"
     path.write_bytes(
         f"<?xml version='1.0'?>\n<!DOCTYPE l [<!ENTITY l0 'lol'>{lol}]>\n".encode()
@@ -105,7 +108,10 @@ def ofac_missing_column(tmp: Path) -> Path:
 
 def ofac_huge_field(tmp: Path) -> Path:
     path = tmp / "sdn.csv"
-    path.write_text(OFAC_ROW + OFAC_ROW.replace("9345", "9346").replace("'KOMID'", "'" + "B" * BIG + "'"), encoding="latin-1")
+    path.write_text(
+        OFAC_ROW + OFAC_ROW.replace("9345", "9346").replace("'KOMID'", "'" + "B" * BIG + "'"),
+        encoding="latin-1",
+    )
     return path
 
 
@@ -126,7 +132,9 @@ def empty(name: str) -> Callable[[Path], Path]:
 
 def ftm_bad_json(tmp: Path) -> Path:
     path = tmp / "entities.ftm.json"
-    path.write_text('{"id": "a", "schema": "Person", "properties": {"name": ["A"]}}\n{"id": "b", "schema":\n')
+    path.write_text(
+        '{"id": "a", "schema": "Person", "properties": {"name": ["A"]}}\n{"id": "b", "schema":\n'
+    )
     return path
 
 
@@ -144,7 +152,9 @@ def ftm_unknown_schema(tmp: Path) -> Path:
 
 def ftm_huge_field(tmp: Path) -> Path:
     path = tmp / "entities.ftm.json"
-    path.write_text('{"id": "a", "schema": "Person", "properties": {"name": ["' + "C" * BIG + '"]}}\n')
+    path.write_text(
+        '{"id": "a", "schema": "Person", "properties": {"name": ["' + "C" * BIG + '"]}}\n'
+    )
     return path
 
 
@@ -156,7 +166,9 @@ def statements_missing_column(tmp: Path) -> Path:
 
 def statements_bad_marking(tmp: Path) -> Path:
     path = tmp / "statements.csv"
-    path.write_text("entity_id,prop,schema,value,dataset,tlp\nx,name,Person,A,d,CLEAR\nx,notes,Person,B,d,PURPLE\n")
+    path.write_text(
+        "entity_id,prop,schema,value,dataset,tlp\nx,name,Person,A,d,CLEAR\nx,notes,Person,B,d,PURPLE\n"
+    )
     return path
 
 
@@ -182,9 +194,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("fmt", "make", "reason", "record"), CASES, ids=[f"{c[0]}-{c[1].__name__}" for c in CASES])
+@pytest.mark.parametrize(
+    ("fmt", "make", "reason", "record"), CASES, ids=[f"{c[0]}-{c[1].__name__}" for c in CASES]
+)
 def test_bad_input_is_refused_and_the_store_is_untouched(
-    loaded: tuple[Store, Path], tmp_path: Path, fmt: str, make: Callable[[Path], Path], reason: str, record: str | None
+    loaded: tuple[Store, Path],
+    tmp_path: Path,
+    fmt: str,
+    make: Callable[[Path], Path],
+    reason: str,
+    record: str | None,
 ) -> None:
     store, db_path = loaded
     bad = make(tmp_path)
@@ -202,7 +221,9 @@ def test_bad_input_is_refused_and_the_store_is_untouched(
     assert file_digest(db_path) == before_bytes
 
 
-def test_an_older_release_than_the_one_imported_is_refused(sqlite_store: Store, tmp_path: Path) -> None:
+def test_an_older_release_than_the_one_imported_is_refused(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
     newer = tmp_path / "newer.xml"
     newer.write_bytes(un_with().replace(b"2025-05-01", b"2025-06-01"))
     older = tmp_path / "older.xml"

@@ -58,7 +58,11 @@ def test_vessels_get_their_imo_numbers(ofac_store: Store, rows: list[list[str]])
     }
     assert len(vessels) == sum(1 for r in rows if r[2] == "vessel")
     assert len(expected) > 800
-    wrong = {k: vessels[k].entity.get("imoNumber") for k, imo in expected.items() if imo not in vessels[k].entity.get("imoNumber")}
+    wrong = {
+        k: vessels[k].entity.get("imoNumber")
+        for k, imo in expected.items()
+        if imo not in vessels[k].entity.get("imoNumber")
+    }
     assert wrong == {}
     angara = vessels["ofac-37059"].entity
     assert angara.get("flag") == ["ru"]
@@ -89,10 +93,19 @@ def test_aircraft_get_tail_and_serial_numbers(ofac_store: Store) -> None:
 
 def test_sidecar_alt_and_add_files_are_used(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     sdn = tmp_path / "sdn.csv"
-    sdn.write_text('37059,"ANGARA","vessel","RUSSIA-EO14024",-0- ,-0- ,"Roll-on Roll-off",-0- ,"8811","Russia",-0- ,"Vessel Registration Identification IMO 9179842."\n', encoding="latin-1")
+    sdn.write_text(
+        '37059,"ANGARA","vessel","RUSSIA-EO14024",-0- ,-0- ,"Roll-on Roll-off",-0- ,"8811","Russia",-0- ,"Vessel Registration Identification IMO 9179842."\n',
+        encoding="latin-1",
+    )
     (tmp_path / "alt.csv").write_text('37059,1,"aka","ANGARA-1",-0- \n', encoding="latin-1")
-    (tmp_path / "add.csv").write_text('37059,2,-0- ,"Vladivostok","Russia",-0- \n', encoding="latin-1")
-    run_import(store, "ofac-csv", sdn, )
+    (tmp_path / "add.csv").write_text(
+        '37059,2,-0- ,"Vladivostok","Russia",-0- \n', encoding="latin-1"
+    )
+    run_import(
+        store,
+        "ofac-csv",
+        sdn,
+    )
     view = store.read(VIEWER).entity("ofac-37059")
     assert view is not None
     assert view.entity.get("alias") == ["ANGARA-1"]

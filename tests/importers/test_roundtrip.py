@@ -35,7 +35,9 @@ def test_ftm_export_reimports_as_the_same_statements(store: Store, tmp_path: Pat
     assert _triples(fresh) == _triples(store)
 
 
-def test_statement_export_keeps_provenance_and_markings(sqlite_store: Store, tmp_path: Path) -> None:
+def test_statement_export_keeps_provenance_and_markings(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
     amber = Marking.make("AMBER", rel_to="KOR,USA", originator="us-ofac", recipients="kor-mofa")
     ship = entity("Vessel", "v1", name="SHIP ONE", imoNumber="9179842")
     note = entity("Vessel", "v1", notes="restricted note")
@@ -50,7 +52,13 @@ def test_statement_export_keeps_provenance_and_markings(sqlite_store: Store, tmp
 
     def rows(store: Store, who: Viewer) -> set[tuple[object, ...]]:
         return {
-            (s.statement.id, s.statement.value, s.statement.first_seen, s.statement.last_seen, s.marking.key)
+            (
+                s.statement.id,
+                s.statement.value,
+                s.statement.first_seen,
+                s.statement.last_seen,
+                s.marking.key,
+            )
             for s in store.read(who).statements()
         }
 

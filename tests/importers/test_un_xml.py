@@ -21,7 +21,9 @@ def un_records() -> list[ET.Element]:
     return [r for r in root.iter() if r.tag in ("INDIVIDUAL", "ENTITY")]
 
 
-def test_one_entity_per_record_with_all_dprk_aliases(store: Store, un_records: list[ET.Element]) -> None:
+def test_one_entity_per_record_with_all_dprk_aliases(
+    store: Store, un_records: list[ET.Element]
+) -> None:
     summary = run_import(store, "un-xml", UN_XML)
     assert summary.added > 0
     reader = store.read(VIEWER)
@@ -46,7 +48,11 @@ def test_one_entity_per_record_with_all_dprk_aliases(store: Store, un_records: l
     aliases = 0
     for rec in dprk:
         view = views[entity_id(rec)]
-        names = {n.casefold() for p in ("alias", "weakAlias", "previousName", "name") for n in view.entity.get(p)}
+        names = {
+            n.casefold()
+            for p in ("alias", "weakAlias", "previousName", "name")
+            for n in view.entity.get(p)
+        }
         for alias in rec.iter("ALIAS_NAME"):
             text = (alias.text or "").strip().strip('"').strip()
             aliases += bool(text)

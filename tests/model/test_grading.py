@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from watchkeeper.model.grading import ICD203, Credibility, GradingError, Reliability, grade
@@ -17,7 +19,7 @@ def test_admiralty_scales() -> None:
 def test_icd203_ranges_cover_the_scale_in_order() -> None:
     bounds = list(ICD203.values())
     assert bounds[0][0] == 1 and bounds[-1][1] == 99
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
 
 
 def test_sector_taxonomy_has_the_eighteen_sectors() -> None:

@@ -26,7 +26,11 @@ markings = st.builds(
     originator=st.none() | st.sampled_from(ORGS),
     recipients=st.frozensets(st.sampled_from(ORGS)),
 )
-viewers = st.builds(Viewer, organisation=st.sampled_from([*ORGS, "outsider"]), country=st.none() | st.sampled_from(COUNTRIES))
+viewers = st.builds(
+    Viewer,
+    organisation=st.sampled_from([*ORGS, "outsider"]),
+    country=st.none() | st.sampled_from(COUNTRIES),
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,13 @@ def test_viewer_receives_exactly_what_it_is_cleared_for(
                 ent = entity("Person", person_id(fact.entity), "prop", name=f"Name{fact.value}")
                 props = [("name", f"Name{fact.value}")]
             else:
-                ent = entity("UnknownLink", f"l{n}", "prop", subject=person_id(fact.entity), object=person_id(fact.value))
+                ent = entity(
+                    "UnknownLink",
+                    f"l{n}",
+                    "prop",
+                    subject=person_id(fact.entity),
+                    object=person_id(fact.value),
+                )
                 props = [("subject", person_id(fact.entity)), ("object", person_id(fact.value))]
             writer.add_entity(ent, fact.marking)
             effective = fact.marking or source_marking
@@ -91,7 +101,9 @@ def test_viewer_receives_exactly_what_it_is_cleared_for(
             assert view is None
             continue
         assert view is not None
-        got = {(s.statement.entity_id, s.statement.prop, s.statement.value) for s in view.statements}
+        got = {
+            (s.statement.entity_id, s.statement.prop, s.statement.value) for s in view.statements
+        }
         assert got == {a for a in allowed if a[0] == ent_id}
     # search: totals count only visible matches
     for value in range(5):

@@ -56,7 +56,9 @@ def test_newer_release_records_additions_changes_and_delistings(store: Store) ->
     current = reader.entity("v-angara", include_ended=False)
     assert current is not None and current.entity.get("flag") == ["pa"]
     # History is kept: the old flag is still there, end-dated at the new release.
-    history = {(s.statement.prop, s.statement.value): s for s in reader.entity("v-angara").statements}  # type: ignore[union-attr]
+    history = {
+        (s.statement.prop, s.statement.value): s for s in reader.entity("v-angara").statements
+    }  # type: ignore[union-attr]
     assert history[("flag", "ru")].ended_at == "2024-06-01"
     assert history[("flag", "ru")].statement.first_seen == "2024-01-01"
     assert history[("flag", "pa")].ended_at is None
@@ -123,13 +125,22 @@ def test_search_matches_names_and_identifiers(store: Store) -> None:
 def test_a_failed_write_leaves_the_store_as_it_was(store: Store) -> None:
     write(store, [angara()])
     before = store.digest()
-    with pytest.raises(RuntimeError), store.write(source("test", "2024-02-01"), full_release=True) as writer:
-        writer.add_entity(entity("Vessel", "v-new", name="NEW"), Marking.make("RED", originator="x"))
+    with (
+        pytest.raises(RuntimeError),
+        store.write(source("test", "2024-02-01"), full_release=True) as writer,
+    ):
+        writer.add_entity(
+            entity("Vessel", "v-new", name="NEW"), Marking.make("RED", originator="x")
+        )
         writer.flush()
         raise RuntimeError("the importer failed half-way")
     assert store.digest() == before
     # The store keeps working after the rollback (marking ids are not stale).
-    write(store, [(entity("Vessel", "v-3", name="THREE"), Marking.make("GREEN", rel_to="KOR"))], source("test", "2024-03-01"))
+    write(
+        store,
+        [(entity("Vessel", "v-3", name="THREE"), Marking.make("GREEN", rel_to="KOR"))],
+        source("test", "2024-03-01"),
+    )
     assert store.read(KOR).entity("v-3") is not None
 
 

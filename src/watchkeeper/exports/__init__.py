@@ -46,7 +46,9 @@ def write_statements(reader: Reader, fh: TextIO, include_ended: bool = False) ->
             originator=mark.originator or "",
             recipients=",".join(sorted(mark.recipients)),
         )
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items() if k in STATEMENT_COLUMNS})
+        writer.writerow(
+            {k: ("" if v is None else v) for k, v in row.items() if k in STATEMENT_COLUMNS}
+        )
         count += 1
     return count
 

@@ -42,11 +42,15 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_FIELD * 4:
-                raise InputError(str(path), f"line is {len(raw):,} bytes, over the limit", f"line {number}")
+                raise InputError(
+                    str(path), f"line is {len(raw):,} bytes, over the limit", f"line {number}"
+                )
             try:
                 yield number, raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})", f"line {number}") from None
+                raise InputError(
+                    str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})", f"line {number}"
+                ) from None
 
 
 class FtmJsonImporter:
@@ -81,14 +85,18 @@ class FtmJsonImporter:
                 raise InputError(str(path), "properties must be an object", label)
             for prop, values in props.items():
                 if prop not in schema.properties:
-                    raise InputError(str(path), f"schema {schema.name} has no property {prop!r}", label)
+                    raise InputError(
+                        str(path), f"schema {schema.name} has no property {prop!r}", label
+                    )
                 for value in values if isinstance(values, list) else [values]:
                     if isinstance(value, dict):  # nested entities in some exports
                         value = value.get("id")
                     if value is None:
                         continue
                     if len(str(value)) > MAX_FIELD:
-                        raise InputError(str(path), f"value of {prop} is over {MAX_FIELD:,} characters", label)
+                        raise InputError(
+                            str(path), f"value of {prop} is over {MAX_FIELD:,} characters", label
+                        )
                     try:
                         entity.add(prop, str(value))
                     except InvalidData as exc:
@@ -142,7 +150,9 @@ class StatementCsvImporter:
         if schema is None:
             raise InputError(str(path), f"unknown schema {row['schema']!r}", label)
         if row["prop"] != "id" and row["prop"] not in schema.properties:
-            raise InputError(str(path), f"schema {schema.name} has no property {row['prop']!r}", label)
+            raise InputError(
+                str(path), f"schema {schema.name} has no property {row['prop']!r}", label
+            )
         if not row["entity_id"] or not row["value"]:
             raise InputError(str(path), "entity_id and value must not be empty", label)
         try:

@@ -46,6 +46,7 @@ SDN_COLUMNS = (
 )  # fmt: skip
 SCHEMA = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
 NULL = "-0-"
+LISTED = 1  # Admiralty "confirmed": the list is the authority on its own entries.
 
 
 @dataclass
@@ -162,7 +163,9 @@ def build(entry: SdnEntry, dataset: str) -> tuple[StatementEntity, StatementEnti
     add_clean(sanction, "country", "us")
     for program in entry.programs:
         add_clean(sanction, "program", program)
-    add_clean(sanction, "sourceUrl", "https://sanctionssearch.ofac.treas.gov/Details.aspx?id=" + entry.uid)
+    add_clean(
+        sanction, "sourceUrl", "https://sanctionssearch.ofac.treas.gov/Details.aspx?id=" + entry.uid
+    )
     return entity, sanction, links
 
 
@@ -197,8 +200,8 @@ def emit(entries: Iterator[SdnEntry], dataset: str) -> Iterator[Record]:
     for entry in entries:
         entity, sanction, links = build(entry, dataset)
         by_name.setdefault(entry.name.strip().upper(), entry.entity_id)
-        yield Record(entity)
-        yield Record(sanction)
+        yield Record(entity, credibility=LISTED)
+        yield Record(sanction, credibility=LISTED)
         pending.extend((entry.entity_id, name) for name in links)
     for subject, name in pending:
         target = by_name.get(name.strip().upper())
@@ -208,7 +211,7 @@ def emit(entries: Iterator[SdnEntry], dataset: str) -> Iterator[Record]:
         link.add("subject", subject)
         link.add("object", target)
         add(link, "role", "Linked To")
-        yield Record(link)
+        yield Record(link, credibility=LISTED)
 
 
 def _null(value: str | None) -> str | None:
@@ -225,7 +228,9 @@ def _csv_rows(path: Path, columns: int, what: str) -> Iterator[tuple[int, list[s
     with path.open("rb") as raw:
         head = raw.read(4)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-            raise InputError(str(path), f"not Latin-1/ASCII text as OFAC's {what} should be (looks like UTF-16)")
+            raise InputError(
+                str(path), f"not Latin-1/ASCII text as OFAC's {what} should be (looks like UTF-16)"
+            )
     csv.field_size_limit(MAX_FIELD)
     # OFAC's legacy files are Latin-1; decoding cannot fail, so bad bytes show up
     # as odd characters rather than a crash, and NUL bytes are refused below.
@@ -243,10 +248,12 @@ def _csv_rows(path: Path, columns: int, what: str) -> Iterator[tuple[int, list[s
             if not row or row == ["\x1a"]:  # blank line, or the DOS end-of-file mark
                 continue
             if len(row) != columns:
-                ref = f"row {line} (ent_num {row[0]})" if row and row[0].strip().isdigit() else f"row {line}"
-                raise InputError(
-                    str(path), f"expected {columns} columns, found {len(row)}", ref
+                ref = (
+                    f"row {line} (ent_num {row[0]})"
+                    if row and row[0].strip().isdigit()
+                    else f"row {line}"
                 )
+                raise InputError(str(path), f"expected {columns} columns, found {len(row)}", ref)
             yield line, row
 
 
@@ -284,8 +291,10 @@ class OfacCsvImporter:
         alt = _sidecar(path, "alt.csv")
         if alt is not None:
             for _line, row in _csv_rows(alt, 5, "alt.csv"):
-                prop = "weakAlias" if row[2].strip().lower() == "weak" else (
-                    "previousName" if row[2].strip().lower() == "fka" else "alias"
+                prop = (
+                    "weakAlias"
+                    if row[2].strip().lower() == "weak"
+                    else ("previousName" if row[2].strip().lower() == "fka" else "alias")
                 )
                 aliases.setdefault(row[0].strip(), []).append((prop, row[3]))
         add_file = _sidecar(path, "add.csv")
@@ -311,7 +320,9 @@ class OfacCsvImporter:
             if name is None:
                 raise InputError(str(path), "SDN_Name is empty", f"row {line} (ent_num {uid})")
             count += 1
-            programs = [p.strip() for p in (_null(row[3]) or "").strip("[]").split("] [") if p.strip()]
+            programs = [
+                p.strip() for p in (_null(row[3]) or "").strip("[]").split("] [") if p.strip()
+            ]
             yield SdnEntry(
                 uid=uid,
                 name=name,
@@ -375,7 +386,9 @@ class OfacXmlImporter:
                 if root is None:
                     root = elem
                     if local(elem.tag) != "sdnList":
-                        raise InputError(str(path), f"not an OFAC sdnList (root <{local(elem.tag)}>)")
+                        raise InputError(
+                            str(path), f"not an OFAC sdnList (root <{local(elem.tag)}>)"
+                        )
                 continue
             if local(elem.tag) != "sdnEntry":
                 continue
@@ -384,7 +397,9 @@ class OfacXmlImporter:
             label = f"record {count} (uid {uid})"
             for sub in elem.iter():
                 if sub.text is not None and len(sub.text) > MAX_FIELD:
-                    raise InputError(str(path), f"field {local(sub.tag)} is over {MAX_FIELD:,} characters", label)
+                    raise InputError(
+                        str(path), f"field {local(sub.tag)} is over {MAX_FIELD:,} characters", label
+                    )
             if uid is None or not uid.isdigit():
                 raise InputError(str(path), "sdnEntry without a numeric uid", label)
             yield _xml_entry(elem, uid)
@@ -433,7 +448,15 @@ def _xml_entry(elem: Element, uid: str) -> SdnEntry:
         prop = "previousName" if kind.startswith("f.k.a") else ("weakAlias" if weak else "alias")
         entry.aliases.append((prop, _join_name(aka)))
     for addr in children(_child(elem, "addressList"), "address"):
-        fields = ("address1", "address2", "address3", "city", "stateOrProvince", "postalCode", "country")
+        fields = (
+            "address1",
+            "address2",
+            "address3",
+            "city",
+            "stateOrProvince",
+            "postalCode",
+            "country",
+        )
         full = ", ".join(v for v in (text(addr, f) for f in fields) if v)
         if full:
             entry.addresses.append((full, text(addr, "country")))

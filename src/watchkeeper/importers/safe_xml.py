@@ -38,9 +38,13 @@ def iter_elements(path: Path, last_record: list[str]) -> Iterator[tuple[str, Ele
         line, col = getattr(exc, "position", (0, 0))
         after = f" (after {last_record[0]})" if last_record else ""
         reason = str(exc).split(":")[0]
-        raise InputError(str(path), f"malformed XML at line {line}, column {col}{after}: {reason}") from None
+        raise InputError(
+            str(path), f"malformed XML at line {line}, column {col}{after}: {reason}"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not valid text in the declared encoding: {exc.reason}") from None
+        raise InputError(
+            str(path), f"not valid text in the declared encoding: {exc.reason}"
+        ) from None
 
 
 def text(elem: Element | None, child: str | None = None) -> str | None:

@@ -21,6 +21,7 @@ from watchkeeper.model.source import Source
 
 DATASET = "un_sc_sanctions"
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
+LISTED = 1  # Admiralty "confirmed": the list is the authority on its own entries.
 ALIAS_PROP = {"good": "alias", "a.k.a.": "alias", "low": "weakAlias", "f.k.a.": "previousName"}
 
 
@@ -36,9 +37,13 @@ class UNConsolidatedImporter:
                     generated = elem.get("dateGenerated")
                     break
                 if event == "start":
-                    raise InputError(str(path), f"not a UN consolidated list (root <{local(elem.tag)}>)")
+                    raise InputError(
+                        str(path), f"not a UN consolidated list (root <{local(elem.tag)}>)"
+                    )
         if not generated:
-            raise InputError(str(path), "CONSOLIDATED_LIST has no dateGenerated; pass --release-date")
+            raise InputError(
+                str(path), "CONSOLIDATED_LIST has no dateGenerated; pass --release-date"
+            )
         dataset = options.dataset or DATASET
         return Source(
             id=f"{dataset}:{checksum[:16]}",
@@ -121,7 +126,9 @@ class UNConsolidatedImporter:
             for field in ("DATE", "YEAR", "FROM_YEAR", "TO_YEAR"):
                 add(entity, "birthDate", text(dob, field))
         for pob in children(elem, "INDIVIDUAL_PLACE_OF_BIRTH"):
-            place = ", ".join(v for v in (text(pob, f) for f in ("CITY", "STATE_PROVINCE", "COUNTRY")) if v)
+            place = ", ".join(
+                v for v in (text(pob, f) for f in ("CITY", "STATE_PROVINCE", "COUNTRY")) if v
+            )
             add(entity, "birthPlace", place)
             add(entity, "birthCountry", text(pob, "COUNTRY"), fuzzy=True)
         docs = list(self._documents(elem, entity, dataset))
@@ -138,12 +145,14 @@ class UNConsolidatedImporter:
         for updated in children(elem, "LAST_DAY_UPDATED"):
             for value in children(updated, "VALUE"):
                 add(sanction, "modifiedAt", text(value))
-        yield Record(entity)
-        yield Record(sanction)
+        yield Record(entity, credibility=LISTED)
+        yield Record(sanction, credibility=LISTED)
         for doc in docs:
-            yield Record(doc)
+            yield Record(doc, credibility=LISTED)
 
-    def _documents(self, elem: Element, holder: StatementEntity, dataset: str) -> Iterator[StatementEntity]:
+    def _documents(
+        self, elem: Element, holder: StatementEntity, dataset: str
+    ) -> Iterator[StatementEntity]:
         for index, doc in enumerate(children(elem, "INDIVIDUAL_DOCUMENT")):
             number = text(doc, "NUMBER")
             if number is None:
@@ -151,11 +160,18 @@ class UNConsolidatedImporter:
             kind = text(doc, "TYPE_OF_DOCUMENT") or "Identification"
             passport = "passport" in kind.lower()
             add(holder, "passportNumber" if passport else "idNumber", number)
-            ident = make_entity("Passport" if passport else "Identification", f"{holder.id}-doc-{index}", dataset)
+            ident = make_entity(
+                "Passport" if passport else "Identification", f"{holder.id}-doc-{index}", dataset
+            )
             ident.add("holder", holder.id)
             add(ident, "number", number)
             add(ident, "type", " ".join(v for v in (kind, text(doc, "TYPE_OF_DOCUMENT2")) if v))
-            add(ident, "country", text(doc, "ISSUING_COUNTRY") or text(doc, "COUNTRY_OF_ISSUE"), fuzzy=True)
+            add(
+                ident,
+                "country",
+                text(doc, "ISSUING_COUNTRY") or text(doc, "COUNTRY_OF_ISSUE"),
+                fuzzy=True,
+            )
             add(ident, "startDate", text(doc, "DATE_OF_ISSUE"))
             add(ident, "summary", text(doc, "NOTE"))
             yield ident

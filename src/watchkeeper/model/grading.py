@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 from watchkeeper.errors import WatchkeeperError
 
@@ -11,7 +11,7 @@ class GradingError(WatchkeeperError):
     status = 400
 
 
-class Reliability(str, Enum):
+class Reliability(StrEnum):
     """Admiralty source reliability."""
 
     A = "Completely reliable"

@@ -45,10 +45,20 @@ class TLP(IntEnum):
             raise MarkingError(f"unknown TLP level {text!r}") from None
 
 
+def _items(values: object) -> list[str]:
+    """A comma-separated string or an iterable of strings, as a list."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        return values.split(",")
+    if isinstance(values, list | tuple | set | frozenset):
+        return [str(v) for v in values]
+    raise MarkingError(f"expected a list of codes, got {values!r}")
+
+
 def _codes(values: object) -> frozenset[str]:
     out: set[str] = set()
-    items = values.split(",") if isinstance(values, str) else values
-    for item in items or ():  # type: ignore[union-attr]
+    for item in _items(values):
         code = str(item).strip().upper()
         if not code:
             continue
@@ -62,8 +72,7 @@ def _codes(values: object) -> frozenset[str]:
 
 
 def _orgs(values: object) -> frozenset[str]:
-    items = values.split(",") if isinstance(values, str) else values
-    return frozenset(str(v).strip() for v in items or () if str(v).strip())  # type: ignore[union-attr]
+    return frozenset(v.strip() for v in _items(values) if v.strip())
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ mirror or use ``watchkeeper import`` with local files instead.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import shutil
 import urllib.error
@@ -83,7 +84,7 @@ def download(src: RemoteSource, cache: Path, log: Callable[[str], Any] = print) 
         headers["If-None-Match"] = meta["etag"]
     request = urllib.request.Request(src.url, headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=TIMEOUT)  # noqa: S310 - configured URL
+        response = urllib.request.urlopen(request, timeout=TIMEOUT)
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             log(f"{src.name}: unchanged since last download")
@@ -98,15 +99,32 @@ def download(src: RemoteSource, cache: Path, log: Callable[[str], Any] = print) 
             offset = 0
         meta["part_etag"] = response.headers.get("ETag")
         meta_path.write_text(json.dumps(meta))
+        expected = response.headers.get("Content-Length")
+        received = 0
+        failure: str | None = None
         with part.open("ab" if resumed else "wb") as fh:
-            while chunk := response.read(CHUNK):
-                fh.write(chunk)
+            try:
+                while chunk := response.read(CHUNK):
+                    fh.write(chunk)
+                    received += len(chunk)
+            except (http.client.IncompleteRead, OSError) as exc:
+                failure = type(exc).__name__
+        # http.client returns short reads silently when a connection drops mid-body.
+        if failure is None and expected is not None and received < int(expected):
+            failure = f"{received:,} of {int(expected):,} bytes"
+        if failure is not None:
+            raise DownloadError(
+                f"{src.name}: download interrupted after {part.stat().st_size:,} bytes "
+                f"({failure}); run again to resume"
+            )
         log(f"{src.name}: {'resumed at byte ' + str(offset) if resumed else 'downloaded'}")
         etag = response.headers.get("ETag")
     digest = _sha256(part)
     if src.sha256 and digest != src.sha256.lower():
         part.unlink()
-        raise DownloadError(f"{src.name}: checksum {digest} does not match the configured {src.sha256}")
+        raise DownloadError(
+            f"{src.name}: checksum {digest} does not match the configured {src.sha256}"
+        )
     name = src.url.rstrip("/").rsplit("/", 1)[-1] or "download"
     final = folder / f"{digest[:16]}-{name}"
     shutil.move(part, final)

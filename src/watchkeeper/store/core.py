@@ -119,7 +119,9 @@ class Store:
         if not viewer.organisation:
             raise WatchkeeperError("an organisation needs a name")
         with self.engine.begin() as conn:
-            conn.execute(t.organisation.delete().where(t.organisation.c.name == viewer.organisation))
+            conn.execute(
+                t.organisation.delete().where(t.organisation.c.name == viewer.organisation)
+            )
             conn.execute(
                 t.organisation.insert().values(name=viewer.organisation, country=viewer.country)
             )
@@ -127,9 +129,7 @@ class Store:
 
     def organisation(self, name: str) -> Viewer:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.organisation).where(t.organisation.c.name == name)
-            ).first()
+            row = conn.execute(select(t.organisation).where(t.organisation.c.name == name)).first()
         if row is None:
             raise NotFound(
                 f"unknown organisation {name!r}: register it with "

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from followthemoney import Dataset, Statement, StatementEntity, model
-from followthemoney.statement.util import BASE_ID
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -79,7 +78,10 @@ class Reader:
             or_(
                 stmt.c.prop_type != "entity",
                 exists().where(
-                    and_(target.c.entity_id == stmt.c.value, target.c.marking_id.in_(self.marking_ids))
+                    and_(
+                        target.c.entity_id == stmt.c.value,
+                        target.c.marking_id.in_(self.marking_ids),
+                    )
                 ),
             ),
         ]
@@ -227,17 +229,23 @@ class Reader:
             statements = conn.execute(
                 select(func.count()).select_from(t.statement).where(visible)
             ).scalar()
-            per_entity = select(t.statement.c.entity_id, t.statement.c.schema).where(visible).distinct()
+            per_entity = (
+                select(t.statement.c.entity_id, t.statement.c.schema).where(visible).distinct()
+            )
             entity_schema: dict[str, Any] = {}
             for row in conn.execute(per_entity):
                 known = entity_schema.get(row.entity_id)
                 entity_schema[row.entity_id] = (
-                    model.get(row.schema) if known is None else model.common_schema(known, row.schema)
+                    model.get(row.schema)
+                    if known is None
+                    else model.common_schema(known, row.schema)
                 )
             schemata: Counter[str] = Counter(s.name for s in entity_schema.values())
-            datasets = dict(
+            datasets: dict[str, int] = dict(
                 conn.execute(
-                    select(t.statement.c.dataset, func.count(func.distinct(t.statement.c.entity_id)))
+                    select(
+                        t.statement.c.dataset, func.count(func.distinct(t.statement.c.entity_id))
+                    )
                     .where(visible)
                     .group_by(t.statement.c.dataset)
                 ).all()

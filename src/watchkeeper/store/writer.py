@@ -127,7 +127,9 @@ class Writer:
             raise ValueError("entity without id")
         if entity.dataset.name != (source or self.source).dataset:
             # End-dating works per dataset: an entity must belong to its source's dataset.
-            raise ValueError(f"entity {entity.id} is in dataset {entity.dataset.name}, not its source's")
+            raise ValueError(
+                f"entity {entity.id} is in dataset {entity.dataset.name}, not its source's"
+            )
         self.summary.entities += 1
         for stmt in entity._iter_stmt():
             self.add_statement(stmt, marking, credibility, source)
@@ -155,7 +157,9 @@ class Writer:
             return
         source = source or self.source
         source_marking = self.use_source(source)
-        marking_id = source_marking if marking is None else self.store.marking_id(self.conn, marking)
+        marking_id = (
+            source_marking if marking is None else self.store.marking_id(self.conn, marking)
+        )
         if marking_id != source_marking and stmt_id == ftm_key:
             # The same value asserted under another marking is another statement: each
             # keeps its own marking, and a viewer sees those it is cleared for. (An id

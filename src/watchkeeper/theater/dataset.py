@@ -18,7 +18,14 @@ from watchkeeper.model.sectors import sectors
 
 FILES = ("meta.yaml", "entities.yaml", "events.yaml", "ports.yaml")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-LINK_TYPES = ("UnknownLink", "Directorship", "Employment", "Ownership", "Representation", "operator")
+LINK_TYPES = (
+    "UnknownLink",
+    "Directorship",
+    "Employment",
+    "Ownership",
+    "Representation",
+    "operator",
+)
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,11 @@ def _designations(item: dict[str, Any], eid: str, credibility: int) -> Iterator[
             add(sanction, "program", program.group(1))
         add(sanction, "startDate", des.get("date"))
         for key, name in LIST_AUTHORITY.items():
-            if key in list_ids and authority.startswith(name.split()[0]) and name.split()[1] in authority:
+            if (
+                key in list_ids
+                and authority.startswith(name.split()[0])
+                and name.split()[1] in authority
+            ):
                 add_clean(sanction, "unscId" if key == "UN" else "authorityId", list_ids.pop(key))
         yield _record(sanction, item, credibility)
     for key, ident in list_ids.items():  # on a list, but no dated designation recorded

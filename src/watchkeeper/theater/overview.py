@@ -63,9 +63,10 @@ def print_overview(console: Console, reader: Reader) -> Overview:
     years = sorted({year for _, year in data.events_by_sector_year})
     labels = sectors()
     table = Table("sector", *years, "total", title="Events by sector and year")
-    codes = sorted({s for s, _ in data.events_by_sector_year}, key=lambda c: -sum(
-        n for (s, _), n in data.events_by_sector_year.items() if s == c
-    ))
+    codes = sorted(
+        {s for s, _ in data.events_by_sector_year},
+        key=lambda c: -sum(n for (s, _), n in data.events_by_sector_year.items() if s == c),
+    )
     for code in codes:
         counts = [data.events_by_sector_year.get((code, y), 0) for y in years]
         name = labels[code].label if code in labels else code

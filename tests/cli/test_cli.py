@@ -1,0 +1,112 @@
+"""The command line, end to end on a real workspace."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import UN_XML
+from watchkeeper.cli import app
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {
+        "WATCHKEEPER_HOME": str(tmp_path / "home"),
+        "WATCHKEEPER_ORG": "analyst",
+        "WATCHKEEPER_COUNTRY": "KOR",
+    }
+
+    def invoke(*args: str, code: int = 0):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exit_code == code, result.output + result.stderr
+        return result
+
+    return invoke
+
+
+def test_import_stats_search_show_export(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("init")
+    imported = json.loads(run("import", "un-xml", str(UN_XML), "--json").stdout)
+    assert imported[0]["added"] > 20000
+    again = run("import", "un-xml", str(UN_XML))
+    assert "already imported, nothing changed" in again.stdout
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["schemata"]["Person"] == 684 and stats["schemata"]["Organization"] == 193
+    found = json.loads(run("search", "KOMID", "--json").stdout)
+    assert found["total"] == 1 and found["results"][0]["id"] == "unsc-kpe-001"
+    shown = json.loads(run("show", "unsc-kpe-001", "--json").stdout)
+    assert shown["list_ids"] == ["UN:KPe.001"]
+    names = [p for p in shown["properties"] if p["prop"] == "name"]
+    assert names[0]["grade"] == "A1" and names[0]["marking"] == "TLP:CLEAR"
+    assert names[0]["source"].startswith("un_sc_sanctions:")
+    assert shown["sanctions"][0]["properties"]["unscId"] == ["KPe.001"]
+    text = run("show", "KOREA MINING DEVELOPMENT TRADING CORPORATION").stdout
+    assert "UN:KPe.001" in text
+    out = tmp_path / "export.ftm.json"
+    run("export", "ftm", "-o", str(out))
+    assert len(out.read_text().splitlines()) == stats["entities"]
+    out = tmp_path / "statements.csv"
+    run("export", "statements", "-o", str(out))
+    with out.open(newline="") as fh:
+        assert sum(1 for _ in csv.DictReader(fh)) == stats["statements"]
+
+
+def test_acting_as_a_partner_hides_what_it_may_not_see(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    statements = tmp_path / "notes.csv"
+    statements.write_text(
+        "entity_id,prop,schema,value,dataset,tlp,rel_to,originator,recipients\n"
+        "wk-note-1,name,Person,Restricted Broker,analyst_notes,AMBER,KOR,kor-nis,analyst\n"
+        "wk-ship-1,name,Vessel,OPEN SHIP,analyst_notes,CLEAR,,,\n"
+    )
+    run("import", "statements", str(statements))
+    run("org", "add", "jp-partner", "--country", "JPN")
+    assert json.loads(run("search", "Broker", "--json").stdout)["total"] == 1
+    assert json.loads(run("search", "Broker", "--as", "jp-partner", "--json").stdout)["total"] == 0
+    assert json.loads(run("stats", "--as", "jp-partner", "--json").stdout)["entities"] == 1
+    hidden = run("show", "wk-note-1", "--as", "jp-partner", code=2)
+    missing = run("show", "wk-nothing-here", "--as", "jp-partner", code=2)
+    # A hidden entity and a missing one give the same answer, so existence does not leak.
+    assert hidden.stderr.replace("wk-note-1", "X") == missing.stderr.replace("wk-nothing-here", "X")
+    run("show", "wk-note-1", "--as", "nobody", code=2)
+
+
+def test_bad_input_is_one_line_and_exit_code_2(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "broken.xml"
+    bad.write_text("<CONSOLIDATED_LIST dateGenerated='2025-01-01'><INDIVIDUALS><INDIVIDUAL>")
+    result = run("import", "un-xml", str(bad), code=2)
+    assert result.stderr.count("\n") == 1
+    assert str(bad) in result.stderr and "malformed XML" in result.stderr
+    assert "unknown format" in run("import", "csv", str(bad), code=2).stderr
+
+
+def test_sources_list_shows_configured_downloads(run) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads(run("sources", "list", "--json").stdout)
+    assert {s["name"] for s in data["configured"]} == {"un_sc_sanctions", "us_ofac_sdn"}
+
+
+def test_demo_as_a_real_process(tmp_path: Path) -> None:
+    env = {
+        "WATCHKEEPER_HOME": str(tmp_path / "demo"),
+        "PATH": str(Path(sys.executable).parent),
+        "COLUMNS": "120",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "watchkeeper"), "demo"],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    for heading in ("Events by sector and year", "Most connected entities", "Sanctioned vessels"):
+        assert heading in result.stdout
+    assert "ANGARA" in result.stdout and "9179842" in result.stdout
+    again = subprocess.run(
+        [str(Path(sys.executable).parent / "watchkeeper"), "demo"],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert "already loaded, nothing changed" in again.stdout
