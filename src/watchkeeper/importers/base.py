@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from followthemoney import Dataset, Statement, StatementEntity
+from followthemoney import Dataset, Statement, StatementEntity, registry
 from followthemoney.exc import InvalidData
 
 from watchkeeper.errors import InputError
@@ -67,6 +67,12 @@ def add_clean(entity: StatementEntity, prop: str, value: str) -> None:
     entity.add(prop, value, cleaned=True)
 
 
+@lru_cache(maxsize=4096)
+def _country(value: str, fuzzy: bool) -> str | None:
+    # Country names repeat across thousands of records and fuzzy cleaning is costly.
+    return registry.country.clean_text(value, fuzzy=fuzzy)
+
+
 def add(entity: StatementEntity, prop: str, value: str | None, fuzzy: bool = False) -> None:
     """Add a raw value through FtM's cleaning; values FtM cannot clean are dropped."""
     if value is None:
@@ -75,6 +81,14 @@ def add(entity: StatementEntity, prop: str, value: str | None, fuzzy: bool = Fal
     if not value:
         return
     try:
+        prop_type = (
+            entity.schema.properties[prop].type if prop in entity.schema.properties else None
+        )
+        if prop_type is registry.country:
+            code = _country(value, fuzzy)
+            if code is not None:
+                entity.add(prop, code, cleaned=True, original_value=value)
+            return
         entity.add(prop, value, fuzzy=fuzzy)
     except InvalidData:
         return

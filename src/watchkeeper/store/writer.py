@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from followthemoney import Statement, StatementEntity
 from followthemoney.statement.util import BASE_ID
-from sqlalchemy import Connection, and_, bindparam, or_, select
+from sqlalchemy import ARRAY, Connection, Select, String, and_, any_, bindparam, or_, select
 
 from watchkeeper.model.marking import Marking
 from watchkeeper.model.source import Source
@@ -132,7 +132,8 @@ class Writer:
             )
         self.summary.entities += 1
         for stmt in entity._iter_stmt():
-            self.add_statement(stmt, marking, credibility, source)
+            # _iter_stmt gives each statement FtM's key as its id.
+            self._add(stmt, stmt.id, marking, credibility, source)
         # FtM's own id statement carries a checksum that changes with every edit; ours
         # carries the entity id, so an unchanged entity re-imports unchanged.
         base = Statement(
@@ -142,7 +143,7 @@ class Writer:
             value=entity.id,
             dataset=self.source.dataset,
         )
-        self.add_statement(base, marking, credibility, source)
+        self._add(base, base.id, marking, credibility, source)
 
     def add_statement(
         self,
@@ -151,7 +152,17 @@ class Writer:
         credibility: int | None = None,
         source: Source | None = None,
     ) -> None:
-        ftm_key = stmt.generate_key()
+        """Add one statement as read from a file; an id it carries is kept."""
+        self._add(stmt, stmt.generate_key(), marking, credibility, source)
+
+    def _add(
+        self,
+        stmt: Statement,
+        ftm_key: str | None,
+        marking: Marking | None,
+        credibility: int | None,
+        source: Source | None,
+    ) -> None:
         stmt_id = stmt.id or ftm_key
         if stmt_id is None:
             return
@@ -198,14 +209,7 @@ class Writer:
             return
         rows = self._pending
         self._pending = {}
-        existing = {
-            r.id: r
-            for r in self.conn.execute(
-                select(t.statement.c.id, t.statement.c.last_seen, t.statement.c.ended_at).where(
-                    t.statement.c.id.in_(list(rows))
-                )
-            )
-        }
+        existing = {r.id: r for r in self.conn.execute(self._existing(list(rows)))}
         new = [row for key, row in rows.items() if key not in existing]
         if new:
             bulk_insert(self.conn, new)
@@ -227,6 +231,13 @@ class Writer:
                 .values(last_seen=bindparam("b_seen"), ended_at=None),
                 refresh,
             )
+
+    def _existing(self, ids: list[str]) -> Select[Any]:
+        query = select(t.statement.c.id, t.statement.c.last_seen, t.statement.c.ended_at)
+        if self.conn.dialect.name == "postgresql":
+            # One array parameter: PostgreSQL plans a 5,000-item IN list slowly.
+            return query.where(t.statement.c.id == any_(bindparam("ids", ids, type_=ARRAY(String))))
+        return query.where(t.statement.c.id.in_(ids))
 
     def finish(self) -> None:
         self.flush()
