@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test lint bench clean
 
@@ -27,7 +28,7 @@ test: $(STAMP) lint
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	bash scripts/with-postgres.sh $(BIN)/python bench/run.py
+	bash scripts/with-postgres.sh $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -149,3 +149,16 @@ def test_organisations_are_the_viewers_to_act_as(store: Store) -> None:
     assert store.organisation("kor-mofa") == Viewer("kor-mofa", "KOR")
     with pytest.raises(Exception, match="unknown organisation"):
         store.organisation("nobody")
+
+
+def test_a_releasable_value_from_a_restricted_source_hides_the_source(store: Store) -> None:
+    restricted = source("partner_feed", "2024-05-01", Marking.make("AMBER", recipients="kor-mofa"))
+    ship = entity("Vessel", "v-feed", "partner_feed", name="FEED SHIP")
+    write(store, [(ship, Marking.make("CLEAR"))], restricted)
+    public = store.read(PUBLIC)
+    view = public.entity("v-feed")
+    assert view is not None and view.caption == "FEED SHIP"
+    assert {s.source_id for s in view.statements} == {"(restricted source)"}
+    assert public.sources() == [] and public.stats()["sources"] == 0
+    cleared = store.read(Viewer("kor-mofa", "KOR"))
+    assert {s.source_id for s in cleared.entity("v-feed").statements} == {"partner_feed:2024-05-01"}  # type: ignore[union-attr]

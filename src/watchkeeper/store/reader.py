@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 DATASET = Dataset.make({"name": "watchkeeper", "title": "Watchkeeper"})
 SEARCH_TYPES = ("name", "identifier")
+RESTRICTED_SOURCE = "(restricted source)"
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Reader:
         self.viewer = viewer
         self.marking_ids = store.visible_marking_ids(viewer)
         self._markings = store.markings()
+        self._visible_sources: set[str] | None = None
 
     # -- the filter everything goes through -------------------------------------------------
 
@@ -104,8 +106,13 @@ class Reader:
             first_seen=row.first_seen,
             last_seen=row.last_seen,
         )
+        if self._visible_sources is None:
+            self._visible_sources = {src["id"] for src in self.sources()}
+        # A value may be releasable when the source it came from is not: then even the
+        # source's id (which names its dataset) stays hidden.
+        source_id = row.source_id if row.source_id in self._visible_sources else RESTRICTED_SOURCE
         return StatementView(
-            stmt, row.source_id, self._markings[row.marking_id], row.credibility, row.ended_at
+            stmt, source_id, self._markings[row.marking_id], row.credibility, row.ended_at
         )
 
     def statements(
