@@ -116,3 +116,26 @@ def test_sources_file_overrides_the_defaults(tmp_path: Path) -> None:
     )
     settings = load_settings({"WATCHKEEPER_SOURCES": str(config)})
     assert [s.name for s in configured_sources(settings)] == ["mirror"]
+
+
+def test_cli_sources_update_downloads_and_imports(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from watchkeeper.cli import app
+
+    url, _ = server
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"sources:\n  - {{name: un_sc_sanctions, format: un-xml, url: '{url}'}}\n")
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home"), "WATCHKEEPER_SOURCES": str(config)}
+    runner = CliRunner()
+    result = runner.invoke(app, ["sources", "update"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "un_sc_sanctions:" in result.stdout and "statements added" in result.stdout
+    stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+    assert stats["schemata"]["Person"] == 684
+    again = runner.invoke(app, ["sources", "update"], env=env)
+    assert "unchanged since last download" in again.stderr and "0 statements added" in again.stdout

@@ -11,7 +11,7 @@ from typing import TextIO
 from followthemoney.statement.serialize import CSV_COLUMNS
 
 from watchkeeper.errors import InputError
-from watchkeeper.importers.ftm import MARKING_COLUMNS
+from watchkeeper.model.marking import MARKING_COLUMNS
 from watchkeeper.store.reader import Reader
 
 EXPORT_KINDS = ("ftm", "statements")

@@ -13,6 +13,7 @@ from followthemoney import Dataset, Statement, StatementEntity, registry
 from followthemoney.exc import InvalidData
 
 from watchkeeper.errors import InputError
+from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import Marking
 from watchkeeper.model.source import Source
 
@@ -47,6 +48,23 @@ class Importer(Protocol):
     def source(self, path: Path, checksum: str, options: Options) -> Source: ...
 
     def records(self, path: Path, source: Source) -> Iterator[Record]: ...
+
+
+def list_release(
+    dataset: str, checksum: str, title: str, publisher: str, url: str, published: str
+) -> Source:
+    """The source for one release of an official list (graded A: the list is the authority)."""
+    return Source(
+        id=f"{dataset}:{checksum[:16]}",
+        dataset=dataset,
+        kind="list",
+        title=title,
+        publisher=publisher,
+        reliability=Reliability.A,
+        url=url,
+        published=published,
+        checksum=checksum,
+    )
 
 
 def slug(text: str) -> str:

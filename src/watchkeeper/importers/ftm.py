@@ -17,11 +17,10 @@ from followthemoney.exc import InvalidData
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.importers.base import MAX_FIELD, Options, Record, make_entity, slug
 from watchkeeper.model.grading import Credibility, Reliability
-from watchkeeper.model.marking import Marking
+from watchkeeper.model.marking import MARKING_COLUMNS, Marking
 from watchkeeper.model.source import Source
 
 STATEMENT_REQUIRED = ("entity_id", "prop", "schema", "value", "dataset")
-MARKING_COLUMNS = ("tlp", "rel_to", "originator", "recipients")
 
 
 def _source(path: Path, checksum: str, options: Options, kind: str, title: str) -> Source:

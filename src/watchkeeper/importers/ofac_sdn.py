@@ -30,11 +30,11 @@ from watchkeeper.importers.base import (
     Record,
     add,
     add_clean,
+    list_release,
     make_entity,
     slug,
 )
 from watchkeeper.importers.safe_xml import children, iter_elements, local, text
-from watchkeeper.model.grading import Reliability
 from watchkeeper.model.source import Source
 
 DATASET = "us_ofac_sdn"
@@ -272,17 +272,13 @@ class OfacCsvImporter:
         released = options.release_date or datetime.fromtimestamp(path.stat().st_mtime).strftime(
             "%Y-%m-%dT%H:%M:%S"
         )
-        dataset = options.dataset or DATASET
-        return Source(
-            id=f"{dataset}:{checksum[:16]}",
-            dataset=dataset,
-            kind="list",
-            title="OFAC Specially Designated Nationals List (legacy CSV)",
-            publisher="US Treasury Office of Foreign Assets Control",
-            reliability=Reliability.A,
-            url=CSV_URL,
-            published=released,
-            checksum=checksum,
+        return list_release(
+            options.dataset or DATASET,
+            checksum,
+            "OFAC Specially Designated Nationals List (legacy CSV)",
+            "US Treasury Office of Foreign Assets Control",
+            CSV_URL,
+            released,
         )
 
     def records(self, path: Path, source: Source) -> Iterator[Record]:
@@ -361,17 +357,13 @@ class OfacXmlImporter:
                     break
         if not published:
             raise InputError(str(path), "no publshInformation/Publish_Date; pass --release-date")
-        dataset = options.dataset or DATASET
-        return Source(
-            id=f"{dataset}:{checksum[:16]}",
-            dataset=dataset,
-            kind="list",
-            title="OFAC Specially Designated Nationals List (XML)",
-            publisher="US Treasury Office of Foreign Assets Control",
-            reliability=Reliability.A,
-            url=XML_URL,
-            published=published,
-            checksum=checksum,
+        return list_release(
+            options.dataset or DATASET,
+            checksum,
+            "OFAC Specially Designated Nationals List (XML)",
+            "US Treasury Office of Foreign Assets Control",
+            XML_URL,
+            published,
         )
 
     def records(self, path: Path, source: Source) -> Iterator[Record]:

@@ -14,9 +14,16 @@ from xml.etree.ElementTree import Element
 from followthemoney import StatementEntity
 
 from watchkeeper.errors import InputError
-from watchkeeper.importers.base import Options, Record, add, check_size, make_entity, slug
+from watchkeeper.importers.base import (
+    Options,
+    Record,
+    add,
+    check_size,
+    list_release,
+    make_entity,
+    slug,
+)
 from watchkeeper.importers.safe_xml import children, iter_elements, local, text
-from watchkeeper.model.grading import Reliability
 from watchkeeper.model.source import Source
 
 DATASET = "un_sc_sanctions"
@@ -44,17 +51,13 @@ class UNConsolidatedImporter:
             raise InputError(
                 str(path), "CONSOLIDATED_LIST has no dateGenerated; pass --release-date"
             )
-        dataset = options.dataset or DATASET
-        return Source(
-            id=f"{dataset}:{checksum[:16]}",
-            dataset=dataset,
-            kind="list",
-            title="UN Security Council Consolidated List",
-            publisher="United Nations Security Council",
-            reliability=Reliability.A,
-            url=URL,
-            published=generated[:19].replace("Z", ""),
-            checksum=checksum,
+        return list_release(
+            options.dataset or DATASET,
+            checksum,
+            "UN Security Council Consolidated List",
+            "United Nations Security Council",
+            URL,
+            generated[:19].replace("Z", ""),
         )
 
     def records(self, path: Path, source: Source) -> Iterator[Record]:

@@ -15,6 +15,8 @@ from watchkeeper.errors import WatchkeeperError
 # The eleven members of the Multilateral Sanctions Monitoring Team (launched 2024-10-16).
 MSMT = frozenset({"USA", "KOR", "JPN", "GBR", "FRA", "DEU", "ITA", "NLD", "CAN", "AUS", "NZL"})
 COUNTRY_GROUPS = {"MSMT": MSMT}
+# How a marking travels in flat files (statement CSV): one column per part.
+MARKING_COLUMNS = ("tlp", "rel_to", "originator", "recipients")
 
 
 class MarkingError(WatchkeeperError):

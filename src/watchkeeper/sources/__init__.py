@@ -6,7 +6,6 @@ mirror or use ``watchkeeper import`` with local files instead.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from watchkeeper.errors import ConfigError, WatchkeeperError
+from watchkeeper.model.source import file_checksum
 from watchkeeper.settings import Settings
 
 CHUNK = 1 << 16
@@ -54,14 +54,6 @@ def configured_sources(settings: Settings) -> list[RemoteSource]:
         return [RemoteSource(**item) for item in data.get("sources", [])]
     except (yaml.YAMLError, TypeError) as exc:
         raise ConfigError(f"{origin}: not a valid sources file ({exc})") from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def download(src: RemoteSource, cache: Path, log: Callable[[str], Any] = print) -> Path:
@@ -119,7 +111,7 @@ def download(src: RemoteSource, cache: Path, log: Callable[[str], Any] = print) 
             )
         log(f"{src.name}: {'resumed at byte ' + str(offset) if resumed else 'downloaded'}")
         etag = response.headers.get("ETag")
-    digest = _sha256(part)
+    digest = file_checksum(part)
     if src.sha256 and digest != src.sha256.lower():
         part.unlink()
         raise DownloadError(

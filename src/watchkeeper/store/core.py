@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from watchkeeper.errors import ConfigError, NotFound, WatchkeeperError
@@ -150,8 +150,6 @@ class Store:
         return found is not None
 
     def latest_release(self, dataset: str) -> str | None:
-        from sqlalchemy import func
-
         with self.engine.connect() as conn:
             return conn.execute(
                 select(func.max(t.source.c.published)).where(t.source.c.dataset == dataset)
@@ -195,8 +193,6 @@ class Store:
         return digest.hexdigest()
 
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         with self.engine.connect() as conn:
             return {
                 table.name: int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
