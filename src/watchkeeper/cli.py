@@ -16,7 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from watchkeeper import exports, views
-from watchkeeper.errors import WatchkeeperError
+from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.importers import IMPORTERS, Options, run_import
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import Settings, load_settings
@@ -27,7 +27,9 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Official list sources.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations (the viewers you can act as).", no_args_is_help=True)
+ais_app = typer.Typer(help="AIS ship-tracking data (maritime watch).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+app.add_typer(ais_app, name="ais")
 app.add_typer(org_app, name="org")
 
 out = Console()
@@ -273,6 +275,56 @@ def org_list() -> None:
     with command() as ctx:
         for viewer in ctx.store.organisations():
             out.print(str(viewer))
+
+
+@ais_app.command("import")
+def ais_import(
+    files: Annotated[list[Path], typer.Argument(help="NMEA, CSV or Parquet files.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, nmea, csv, parquet, noaa, dma, satellite")
+    ] = "auto",
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="FIELD=COLUMN for a generic CSV (fields: mmsi, ts, lat, lon, sog, ...)"
+        ),
+    ] = None,
+    time_format: Annotated[
+        str, typer.Option(help="strptime pattern of the time column, or iso")
+    ] = "iso",
+    assume_time: Annotated[
+        str | None, typer.Option(help="ISO time for NMEA sentences that carry no receiver time")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest AIS files into the day-partitioned, de-duplicated Parquet dataset."""
+    from datetime import UTC, datetime
+
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.ingest import ingest
+    from watchkeeper.maritime.tabular import custom_layout
+
+    with command() as ctx:
+        layout = None
+        if mapping:
+            pairs = dict(item.split("=", 1) for item in mapping if "=" in item)
+            layout = custom_layout(pairs, time_format)
+        when = None
+        if assume_time:
+            try:
+                when = datetime.fromisoformat(assume_time).replace(tzinfo=UTC)
+            except ValueError:
+                raise InputError("--assume-time", f"not an ISO time: {assume_time!r}") from None
+        reports = ingest(AisDataset(ctx.settings.ais_dir), files, fmt, layout, when)
+        if as_json:
+            emit_json([r.to_dict() for r in reports])
+        else:
+            for report in reports:
+                (err if report.error else out).print(
+                    report.summary(), highlight=False, soft_wrap=True
+                )
+        if reports and all(r.error for r in reports):
+            raise typer.Exit(2)
 
 
 @app.command()

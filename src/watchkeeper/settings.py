@@ -39,6 +39,11 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
+    @property
+    def ais_dir(self) -> Path:
+        """The maritime AIS dataset (Parquet, partitioned by day)."""
+        return self.home / "ais"
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the ``WATCHKEEPER_*`` variables."""

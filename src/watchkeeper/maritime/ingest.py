@@ -1,0 +1,109 @@
+"""Ingesting AIS files: detect the format, read, normalise, merge into the dataset.
+
+Bad sentences and rows are counted and reported with examples, never fatal. A file that
+cannot be read at all (corrupt Parquet, unknown layout, random bytes) is reported and
+skipped; the dataset keeps every row it had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from watchkeeper.errors import InputError
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.nmea import read_nmea
+from watchkeeper.maritime.records import (
+    Identity,
+    IngestReport,
+    Position,
+    identities_table,
+    positions_table,
+)
+from watchkeeper.maritime.tabular import Layout, layouts, read_csv, read_parquet
+
+FORMATS = ("auto", "nmea", "csv", "parquet", *layouts())
+CHUNK = 500_000
+
+
+def detect_format(path: Path) -> str:
+    if not path.is_file():
+        raise InputError(str(path), "no such file")
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        raise InputError(str(path), "the file is empty")
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    first = next((line.strip() for line in head.splitlines() if line.strip()), b"")
+    if first[:1] in (b"!", b"\\", b"$"):
+        return "nmea"
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    if "," in text and text.isprintable():
+        return "csv"
+    raise InputError(str(path), "not AIS data: no NMEA sentences, CSV header or Parquet signature")
+
+
+def _records(
+    path: Path, fmt: str, report: IngestReport, layout: Layout | None, assume_time: datetime | None
+) -> Iterator[Position | Identity]:
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt == "nmea":
+        return read_nmea(path, report, assume_time)
+    if fmt == "parquet":
+        return read_parquet(path, report, layout)
+    preset = layouts().get(fmt)
+    return read_csv(path, report, layout or preset)
+
+
+def ingest_file(
+    dataset: AisDataset,
+    path: Path,
+    fmt: str = "auto",
+    layout: Layout | None = None,
+    assume_time: datetime | None = None,
+) -> IngestReport:
+    report = IngestReport(str(path))
+    positions: list[Position] = []
+    identities: list[Identity] = []
+    try:
+        for record in _records(path, fmt, report, layout, assume_time):
+            if isinstance(record, Position):
+                positions.append(record)
+            else:
+                identities.append(record)
+            if len(positions) >= CHUNK:
+                _flush(dataset, report, positions, identities)
+    except InputError as exc:
+        report.error = exc.detail.removeprefix(f"{path}: ")
+        return report
+    _flush(dataset, report, positions, identities)
+    return report
+
+
+def _flush(
+    dataset: AisDataset, report: IngestReport, positions: list[Position], identities: list[Identity]
+) -> None:
+    new = dataset.add_positions(positions_table(positions, report.file))
+    report.positions += new
+    report.duplicates += len(positions) - new
+    report.identities += dataset.add_identities(identities_table(identities, report.file))
+    positions.clear()
+    identities.clear()
+
+
+def ingest(
+    dataset: AisDataset,
+    paths: Iterable[Path],
+    fmt: str = "auto",
+    layout: Layout | None = None,
+    assume_time: datetime | None = None,
+) -> list[IngestReport]:
+    if fmt not in FORMATS:
+        raise InputError(fmt, f"unknown AIS format; one of: {', '.join(FORMATS)}")
+    return [ingest_file(dataset, path, fmt, layout, assume_time) for path in paths]

@@ -1,0 +1,151 @@
+"""The normalised AIS records: positions and identity (static/voyage) reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+
+POSITION_SCHEMA = pa.schema(
+    [
+        ("mmsi", pa.int64()),
+        ("ts", pa.timestamp("ms", tz="UTC")),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("sog", pa.float32()),
+        ("cog", pa.float32()),
+        ("heading", pa.float32()),
+        ("source", pa.string()),
+    ]
+)
+IDENTITY_SCHEMA = pa.schema(
+    [
+        ("mmsi", pa.int64()),
+        ("ts", pa.timestamp("ms", tz="UTC")),
+        ("name", pa.string()),
+        ("imo", pa.string()),
+        ("call_sign", pa.string()),
+        ("ship_type", pa.int32()),
+        ("length", pa.float32()),
+        ("width", pa.float32()),
+        ("destination", pa.string()),
+        ("flag", pa.string()),
+        ("source", pa.string()),
+    ]
+)
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Position:
+    mmsi: int
+    ts: datetime
+    lat: float
+    lon: float
+    sog: float | None = None
+    cog: float | None = None
+    heading: float | None = None
+
+
+@dataclass
+class Identity:
+    mmsi: int
+    ts: datetime
+    name: str | None = None
+    imo: str | None = None
+    call_sign: str | None = None
+    ship_type: int | None = None
+    length: float | None = None
+    width: float | None = None
+    destination: str | None = None
+    flag: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """What one file gave: good records, and every rejection counted with a few examples."""
+
+    file: str
+    format: str = "unknown"
+    lines: int = 0
+    positions: int = 0
+    identities: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+    """Set when the file as a whole could not be read (nothing from it was kept)."""
+
+    def reject(self, reason: str, where: str) -> None:
+        self.rejected[reason] += 1
+        examples = self.examples.setdefault(reason, [])
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(where[:200])
+
+    def to_dict(self) -> dict[str, object]:
+        # Not dataclasses.asdict: it rebuilds the Counter from (key, count) pairs.
+        return {
+            "file": self.file,
+            "format": self.format,
+            "lines": self.lines,
+            "positions": self.positions,
+            "identities": self.identities,
+            "duplicates": self.duplicates,
+            "rejected": dict(self.rejected),
+            "examples": {k: list(v) for k, v in self.examples.items()},
+            "error": self.error,
+        }
+
+    def summary(self) -> str:
+        if self.error:
+            return f"{self.file}: not imported: {self.error}"
+        parts = [
+            f"{self.file} ({self.format}): {self.positions:,} positions, {self.identities:,} identity reports"
+        ]
+        if self.duplicates:
+            parts.append(f"{self.duplicates:,} duplicates dropped")
+        for reason, count in self.rejected.most_common():
+            parts.append(f"{count:,} {reason} (e.g. {self.examples[reason][0]!r})")
+        return "; ".join(parts)
+
+
+def valid_position(lat: float, lon: float) -> bool:
+    # AIS uses 91 and 181 for "not available"; anything outside the globe is damage.
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+def positions_table(rows: list[Position], source: str) -> pa.Table:
+    return pa.Table.from_pydict(
+        {
+            "mmsi": [r.mmsi for r in rows],
+            "ts": [r.ts for r in rows],
+            "lat": [r.lat for r in rows],
+            "lon": [r.lon for r in rows],
+            "sog": [r.sog for r in rows],
+            "cog": [r.cog for r in rows],
+            "heading": [r.heading for r in rows],
+            "source": [source] * len(rows),
+        },
+        schema=POSITION_SCHEMA,
+    )
+
+
+def identities_table(rows: list[Identity], source: str) -> pa.Table:
+    return pa.Table.from_pydict(
+        {
+            "mmsi": [r.mmsi for r in rows],
+            "ts": [r.ts for r in rows],
+            "name": [r.name for r in rows],
+            "imo": [r.imo for r in rows],
+            "call_sign": [r.call_sign for r in rows],
+            "ship_type": [r.ship_type for r in rows],
+            "length": [r.length for r in rows],
+            "width": [r.width for r in rows],
+            "destination": [r.destination for r in rows],
+            "flag": [r.flag for r in rows],
+            "source": [source] * len(rows),
+        },
+        schema=IDENTITY_SCHEMA,
+    )
