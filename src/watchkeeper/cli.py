@@ -106,9 +106,13 @@ def import_(
         results = []
         for path in files:
             with Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                console=err, transient=True, disable=as_json or not err.is_terminal,
-            ) as progress:  # fmt: skip
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=as_json or not err.is_terminal,
+            ) as progress:
                 task = progress.add_task(f"{path.name}: reading", total=None)
 
                 def tick(
@@ -325,6 +329,76 @@ def ais_import(
                 )
         if reports and all(r.error for r in reports):
             raise typer.Exit(2)
+
+
+@ais_app.command("detect")
+def ais_detect(
+    since: Annotated[str | None, typer.Option(help="Only positions from this ISO date on")] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (Spark is not built yet)")] = "duckdb",
+    area: Annotated[
+        list[str] | None, typer.Option(help="Extra watched area NAME=LAT,LON,RADIUS_KM")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write events as JSON lines")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Port calls, AIS gaps, loitering, encounters, impossible jumps and identity changes."""
+    from datetime import UTC, datetime
+
+    from watchkeeper.maritime.areas import parse_area, theater_ports
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.detectors import detect
+
+    with command() as ctx:
+        if engine != "duckdb":
+            raise InputError("--engine", "only the duckdb engine exists so far")
+        start = None
+        if since:
+            try:
+                start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+            except ValueError:
+                raise InputError("--since", f"not an ISO date: {since!r}") from None
+        areas = theater_ports() + [parse_area(a) for a in area or []]
+        found = detect(AisDataset(ctx.settings.ais_dir), areas, since=start)
+        lines = [json.dumps(d.to_dict(), ensure_ascii=False) for d in found]
+        if output is not None:
+            output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        if as_json:
+            emit_json([d.to_dict() for d in found])
+            return
+        table = Table(
+            "start", "kind", "mmsi", "other", "area", "details", title=f"{len(found):,} detections"
+        )
+        for d in found:
+            table.add_row(
+                d.start.strftime("%Y-%m-%d %H:%M"),
+                d.kind,
+                str(d.mmsi),
+                str(d.other_mmsi or ""),
+                d.area or "",
+                json.dumps(d.details, default=str)[:80],
+            )
+        out.print(table)
+
+
+@ais_app.command("simulate")
+def ais_simulate(
+    folder: Annotated[
+        Path, typer.Argument(help="Where to write positions, identities and truth.json")
+    ],
+    seed: int = 1,
+    vessels: Annotated[int, typer.Option(help="Background vessels")] = 20,
+    days: float = 4.0,
+) -> None:
+    """Write simulated traffic with the scripted scenarios and their ground truth."""
+    from watchkeeper.maritime.areas import theater_ports
+    from watchkeeper.maritime.simulator import scenario
+
+    with command():
+        sim = scenario(theater_ports(), seed, vessels, days)
+        sim.write(folder)
+        out.print(f"{len(sim.positions):,} positions, {len(sim.truth)} scripted events -> {folder}")
 
 
 @app.command()
