@@ -341,6 +341,10 @@ def ais_detect(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write events as JSON lines")
     ] = None,
+    link: Annotated[
+        bool, typer.Option(help="Store detections as events linked to known vessels")
+    ] = True,
+    as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Port calls, AIS gaps, loitering, encounters, impossible jumps and identity changes."""
@@ -360,7 +364,15 @@ def ais_detect(
             except ValueError:
                 raise InputError("--since", f"not an ISO date: {since!r}") from None
         areas = theater_ports() + [parse_area(a) for a in area or []]
-        found = detect(AisDataset(ctx.settings.ais_dir), areas, since=start)
+        dataset = AisDataset(ctx.settings.ais_dir)
+        found = detect(dataset, areas, since=start)
+        if link:
+            from watchkeeper.maritime.link import link_detections
+
+            summary = link_detections(ctx.store, ctx.reader(as_org), dataset, found, areas)
+            err.print(
+                f"{summary.entities:,} detections stored as events (source {summary.source_id})"
+            )
         lines = [json.dumps(d.to_dict(), ensure_ascii=False) for d in found]
         if output is not None:
             output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -401,6 +413,46 @@ def ais_simulate(
         out.print(f"{len(sim.positions):,} positions, {len(sim.truth)} scripted events -> {folder}")
 
 
+@ais_app.command("track")
+def ais_track(
+    vessel: Annotated[str, typer.Argument(help="MMSI or IMO number")], as_json: JsonOption = False
+) -> None:
+    """A vessel's reported identities, positions and voyage (port calls and gaps in order)."""
+    from watchkeeper.maritime.areas import theater_ports
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.track import track
+
+    with command() as ctx:
+        data = track(AisDataset(ctx.settings.ais_dir), vessel, theater_ports())
+        if as_json:
+            emit_json(data)
+            return
+        out.print(f"MMSI {', '.join(map(str, data['mmsi']))}: {data['positions']:,} positions, "
+                  f"{data['first'] or '-'} to {data['last'] or '-'}")  # fmt: skip
+        for ident in data["identities"]:
+            out.print(
+                f"  {ident['ts']}  {ident['name'] or ''}  IMO {ident['imo'] or '-'}  {ident['call_sign'] or ''}"
+            )
+        for leg in data["voyage"]:
+            out.print(f"  {leg['start']} – {leg['end']}  {leg['kind']} {leg.get('area') or ''}")
+
+
+@app.command()
+def alerts(as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Detections involving sanctioned vessels or watched ports, newest first."""
+    from watchkeeper.maritime.link import alerts as list_alerts
+
+    with command() as ctx:
+        found = list_alerts(ctx.reader(as_org))
+        if as_json:
+            emit_json(found)
+            return
+        table = Table("start", "alert", "why", title=f"{len(found):,} alerts")
+        for a in found:
+            table.add_row(str(a["start"])[:16], str(a["title"]), str(a["why"]))
+        out.print(table)
+
+
 @app.command()
 def demo(as_org: AsOption = None) -> None:
     """Load the bundled Russia–DPRK theater dataset and print an overview."""
@@ -414,6 +466,9 @@ def demo(as_org: AsOption = None) -> None:
             else "theater dataset already loaded, nothing changed"
         )
         overview.print_overview(out, ctx.reader(as_org))
+        from watchkeeper.maritime.demo import run_demo
+
+        run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
 
 
 def main() -> None:  # pragma: no cover

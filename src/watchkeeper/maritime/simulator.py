@@ -229,12 +229,17 @@ class Simulator:
 
 
 def scenario(
-    ports: list[Area], seed: int = 1, background: int = 20, days: float = 4.0
+    ports: list[Area],
+    seed: int = 1,
+    background: int = 20,
+    days: float = 4.0,
+    shuttle: tuple[str, str] = ("9999996", "SIM SHUTTLE"),
 ) -> Simulation:
-    """The standard scenario set used by tests and the demo."""
+    """The standard scenario set used by tests and the demo. ``shuttle`` is the (IMO, name)
+    the simulated shuttle reports; the demo gives it a theater vessel's to show linking."""
     sim = Simulator(ports, seed)
     sim.background(background, days)
-    sim.shuttle(273_900_001, "9999996", "SIM SHUTTLE", trips=2)
+    sim.shuttle(273_900_001, shuttle[0], shuttle[1], trips=2)
     sim.ship_to_ship(273_900_002, 445_900_003)
     sim.identity_change(273_900_004, 351_900_004, "9999998")
     sim.spoof(445_900_005)

@@ -1,0 +1,71 @@
+"""One vessel's history: identities it reported, its positions, and its voyage in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from watchkeeper.errors import InputError
+from watchkeeper.maritime.areas import Area
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.detectors import detect
+
+
+def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]:
+    number = vessel.strip().upper().removeprefix("IMO").strip()
+    if not number.isdigit():
+        raise InputError(vessel, "give an MMSI (9 digits) or an IMO number (7 digits)")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    ident_files = sorted(dataset.identities_dir.glob("day=*/*.parquet"))
+    mmsis = {int(number)} if len(number) != 7 else set()
+    identities: list[dict[str, Any]] = []
+    if ident_files:
+        listed = ", ".join(f"'{f}'" for f in ident_files)
+        if len(number) == 7:
+            mmsis |= {
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT mmsi FROM read_parquet([{listed}]) WHERE imo = ?", [number]
+                ).fetchall()
+            }
+        if mmsis:
+            cursor = con.execute(
+                f"SELECT mmsi, ts, name, imo, call_sign FROM read_parquet([{listed}]) WHERE list_contains(?, mmsi) ORDER BY ts",
+                [sorted(mmsis)],
+            )
+            identities = [
+                {"mmsi": m, "ts": ts.isoformat(), "name": n, "imo": i, "call_sign": c}
+                for m, ts, n, i, c in cursor.fetchall()
+            ]
+    pos_files = sorted(dataset.positions_dir.glob("day=*/*.parquet"))
+    positions, first, last = 0, None, None
+    if pos_files and mmsis:
+        listed = ", ".join(f"'{f}'" for f in pos_files)
+        row = con.execute(
+            f"SELECT count(*), min(ts), max(ts) FROM read_parquet([{listed}]) WHERE list_contains(?, mmsi)",
+            [sorted(mmsis)],
+        ).fetchone()
+        if row:
+            positions, first, last = int(row[0]), row[1], row[2]
+    con.close()
+    voyage = [
+        {
+            "kind": d.kind,
+            "start": d.start.isoformat(timespec="minutes"),
+            "end": d.end.isoformat(timespec="minutes"),
+            "area": d.area,
+            "details": d.details,
+        }
+        for d in detect(dataset, areas, kinds=("port_call", "gap"))
+        if d.mmsi in mmsis
+    ]
+    return {
+        "mmsi": sorted(mmsis),
+        "positions": positions,
+        "first": first.isoformat() if first else None,
+        "last": last.isoformat() if last else None,
+        "identities": identities,
+        "voyage": voyage,
+    }

@@ -1,0 +1,107 @@
+"""Detections tied to the knowledge base: vessels by IMO/MMSI, events with provenance, alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import entity, source, write
+from watchkeeper.maritime.areas import theater_ports
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.detectors import detect
+from watchkeeper.maritime.link import alerts, link_detections
+from watchkeeper.maritime.records import identities_table, positions_table
+from watchkeeper.maritime.simulator import scenario
+from watchkeeper.maritime.track import track
+from watchkeeper.model.marking import Marking, Viewer
+from watchkeeper.store import Store
+from watchkeeper.theater import load_theater
+
+ANALYST = Viewer("analyst", "KOR")
+
+
+def _dataset(tmp_path: Path, shuttle: tuple[str, str]) -> AisDataset:
+    sim = scenario(theater_ports(), seed=1, background=5, days=4, shuttle=shuttle)
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    return dataset
+
+
+def test_detections_become_events_linked_to_the_sanctioned_vessel(
+    store: Store, tmp_path: Path
+) -> None:
+    load_theater(store)
+    dataset = _dataset(tmp_path, ("9179842", "ANGARA"))
+    ports = theater_ports()
+    found = detect(dataset, ports)
+    summary = link_detections(store, store.read(ANALYST), dataset, found, ports)
+    assert summary.entities == len(found)
+    reader = store.read(ANALYST)
+    events = [
+        v
+        for v in reader.referencing("wk-vessel-angara")
+        if v.schema == "Event" and v.id.startswith("ais-")
+    ]
+    kinds = sorted(k for v in events for k in v.entity.get("keywords") if k in ("gap", "port_call"))
+    assert kinds == ["gap", "gap", "port_call", "port_call", "port_call"]
+    for event in events:
+        assert {s.statement.dataset for s in event.statements} == {"wk_ais"}
+        assert "Vessel matched by MMSI 273900001: imo" in event.entity.get("notes")
+    found_alerts = alerts(reader)
+    assert len(found_alerts) == 5 and all(
+        "sanctioned vessel" in str(a["why"]) for a in found_alerts
+    )
+    # Running again on the same data changes nothing.
+    before = store.digest()
+    again = link_detections(store, store.read(ANALYST), dataset, found, ports)
+    assert not again.changed and store.digest() == before
+
+
+def test_unknown_vessels_stay_unlinked_and_only_watched_ports_alert(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    load_theater(sqlite_store)
+    dataset = _dataset(tmp_path, ("9999996", "SIM SHUTTLE"))
+    ports = theater_ports()
+    link_detections(
+        sqlite_store, sqlite_store.read(ANALYST), dataset, detect(dataset, ports), ports
+    )
+    found = alerts(sqlite_store.read(ANALYST))
+    assert found and all(a["vessels"] == [] for a in found)
+    assert all("watched port" in str(a["why"]) and "sanctioned" not in str(a["why"]) for a in found)
+
+
+def test_a_vessel_the_viewer_cannot_see_is_not_matched(sqlite_store: Store, tmp_path: Path) -> None:
+    hidden = entity("Vessel", "v-secret", "partner", name="SECRET SHIP", imoNumber="9179842")
+    write(
+        sqlite_store,
+        [(hidden, Marking.make("AMBER", recipients="kor-nis"))],
+        source("partner", "2024-01-01"),
+    )
+    dataset = _dataset(tmp_path, ("9179842", "ANGARA"))
+    ports = theater_ports()
+    outsider = Viewer("outsider", "BRA")
+    link_detections(
+        sqlite_store, sqlite_store.read(outsider), dataset, detect(dataset, ports), ports
+    )
+    public_events = sqlite_store.read(outsider).entities(
+        sqlite_store.read(outsider).entity_ids("Event")
+    )
+    assert all("v-secret" not in v.entity.get("involved") for v in public_events)
+    assert all("SECRET" not in v.caption for v in public_events)
+
+
+def test_track_by_imo_and_mmsi(tmp_path: Path) -> None:
+    dataset = _dataset(tmp_path, ("9179842", "ANGARA"))
+    by_imo = track(dataset, "IMO9179842", theater_ports())
+    by_mmsi = track(dataset, "273900001", theater_ports())
+    assert by_imo["mmsi"] == by_mmsi["mmsi"] == [273900001]
+    assert by_imo["positions"] == by_mmsi["positions"] > 100
+    assert [leg["kind"] for leg in by_imo["voyage"]] == [
+        "port_call",
+        "gap",
+        "port_call",
+        "gap",
+        "port_call",
+    ]
+    assert by_imo["identities"][0]["name"] == "ANGARA"
