@@ -334,7 +334,7 @@ def ais_import(
 @ais_app.command("detect")
 def ais_detect(
     since: Annotated[str | None, typer.Option(help="Only positions from this ISO date on")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (Spark is not built yet)")] = "duckdb",
+    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark")] = "duckdb",
     area: Annotated[
         list[str] | None, typer.Option(help="Extra watched area NAME=LAT,LON,RADIUS_KM")
     ] = None,
@@ -355,8 +355,6 @@ def ais_detect(
     from watchkeeper.maritime.detectors import detect
 
     with command() as ctx:
-        if engine != "duckdb":
-            raise InputError("--engine", "only the duckdb engine exists so far")
         start = None
         if since:
             try:
@@ -365,7 +363,7 @@ def ais_detect(
                 raise InputError("--since", f"not an ISO date: {since!r}") from None
         areas = theater_ports() + [parse_area(a) for a in area or []]
         dataset = AisDataset(ctx.settings.ais_dir)
-        found = detect(dataset, areas, since=start)
+        found = detect(dataset, areas, since=start, engine=engine)
         if link:
             from watchkeeper.maritime.link import link_detections
 

@@ -1,22 +1,24 @@
-"""The detectors, as DuckDB SQL over the Parquet dataset.
+"""The detectors, written once as portable SQL and run by an engine (DuckDB or Spark).
 
 Port calls, AIS gaps, loitering, encounters, impossible jumps (spoofing) and identity
-changes. Each is one query over positions joined to the nearest watched area; thresholds
-are in :class:`Thresholds`. Results are returned sorted, so two runs on the same input
-give the same list.
+changes. Each is one query over positions joined to the nearest watched area. The SQL
+uses only what DuckDB and Spark SQL share: times as epoch seconds (``t``), ``min_by``,
+window functions and joins; thresholds are rendered as numeric literals. The engines
+(``engines.py``) only load the data and run the text, so both give the same events;
+every window is ordered on a unique key (time, then position) so ties break the same
+way in both.
+Results are sorted, so two runs on the same input give the same list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
-
-import duckdb
 
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.engines import Engine, get_engine
 from watchkeeper.maritime.thresholds import Thresholds
 
 KINDS = ("port_call", "gap", "loitering", "encounter", "jump", "identity_change")
@@ -36,6 +38,11 @@ class Detection:
     area: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Aggregates are summed in a different order by each engine: keep what is stable.
+        self.lat = None if self.lat is None else round(self.lat, 5)
+        self.lon = None if self.lon is None else round(self.lon, 5)
+
     @property
     def key(self) -> tuple[Any, ...]:
         return (self.kind, self.mmsi, self.start, self.other_mmsi or 0, self.area or "")
@@ -54,65 +61,43 @@ class Detection:
         }
 
 
-def _files(folder: Path) -> str | None:
-    files = sorted(folder.glob("day=*/*.parquet"))
-    return ", ".join(f"'{f}'" for f in files) if files else None
+def dist_m(a_lat: str, a_lon: str, b_lat: str, b_lon: str) -> str:
+    """Great-circle distance in metres (haversine), as an SQL expression."""
+    return (
+        f"(2 * {EARTH_M} * asin(sqrt(power(sin(radians({b_lat} - {a_lat}) / 2), 2)"
+        f" + cos(radians({a_lat})) * cos(radians({b_lat})) * power(sin(radians({b_lon} - {a_lon}) / 2), 2))))"
+    )
 
 
-def _prepare(
-    con: duckdb.DuckDBPyConnection, dataset: AisDataset, areas: list[Area], since: datetime | None
-) -> bool:
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(
-        f"""CREATE MACRO dist_m(a_lat, a_lon, b_lat, b_lon) AS 2 * {EARTH_M} * asin(sqrt(
-            pow(sin(radians(b_lat - a_lat) / 2), 2)
-            + cos(radians(a_lat)) * cos(radians(b_lat)) * pow(sin(radians(b_lon - a_lon) / 2), 2)))"""
-    )
-    con.execute(
-        "CREATE TABLE areas (id VARCHAR, name VARCHAR, lat DOUBLE, lon DOUBLE, radius_km DOUBLE)"
-    )
-    if areas:
-        con.executemany(
-            "INSERT INTO areas VALUES (?, ?, ?, ?, ?)",
-            [(a.id, a.name, a.lat, a.lon, a.radius_km) for a in areas],
-        )
-    files = _files(dataset.positions_dir)
-    if files is None:
-        return False
-    where = "WHERE ts >= $since" if since else ""
-    con.execute(
-        f"""CREATE TABLE raw AS SELECT mmsi, ts, lat, lon, sog FROM read_parquet([{files}]) {where}""",
-        {"since": since} if since else {},
-    )
-    # Nearest area per position, and a speed for every position: the reported SOG, or
-    # the speed implied by the neighbouring positions where the feed has none.
-    con.execute(
-        """CREATE TABLE p AS
-        WITH near AS (
-            SELECT r.mmsi, r.ts, r.lat, r.lon, r.sog,
-                   arg_min(a.id, dist_m(r.lat, r.lon, a.lat, a.lon)) AS area_id,
-                   min(dist_m(r.lat, r.lon, a.lat, a.lon)) / 1000 AS area_km,
-                   arg_min(a.radius_km, dist_m(r.lat, r.lon, a.lat, a.lon)) AS radius_km
-            FROM raw r LEFT JOIN areas a ON TRUE
-            GROUP BY r.mmsi, r.ts, r.lat, r.lon, r.sog
-        ), lagged AS (
-            SELECT *,
-                lag(ts) OVER w AS prev_ts, lag(lat) OVER w AS prev_lat, lag(lon) OVER w AS prev_lon,
-                lead(ts) OVER w AS next_ts, lead(lat) OVER w AS next_lat, lead(lon) OVER w AS next_lon
-            FROM near WINDOW w AS (PARTITION BY mmsi ORDER BY ts)
-        )
-        SELECT *,
-            dist_m(prev_lat, prev_lon, lat, lon) AS step_m,
-            epoch(ts - prev_ts) AS step_s,
-            coalesce(sog,
-                CASE WHEN epoch(ts - prev_ts) > 0
-                     THEN dist_m(prev_lat, prev_lon, lat, lon) / epoch(ts - prev_ts) * 3600 / 1852 END,
-                CASE WHEN epoch(next_ts - ts) > 0
-                     THEN dist_m(lat, lon, next_lat, next_lon) / epoch(next_ts - ts) * 3600 / 1852 END
-            ) AS speed
-        FROM lagged"""
-    )
-    return True
+def when(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+PREPARE = f"""
+WITH near AS (
+    SELECT r.mmsi, r.t, r.lat, r.lon, r.sog,
+           min_by(a.id, {dist_m("r.lat", "r.lon", "a.lat", "a.lon")}) AS area_id,
+           min({dist_m("r.lat", "r.lon", "a.lat", "a.lon")}) / 1000 AS area_km,
+           min_by(a.radius_km, {dist_m("r.lat", "r.lon", "a.lat", "a.lon")}) AS radius_km
+    FROM raw r LEFT JOIN areas a ON TRUE
+    GROUP BY r.mmsi, r.t, r.lat, r.lon, r.sog
+), lagged AS (
+    SELECT *,
+        lag(t) OVER w AS prev_t, lag(lat) OVER w AS prev_lat, lag(lon) OVER w AS prev_lon,
+        lag(area_id) OVER w AS prev_area_id, lag(area_km) OVER w AS prev_area_km,
+        lag(radius_km) OVER w AS prev_radius_km,
+        lead(t) OVER w AS next_t, lead(lat) OVER w AS next_lat, lead(lon) OVER w AS next_lon
+    FROM near WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
+)
+SELECT *,
+    {dist_m("prev_lat", "prev_lon", "lat", "lon")} AS step_m,
+    t - prev_t AS step_s,
+    coalesce(sog,
+        CASE WHEN t - prev_t > 0 THEN {dist_m("prev_lat", "prev_lon", "lat", "lon")} / (t - prev_t) * 3600 / 1852 END,
+        CASE WHEN next_t - t > 0 THEN {dist_m("lat", "lon", "next_lat", "next_lon")} / (next_t - t) * 3600 / 1852 END
+    ) AS speed
+FROM lagged
+"""
 
 
 def detect(
@@ -121,276 +106,253 @@ def detect(
     thresholds: Thresholds | None = None,
     since: datetime | None = None,
     kinds: tuple[str, ...] = KINDS,
+    engine: str | Engine = "duckdb",
 ) -> list[Detection]:
     t = thresholds or Thresholds()
-    con = duckdb.connect()
+    runner = get_engine(engine) if isinstance(engine, str) else engine
     found: list[Detection] = []
-    if _prepare(con, dataset, areas, since):
-        runners = {
-            "port_call": _port_calls,
-            "gap": _gaps,
-            "loitering": _loitering,
-            "encounter": _encounters,
-            "jump": _jumps,
-        }
-        for kind, run in runners.items():
-            if kind in kinds:
-                found.extend(run(con, t))
-    if "identity_change" in kinds:
-        found.extend(_identity_changes(con, dataset, since))
-    con.close()
+    try:
+        runner.load_areas(areas)
+        if runner.load_positions(dataset, since):
+            runner.table("p", PREPARE)
+            steps = {
+                "port_call": _port_calls,
+                "gap": _gaps,
+                "loitering": _loitering,
+                "encounter": _encounters,
+                "jump": _jumps,
+            }
+            for kind, step in steps.items():
+                if kind in kinds:
+                    found.extend(step(runner, t))
+        if "identity_change" in kinds and runner.load_identities(dataset, since):
+            found.extend(_identity_changes(runner))
+    finally:
+        runner.close()
     return sorted(found, key=lambda d: (d.start, d.kind, d.mmsi, d.other_mmsi or 0, d.area or ""))
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [c[0] for c in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _port_calls(con: duckdb.DuckDBPyConnection, t: Thresholds) -> list[Detection]:
-    sql = """
+def _port_calls(engine: Engine, t: Thresholds) -> list[Detection]:
+    sql = f"""
     WITH s AS (
-        SELECT *, coalesce(area_km <= radius_km + $margin, false) AS in_zone,
+        SELECT *, coalesce(area_km <= radius_km + {t.port_exit_margin_km}, false) AS in_zone,
                   coalesce(area_km <= radius_km, false) AS in_core
         FROM p
     ), marks AS (
         SELECT *, CASE WHEN in_zone AND lag(in_zone) OVER w AND lag(area_id) OVER w = area_id
-                            AND epoch(ts - lag(ts) OVER w) < $gap_s THEN 0 ELSE 1 END AS new_run
-        FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY ts)
+                            AND t - lag(t) OVER w < {t.gap_hours * 3600} THEN 0 ELSE 1 END AS new_run
+        FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
     ), runs AS (
-        SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY ts) AS run FROM marks
+        SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM marks
     )
-    SELECT mmsi, area_id, min(ts) AS start, max(ts) AS "end", avg(lat) AS lat, avg(lon) AS lon,
+    SELECT mmsi, area_id, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
            min(speed) AS min_speed, count(*) AS positions
     FROM runs WHERE in_zone GROUP BY mmsi, area_id, run
-    HAVING bool_or(in_core) AND min(speed) < $stop
+    HAVING bool_or(in_core) AND min(speed) < {t.stop_knots}
     """
-    out = []
-    params = {"margin": t.port_exit_margin_km, "gap_s": t.gap_hours * 3600, "stop": t.stop_knots}
-    for r in _rows(con, sql, params):
-        out.append(
-            Detection(
-                "port_call",
-                r["mmsi"],
-                r["start"],
-                r["end"],
-                r["lat"],
-                r["lon"],
-                area=r["area_id"],
-                details={"min_knots": round(r["min_speed"], 2), "positions": r["positions"]},
-            )
+    return [
+        Detection(
+            "port_call",
+            r["mmsi"],
+            when(r["start_t"]),
+            when(r["end_t"]),
+            r["lat"],
+            r["lon"],
+            area=r["area_id"],
+            details={"min_knots": round(r["min_speed"], 2), "positions": r["positions"]},
         )
-    return out
+        for r in engine.rows(sql)
+    ]
 
 
-def _gaps(con: duckdb.DuckDBPyConnection, t: Thresholds) -> list[Detection]:
-    sql = """
-    SELECT p.mmsi, p.prev_ts AS start, p.ts AS "end", p.prev_lat, p.prev_lon, p.lat, p.lon, p.step_m, p.step_s,
-           prev.area_id AS start_area, prev.area_km <= prev.radius_km + $margin AS start_near,
-           p.area_id AS end_area, p.area_km <= p.radius_km + $margin AS end_near
-    FROM p JOIN p AS prev ON prev.mmsi = p.mmsi AND prev.ts = p.prev_ts
-    WHERE p.step_s >= $gap_s
+def _gaps(engine: Engine, t: Thresholds) -> list[Detection]:
+    margin = t.port_exit_margin_km
+    sql = f"""
+    SELECT mmsi, prev_t, t, prev_lat, prev_lon, lat, lon, step_m, step_s,
+           CASE WHEN prev_area_km <= prev_radius_km + {margin} THEN prev_area_id END AS start_area,
+           CASE WHEN area_km <= radius_km + {margin} THEN area_id END AS end_area
+    FROM p WHERE step_s >= {t.gap_hours * 3600}
     """
     out = []
-    for r in _rows(con, sql, {"gap_s": t.gap_hours * 3600, "margin": t.port_exit_margin_km}):
+    for r in engine.rows(sql):
         hours = r["step_s"] / 3600
         out.append(
             Detection(
                 "gap",
                 r["mmsi"],
-                r["start"],
-                r["end"],
+                when(r["prev_t"]),
+                when(r["t"]),
                 r["prev_lat"],
                 r["prev_lon"],
-                area=r["start_area"]
-                if r["start_near"]
-                else (r["end_area"] if r["end_near"] else None),
+                area=r["start_area"] or r["end_area"],
                 details={
                     "hours": round(hours, 2),
                     "implied_knots": round(r["step_m"] / KNOT_M_PER_H / hours, 2),
-                    "start_area": r["start_area"] if r["start_near"] else None,
-                    "end_area": r["end_area"] if r["end_near"] else None,
-                    "end_lat": r["lat"],
-                    "end_lon": r["lon"],
+                    "start_area": r["start_area"],
+                    "end_area": r["end_area"],
+                    "end_lat": round(r["lat"], 5),
+                    "end_lon": round(r["lon"], 5),
                 },
             )
         )
     return out
 
 
-def _loitering(con: duckdb.DuckDBPyConnection, t: Thresholds) -> list[Detection]:
-    sql = """
+def _loitering(engine: Engine, t: Thresholds) -> list[Detection]:
+    sql = f"""
     WITH s AS (
-        SELECT *, speed < $knots AND coalesce(area_km >= $away, true) AS slow FROM p
+        SELECT *, speed < {t.loiter_knots} AND coalesce(area_km >= {t.away_from_port_km}, true) AS slow FROM p
     ), marks AS (
-        SELECT *, CASE WHEN slow AND lag(slow) OVER w AND epoch(ts - lag(ts) OVER w) < $gap_s THEN 0 ELSE 1 END AS new_run
-        FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY ts)
+        SELECT *, CASE WHEN slow AND lag(slow) OVER w AND t - lag(t) OVER w < {t.gap_hours * 3600} THEN 0 ELSE 1 END AS new_run
+        FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
     ), runs AS (
-        SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY ts) AS run FROM marks
+        SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM marks
     )
-    SELECT mmsi, min(ts) AS start, max(ts) AS "end", avg(lat) AS lat, avg(lon) AS lon,
+    SELECT mmsi, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
            avg(speed) AS mean_speed, count(*) AS positions
     FROM runs WHERE slow GROUP BY mmsi, run
-    HAVING epoch(max(ts) - min(ts)) >= $min_s
+    HAVING max(t) - min(t) >= {t.loiter_hours * 3600}
     """
-    params = {
-        "knots": t.loiter_knots,
-        "away": t.away_from_port_km,
-        "gap_s": t.gap_hours * 3600,
-        "min_s": t.loiter_hours * 3600,
-    }
     return [
         Detection(
             "loitering",
             r["mmsi"],
-            r["start"],
-            r["end"],
+            when(r["start_t"]),
+            when(r["end_t"]),
             r["lat"],
             r["lon"],
             details={
-                "hours": round((r["end"] - r["start"]).total_seconds() / 3600, 2),
+                "hours": round((r["end_t"] - r["start_t"]) / 3600, 2),
                 "mean_knots": round(r["mean_speed"], 2),
                 "positions": r["positions"],
             },
         )
-        for r in _rows(con, sql, params)
+        for r in engine.rows(sql)
     ]
 
 
-def _encounters(con: duckdb.DuckDBPyConnection, t: Thresholds) -> list[Detection]:
+def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
     # Mean position per vessel per time bucket, on a grid of ~1 km cells; pairs are only
     # compared within the same bucket and neighbouring cells, never all against all.
-    sql = """
+    size = t.encounter_bucket_minutes * 60
+    sql = f"""
     WITH b AS (
-        SELECT mmsi, time_bucket(to_minutes($bucket), ts) AS bucket, avg(lat) AS lat, avg(lon) AS lon,
+        SELECT mmsi, floor(t / {size}) * {size} AS bucket, avg(lat) AS lat, avg(lon) AS lon,
                avg(speed) AS speed, min(area_km) AS area_km
-        FROM p GROUP BY ALL
+        FROM p GROUP BY mmsi, floor(t / {size}) * {size}
     ), cells AS (
-        SELECT *, floor(lat / 0.01)::BIGINT AS cy, floor(lon / 0.01)::BIGINT AS cx FROM b
-        WHERE speed < $knots AND coalesce(area_km >= $away, true)
+        SELECT *, CAST(floor(lat / 0.01) AS BIGINT) AS cy, CAST(floor(lon / 0.01) AS BIGINT) AS cx FROM b
+        WHERE speed < {t.encounter_knots} AND coalesce(area_km >= {t.away_from_port_km}, true)
     ), near AS (
-        SELECT a.mmsi AS m1, o.mmsi AS m2, a.bucket, dist_m(a.lat, a.lon, o.lat, o.lon) AS d,
+        SELECT a.mmsi AS m1, o.mmsi AS m2, a.bucket, {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} AS d,
                (a.speed + o.speed) / 2 AS speed, (a.lat + o.lat) / 2 AS lat, (a.lon + o.lon) / 2 AS lon
         FROM cells a JOIN cells o
           ON a.bucket = o.bucket AND a.mmsi < o.mmsi AND o.cy BETWEEN a.cy - 1 AND a.cy + 1
              AND o.cx BETWEEN a.cx - 1 AND a.cx + 1
-        WHERE dist_m(a.lat, a.lon, o.lat, o.lon) <= $meters
+        WHERE {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} <= {t.encounter_meters}
     ), marks AS (
-        SELECT *, CASE WHEN epoch(bucket - lag(bucket) OVER w) <= $bucket * 60 * 2 THEN 0 ELSE 1 END AS new_run
+        SELECT *, CASE WHEN bucket - lag(bucket) OVER w <= {size * 2} THEN 0 ELSE 1 END AS new_run
         FROM near WINDOW w AS (PARTITION BY m1, m2 ORDER BY bucket)
     ), runs AS (
         SELECT *, sum(new_run) OVER (PARTITION BY m1, m2 ORDER BY bucket) AS run FROM marks
     )
-    SELECT m1, m2, min(bucket) AS start, max(bucket) + to_minutes($bucket) AS "end", min(d) AS min_d,
+    SELECT m1, m2, min(bucket) AS start_t, max(bucket) + {size} AS end_t, min(d) AS min_d,
            median(speed) AS median_speed, avg(lat) AS lat, avg(lon) AS lon
     FROM runs GROUP BY m1, m2, run
-    HAVING epoch(max(bucket) + to_minutes($bucket) - min(bucket)) >= $min_s
+    HAVING max(bucket) + {size} - min(bucket) >= {t.encounter_hours * 3600}
     """
-    params = {
-        "bucket": t.encounter_bucket_minutes,
-        "knots": t.encounter_knots,
-        "away": t.away_from_port_km,
-        "meters": t.encounter_meters,
-        "min_s": t.encounter_hours * 3600,
-    }
     return [
         Detection(
             "encounter",
             r["m1"],
-            r["start"],
-            r["end"],
+            when(r["start_t"]),
+            when(r["end_t"]),
             r["lat"],
             r["lon"],
             other_mmsi=r["m2"],
             details={
-                "min_distance_m": round(r["min_d"], 1),
+                "min_distance_m": round(r["min_d"]),
                 "median_knots": round(r["median_speed"], 2),
             },
         )
-        for r in _rows(con, sql, params)
+        for r in engine.rows(sql)
     ]
 
 
-def _jumps(con: duckdb.DuckDBPyConnection, t: Thresholds) -> list[Detection]:
-    sql = """
-    SELECT mmsi, prev_ts AS start, ts AS "end", lat, lon, prev_lat, prev_lon, step_m, step_s FROM p
-    WHERE step_m >= $min_m AND (step_s = 0 OR step_m / step_s * 3600 / 1852 > $knots)
+def _jumps(engine: Engine, t: Thresholds) -> list[Detection]:
+    sql = f"""
+    SELECT mmsi, prev_t, t, lat, lon, prev_lat, prev_lon, step_m, step_s FROM p
+    WHERE step_m >= {t.jump_min_km * 1000} AND (step_s = 0 OR step_m / step_s * 3600 / 1852 > {t.jump_knots})
     """
     return [
         Detection(
             "jump",
             r["mmsi"],
-            r["start"],
-            r["end"],
+            when(r["prev_t"]),
+            when(r["t"]),
             r["lat"],
             r["lon"],
             details={
                 "km": round(r["step_m"] / 1000, 1),
-                "from_lat": r["prev_lat"],
-                "from_lon": r["prev_lon"],
+                "from_lat": round(r["prev_lat"], 5),
+                "from_lon": round(r["prev_lon"], 5),
                 "implied_knots": None
                 if not r["step_s"]
                 else round(r["step_m"] / r["step_s"] * 3600 / 1852, 1),
             },
         )
-        for r in _rows(con, sql, {"min_m": t.jump_min_km * 1000, "knots": t.jump_knots})
+        for r in engine.rows(sql)
     ]
 
 
-def _identity_changes(
-    con: duckdb.DuckDBPyConnection, dataset: AisDataset, since: datetime | None
-) -> list[Detection]:
-    files = _files(dataset.identities_dir)
-    if files is None:
-        return []
-    where = "AND ts >= $since" if since else ""
-    params = {"since": since} if since else {}
+def _identity_changes(engine: Engine) -> list[Detection]:
     out = []
     for column in ("name", "imo", "call_sign"):
         sql = f"""
         WITH v AS (
-            SELECT mmsi, ts, {column} AS value, lag({column}) OVER (PARTITION BY mmsi ORDER BY ts) AS prev
-            FROM read_parquet([{files}]) WHERE {column} IS NOT NULL {where}
+            SELECT mmsi, t, {column} AS value, lag({column}) OVER (PARTITION BY mmsi ORDER BY t, {column}) AS prev
+            FROM ident WHERE {column} IS NOT NULL
+        ), changes AS (
+            SELECT mmsi, t, prev, value FROM v WHERE prev IS NOT NULL AND prev <> value
         )
-        SELECT mmsi, ts, prev, value,
-               value IN (SELECT v2.value FROM v AS v2 WHERE v2.mmsi = v.mmsi AND v2.ts < v.ts AND v2.value != v.prev) AS returns
-        FROM v WHERE prev IS NOT NULL AND prev != value
+        SELECT c.mmsi, c.t, c.prev, c.value, count(v2.value) AS earlier
+        FROM changes c LEFT JOIN v v2
+          ON v2.mmsi = c.mmsi AND v2.t < c.t AND v2.value = c.value AND v2.value <> c.prev
+        GROUP BY c.mmsi, c.t, c.prev, c.value
         """
-        for r in _rows(con, sql, params):
+        for r in engine.rows(sql):
             out.append(
                 Detection(
                     "identity_change",
                     r["mmsi"],
-                    r["ts"],
-                    r["ts"],
+                    when(r["t"]),
+                    when(r["t"]),
                     details={
                         "field": column,
                         "from": r["prev"],
                         "to": r["value"],
-                        "shared_mmsi": bool(r["returns"]),
+                        "shared_mmsi": r["earlier"] > 0,
                     },
                 )
             )
     # An IMO number reported under a new MMSI: a re-flag (the MMSI's first three digits,
     # the MID, name the flag state) or identity fraud.
-    sql = f"""
+    sql = """
     WITH firsts AS (
-        SELECT imo, mmsi, min(ts) AS first_ts FROM read_parquet([{files}])
-        WHERE imo IS NOT NULL {where} GROUP BY imo, mmsi
+        SELECT imo, mmsi, min(t) AS first_t FROM ident WHERE imo IS NOT NULL GROUP BY imo, mmsi
     ), ordered AS (
-        SELECT *, lag(mmsi) OVER (PARTITION BY imo ORDER BY first_ts) AS prev_mmsi FROM firsts
+        SELECT *, lag(mmsi) OVER (PARTITION BY imo ORDER BY first_t, mmsi) AS prev_mmsi FROM firsts
     )
-    SELECT * FROM ordered WHERE prev_mmsi IS NOT NULL
+    SELECT imo, mmsi, first_t, prev_mmsi FROM ordered WHERE prev_mmsi IS NOT NULL
     """
-    for r in _rows(con, sql, params):
+    for r in engine.rows(sql):
         old_mid, new_mid = str(r["prev_mmsi"])[:3], str(r["mmsi"])[:3]
         out.append(
             Detection(
                 "identity_change",
                 r["mmsi"],
-                r["first_ts"],
-                r["first_ts"],
+                when(r["first_t"]),
+                when(r["first_t"]),
                 other_mmsi=r["prev_mmsi"],
                 details={
                     "field": "mmsi",

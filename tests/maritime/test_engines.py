@@ -1,0 +1,74 @@
+"""Two engines, one result: DuckDB and Spark (local mode) give identical events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.maritime.test_ingest import SOLENT, SOLENT_MAP, SUEZ, SUEZ_MAP
+from watchkeeper.maritime.areas import parse_area, theater_ports
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.detectors import detect
+from watchkeeper.maritime.ingest import ingest_file
+from watchkeeper.maritime.records import identities_table, positions_table
+from watchkeeper.maritime.simulator import scenario
+
+pytestmark = pytest.mark.spark
+
+
+def _events(dataset: AisDataset, areas: list, engine: str) -> list[dict]:  # type: ignore[type-arg]
+    return [d.to_dict() for d in detect(dataset, areas, engine=engine)]
+
+
+def test_simulated_scenarios_give_identical_events(tmp_path: Path) -> None:
+    ports = theater_ports()
+    sim = scenario(ports, seed=2, background=15, days=4)
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    duck = _events(dataset, ports, "duckdb")
+    assert {e["kind"] for e in duck} == {
+        "port_call",
+        "gap",
+        "loitering",
+        "encounter",
+        "jump",
+        "identity_change",
+    }
+    assert _events(dataset, ports, "spark") == duck
+
+
+def test_real_samples_give_identical_events(tmp_path: Path) -> None:
+    dataset = AisDataset(tmp_path / "ais")
+    ingest_file(dataset, SOLENT, "csv", SOLENT_MAP)
+    ingest_file(dataset, SUEZ, "csv", SUEZ_MAP)
+    areas = [
+        parse_area("Portsmouth=50.80,-1.11,2"),
+        parse_area("PortSaid=31.26,32.31,4"),
+        parse_area("Suez=29.96,32.55,4"),
+    ]
+    duck = _events(dataset, areas, "duckdb")
+    assert len(duck) > 100
+    assert _events(dataset, areas, "spark") == duck
+
+
+def test_cli_detect_with_spark(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from watchkeeper.cli import app
+
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    runner.invoke(
+        app, ["ais", "simulate", str(tmp_path / "sim"), "--vessels", "3", "--days", "3"], env=env
+    )
+    runner.invoke(app, ["ais", "import", str(tmp_path / "sim" / "positions.parquet")], env=env)
+    duck = runner.invoke(app, ["ais", "detect", "--no-link", "--json"], env=env)
+    spark = runner.invoke(
+        app, ["ais", "detect", "--no-link", "--json", "--engine", "spark"], env=env
+    )
+    assert spark.exit_code == 0, spark.output
+    assert spark.stdout == duck.stdout
+    bad = runner.invoke(app, ["ais", "detect", "--engine", "hadoop"], env=env)
+    assert bad.exit_code == 2 and "unknown engine" in bad.stderr
