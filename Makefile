@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-maritime clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	bash scripts/with-postgres.sh $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Maritime: ingest and detectors at 1 M and 10 M positions (BENCH_ARGS=--full: 100 M),
+# beside MovingPandas, which is installed for the benchmark only.
+bench-maritime: $(STAMP)
+	$(BIN)/python -m pip install --quiet movingpandas
+	$(BIN)/python bench/maritime/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -353,6 +353,7 @@ def ais_detect(
     from watchkeeper.maritime.areas import parse_area, theater_ports
     from watchkeeper.maritime.dataset import AisDataset
     from watchkeeper.maritime.detectors import detect
+    from watchkeeper.maritime.engines import get_engine
 
     with command() as ctx:
         start = None
@@ -363,7 +364,9 @@ def ais_detect(
                 raise InputError("--since", f"not an ISO date: {since!r}") from None
         areas = theater_ports() + [parse_area(a) for a in area or []]
         dataset = AisDataset(ctx.settings.ais_dir)
-        found = detect(dataset, areas, since=start, engine=engine)
+        found = detect(
+            dataset, areas, since=start, engine=get_engine(engine, ctx.settings.spark_master)
+        )
         if link:
             from watchkeeper.maritime.link import link_detections
 

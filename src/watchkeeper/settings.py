@@ -28,6 +28,8 @@ class Settings:
     """ISO 3166 alpha-3 code of that organisation's country, used for REL TO checks."""
     sources_file: Path | None
     """Optional YAML overriding the official list download URLs."""
+    spark_master: str = "local[2]"
+    """Where the maritime Spark engine runs: local mode, or a cluster URL."""
 
     @property
     def store_url(self) -> str:
@@ -66,4 +68,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         organisation=(env.get("WATCHKEEPER_ORG") or "local").strip(),
         country=country,
         sources_file=Path(sources) if sources else None,
+        spark_master=env.get("WATCHKEEPER_SPARK_MASTER") or "local[2]",
     )

@@ -73,14 +73,41 @@ def when(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-PREPARE = f"""
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def prepare_sql(areas: list[Area]) -> str:
+    """Positions with their nearest watched area and a speed for every position.
+
+    The nearest area is a projection (``least`` and ``CASE`` over the few areas), not a
+    join and group-by over every position: it keeps this step linear and streaming.
+    """
+    if areas:
+        dists = [dist_m("lat", "lon", str(a.lat), str(a.lon)) for a in areas]
+        nearest = f"least({', '.join(dists)})" if len(dists) > 1 else dists[0]
+        area_id = (
+            "CASE "
+            + " ".join(
+                f"WHEN {d} = {nearest} THEN {_literal(a.id)}"
+                for d, a in zip(dists, areas, strict=True)
+            )
+            + " END"
+        )
+        radius = (
+            "CASE "
+            + " ".join(
+                f"WHEN {d} = {nearest} THEN {a.radius_km}"
+                for d, a in zip(dists, areas, strict=True)
+            )
+            + " END"
+        )
+        area_cols = f"{area_id} AS area_id, {nearest} / 1000 AS area_km, {radius} AS radius_km"
+    else:
+        area_cols = "CAST(NULL AS VARCHAR) AS area_id, CAST(NULL AS DOUBLE) AS area_km, CAST(NULL AS DOUBLE) AS radius_km"
+    return f"""
 WITH near AS (
-    SELECT r.mmsi, r.t, r.lat, r.lon, r.sog,
-           min_by(a.id, {dist_m("r.lat", "r.lon", "a.lat", "a.lon")}) AS area_id,
-           min({dist_m("r.lat", "r.lon", "a.lat", "a.lon")}) / 1000 AS area_km,
-           min_by(a.radius_km, {dist_m("r.lat", "r.lon", "a.lat", "a.lon")}) AS radius_km
-    FROM raw r LEFT JOIN areas a ON TRUE
-    GROUP BY r.mmsi, r.t, r.lat, r.lon, r.sog
+    SELECT mmsi, t, lat, lon, sog, {area_cols} FROM raw
 ), lagged AS (
     SELECT *,
         lag(t) OVER w AS prev_t, lag(lat) OVER w AS prev_lat, lag(lon) OVER w AS prev_lon,
@@ -114,7 +141,7 @@ def detect(
     try:
         runner.load_areas(areas)
         if runner.load_positions(dataset, since):
-            runner.table("p", PREPARE)
+            runner.table("p", prepare_sql(areas))
             steps = {
                 "port_call": _port_calls,
                 "gap": _gaps,
