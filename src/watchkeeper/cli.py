@@ -372,7 +372,7 @@ def ais_detect(
 
             summary = link_detections(ctx.store, ctx.reader(as_org), dataset, found, areas)
             err.print(
-                f"{summary.entities:,} detections stored as events (source {summary.source_id})"
+                f"{len(found):,} detections stored as events (source {summary.source_id})"
             )
         lines = [json.dumps(d.to_dict(), ensure_ascii=False) for d in found]
         if output is not None:

@@ -34,9 +34,9 @@ def test_detections_become_events_linked_to_the_sanctioned_vessel(
     dataset = _dataset(tmp_path, ("9179842", "ANGARA"))
     ports = theater_ports()
     found = detect(dataset, ports)
-    summary = link_detections(store, store.read(ANALYST), dataset, found, ports)
-    assert summary.entities == len(found)
+    link_detections(store, store.read(ANALYST), dataset, found, ports)
     reader = store.read(ANALYST)
+    assert len([i for i in reader.entity_ids("Event") if i.startswith("ais-")]) == len(found)
     events = [
         v
         for v in reader.referencing("wk-vessel-angara")
@@ -105,3 +105,25 @@ def test_track_by_imo_and_mmsi(tmp_path: Path) -> None:
         "port_call",
     ]
     assert by_imo["identities"][0]["name"] == "ANGARA"
+
+
+def test_facts_from_restricted_evidence_keep_their_marking(sqlite_store: Store, tmp_path: Path) -> None:
+    """An analyst cleared for a partner's vessel record links AIS to it: the link, and the
+    alert it raises, carry the partner's marking; the AIS facts stay public."""
+    partner = Marking.make("AMBER", rel_to="KOR", originator="kor-nis", recipients="analyst")
+    ship = entity("Vessel", "v-partner", "partner", name="PARTNER-ONLY NAME", imoNumber="9179842")
+    listing = entity("Sanction", "s-partner", "partner", entity="v-partner", authority="Partner list")
+    write(sqlite_store, [(ship, partner), (listing, partner)], source("partner", "2024-01-01"))
+    dataset = _dataset(tmp_path, ("9179842", "ANGARA"))
+    ports = theater_ports()
+    link_detections(sqlite_store, sqlite_store.read(ANALYST), dataset, detect(dataset, ports), ports)
+
+    cleared = [a for a in alerts(sqlite_store.read(ANALYST)) if "sanctioned vessel" in str(a["why"])]
+    assert cleared and all(a["vessels"] == ["v-partner"] for a in cleared)
+
+    public = sqlite_store.read(Viewer("anyone", "BRA"))
+    for view in public.entities(public.entity_ids("Event")):
+        text = " ".join(s.statement.value for s in view.statements)
+        assert "v-partner" not in text and "PARTNER-ONLY" not in text and "sanctioned" not in text
+    public_alerts = alerts(public)
+    assert public_alerts and all("watched port" in str(a["why"]) for a in public_alerts)

@@ -19,6 +19,7 @@ from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import Detection
 from watchkeeper.model.grading import Reliability
+from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.model.source import Source
 from watchkeeper.store import ImportSummary, Reader, Store
 
@@ -38,26 +39,51 @@ class VesselIndex:
     by_imo: dict[str, str] = field(default_factory=dict)
     by_mmsi: dict[str, str] = field(default_factory=dict)
     by_name: dict[str, set[str]] = field(default_factory=dict)
-    sanctioned: set[str] = field(default_factory=set)
-    names: dict[str, str] = field(default_factory=dict)
+    sanctioned: dict[str, set[Marking]] = field(default_factory=dict)
+    """Sanctioned vessel -> the markings of the sanctions that say so."""
+    evidence: dict[tuple[str, str], set[Marking]] = field(default_factory=dict)
+    """(vessel, how matched) -> the markings of the statements the match rests on."""
 
 
 def vessel_index(reader: Reader) -> VesselIndex:
     """Vessels the viewer may see, by IMO, MMSI and name; and which of them are sanctioned."""
     index = VesselIndex()
+    keys = {"imoNumber": ("imo", index.by_imo), "mmsi": ("mmsi", index.by_mmsi)}
     for view in reader.entities(reader.entity_ids("Vessel")):
-        index.names[view.id] = view.caption
-        for imo in view.entity.get("imoNumber"):
-            index.by_imo.setdefault(imo.removeprefix("IMO"), view.id)
-        for mmsi in view.entity.get("mmsi"):
-            index.by_mmsi.setdefault(mmsi, view.id)
-        for name in (
-            view.entity.get("name") + view.entity.get("alias") + view.entity.get("previousName")
-        ):
-            index.by_name.setdefault(name.upper(), set()).add(view.id)
+        for sv in view.statements:
+            stmt = sv.statement
+            if sv.ended_at is not None:
+                continue
+            if stmt.prop in keys:
+                how, table = keys[stmt.prop]
+                table.setdefault(stmt.value.removeprefix("IMO"), view.id)
+                index.evidence.setdefault((view.id, how), set()).add(sv.marking)
+            elif stmt.prop in ("name", "alias", "previousName"):
+                index.by_name.setdefault(stmt.value.upper(), set()).add(view.id)
+                index.evidence.setdefault((view.id, "name"), set()).add(sv.marking)
     for sanction in reader.entities(reader.entity_ids("Sanction")):
-        index.sanctioned.update(sanction.entity.get("entity"))
+        for sv in sanction.statements:
+            if sv.statement.prop == "entity" and sv.ended_at is None:
+                index.sanctioned.setdefault(sv.statement.value, set()).add(sv.marking)
     return index
+
+
+PUBLIC = Viewer("", None)
+
+
+def derived_marking(evidence: set[Marking], organisation: str) -> Marking | None:
+    """The marking for a statement derived from knowledge-base facts.
+
+    Public evidence keeps the AIS source's own marking (None). One restrictive marking is
+    passed on as it is. Several different ones cannot be combined safely in general, so
+    the result goes to TLP:RED for the organisation that linked it.
+    """
+    restricted = {m for m in evidence if not may_see(PUBLIC, m)}
+    if not restricted:
+        return None
+    if len(restricted) == 1:
+        return next(iter(restricted))
+    return Marking(TLP.RED, originator=organisation)
 
 
 def reported_identities(dataset: AisDataset) -> dict[int, tuple[str | None, str | None]]:
@@ -119,7 +145,12 @@ def link_detections(
         return ImportSummary(source.id, DATASET)
     with store.write(source, full_release=False) as writer:
         for det in detections:
-            writer.add_entity(_event(det, index, identities, area_names, simulated), credibility=3)
+            base, derived, marking = _event(
+                det, index, identities, area_names, simulated, reader.viewer.organisation
+            )
+            writer.add_entity(base, credibility=3)
+            if derived is not None:
+                writer.add_entity(derived, marking, credibility=3)
     return writer.summary
 
 
@@ -129,20 +160,18 @@ def _event(
     identities: dict[int, tuple[str | None, str | None]],
     areas: dict[str, Area],
     simulated: bool,
-) -> StatementEntity:
+    organisation: str,
+) -> tuple[StatementEntity, StatementEntity | None, Marking | None]:
+    """The event in two parts: what AIS alone says (the AIS source's marking), and what
+    the knowledge base adds (the vessel link, the alert), marked as its evidence is."""
     key = "|".join(map(str, det.key))
-    event = make_entity("Event", "ais-" + hashlib.sha1(key.encode()).hexdigest()[:20], DATASET)
-    vessels = []
-    matched_by = []
-    for mmsi in filter(None, (det.mmsi, det.other_mmsi)):
-        entity_id, how = resolve(mmsi, index, identities)
-        matched_by.append(f"MMSI {mmsi}: {how}")
-        if entity_id:
-            vessels.append(entity_id)
-            event.add("involved", entity_id, cleaned=True)
+    event_id = "ais-" + hashlib.sha1(key.encode()).hexdigest()[:20]
+    event = make_entity("Event", event_id, DATASET)
     area = areas.get(det.area or "")
     title = LABELS[det.kind]
-    who = ", ".join(index.names.get(v, v) for v in vessels) or f"MMSI {det.mmsi}"
+    mmsis = [m for m in (det.mmsi, det.other_mmsi) if m]
+    # Names as the ships themselves broadcast them: AIS, not the knowledge base.
+    who = ", ".join(identities.get(m, (None, None))[1] or f"MMSI {m}" for m in mmsis)
     prefix = "[SIMULATED] " if simulated else ""
     add(event, "name", f"{prefix}{title}: {who}" + (f" at {area.name}" if area else ""))
     add(event, "startDate", det.start.isoformat(timespec="seconds"))
@@ -160,21 +189,36 @@ def _event(
     add(
         event,
         "summary",
-        f"{title} detected in AIS; MMSI {det.mmsi}"
-        + (f" with {det.other_mmsi}" if det.other_mmsi else "")
+        f"{title} detected in AIS; MMSI {', '.join(map(str, mmsis))}"
         + (f"; {details}" if details else ""),
     )
-    add(event, "notes", "Vessel matched by " + "; ".join(matched_by))
-    sanctioned = any(v in index.sanctioned for v in vessels)
     watched = area is not None and area.watched
-    if sanctioned or watched:
-        add_clean(event, "important", "true")
+    if watched:
         add_clean(event, "keywords", "alert")
-        reasons = (["sanctioned vessel"] if sanctioned else []) + (
-            [f"watched port {area.name}"] if watched and area else []
-        )
-        add(event, "description", "Alert: " + " and ".join(reasons))
-    return event
+        add(event, "description", f"Alert: watched port {area.name if area else ''}")
+
+    derived = make_entity("Event", event_id, DATASET)
+    evidence: set[Marking] = set()
+    matched_by = []
+    sanctioned = False
+    for mmsi in mmsis:
+        entity_id, how = resolve(mmsi, index, identities)
+        matched_by.append(f"MMSI {mmsi}: {how}")
+        if entity_id is None:
+            continue
+        derived.add("involved", entity_id, cleaned=True)
+        evidence |= index.evidence.get((entity_id, how), set())
+        if entity_id in index.sanctioned:
+            sanctioned = True
+            evidence |= index.sanctioned[entity_id]
+    if not matched_by or all(m.endswith(": none") for m in matched_by):
+        return event, None, None
+    add(derived, "notes", "Vessel matched by " + "; ".join(matched_by))
+    if sanctioned:
+        add_clean(derived, "keywords", "alert")
+        add_clean(derived, "important", "true")
+        add(derived, "description", "Alert: sanctioned vessel")
+    return event, derived, derived_marking(evidence, organisation)
 
 
 def alerts(reader: Reader) -> list[dict[str, object]]:
@@ -189,7 +233,7 @@ def alerts(reader: Reader) -> list[dict[str, object]]:
                 "id": view.id,
                 "start": min(entity.get("startDate") or entity.get("date") or [""]),
                 "title": entity.caption,
-                "why": "; ".join(entity.get("description")),
+                "why": "; ".join(sorted(entity.get("description"))),
                 "vessels": entity.get("involved"),
                 "kind": next((k for k in entity.get("keywords") if k in LABELS), ""),
             }
