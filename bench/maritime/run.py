@@ -56,13 +56,15 @@ def generate(total: int, folder: Path, seed: int = 7) -> None:
     which = rng.integers(0, len(ports), vessels)
     dark_day = np.where(rng.random(vessels) < 0.1, rng.integers(1, DAYS - 1, vessels), -1)
     mmsi = 440_000_000 + np.arange(vessels)
+    travelled = np.zeros(vessels)  # carried from day to day so tracks stay continuous
     for day in range(DAYS):
         steps = np.arange(day * per_day, (day + 1) * per_day)
         t = START.timestamp() + steps[None, :] * EVERY_S + rng.integers(0, 30, (vessels, per_day))
         speed = np.where(slow[:, None] & (steps[None, :] % 400 < 120), 0.15, knots[:, None])
         speed = np.where(in_port[:, None], 0.05, speed)
         km = speed * 1.852 * EVERY_S / 3600
-        dist = np.cumsum(km, axis=1) + (day * per_day * knots * 1.852 * EVERY_S / 3600)[:, None]
+        dist = np.cumsum(km, axis=1) + travelled[:, None]
+        travelled = dist[:, -1]
         # A triangle wave keeps tracks inside the sea area without teleporting at the edge.
         lat = lat0[:, None] + np.abs((np.cos(heading)[:, None] * dist / 111.0) % 8 - 4) - 2
         lon = lon0[:, None] + np.abs((np.sin(heading)[:, None] * dist / 90.0) % 9 - 4.5) - 2.25
