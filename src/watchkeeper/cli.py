@@ -371,9 +371,7 @@ def ais_detect(
             from watchkeeper.maritime.link import link_detections
 
             summary = link_detections(ctx.store, ctx.reader(as_org), dataset, found, areas)
-            err.print(
-                f"{len(found):,} detections stored as events (source {summary.source_id})"
-            )
+            err.print(f"{len(found):,} detections stored as events (source {summary.source_id})")
         lines = [json.dumps(d.to_dict(), ensure_ascii=False) for d in found]
         if output is not None:
             output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

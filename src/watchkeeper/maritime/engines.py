@@ -39,7 +39,21 @@ def get_engine(name: str, spark_master: str = "local[2]") -> Engine:
     raise InputError("--engine", f"unknown engine {name!r}; one of: {', '.join(ENGINES)}")
 
 
-class DuckDBEngine:
+class _Loading:
+    """What both engines load: positions as ``raw`` and identity reports as ``ident``,
+    each with ``t``, the time in epoch seconds, which the portable SQL works in."""
+
+    def _load(self, name: str, folder: Path, columns: str, since: datetime | None) -> bool:
+        raise NotImplementedError
+
+    def load_positions(self, dataset: AisDataset, since: datetime | None) -> bool:
+        return self._load("raw", dataset.positions_dir, "mmsi, lat, lon, sog", since)
+
+    def load_identities(self, dataset: AisDataset, since: datetime | None) -> bool:
+        return self._load("ident", dataset.identities_dir, "mmsi, name, imo, call_sign", since)
+
+
+class DuckDBEngine(_Loading):
     def __init__(self) -> None:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -68,12 +82,6 @@ class DuckDBEngine:
         )
         return True
 
-    def load_positions(self, dataset: AisDataset, since: datetime | None) -> bool:
-        return self._load("raw", dataset.positions_dir, "mmsi, lat, lon, sog", since)
-
-    def load_identities(self, dataset: AisDataset, since: datetime | None) -> bool:
-        return self._load("ident", dataset.identities_dir, "mmsi, name, imo, call_sign", since)
-
     def table(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE TABLE {name} AS {sql}")
 
@@ -86,7 +94,7 @@ class DuckDBEngine:
         self.con.close()
 
 
-class SparkEngine:
+class SparkEngine(_Loading):
     """Spark SQL over the same Parquet files, on ``master`` (settings: ``spark_master``)."""
 
     def __init__(self, master: str = "local[2]") -> None:
@@ -126,12 +134,6 @@ class SparkEngine:
             name, f"SELECT {columns}, unix_millis(ts) / 1000.0 AS t FROM {name}_files {where}"
         )
         return True
-
-    def load_positions(self, dataset: AisDataset, since: datetime | None) -> bool:
-        return self._load("raw", dataset.positions_dir, "mmsi, lat, lon, sog", since)
-
-    def load_identities(self, dataset: AisDataset, since: datetime | None) -> bool:
-        return self._load("ident", dataset.identities_dir, "mmsi, name, imo, call_sign", since)
 
     def table(self, name: str, sql: str) -> None:
         frame = self.spark.sql(sql).cache()

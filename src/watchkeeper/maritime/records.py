@@ -116,36 +116,14 @@ def valid_position(lat: float, lon: float) -> bool:
     return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
 
 
+def _table(rows: list[Position] | list[Identity], schema: pa.Schema, source: str) -> pa.Table:
+    columns = {name: [getattr(r, name) for r in rows] for name in schema.names if name != "source"}
+    return pa.Table.from_pydict({**columns, "source": [source] * len(rows)}, schema=schema)
+
+
 def positions_table(rows: list[Position], source: str) -> pa.Table:
-    return pa.Table.from_pydict(
-        {
-            "mmsi": [r.mmsi for r in rows],
-            "ts": [r.ts for r in rows],
-            "lat": [r.lat for r in rows],
-            "lon": [r.lon for r in rows],
-            "sog": [r.sog for r in rows],
-            "cog": [r.cog for r in rows],
-            "heading": [r.heading for r in rows],
-            "source": [source] * len(rows),
-        },
-        schema=POSITION_SCHEMA,
-    )
+    return _table(rows, POSITION_SCHEMA, source)
 
 
 def identities_table(rows: list[Identity], source: str) -> pa.Table:
-    return pa.Table.from_pydict(
-        {
-            "mmsi": [r.mmsi for r in rows],
-            "ts": [r.ts for r in rows],
-            "name": [r.name for r in rows],
-            "imo": [r.imo for r in rows],
-            "call_sign": [r.call_sign for r in rows],
-            "ship_type": [r.ship_type for r in rows],
-            "length": [r.length for r in rows],
-            "width": [r.width for r in rows],
-            "destination": [r.destination for r in rows],
-            "flag": [r.flag for r in rows],
-            "source": [source] * len(rows),
-        },
-        schema=IDENTITY_SCHEMA,
-    )
+    return _table(rows, IDENTITY_SCHEMA, source)
