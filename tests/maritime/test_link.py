@@ -107,18 +107,26 @@ def test_track_by_imo_and_mmsi(tmp_path: Path) -> None:
     assert by_imo["identities"][0]["name"] == "ANGARA"
 
 
-def test_facts_from_restricted_evidence_keep_their_marking(sqlite_store: Store, tmp_path: Path) -> None:
+def test_facts_from_restricted_evidence_keep_their_marking(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
     """An analyst cleared for a partner's vessel record links AIS to it: the link, and the
     alert it raises, carry the partner's marking; the AIS facts stay public."""
     partner = Marking.make("AMBER", rel_to="KOR", originator="kor-nis", recipients="analyst")
     ship = entity("Vessel", "v-partner", "partner", name="PARTNER-ONLY NAME", imoNumber="9179842")
-    listing = entity("Sanction", "s-partner", "partner", entity="v-partner", authority="Partner list")
+    listing = entity(
+        "Sanction", "s-partner", "partner", entity="v-partner", authority="Partner list"
+    )
     write(sqlite_store, [(ship, partner), (listing, partner)], source("partner", "2024-01-01"))
     dataset = _dataset(tmp_path, ("9179842", "ANGARA"))
     ports = theater_ports()
-    link_detections(sqlite_store, sqlite_store.read(ANALYST), dataset, detect(dataset, ports), ports)
+    link_detections(
+        sqlite_store, sqlite_store.read(ANALYST), dataset, detect(dataset, ports), ports
+    )
 
-    cleared = [a for a in alerts(sqlite_store.read(ANALYST)) if "sanctioned vessel" in str(a["why"])]
+    cleared = [
+        a for a in alerts(sqlite_store.read(ANALYST)) if "sanctioned vessel" in str(a["why"])
+    ]
     assert cleared and all(a["vessels"] == ["v-partner"] for a in cleared)
 
     public = sqlite_store.read(Viewer("anyone", "BRA"))
