@@ -7,11 +7,12 @@ skipped; the dataset keeps every row it had.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from watchkeeper.errors import InputError
+from watchkeeper.maritime.columnar import ingest_columnar
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.nmea import read_nmea
 from watchkeeper.maritime.records import (
@@ -21,7 +22,7 @@ from watchkeeper.maritime.records import (
     identities_table,
     positions_table,
 )
-from watchkeeper.maritime.tabular import Layout, layouts, read_csv, read_parquet
+from watchkeeper.maritime.tabular import Layout, layouts
 
 FORMATS = ("auto", "nmea", "csv", "parquet", *layouts())
 CHUNK = 500_000
@@ -48,19 +49,6 @@ def detect_format(path: Path) -> str:
     raise InputError(str(path), "not AIS data: no NMEA sentences, CSV header or Parquet signature")
 
 
-def _records(
-    path: Path, fmt: str, report: IngestReport, layout: Layout | None, assume_time: datetime | None
-) -> Iterator[Position | Identity]:
-    if fmt == "auto":
-        fmt = detect_format(path)
-    if fmt == "nmea":
-        return read_nmea(path, report, assume_time)
-    if fmt == "parquet":
-        return read_parquet(path, report, layout)
-    preset = layouts().get(fmt)
-    return read_csv(path, report, layout or preset)
-
-
 def ingest_file(
     dataset: AisDataset,
     path: Path,
@@ -68,22 +56,35 @@ def ingest_file(
     layout: Layout | None = None,
     assume_time: datetime | None = None,
 ) -> IngestReport:
+    """One file into the dataset: NMEA through pyais, CSV and Parquet through DuckDB."""
     report = IngestReport(str(path))
-    positions: list[Position] = []
-    identities: list[Identity] = []
     try:
-        for record in _records(path, fmt, report, layout, assume_time):
-            if isinstance(record, Position):
-                positions.append(record)
-            else:
-                identities.append(record)
-            if len(positions) >= CHUNK:
-                _flush(dataset, report, positions, identities)
+        if fmt == "auto":
+            fmt = detect_format(path)
+        if fmt == "nmea":
+            _ingest_nmea(dataset, path, report, assume_time)
+        elif fmt == "parquet":
+            ingest_columnar(dataset, path, "parquet", layout, report)
+        else:
+            ingest_columnar(dataset, path, "csv", layout or layouts().get(fmt), report)
     except InputError as exc:
         report.error = exc.detail.removeprefix(f"{path}: ")
-        return report
-    _flush(dataset, report, positions, identities)
     return report
+
+
+def _ingest_nmea(
+    dataset: AisDataset, path: Path, report: IngestReport, assume_time: datetime | None
+) -> None:
+    positions: list[Position] = []
+    identities: list[Identity] = []
+    for record in read_nmea(path, report, assume_time):
+        if isinstance(record, Position):
+            positions.append(record)
+        else:
+            identities.append(record)
+        if len(positions) >= CHUNK:
+            _flush(dataset, report, positions, identities)
+    _flush(dataset, report, positions, identities)
 
 
 def _flush(
