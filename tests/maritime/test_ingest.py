@@ -243,3 +243,10 @@ def test_cli_ais_import(tmp_path: Path) -> None:
     noise.write_bytes(bytes(range(256)) * 10)
     bad = runner.invoke(app, ["ais", "import", str(noise)], env=env)
     assert bad.exit_code == 2 and "not imported" in bad.stderr
+
+
+def test_file_names_are_data_not_sql(dataset: AisDataset, tmp_path: Path) -> None:
+    odd = tmp_path / "it's'); DROP TABLE rows; --.csv"
+    odd.write_bytes(NOAA.read_bytes())
+    report = ingest_file(dataset, odd)
+    assert report.error is None and report.positions == 1000

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from watchkeeper.errors import InputError
-from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.dataset import AisDataset, sql_text
 from watchkeeper.maritime.records import (
     IDENTITY_SCHEMA,
     MAX_EXAMPLES,
@@ -56,9 +56,9 @@ def ingest_columnar(
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     if kind == "csv":
-        source = f"read_csv('{path}', header = true, all_varchar = true, store_rejects = true, sample_size = -1)"
+        source = f"read_csv({sql_text(path)}, header = true, all_varchar = true, store_rejects = true, sample_size = -1)"
     else:
-        source = f"read_parquet('{path}')"
+        source = f"read_parquet({sql_text(path)})"
     try:
         header = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
     except duckdb.Error as exc:
@@ -123,7 +123,7 @@ def ingest_columnar(
     if layout.time_format == "iso":
         ts = "TRY_CAST(replace(t_ts, 'Z', '+00:00') AS TIMESTAMPTZ)"
     else:
-        ts = f"CAST(try_strptime(t_ts, '{layout.time_format}') AS TIMESTAMPTZ)"
+        ts = f"CAST(try_strptime(t_ts, {sql_text(layout.time_format)}) AS TIMESTAMPTZ)"
     # Stage 2: typed values, computed once from the normalised text.
     con.execute(
         f"""CREATE TABLE rows AS
@@ -175,7 +175,7 @@ def ingest_columnar(
     positions = _arrow(
         con,
         f"""SELECT mmsi, ts, lat, lon, CAST(sog AS FLOAT) AS sog, CAST(cog AS FLOAT) AS cog,
-                   CAST(CASE WHEN heading = 511 THEN NULL ELSE heading END AS FLOAT) AS heading, '{report.file}' AS source
+                   CAST(CASE WHEN heading = 511 THEN NULL ELSE heading END AS FLOAT) AS heading, {sql_text(report.file)} AS source
             FROM classified WHERE reason IS NULL AND NOT no_position""",
         POSITION_SCHEMA,
     )
@@ -184,7 +184,7 @@ def ingest_columnar(
         f"""SELECT mmsi, ts, name, CASE WHEN imo LIKE 'IMO%' THEN substr(imo, 4) ELSE imo END AS imo, call_sign,
                    CAST(TRY_CAST(ship_type_text AS DOUBLE) AS INTEGER) AS ship_type,
                    CAST(length AS FLOAT) AS length, CAST(width AS FLOAT) AS width, destination,
-                   CAST(NULL AS VARCHAR) AS flag, '{report.file}' AS source
+                   CAST(NULL AS VARCHAR) AS flag, {sql_text(report.file)} AS source
             FROM classified WHERE identity_row AND NOT bad_identity""",
         IDENTITY_SCHEMA,
     )

@@ -18,6 +18,16 @@ POSITION_KEY = ("mmsi", "ts", "lat", "lon")
 IDENTITY_KEY = ("mmsi", "ts", "name", "imo", "call_sign", "ship_type", "destination")
 
 
+def sql_text(value: object) -> str:
+    """A value as an SQL string literal. File names reach SQL text (DuckDB's readers take
+    them there), so every quote is doubled: a name with a quote is data, not SQL."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_files(paths: list[Path] | list[str]) -> str:
+    return ", ".join(sql_text(p) for p in paths)
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
@@ -59,7 +69,7 @@ class AisDataset:
             old = sorted(part.glob("*.parquet"))
             sources = ["SELECT * FROM incoming WHERE CAST(ts AS DATE) = $day"]
             if old:
-                files = ", ".join(f"'{f}'" for f in old)
+                files = sql_files(old)
                 sources.append(f"SELECT * FROM read_parquet([{files}])")
             before = _scalar(con, f"SELECT count(*) FROM read_parquet([{files}])") if old else 0
             merged = f"""
@@ -70,8 +80,8 @@ class AisDataset:
             """
             target = part / f"part-{uuid.uuid4().hex}.parquet"
             temp = target.with_suffix(".tmp")
-            con.execute(f"COPY ({merged}) TO '{temp}' (FORMAT PARQUET)", {"day": day})
-            after = _scalar(con, f"SELECT count(*) FROM read_parquet('{temp}')")
+            con.execute(f"COPY ({merged}) TO {sql_text(temp)} (FORMAT PARQUET)", {"day": day})
+            after = _scalar(con, f"SELECT count(*) FROM read_parquet({sql_text(temp)})")
             temp.rename(target)
             for path in old:
                 path.unlink()
@@ -85,7 +95,7 @@ class AisDataset:
         if not files:
             return 0
         con = self._connect()
-        listed = ", ".join(f"'{f}'" for f in files)
+        listed = sql_files(files)
         count = _scalar(con, f"SELECT count(*) FROM read_parquet([{listed}])")
         con.close()
         return count
@@ -101,7 +111,7 @@ class AisDataset:
             files = sorted(folder.glob("day=*/*.parquet"))
             if not files:
                 continue
-            listed = ", ".join(f"'{f}'" for f in files)
+            listed = sql_files(files)
             for row in con.execute(
                 f"SELECT * FROM read_parquet([{listed}]) ORDER BY {', '.join(key)}, source"
             ).fetchall():

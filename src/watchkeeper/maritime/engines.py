@@ -11,6 +11,7 @@ import duckdb
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.areas import Area
+from watchkeeper.maritime.dataset import sql_files
 
 if TYPE_CHECKING:
     from watchkeeper.maritime.dataset import AisDataset
@@ -74,7 +75,7 @@ class DuckDBEngine(_Loading):
         files = _files(folder)
         if not files:
             return False
-        listed = ", ".join(f"'{f}'" for f in files)
+        listed = sql_files(files)
         where = "WHERE ts >= $since" if since else ""
         self.con.execute(
             f"CREATE TABLE {name} AS SELECT {columns}, epoch_ms(ts) / 1000.0 AS t FROM read_parquet([{listed}]) {where}",

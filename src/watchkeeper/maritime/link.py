@@ -16,7 +16,7 @@ from followthemoney import StatementEntity
 
 from watchkeeper.importers.base import add, add_clean, make_entity
 from watchkeeper.maritime.areas import Area
-from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.dataset import AisDataset, sql_files
 from watchkeeper.maritime.detectors import Detection
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
@@ -92,7 +92,7 @@ def reported_identities(dataset: AisDataset) -> dict[int, tuple[str | None, str 
     if not files:
         return {}
     con = duckdb.connect()
-    listed = ", ".join(f"'{f}'" for f in files)
+    listed = sql_files(files)
     rows = con.execute(
         f"""SELECT mmsi, arg_max(imo, ts) FILTER (WHERE imo IS NOT NULL),
                    arg_max(name, ts) FILTER (WHERE name IS NOT NULL)

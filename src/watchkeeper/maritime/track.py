@@ -8,7 +8,7 @@ import duckdb
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.areas import Area
-from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.dataset import AisDataset, sql_files
 from watchkeeper.maritime.detectors import detect
 
 
@@ -22,7 +22,7 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
     mmsis = {int(number)} if len(number) != 7 else set()
     identities: list[dict[str, Any]] = []
     if ident_files:
-        listed = ", ".join(f"'{f}'" for f in ident_files)
+        listed = sql_files(ident_files)
         if len(number) == 7:
             mmsis |= {
                 r[0]
@@ -42,7 +42,7 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
     pos_files = sorted(dataset.positions_dir.glob("day=*/*.parquet"))
     positions, first, last = 0, None, None
     if pos_files and mmsis:
-        listed = ", ".join(f"'{f}'" for f in pos_files)
+        listed = sql_files(pos_files)
         row = con.execute(
             f"SELECT count(*), min(ts), max(ts) FROM read_parquet([{listed}]) WHERE list_contains(?, mmsi)",
             [sorted(mmsis)],
