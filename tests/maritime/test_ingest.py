@@ -250,3 +250,19 @@ def test_file_names_are_data_not_sql(dataset: AisDataset, tmp_path: Path) -> Non
     odd.write_bytes(NOAA.read_bytes())
     report = ingest_file(dataset, odd)
     assert report.error is None and report.positions == 1000
+
+
+def test_dma_layout_is_recognised(dataset: AisDataset, tmp_path: Path) -> None:
+    """Danish Maritime Authority columns and day-first times (no DMA sample in ../shared)."""
+    path = tmp_path / "aisdk.csv"
+    path.write_text(
+        "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,"
+        "IMO,Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,Destination\n"
+        "27/02/2024 23:59:58,Class A,219000001,55.6761,12.5683,Moored,0,0.0,0.0,511,"
+        "IMO9179842,OZAB2,TEST SHIP,Cargo,,20,120,GPS,5.0,COPENHAGEN\n"
+    )
+    report = ingest_file(dataset, path)
+    assert report.format == "dma" and report.positions == 1 and report.identities == 1
+    assert positions(dataset) == [
+        (219000001, datetime(2024, 2, 27, 23, 59, 58, tzinfo=UTC), 55.6761, 12.5683)
+    ]
