@@ -311,8 +311,10 @@ def ais_import(
     with command() as ctx:
         layout = None
         if mapping:
-            pairs = dict(item.split("=", 1) for item in mapping if "=" in item)
-            layout = custom_layout(pairs, time_format)
+            bad = [item for item in mapping if "=" not in item]
+            if bad:
+                raise InputError("--map", f"expected FIELD=COLUMN, got {bad[0]!r}")
+            layout = custom_layout(dict(item.split("=", 1) for item in mapping), time_format)
         when = None
         if assume_time:
             try:

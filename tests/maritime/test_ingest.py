@@ -266,3 +266,28 @@ def test_dma_layout_is_recognised(dataset: AisDataset, tmp_path: Path) -> None:
     assert positions(dataset) == [
         (219000001, datetime(2024, 2, 27, 23, 59, 58, tzinfo=UTC), 55.6761, 12.5683)
     ]
+
+
+def test_a_bad_layout_is_one_line_and_nothing_is_merged(
+    dataset: AisDataset, tmp_path: Path
+) -> None:
+    ingest_file(dataset, NOAA)
+    before = dataset.digest()
+    layout = custom_layout(
+        {"mmsi": "MMSI", "ts": "BaseDateTime", "lat": "LAT", "lon": "LON"}, "%Q%Q"
+    )
+    report = ingest_file(dataset, NOAA, "csv", layout)
+    assert report.error is not None and "cannot ingest" in report.error and "\n" not in report.error
+    assert dataset.digest() == before
+
+
+def test_cli_rejects_a_malformed_mapping(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from watchkeeper.cli import app
+
+    result = CliRunner().invoke(
+        app, ["ais", "import", str(SOLENT), "--map", "mmsi=MMSI", "--map", "Time"],
+        env={"WATCHKEEPER_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert result.exit_code == 2 and "expected FIELD=COLUMN, got 'Time'" in result.stderr

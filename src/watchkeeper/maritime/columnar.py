@@ -53,6 +53,18 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 def ingest_columnar(
     dataset: AisDataset, path: Path, kind: str, layout: Layout | None, report: IngestReport
 ) -> None:
+    try:
+        _ingest(dataset, path, kind, layout, report)
+    except duckdb.Error as exc:
+        # A layout DuckDB rejects (e.g. a bad --time-format) or a file it cannot read:
+        # one line, and nothing has been merged into the dataset yet.
+        reason = str(exc).splitlines()[0].split(": ", 1)[-1][:160]
+        raise InputError(str(path), f"cannot ingest: {reason}") from None
+
+
+def _ingest(
+    dataset: AisDataset, path: Path, kind: str, layout: Layout | None, report: IngestReport
+) -> None:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     if kind == "csv":
