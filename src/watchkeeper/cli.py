@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,13 +22,18 @@ from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import Reader, Store, open_store
 
+if TYPE_CHECKING:
+    from watchkeeper.screening import Screener
+
 app = typer.Typer(
     help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True
 )
 sources_app = typer.Typer(help="Official list sources.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations (the viewers you can act as).", no_args_is_help=True)
 ais_app = typer.Typer(help="AIS ship-tracking data (maritime watch).", no_args_is_help=True)
+review_app = typer.Typer(help="Review decisions on screening hits.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+app.add_typer(review_app, name="review")
 app.add_typer(ais_app, name="ais")
 app.add_typer(org_app, name="org")
 
@@ -60,6 +65,19 @@ class Context:
 
     def reader(self, as_org: str | None) -> Reader:
         return self.store.read(self.viewer(as_org))
+
+    def screener(self, as_org: str | None) -> Screener:
+        from watchkeeper.screening import Screener, load_or_build
+
+        index = load_or_build(self.store, self.settings.cache_dir)
+        return Screener.for_viewer(index, self.store, self.viewer(as_org))
+
+    def refresh_index(self) -> None:
+        """Keep the screening index in step with the store after an import."""
+        from watchkeeper.screening import load_or_build
+
+        index = load_or_build(self.store, self.settings.cache_dir)
+        err.print(f"screening index: {len(index):,} entities")
 
 
 @contextmanager
@@ -134,6 +152,7 @@ def import_(
                         f"{summary.seen_again:,} seen again, {summary.reopened:,} reopened, "
                         f"{summary.ended:,} ended (source {summary.source_id})"
                     )
+        ctx.refresh_index()
         if as_json:
             emit_json(results)
 
@@ -470,6 +489,162 @@ def demo(as_org: AsOption = None) -> None:
         from watchkeeper.maritime.demo import run_demo
 
         run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
+
+
+# -- screening ------------------------------------------------------------------------------
+
+
+@app.command()
+def screen(
+    input_csv: Annotated[
+        Path, typer.Argument(help="CSV with id,name,schema[,country,birth_date,imo,identifiers].")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the results CSV.")],
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", help="Rows refused, with reasons [OUTPUT.errors.csv]."),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Score at or above which a hit is a match.")
+    ] = 0.7,
+    limit: Annotated[int, typer.Option(help="Candidates per query.", min=1, max=100)] = 3,
+    min_score: Annotated[
+        float, typer.Option(help="Leave out candidates scoring below this.")
+    ] = 0.5,
+    workers: Annotated[int, typer.Option(help="Processes screening in parallel.", min=1)] = 1,
+    engine: Annotated[
+        str, typer.Option(help="local or spark (WATCHKEEPER_SPARK_MASTER).")
+    ] = "local",
+    as_org: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Screen a CSV of names against the lists and the watchlist."""
+    from watchkeeper.screening.batch import screen_file
+
+    with command() as ctx:
+        if not input_csv.is_file():
+            raise InputError(str(input_csv), "no such file")
+        errors_path = errors or output.with_name(output.stem + ".errors.csv")
+        screener = ctx.screener(as_org)
+        if engine == "spark":
+            from watchkeeper.screening.spark import screen_file_spark
+
+            summary = screen_file_spark(
+                screener,
+                input_csv,
+                output,
+                errors_path,
+                limit,
+                threshold,
+                min_score,
+                ctx.settings.spark_master,
+            )
+        elif engine == "local":
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=as_json or not err.is_terminal,
+            ) as progress:
+                size = input_csv.stat().st_size
+                task = progress.add_task(f"{input_csv.name}: screening", total=size)
+                summary = screen_file(
+                    screener,
+                    input_csv,
+                    output,
+                    errors_path,
+                    limit,
+                    threshold,
+                    min_score,
+                    workers,
+                    lambda n: progress.update(task, completed=n),
+                )
+        else:
+            raise InputError("--engine", f"unknown engine {engine!r}; local or spark")
+        result = asdict(summary) | {"output": str(output), "errors": str(errors_path)}
+        if as_json:
+            emit_json(result)
+        else:
+            out.print(
+                f"{summary.queries:,} queries screened, {summary.matched:,} with a match; "
+                f"{summary.rows:,} rows in {output}; {summary.errors:,} rows refused "
+                f"(see {errors_path})"
+            )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the screening API (yente-compatible /match, /search, /entities, /healthz)."""
+    import uvicorn
+
+    with command() as ctx:
+        ctx.screener(None)  # build or load the index once before workers start
+        uvicorn.run(
+            "watchkeeper.web.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+
+
+def _decide(
+    decision: str, query_id: str, entity_id: str, reason: str, by: str, as_org: str | None
+) -> None:
+    with command() as ctx:
+        screener = ctx.screener(as_org)
+        row = screener.decide(
+            ctx.store, ctx.viewer(as_org), query_id, entity_id, decision, reason, by
+        )
+        out.print(f"{row['decision']}: {query_id} ~ {entity_id} by {by} at {row['decided_at']}")
+
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (required).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who decides (a reviewer's name).")]
+
+
+@review_app.command("confirm")
+def review_confirm(
+    query_id: str, entity_id: str, reason: ReasonOption, by: ByOption, as_org: AsOption = None
+) -> None:
+    """Confirm a hit: the query is the listed entity."""
+    _decide("confirmed", query_id, entity_id, reason, by, as_org)
+
+
+@review_app.command("dismiss")
+def review_dismiss(
+    query_id: str, entity_id: str, reason: ReasonOption, by: ByOption, as_org: AsOption = None
+) -> None:
+    """Dismiss a hit: not raised again for this query unless the listed entity changes."""
+    _decide("dismissed", query_id, entity_id, reason, by, as_org)
+
+
+@review_app.command("list")
+def review_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Decisions taken by your organisation."""
+    with command() as ctx:
+        rows = ctx.store.decisions(ctx.viewer(as_org).organisation)
+        if as_json:
+            emit_json(rows)
+            return
+        table = Table("decided", "query", "entity", "decision", "by", "reason")
+        for r in rows:
+            table.add_row(
+                r["decided_at"],
+                r["query_id"],
+                r["entity_id"],
+                r["decision"],
+                r["decided_by"],
+                r["reason"],
+            )
+        out.print(table)
 
 
 def main() -> None:  # pragma: no cover

@@ -29,7 +29,10 @@ class Settings:
     sources_file: Path | None
     """Optional YAML overriding the official list download URLs."""
     spark_master: str = "local[2]"
-    """Where the maritime Spark engine runs: local mode, or a cluster URL."""
+    """Where Spark runs (maritime detectors, batch screening): local mode, or a cluster URL."""
+    api_keys: tuple[tuple[str, str], ...] = ()
+    """API keys of the screening API and the organisation each acts as. When none are
+    set, ``serve`` answers as the workspace's own organisation (a local, single-user API)."""
 
     @property
     def store_url(self) -> str:
@@ -62,6 +65,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # The psycopg 3 driver is the one installed; make the bare scheme use it.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     sources = env.get("WATCHKEEPER_SOURCES") or None
+    keys = []
+    for item in (env.get("WATCHKEEPER_API_KEYS") or "").split(","):
+        if not item.strip():
+            continue
+        key, sep, org = item.partition("=")
+        if not sep or not key.strip() or not org.strip():
+            raise ConfigError(
+                "WATCHKEEPER_API_KEYS must be KEY=ORGANISATION pairs separated by commas"
+            )
+        keys.append((key.strip(), org.strip()))
     return Settings(
         home=Path(env.get("WATCHKEEPER_HOME") or DEFAULT_HOME),
         database_url=url,
@@ -69,4 +82,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         country=country,
         sources_file=Path(sources) if sources else None,
         spark_master=env.get("WATCHKEEPER_SPARK_MASTER") or "local[2]",
+        api_keys=tuple(keys),
     )

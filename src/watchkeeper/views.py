@@ -11,6 +11,7 @@ from rich.table import Table
 
 from watchkeeper.errors import NotFound
 from watchkeeper.model.grading import grade
+from watchkeeper.model.lists import list_id
 from watchkeeper.store.reader import EntityView, Reader
 
 LINK_ROLES = {"Sanction": "sanctions", "Event": "events"}
@@ -31,15 +32,11 @@ def list_ids(view: EntityView, sanctions: list[EntityView]) -> list[str]:
     """The lists' own identifiers, ``UN:KPi.038`` / ``OFAC:12345``, from the sanctions."""
     out = []
     for sanction in sanctions:
-        authority = " ".join(sanction.entity.get("authority")).lower()
-        prefix = (
-            "UN"
-            if "united nations" in authority
-            else ("OFAC" if "foreign assets" in authority else None)
-        )
+        authority = " ".join(sanction.entity.get("authority"))
         for ident in sanction.entity.get("unscId") or sanction.entity.get("authorityId"):
-            if prefix:
-                out.append(f"{prefix}:{ident}")
+            listed = list_id(authority, ident)
+            if listed:
+                out.append(listed)
     return sorted(set(out))
 
 

@@ -99,24 +99,9 @@ class SparkEngine(_Loading):
     """Spark SQL over the same Parquet files, on ``master`` (settings: ``spark_master``)."""
 
     def __init__(self, master: str = "local[2]") -> None:
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise InputError(
-                "--engine", "the spark engine needs pyspark (pip install pyspark) and Java 17"
-            ) from None
-        self.spark = (
-            SparkSession.builder.master(master)
-            .appName("watchkeeper-maritime")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate()
-        )
-        self.spark.sparkContext.setLogLevel("ERROR")
+        from watchkeeper.spark import spark_session
+
+        self.spark = spark_session(master, "watchkeeper-maritime")
 
     def load_areas(self, areas: list[Area]) -> None:
         schema = "id STRING, name STRING, lat DOUBLE, lon DOUBLE, radius_km DOUBLE"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,6 +178,59 @@ class Store:
         from watchkeeper.store.reader import Reader
 
         return Reader(self, viewer)
+
+    # -- bulk reads for derived indexes (screening) ---------------------------------------
+
+    def version(self) -> str:
+        """A cheap fingerprint that changes whenever an import changes the statements."""
+        st = t.statement
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    func.count(),
+                    func.count(st.c.ended_at),
+                    func.max(st.c.last_seen),
+                    func.max(st.c.first_seen),
+                    select(func.count()).select_from(t.source).scalar_subquery(),
+                )
+            ).one()
+        return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16]
+
+    def current_values(self, props: Sequence[str]) -> Iterator[tuple[str, str, str, str, int, str]]:
+        """(entity_id, schema, prop, value, marking_id, dataset) of current statements of
+        ``props``, for every marking: callers that derive data from it must carry the
+        marking along and filter by the viewer when they answer."""
+        st = t.statement
+        query = (
+            select(
+                st.c.entity_id, st.c.schema, st.c.prop, st.c.value, st.c.marking_id, st.c.dataset
+            )
+            .where(st.c.prop.in_(list(props)), st.c.ended_at.is_(None))
+            .order_by(st.c.entity_id)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+            for row in result:
+                yield (row[0], row[1], row[2], row[3], row[4], row[5])
+
+    # -- review decisions on screening hits ----------------------------------------------
+
+    def record_decision(self, decision: dict[str, str]) -> None:
+        table = t.screening_decision
+        keys = {k: decision[k] for k in ("organisation", "query_id", "entity_id")}
+        with self.engine.begin() as conn:
+            conn.execute(table.delete().where(*(table.c[k] == v for k, v in keys.items())))
+            conn.execute(table.insert().values(**decision))
+
+    def decisions(self, organisation: str) -> list[dict[str, str]]:
+        table = t.screening_decision
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table)
+                .where(table.c.organisation == organisation)
+                .order_by(table.c.decided_at, table.c.query_id, table.c.entity_id)
+            )
+            return [dict(r._mapping) for r in rows]
 
     # -- integrity ------------------------------------------------------------------------
 

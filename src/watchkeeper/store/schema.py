@@ -92,4 +92,19 @@ organisation = Table(
     Column("country", String(3), nullable=True),
 )
 
-TABLES = (marking, source, statement, organisation)
+# Reviewers' decisions on screening hits. ``fingerprint`` digests the listed entity as
+# the reviewer saw it: when the entity changes, a dismissed hit is raised again.
+screening_decision = Table(
+    "screening_decision",
+    metadata,
+    Column("organisation", String(255), nullable=False, primary_key=True),
+    Column("query_id", String(255), nullable=False, primary_key=True),
+    Column("entity_id", String(255), nullable=False, primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("decided_at", String(32), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+)
+
+TABLES = (marking, source, statement, organisation, screening_decision)

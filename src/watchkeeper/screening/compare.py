@@ -1,0 +1,249 @@
+"""Comparing two readings of names, with the reasons.
+
+The result is a similarity in [0, 1] and the token pairs that produced it. Tokens are
+weighted by how rare their folded key is in the index (``weight``), so that generic
+words (KOREA, TRADING, KIM) count for less than distinctive ones.
+
+The rules, in the order they apply:
+
+1. Two names written in the same CJK script are compared character by character: in
+   Hangul or Hanja one different character is a different name (김정은 is not 김종은).
+2. Two names that both read as Korean are compared syllable by syllable (family name
+   first or last): all syllables equal is a match; one different syllable is another
+   person (KIM KYONG IL is not KIM KYONG MIN), whatever the letters share.
+3. Otherwise tokens are aligned: same text, same folded key (a spelling variant), one or
+   two typing errors (optimal string alignment distance, by token length), an initial
+   against a word it begins, or one token written as two or three on the other side.
+   The score is the weighted share of the shorter name that found a partner, less a
+   cost for the longer name's extra tokens; tokens left over on *both* sides are a
+   conflict (a different given name, a different clan name) and cost more; so do
+   different numbers (FUND VIII / FUND IX) and a reordering that is not a rotation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA, Levenshtein
+
+from watchkeeper.screening.names import Name, Token, fold, korean_syllables
+
+# How much the longer name's unmatched share costs: persons carry patronymics and
+# middle names that the other side leaves out; organisations' extra words distinguish.
+EXTRA_COST = {"person": 0.3, "org": 0.6}
+# Tokens left unmatched on both sides.
+CONFLICT = 0.75
+NUMBER_CONFLICT = 0.5
+REORDERED = 0.8
+FUZZY_FLOOR = 0.6
+ROMAN = frozenset(
+    [
+        "i",
+        "ii",
+        "iii",
+        "iv",
+        "v",
+        "vi",
+        "vii",
+        "viii",
+        "ix",
+        "x",
+        "xi",
+        "xii",
+        "xiii",
+        "xiv",
+        "xv",
+        "xx",
+    ]
+)
+
+Weight = Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class NameComparison:
+    score: float
+    query: str
+    candidate: str
+    pairs: tuple[tuple[str, str, str], ...]  # (query token, candidate token, how)
+
+    def explain(self) -> str:
+        how = ", ".join(f"{a}={b} ({kind})" if a else kind for a, b, kind in self.pairs)
+        return f"name {self.score:.2f}: {self.query!r} ~ {self.candidate!r}" + (
+            f" [{how}]" if how else ""
+        )
+
+
+def token_similarity(a: Token, b: Token) -> tuple[float, str]:
+    if a.text == b.text:
+        return 1.0, "same"
+    if a.key == b.key:
+        return 0.95, "variant"
+    if a.korean is not None and a.korean == b.korean:
+        return 0.95, "korean"
+    if _is_number(a.text) or _is_number(b.text):
+        return 0.0, ""
+    if len(a.text) == 1 or len(b.text) == 1:
+        short, other = (a, b) if len(a.text) == 1 else (b, a)
+        if len(other.text) > 1 and other.text[0] == short.text:
+            return 0.7, "initial"
+        return 0.0, ""
+    if min(len(a.key), len(b.key)) < 4:
+        # Short words: one wrong letter (COOK/COCK) is a possible misspelling, no more.
+        if len(a.key) == len(b.key) == 3 and Levenshtein.distance(a.key, b.key) == 1:
+            return 0.6, "1 typing error"
+        return 0.0, ""
+    # Partial credit for a spelling that differs by typing errors (transpositions count
+    # once): SCHULZE/SCHOLZ is probably a misspelling; below FUZZY_FLOOR it is another word.
+    ratio = OSA.normalized_similarity(a.key, b.key)
+    if ratio >= FUZZY_FLOOR:
+        edits = OSA.distance(a.key, b.key)
+        return 0.95 * ratio, f"{edits} typing error" + ("s" if edits > 1 else "")
+    return 0.0, ""
+
+
+def _is_number(text: str) -> bool:
+    return text.isdigit() or text in ROMAN
+
+
+def _merged(tokens: tuple[Token, ...], start: int, size: int) -> Token:
+    text = "".join(t.text for t in tokens[start : start + size])
+    syllables = korean_syllables(text)
+    korean = "-".join(syllables) if syllables and tokens[start].korean is not None else None
+    return Token(text, fold(text), korean)
+
+
+def _korean_sequence(name: Name) -> list[str] | None:
+    if not name.tokens or any(t.korean is None for t in name.tokens):
+        return None
+    return [s for t in name.tokens for s in (t.korean or "").split("-")]
+
+
+def _same_script(q: Name, c: Name) -> NameComparison | None:
+    """Hangul against Hangul, Han against Han: the characters themselves decide."""
+    if q.script != c.script or q.script not in ("hangul", "han"):
+        return None
+    a = "".join(q.original.split())
+    b = "".join(c.original.split())
+    if a == b:
+        return NameComparison(1.0, q.original, c.original, (("", "", "same characters"),))
+    if len(a) == len(b) and sorted(a) == sorted(b):
+        return None  # the same characters in another order: let the readings decide
+    similarity = Levenshtein.normalized_similarity(a, b)
+    return NameComparison(
+        round(0.6 * similarity, 4), q.original, c.original, (("", "", "different characters"),)
+    )
+
+
+def _compare_korean(q: Name, c: Name) -> NameComparison | None:
+    """Korean names compared syllable by syllable, family name first or last."""
+    qs, cs = _korean_sequence(q), _korean_sequence(c)
+    if qs is None or cs is None or len(qs) < 2 or len(cs) < 2 or len(qs) != len(cs):
+        return None
+    rotations = [cs, cs[1:] + cs[:1], cs[-1:] + cs[:-1]]
+    shared = sum((Counter(qs) & Counter(cs)).values())
+    best = 0.6 * shared / len(qs)
+    for rot in rotations:
+        same = sum(1 for a, b in zip(qs, rot, strict=True) if a == b)
+        if same == len(qs):
+            exact = [t.text for t in q.tokens] == [t.text for t in c.tokens]
+            return NameComparison(
+                1.0 if exact else 0.97, q.original, c.original, (("", "", "same Korean syllables"),)
+            )
+    return NameComparison(
+        round(best, 4), q.original, c.original, (("", "", "different Korean syllables"),)
+    )
+
+
+def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparison:
+    for rule in (_same_script, _compare_korean):
+        decided = rule(q, c)
+        if decided is not None:
+            return decided
+    if q.joined and (q.joined == c.joined or _with_form(q) == _with_form(c)):
+        exact = [t.text for t in q.tokens] == [t.text for t in c.tokens]
+        return NameComparison(
+            1.0 if exact else 0.97,
+            q.original,
+            c.original,
+            (("", "", "same letters, split differently"),),
+        )
+    return _align(q, c, weight, org)
+
+
+def _with_form(name: Name) -> str:
+    """The name's letters with its legal form: SIEMENSAG is SIEMENS AG."""
+    return name.joined + (name.legal_form or "").replace(" ", "")
+
+
+def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
+    qt, ct = q.tokens, c.tokens
+    pairs: list[tuple[float, int, int, int, int, str]] = []  # sim, qi, qsize, ci, csize, how
+    for i, a in enumerate(qt):
+        for j, b in enumerate(ct):
+            sim, how = token_similarity(a, b)
+            if sim:
+                pairs.append((sim, i, 1, j, 1, how))
+    # A token on one side written as two or three on the other (CHONMASAN / CHON MA SAN):
+    # only where the letters agree, not as a typing error or an initial.
+    for size in (2, 3):
+        for i in range(len(qt) - size + 1):
+            merged = _merged(qt, i, size)
+            for j, b in enumerate(ct):
+                sim, how = token_similarity(merged, b)
+                if sim >= 0.95:
+                    pairs.append((sim, i, size, j, 1, "joined, " + how))
+        for j in range(len(ct) - size + 1):
+            merged = _merged(ct, j, size)
+            for i, a in enumerate(qt):
+                sim, how = token_similarity(a, merged)
+                if sim >= 0.95:
+                    pairs.append((sim, i, 1, j, size, "joined, " + how))
+    pairs.sort(key=lambda p: (-p[0], -(p[2] + p[4]), p[1], p[3]))
+    q_used = [0.0] * len(qt)
+    c_used = [0.0] * len(ct)
+    order: list[tuple[int, int]] = []
+    explained: list[tuple[str, str, str]] = []
+    for sim, i, qsize, j, csize, how in pairs:
+        if any(q_used[i : i + qsize]) or any(c_used[j : j + csize]):
+            continue
+        q_used[i : i + qsize] = [sim] * qsize
+        c_used[j : j + csize] = [sim] * csize
+        order.append((i, j))
+        explained.append(
+            (
+                " ".join(t.text for t in qt[i : i + qsize]),
+                " ".join(t.text for t in ct[j : j + csize]),
+                how,
+            )
+        )
+    qw = [weight(t.key) for t in qt]
+    cw = [weight(t.key) for t in ct]
+    q_cov = sum(s * w for s, w in zip(q_used, qw, strict=True)) / (sum(qw) or 1.0)
+    c_cov = sum(s * w for s, w in zip(c_used, cw, strict=True)) / (sum(cw) or 1.0)
+    short, long_ = (q_cov, c_cov) if len(qt) <= len(ct) else (c_cov, q_cov)
+    score = short * (1.0 - EXTRA_COST["org" if org else "person"] * (1.0 - long_))
+
+    q_left = [t.text for t, used in zip(qt, q_used, strict=True) if not used]
+    c_left = [t.text for t, used in zip(ct, c_used, strict=True) if not used]
+    if q_left and c_left:
+        score *= CONFLICT
+        explained.append(("", "", f"unmatched {' '.join(q_left)} / {' '.join(c_left)}"))
+        if any(map(_is_number, q_left)) and any(map(_is_number, c_left)):
+            score *= NUMBER_CONFLICT
+    if not _rotation(order):
+        score *= REORDERED
+        explained.append(("", "", "words in another order"))
+    return NameComparison(round(score, 4), q.original, c.original, tuple(explained))
+
+
+def _rotation(order: list[tuple[int, int]]) -> bool:
+    """Is the alignment the same order, or the same order rotated (family name moved)?"""
+    if len(order) < 3:
+        return True
+    seq = [j for _, j in sorted(order)]
+    breaks = sum(1 for a, b in itertools.pairwise(seq) if b < a)
+    return breaks == 0 or (breaks == 1 and seq[-1] < seq[0])

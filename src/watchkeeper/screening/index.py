@@ -1,0 +1,335 @@
+"""The candidate index: every matchable entity of the store, by name keys and identifiers.
+
+Built from the store's current statements *for every marking*, each value keeping the
+marking(s) it needs; a query only ever uses the values its viewer may see (``visible``).
+Retrieval keys per name reading: folded tokens, Korean syllable keys, unordered pairs of
+tokens (rare even when every token is common, as in Korean names) and the whole name
+joined (CHONMASAN = CHON MA SAN). Identifiers are keys of their own.
+
+Persisted with ``pickle`` next to the store (it is the store's own derived data, in the
+user's own ``WATCHKEEPER_HOME``) and rebuilt whenever ``Store.version()`` changes.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from followthemoney import model
+
+from watchkeeper.model.lists import list_id
+from watchkeeper.screening.names import Name, analyse
+from watchkeeper.store.core import Store
+
+FORMAT = 1
+NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
+# Identifier properties and the kind they are compared as.
+ID_PROPS = {
+    "imoNumber": "imo",
+    "mmsi": "mmsi",
+    "callSign": "callsign",
+    "passportNumber": "passport",
+    "idNumber": "id",
+    "registrationNumber": "registration",
+    "innCode": "inn",
+    "ogrnCode": "ogrn",
+    "taxNumber": "tax",
+    "swiftBic": "swift",
+    "leiCode": "lei",
+    "serialNumber": "serial",
+    "number": "document",
+}
+ID_KINDS = frozenset(ID_PROPS.values())
+DATE_PROPS = ("birthDate",)
+COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "flag")
+LINK_PROPS = ("entity", "holder")
+SANCTION_PROPS = ("authority", "unscId", "authorityId")
+ALL_PROPS = (*NAME_PROPS, *ID_PROPS, *DATE_PROPS, *COUNTRY_PROPS, *LINK_PROPS, *SANCTION_PROPS)
+ORG_SCHEMATA = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
+
+# A value needs one marking, or several (a list id needs the Sanction's id, its link to
+# the entity and its authority all visible).
+Needs = int | tuple[int, ...]
+Value = tuple[str, Needs]
+
+
+def normalise_id(kind: str, value: str) -> str:
+    text = re.sub(r"[^0-9A-Z]", "", value.upper())
+    if kind == "imo" and text.startswith("IMO"):
+        text = text[3:]
+    return text
+
+
+def is_org(schema: str) -> bool:
+    return schema in ORG_SCHEMATA
+
+
+@dataclass(slots=True)
+class Listed:
+    """An entity as the index keeps it, every value with the marking(s) it needs."""
+
+    id: str
+    schema: str
+    names: list[Value] = field(default_factory=list)
+    ids: list[tuple[str, str, Needs]] = field(default_factory=list)
+    dates: list[Value] = field(default_factory=list)
+    countries: list[Value] = field(default_factory=list)
+    datasets: list[Value] = field(default_factory=list)
+    list_ids: list[Value] = field(default_factory=list)
+
+
+def _seen(needs: Needs, visible: frozenset[int]) -> bool:
+    if isinstance(needs, int):
+        return needs in visible
+    return all(n in visible for n in needs)
+
+
+@dataclass(frozen=True)
+class Visible:
+    """What one viewer may see of a listed entity."""
+
+    id: str
+    schema: str
+    names: tuple[str, ...]
+    ids: tuple[tuple[str, str], ...]
+    dates: tuple[str, ...]
+    countries: tuple[str, ...]
+    datasets: tuple[str, ...]
+    list_ids: tuple[str, ...]
+
+    @property
+    def caption(self) -> str:
+        return self.names[0] if self.names else self.id
+
+
+def visible(entity: Listed, marking_ids: frozenset[int]) -> Visible | None:
+    def pick(values: list[Value]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v for v, n in values if _seen(n, marking_ids)))
+
+    names = pick(entity.names)
+    ids = tuple(dict.fromkeys((k, v) for k, v, n in entity.ids if _seen(n, marking_ids)))
+    if not names and not ids:
+        return None
+    return Visible(
+        entity.id,
+        entity.schema,
+        names,
+        ids,
+        pick(entity.dates),
+        pick(entity.countries),
+        tuple(sorted(set(pick(entity.datasets)))),
+        tuple(sorted(set(pick(entity.list_ids)))),
+    )
+
+
+def name_keys(name: Name) -> set[str]:
+    if name.tokens and all(t.korean for t in name.tokens):
+        # Korean: by syllable, so that KIM JONG UN, Kim Jong-un and 김정은 share keys.
+        units = [s for t in name.tokens for s in (t.korean or "").split("-")]
+        keys = {"k:" + s for s in units}
+        keys.add("kj:" + "-".join(units))
+    else:
+        units = [t.key for t in name.tokens]
+        keys = set(units)
+        keys.add("j:" + "".join(units))
+    ordered = sorted(set(units))
+    if len(ordered) <= 6:
+        keys.update(f"p:{a}|{b}" for a, b in combinations(ordered, 2))
+    return keys
+
+
+def entity_keys(names: Iterable[str], ids: Iterable[tuple[str, str]], org: bool) -> set[str]:
+    keys: set[str] = set()
+    for name in names:
+        for reading in analyse(name, org):
+            keys |= name_keys(reading)
+    keys.update(f"id:{kind}:{value}" for kind, value in ids)
+    return keys
+
+
+class Index:
+    def __init__(self, version: str, entities: list[Listed]) -> None:
+        self.version = version
+        self.entities = entities
+        self.by_id = {e.id: i for i, e in enumerate(entities)}
+        postings: dict[str, list[int]] = defaultdict(list)
+        for idx, entity in enumerate(entities):
+            ids = [(k, v) for k, v, _ in entity.ids]
+            for key in entity_keys((n for n, _ in entity.names), ids, is_org(entity.schema)):
+                postings[key].append(idx)
+        self.keys = {key: i for i, key in enumerate(postings)}
+        self.offsets = np.zeros(len(postings) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in postings.values()], out=self.offsets[1:])
+        flat = np.empty(int(self.offsets[-1]), dtype=np.int32)
+        for i, plist in enumerate(postings.values()):
+            flat[self.offsets[i] : self.offsets[i + 1]] = plist
+        self.flat = flat
+        self.size = len(entities)
+        self._log_n = math.log(max(self.size, 2) + 1)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def df(self, key: str) -> int:
+        row = self.keys.get(key)
+        return 0 if row is None else int(self.offsets[row + 1] - self.offsets[row])
+
+    def postings(self, key: str) -> np.ndarray:
+        row = self.keys.get(key)
+        if row is None:
+            return self.flat[:0]
+        return self.flat[self.offsets[row] : self.offsets[row + 1]]
+
+    def weight(self, key: str) -> float:
+        """How distinctive a token is, in [0.2, 1]: log inverse document frequency."""
+        df = self.df(key)
+        if df <= 1:
+            return 1.0
+        return max(0.2, math.log((self.size + 1) / df) / self._log_n)
+
+    def candidates(self, keys: set[str], limit: int) -> list[int]:
+        """Entities sharing the most distinctive keys with the query, best first."""
+        cap = max(2000, self.size // 200)
+        chosen: list[tuple[np.ndarray, float]] = []
+        common: list[tuple[int, str]] = []
+        for key in keys:
+            plist = self.postings(key)
+            if not len(plist):
+                continue
+            if len(plist) > cap and not key.startswith("id:"):
+                common.append((len(plist), key))
+                continue
+            boost = 10.0 if key.startswith("id:") else 1.0
+            chosen.append((plist, boost * math.log((self.size + 1) / len(plist)) + 0.1))
+        if not chosen and common:
+            _size, key = min(common)
+            chosen.append((self.postings(key)[:cap], 0.1))
+        if not chosen:
+            return []
+        flat = np.concatenate([p for p, _ in chosen])
+        weights = np.concatenate([np.full(len(p), w) for p, w in chosen])
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        sums = np.bincount(inverse, weights=weights)
+        top = np.argpartition(-sums, limit)[:limit] if len(uniq) > limit else np.arange(len(uniq))
+        top = top[np.argsort(-sums[top], kind="stable")]
+        return [int(i) for i in uniq[top]]
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump((FORMAT, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @staticmethod
+    def load(path: Path) -> Index | None:
+        try:
+            with path.open("rb") as fh:
+                fmt, index = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+            return None
+        return index if fmt == FORMAT and isinstance(index, Index) else None
+
+
+def _group(
+    rows: Iterator[tuple[str, str, str, str, int, str]],
+) -> Iterator[list[tuple[str, str, str, str, int, str]]]:
+    batch: list[tuple[str, str, str, str, int, str]] = []
+    for row in rows:
+        if batch and row[0] != batch[0][0]:
+            yield batch
+            batch = []
+        batch.append(row)
+    if batch:
+        yield batch
+
+
+def read_entities(store: Store) -> list[Listed]:
+    """Matchable entities with their names, identifiers, dates, countries and list ids."""
+    listed: dict[str, Listed] = {}
+    # Sanctions and identity documents point at the entity they belong to.
+    list_refs: list[tuple[str, str, Needs]] = []
+    doc_refs: list[tuple[str, str, str, Needs]] = []
+    for rows in _group(store.current_values(ALL_PROPS)):
+        entity_id, schema = rows[0][0], rows[0][1]
+        if schema == "Sanction":
+            links = [(v, m) for _, _, p, v, m, _ in rows if p == "entity"]
+            authority = [(v, m) for _, _, p, v, m, _ in rows if p == "authority"]
+            idents = [(v, m) for _, _, p, v, m, _ in rows if p in ("unscId", "authorityId")]
+            for target, link_mark in links:
+                for auth, auth_mark in authority:
+                    for ident, ident_mark in idents:
+                        lid = list_id(auth, ident)
+                        if lid:
+                            list_refs.append((target, lid, (link_mark, auth_mark, ident_mark)))
+            continue
+        if schema in ("Passport", "Identification"):
+            holders = [(v, m) for _, _, p, v, m, _ in rows if p == "holder"]
+            numbers = [(v, m) for _, _, p, v, m, _ in rows if p == "number"]
+            kind = "passport" if schema == "Passport" else "id"
+            for holder, hm in holders:
+                for number, nm in numbers:
+                    doc_refs.append((holder, kind, number, (hm, nm)))
+            continue
+        ftm_schema = model.get(schema)
+        if ftm_schema is None or not ftm_schema.matchable:
+            continue
+        entity = Listed(entity_id, schema)
+        aliases: list[Value] = []
+        for _, _, prop, value, mark, dataset in rows:
+            entity.datasets.append((dataset, mark))
+            if prop == "name":
+                # "name" before aliases, so that a caption is the entity's name
+                entity.names.append((value, mark))
+            elif prop in NAME_PROPS:
+                aliases.append((value, mark))
+            elif prop in ID_PROPS:
+                kind = ID_PROPS[prop]
+                norm = normalise_id(kind, value)
+                if norm:
+                    entity.ids.append((kind, norm, mark))
+            elif prop in DATE_PROPS:
+                entity.dates.append((value, mark))
+            elif prop in COUNTRY_PROPS:
+                entity.countries.append((value.lower(), mark))
+        entity.names.extend(aliases)
+        entity.datasets = list(dict.fromkeys(entity.datasets))
+        listed[entity_id] = entity
+    for target, lid, needs in list_refs:
+        if target in listed:
+            listed[target].list_ids.append((lid, needs))
+    for holder, kind, number, needs in doc_refs:
+        if holder in listed:
+            norm = normalise_id(kind, number)
+            if norm:
+                listed[holder].ids.append((kind, norm, needs))
+    return list(listed.values())
+
+
+def build(store: Store) -> Index:
+    version = store.version()
+    return Index(version, read_entities(store))
+
+
+def index_path(cache_dir: Path) -> Path:
+    return cache_dir / "screening" / "index.pickle"
+
+
+def load_or_build(store: Store, cache_dir: Path) -> Index:
+    """The persisted index if it is the store's current version, else a fresh one."""
+    path = index_path(cache_dir)
+    version = store.version()
+    index = Index.load(path) if path.exists() else None
+    if index is None or index.version != version:
+        index = build(store)
+        index.save(path)
+    return index

@@ -1,0 +1,302 @@
+"""Name analysis: any script in, comparable Latin tokens out.
+
+A name is read into one or more *readings* (a Hanja name is read in Korean and in
+pinyin), each a tuple of tokens. A token carries three forms:
+
+- ``text``: lower-case ASCII (ICU transliteration, marks and apostrophes dropped);
+- ``key``: ``text`` folded by the rules in ``data/names.yaml``, so that the spellings of
+  one Cyrillic, Chinese or Korean sound in the usual romanisation systems come together;
+- ``korean``: when every token of the name parses as romanised Korean syllables, the
+  syllables' classes from ``data/korean.yaml`` (``Jong``/``Chong``/``Jeong``/정 → one key).
+
+Transliteration is ICU's (PyICU), the well-kept implementation of the CLDR transforms.
+Hangul is read out by our own jamo table instead of ICU's ``Hangul-Latin``, because ICU
+joins the syllables of a name into one word (``gimjeong-eun``) and so loses the family
+name; Hanja are read in Korean with the ``hanja`` package's dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import hanja
+import icu
+import yaml
+
+HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    key: str
+    korean: str | None = None
+    consonants: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """One reading of a name."""
+
+    original: str
+    tokens: tuple[Token, ...]
+    script: str
+    legal_form: str | None = None
+
+    @property
+    def joined(self) -> str:
+        return "".join(t.key for t in self.tokens)
+
+
+# -- declared data ------------------------------------------------------------------------
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load(resources.files(__package__).joinpath("data", name).read_text("utf-8"))
+
+
+@cache
+def _korean() -> dict[str, Any]:
+    data: dict[str, Any] = _load("korean.yaml")
+    syl = data["syllable"]
+    for part in ("initials", "vowels", "finals"):
+        # spelling -> class, tried longest first
+        table = {sp: cls for cls, spellings in syl[part].items() for sp in spellings}
+        syl[part] = sorted(table.items(), key=lambda kv: -len(kv[0]))
+    return data
+
+
+@cache
+def _names() -> dict[str, Any]:
+    data: dict[str, Any] = _load("names.yaml")
+    data["fold"] = [(re.compile(pat), rep) for pat, rep in data["fold"]]
+    data["consonants"] = [(re.compile(pat), rep) for pat, rep in data["consonants"]]
+    data["legal_forms"] = [tuple(form.split()) for form in data["legal_forms"]]
+    data["glosses"] = sorted(data["glosses"].items(), key=lambda kv: -len(kv[0]))
+    return data
+
+
+@cache
+def _transliterator(rules: str) -> Any:
+    return icu.Transliterator.createInstance(rules)
+
+
+# -- scripts --------------------------------------------------------------------------------
+
+
+def script_of(text: str) -> str:
+    """The first non-Latin script found in ``text``, else ``latin``."""
+    for ch in text:
+        cp = ord(ch)
+        if cp < 0x0370:
+            continue
+        if HANGUL_FIRST <= cp <= HANGUL_LAST or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F:
+            return "hangul"
+        if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF:
+            return "han"
+        if 0x0400 <= cp <= 0x052F:
+            return "cyrillic"
+        if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF:
+            return "arabic"
+    return "latin"
+
+
+def ascii_text(text: str) -> str:
+    """Lower-case ASCII letters, digits and spaces."""
+    if not text.isascii():
+        text = _transliterator("Any-Latin; Latin-ASCII").transliterate(text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’ʼ`ʻ‘]", "", text.lower())
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+# -- folding ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=200_000)
+def fold(token: str) -> str:
+    for pattern, replacement in _names()["fold"]:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def consonant_key(token: str) -> str:
+    for pattern, replacement in _names()["consonants"]:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def korean_syllables(token: str) -> tuple[str, ...] | None:
+    """Parse a romanised token into Korean syllable classes, or None.
+
+    Dynamic programming over initial+vowel+final spellings: fewest syllables wins, and
+    among those the reading with the longest first syllable (``jongun`` → jong-un).
+    """
+    data = _korean()
+    token = data["spellings"].get(token, token)
+    syl = data["syllable"]
+    n = len(token)
+    best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[n] = (0, ())
+    for i in range(n - 1, -1, -1):
+        options: list[tuple[int, int, tuple[str, ...]]] = []
+        for ini, ini_cls in [*syl["initials"], ("", "")]:
+            if not token.startswith(ini, i):
+                continue
+            j = i + len(ini)
+            for vow, vow_cls in syl["vowels"]:
+                if not token.startswith(vow, j):
+                    continue
+                k = j + len(vow)
+                for fin, fin_cls in [*syl["finals"], ("", "")]:
+                    if not token.startswith(fin, k):
+                        continue
+                    end = k + len(fin)
+                    rest = best[end]
+                    if rest is None:
+                        continue
+                    code = _syllable_code(ini_cls, vow_cls, fin_cls)
+                    options.append((rest[0] + 1, -(end - i), (code, *rest[1])))
+        if options:
+            count, _, seq = min(options)
+            best[i] = (count, seq)
+    result = best[0]
+    return result[1] if result else None
+
+
+def _syllable_code(ini: str, vow: str, fin: str) -> str:
+    # The initial-sound law: an initial ㄹ/ㄴ before i/y is dropped in the South (리→이,
+    # 류→유), an initial ㄹ elsewhere becomes ㄴ (로→노); fold both to the Southern form.
+    if ini in ("R", "N") and vow[0] in "IY":
+        ini = ""
+    elif ini == "R":
+        ini = "N"
+    return f"{ini or '_'}{vow}{fin}"
+
+
+def hangul_to_latin(text: str) -> str:
+    """Read Hangul syllables out in Revised Romanization, one syllable after another."""
+    data = _korean()
+    out: list[str] = []
+    for ch in text:
+        cp = ord(ch)
+        if HANGUL_FIRST <= cp <= HANGUL_LAST:
+            index = cp - HANGUL_FIRST
+            ini, rest = divmod(index, 21 * 28)
+            vow, fin = divmod(rest, 28)
+            out.append(data["initials"][ini] + data["vowels"][vow] + data["finals"][fin] + "\u00b7")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def hanja_to_hangul(text: str) -> str:
+    surnames = _korean()["hanja_surnames"]
+    head = surnames.get(text[:1]) if text else None
+    body = hanja.translate(text[1:] if head else text, "substitution")
+    return (head or "") + str(body)
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+
+def _gloss(text: str) -> str:
+    for word, gloss in _names()["glosses"]:
+        if word in text:
+            text = text.replace(word, gloss)
+    return text
+
+
+def _strip_legal_form(words: list[str]) -> tuple[list[str], str | None]:
+    for form in _names()["legal_forms"]:
+        size = len(form)
+        if len(words) <= size:
+            continue
+        if tuple(words[-size:]) == form:
+            return words[:-size], " ".join(form)
+        if tuple(words[:size]) == form:
+            return words[size:], " ".join(form)
+    return words, None
+
+
+@cache
+def korean_surnames() -> frozenset[str]:
+    codes = (korean_syllables(s) for s in _korean()["surnames"])
+    return frozenset(c[0] for c in codes if c and len(c) == 1)
+
+
+def _tokens(words: list[str], korean: bool | None) -> tuple[Token, ...]:
+    """Tokens of a name; ``korean`` None means: Korean if it reads like a Korean name."""
+    syllables = [korean_syllables(w) for w in words]
+    if not words or any(s is None for s in syllables):
+        korean = False
+    elif korean is None:
+        surnames = korean_surnames()
+        first, last = syllables[0], syllables[-1]
+        korean = bool(
+            (first and len(first) == 1 and first[0] in surnames)
+            or (last and len(last) == 1 and last[0] in surnames)
+        )
+    return tuple(
+        Token(w, fold(w), "-".join(s) if korean and s else None, consonant_key(w))
+        for w, s in zip(words, syllables, strict=True)
+    )
+
+
+def _reading(original: str, latin: str, script: str, org: bool, korean: bool | None = None) -> Name:
+    text = ascii_text(latin)
+    words = text.split()
+    legal_form = None
+    if org:
+        words, legal_form = _strip_legal_form(words)
+    return Name(original, _tokens(words, korean), script, legal_form)
+
+
+@lru_cache(maxsize=100_000)
+def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
+    """Every reading of ``name``; ``org`` strips legal forms."""
+    name = " ".join(name.split())
+    if not name:
+        return ()
+    script = script_of(name)
+    readings: list[Name] = []
+    if script == "hangul":
+        latin = hangul_to_latin(_gloss(name) if org else name)
+        readings.append(_reading(name, _hangul_words(latin, org), script, org, korean=True))
+    elif script == "han":
+        glossed = _gloss(name) if org else name
+        korean = hangul_to_latin(hanja_to_hangul(glossed))
+        readings.append(_reading(name, _hangul_words(korean, org), script, org, korean=True))
+        pinyin = _transliterator("Han-Latin").transliterate(glossed)
+        readings.append(_reading(name, pinyin, script, org))
+    elif script == "cyrillic":
+        bgn = _transliterator("Russian-Latin/BGN").transliterate(_gloss(name) if org else name)
+        readings.append(_reading(name, bgn, script, org))
+    else:
+        readings.append(_reading(name, name, script, org))
+    return tuple(r for r in readings if r.tokens)
+
+
+def _hangul_words(romanised: str, org: bool) -> str:
+    """Split read-out Hangul into words.
+
+    A Korean personal name of 2–4 syllables is family name (one syllable) plus given
+    name; organisation names keep their glossed words and one word per Hangul run.
+    """
+    parts = romanised.split()
+    out: list[str] = []
+    for part in parts:
+        syllables = [s for s in part.split("\u00b7") if s]
+        if not org and len(parts) == 1 and 2 <= len(syllables) <= 4:
+            out.extend([syllables[0], "".join(syllables[1:])])
+        else:
+            out.append("".join(syllables))
+    return " ".join(out)

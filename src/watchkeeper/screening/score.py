@@ -1,0 +1,167 @@
+"""Scoring a query against one listed entity, with the reasons.
+
+The score starts from the best name comparison (``compare``) and is then moved by the
+other evidence, each step written into the explanation:
+
+- a shared identifier (IMO, MMSI, passport, INN, ...) lifts the score to at least
+  ``ID_MATCH`` — an IMO match outweighs a name mismatch;
+- a conflicting identifier of the same kind (two different IMOs) multiplies it by
+  ``ID_CONFLICT``;
+- birth dates: the same year (and month/day where both have them) adds ``DOB_MATCH``;
+  years that differ by more than one multiply by ``DOB_CONFLICT``;
+- countries: a shared one adds ``COUNTRY_MATCH``; disjoint ones multiply by
+  ``COUNTRY_CONFLICT``.
+
+``THRESHOLD`` is the one documented default: a score at or above it is a match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from followthemoney import model
+
+from watchkeeper.screening.compare import NameComparison, compare
+from watchkeeper.screening.index import Visible, is_org
+from watchkeeper.screening.names import Name, analyse
+
+THRESHOLD = 0.70
+ID_MATCH = 0.95
+ID_CONFLICT = 0.5
+DOB_MATCH = 0.05
+DOB_CONFLICT = 0.6
+COUNTRY_MATCH = 0.02
+COUNTRY_CONFLICT = 0.9
+# Identifier kinds one entity has exactly one of: two different values are two entities.
+UNIQUE_IDS = frozenset({"imo", "mmsi", "inn", "ogrn", "lei", "swift"})
+SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody")
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    schema: str
+    names: tuple[str, ...]
+    birth_dates: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    ids: tuple[tuple[str, str], ...] = ()
+
+    def readings(self) -> tuple[Name, ...]:
+        org = is_org(self.schema)
+        return tuple(r for name in self.names for r in analyse(name, org))
+
+
+@dataclass(frozen=True)
+class Match:
+    query_id: str
+    entity: Visible
+    score: float
+    match: bool
+    explanation: tuple[str, ...] = field(default_factory=tuple)
+
+    def explain(self) -> str:
+        return "; ".join(self.explanation)
+
+
+@cache
+def compatible(query_schema: str, listed_schema: str) -> bool:
+    q, c = model.get(query_schema), model.get(listed_schema)
+    if q is None or c is None:
+        return False
+    return bool(q.can_match(c))
+
+
+def _date_relation(query: tuple[str, ...], listed: tuple[str, ...]) -> str | None:
+    if not query or not listed:
+        return None
+    close = False
+    for a in query:
+        for b in listed:
+            size = min(len(a), len(b))
+            if a[:size] == b[:size]:
+                return "match"
+            if a[:4].isdigit() and b[:4].isdigit() and abs(int(a[:4]) - int(b[:4])) <= 1:
+                close = True
+    return None if close else "conflict"
+
+
+def score(
+    query: Query,
+    readings: tuple[Name, ...],
+    entity: Visible,
+    weight: Callable[[str], float],
+    threshold: float = THRESHOLD,
+) -> Match | None:
+    if not compatible(query.schema, entity.schema):
+        return None
+    org = is_org(entity.schema)
+    best: NameComparison | None = None
+    for name in entity.names:
+        for c in analyse(name, org):
+            for q in readings:
+                result = compare(q, c, weight, org)
+                if best is None or result.score > best.score:
+                    best = result
+        if best is not None and best.score >= 1.0:
+            break
+    value = best.score if best else 0.0
+    why: list[str] = [best.explain()] if best else ["no comparable name"]
+
+    listed_ids = set(entity.ids)
+    listed_values = {v for _, v in entity.ids}
+    # An identifier of unknown kind ("*") matches the same value of any kind.
+    shared = [
+        (k, v) for k, v in query.ids if (k, v) in listed_ids or (k == "*" and v in listed_values)
+    ]
+    if shared:
+        value = max(value, ID_MATCH + 0.05 * value)
+        why.append("same " + ", ".join(f"{k.upper()} {v}" for k, v in shared))
+    else:
+        for kind, v in query.ids:
+            theirs = {lv for lk, lv in entity.ids if lk == kind}
+            if kind in UNIQUE_IDS and theirs and v not in theirs:
+                value *= ID_CONFLICT
+                why.append(f"different {kind.upper()}: {v} vs {', '.join(sorted(theirs))}")
+                break
+
+    if query.schema == "Person" or entity.schema == "Person":
+        relation = _date_relation(query.birth_dates, entity.dates)
+        if relation == "match":
+            value = min(1.0, value + DOB_MATCH)
+            why.append("same birth date")
+        elif relation == "conflict":
+            value *= DOB_CONFLICT
+            why.append(
+                f"different birth date: {', '.join(query.birth_dates)} vs {', '.join(entity.dates)}"
+            )
+
+    if query.countries and entity.countries:
+        ours = {c.lower() for c in query.countries}
+        if ours & set(entity.countries):
+            value = min(1.0, value + COUNTRY_MATCH)
+            why.append("same country")
+        else:
+            value *= COUNTRY_CONFLICT
+            why.append(
+                f"different country: {', '.join(sorted(ours))} vs {', '.join(entity.countries)}"
+            )
+
+    value = round(min(1.0, max(0.0, value)), 4)
+    return Match(query.id, entity, value, value >= threshold, tuple(why))
+
+
+def pair_score(
+    schema: str,
+    query_name: str,
+    listed_name: str,
+    weight: Callable[[str], float] = lambda _key: 1.0,
+    threshold: float = THRESHOLD,
+) -> Match:
+    """Score one name against another (no index): for tests, benchmarks and the CLI."""
+    query = Query("query", schema, (query_name,))
+    listed = Visible("listed", schema, (listed_name,), (), (), (), (), ())
+    found = score(query, query.readings(), listed, weight, threshold)
+    assert found is not None  # same schema on both sides
+    return found

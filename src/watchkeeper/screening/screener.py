@@ -1,0 +1,131 @@
+"""The screening API: queries in, explained matches out, as one viewer may see them.
+
+    screener = Screener(index, store, viewer)
+    for match in screener.match(Query("q1", "Person", ("김정은",))):
+        print(match.entity.caption, match.score, match.explain())
+
+Reviewers' decisions (``decide``) are kept per organisation: a dismissed hit is not raised
+again for the same query id unless the listed entity, as that organisation sees it,
+changes (its fingerprint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from watchkeeper.errors import InputError, NotFound
+from watchkeeper.model.marking import Viewer
+from watchkeeper.screening.index import ID_KINDS, Index, Visible, entity_keys, visible
+from watchkeeper.screening.score import THRESHOLD, Match, Query, score
+from watchkeeper.store.core import Store
+
+DECISIONS = ("confirmed", "dismissed")
+
+
+def fingerprint(entity: Visible) -> str:
+    facts = (
+        entity.schema,
+        entity.names,
+        entity.ids,
+        entity.dates,
+        entity.countries,
+        entity.list_ids,
+    )
+    return hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
+
+
+class Screener:
+    """Screening for one viewer. Holds no connection: it can be pickled to Spark workers
+    or inherited by forked batch workers; ``decide`` needs the store and the viewer."""
+
+    def __init__(
+        self,
+        index: Index,
+        marking_ids: frozenset[int],
+        decisions: list[dict[str, str]] | None = None,
+    ) -> None:
+        self.index = index
+        self.marking_ids = marking_ids
+        self._decisions = {(d["query_id"], d["entity_id"]): d for d in decisions or []}
+
+    @classmethod
+    def for_viewer(cls, index: Index, store: Store, viewer: Viewer) -> Screener:
+        return cls(
+            index,
+            frozenset(store.visible_marking_ids(viewer)),
+            store.decisions(viewer.organisation),
+        )
+
+    def entity(self, entity_id: str) -> Visible:
+        idx = self.index.by_id.get(entity_id)
+        found = visible(self.index.entities[idx], self.marking_ids) if idx is not None else None
+        if found is None:
+            raise NotFound(f"no entity {entity_id!r}")
+        return found
+
+    def match(
+        self,
+        query: Query,
+        limit: int = 5,
+        threshold: float = THRESHOLD,
+        include_dismissed: bool = False,
+    ) -> list[Match]:
+        """The best ``limit`` candidates for ``query``, scored, best first."""
+        readings = query.readings()
+        if not readings and not query.ids:
+            raise InputError("query", "it has no usable name or identifier", query.id)
+        ids = [(k, v) for k, v in query.ids if k != "*"]
+        ids += [(kind, v) for k, v in query.ids if k == "*" for kind in ID_KINDS]
+        keys = entity_keys(query.names, ids, False)
+        keys |= entity_keys(query.names, (), True)
+        results: list[Match] = []
+        for idx in self.index.candidates(keys, max(limit * 4, 20)):
+            entity = visible(self.index.entities[idx], self.marking_ids)
+            if entity is None:
+                continue
+            found = score(query, readings, entity, self.index.weight, threshold)
+            if found is None:
+                continue
+            decision = self._decisions.get((query.id, entity.id))
+            if decision is not None:
+                current = decision["fingerprint"] == fingerprint(entity)
+                if decision["decision"] == "dismissed" and current and not include_dismissed:
+                    continue
+                label = (
+                    decision["decision"] if current else f"{decision['decision']} (entity changed)"
+                )
+                found = replace(found, explanation=(*found.explanation, f"review: {label}"))
+            results.append(found)
+        results.sort(key=lambda m: (-m.score, m.entity.id))
+        return results[:limit]
+
+    def decide(
+        self,
+        store: Store,
+        viewer: Viewer,
+        query_id: str,
+        entity_id: str,
+        decision: str,
+        reason: str,
+        by: str,
+    ) -> dict[str, str]:
+        if decision not in DECISIONS:
+            raise InputError("decision", f"must be one of {', '.join(DECISIONS)}", decision)
+        if not reason.strip():
+            raise InputError("decision", "a reason is required", f"{query_id}/{entity_id}")
+        entity = self.entity(entity_id)
+        row = {
+            "organisation": viewer.organisation,
+            "query_id": query_id,
+            "entity_id": entity.id,
+            "decision": decision,
+            "reason": reason.strip(),
+            "decided_by": by,
+            "decided_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "fingerprint": fingerprint(entity),
+        }
+        store.record_decision(row)
+        self._decisions[(query_id, entity.id)] = row
+        return row

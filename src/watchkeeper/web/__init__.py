@@ -1,0 +1,1 @@
+"""The web layer: the screening API (and, later, the workbench)."""
