@@ -77,11 +77,14 @@ class NameComparison:
         )
 
 
-def token_similarity(a: Token, b: Token) -> tuple[float, str]:
+def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, str]:
     if a.text == b.text:
         return 1.0, "same"
     if a.key == b.key:
         return 0.95, "variant"
+    if abjad and a.consonants and a.consonants == b.consonants:
+        # Arabic and Persian script leave short vowels out: compare the consonants.
+        return 0.9, "same consonants"
     if a.korean is not None and a.korean == b.korean:
         return 0.95, "korean"
     if _is_number(a.text) or _is_number(b.text):
@@ -181,10 +184,11 @@ def _with_form(name: Name) -> str:
 
 def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     qt, ct = q.tokens, c.tokens
+    abjad = "arabic" in (q.script, c.script)
     pairs: list[tuple[float, int, int, int, int, str]] = []  # sim, qi, qsize, ci, csize, how
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            sim, how = token_similarity(a, b)
+            sim, how = token_similarity(a, b, abjad)
             if sim:
                 pairs.append((sim, i, 1, j, 1, how))
     # A token on one side written as two or three on the other (CHONMASAN / CHON MA SAN):

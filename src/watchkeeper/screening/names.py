@@ -29,6 +29,7 @@ import icu
 import yaml
 
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
+ABJAD_Z = str.maketrans({"ض": "ز", "ظ": "ز", "ذ": "ز"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,20 @@ def fold(token: str) -> str:
     for pattern, replacement in _names()["fold"]:
         token = pattern.sub(replacement, token)
     return token
+
+
+GENERIC_WEIGHT = 0.3
+
+
+@cache
+def _generic_keys() -> frozenset[str]:
+    return frozenset(fold(w) for w in _names()["generic_words"])
+
+
+def default_weight(key: str) -> float:
+    """A token's weight when no index counts it: generic words of organisation names
+    weigh little (``data/names.yaml``: generic_words), everything else 1."""
+    return GENERIC_WEIGHT if key in _generic_keys() else 1.0
 
 
 @lru_cache(maxsize=200_000)
@@ -278,8 +293,13 @@ def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
         pinyin = _transliterator("Han-Latin").transliterate(glossed)
         readings.append(_reading(name, pinyin, script, org))
     elif script == "cyrillic":
-        bgn = _transliterator("Russian-Latin/BGN").transliterate(_gloss(name) if org else name)
-        readings.append(_reading(name, bgn, script, org))
+        bgn = _transliterator("Russian-Latin/BGN").transliterate(name)
+        # BGN/PCGN separates some letter pairs with a middle dot (otvet·stvennost'): drop it.
+        readings.append(_reading(name, bgn.replace("\u00b7", ""), script, org))
+    elif script == "arabic":
+        # ض ظ ذ are all read z in Persian (Reza, Zarif); ICU writes them d, z, dh.
+        persian = name.translate(ABJAD_Z)
+        readings.append(_reading(name, persian, script, org))
     else:
         readings.append(_reading(name, name, script, org))
     return tuple(r for r in readings if r.tokens)

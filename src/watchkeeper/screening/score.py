@@ -25,7 +25,7 @@ from followthemoney import model
 
 from watchkeeper.screening.compare import NameComparison, compare
 from watchkeeper.screening.index import Visible, is_org
-from watchkeeper.screening.names import Name, analyse
+from watchkeeper.screening.names import Name, analyse, default_weight
 
 THRESHOLD = 0.70
 ID_MATCH = 0.95
@@ -156,7 +156,7 @@ def pair_score(
     schema: str,
     query_name: str,
     listed_name: str,
-    weight: Callable[[str], float] = lambda _key: 1.0,
+    weight: Callable[[str], float] = default_weight,
     threshold: float = THRESHOLD,
 ) -> Match:
     """Score one name against another (no index): for tests, benchmarks and the CLI."""

@@ -1,0 +1,254 @@
+"""Name families, on real names from the UN and OFAC files in ../shared.
+
+Each listed name used here is first checked to be in the real file, so a test cannot
+drift into names that only exist in the test.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from functools import cache
+from itertools import combinations
+
+import pytest
+
+from tests.conftest import OFAC_CSV, UN_XML
+from watchkeeper.screening.names import analyse, korean_syllables, script_of
+from watchkeeper.screening.score import THRESHOLD, pair_score
+
+
+@cache
+def un_dprk() -> dict[str, tuple[str, list[str]]]:
+    """UN reference -> (primary name, aliases) for the 1718 (DPRK) regime."""
+    root = ET.parse(UN_XML).getroot()
+    out: dict[str, tuple[str, list[str]]] = {}
+    for tag, alias_tag in (("INDIVIDUAL", "INDIVIDUAL_ALIAS"), ("ENTITY", "ENTITY_ALIAS")):
+        for item in root.iter(tag):
+            ref = item.findtext("REFERENCE_NUMBER") or ""
+            if not ref.startswith("KP"):
+                continue
+            parts = [item.findtext(t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME")]
+            name = " ".join(p.strip() for p in parts if p)
+            aliases = [a.findtext("ALIAS_NAME") or "" for a in item.iter(alias_tag)]
+            out[ref] = (name, [a for a in aliases if a])
+    return out
+
+
+@cache
+def ofac_names() -> frozenset[str]:
+    import csv
+
+    with OFAC_CSV.open(encoding="latin-1") as fh:
+        return frozenset(row[1] for row in csv.reader(fh) if len(row) > 1)
+
+
+def matches(schema: str, query: str, listed: str) -> bool:
+    return pair_score(schema, query, listed).match
+
+
+def assert_un(ref: str, name: str, alias: str | None = None) -> None:
+    listed, aliases = un_dprk()[ref]
+    assert listed == name, f"{ref} is {listed!r} in the UN file"
+    if alias is not None:
+        assert alias in aliases, f"{alias!r} is not an alias of {ref}"
+
+
+# -- scripts and readings -------------------------------------------------------------------
+
+
+def test_scripts_are_recognised() -> None:
+    assert script_of("김정은") == "hangul"
+    assert script_of("金正恩") == "han"
+    assert script_of("Сергей") == "cyrillic"
+    assert script_of("قاسم") == "arabic"
+    assert script_of("Kim Jong Un") == "latin"
+
+
+def test_romanisations_of_one_korean_syllable_share_a_key() -> None:
+    # 정 in DPRK/MR spelling, MR with breve, RR, and the ROK passport spelling
+    keys = {korean_syllables(s) for s in ("jong", "chong", "chŏng".replace("ŏ", "o"), "jeong", "jung")}
+    assert len(keys) == 1
+    # the initial-sound law: 리 (DPRK) and 이 (ROK) in all their spellings
+    assert len({korean_syllables(s) for s in ("ri", "yi", "i", "lee", "rhee")}) == 1
+    # different syllables stay different
+    assert korean_syllables("il") != korean_syllables("min")
+
+
+def test_hanja_are_read_in_korean_and_in_pinyin() -> None:
+    readings = analyse("金正恩")
+    texts = [[t.text for t in r.tokens] for r in readings]
+    assert ["gim", "jeongeun"] in texts  # surname reading of 金 is 김, not 금
+    assert ["jin", "zheng", "en"] in texts
+
+
+# -- Korean ---------------------------------------------------------------------------------
+
+UN_KOREAN_VARIANTS = [
+    # (reference, primary name, the UN's own alias in another romanisation)
+    ("KPi.047", "MIN BYONG CHOL", "Min Pyo’ng-ch’o’l"),
+    ("KPi.058", "JO CHOL SONG", "Cho Ch’o’l-so’ng"),
+    ("KPi.066", "KIM JONG SIK", "Kim Cho’ng-sik"),
+    ("KPi.076", "RI PYONG CHUL", "Ri Pyong Chol"),
+    ("KPi.062", "Pak Il Kyu", "Pak Il-Gyu"),
+    ("KPi.043", "JO YONG-WON", "Cho Yongwon"),
+    ("KPi.055", "HAN JANG SU", "Chang-Su Han"),
+    ("KPi.078", "RI U’N SO’NG", "Ri Eun Song"),
+    ("KPi.008", "RA KY'ONG-SU", "Ra Kyung-Su"),
+    ("KPi.007", "CHANG MYONG-CHIN", "Jang Myong-Jin"),
+    ("KPi.054", "CHOE CHUN YONG", "Ch’oe Ch’un-yo’ng"),
+]
+
+
+@pytest.mark.parametrize(("ref", "name", "alias"), UN_KOREAN_VARIANTS)
+def test_un_romanisation_variants_match(ref: str, name: str, alias: str) -> None:
+    assert_un(ref, name, alias)
+    assert matches("Person", alias, name)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["김정은", "金正恩", "Kim Jong-un", "Kim Jong Un", "Gim Jeong-eun", "Jong Un Kim", "KIM JONG-UN"],
+)
+def test_kim_jong_un_in_every_script_and_spelling(query: str) -> None:
+    assert "KIM, Jong Un" in ofac_names()
+    result = pair_score("Person", query, "KIM, Jong Un")
+    assert result.match, result.explain()
+
+
+def test_choe_ryong_hae_in_hangul_and_rok_spelling() -> None:
+    assert "CHOE, Ryong Hae" in ofac_names()
+    for query in ("최룡해", "崔龍海", "Choi Ryong-hae", "Choe Yong Hae"):
+        assert matches("Person", query, "CHOE, Ryong Hae"), query
+
+
+def test_rok_surname_spellings() -> None:
+    assert "RI, Pyong Chol" in ofac_names() and "PAK, Yong Sik" in ofac_names()
+    assert matches("Person", "Lee Byeong-cheol", "RI, Pyong Chol")
+    assert matches("Person", "리병철", "RI, Pyong Chol")
+    assert matches("Person", "Park Yeong-sik", "PAK, Yong Sik")
+    assert matches("Person", "박영식", "PAK, Yong Sik")
+
+
+def test_split_and_joined_korean_words() -> None:
+    assert "CHON MA SAN" in ofac_names()
+    assert pair_score("Vessel", "Chonmasan", "CHON MA SAN").score >= 0.95
+
+
+def test_listed_north_koreans_sharing_a_surname_do_not_match() -> None:
+    """Hard negatives: every pair of different listed DPRK individuals with one surname."""
+    people = [(ref, name) for ref, (name, _) in un_dprk().items() if ref.startswith("KPi")]
+    pairs = [
+        (a, b)
+        for (ra, a), (rb, b) in combinations(people, 2)
+        if a.split()[0].upper() == b.split()[0].upper()
+    ]
+    assert len(pairs) > 200
+    false_hits = [(a, b) for a, b in pairs if matches("Person", a, b)]
+    assert len(false_hits) / len(pairs) <= 0.005, false_hits
+
+
+def test_one_different_hangul_character_is_another_name() -> None:
+    assert not matches("Person", "김종은", "김정은")
+    assert matches("Person", "김정은", "김정은")
+
+
+# -- Russian --------------------------------------------------------------------------------
+
+SHOIGU = "SHOIGU, Sergei Kuzhugetovich"
+PRIGOZHIN = "PRIGOZHIN, Yevgeniy Viktorovich"
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Шойгу Сергей Кужугетович", SHOIGU),  # Cyrillic, family name first
+        ("Сергей Шойгу", SHOIGU),  # without patronymic
+        ("Šojgu Sergej Kužugetovič", SHOIGU),  # ISO 9
+        ("Shoigu Sergei", SHOIGU),  # GOST 52535 (passports)
+        ("Sergei Schoigu", SHOIGU),  # German
+        ("Евгений Викторович Пригожин", PRIGOZHIN),
+        ("Evgenii Prigozhin", PRIGOZHIN),  # -ий as -ii, initial е as e
+        ("Yevgeny Prigozhin", PRIGOZHIN),  # -ий as -y
+        ("Jewgeni Prigoschin", PRIGOZHIN),  # German
+        ("Evgenij Prigožin", PRIGOZHIN),  # ISO 9
+        ("Аркадий Ротенберг", "ROTENBERG, Arkady Romanovich"),
+        ("Sergej Lawrow", "LAVROV, Sergei Viktorovich"),
+    ],
+)
+def test_russian_transliterations(query: str, listed: str) -> None:
+    assert listed in ofac_names()
+    result = pair_score("Person", query, listed)
+    assert result.match, result.explain()
+
+
+def test_russian_relatives_sharing_a_surname_do_not_match() -> None:
+    for relative in ("SHOIGU, Irina Aleksandrovna", "SHOIGU, Yuliya Sergeyevna"):
+        assert relative in ofac_names()
+        assert not matches("Person", "Сергей Шойгу", relative)
+    assert not matches("Person", "Pavel Prigozhin", PRIGOZHIN)
+
+
+# -- Chinese front companies ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("丹东鸿祥实业发展有限公司", "DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD"),
+        ("丹东至诚金属材料有限公司", "DANDONG ZHICHENG METALLIC MATERIAL CO., LTD."),
+        ("Hongxiang Industrial Development Dandong", "DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD"),
+        ("Dandong Zhicheng Metallic Material Company Limited", "DANDONG ZHICHENG METALLIC MATERIAL CO., LTD."),
+    ],
+)
+def test_chinese_company_names(query: str, listed: str) -> None:
+    assert listed in ofac_names()
+    result = pair_score("Company", query, listed)
+    assert result.match, result.explain()
+
+
+def test_wade_giles_hs_is_pinyin_x() -> None:
+    assert pair_score("Person", "Hsi Jinping", "Xi Jinping").match
+
+
+# -- Persian and Arabic -----------------------------------------------------------------------
+
+
+def test_persian_script_against_listed_latin() -> None:
+    assert "SOLEIMANI, Qasem" in ofac_names()
+    assert matches("Person", "قاسم سلیمانی", "SOLEIMANI, Qasem")
+    assert not matches("Person", "قاسم سلیمانی", "SOLEIMANI, Sohrab")
+    assert matches("Person", "محمد رضا", "Mohammad Reza")
+
+
+# -- companies --------------------------------------------------------------------------------
+
+
+def test_legal_forms_are_normalised_not_compared() -> None:
+    assert "TRANS LOGISTIK, OOO" in ofac_names()
+    for query in ("Trans Logistik LLC", "ООО Транс Логистик", "Общество с ограниченной ответственностью Транс Логистик"):
+        assert matches("Company", query, "TRANS LOGISTIK, OOO"), query
+    forms = {r.legal_form for q in ("Trans Logistik LLC", "ООО Транс Логистик") for r in analyse(q, True)}
+    assert forms == {"llc", "ooo"}
+
+
+def test_korean_company_in_hangul() -> None:
+    assert_un("KPe.002", "KOREA RYONBONG GENERAL CORPORATION")
+    assert matches("Company", "조선련봉총회사", "KOREA RYONBONG GENERAL CORPORATION")
+
+
+def test_companies_sharing_only_generic_words_do_not_match() -> None:
+    """Different listed DPRK entities whose names share KOREA, TRADING, GENERAL…"""
+    entities = [name for ref, (name, _) in un_dprk().items() if ref.startswith("KPe")]
+    generic = {"KOREA", "KOREAN", "TRADING", "CORPORATION", "GENERAL", "COMPANY", "BANK", "CO", "LTD"}
+    pairs = [
+        (a, b)
+        for a, b in combinations(entities, 2)
+        if len(set(a.upper().split()) & set(b.upper().split()) & generic) >= 2
+    ]
+    assert len(pairs) > 20
+    false_hits = [(a, b) for a, b in pairs if matches("Company", a, b)]
+    assert false_hits == []
+
+
+def test_threshold_is_the_documented_default() -> None:
+    assert THRESHOLD == 0.70

@@ -1,0 +1,164 @@
+"""The index and the screener over a real store: evidence, releasability, decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import UN_XML
+from tests.helpers import entity, source, write
+from watchkeeper.importers import run_import
+from watchkeeper.model.marking import TLP, Marking, Viewer
+from watchkeeper.screening import Query, Screener, build, load_or_build
+from watchkeeper.screening.index import index_path
+from watchkeeper.store import Store
+
+ANALYST = Viewer("wk-analysts", "GBR")
+PARTNER = Viewer("jp-mofa", "JPN")
+RESTRICTED = Marking(tlp=TLP.AMBER, originator="wk-analysts")
+
+
+def vessels(store: Store) -> None:
+    sanction = entity("Sanction", "s1", authority="United Nations Security Council", unscId="KPe.999")
+    sanction.add("entity", "v1")
+    write(
+        store,
+        [
+            entity("Vessel", "v1", name="CHON MA SAN", imoNumber="8660313", flag="kp"),
+            entity("Vessel", "v2", name="CHONMA", imoNumber="9125061", flag="kp"),
+            entity("Person", "p1", name="KIM JONG SIK", birthDate="1967-07-20", nationality="kp"),
+            sanction,
+            # an alias only the analysts' organisation may see
+            (entity("Vessel", "v3", name="SUNSHINE STAR", alias="RYE SONG GANG 1"), None),
+        ],
+    )
+    write(
+        store,
+        [(entity("Vessel", "v3", "analyst_notes", alias="HIDDEN TIGER"), RESTRICTED)],
+        source("analyst_notes", "2024-02-01"),
+        full_release=False,
+    )
+    store.add_organisation("wk-analysts", "GBR")
+    store.add_organisation("jp-mofa", "JPN")
+
+
+def screener(store: Store, viewer: Viewer) -> Screener:
+    return Screener.for_viewer(build(store), store, viewer)
+
+
+def test_identifier_outweighs_a_different_name(store: Store) -> None:
+    vessels(store)
+    found = screener(store, ANALYST).match(Query("q", "Vessel", ("OCEAN BREEZE",), ids=(("imo", "8660313"),)))
+    assert found[0].entity.id == "v1" and found[0].match
+    assert "same IMO 8660313" in found[0].explain()
+    assert found[0].entity.list_ids == ("UN:KPe.999",)
+
+
+def test_a_different_imo_weighs_against(store: Store) -> None:
+    vessels(store)
+    s = screener(store, ANALYST)
+    same_name = s.match(Query("q", "Vessel", ("CHON MA SAN",)))[0]
+    other_imo = s.match(Query("q", "Vessel", ("CHON MA SAN",), ids=(("imo", "9999999"),)))[0]
+    assert same_name.match and not other_imo.match
+    assert other_imo.score < same_name.score
+    assert "different IMO" in other_imo.explain()
+
+
+def test_birth_date_and_country_move_the_score(store: Store) -> None:
+    vessels(store)
+    s = screener(store, ANALYST)
+    plain = s.match(Query("q", "Person", ("Kim Chong-sik",)))[0]
+    same = s.match(Query("q", "Person", ("Kim Chong-sik",), ("1967",), ("kp",)))[0]
+    other = s.match(Query("q", "Person", ("Kim Chong-sik",), ("1980-01-01",)))[0]
+    assert same.score > plain.score > other.score
+    assert not other.match
+    assert "different birth date" in other.explain()
+
+
+def test_schemata_that_cannot_be_the_same_thing_are_not_compared(store: Store) -> None:
+    vessels(store)
+    assert screener(store, ANALYST).match(Query("q", "Person", ("CHON MA SAN",))) == []
+
+
+def test_a_restricted_alias_matches_only_for_who_may_see_it(store: Store) -> None:
+    vessels(store)
+    index = build(store)
+    query = Query("q", "Vessel", ("HIDDEN TIGER",))
+    seen = Screener.for_viewer(index, store, ANALYST).match(query)
+    assert seen and seen[0].entity.id == "v3" and "HIDDEN TIGER" in seen[0].entity.names
+    unseen = Screener.for_viewer(index, store, PARTNER).match(query)
+    assert all("HIDDEN TIGER" not in m.entity.names for m in unseen)
+    assert all(m.score < 0.5 for m in unseen)
+    # the partner still finds the vessel by what it may see, without the hidden alias
+    public = Screener.for_viewer(index, store, PARTNER).match(Query("q", "Vessel", ("SUNSHINE STAR",)))
+    assert public[0].entity.id == "v3" and "HIDDEN TIGER" not in public[0].entity.names
+
+
+def test_index_is_persisted_and_rebuilt_when_the_store_changes(store: Store, tmp_path: Path) -> None:
+    vessels(store)
+    first = load_or_build(store, tmp_path)
+    path = index_path(tmp_path)
+    stamp = path.stat().st_mtime_ns
+    again = load_or_build(store, tmp_path)
+    assert again.version == first.version and path.stat().st_mtime_ns == stamp
+    write(store, [entity("Vessel", "v9", "other", name="NEW SHIP")], source("other", "2024-03-01"))
+    changed = load_or_build(store, tmp_path)
+    assert changed.version != first.version and "v9" in changed.by_id
+
+
+def test_a_corrupt_index_file_is_rebuilt(store: Store, tmp_path: Path) -> None:
+    vessels(store)
+    path = index_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not an index")
+    assert "v1" in load_or_build(store, tmp_path).by_id
+
+
+def test_dismissed_hit_is_not_raised_again_until_the_entity_changes(store: Store) -> None:
+    vessels(store)
+    query = Query("cust-42", "Person", ("Kim Jong Sik",))
+    s = screener(store, ANALYST)
+    assert [m.entity.id for m in s.match(query)] == ["p1"]
+    row = s.decide(store, ANALYST, "cust-42", "p1", "dismissed", "customer born 1990", "alice")
+    assert row["decided_by"] == "alice" and row["decided_at"]
+    assert screener(store, ANALYST).match(query) == []
+    # another organisation's decisions are its own
+    assert [m.entity.id for m in screener(store, PARTNER).match(query)] == ["p1"]
+    # another query id is screened afresh
+    assert screener(store, ANALYST).match(Query("cust-43", "Person", ("Kim Jong Sik",)))
+    # the listed entity changes: the hit comes back, marked
+    write(
+        store,
+        [entity("Person", "p1", "update", alias="KIM CHONG SIK")],
+        source("update", "2024-05-01"),
+        full_release=False,
+    )
+    again = screener(store, ANALYST).match(query)
+    assert again and "dismissed (entity changed)" in again[0].explain()
+
+
+def test_decisions_need_a_reason_and_a_known_decision(store: Store) -> None:
+    vessels(store)
+    s = screener(store, ANALYST)
+    from watchkeeper.errors import InputError, NotFound
+
+    with pytest.raises(InputError):
+        s.decide(store, ANALYST, "q", "p1", "dismissed", "  ", "alice")
+    with pytest.raises(InputError):
+        s.decide(store, ANALYST, "q", "p1", "ignored", "why", "alice")
+    with pytest.raises(NotFound):
+        s.decide(store, PARTNER, "q", "nope", "dismissed", "why", "alice")
+
+
+def test_un_list_aliases_find_their_entity(sqlite_store: Store) -> None:
+    """Every UN DPRK record is found by its own primary name, with its list id."""
+    run_import(sqlite_store, "un-xml", UN_XML)
+    s = screener(sqlite_store, ANALYST)
+    index = s.index
+    dprk = [e for e in index.entities if any(lid.startswith("UN:KP") for lid, _ in e.list_ids)]
+    assert len(dprk) == 155
+    for listed in dprk:
+        schema = "Person" if listed.schema == "Person" else "LegalEntity"
+        top = s.match(Query("q", schema, (listed.names[0][0],)), limit=3)
+        assert listed.id in [m.entity.id for m in top if m.match], listed.names[0][0]
