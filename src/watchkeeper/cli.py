@@ -563,7 +563,7 @@ def screen(
                 )
         else:
             raise InputError("--engine", f"unknown engine {engine!r}; local or spark")
-        result = asdict(summary) | {"output": str(output), "errors": str(errors_path)}
+        result = asdict(summary) | {"output": str(output), "errors_file": str(errors_path)}
         if as_json:
             emit_json(result)
         else:

@@ -66,7 +66,9 @@ def test_scripts_are_recognised() -> None:
 
 def test_romanisations_of_one_korean_syllable_share_a_key() -> None:
     # 정 in DPRK/MR spelling, MR with breve, RR, and the ROK passport spelling
-    keys = {korean_syllables(s) for s in ("jong", "chong", "chŏng".replace("ŏ", "o"), "jeong", "jung")}
+    keys = {
+        korean_syllables(s) for s in ("jong", "chong", "chŏng".replace("ŏ", "o"), "jeong", "jung")
+    }
     assert len(keys) == 1
     # the initial-sound law: 리 (DPRK) and 이 (ROK) in all their spellings
     assert len({korean_syllables(s) for s in ("ri", "yi", "i", "lee", "rhee")}) == 1
@@ -107,7 +109,15 @@ def test_un_romanisation_variants_match(ref: str, name: str, alias: str) -> None
 
 @pytest.mark.parametrize(
     "query",
-    ["김정은", "金正恩", "Kim Jong-un", "Kim Jong Un", "Gim Jeong-eun", "Jong Un Kim", "KIM JONG-UN"],
+    [
+        "김정은",
+        "金正恩",
+        "Kim Jong-un",
+        "Kim Jong Un",
+        "Gim Jeong-eun",
+        "Jong Un Kim",
+        "KIM JONG-UN",
+    ],
 )
 def test_kim_jong_un_in_every_script_and_spelling(query: str) -> None:
     assert "KIM, Jong Un" in ofac_names()
@@ -196,8 +206,14 @@ def test_russian_relatives_sharing_a_surname_do_not_match() -> None:
     [
         ("丹东鸿祥实业发展有限公司", "DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD"),
         ("丹东至诚金属材料有限公司", "DANDONG ZHICHENG METALLIC MATERIAL CO., LTD."),
-        ("Hongxiang Industrial Development Dandong", "DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD"),
-        ("Dandong Zhicheng Metallic Material Company Limited", "DANDONG ZHICHENG METALLIC MATERIAL CO., LTD."),
+        (
+            "Hongxiang Industrial Development Dandong",
+            "DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD",
+        ),
+        (
+            "Dandong Zhicheng Metallic Material Company Limited",
+            "DANDONG ZHICHENG METALLIC MATERIAL CO., LTD.",
+        ),
     ],
 )
 def test_chinese_company_names(query: str, listed: str) -> None:
@@ -225,9 +241,15 @@ def test_persian_script_against_listed_latin() -> None:
 
 def test_legal_forms_are_normalised_not_compared() -> None:
     assert "TRANS LOGISTIK, OOO" in ofac_names()
-    for query in ("Trans Logistik LLC", "ООО Транс Логистик", "Общество с ограниченной ответственностью Транс Логистик"):
+    for query in (
+        "Trans Logistik LLC",
+        "ООО Транс Логистик",
+        "Общество с ограниченной ответственностью Транс Логистик",
+    ):
         assert matches("Company", query, "TRANS LOGISTIK, OOO"), query
-    forms = {r.legal_form for q in ("Trans Logistik LLC", "ООО Транс Логистик") for r in analyse(q, True)}
+    forms = {
+        r.legal_form for q in ("Trans Logistik LLC", "ООО Транс Логистик") for r in analyse(q, True)
+    }
     assert forms == {"llc", "ooo"}
 
 
@@ -239,7 +261,17 @@ def test_korean_company_in_hangul() -> None:
 def test_companies_sharing_only_generic_words_do_not_match() -> None:
     """Different listed DPRK entities whose names share KOREA, TRADING, GENERAL…"""
     entities = [name for ref, (name, _) in un_dprk().items() if ref.startswith("KPe")]
-    generic = {"KOREA", "KOREAN", "TRADING", "CORPORATION", "GENERAL", "COMPANY", "BANK", "CO", "LTD"}
+    generic = {
+        "KOREA",
+        "KOREAN",
+        "TRADING",
+        "CORPORATION",
+        "GENERAL",
+        "COMPANY",
+        "BANK",
+        "CO",
+        "LTD",
+    }
     pairs = [
         (a, b)
         for a, b in combinations(entities, 2)

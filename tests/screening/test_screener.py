@@ -20,7 +20,9 @@ RESTRICTED = Marking(tlp=TLP.AMBER, originator="wk-analysts")
 
 
 def vessels(store: Store) -> None:
-    sanction = entity("Sanction", "s1", authority="United Nations Security Council", unscId="KPe.999")
+    sanction = entity(
+        "Sanction", "s1", authority="United Nations Security Council", unscId="KPe.999"
+    )
     sanction.add("entity", "v1")
     write(
         store,
@@ -49,7 +51,9 @@ def screener(store: Store, viewer: Viewer) -> Screener:
 
 def test_identifier_outweighs_a_different_name(store: Store) -> None:
     vessels(store)
-    found = screener(store, ANALYST).match(Query("q", "Vessel", ("OCEAN BREEZE",), ids=(("imo", "8660313"),)))
+    found = screener(store, ANALYST).match(
+        Query("q", "Vessel", ("OCEAN BREEZE",), ids=(("imo", "8660313"),))
+    )
     assert found[0].entity.id == "v1" and found[0].match
     assert "same IMO 8660313" in found[0].explain()
     assert found[0].entity.list_ids == ("UN:KPe.999",)
@@ -91,11 +95,15 @@ def test_a_restricted_alias_matches_only_for_who_may_see_it(store: Store) -> Non
     assert all("HIDDEN TIGER" not in m.entity.names for m in unseen)
     assert all(m.score < 0.5 for m in unseen)
     # the partner still finds the vessel by what it may see, without the hidden alias
-    public = Screener.for_viewer(index, store, PARTNER).match(Query("q", "Vessel", ("SUNSHINE STAR",)))
+    public = Screener.for_viewer(index, store, PARTNER).match(
+        Query("q", "Vessel", ("SUNSHINE STAR",))
+    )
     assert public[0].entity.id == "v3" and "HIDDEN TIGER" not in public[0].entity.names
 
 
-def test_index_is_persisted_and_rebuilt_when_the_store_changes(store: Store, tmp_path: Path) -> None:
+def test_index_is_persisted_and_rebuilt_when_the_store_changes(
+    store: Store, tmp_path: Path
+) -> None:
     vessels(store)
     first = load_or_build(store, tmp_path)
     path = index_path(tmp_path)

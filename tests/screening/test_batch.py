@@ -1,0 +1,158 @@
+"""`watchkeeper screen` end to end on a workspace holding the real UN list."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import UN_XML
+from watchkeeper.cli import app
+
+HEADER = "id,name,schema,country,birth_date,imo,identifiers\n"
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Callable[..., Any]:
+    runner = CliRunner()
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home"), "WATCHKEEPER_ORG": "analyst"}
+
+    def invoke(*args: str, code: int = 0) -> Any:
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exit_code == code, result.output + result.stderr
+        return result
+
+    invoke("import", "un-xml", str(UN_XML))
+    return invoke
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_screen_writes_hits_with_list_ids_and_explanations(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(
+        HEADER
+        + "c1,리병철,Person,,,,\n"
+        + "c2,Korea Ryonbong General Corporation,Company,,,,\n"
+        + "c3,Jane Smith,Person,,,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    result = run("screen", str(src), "-o", str(out))
+    assert "3 queries screened" in result.stdout
+    found = rows(out)
+    assert list(found[0]) == [
+        "query_id", "entity_id", "caption", "score", "match", "datasets", "list_ids", "explanation",
+    ]  # fmt: skip
+    by_query: dict[str, list[dict[str, str]]] = {}
+    for row in found:
+        by_query.setdefault(row["query_id"], []).append(row)
+    top = by_query["c1"][0]
+    assert top["match"] == "true" and top["list_ids"] == "UN:KPi.076"
+    assert "Korean syllables" in top["explanation"]
+    assert by_query["c2"][0]["list_ids"] == "UN:KPe.002"
+    assert by_query["c3"] == [
+        {"query_id": "c3", "entity_id": "", "caption": "", "score": "", "match": "false",
+         "datasets": "", "list_ids": "", "explanation": "no candidate"}
+    ]  # fmt: skip
+
+
+def test_bad_rows_go_to_the_errors_file_and_the_batch_goes_on(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    src = tmp_path / "in.csv"
+    big = "A" * (10 * 1024 * 1024)
+    with src.open("wb") as fh:
+        fh.write(HEADER.encode())
+        fh.write(b"ok1,RI PYONG CHUL,Person,,,,\n")
+        fh.write(b"bad1,Someone,Spaceship,,,,\n")
+        fh.write(b"bad2,,Person,,,,\n")
+        fh.write(f"bad3,{big},Person,,,,\n".encode())
+        fh.write(b"bad4,\xff\xfe broken,Person,,,,\n")
+        fh.write(b"bad5,too,few\n")
+        fh.write(b"bad6,too,many,,,,,,extra\n")
+        fh.write(b"ok2,,Vessel,,,,imo:8660313\n")
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    result = run("screen", str(src), "-o", str(out), "--errors", str(errors), "--json")
+    summary = json.loads(result.stdout)
+    assert (summary["queries"], summary["errors"]) == (2, 6)
+    refused = {r["query_id"]: r["reason"] for r in rows(errors)}
+    assert set(refused) == {"bad1", "bad2", "bad3", "bad4", "bad5", "bad6"}
+    assert "unknown schema 'Spaceship'" in refused["bad1"]
+    assert refused["bad2"] == "empty name and no identifiers"
+    assert "characters (limit 2,000)" in refused["bad3"]
+    assert refused["bad4"] == "column name is not valid UTF-8"
+    assert refused["bad5"] == "3 cells where the header has 7"
+    assert {r["query_id"] for r in rows(out)} == {"ok1", "ok2"}
+    assert all(len(v) < 200 for v in refused.values())
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("id,name\n", "missing column(s) schema"),
+        ("id,name,schema,nickname\n", "unknown column(s) nickname"),
+        ("", "the file is empty"),
+    ],
+)
+def test_a_bad_header_stops_before_writing(
+    run: Callable[..., Any], tmp_path: Path, header: str, reason: str
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(header + "a,b,Person\n" if header else "", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run("screen", str(src), "-o", str(out), code=2)
+    assert reason in result.stderr and str(src) in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # one line, maybe soft-wrapped
+    assert not out.exists()
+
+
+def test_parallel_workers_give_the_same_rows(run: Callable[..., Any], tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(UN_XML).getroot()
+    names = [
+        " ".join(filter(None, (i.findtext("FIRST_NAME"), i.findtext("SECOND_NAME"))))
+        for i in root.iter("INDIVIDUAL")
+    ][:300]
+    src = tmp_path / "in.csv"
+    src.write_text(
+        HEADER + "".join(f"q{i},{n},Person,,,,\n" for i, n in enumerate(names)), encoding="utf-8"
+    )
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    run("screen", str(src), "-o", str(one))
+    run("screen", str(src), "-o", str(two), "--workers", "2")
+    assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
+    assert sum(r["match"] == "true" for r in rows(one)) >= 290
+
+
+def test_review_commands(run: Callable[..., Any], tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "cust-1,RI PYONG CHUL,Person,,,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run("screen", str(src), "-o", str(out))
+    hit = rows(out)[0]["entity_id"]
+    run(
+        "review",
+        "dismiss",
+        "cust-1",
+        hit,
+        "--reason",
+        "different person, DOB 1990",
+        "--by",
+        "alice",
+    )
+    assert "dismissed" in run("review", "list").stdout
+    run("screen", str(src), "-o", str(out))
+    assert hit not in {r["entity_id"] for r in rows(out)}
+    run("review", "confirm", "cust-1", "nope", "--reason", "x", "--by", "alice", code=2)

@@ -1,0 +1,176 @@
+"""The screening API over HTTP (FastAPI's test client on the real app and store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import UN_XML
+from tests.helpers import entity, source, write
+from watchkeeper.importers import run_import
+from watchkeeper.model.marking import TLP, Marking
+from watchkeeper.settings import load_settings
+from watchkeeper.store import open_store
+from watchkeeper.web.api import create_app
+
+# The request body of OpenSanctions' matching API documentation ("POST /match/default").
+YENTE_EXAMPLE = {
+    "queries": {
+        "q1": {
+            "schema": "Person",
+            "properties": {
+                "name": ["Arkadiii Romanovich Rotenberg"],
+                "birthDate": ["1951"],
+                "nationality": ["Russia"],
+            },
+        },
+        "q2": {
+            "schema": "Company",
+            "properties": {"name": ["Stroygazmontazh"], "jurisdiction": ["Russia"]},
+        },
+    }
+}
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    store = open_store(load_settings({"WATCHKEEPER_HOME": str(home)}))
+    run_import(store, "un-xml", UN_XML)
+    write(
+        store,
+        [
+            entity(
+                "Person",
+                "rotenberg",
+                "lists",
+                name="ROTENBERG, Arkady Romanovich",
+                birthDate="1951-12-15",
+                nationality="ru",
+            ),
+            entity("Company", "sgm", "lists", name="STROYGAZMONTAZH"),
+        ],
+        source("lists", "2024-05-01"),
+    )
+    secret = Marking(tlp=TLP.AMBER, recipients=frozenset({"kr-nis"}))
+    write(
+        store,
+        [(entity("Vessel", "ghost", "notes", name="GHOST TRADER"), secret)],
+        source("notes", "2024-06-01"),
+    )
+    store.add_organisation("kr-nis", "KOR")
+    store.add_organisation("jp-mofa", "JPN")
+    store.close()
+    return home
+
+
+def client(home: Path, keys: str = "") -> TestClient:
+    env = {"WATCHKEEPER_HOME": str(home), "WATCHKEEPER_API_KEYS": keys}
+    return TestClient(create_app(load_settings(env)))
+
+
+def test_yente_documentation_request_works_as_is(home: Path) -> None:
+    response = client(home).post("/match/default", json=YENTE_EXAMPLE)
+    assert response.status_code == 200
+    body = response.json()
+    q1 = body["responses"]["q1"]
+    assert q1["status"] == 200 and q1["total"]["value"] >= 1
+    top = q1["results"][0]
+    assert top["id"] == "rotenberg" and top["match"] is True
+    assert {
+        "id",
+        "caption",
+        "schema",
+        "properties",
+        "datasets",
+        "score",
+        "match",
+        "features",
+    } <= set(top)
+    assert "same birth date" in top["explanation"]
+    assert body["responses"]["q2"]["results"][0]["id"] == "sgm"
+
+
+def test_match_finds_dprk_names_in_hangul(home: Path) -> None:
+    body = {"queries": {"a": {"schema": "Person", "properties": {"name": ["리병철"]}}}}
+    response = client(home).post("/match/default?limit=1", json=body).json()
+    result = response["responses"]["a"]["results"][0]
+    assert result["list_ids"] == ["UN:KPi.076"] and result["match"]
+
+
+def test_bad_requests_are_400_with_one_line(home: Path) -> None:
+    api = client(home)
+    malformed = api.post(
+        "/match/default", content=b"{bad json", headers={"content-type": "application/json"}
+    )
+    assert malformed.status_code == 400 and "JSON" in malformed.json()["detail"]
+    missing = api.post("/match/default", json={"nothing": 1})
+    assert missing.status_code == 400 and "queries" in missing.json()["detail"]
+    bad = {
+        "queries": {
+            "unknown": {"schema": "Spaceship", "properties": {"name": ["x"]}},
+            "empty": {"schema": "Person", "properties": {}},
+            "huge": {"schema": "Person", "properties": {"name": ["A" * (10 * 1024 * 1024)]}},
+            "fine": {"schema": "Person", "properties": {"name": ["RI PYONG CHUL"]}},
+        }
+    }
+    response = api.post("/match/default", json=bad)
+    assert response.status_code == 200
+    answers = response.json()["responses"]
+    assert answers["unknown"]["status"] == 400 and "Spaceship" in answers["unknown"]["detail"]
+    assert answers["empty"]["status"] == 400
+    assert answers["huge"]["status"] == 400 and "limit" in answers["huge"]["detail"]
+    assert answers["fine"]["status"] == 200 and answers["fine"]["results"]
+    assert api.get("/search/default", params={"q": "x", "schema": "Nope"}).status_code == 400
+
+
+def test_search_entities_healthz(home: Path) -> None:
+    api = client(home)
+    assert api.get("/healthz").json() == {"status": "ok"}
+    found = api.get("/search/default", params={"q": "ryonbong", "schema": "Organization"}).json()
+    assert found["results"][0]["list_ids"] == ["UN:KPe.002"]
+    entity_id = found["results"][0]["id"]
+    page = api.get(f"/entities/{entity_id}").json()
+    assert (
+        page["id"] == entity_id
+        and "KOREA RYONBONG GENERAL CORPORATION" in page["properties"]["name"]
+    )
+    assert api.get("/entities/no-such-id").status_code == 404
+
+
+def test_answers_are_what_the_callers_organisation_may_see(home: Path) -> None:
+    api = client(home, "key-kr=kr-nis,key-jp=jp-mofa")
+    body = {"queries": {"v": {"schema": "Vessel", "properties": {"name": ["GHOST TRADER"]}}}}
+    assert api.post("/match/default", json=body).status_code == 401
+    assert (
+        api.post("/match/default", json=body, headers={"Authorization": "ApiKey wrong"}).status_code
+        == 401
+    )
+    cleared = api.post(
+        "/match/default", json=body, headers={"Authorization": "ApiKey key-kr"}
+    ).json()
+    assert [r["id"] for r in cleared["responses"]["v"]["results"]] == ["ghost"]
+    other = api.post("/match/default", json=body, headers={"Authorization": "ApiKey key-jp"})
+    assert other.json()["responses"]["v"]["results"] == []
+    assert '"ghost"' not in other.text  # the id of the hidden vessel
+    hidden = api.get("/entities/ghost", headers={"Authorization": "ApiKey key-jp"})
+    missing = api.get("/entities/no-such", headers={"Authorization": "ApiKey key-jp"})
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].replace("ghost", "X") == missing.json()["detail"].replace(
+        "no-such", "X"
+    )
+    search = api.get(
+        "/search/default",
+        params={"q": "ghost trader", "schema": "Vessel"},
+        headers={"Authorization": "ApiKey key-jp"},
+    )
+    assert search.json()["total"]["value"] == 0
+
+
+def test_dataset_in_the_path_filters(home: Path) -> None:
+    body = {"queries": {"a": {"schema": "Person", "properties": {"name": ["Arkady Rotenberg"]}}}}
+    api = client(home)
+    assert api.post("/match/lists", json=body).json()["responses"]["a"]["results"]
+    assert api.post("/match/un_sc_sanctions", json=body).json()["responses"]["a"]["results"] == []
