@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench bench-maritime clean
+.PHONY: demo test lint bench bench-maritime bench-screening clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,5 +36,14 @@ bench-maritime: $(STAMP)
 	$(BIN)/python -m pip install --quiet movingpandas
 	$(BIN)/python bench/maritime/run.py $(BENCH_ARGS)
 
+# Screening: accuracy and speed beside nomenklatura's logic-v2, logic-v1 and name-based
+# (BENCH_ARGS=--quick for a short run). nomenklatura pins an older DuckDB than ours, so it
+# lives in its own virtualenv with Watchkeeper installed beside it.
+BENCH_VENV := bench/screening/.venv
+bench-screening:
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4 httpx
+	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,7 @@ import icu
 import yaml
 
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
+SYLLABLE = "\u00b7"  # marks syllable boundaries in read-out Hangul
 ABJAD_Z = str.maketrans({"ض": "ز", "ظ": "ز", "ذ": "ز"})
 
 
@@ -152,8 +153,10 @@ def consonant_key(token: str) -> str:
 def korean_syllables(token: str) -> tuple[str, ...] | None:
     """Parse a romanised token into Korean syllable classes, or None.
 
-    Dynamic programming over initial+vowel+final spellings: fewest syllables wins, and
-    among those the reading with the longest first syllable (``jongun`` → jong-un).
+    Dynamic programming over initial+vowel+final spellings: fewest syllables wins; among
+    those, the next syllable takes the consonant (``sebong`` → se-bong), except ``ng``,
+    which cannot start a syllable (``jongun`` → jong-un). Hangul input never needs this:
+    its syllable boundaries are kept (``_hangul_reading``).
     """
     data = _korean()
     token = data["spellings"].get(token, token)
@@ -179,7 +182,10 @@ def korean_syllables(token: str) -> tuple[str, ...] | None:
                     if rest is None:
                         continue
                     code = _syllable_code(ini_cls, vow_cls, fin_cls)
-                    options.append((rest[0] + 1, -(end - i), (code, *rest[1])))
+                    # Fewest syllables; then a consonant starts the next syllable
+                    # (se-bong, not seb-ong), except that ng stays a final (jong-un).
+                    size = end - i
+                    options.append((rest[0] + 1, -size if fin == "ng" else size, (code, *rest[1])))
         if options:
             count, _, seq = min(options)
             best[i] = (count, seq)
@@ -207,7 +213,7 @@ def hangul_to_latin(text: str) -> str:
             index = cp - HANGUL_FIRST
             ini, rest = divmod(index, 21 * 28)
             vow, fin = divmod(rest, 28)
-            out.append(data["initials"][ini] + data["vowels"][vow] + data["finals"][fin] + "\u00b7")
+            out.append(data["initials"][ini] + data["vowels"][vow] + data["finals"][fin] + SYLLABLE)
         else:
             out.append(ch)
     return "".join(out)
@@ -266,13 +272,13 @@ def _tokens(words: list[str], korean: bool | None) -> tuple[Token, ...]:
     )
 
 
-def _reading(original: str, latin: str, script: str, org: bool, korean: bool | None = None) -> Name:
+def _reading(original: str, latin: str, script: str, org: bool) -> Name:
     text = ascii_text(latin)
     words = text.split()
     legal_form = None
     if org:
         words, legal_form = _strip_legal_form(words)
-    return Name(original, _tokens(words, korean), script, legal_form)
+    return Name(original, _tokens(words, None), script, legal_form)
 
 
 @lru_cache(maxsize=100_000)
@@ -285,11 +291,11 @@ def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
     readings: list[Name] = []
     if script == "hangul":
         latin = hangul_to_latin(_gloss(name) if org else name)
-        readings.append(_reading(name, _hangul_words(latin, org), script, org, korean=True))
+        readings.append(_hangul_reading(name, latin, script, org))
     elif script == "han":
         glossed = _gloss(name) if org else name
         korean = hangul_to_latin(hanja_to_hangul(glossed))
-        readings.append(_reading(name, _hangul_words(korean, org), script, org, korean=True))
+        readings.append(_hangul_reading(name, korean, script, org))
         pinyin = _transliterator("Han-Latin").transliterate(glossed)
         readings.append(_reading(name, pinyin, script, org))
     elif script == "cyrillic":
@@ -305,18 +311,33 @@ def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
     return tuple(r for r in readings if r.tokens)
 
 
-def _hangul_words(romanised: str, org: bool) -> str:
-    """Split read-out Hangul into words.
+def _hangul_reading(original: str, romanised: str, script: str, org: bool) -> Name:
+    """Tokens of read-out Hangul, keeping the syllable boundaries Hangul gives.
 
-    A Korean personal name of 2–4 syllables is family name (one syllable) plus given
-    name; organisation names keep their glossed words and one word per Hangul run.
+    A Korean personal name of 2–4 syllables in one run is family name (one syllable)
+    plus given name; organisation names keep their glossed words, one word per run.
     """
     parts = romanised.split()
-    out: list[str] = []
+    words: list[list[str]] = []
     for part in parts:
-        syllables = [s for s in part.split("\u00b7") if s]
+        syllables = [s for s in part.split(SYLLABLE) if s]
         if not org and len(parts) == 1 and 2 <= len(syllables) <= 4:
-            out.extend([syllables[0], "".join(syllables[1:])])
-        else:
-            out.append("".join(syllables))
-    return " ".join(out)
+            words.extend([syllables[:1], syllables[1:]])
+        elif syllables:
+            words.append(syllables)
+    legal_form = None
+    if org:
+        flat, legal_form = _strip_legal_form(["".join(w) for w in words])
+        words = [w for w in words if "".join(w) in flat][: len(flat)]
+    tokens = []
+    for syllables in words:
+        text = ascii_text("".join(syllables))
+        if not text:
+            continue
+        codes = [korean_syllables(ascii_text(s)) for s in syllables]
+        if all(c is not None and len(c) == 1 for c in codes):
+            korean = "-".join(c[0] for c in codes if c)
+        else:  # a glossed word (KOREA, TRADING) inside an organisation's name
+            korean = None
+        tokens.append(Token(text, fold(text), korean, consonant_key(text)))
+    return Name(original, tuple(tokens), script, legal_form)
