@@ -114,8 +114,10 @@ def _is_number(text: str) -> bool:
 
 def _merged(tokens: tuple[Token, ...], start: int, size: int) -> Token:
     text = "".join(t.text for t in tokens[start : start + size])
-    syllables = korean_syllables(text)
-    korean = "-".join(syllables) if syllables and tokens[start].korean is not None else None
+    korean = None
+    if tokens[start].korean is not None:
+        syllables = korean_syllables(text)
+        korean = "-".join(syllables) if syllables else None
     return Token(text, fold(text), korean)
 
 
@@ -192,20 +194,28 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
             if sim:
                 pairs.append((sim, i, 1, j, 1, how))
     # A token on one side written as two or three on the other (CHONMASAN / CHON MA SAN):
-    # only where the letters agree, not as a typing error or an initial.
-    for size in (2, 3):
-        for i in range(len(qt) - size + 1):
-            merged = _merged(qt, i, size)
-            for j, b in enumerate(ct):
-                sim, how = token_similarity(merged, b)
-                if sim >= 0.95:
-                    pairs.append((sim, i, size, j, 1, "joined, " + how))
-        for j in range(len(ct) - size + 1):
-            merged = _merged(ct, j, size)
-            for i, a in enumerate(qt):
-                sim, how = token_similarity(a, merged)
-                if sim >= 0.95:
-                    pairs.append((sim, i, 1, j, size, "joined, " + how))
+    # only where the letters agree, not as a typing error or an initial, and only for
+    # tokens that found no partner of their own (the common case costs nothing).
+    q_alone = {i for i in range(len(qt)) if not any(p[1] == i and p[0] >= 0.95 for p in pairs)}
+    c_alone = {j for j in range(len(ct)) if not any(p[3] == j and p[0] >= 0.95 for p in pairs)}
+    if q_alone and c_alone and (len(q_alone) > 1 or len(c_alone) > 1):
+        for size in (2, 3):
+            for i in range(len(qt) - size + 1):
+                if not set(range(i, i + size)) <= q_alone:
+                    continue
+                merged = _merged(qt, i, size)
+                for j in c_alone:
+                    sim, how = token_similarity(merged, ct[j])
+                    if sim >= 0.95:
+                        pairs.append((sim, i, size, j, 1, "joined, " + how))
+            for j in range(len(ct) - size + 1):
+                if not set(range(j, j + size)) <= c_alone:
+                    continue
+                merged = _merged(ct, j, size)
+                for i in q_alone:
+                    sim, how = token_similarity(qt[i], merged)
+                    if sim >= 0.95:
+                        pairs.append((sim, i, 1, j, size, "joined, " + how))
     pairs.sort(key=lambda p: (-p[0], -(p[2] + p[4]), p[1], p[3]))
     q_used = [0.0] * len(qt)
     c_used = [0.0] * len(ct)

@@ -52,6 +52,8 @@ COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "flag"
 LINK_PROPS = ("entity", "holder")
 SANCTION_PROPS = ("authority", "unscId", "authorityId")
 ALL_PROPS = (*NAME_PROPS, *ID_PROPS, *DATE_PROPS, *COUNTRY_PROPS, *LINK_PROPS, *SANCTION_PROPS)
+# Candidates whose shared-key weight is below this share of the best one are dropped.
+CANDIDATE_FLOOR = 0.25
 ORG_SCHEMATA = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
 
 # A value needs one marking, or several (a list id needs the Sanction's id, its link to
@@ -219,7 +221,9 @@ class Index:
         sums = np.bincount(inverse, weights=weights)
         top = np.argpartition(-sums, limit)[:limit] if len(uniq) > limit else np.arange(len(uniq))
         top = top[np.argsort(-sums[top], kind="stable")]
-        return [int(i) for i in uniq[top]]
+        # Candidates far behind the best share little with the query: not worth scoring.
+        floor = float(sums[top[0]]) * CANDIDATE_FLOOR
+        return [int(uniq[i]) for i in top if sums[i] >= floor]
 
     # -- persistence ----------------------------------------------------------------------
 

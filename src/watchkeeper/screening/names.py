@@ -160,24 +160,29 @@ def korean_syllables(token: str) -> tuple[str, ...] | None:
     """
     data = _korean()
     token = data["spellings"].get(token, token)
-    syl = data["syllable"]
+    if len(token) > 40 or not token.isalpha():
+        return None
+    initials, vowels, finals = _syllable_tables()
     n = len(token)
     best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
     best[n] = (0, ())
     for i in range(n - 1, -1, -1):
         options: list[tuple[int, int, tuple[str, ...]]] = []
-        for ini, ini_cls in [*syl["initials"], ("", "")]:
-            if not token.startswith(ini, i):
+        for ini_len in range(0, 4):
+            ini_cls = initials.get(token[i : i + ini_len]) if ini_len else ""
+            if ini_cls is None:
                 continue
-            j = i + len(ini)
-            for vow, vow_cls in syl["vowels"]:
-                if not token.startswith(vow, j):
+            j = i + ini_len
+            for vow_len in range(1, 4):
+                vow_cls = vowels.get(token[j : j + vow_len])
+                if vow_cls is None or j + vow_len > n:
                     continue
-                k = j + len(vow)
-                for fin, fin_cls in [*syl["finals"], ("", "")]:
-                    if not token.startswith(fin, k):
+                k = j + vow_len
+                for fin_len in range(0, 3):
+                    fin_cls = finals.get(token[k : k + fin_len]) if fin_len else ""
+                    end = k + fin_len
+                    if fin_cls is None or end > n:
                         continue
-                    end = k + len(fin)
                     rest = best[end]
                     if rest is None:
                         continue
@@ -185,12 +190,19 @@ def korean_syllables(token: str) -> tuple[str, ...] | None:
                     # Fewest syllables; then a consonant starts the next syllable
                     # (se-bong, not seb-ong), except that ng stays a final (jong-un).
                     size = end - i
-                    options.append((rest[0] + 1, -size if fin == "ng" else size, (code, *rest[1])))
+                    ng = fin_len == 2
+                    options.append((rest[0] + 1, -size if ng else size, (code, *rest[1])))
         if options:
             count, _, seq = min(options)
             best[i] = (count, seq)
     result = best[0]
     return result[1] if result else None
+
+
+@cache
+def _syllable_tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    syl = _korean()["syllable"]
+    return dict(syl["initials"]), dict(syl["vowels"]), dict(syl["finals"])
 
 
 def _syllable_code(ini: str, vow: str, fin: str) -> str:

@@ -39,6 +39,21 @@ UNIQUE_IDS = frozenset({"imo", "mmsi", "inn", "ogrn", "lei", "swift"})
 SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody")
 
 
+# Listed names that share no token with the query are compared only while fewer than
+# this many names have been compared (a typo in every word still gets its chance).
+NAMES_WITHOUT_SHARED_KEY = 3
+
+
+def _token_keys(readings: tuple[Name, ...]) -> set[str]:
+    keys = set()
+    for reading in readings:
+        for token in reading.tokens:
+            keys.add(token.key)
+            if token.korean:
+                keys.update(token.korean.split("-"))
+    return keys
+
+
 @dataclass(frozen=True)
 class Query:
     id: str
@@ -98,13 +113,19 @@ def score(
         return None
     org = is_org(entity.schema)
     best: NameComparison | None = None
-    for name in entity.names:
-        for c in analyse(name, org):
-            for q in readings:
-                result = compare(q, c, weight, org)
-                if best is None or result.score > best.score:
-                    best = result
-        if best is not None and best.score >= 1.0:
+    query_keys = _token_keys(readings)
+    listed = [c for name in entity.names for c in analyse(name, org)]
+    # Names sharing a token key with the query first; the others only if needed (an
+    # entity with many aliases is mostly compared through the one that matters).
+    listed.sort(key=lambda c: not (_token_keys((c,)) & query_keys))
+    for position, c in enumerate(listed):
+        if position >= NAMES_WITHOUT_SHARED_KEY and not (_token_keys((c,)) & query_keys):
+            break
+        for q in readings:
+            result = compare(q, c, weight, org)
+            if best is None or result.score > best.score:
+                best = result
+        if best is not None and best.score >= 0.97:
             break
     value = best.score if best else 0.0
     why: list[str] = [best.explain()] if best else ["no comparable name"]

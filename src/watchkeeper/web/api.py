@@ -59,16 +59,18 @@ class MatchRequest(BaseModel):
 class Service:
     """The store and the index behind the API; the index follows the store's version."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, index: ix.Index | None = None) -> None:
         self.settings = settings
         self.store: Store = open_store(settings)
-        self.index = ix.load_or_build(self.store, settings.cache_dir)
+        # A given index is served as is (benchmarks, embedding); else the store's own.
+        self.fixed = index is not None
+        self.index = index or ix.load_or_build(self.store, settings.cache_dir)
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self.keys = dict(settings.api_keys)
 
     def current_index(self) -> ix.Index:
-        if time.monotonic() - self._checked > RECHECK_SECONDS:
+        if not self.fixed and time.monotonic() - self._checked > RECHECK_SECONDS:
             with self._lock:
                 self._checked = time.monotonic()
                 if self.store.version() != self.index.version:
@@ -163,8 +165,8 @@ def result_json(match: Match) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    service = Service(settings or load_settings())
+def create_app(settings: Settings | None = None, index: ix.Index | None = None) -> FastAPI:
+    service = Service(settings or load_settings(), index)
     app = FastAPI(title="Watchkeeper screening API", version="1")
 
     @app.exception_handler(WatchkeeperError)

@@ -1,0 +1,625 @@
+"""Screening benchmark: accuracy beside nomenklatura, speed and memory at 10 k / 100 k / 1 M.
+
+One command: `make bench-screening` (BENCH_ARGS=--quick: smaller samples, 10 k and 100 k
+only). Results go to bench/results/screening.json; bench/screening/README.md records them.
+
+Accuracy, every row in the same run, Watchkeeper at its default threshold (0.70) and
+nomenklatura's logic-v2, logic-v1 and name-based at 0.7:
+  (a) nomenklatura's 826 labelled name pairs (cases.csv);
+  (b) the UN list's own aliases for DPRK individuals and entities against their primary
+      names, with hard negatives: every pair of different listed North Koreans sharing a
+      surname, and every pair of different listed DPRK entities sharing two or more
+      generic words (KOREA, TRADING, CORPORATION...);
+  (c) yente's screening fixtures: 683 real UN-listed persons (as given and with typos) and
+      2,000 synthetic non-listed persons, screened against the real lists; for
+      nomenklatura's algorithms, the same top-10 candidates from our index are scored;
+  (d) renderings.csv: Hangul, Hanja, Cyrillic, Persian, Chinese renderings and
+      romanisation variants of listed names (ours), with same-family-name negatives.
+
+Speed: the real lists (UN + OFAC + the theater dataset, ~16 k entities) and synthetic
+indexes of 100 k and 1 M entities made by recombining real name parts; index build and
+reload time, peak RSS, batch queries/s with 2 worker processes, and p50/p99 latency over
+HTTP with 8 concurrent clients against `create_app` served by uvicorn (one process).
+Each scale runs in its own process so that peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+SANCTIONS = SHARED / "data/sanctions"
+UN_XML = SANCTIONS / "un-sc-consolidated-2025-04/consolidated.xml"
+OFAC_CSV = SANCTIONS / "ofac-sdn-csv-2024-05/sdn.csv"
+CASES = SANCTIONS / "nomenklatura-match-fixtures/cases.csv"
+YENTE = SANCTIONS / "yente-screening-fixtures"
+RENDERINGS = Path(__file__).with_name("renderings.csv")
+RESULTS = ROOT / "bench/results/screening.json"
+NK_ALGORITHMS = ("logic-v2", "logic-v1", "name-based")
+NK_THRESHOLD = 0.7
+
+# Aliases in the UN list that are other names, not another spelling of the primary name
+# (read one by one): no name matcher can find these from the name alone, so recall is
+# reported with and without them.
+UN_OTHER_NAMES = {
+    "Chang Myong Ho", "Chang Myo’ng-Ho", "Chang Myong-Ho", "Jang Hyon U", "Jon Yong Sang",
+    "Jiang Wen-ji", "Jian Wenji", "Kim Chin-So’k", "Kim Jin-Sok", "Kim Hyok-Chol",
+    "Kim Hyok Chol", "Young-Chul", "Kim Myong Gi", "Kim Hak Song", "Son Min",
+    "Jin Tiesan (金铁三)", "Cho Ch’o’l", "Jo Chol", "Min Byong Chun", "Kang Myong Chol",
+    "Lui Wai Ming", "Li Cheng He", "Neil Tsang",
+}  # fmt: skip
+GENERIC = {"KOREA", "KOREAN", "TRADING", "CORPORATION", "GENERAL", "COMPANY", "BANK", "CO", "LTD"}
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+def un_dprk() -> list[tuple[str, str, list[str]]]:
+    root = ET.parse(UN_XML).getroot()
+    out = []
+    for tag, alias_tag in (("INDIVIDUAL", "INDIVIDUAL_ALIAS"), ("ENTITY", "ENTITY_ALIAS")):
+        for item in root.iter(tag):
+            ref = item.findtext("REFERENCE_NUMBER") or ""
+            if not ref.startswith("KP"):
+                continue
+            parts = [item.findtext(t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME")]
+            name = " ".join(p.strip() for p in parts if p)
+            aliases = [a.findtext("ALIAS_NAME") or "" for a in item.iter(alias_tag)]
+            out.append((ref, name, [a.strip() for a in aliases if a and a.strip()]))
+    return out
+
+
+def pair_sets(quick: bool) -> dict[str, list[tuple[str, str, str, bool, str]]]:
+    """Labelled pairs: (schema, query, listed, is_match, group)."""
+    sets: dict[str, list[tuple[str, str, str, bool, str]]] = {}
+    with CASES.open(encoding="utf-8") as fh:
+        sets["a"] = [
+            (r["schema"], r["name1"], r["name2"], r["is_match"] == "true", r["case_group"])
+            for r in csv.DictReader(fh)
+        ]
+    records = un_dprk()
+    b: list[tuple[str, str, str, bool, str]] = []
+    for ref, name, aliases in records:
+        schema = "Person" if ref.startswith("KPi") else "Organization"
+        kind = "individual" if ref.startswith("KPi") else "entity"
+        for alias in aliases:
+            group = f"{kind} alias" + (" (other name)" if alias in UN_OTHER_NAMES else "")
+            b.append((schema, alias, name, True, group))
+    people = [(r, n) for r, n, _ in records if r.startswith("KPi")]
+    for (_, x), (_, y) in combinations(people, 2):
+        if x.split()[0].upper() == y.split()[0].upper():
+            b.append(("Person", x, y, False, "same surname"))
+    entities = [n for r, n, _ in records if r.startswith("KPe")]
+    for x, y in combinations(entities, 2):
+        if len(set(x.upper().split()) & set(y.upper().split()) & GENERIC) >= 2:
+            b.append(("Organization", x, y, False, "generic words"))
+    sets["b"] = b
+    with RENDERINGS.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    d = [(r["schema"], r["query"], r["listed"], True, r["family"]) for r in rows]
+    # negatives: each rendering against another listed name of the same family of names
+    listed_by_family: dict[str, list[str]] = {}
+    for r in rows:
+        listed_by_family.setdefault(r["family"].split("-")[0], []).append(r["listed"])
+    rng = random.Random(3)
+    for r in rows:
+        others = sorted(
+            {x for x in listed_by_family[r["family"].split("-")[0]] if x != r["listed"]}
+        )
+        if others:
+            d.append((r["schema"], r["query"], rng.choice(others), False, r["family"] + " (other)"))
+    sets["d"] = d
+    if quick:
+        sets["b"] = sets["b"][:400]
+    return sets
+
+
+def scores_table(
+    pairs: list[tuple[str, str, str, bool, str]],
+    name: str,
+    score: Callable[[str, str, str], float],
+    threshold: float,
+) -> dict[str, Any]:
+    tp = fp = fn = tn = 0
+    groups: dict[str, list[int]] = {}
+    started = time.perf_counter()
+    for schema, q, c, truth, group in pairs:
+        hit = score(schema, q, c) >= threshold
+        g = groups.setdefault(group, [0, 0])
+        g[0] += hit
+        g[1] += 1
+        if hit and truth:
+            tp += 1
+        elif hit:
+            fp += 1
+        elif truth:
+            fn += 1
+        else:
+            tn += 1
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "algorithm": name,
+        "threshold": threshold,
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "hit_rate_by_group": {k: round(v[0] / v[1], 4) for k, v in sorted(groups.items())},
+        "pairs_by_group": {k: v[1] for k, v in sorted(groups.items())},
+        "ms_per_pair": round((time.perf_counter() - started) * 1000 / max(1, len(pairs)), 3),
+    }  # fmt: skip
+
+
+def nk_scorer(algorithm: str) -> Callable[[str, str, str], float]:
+    from followthemoney import model
+    from nomenklatura.matching import get_algorithm
+    from nomenklatura.matching.types import ScoringConfig
+
+    algo = get_algorithm(algorithm)
+    assert algo is not None
+    config = ScoringConfig.defaults()
+    counter = [0]
+
+    def score(schema: str, q: str, c: str) -> float:
+        # Fresh ids for every pair: logic-v2 caches by entity id.
+        counter[0] += 1
+        a = model.make_entity(schema)
+        a.id = f"q{counter[0]}"
+        a.add("name", q)
+        b = model.make_entity(schema)
+        b.id = f"c{counter[0]}"
+        b.add("name", c)
+        return float(algo.compare(a, b, config).score)
+
+    return score
+
+
+# -- the real store ----------------------------------------------------------------------------
+
+
+def real_store(folder: Path) -> Any:
+    from watchkeeper.importers import Options, run_import
+    from watchkeeper.store import open_store
+    from watchkeeper.theater import load_theater
+
+    store = open_store(f"sqlite:///{folder / 'lists.db'}")
+    run_import(store, "un-xml", UN_XML)
+    run_import(store, "ofac-csv", OFAC_CSV, Options(release_date="2024-05-03"))
+    load_theater(store)
+    return store
+
+
+def yente_queries(quick: bool) -> list[tuple[Any, bool, str]]:
+    from watchkeeper.screening import Query
+
+    out: list[tuple[Any, bool, str]] = []
+    files = [
+        ("candidate_generation_benchmark/positives_un_untreated.csv", True, "UN persons as given"),
+        ("candidate_generation_benchmark/positives_un_treated.csv", True, "UN persons with typos"),
+        ("validation_report/negatives_global.csv", False, "synthetic persons (global)"),
+        ("validation_report/negatives_us.csv", False, "synthetic persons (US)"),
+    ]
+    for path, positive, group in files:
+        with (YENTE / path).open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        if quick:
+            rows = rows[:150]
+        for i, r in enumerate(rows):
+            dob = (r.get("date_of_birth") or "").strip()
+            nat = (r.get("nationality") or "").strip()
+            out.append(
+                (
+                    Query(f"{group}-{i}", "Person", (r["full_name"],), (dob,) if dob else (), ()),
+                    positive,
+                    group,
+                )
+            )
+            del nat  # nationalities are country names or codes in mixed forms; names and DOBs only
+    return out
+
+
+def bench_yente(store: Any, index: Any, quick: bool) -> list[dict[str, Any]]:
+    """(c): a positive is found when a UN-listed entity scores at or above the threshold;
+    a negative is a false hit when anything does."""
+    from followthemoney import model
+
+    from watchkeeper.model.marking import Viewer
+    from watchkeeper.screening import Screener
+    from watchkeeper.screening.index import visible
+
+    screener = Screener.for_viewer(index, store, Viewer("bench", None))
+    queries = yente_queries(quick)
+    results = []
+
+    def tally(
+        name: str, threshold: float, decide: Callable[[Any], list[tuple[float, tuple[str, ...]]]]
+    ) -> dict[str, Any]:
+        groups: dict[str, list[int]] = {}
+        tp = fp = fn = tn = 0
+        started = time.perf_counter()
+        for query, positive, group in queries:
+            scored = decide(query)
+            if positive:
+                hit = any(s >= threshold and "un_sc_sanctions" in ds for s, ds in scored)
+            else:
+                hit = any(s >= threshold for s, _ in scored)
+            g = groups.setdefault(group, [0, 0])
+            g[0] += hit
+            g[1] += 1
+            tp += hit and positive
+            fn += (not hit) and positive
+            fp += hit and not positive
+            tn += (not hit) and not positive
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return {
+            "algorithm": name, "threshold": threshold, "precision": round(p, 3), "recall": round(r, 3),
+            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "hit_rate_by_group": {k: round(v[0] / v[1], 4) for k, v in sorted(groups.items())},
+            "seconds": round(time.perf_counter() - started, 1),
+        }  # fmt: skip
+
+    def ours(query: Any) -> list[tuple[float, tuple[str, ...]]]:
+        return [(m.score, m.entity.datasets) for m in screener.match(query, limit=10)]
+
+    results.append(tally("watchkeeper", 0.70, ours))
+    candidates_cache: dict[str, list[Any]] = {}
+
+    def candidates(query: Any) -> list[Any]:
+        if query.id not in candidates_cache:
+            from watchkeeper.screening.index import entity_keys
+
+            keys = entity_keys(query.names, (), False)
+            found = []
+            for idx in index.candidates(keys, 10):
+                vis = visible(index.entities[idx], screener.marking_ids)
+                if vis is not None and vis.schema in ("Person", "LegalEntity"):
+                    found.append(vis)
+            candidates_cache[query.id] = found
+        return candidates_cache[query.id]
+
+    from nomenklatura.matching import get_algorithm
+    from nomenklatura.matching.types import ScoringConfig
+
+    config = ScoringConfig.defaults()
+    for algorithm in NK_ALGORITHMS:
+        algo = get_algorithm(algorithm)
+        assert algo is not None
+
+        def theirs(query: Any, algo: Any = algo) -> list[tuple[float, tuple[str, ...]]]:
+            q = model.make_entity("Person")
+            q.id = f"{algo.NAME}-{query.id}"  # unique: logic-v2 caches by entity id
+            q.add("name", list(query.names))
+            q.add("birthDate", list(query.birth_dates))
+            out = []
+            for vis in candidates(query):
+                c = model.make_entity(vis.schema)
+                c.id = vis.id
+                c.add("name", list(vis.names))
+                if vis.schema == "Person":
+                    c.add("birthDate", list(vis.dates))
+                out.append((float(algo.compare(q, c, config).score), vis.datasets))
+            return out
+
+        results.append(tally(algorithm, NK_THRESHOLD, theirs))
+    return results
+
+
+# -- speed at scale --------------------------------------------------------------------------
+
+
+def synthetic_entities(real: list[Any], size: int, seed: int = 11) -> list[Any]:
+    """``size`` entities recombining real name parts, plus the real ones."""
+    from watchkeeper.screening.index import Listed
+    from watchkeeper.screening.names import analyse
+
+    rng = random.Random(seed)
+    korean_family, korean_given, first, last, org_words = set(), set(), set(), set(), set()
+    mark = next(m for e in real for _, m in e.names if isinstance(m, int))
+    for e in real:
+        for name, _ in e.names[:2]:
+            readings = analyse(name, e.schema != "Person")
+            if not readings:
+                continue
+            tokens = [t.text for t in readings[0].tokens]
+            if e.schema == "Person":
+                if all(t.korean for t in readings[0].tokens) and len(tokens) == 3:
+                    korean_family.add(tokens[0])
+                    korean_given.update(tokens[1:])
+                elif len(tokens) >= 2:
+                    last.add(tokens[0])
+                    first.update(tokens[1:])
+            elif e.schema in ("Organization", "Company", "LegalEntity"):
+                org_words.update(t for t in tokens if len(t) > 2)
+    pools = [sorted(p) for p in (korean_family, korean_given, first, last, org_words)]
+    kf, kg, fi, la, ow = pools
+    out = list(real)
+    for i in range(size - len(real)):
+        roll = rng.random()
+        if roll < 0.25:
+            schema, name = "Person", f"{rng.choice(kf)} {rng.choice(kg)} {rng.choice(kg)}".upper()
+        elif roll < 0.6:
+            schema, name = "Person", f"{rng.choice(la)}, {rng.choice(fi)} {rng.choice(fi)}".title()
+        elif roll < 0.95:
+            words = " ".join(rng.choice(ow) for _ in range(rng.randint(2, 4)))
+            schema, name = (
+                "Company",
+                (words + rng.choice(["", " LLC", " CO LTD", " CORPORATION"])).upper(),
+            )
+        else:
+            schema, name = (
+                "Vessel",
+                " ".join(rng.choice(ow) for _ in range(rng.randint(1, 2))).upper(),
+            )
+        entity = Listed(f"syn-{i}", schema)
+        entity.names.append((name, mark))
+        if rng.random() < 0.3:
+            entity.names.append((" ".join(reversed(name.replace(",", "").split())), mark))
+        if schema == "Vessel":
+            entity.ids.append(("imo", str(rng.randint(7_000_000, 9_999_999)), mark))
+        entity.datasets.append(("synthetic", mark))
+        out.append(entity)
+    return out
+
+
+def speed_queries(entities: list[Any], count: int, seed: int = 5) -> list[Any]:
+    from watchkeeper.screening import Query
+
+    rng = random.Random(seed)
+    with (YENTE / "validation_report/negatives_global.csv").open(encoding="utf-8") as fh:
+        negatives = [r["full_name"] for r in csv.DictReader(fh)]
+    queries = []
+    for i in range(count):
+        if i % 2:
+            e = rng.choice(entities)
+            name = e.names[0][0]
+            tokens = name.replace(",", "").split()
+            if len(tokens) > 1 and rng.random() < 0.5:
+                tokens = tokens[1:] + tokens[:1]
+            if rng.random() < 0.3:
+                k = rng.randrange(len(tokens))
+                t = tokens[k]
+                if len(t) > 4:
+                    j = rng.randrange(1, len(t) - 1)
+                    tokens[k] = t[:j] + t[j + 1 :]
+            queries.append(
+                Query(
+                    f"s{i}",
+                    e.schema if e.schema != "LegalEntity" else "Company",
+                    (" ".join(tokens),),
+                )
+            )
+        else:
+            queries.append(Query(f"s{i}", "Person", (rng.choice(negatives),)))
+    return queries
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_latency(
+    port: int, queries: list[Any], clients: int = 8, seconds: float = 20.0
+) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker(offset: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            i = offset
+            while time.perf_counter() < deadline:
+                q = queries[i % len(queries)]
+                body = {
+                    "queries": {"q": {"schema": q.schema, "properties": {"name": list(q.names)}}}
+                }
+                started = time.perf_counter()
+                response = client.post("/match/default?limit=3", json=body)
+                elapsed = time.perf_counter() - started
+                assert response.status_code == 200, response.text
+                with lock:
+                    latencies.append(elapsed)
+                i += clients
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / seconds, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+    }
+
+
+def scale_run(size: int, workdir: Path, quick: bool) -> dict[str, Any]:
+    """One scale, in this process: build, save, reload, batch, HTTP."""
+    from watchkeeper.model.marking import Viewer
+    from watchkeeper.screening import Screener
+    from watchkeeper.screening.batch import screen_queries
+    from watchkeeper.screening.index import Index, read_entities
+    from watchkeeper.store import open_store
+
+    store = open_store(f"sqlite:///{workdir / 'lists.db'}")
+    started = time.perf_counter()
+    real = read_entities(store)
+    read_s = time.perf_counter() - started
+    entities = synthetic_entities(real, size) if size > len(real) else real
+    started = time.perf_counter()
+    index = Index(store.version(), entities)
+    build_s = time.perf_counter() - started
+    path = workdir / f"index-{size}.pickle"
+    index.save(path)
+    started = time.perf_counter()
+    reloaded = Index.load(path)
+    reload_s = time.perf_counter() - started
+    assert reloaded is not None and len(reloaded) == len(index)
+    del reloaded
+    screener = Screener.for_viewer(index, store, Viewer("bench", None))
+    queries = speed_queries(entities, 2000 if quick else 6000)
+    started = time.perf_counter()
+    rows = sum(1 for _ in screen_queries(screener, queries, limit=3, workers=2))
+    batch_s = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "entities": len(index),
+        "read_from_store_s": round(read_s, 1) if size <= len(real) else None,
+        "index_build_s": round(build_s, 1),
+        "index_file_mb": round(path.stat().st_size / 1e6, 1),
+        "index_reload_s": round(reload_s, 1),
+        "batch_queries": rows,
+        "batch_queries_per_s": round(rows / batch_s, 1),
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(path), str(port), str(workdir / "lists.db")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(600):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        result["http"] = http_latency(port, queries, seconds=10.0 if quick else 20.0)
+    finally:
+        server.terminate()
+        server.wait(30)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def serve(index_path: str, port: int, db: str) -> None:
+    import uvicorn
+
+    from watchkeeper.screening.index import Index
+    from watchkeeper.settings import load_settings
+    from watchkeeper.web.api import create_app
+
+    index = Index.load(Path(index_path))
+    assert index is not None
+    settings = load_settings(
+        {"WATCHKEEPER_DATABASE_URL": f"sqlite:///{db}", "WATCHKEEPER_HOME": str(Path(db).parent)}
+    )
+    uvicorn.run(create_app(settings, index), host="127.0.0.1", port=port, log_level="warning")
+
+
+# -- main --------------------------------------------------------------------------------------
+
+
+def accuracy(store: Any, quick: bool) -> dict[str, Any]:
+    from watchkeeper.screening import build, pair_score
+
+    index = build(store)
+    sets = pair_sets(quick)
+    out: dict[str, Any] = {}
+    for key in ("a", "b", "d"):
+        pairs = sets[key]
+        rows = [
+            scores_table(
+                pairs, "watchkeeper", lambda s, q, c: pair_score(s, q, c, index.weight).score, 0.70
+            )
+        ]
+        for algorithm in NK_ALGORITHMS:
+            rows.append(scores_table(pairs, algorithm, nk_scorer(algorithm), NK_THRESHOLD))
+        out[key] = rows
+        print(
+            f"({key})",
+            json.dumps(
+                [{k: r[k] for k in ("algorithm", "precision", "recall", "f1")} for r in rows]
+            ),
+        )
+    out["c"] = bench_yente(store, index, quick)
+    print(
+        "(c)",
+        json.dumps(
+            [{k: r[k] for k in ("algorithm", "precision", "recall", "f1")} for r in out["c"]]
+        ),
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--serve", nargs=3, metavar=("INDEX", "PORT", "DB"))
+    parser.add_argument("--scale", type=int)
+    parser.add_argument("--workdir")
+    parser.add_argument("--skip-accuracy", action="store_true")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]), args.serve[2])
+        return
+    if args.scale:
+        print(json.dumps(scale_run(args.scale, Path(args.workdir), args.quick)))
+        return
+    with tempfile.TemporaryDirectory(prefix="wk-bench-screening-") as tmp:
+        workdir = Path(tmp)
+        started = time.perf_counter()
+        store = real_store(workdir)
+        print(f"real lists imported in {time.perf_counter() - started:.1f} s")
+        results: dict[str, Any] = {
+            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        if not args.skip_accuracy:
+            results["accuracy"] = accuracy(store, args.quick)
+        store.close()
+        scales = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+        results["speed"] = []
+        for size in scales:
+            run = subprocess.run(
+                [sys.executable, __file__, "--scale", str(size), "--workdir", str(workdir)]
+                + (["--quick"] if args.quick else []),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if run.returncode:
+                print(run.stderr[-3000:], file=sys.stderr)
+                raise SystemExit(f"scale {size} failed")
+            row = json.loads(run.stdout.strip().splitlines()[-1])
+            print(json.dumps(row))
+            results["speed"].append(row)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"results: {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
