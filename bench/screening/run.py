@@ -19,7 +19,8 @@ nomenklatura's logic-v2, logic-v1 and name-based at 0.7:
 Speed: the real lists (UN + OFAC + the theater dataset, ~16 k entities) and synthetic
 indexes of 100 k and 1 M entities made by recombining real name parts; index build and
 reload time, peak RSS, batch queries/s with 2 worker processes, and p50/p99 latency over
-HTTP with 8 concurrent clients against `create_app` served by uvicorn (one process).
+HTTP with 8 concurrent clients (threads of this process, on the same 2 cores) against
+`create_app` served by uvicorn with 2 worker processes.
 Each scale runs in its own process so that peak RSS is its own.
 """
 
@@ -67,6 +68,34 @@ UN_OTHER_NAMES = {
     "Kim Hyok Chol", "Young-Chul", "Kim Myong Gi", "Kim Hak Song", "Son Min",
     "Jin Tiesan (金铁三)", "Cho Ch’o’l", "Jo Chol", "Min Byong Chun", "Kang Myong Chol",
     "Lui Wai Ming", "Li Cheng He", "Neil Tsang",
+    # entities: former, translated, Korean-language and cover names, acronyms not made of
+    # the name's initials, and other organisations' names given as aliases
+    "CHANGGWANG SINYONG CORPORATION", "EXTERNAL TECHNOLOGY GENERAL CORPORATION", '"KOMID"',
+    "LYONGAKSAN GENERAL TRADING CORPORATION", "CHANGGWANG CREDIT BANK",
+    "KOREA CHANGGWANG CREDIT BANK", "NCG", "Namhung Trading Corporation",
+    "Korea Daeryonggang Trading Corporation", "Korea Tearyonggang Trading Corporation",
+    "KOREA HYOKSIN EXPORT AND IMPORT CORPORATION", "Kuryonggang Trading Corporation",
+    "Ryungseng Trading Corporation", "Ryung Seng Trading Corporation",
+    "Ryungsong Trading Corporation", "Kore Kuryonggang Trading Corporation",
+    "CHO'NGSONG UNITED TRADING COMPANY", "CHONGSONG YONHAP", "CH'O'NGSONG YO'NHAP",
+    "CHOSUN CHAWO'N KAEBAL T'UJA HOESA", "JINDALLAE", "KU'MHAERYONG COMPANY LTD.",
+    "NATURAL RESOURCES DEVELOPMENT AND INVESTMENT CORPORATION", "SAEINGP'IL COMPANY",
+    "National Resources Development and Investment Corporation", "Saeng Pil Trading Corporation",
+    "Department of Space Technology of the DPRK", "Dongbang BANK", "TONGBANG U’NHAENG",
+    "TONGBANG BANK", "Ryonha Machine Tool", "Ryonha Machine Tool Corporation",
+    "Huichon Ryonha Machinery General Plant", "Unsan", "Unsan Solid Tools",
+    "Millim Technology Company", "朝鲜联合机械贸易会社", "CHE 2 CHAYON KWAHAKWON",
+    "CHAYON KWAHAK-WON", "NATIONAL DEFENSE ACADEMY", "KUKPANG KWAHAK-WON", "SANSRI",
+    "East Sea Shipping Company", "Korea Mirae Shipping Co. Ltd", "Haeyang Crew Management Company",
+    "Bureau 39", "Central Committee Bureau 39", "Third Floor", "Division 39",
+    "Chongch’al Ch’ongguk", "KPA Unit 586", "Strategic Rocket Force Command of KPA",
+    "Strategic Force", "Strategic Forces", "Mooyokbank", "Korea Trading Bank",
+    "Korea Foreign Insurance Company", "Daesong Credit Development Bank",
+    "Koryo Global Credit Bank", "Koryo Global Trust Bank", "Mansudae Art Studio",
+    "Care of First Oil JV Co Ltd", "Military Supplies Industry Department",
+    "MACHINE INDUSTRY DEPARTMENT", "General Department of Atomic Energy (GDAE)",
+    "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)", "MINISTRY OF THE PEOPLE’S ARMED FORCES (MPAF)",
+    "NATIONAL AEROSPACE DEVELOPMENT ADMINISTRATION", "NADA",
 }  # fmt: skip
 GENERIC = {"KOREA", "KOREAN", "TRADING", "CORPORATION", "GENERAL", "COMPANY", "BANK", "CO", "LTD"}
 
@@ -136,6 +165,29 @@ def pair_sets(quick: bool) -> dict[str, list[tuple[str, str, str, bool, str]]]:
     if quick:
         sets["b"] = sets["b"][:400]
     return sets
+
+
+def calibration(
+    pairs: list[tuple[str, str, str, bool, str]], score: Callable[[str, str, str], float]
+) -> list[dict[str, Any]]:
+    """Share of true matches among the pairs in each score band: a calibrated score's
+    band holds about as many matches as its score says."""
+    bands = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    counts = {b: [0, 0] for b in bands}
+    for schema, q, c, truth, _ in pairs:
+        value = score(schema, q, c)
+        for band in bands:
+            if band[0] <= value < band[1]:
+                counts[band][0] += truth
+                counts[band][1] += 1
+    return [
+        {
+            "band": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+            "pairs": n,
+            "share_matching": round(t / n, 3) if n else None,
+        }
+        for (lo, hi), (t, n) in counts.items()
+    ]
 
 
 def scores_table(
@@ -524,19 +576,31 @@ def scale_run(size: int, workdir: Path, quick: bool) -> dict[str, Any]:
     return result
 
 
-def serve(index_path: str, port: int, db: str) -> None:
-    import uvicorn
-
+def bench_app() -> Any:
+    """The app each uvicorn worker builds: the saved index over the benchmark store."""
     from watchkeeper.screening.index import Index
     from watchkeeper.settings import load_settings
     from watchkeeper.web.api import create_app
 
-    index = Index.load(Path(index_path))
+    index = Index.load(Path(os.environ["WK_BENCH_INDEX"]))
     assert index is not None
+    db = Path(os.environ["WK_BENCH_DB"])
     settings = load_settings(
-        {"WATCHKEEPER_DATABASE_URL": f"sqlite:///{db}", "WATCHKEEPER_HOME": str(Path(db).parent)}
+        {"WATCHKEEPER_DATABASE_URL": f"sqlite:///{db}", "WATCHKEEPER_HOME": str(db.parent)}
     )
-    uvicorn.run(create_app(settings, index), host="127.0.0.1", port=port, log_level="warning")
+    return create_app(settings, index)
+
+
+def serve(index_path: str, port: int, db: str) -> None:
+    """uvicorn with two worker processes (one per core), as `watchkeeper serve --workers 2`."""
+    import uvicorn
+
+    os.environ["WK_BENCH_INDEX"] = index_path
+    os.environ["WK_BENCH_DB"] = db
+    uvicorn.run(
+        "run:bench_app", factory=True, app_dir=str(Path(__file__).parent), host="127.0.0.1",
+        port=port, workers=2, log_level="warning",
+    )  # fmt: skip
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -564,6 +628,11 @@ def accuracy(store: Any, quick: bool) -> dict[str, Any]:
                 [{k: r[k] for k in ("algorithm", "precision", "recall", "f1")} for r in rows]
             ),
         )
+    everything = sets["a"] + sets["b"] + sets["d"]
+    out["calibration"] = calibration(
+        everything, lambda s, q, c: pair_score(s, q, c, index.weight).score
+    )
+    print("calibration", json.dumps(out["calibration"]))
     out["c"] = bench_yente(store, index, quick)
     print(
         "(c)",

@@ -38,6 +38,7 @@ EXTRA_COST = {"person": 0.3, "org": 0.6}
 CONFLICT = 0.75
 NUMBER_CONFLICT = 0.5
 REORDERED = 0.8
+MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
 ROMAN = frozenset(
     [
@@ -163,8 +164,25 @@ def _compare_korean(q: Name, c: Name) -> NameComparison | None:
     )
 
 
+ACRONYM_SKIP = frozenset({"of", "the", "for", "and", "de", "des", "du"})
+
+
+def _acronym(q: Name, c: Name) -> NameComparison | None:
+    """KCST is KOREAN COMMITTEE FOR SPACE TECHNOLOGY; RGB, RECONNAISSANCE GENERAL BUREAU."""
+    for short, long_ in ((q, c), (c, q)):
+        if len(short.tokens) != 1 or len(long_.tokens) < 2:
+            continue
+        letters = short.tokens[0].text
+        if not 2 <= len(letters) <= 8 or not letters.isalpha():
+            continue
+        initials = "".join(t.text[0] for t in long_.tokens if t.text not in ACRONYM_SKIP)
+        if letters == initials:
+            return NameComparison(0.9, q.original, c.original, (("", "", "acronym"),))
+    return None
+
+
 def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparison:
-    for rule in (_same_script, _compare_korean):
+    for rule in (_same_script, _compare_korean, _acronym):
         decided = rule(q, c)
         if decided is not None:
             return decided
@@ -194,7 +212,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
             if sim:
                 pairs.append((sim, i, 1, j, 1, how))
     # A token on one side written as two or three on the other (CHONMASAN / CHON MA SAN):
-    # only where the letters agree, not as a typing error or an initial, and only for
+    # only where the letters (nearly) agree, not as an initial, and only for
     # tokens that found no partner of their own (the common case costs nothing).
     q_alone = {i for i in range(len(qt)) if not any(p[1] == i and p[0] >= 0.95 for p in pairs)}
     c_alone = {j for j in range(len(ct)) if not any(p[3] == j and p[0] >= 0.95 for p in pairs)}
@@ -206,7 +224,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
                 merged = _merged(qt, i, size)
                 for j in c_alone:
                     sim, how = token_similarity(merged, ct[j])
-                    if sim >= 0.95:
+                    if sim >= MERGE_FLOOR:
                         pairs.append((sim, i, size, j, 1, "joined, " + how))
             for j in range(len(ct) - size + 1):
                 if not set(range(j, j + size)) <= c_alone:
@@ -214,7 +232,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
                 merged = _merged(ct, j, size)
                 for i in q_alone:
                     sim, how = token_similarity(qt[i], merged)
-                    if sim >= 0.95:
+                    if sim >= MERGE_FLOOR:
                         pairs.append((sim, i, 1, j, size, "joined, " + how))
     pairs.sort(key=lambda p: (-p[0], -(p[2] + p[4]), p[1], p[3]))
     q_used = [0.0] * len(qt)

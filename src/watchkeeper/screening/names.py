@@ -125,7 +125,23 @@ def ascii_text(text: str) -> str:
 def fold(token: str) -> str:
     for pattern, replacement in _names()["fold"]:
         token = pattern.sub(replacement, token)
-    return token
+    return _equivalents().get(token, token)
+
+
+@cache
+def _equivalents() -> dict[str, str]:
+    """Folded word -> the folded word it stands for (data/names.yaml: equivalents)."""
+    out = {}
+    for word, others in _names()["equivalents"].items():
+        key = word
+        for pattern, replacement in _names()["fold"]:
+            key = pattern.sub(replacement, key)
+        for other in others:
+            folded = other
+            for pattern, replacement in _names()["fold"]:
+                folded = pattern.sub(replacement, folded)
+            out[folded] = key
+    return out
 
 
 GENERIC_WEIGHT = 0.3
@@ -295,10 +311,28 @@ def _reading(original: str, latin: str, script: str, org: bool) -> Name:
 
 @lru_cache(maxsize=100_000)
 def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
-    """Every reading of ``name``; ``org`` strips legal forms."""
+    """Every reading of ``name``; ``org`` strips legal forms. A parenthesised part
+    ("DAEDONG CREDIT BANK (DCB)") is also read as a name of its own, and the rest
+    without it."""
     name = " ".join(name.split())
     if not name:
         return ()
+    inner = PARENTHESES.findall(name)
+    if inner:
+        outer = " ".join(PARENTHESES.sub(" ", name).split())
+        parts = [name, outer, *(i.strip() for i in inner if len(i.strip()) >= 2)]
+        seen: dict[tuple[str, ...], Name] = {}
+        for part in parts:
+            for reading in _analyse_one(part, org) if part else ():
+                seen.setdefault(tuple(t.text for t in reading.tokens), reading)
+        return tuple(seen.values())
+    return _analyse_one(name, org)
+
+
+PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
+def _analyse_one(name: str, org: bool) -> tuple[Name, ...]:
     script = script_of(name)
     readings: list[Name] = []
     if script == "hangul":
