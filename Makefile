@@ -38,11 +38,13 @@ bench-maritime: $(STAMP)
 
 # Screening: accuracy and speed beside nomenklatura's logic-v2, logic-v1 and name-based
 # (BENCH_ARGS=--quick for a short run). nomenklatura pins an older DuckDB than ours, so it
-# lives in its own virtualenv with Watchkeeper installed beside it.
+# lives in its own virtualenv with Watchkeeper installed beside it; HTTP load comes from
+# wrk (Debian's package).
 BENCH_VENV := bench/screening/.venv
 bench-screening:
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4 httpx
+	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
 
 clean:

@@ -578,21 +578,16 @@ def screen(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core).", min=1)] = 1,
 ) -> None:
     """Serve the screening API (yente-compatible /match, /search, /entities, /healthz)."""
-    import uvicorn
+    from watchkeeper.web import server
+    from watchkeeper.web.api import create_app
 
     with command() as ctx:
-        ctx.screener(None)  # build or load the index once before workers start
-        uvicorn.run(
-            "watchkeeper.web.api:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
+        app_ = create_app(ctx.settings)
+        err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
+    server.run(app_, host, port, workers)
 
 
 def _decide(
@@ -649,3 +644,7 @@ def review_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m watchkeeper.cli
+    main()

@@ -174,3 +174,36 @@ def test_dataset_in_the_path_filters(home: Path) -> None:
     api = client(home)
     assert api.post("/match/lists", json=body).json()["responses"]["a"]["results"]
     assert api.post("/match/un_sc_sanctions", json=body).json()["responses"]["a"]["results"] == []
+
+
+def test_serve_answers_over_http_with_two_workers(home: Path) -> None:
+    """`watchkeeper serve` as a user starts it: a real server, two forked workers."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    cmd = [sys.executable, "-m", "watchkeeper.cli", "serve", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Ri Pyong Chol"]}}}}
+        answers = [httpx.post(f"http://127.0.0.1:{port}/match/default", json=body, timeout=10) for _ in range(6)]
+        assert all(a.status_code == 200 for a in answers)
+        assert answers[0].json()["responses"]["q"]["results"][0]["list_ids"] == ["UN:KPi.076"]
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    assert proc.returncode == 0

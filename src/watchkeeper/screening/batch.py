@@ -12,6 +12,7 @@ Rows are screened by ``workers`` forked processes that share the index copy-on-w
 from __future__ import annotations
 
 import csv
+import gc
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -194,6 +195,9 @@ def screen_queries(
         for query in queries:
             yield rows_for(screener, query, limit, threshold, min_score)
         return
+    # Keep the index out of the collector's passes: no pauses, and forked workers do not
+    # copy the pages the collector would otherwise touch.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         for chunk in pool.imap(_screen_chunk, _chunks(queries, CHUNK)):
