@@ -200,7 +200,10 @@ def test_serve_answers_over_http_with_two_workers(home: Path) -> None:
             except httpx.HTTPError:
                 time.sleep(0.25)
         body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Ri Pyong Chol"]}}}}
-        answers = [httpx.post(f"http://127.0.0.1:{port}/match/default", json=body, timeout=10) for _ in range(6)]
+        answers = [
+            httpx.post(f"http://127.0.0.1:{port}/match/default", json=body, timeout=10)
+            for _ in range(6)
+        ]
         assert all(a.status_code == 200 for a in answers)
         assert answers[0].json()["responses"]["q"]["results"][0]["list_ids"] == ["UN:KPi.076"]
     finally:
