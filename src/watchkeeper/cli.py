@@ -359,6 +359,10 @@ def ais_detect(
     area: Annotated[
         list[str] | None, typer.Option(help="Extra watched area NAME=LAT,LON,RADIUS_KM")
     ] = None,
+    areas_file: Annotated[
+        list[Path] | None,
+        typer.Option("--areas", help="GeoJSON file of watched polygons (named by 'name')"),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write events as JSON lines")
     ] = None,
@@ -371,7 +375,7 @@ def ais_detect(
     """Port calls, AIS gaps, loitering, encounters, impossible jumps and identity changes."""
     from datetime import UTC, datetime
 
-    from watchkeeper.maritime.areas import parse_area, theater_ports
+    from watchkeeper.maritime.areas import load_geojson, parse_area, theater_ports
     from watchkeeper.maritime.dataset import AisDataset
     from watchkeeper.maritime.detectors import detect
     from watchkeeper.maritime.engines import get_engine
@@ -384,6 +388,8 @@ def ais_detect(
             except ValueError:
                 raise InputError("--since", f"not an ISO date: {since!r}") from None
         areas = theater_ports() + [parse_area(a) for a in area or []]
+        for geojson in areas_file or []:
+            areas += load_geojson(geojson)
         dataset = AisDataset(ctx.settings.ais_dir)
         found = detect(
             dataset, areas, since=start, engine=get_engine(engine, ctx.settings.spark_master)
@@ -451,7 +457,8 @@ def ais_track(
                   f"{data['first'] or '-'} to {data['last'] or '-'}")  # fmt: skip
         for ident in data["identities"]:
             out.print(
-                f"  {ident['ts']}  {ident['name'] or ''}  IMO {ident['imo'] or '-'}  {ident['call_sign'] or ''}"
+                f"  {ident['ts']}  MMSI {ident['mmsi']} (flag {(ident['flag'] or '?').upper()})  "
+                f"{ident['name'] or ''}  IMO {ident['imo'] or '-'}  {ident['call_sign'] or ''}"
             )
         for leg in data["voyage"]:
             out.print(f"  {leg['start']} – {leg['end']}  {leg['kind']} {leg.get('area') or ''}")

@@ -148,3 +148,27 @@ def test_cli_simulate_and_detect(tmp_path: Path) -> None:
     assert {"port_call", "gap", "encounter", "jump", "loitering"} <= kinds
     bad = runner.invoke(app, ["ais", "detect", "--since", "yesterday"], env=env)
     assert bad.exit_code == 2 and "not an ISO date" in bad.stderr
+
+
+def test_flags_come_from_the_mid_table() -> None:
+    from watchkeeper.maritime.flags import flag_of, mid_of
+
+    assert flag_of(273_900_001) == "ru"  # Russia
+    assert flag_of(445_900_003) == "kp"  # DPRK
+    assert flag_of(351_900_004) == "pa"  # Panama
+    assert flag_of(636_012_345) == "lr"  # Liberia
+    assert flag_of(440_123_456) == "kr"
+    assert mid_of(992_351_001) is None  # an AtoN, not a ship station
+    assert flag_of(12345) is None
+    assert flag_of(299_000_000) is None  # unallocated MID
+
+
+def test_reflag_names_both_flags(tmp_path: Path) -> None:
+    sim = scenario(theater_ports(), seed=3, background=5, days=3)
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    found = detect(dataset, theater_ports())
+    changes = [d for d in found if d.kind == "identity_change" and d.details["field"] == "mmsi"]
+    assert changes and changes[0].details["from_flag"] == "ru"
+    assert changes[0].details["to_flag"] == "pa"

@@ -72,3 +72,23 @@ def test_cli_detect_with_spark(tmp_path: Path) -> None:
     assert spark.stdout == duck.stdout
     bad = runner.invoke(app, ["ais", "detect", "--engine", "hadoop"], env=env)
     assert bad.exit_code == 2 and "unknown engine" in bad.stderr
+
+
+def test_polygon_areas_give_identical_events(tmp_path: Path) -> None:
+    from tests.maritime.test_areas import load_geojson_data, square
+
+    ports = theater_ports()
+    sim = scenario(ports, seed=4, background=8, days=3)
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    boxes = load_geojson_data(
+        {
+            "type": "MultiPolygon",
+            "coordinates": [[square(p.lon, p.lat, 0.05)] for p in ports],
+        },
+        tmp_path,
+    )
+    duck = _events(dataset, boxes, "duckdb")
+    assert any(e["kind"] == "port_call" for e in duck)
+    assert _events(dataset, boxes, "spark") == duck

@@ -12,6 +12,7 @@ Results are sorted, so two runs on the same input give the same list.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.engines import Engine, get_engine
+from watchkeeper.maritime.flags import flag_of
 from watchkeeper.maritime.thresholds import Thresholds
 
 KINDS = ("port_call", "gap", "loitering", "encounter", "jump", "identity_change")
@@ -77,6 +79,35 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def inside_sql(ring: tuple[tuple[float, float], ...]) -> str:
+    """Is (lat, lon) inside the ring? Ray casting as one SQL expression, behind a
+    bounding-box test. Each edge's slope is computed here, so the SQL never divides
+    (Spark's ANSI mode would fail a division by zero)."""
+    lons = [p[0] for p in ring]
+    lats = [p[1] for p in ring]
+    terms = []
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        if y1 == y2:
+            continue  # a horizontal edge is never crossed by the ray
+        slope = (x2 - x1) / (y2 - y1)
+        terms.append(
+            f"CASE WHEN (({y1!r} > lat) <> ({y2!r} > lat)) AND lon < {slope!r} * (lat - {y1!r}) + {x1!r} THEN 1 ELSE 0 END"
+        )
+    crossings = " + ".join(terms) or "0"
+    return (
+        f"(lat BETWEEN {min(lats)!r} AND {max(lats)!r} AND lon BETWEEN {min(lons)!r} AND {max(lons)!r}"
+        f" AND ({crossings}) % 2 = 1)"
+    )
+
+
+def _area_distance(area: Area) -> str:
+    """Metres from (lat, lon) to the area: to its centre, or 0 inside a polygon."""
+    centre = dist_m("lat", "lon", str(area.lat), str(area.lon))
+    if area.polygon is None:
+        return centre
+    return f"(CASE WHEN {inside_sql(area.polygon)} THEN 0.0 ELSE {centre} END)"
+
+
 def prepare_sql(areas: list[Area]) -> str:
     """Positions with their nearest watched area and a speed for every position.
 
@@ -84,7 +115,7 @@ def prepare_sql(areas: list[Area]) -> str:
     join and group-by over every position: it keeps this step linear and streaming.
     """
     if areas:
-        dists = [dist_m("lat", "lon", str(a.lat), str(a.lon)) for a in areas]
+        dists = [_area_distance(a) for a in areas]
         nearest = f"least({', '.join(dists)})" if len(dists) > 1 else dists[0]
         area_id = (
             "CASE "
@@ -374,6 +405,7 @@ def _identity_changes(engine: Engine) -> list[Detection]:
     """
     for r in engine.rows(sql):
         old_mid, new_mid = str(r["prev_mmsi"])[:3], str(r["mmsi"])[:3]
+        old_flag, new_flag = flag_of(r["prev_mmsi"]), flag_of(r["mmsi"])
         out.append(
             Detection(
                 "identity_change",
@@ -389,6 +421,8 @@ def _identity_changes(engine: Engine) -> list[Detection]:
                     "flag_changed": old_mid != new_mid,
                     "from_mid": old_mid,
                     "to_mid": new_mid,
+                    "from_flag": old_flag,
+                    "to_flag": new_flag,
                 },
             )
         )

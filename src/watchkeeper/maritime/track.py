@@ -10,6 +10,7 @@ from watchkeeper.errors import InputError
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset, sql_files
 from watchkeeper.maritime.detectors import detect
+from watchkeeper.maritime.flags import flag_of
 
 
 def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]:
@@ -36,7 +37,14 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
                 [sorted(mmsis)],
             )
             identities = [
-                {"mmsi": m, "ts": ts.isoformat(), "name": n, "imo": i, "call_sign": c}
+                {
+                    "mmsi": m,
+                    "flag": flag_of(m),
+                    "ts": ts.isoformat(),
+                    "name": n,
+                    "imo": i,
+                    "call_sign": c,
+                }
                 for m, ts, n, i, c in cursor.fetchall()
             ]
     pos_files = sorted(dataset.positions_dir.glob("day=*/*.parquet"))
@@ -63,6 +71,7 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
     ]
     return {
         "mmsi": sorted(mmsis),
+        "flags": sorted({f for f in (flag_of(m) for m in mmsis) if f}),
         "positions": positions,
         "first": first.isoformat() if first else None,
         "last": last.isoformat() if last else None,
