@@ -109,7 +109,7 @@ def time_detectors(dataset: AisDataset, rows: int) -> dict[str, object]:
     started = time.perf_counter()
     engine.load_areas(areas)
     engine.load_positions(dataset, None)
-    engine.table("p", det.prepare_sql(areas, det.reach_km(Thresholds())))
+    engine.table("p", det.prepare_sql(areas))
     prepare = time.perf_counter() - started
     out["prepare (nearest port, speeds)"] = {
         "seconds": round(prepare, 2),

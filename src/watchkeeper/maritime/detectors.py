@@ -13,7 +13,6 @@ Results are sorted, so two runs on the same input give the same list.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -109,39 +108,11 @@ def _area_distance(area: Area) -> str:
     return f"(CASE WHEN {inside_sql(area.polygon)} THEN 0.0 ELSE {centre} END)"
 
 
-def reach_km(t: Thresholds) -> float:
-    """How far beyond an area a position still needs its distance to it."""
-    return max(t.port_exit_margin_km, t.away_from_port_km) + 5.0
-
-
-def _near_any(areas: list[Area], reach_km: float) -> str:
-    """Is (lat, lon) within ``reach_km`` of some area's bounding box? A few comparisons
-    that spare the haversines for the positions far from every area (most of them)."""
-    boxes = []
-    for a in areas:
-        points = a.polygon or ((a.lon, a.lat),)
-        extra = a.radius_km + reach_km
-        dlat = extra / 111.0
-        lat_lo = min(p[1] for p in points) - dlat
-        lat_hi = max(p[1] for p in points) + dlat
-        widest = min(89.0, max(abs(lat_lo), abs(lat_hi)))
-        dlon = extra / (111.32 * math.cos(math.radians(widest)))
-        lon_lo = min(p[0] for p in points) - dlon
-        lon_hi = max(p[0] for p in points) + dlon
-        boxes.append(
-            f"(lat BETWEEN {lat_lo!r} AND {lat_hi!r} AND lon BETWEEN {lon_lo!r} AND {lon_hi!r})"
-        )
-    return "(" + " OR ".join(boxes) + ")"
-
-
-def prepare_sql(areas: list[Area], reach_km: float = 25.0) -> str:
+def prepare_sql(areas: list[Area]) -> str:
     """Positions with their nearest watched area and a speed for every position.
 
     The nearest area is a projection (``least`` and ``CASE`` over the few areas), not a
     join and group-by over every position: it keeps this step linear and streaming.
-    Positions farther than ``reach_km`` beyond every area's box get no area at all (the
-    detectors only ask about areas within the exit margin or the away-from-port distance,
-    and ``detect`` sets ``reach_km`` above both), and cost no distance computation.
     """
     if areas:
         dists = [_area_distance(a) for a in areas]
@@ -162,12 +133,7 @@ def prepare_sql(areas: list[Area], reach_km: float = 25.0) -> str:
             )
             + " END"
         )
-        near = _near_any(areas, reach_km)
-        area_cols = (
-            f"CASE WHEN {near} THEN {area_id} END AS area_id, "
-            f"CASE WHEN {near} THEN {nearest} / 1000 END AS area_km, "
-            f"CASE WHEN {near} THEN {radius} END AS radius_km"
-        )
+        area_cols = f"{area_id} AS area_id, {nearest} / 1000 AS area_km, {radius} AS radius_km"
     else:
         area_cols = "CAST(NULL AS VARCHAR) AS area_id, CAST(NULL AS DOUBLE) AS area_km, CAST(NULL AS DOUBLE) AS radius_km"
     return f"""
@@ -206,7 +172,7 @@ def detect(
     try:
         runner.load_areas(areas)
         if runner.load_positions(dataset, since):
-            runner.table("p", prepare_sql(areas, reach_km(t)))
+            runner.table("p", prepare_sql(areas))
             steps = {
                 "port_call": _port_calls,
                 "gap": _gaps,
