@@ -172,3 +172,20 @@ def test_reflag_names_both_flags(tmp_path: Path) -> None:
     changes = [d for d in found if d.kind == "identity_change" and d.details["field"] == "mmsi"]
     assert changes and changes[0].details["from_flag"] == "ru"
     assert changes[0].details["to_flag"] == "pa"
+
+
+def test_passes_over_groups_of_vessels_give_the_same_events(tmp_path: Path) -> None:
+    """Large datasets are detected a group of vessels at a time (bounded memory); the
+    events are the same as in one pass, encounters between groups included."""
+    from watchkeeper.maritime.engines import DuckDBEngine
+
+    ports = theater_ports()
+    sim = scenario(ports, seed=2, background=12, days=4)
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    one = [d.to_dict() for d in detect(dataset, ports, engine=DuckDBEngine(rows_per_pass=None))]
+    many = [d.to_dict() for d in detect(dataset, ports, engine=DuckDBEngine(rows_per_pass=2_000))]
+    assert len(sim.positions) > 7 * 2_000  # so there are several passes
+    assert {e["kind"] for e in one} >= {"port_call", "gap", "loitering", "encounter", "jump"}
+    assert many == one

@@ -13,6 +13,7 @@ Results are sorted, so two runs on the same input give the same list.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -169,20 +170,33 @@ def detect(
     t = thresholds or Thresholds()
     runner = get_engine(engine) if isinstance(engine, str) else engine
     found: list[Detection] = []
+    per_vessel = {
+        "port_call": _port_calls,
+        "gap": _gaps,
+        "loitering": _loitering,
+        "jump": _jumps,
+    }
     try:
         runner.load_areas(areas)
-        if runner.load_positions(dataset, since):
-            runner.table("p", prepare_sql(areas))
-            steps = {
-                "port_call": _port_calls,
-                "gap": _gaps,
-                "loitering": _loitering,
-                "encounter": _encounters,
-                "jump": _jumps,
-            }
-            for kind, step in steps.items():
-                if kind in kinds:
-                    found.extend(step(runner, t))
+        positions = runner.load_positions(dataset, since)
+        if positions:
+            # Every detector but encounters looks at one vessel at a time, so the data is
+            # taken in groups of vessels that fit in memory; encounters take each group's
+            # slow, away-from-port time buckets and pair them up once all are in.
+            per_pass = runner.rows_per_pass
+            groups = max(1, math.ceil(positions / per_pass)) if per_pass else 1
+            for group in range(groups):
+                runner.select_vessels(groups, group)
+                runner.table("p", prepare_sql(areas))
+                for kind, step in per_vessel.items():
+                    if kind in kinds:
+                        found.extend(step(runner, t))
+                if "encounter" in kinds:
+                    runner.append("slow_cells", _slow_cells_sql(t))
+                runner.drop("p")
+                runner.drop("raw")
+            if "encounter" in kinds:
+                found.extend(_encounters(runner, t))
         if "identity_change" in kinds and runner.load_identities(dataset, since):
             found.extend(_identity_changes(runner))
     finally:
@@ -289,18 +303,28 @@ def _loitering(engine: Engine, t: Thresholds) -> list[Detection]:
     ]
 
 
-def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
-    # Mean position per vessel per time bucket, on a grid of ~1 km cells; pairs are only
-    # compared within the same bucket and neighbouring cells, never all against all.
+def _slow_cells_sql(t: Thresholds) -> str:
+    """Mean position per vessel per time bucket, kept when slow and away from port, on a
+    grid of ~1 km cells (per vessel: computed pass by pass)."""
     size = t.encounter_bucket_minutes * 60
-    sql = f"""
+    return f"""
     WITH b AS (
         SELECT mmsi, floor(t / {size}) * {size} AS bucket, avg(lat) AS lat, avg(lon) AS lon,
                avg(speed) AS speed, min(area_km) AS area_km
         FROM p GROUP BY mmsi, floor(t / {size}) * {size}
-    ), cells AS (
-        SELECT *, CAST(floor(lat / 0.01) AS BIGINT) AS cy, CAST(floor(lon / 0.01) AS BIGINT) AS cx FROM b
-        WHERE speed < {t.encounter_knots} AND coalesce(area_km >= {t.away_from_port_km}, true)
+    )
+    SELECT *, CAST(floor(lat / 0.01) AS BIGINT) AS cy, CAST(floor(lon / 0.01) AS BIGINT) AS cx FROM b
+    WHERE speed < {t.encounter_knots} AND coalesce(area_km >= {t.away_from_port_km}, true)
+    """
+
+
+def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
+    # Pairs are only compared within the same time bucket and neighbouring cells, never
+    # all against all.
+    size = t.encounter_bucket_minutes * 60
+    sql = f"""
+    WITH cells AS (
+        SELECT * FROM slow_cells
     ), near AS (
         SELECT a.mmsi AS m1, o.mmsi AS m2, a.bucket, {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} AS d,
                (a.speed + o.speed) / 2 AS speed, (a.lat + o.lat) / 2 AS lat, (a.lon + o.lon) / 2 AS lon
