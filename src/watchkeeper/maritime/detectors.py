@@ -205,21 +205,25 @@ def detect(
 
 
 def _port_calls(engine: Engine, t: Thresholds) -> list[Detection]:
+    # A run of positions in one area's zone starts where the previous position (by the
+    # same ordering as prepare's lag columns) was not in that zone, or came a gap ago.
+    # That is decided row by row from prepare's prev_* columns, so only the few positions
+    # in a zone reach a window function.
+    zone = t.port_exit_margin_km
     sql = f"""
     WITH s AS (
-        SELECT *, coalesce(area_km <= radius_km + {t.port_exit_margin_km}, false) AS in_zone,
-                  coalesce(area_km <= radius_km, false) AS in_core
-        FROM p
-    ), marks AS (
-        SELECT *, CASE WHEN in_zone AND lag(in_zone) OVER w AND lag(area_id) OVER w = area_id
-                            AND t - lag(t) OVER w < {t.gap_hours * 3600} THEN 0 ELSE 1 END AS new_run
-        FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
+        SELECT mmsi, t, lat, lon, speed, area_id,
+               coalesce(area_km <= radius_km, false) AS in_core,
+               CASE WHEN coalesce(prev_area_km <= prev_radius_km + {zone}, false)
+                         AND prev_area_id = area_id AND t - prev_t < {t.gap_hours * 3600}
+                    THEN 0 ELSE 1 END AS new_run
+        FROM p WHERE coalesce(area_km <= radius_km + {zone}, false)
     ), runs AS (
-        SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM marks
+        SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM s
     )
     SELECT mmsi, area_id, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
            min(speed) AS min_speed, count(*) AS positions
-    FROM runs WHERE in_zone GROUP BY mmsi, area_id, run
+    FROM runs GROUP BY mmsi, area_id, run
     HAVING bool_or(in_core) AND min(speed) < {t.stop_knots}
     """
     return [
