@@ -184,6 +184,7 @@ def detect(
             # taken in groups of vessels that fit in memory; encounters take each group's
             # slow, away-from-port time buckets and pair them up once all are in.
             per_pass = runner.rows_per_pass
+            runner.drop("slow_cells")
             groups = max(1, math.ceil(positions / per_pass)) if per_pass else 1
             for group in range(groups):
                 runner.select_vessels(groups, group)

@@ -175,6 +175,10 @@ class SparkEngine(_Loading):
         return [_plain(row.asDict()) for row in self.spark.sql(sql).collect()]
 
     def close(self) -> None:
+        # The session outlives this engine (getOrCreate): leave no views behind.
+        for table in self.spark.catalog.listTables():
+            if table.isTemporary:
+                self.spark.catalog.dropTempView(table.name)
         self.spark.catalog.clearCache()
 
 
