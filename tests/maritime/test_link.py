@@ -135,3 +135,20 @@ def test_facts_from_restricted_evidence_keep_their_marking(
         assert "v-partner" not in text and "PARTNER-ONLY" not in text and "sanctioned" not in text
     public_alerts = alerts(public)
     assert public_alerts and all("watched port" in str(a["why"]) for a in public_alerts)
+
+
+def test_a_vessel_is_found_by_a_variant_of_its_name(store: Store, tmp_path: Path) -> None:
+    """No IMO or MMSI in the knowledge base: the AIS name, spelt without spaces, still
+    finds the one vessel of that name through the screening engine's name key."""
+    load_theater(store)
+    dataset = _dataset(tmp_path, ("1234567", "PAEKYANGSAN-1"))
+    ports = theater_ports()
+    found = detect(dataset, ports)
+    link_detections(store, store.read(ANALYST), dataset, found, ports)
+    events = [
+        v
+        for v in store.read(ANALYST).referencing("wk-vessel-paek-yang-san-1")
+        if v.schema == "Event" and v.id.startswith("ais-")
+    ]
+    assert events
+    assert all("Vessel matched by MMSI 273900001: name" in v.entity.get("notes") for v in events)

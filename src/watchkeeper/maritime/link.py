@@ -21,6 +21,7 @@ from watchkeeper.maritime.detectors import Detection
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.model.source import Source
+from watchkeeper.screening.names import name_key
 from watchkeeper.store import ImportSummary, Reader, Store
 
 DATASET = "wk_ais"
@@ -59,7 +60,7 @@ def vessel_index(reader: Reader) -> VesselIndex:
                 table.setdefault(stmt.value.removeprefix("IMO"), view.id)
                 index.evidence.setdefault((view.id, how), set()).add(sv.marking)
             elif stmt.prop in ("name", "alias", "previousName"):
-                index.by_name.setdefault(stmt.value.upper(), set()).add(view.id)
+                index.by_name.setdefault(name_key(stmt.value), set()).add(view.id)
                 index.evidence.setdefault((view.id, "name"), set()).add(sv.marking)
     for sanction in reader.entities(reader.entity_ids("Sanction")):
         for sv in sanction.statements:
@@ -111,7 +112,9 @@ def resolve(
         return index.by_imo[imo], "imo"
     if str(mmsi) in index.by_mmsi:
         return index.by_mmsi[str(mmsi)], "mmsi"
-    candidates = index.by_name.get((name or "").upper(), set())
+    # Names compared through the screening engine's key: spacing, hyphens, case and
+    # romanisation variants do not matter (PAEKYANGSAN 1 is PAEK YANG SAN 1).
+    candidates = index.by_name.get(name_key(name or ""), set()) if name else set()
     if len(candidates) == 1:  # a name alone is weak evidence; only when it is unambiguous
         return next(iter(candidates)), "name"
     return None, "none"

@@ -387,3 +387,11 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool) -> Na
             korean = None
         tokens.append(Token(text, fold(text), korean, consonant_key(text)))
     return Name(original, tuple(tokens), script, legal_form)
+
+
+def name_key(name: str) -> str:
+    """One key for the spellings of a name that differ only in spacing, hyphens, case
+    and romanisation variants (CHONMASAN, Chon-Ma-San, CHON MA SAN): its first reading's
+    folded tokens joined. Used where an exact lookup is wanted (AIS names)."""
+    readings = analyse(name)
+    return readings[0].joined if readings else ""
