@@ -562,7 +562,7 @@ def scale_run(size: int, workdir: Path, quick: bool) -> dict[str, Any]:
     started = time.perf_counter()
     index = Index(store.version(), entities)
     build_s = time.perf_counter() - started
-    path = workdir / f"index-{size}.pickle"
+    path = workdir / f"index-{size}.npz"
     index.save(path)
     started = time.perf_counter()
     reloaded = Index.load(path)

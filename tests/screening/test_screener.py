@@ -170,3 +170,42 @@ def test_un_list_aliases_find_their_entity(sqlite_store: Store) -> None:
         schema = "Person" if listed.schema == "Person" else "LegalEntity"
         top = s.match(Query("q", schema, (listed.names[0][0],)), limit=3)
         assert listed.id in [m.entity.id for m in top if m.match], listed.names[0][0]
+
+
+def test_a_hostile_index_file_is_never_executed(store: Store, tmp_path: Path) -> None:
+    """The cache holds data only: a pickle planted where the index lives is refused
+    (and the index rebuilt), never unpickled."""
+    import pickle
+
+    vessels(store)
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (marker.touch, ())  # type: ignore[return-value]
+
+    path = index_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(pickle.dumps(Payload()))
+    index = load_or_build(store, tmp_path)
+    assert "v1" in index.by_id
+    assert not marker.exists()
+
+
+def test_saved_index_reloads_equal(store: Store, tmp_path: Path) -> None:
+    from watchkeeper.screening.index import Index
+
+    vessels(store)
+    built = build(store)
+    built.save(tmp_path / "i.npz")
+    loaded = Index.load(tmp_path / "i.npz")
+    assert loaded is not None
+    assert loaded.entities == built.entities and loaded.keys == built.keys
+    assert (loaded.flat == built.flat).all() and (loaded.offsets == built.offsets).all()
+    query = Query("q", "Vessel", ("CHONMASAN",))
+    assert [
+        m.score
+        for m in Screener(loaded, frozenset(store.visible_marking_ids(ANALYST))).match(query)
+    ] == [
+        m.score for m in Screener(built, frozenset(store.visible_marking_ids(ANALYST))).match(query)
+    ]

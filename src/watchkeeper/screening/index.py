@@ -6,29 +6,32 @@ Retrieval keys per name reading: folded tokens, Korean syllable keys, unordered 
 tokens (rare even when every token is common, as in Korean names) and the whole name
 joined (CHONMASAN = CHON MA SAN). Identifiers are keys of their own.
 
-Persisted with ``pickle`` next to the store (it is the store's own derived data, in the
-user's own ``WATCHKEEPER_HOME``) and rebuilt whenever ``Store.version()`` changes.
+Persisted next to the store as data only — numpy arrays for the postings and JSON for
+the entities and keys, in one ``.npz`` read with ``allow_pickle=False`` — so a tampered
+cache file can at worst fail to load (and is rebuilt), never run code. Rebuilt whenever
+``Store.version()`` changes.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import orjson
 from followthemoney import model
 
 from watchkeeper.model.lists import list_id
 from watchkeeper.screening.names import Name, analyse
 from watchkeeper.store.core import Store
 
-FORMAT = 1
+FORMAT = 2
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -228,20 +231,72 @@ class Index:
     # -- persistence ----------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
+        meta = {
+            "format": FORMAT,
+            "version": self.version,
+            "keys": list(self.keys),
+            "entities": [
+                [e.id, e.schema, e.names, e.ids, e.dates, e.countries, e.datasets, e.list_ids]
+                for e in self.entities
+            ],
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(path.name + ".tmp")
         with tmp.open("wb") as fh:
-            pickle.dump((FORMAT, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            np.savez(
+                fh,
+                offsets=self.offsets,
+                flat=self.flat,
+                meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+            )
         tmp.replace(path)
 
-    @staticmethod
-    def load(path: Path) -> Index | None:
+    @classmethod
+    def load(cls, path: Path) -> Index | None:
+        """The saved index, or None when the file is missing, of another format, or not
+        an index at all (then the caller rebuilds it)."""
         try:
-            with path.open("rb") as fh:
-                fmt, index = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+            with np.load(path, allow_pickle=False) as arrays:
+                meta = orjson.loads(arrays["meta"].tobytes())
+                offsets, flat = arrays["offsets"], arrays["flat"]
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                return None
+            entities = [_listed(row) for row in meta["entities"]]
+            keys = {key: i for i, key in enumerate(meta["keys"])}
+        except (OSError, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
             return None
-        return index if fmt == FORMAT and isinstance(index, Index) else None
+        if len(offsets) != len(keys) + 1 or int(offsets[-1]) != len(flat):
+            return None
+        index = cls.__new__(cls)
+        index.version = str(meta["version"])
+        index.entities = entities
+        index.by_id = {e.id: i for i, e in enumerate(entities)}
+        index.keys = keys
+        index.offsets = offsets.astype(np.int64, copy=False)
+        index.flat = flat.astype(np.int32, copy=False)
+        index.size = len(entities)
+        index._log_n = math.log(max(index.size, 2) + 1)
+        if len(flat) and int(flat.max()) >= index.size:
+            return None
+        return index
+
+
+def _needs(value: Any) -> Needs:
+    return value if isinstance(value, int) else tuple(int(v) for v in value)
+
+
+def _listed(row: list[Any]) -> Listed:
+    entity_id, schema, names, ids, dates, countries, datasets, list_ids = row
+    return Listed(
+        str(entity_id),
+        str(schema),
+        [(str(v), _needs(n)) for v, n in names],
+        [(str(k), str(v), _needs(n)) for k, v, n in ids],
+        [(str(v), _needs(n)) for v, n in dates],
+        [(str(v), _needs(n)) for v, n in countries],
+        [(str(v), _needs(n)) for v, n in datasets],
+        [(str(v), _needs(n)) for v, n in list_ids],
+    )
 
 
 def _group(
@@ -325,7 +380,7 @@ def build(store: Store) -> Index:
 
 
 def index_path(cache_dir: Path) -> Path:
-    return cache_dir / "screening" / "index.pickle"
+    return cache_dir / "screening" / "index.npz"
 
 
 def load_or_build(store: Store, cache_dir: Path) -> Index:
