@@ -14,6 +14,7 @@ cache file can at worst fail to load (and is rebuilt), never run code. Rebuilt w
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections import defaultdict
@@ -161,6 +162,15 @@ def entity_keys(names: Iterable[str], ids: Iterable[tuple[str, str]], org: bool)
 
 class Index:
     def __init__(self, version: str, entities: list[Listed]) -> None:
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small, kept objects: see ``load``
+        try:
+            self._build(version, entities)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(self, version: str, entities: list[Listed]) -> None:
         self.version = version
         self.entities = entities
         self.by_id = {e.id: i for i, e in enumerate(entities)}
@@ -255,6 +265,18 @@ class Index:
     def load(cls, path: Path) -> Index | None:
         """The saved index, or None when the file is missing, of another format, or not
         an index at all (then the caller rebuilds it)."""
+        # A million small objects arrive at once: the collector would rescan them all
+        # again and again for nothing (they are all kept).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._load(path)
+        finally:
+            if collecting:
+                gc.enable()
+
+    @classmethod
+    def _load(cls, path: Path) -> Index | None:
         try:
             with np.load(path, allow_pickle=False) as arrays:
                 meta = orjson.loads(arrays["meta"].tobytes())
@@ -282,20 +304,27 @@ class Index:
 
 
 def _needs(value: Any) -> Needs:
-    return value if isinstance(value, int) else tuple(int(v) for v in value)
+    return value if type(value) is int else tuple(value)
+
+
+def _values(items: list[Any]) -> list[Value]:
+    # Values are str (orjson) and needs are int or list: only lists need converting.
+    return [(v, n if type(n) is int else tuple(n)) for v, n in items]
 
 
 def _listed(row: list[Any]) -> Listed:
     entity_id, schema, names, ids, dates, countries, datasets, list_ids = row
+    if not isinstance(entity_id, str) or not isinstance(schema, str):
+        raise TypeError("entity id and schema must be text")
     return Listed(
-        str(entity_id),
-        str(schema),
-        [(str(v), _needs(n)) for v, n in names],
-        [(str(k), str(v), _needs(n)) for k, v, n in ids],
-        [(str(v), _needs(n)) for v, n in dates],
-        [(str(v), _needs(n)) for v, n in countries],
-        [(str(v), _needs(n)) for v, n in datasets],
-        [(str(v), _needs(n)) for v, n in list_ids],
+        entity_id,
+        schema,
+        _values(names),
+        [(k, v, _needs(n)) for k, v, n in ids],
+        _values(dates),
+        _values(countries),
+        _values(datasets),
+        _values(list_ids),
     )
 
 
