@@ -594,7 +594,11 @@ def serve(
     with command() as ctx:
         app_ = create_app(ctx.settings)
         err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
-    server.run(app_, host, port, workers)
+    try:
+        server.run(app_, host, port, workers)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
 
 
 def _decide(

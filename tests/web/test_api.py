@@ -210,3 +210,30 @@ def test_serve_answers_over_http_with_two_workers(home: Path) -> None:
         proc.terminate()
         proc.wait(20)
     assert proc.returncode == 0
+
+
+def test_serve_on_a_busy_port_is_one_line(home: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+        cmd = [
+            sys.executable,
+            "-m",
+            "watchkeeper.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr

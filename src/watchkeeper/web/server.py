@@ -30,21 +30,24 @@ def _socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve(app: FastAPI, host: str, port: int) -> None:
+def _serve(app: FastAPI, host: str, port: int, sock: socket.socket) -> None:
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-    uvicorn.Server(config).run(sockets=[_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def run(app: FastAPI, host: str, port: int, workers: int = 1) -> None:
+    """Serve until interrupted. Every socket is bound here, before any fork, so a port
+    already in use is an OSError for the caller, not a dead worker."""
+    sockets = [_socket(host, port) for _ in range(max(1, workers))]
     if workers <= 1:
-        _serve(app, host, port)
+        _serve(app, host, port, sockets[0])
         return
     children = []
-    for _ in range(workers):
+    for sock in sockets:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
-                _serve(app, host, port)
+                _serve(app, host, port, sock)
             finally:
                 os._exit(0)
         children.append(pid)
