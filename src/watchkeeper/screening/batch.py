@@ -159,7 +159,12 @@ _WORKER: tuple[Screener, int, float, float] | None = None
 def _screen_chunk(queries: list[Query]) -> list[list[list[str]]]:
     assert _WORKER is not None
     screener, limit, threshold, min_score = _WORKER
-    return [rows_for(screener, q, limit, threshold, min_score) for q in queries]
+    rows = [rows_for(screener, q, limit, threshold, min_score) for q in queries]
+    # What survived the chunk (mostly name-analysis caches) leaves the collector's reach,
+    # so that full collections do not keep walking it (see web/api.py, Service.tick).
+    gc.collect(1)
+    gc.freeze()
+    return rows
 
 
 def rows_for(
@@ -192,8 +197,8 @@ def screen_queries(
     global _WORKER
     _WORKER = (screener, limit, threshold, min_score)
     if workers <= 1:
-        for query in queries:
-            yield rows_for(screener, query, limit, threshold, min_score)
+        for part in _chunks(queries, CHUNK):
+            yield from _screen_chunk(part)
         return
     # Keep the index out of the collector's passes: no pauses, and forked workers do not
     # copy the pages the collector would otherwise touch.
