@@ -724,7 +724,7 @@ def main() -> None:
             if run.returncode:
                 print(run.stderr[-3000:], file=sys.stderr)
                 raise SystemExit(f"scale {size} failed")
-            row = json.loads(run.stdout.strip().splitlines()[-1])
+            row = json.loads(run.stdout.strip().splitlines()[-1]) | {"scale": size}
             print(json.dumps(row))
             results["speed"].append(row)
         results["speed"].sort(key=lambda r: r["entities"])
