@@ -75,6 +75,10 @@ class Match:
     score: float
     match: bool
     explanation: tuple[str, ...] = field(default_factory=tuple)
+    features: tuple[tuple[str, float], ...] = ()
+    """The evidence in numbers, as yente's results carry it: ``name`` (the best name
+    comparison) and, where they applied, identifier, birth date and country agreement
+    (1.0) or conflict (1.0 under the ``..._mismatch`` names)."""
 
     def explain(self) -> str:
         return "; ".join(self.explanation)
@@ -128,6 +132,7 @@ def score(
         if best is not None and best.score >= 0.97:
             break
     value = best.score if best else 0.0
+    features: list[tuple[str, float]] = [("name", value)]
     why: list[str] = [best.explain()] if best else ["no comparable name"]
 
     listed_ids = set(entity.ids)
@@ -138,12 +143,14 @@ def score(
     ]
     if shared:
         value = max(value, ID_MATCH + 0.05 * value)
+        features.append(("identifier_match", 1.0))
         why.append("same " + ", ".join(f"{k.upper()} {v}" for k, v in shared))
     else:
         for kind, v in query.ids:
             theirs = {lv for lk, lv in entity.ids if lk == kind}
             if kind in UNIQUE_IDS and theirs and v not in theirs:
                 value *= ID_CONFLICT
+                features.append(("identifier_mismatch", 1.0))
                 why.append(f"different {kind.upper()}: {v} vs {', '.join(sorted(theirs))}")
                 break
 
@@ -151,9 +158,11 @@ def score(
         relation = _date_relation(query.birth_dates, entity.dates)
         if relation == "match":
             value = min(1.0, value + DOB_MATCH)
+            features.append(("dob_match", 1.0))
             why.append("same birth date")
         elif relation == "conflict":
             value *= DOB_CONFLICT
+            features.append(("dob_mismatch", 1.0))
             why.append(
                 f"different birth date: {', '.join(query.birth_dates)} vs {', '.join(entity.dates)}"
             )
@@ -162,15 +171,17 @@ def score(
         ours = {c.lower() for c in query.countries}
         if ours & set(entity.countries):
             value = min(1.0, value + COUNTRY_MATCH)
+            features.append(("country_match", 1.0))
             why.append("same country")
         else:
             value *= COUNTRY_CONFLICT
+            features.append(("country_mismatch", 1.0))
             why.append(
                 f"different country: {', '.join(sorted(ours))} vs {', '.join(entity.countries)}"
             )
 
     value = round(min(1.0, max(0.0, value)), 4)
-    return Match(query.id, entity, value, value >= threshold, tuple(why))
+    return Match(query.id, entity, value, value >= threshold, tuple(why), tuple(features))
 
 
 def pair_score(

@@ -3,7 +3,8 @@
 - ``POST /match/{dataset}``: yente's body (``{"queries": {"q1": {"schema": ..., "properties":
   {...}}}}``) and response (``{"responses": {"q1": {"status", "results", "total", "query"}}}``),
   so yente's clients and OpenSanctions' matching documentation work unchanged. Each
-  result carries ``score``, ``match``, ``features`` and our ``explanation``.
+  result carries ``score``, ``match``, ``features`` (name, identifier, birth date and
+  country agreement or conflict) and our ``explanation`` in words.
 - ``GET /search/{dataset}?q=``, ``GET /entities/{id}``, ``GET /healthz``.
 
 Every answer is what the caller's viewer may see: with ``WATCHKEEPER_API_KEYS`` set, a
@@ -189,7 +190,7 @@ def result_json(match: Match) -> dict[str, Any]:
         "list_ids": list(entity.list_ids),
         "score": match.score,
         "match": match.match,
-        "features": {"name_and_evidence": match.score},
+        "features": dict(match.features),
         "explanation": match.explain(),
     }
 
