@@ -188,7 +188,8 @@ def end_to_end(rows: int) -> dict[str, object]:
         actual = dataset.count()
         generated = time.perf_counter() - started
         started = time.perf_counter()
-        found = det.detect(dataset, theater_ports())
+        steps: dict[str, float] = {}
+        found = det.detect(dataset, theater_ports(), timings=steps)
         seconds = time.perf_counter() - started
         kinds: dict[str, int] = {}
         for d in found:
@@ -200,6 +201,10 @@ def end_to_end(rows: int) -> dict[str, object]:
             "positions_per_s": round(actual / seconds),
             "passes": math.ceil(actual / (DuckDBEngine.rows_per_pass or actual)),
             "events": kinds,
+            "steps": {
+                k: {"seconds": round(v, 1), "positions_per_s": round(actual / v) if v else None}
+                for k, v in steps.items()
+            },
             "peak_rss_mb": rss_mb(),
         }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -166,8 +167,16 @@ def detect(
     since: datetime | None = None,
     kinds: tuple[str, ...] = KINDS,
     engine: str | Engine = "duckdb",
+    timings: dict[str, float] | None = None,
 ) -> list[Detection]:
+    """Every detector of ``kinds`` over the dataset; ``timings``, when given, receives
+    the seconds each step took, summed over the passes (for the benchmark)."""
     t = thresholds or Thresholds()
+    clock = timings if timings is not None else {}
+
+    def timed(step: str, started: float) -> None:
+        clock[step] = clock.get(step, 0.0) + time.perf_counter() - started
+
     runner = get_engine(engine) if isinstance(engine, str) else engine
     found: list[Detection] = []
     per_vessel = {
@@ -187,17 +196,25 @@ def detect(
             runner.drop("slow_cells")
             groups = max(1, math.ceil(positions / per_pass)) if per_pass else 1
             for group in range(groups):
+                started = time.perf_counter()
                 runner.select_vessels(groups, group)
                 runner.table("p", prepare_sql(areas))
+                timed("prepare", started)
                 for kind, step in per_vessel.items():
                     if kind in kinds:
+                        started = time.perf_counter()
                         found.extend(step(runner, t))
+                        timed(kind, started)
                 if "encounter" in kinds:
+                    started = time.perf_counter()
                     runner.append("slow_cells", _slow_cells_sql(t))
+                    timed("encounter", started)
                 runner.drop("p")
                 runner.drop("raw")
             if "encounter" in kinds:
+                started = time.perf_counter()
                 found.extend(_encounters(runner, t))
+                timed("encounter", started)
         if "identity_change" in kinds and runner.load_identities(dataset, since):
             found.extend(_identity_changes(runner))
     finally:
