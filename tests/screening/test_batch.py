@@ -81,13 +81,15 @@ def test_bad_rows_go_to_the_errors_file_and_the_batch_goes_on(
         fh.write(b"bad4,\xff\xfe broken,Person,,,,\n")
         fh.write(b"bad5,too,few\n")
         fh.write(b"bad6,too,many,,,,,,extra\n")
+        fh.write(b'bad7,"!!! ???",Person,,,,\n')
         fh.write(b"ok2,,Vessel,,,,imo:8660313\n")
     out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
     result = run("screen", str(src), "-o", str(out), "--errors", str(errors), "--json")
     summary = json.loads(result.stdout)
-    assert (summary["queries"], summary["errors"]) == (2, 6)
+    assert (summary["queries"], summary["errors"]) == (2, 7)
     refused = {r["query_id"]: r["reason"] for r in rows(errors)}
-    assert set(refused) == {"bad1", "bad2", "bad3", "bad4", "bad5", "bad6"}
+    assert set(refused) == {"bad1", "bad2", "bad3", "bad4", "bad5", "bad6", "bad7"}
+    assert refused["bad7"] == "the name has no letters or digits to match on"
     assert "unknown schema 'Spaceship'" in refused["bad1"]
     assert refused["bad2"] == "empty name and no identifiers"
     assert "characters (limit 2,000)" in refused["bad3"]

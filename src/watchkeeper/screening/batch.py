@@ -106,7 +106,7 @@ def parse_row(header: list[str], cells: list[str], line: int) -> Query | RowErro
             ids.append(("imo", imo))
     if not row["name"] and not ids:
         return RowError(line, qid, "empty name and no identifiers")
-    return Query(
+    query = Query(
         row["id"],
         row["schema"],
         (row["name"],) if row["name"] else (),
@@ -114,6 +114,9 @@ def parse_row(header: list[str], cells: list[str], line: int) -> Query | RowErro
         tuple(c.strip().lower() for c in row.get("country", "").split(";") if c.strip()),
         tuple(ids),
     )
+    if not ids and not query.readings():
+        return RowError(line, qid, "the name has no letters or digits to match on")
+    return query
 
 
 def read_queries(path: Path, lines: Iterable[str]) -> Iterator[Query | RowError]:
