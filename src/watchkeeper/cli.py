@@ -80,6 +80,18 @@ class Context:
         err.print(f"screening index: {len(index):,} entities")
 
 
+def progress_bar(quiet: bool) -> Progress:
+    """Progress on stderr, only on a terminal and never under --json."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
+
+
 @contextmanager
 def command() -> Iterator[Context]:
     """Run a command body: a user error is one line on stderr and exit code 2."""
@@ -123,14 +135,7 @@ def import_(
     with command() as ctx:
         results = []
         for path in files:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=as_json or not err.is_terminal,
-            ) as progress:
+            with progress_bar(quiet=as_json) as progress:
                 task = progress.add_task(f"{path.name}: reading", total=None)
 
                 def tick(
@@ -547,14 +552,7 @@ def screen(
                 ctx.settings.spark_master,
             )
         elif engine == "local":
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=as_json or not err.is_terminal,
-            ) as progress:
+            with progress_bar(quiet=as_json) as progress:
                 size = input_csv.stat().st_size
                 task = progress.add_task(f"{input_csv.name}: screening", total=size)
                 summary = screen_file(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import itertools
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -220,6 +221,38 @@ class BatchSummary:
     errors: int = 0
 
 
+class ResultFiles:
+    """The results CSV and the errors CSV of one batch, with their headers, counted into
+    a summary as rows are written. One writer for the local and the Spark run, so both
+    give the same files."""
+
+    def __init__(self, output_path: Path, errors_path: Path) -> None:
+        self.summary = BatchSummary()
+        self._out = output_path.open("w", encoding="utf-8", newline="")
+        self._err = errors_path.open("w", encoding="utf-8", newline="")
+        self._rows = csv.writer(self._out)
+        self._rows.writerow(OUTPUT)
+        self._errors = csv.writer(self._err)
+        self._errors.writerow(["line", "query_id", "reason"])
+
+    def __enter__(self) -> ResultFiles:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._out.close()
+        self._err.close()
+
+    def query(self, rows: list[list[str]]) -> None:
+        self.summary.queries += 1
+        self.summary.matched += any(r[4] == "true" for r in rows)
+        self.summary.rows += len(rows)
+        self._rows.writerows(rows)
+
+    def refuse(self, item: RowError) -> None:
+        self.summary.errors += 1
+        self._errors.writerow([item.line, printable(item.query_id), item.reason])
+
+
 def screen_file(
     screener: Screener,
     input_path: Path,
@@ -232,7 +265,6 @@ def screen_file(
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Screen ``input_path`` into ``output_path``; bad rows go to ``errors_path``."""
-    summary = BatchSummary()
     done = [0]
 
     def counted(handle: IO[str]) -> Iterator[str]:
@@ -243,39 +275,20 @@ def screen_file(
     with input_path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         items = read_queries(input_path, counted(handle))
         first = next(items, None)  # header problems raise here, before any output
-        with (
-            output_path.open("w", encoding="utf-8", newline="") as out,
-            errors_path.open("w", encoding="utf-8", newline="") as err,
-        ):
-            writer = csv.writer(out)
-            writer.writerow(OUTPUT)
-            errors = csv.writer(err)
-            errors.writerow(["line", "query_id", "reason"])
+        with ResultFiles(output_path, errors_path) as files:
 
             def good() -> Iterator[Query]:
-                for item in [first] if first is not None else []:
+                for item in itertools.chain([first] if first is not None else [], items):
                     if isinstance(item, RowError):
-                        _error(item)
-                    else:
-                        yield item
-                for item in items:
-                    if isinstance(item, RowError):
-                        _error(item)
+                        files.refuse(item)
                     else:
                         yield item
                     if progress is not None:
                         progress(done[0])
 
-            def _error(item: RowError) -> None:
-                summary.errors += 1
-                errors.writerow([item.line, printable(item.query_id), item.reason])
-
             for rows in screen_queries(screener, good(), limit, threshold, min_score, workers):
-                summary.queries += 1
-                summary.matched += any(r[4] == "true" for r in rows)
-                summary.rows += len(rows)
-                writer.writerows(rows)
-    return summary
+                files.query(rows)
+    return files.summary
 
 
 def printable(text: str) -> str:

@@ -7,16 +7,14 @@ their partitions. Output rows come back in input order, so the file equals the l
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from watchkeeper.screening.batch import (
-    OUTPUT,
     BatchSummary,
+    ResultFiles,
     RowError,
-    printable,
     read_queries,
     rows_for,
 )
@@ -36,7 +34,6 @@ def screen_file_spark(
     master: str = "local[2]",
     partitions: int | None = None,
 ) -> BatchSummary:
-    summary = BatchSummary()
     queries: list[tuple[int, Query]] = []
     refused: list[RowError] = []
     with input_path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
@@ -62,20 +59,9 @@ def screen_file_spark(
         else []
     )
     shared.unpersist()
-    with (
-        output_path.open("w", encoding="utf-8", newline="") as out,
-        errors_path.open("w", encoding="utf-8", newline="") as err,
-    ):
-        writer = csv.writer(out)
-        writer.writerow(OUTPUT)
+    with ResultFiles(output_path, errors_path) as files:
         for _, rows in results:
-            summary.queries += 1
-            summary.matched += any(r[4] == "true" for r in rows)
-            summary.rows += len(rows)
-            writer.writerows(rows)
-        errors = csv.writer(err)
-        errors.writerow(["line", "query_id", "reason"])
+            files.query(rows)
         for item in refused:
-            summary.errors += 1
-            errors.writerow([item.line, printable(item.query_id), item.reason])
-    return summary
+            files.refuse(item)
+    return files.summary
