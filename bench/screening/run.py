@@ -347,7 +347,7 @@ def bench_yente(store: Any, index: Any, quick: bool) -> list[dict[str, Any]]:
 
             keys = entity_keys(query.names, (), False)
             found = []
-            for idx in index.candidates(keys, 10):
+            for idx in screener.view.candidates(keys, 10):
                 vis = visible(index.entities[idx], screener.marking_ids)
                 if vis is not None and vis.schema in ("Person", "LegalEntity"):
                     found.append(vis)
@@ -634,16 +634,19 @@ def serve(index_path: str, port: int, db: str) -> None:
 
 
 def accuracy(store: Any, quick: bool) -> dict[str, Any]:
-    from watchkeeper.screening import build, pair_score
+    from watchkeeper.model.marking import Viewer
+    from watchkeeper.screening import Screener, build, pair_score
 
     index = build(store)
+    # Token weights as the bench's viewer (every source of the real lists is public) sees them.
+    weight = Screener.for_viewer(index, store, Viewer("bench", None)).view.weight
     sets = pair_sets(quick)
     out: dict[str, Any] = {}
     for key in ("a", "b", "d"):
         pairs = sets[key]
         rows = [
             scores_table(
-                pairs, "watchkeeper", lambda s, q, c: pair_score(s, q, c, index.weight).score, 0.70
+                pairs, "watchkeeper", lambda s, q, c: pair_score(s, q, c, weight).score, 0.70
             )
         ]
         for algorithm in NK_ALGORITHMS:
@@ -656,9 +659,7 @@ def accuracy(store: Any, quick: bool) -> dict[str, Any]:
             ),
         )
     everything = sets["a"] + sets["b"] + sets["d"]
-    out["calibration"] = calibration(
-        everything, lambda s, q, c: pair_score(s, q, c, index.weight).score
-    )
+    out["calibration"] = calibration(everything, lambda s, q, c: pair_score(s, q, c, weight).score)
     print("calibration", json.dumps(out["calibration"]))
     out["c"] = bench_yente(store, index, quick)
     print(

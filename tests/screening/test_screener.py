@@ -101,6 +101,48 @@ def test_a_restricted_alias_matches_only_for_who_may_see_it(store: Store) -> Non
     assert public[0].entity.id == "v3" and "HIDDEN TIGER" not in public[0].entity.names
 
 
+PARTNER_QUERIES = (
+    Query("q1", "Person", ("KIM JONG SIK",)),
+    Query("q2", "Person", ("Kim Chong Sik Ho",)),
+    Query("q3", "Vessel", ("CHON MA SAN BREEZE",)),
+    Query("q4", "Vessel", ("SUNSHINE STAR",)),
+    Query("q5", "Vessel", ("RYE SONG",)),
+)
+
+
+def results(index_screener: Screener) -> list[tuple[str, str, float, str]]:
+    return [
+        (q.id, m.entity.id, m.score, m.explain())
+        for q in PARTNER_QUERIES
+        for m in index_screener.match(q, limit=3, threshold=0.0)
+    ]
+
+
+def test_restricted_data_changes_nothing_a_partner_gets(store: Store) -> None:
+    """Not the values only: candidates, token weights and entity counts too. A partner's
+    results are the same, to the last digit, with or without data it may not see."""
+    vessels(store)
+    before = results(screener(store, PARTNER))
+    analyst_before = results(screener(store, ANALYST))
+    # Restricted look-alikes that would crowd the candidates and dilute the weights of
+    # KIM, JONG, SIK, CHON, MA, SAN, STAR if they were counted.
+    crowd = [
+        (entity("Person", f"r{i}", "analyst_notes", name="KIM JONG SIK"), RESTRICTED)
+        for i in range(40)
+    ]
+    crowd += [
+        (entity("Vessel", f"rv{i}", "analyst_notes", name=f"CHON MA SAN STAR {i}"), RESTRICTED)
+        for i in range(40)
+    ]
+    crowd.append((entity("Vessel", "v1", "analyst_notes", alias="SUNSHINE STAR"), RESTRICTED))
+    write(store, crowd, source("analyst_notes", "2024-02-01"), full_release=False)
+    index = build(store)
+    assert results(Screener.for_viewer(index, store, PARTNER)) == before
+    assert Screener.for_viewer(index, store, PARTNER).view.size == 4
+    # the same data does move what the analysts, who may see it, get
+    assert results(Screener.for_viewer(index, store, ANALYST)) != analyst_before
+
+
 def test_index_is_persisted_and_rebuilt_when_the_store_changes(
     store: Store, tmp_path: Path
 ) -> None:

@@ -1,7 +1,13 @@
 """The candidate index: every matchable entity of the store, by name keys and identifiers.
 
 Built from the store's current statements *for every marking*, each value keeping the
-marking(s) it needs; a query only ever uses the values its viewer may see (``visible``).
+marking(s) it needs. A query only ever touches what its viewer may see: every posting
+carries the marking group of the name or identifier that made it, and a viewer's
+``IndexView`` drops the postings it may not see *before* retrieval, and counts the token
+weights (IDF) and the number of entities over what remains. So a restricted alias can
+neither pull its entity into another viewer's candidates, push a visible one out, nor
+shift a visible score: one viewer's results are exactly those of an index built from
+that viewer's values alone.
 Retrieval keys per name reading: folded tokens, Korean syllable keys, unordered pairs of
 tokens (rare even when every token is common, as in Korean names) and the whole name
 joined (CHONMASAN = CHON MA SAN). Identifiers are keys of their own.
@@ -32,7 +38,7 @@ from watchkeeper.model.lists import list_id
 from watchkeeper.screening.names import Name, analyse
 from watchkeeper.store.core import Store
 
-FORMAT = 2
+FORMAT = 3
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -58,6 +64,8 @@ SANCTION_PROPS = ("authority", "unscId", "authorityId")
 ALL_PROPS = (*NAME_PROPS, *ID_PROPS, *DATE_PROPS, *COUNTRY_PROPS, *LINK_PROPS, *SANCTION_PROPS)
 # Candidates whose shared-key weight is below this share of the best one are dropped.
 CANDIDATE_FLOOR = 0.25
+# Views are cached per set of visible markings; a service has few distinct viewers.
+MAX_VIEWS = 64
 ORG_SCHEMATA = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
 
 # A value needs one marking, or several (a list id needs the Sanction's id, its link to
@@ -160,6 +168,23 @@ def entity_keys(names: Iterable[str], ids: Iterable[tuple[str, str]], org: bool)
     return keys
 
 
+def _keys_by_group(entity: Listed, groups: dict[Needs, int]) -> dict[str, list[int]]:
+    """Each retrieval key of ``entity`` with the marking groups of the values making it
+    (usually one; two when, say, a public and a restricted alias share a token)."""
+    by_needs: dict[Needs, tuple[list[str], list[tuple[str, str]]]] = {}
+    for name, needs in entity.names:
+        by_needs.setdefault(needs, ([], []))[0].append(name)
+    for kind, value, needs in entity.ids:
+        by_needs.setdefault(needs, ([], []))[1].append((kind, value))
+    org = is_org(entity.schema)
+    out: dict[str, list[int]] = {}
+    for needs, (names, ids) in by_needs.items():
+        group = groups.setdefault(needs, len(groups))
+        for key in entity_keys(names, ids, org):
+            out.setdefault(key, []).append(group)
+    return out
+
+
 class Index:
     def __init__(self, version: str, entities: list[Listed]) -> None:
         collecting = gc.isenabled()
@@ -174,40 +199,173 @@ class Index:
         self.version = version
         self.entities = entities
         self.by_id = {e.id: i for i, e in enumerate(entities)}
+        groups: dict[Needs, int] = {}
         postings: dict[str, list[int]] = defaultdict(list)
+        posting_groups: dict[str, list[int]] = defaultdict(list)
+        repeated: set[str] = set()
         for idx, entity in enumerate(entities):
-            ids = [(k, v) for k, v, _ in entity.ids]
-            for key in entity_keys((n for n, _ in entity.names), ids, is_org(entity.schema)):
-                postings[key].append(idx)
+            for key, key_groups in _keys_by_group(entity, groups).items():
+                if len(key_groups) > 1:
+                    repeated.add(key)
+                postings[key].extend([idx] * len(key_groups))
+                posting_groups[key].extend(key_groups)
         self.keys = {key: i for i, key in enumerate(postings)}
         self.offsets = np.zeros(len(postings) + 1, dtype=np.int64)
         np.cumsum([len(p) for p in postings.values()], out=self.offsets[1:])
         flat = np.empty(int(self.offsets[-1]), dtype=np.int32)
-        for i, plist in enumerate(postings.values()):
+        flat_groups = np.empty(int(self.offsets[-1]), dtype=np.int32)
+        for i, (plist, glist) in enumerate(
+            zip(postings.values(), posting_groups.values(), strict=True)
+        ):
             flat[self.offsets[i] : self.offsets[i + 1]] = plist
+            flat_groups[self.offsets[i] : self.offsets[i + 1]] = glist
         self.flat = flat
+        self.groups = flat_groups
+        self.group_needs = list(groups)
+        self.repeated = np.zeros(len(postings), dtype=bool)
+        self.repeated[[self.keys[k] for k in repeated]] = True
         self.size = len(entities)
-        self._log_n = math.log(max(self.size, 2) + 1)
+        self._views: dict[frozenset[int], IndexView] = {}
 
     def __len__(self) -> int:
         return self.size
 
-    def df(self, key: str) -> int:
-        row = self.keys.get(key)
-        return 0 if row is None else int(self.offsets[row + 1] - self.offsets[row])
+    def view(self, marking_ids: frozenset[int]) -> IndexView:
+        """The index as a viewer who may see ``marking_ids`` sees it (cached)."""
+        found = self._views.get(marking_ids)
+        if found is None:
+            if len(self._views) >= MAX_VIEWS:
+                self._views.clear()
+            found = self._views[marking_ids] = IndexView(self, marking_ids)
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Views are rebuilt where the index lands (Spark workers), not shipped.
+        state = dict(self.__dict__)
+        state["_views"] = {}
+        return state
+
+    # -- persistence ----------------------------------------------------------------------
+    # -- persistence ----------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        meta = {
+            "format": FORMAT,
+            "version": self.version,
+            "keys": list(self.keys),
+            "group_needs": self.group_needs,
+            "entities": [
+                [e.id, e.schema, e.names, e.ids, e.dates, e.countries, e.datasets, e.list_ids]
+                for e in self.entities
+            ],
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            np.savez(
+                fh,
+                offsets=self.offsets,
+                flat=self.flat,
+                groups=self.groups,
+                repeated=self.repeated,
+                meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+            )
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Index | None:
+        """The saved index, or None when the file is missing, of another format, or not
+        an index at all (then the caller rebuilds it)."""
+        # A million small objects arrive at once: the collector would rescan them all
+        # again and again for nothing (they are all kept).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._load(path)
+        finally:
+            if collecting:
+                gc.enable()
+
+    @classmethod
+    def _load(cls, path: Path) -> Index | None:
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                meta = orjson.loads(arrays["meta"].tobytes())
+                offsets, flat = arrays["offsets"], arrays["flat"]
+                groups, repeated = arrays["groups"], arrays["repeated"]
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                return None
+            entities = [_listed(row) for row in meta["entities"]]
+            keys = {key: i for i, key in enumerate(meta["keys"])}
+            group_needs = [_needs(n) for n in meta["group_needs"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
+            return None
+        if len(offsets) != len(keys) + 1 or int(offsets[-1]) != len(flat):
+            return None
+        if len(groups) != len(flat) or len(repeated) != len(keys):
+            return None
+        if len(groups) and not 0 <= int(groups.min()) <= int(groups.max()) < len(group_needs):
+            return None
+        index = cls.__new__(cls)
+        index.version = str(meta["version"])
+        index.entities = entities
+        index.by_id = {e.id: i for i, e in enumerate(entities)}
+        index.keys = keys
+        index.offsets = offsets.astype(np.int64, copy=False)
+        index.flat = flat.astype(np.int32, copy=False)
+        index.groups = groups.astype(np.int32, copy=False)
+        index.repeated = repeated.astype(bool, copy=False)
+        index.group_needs = group_needs
+        index.size = len(entities)
+        index._views = {}
+        if len(flat) and int(flat.max()) >= index.size:
+            return None
+        return index
+
+
+class IndexView:
+    """The index restricted to what one viewer may see: postings, weights and counts."""
+
+    def __init__(self, index: Index, marking_ids: frozenset[int]) -> None:
+        self.index = index
+        self.marking_ids = marking_ids
+        self._shown = np.array(
+            [_seen(needs, marking_ids) for needs in index.group_needs] or [True], dtype=bool
+        )
+        self._everything = bool(self._shown.all())
+        if self._everything:
+            self.size = index.size
+        else:
+            seen = np.zeros(index.size, dtype=bool)
+            seen[index.flat[self._shown[index.groups]]] = True
+            self.size = int(seen.sum())
+        self._log_n = math.log(max(self.size, 2) + 1)
+        self._weights: dict[str, float] = {}
 
     def postings(self, key: str) -> np.ndarray:
-        row = self.keys.get(key)
+        """Entities having ``key`` through a value this viewer may see, each once."""
+        index = self.index
+        row = index.keys.get(key)
         if row is None:
-            return self.flat[:0]
-        return self.flat[self.offsets[row] : self.offsets[row + 1]]
+            return index.flat[:0]
+        start, end = index.offsets[row], index.offsets[row + 1]
+        plist = index.flat[start:end]
+        if self._everything and not index.repeated[row]:
+            return plist
+        if not self._everything:
+            plist = plist[self._shown[index.groups[start:end]]]
+        return np.unique(plist) if index.repeated[row] else plist
 
     def weight(self, key: str) -> float:
-        """How distinctive a token is, in [0.2, 1]: log inverse document frequency."""
-        df = self.df(key)
-        if df <= 1:
-            return 1.0
-        return max(0.2, math.log((self.size + 1) / df) / self._log_n)
+        """How distinctive a token is for this viewer, in [0.2, 1]: log inverse document
+        frequency over the entities this viewer may see."""
+        found = self._weights.get(key)
+        if found is None:
+            df = len(self.postings(key))
+            found = 1.0 if df <= 1 else max(0.2, math.log((self.size + 1) / df) / self._log_n)
+            if len(self._weights) < 1_000_000:
+                self._weights[key] = found
+        return found
 
     def candidates(self, keys: set[str], limit: int) -> list[int]:
         """Entities sharing the most distinctive keys with the query, best first."""
@@ -237,70 +395,6 @@ class Index:
         # Candidates far behind the best share little with the query: not worth scoring.
         floor = float(sums[top[0]]) * CANDIDATE_FLOOR
         return [int(uniq[i]) for i in top if sums[i] >= floor]
-
-    # -- persistence ----------------------------------------------------------------------
-
-    def save(self, path: Path) -> None:
-        meta = {
-            "format": FORMAT,
-            "version": self.version,
-            "keys": list(self.keys),
-            "entities": [
-                [e.id, e.schema, e.names, e.ids, e.dates, e.countries, e.datasets, e.list_ids]
-                for e in self.entities
-            ],
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as fh:
-            np.savez(
-                fh,
-                offsets=self.offsets,
-                flat=self.flat,
-                meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
-            )
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> Index | None:
-        """The saved index, or None when the file is missing, of another format, or not
-        an index at all (then the caller rebuilds it)."""
-        # A million small objects arrive at once: the collector would rescan them all
-        # again and again for nothing (they are all kept).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return cls._load(path)
-        finally:
-            if collecting:
-                gc.enable()
-
-    @classmethod
-    def _load(cls, path: Path) -> Index | None:
-        try:
-            with np.load(path, allow_pickle=False) as arrays:
-                meta = orjson.loads(arrays["meta"].tobytes())
-                offsets, flat = arrays["offsets"], arrays["flat"]
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                return None
-            entities = [_listed(row) for row in meta["entities"]]
-            keys = {key: i for i, key in enumerate(meta["keys"])}
-        except (OSError, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
-            return None
-        if len(offsets) != len(keys) + 1 or int(offsets[-1]) != len(flat):
-            return None
-        index = cls.__new__(cls)
-        index.version = str(meta["version"])
-        index.entities = entities
-        index.by_id = {e.id: i for i, e in enumerate(entities)}
-        index.keys = keys
-        index.offsets = offsets.astype(np.int64, copy=False)
-        index.flat = flat.astype(np.int32, copy=False)
-        index.size = len(entities)
-        index._log_n = math.log(max(index.size, 2) + 1)
-        if len(flat) and int(flat.max()) >= index.size:
-            return None
-        return index
 
 
 def _needs(value: Any) -> Needs:

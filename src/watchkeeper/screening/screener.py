@@ -48,6 +48,7 @@ class Screener:
     ) -> None:
         self.index = index
         self.marking_ids = marking_ids
+        self.view = index.view(marking_ids)
         self._decisions = {(d["query_id"], d["entity_id"]): d for d in decisions or []}
 
     @classmethod
@@ -81,11 +82,11 @@ class Screener:
         keys = entity_keys(query.names, ids, False)
         keys |= entity_keys(query.names, (), True)
         results: list[Match] = []
-        for idx in self.index.candidates(keys, max(limit * 4, 20)):
+        for idx in self.view.candidates(keys, max(limit * 4, 20)):
             entity = visible(self.index.entities[idx], self.marking_ids)
             if entity is None:
                 continue
-            found = score(query, readings, entity, self.index.weight, threshold)
+            found = score(query, readings, entity, self.view.weight, threshold)
             if found is None:
                 continue
             decision = self._decisions.get((query.id, entity.id))
