@@ -226,6 +226,22 @@ def test_wade_giles_hs_is_pinyin_x() -> None:
     assert pair_score("Person", "Hsi Jinping", "Xi Jinping").match
 
 
+@pytest.mark.parametrize(
+    "query", ["Chou Chien-shu", "Chou Chienshu", "Jianshu Zhou", "Chou Chien Shu"]
+)
+def test_wade_giles_names_against_listed_pinyin(query: str) -> None:
+    assert "ZHOU, Jianshu" in ofac_names()
+    result = pair_score("Person", query, "ZHOU, Jianshu")
+    assert result.match, result.explain()
+
+
+def test_wade_giles_does_not_join_different_chinese_syllables() -> None:
+    assert "ZHOU, Jianshu" in ofac_names()
+    # Chou is Zhou (or Chou), but Chin is Jin/Qin, never Jian.
+    assert not matches("Person", "Chou Chin-shu", "ZHOU, Jianshu")
+    assert not matches("Person", "Chang Chien-shu", "ZHOU, Jianshu")
+
+
 # -- Persian and Arabic -----------------------------------------------------------------------
 
 
@@ -251,6 +267,58 @@ def test_legal_forms_are_normalised_not_compared() -> None:
         r.legal_form for q in ("Trans Logistik LLC", "ООО Транс Логистик") for r in analyse(q, True)
     }
     assert forms == {"llc", "ooo"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "name", "alias"),
+    [
+        # 합영 rendered "joint operation" as well as "joint venture", J/V and JV
+        (
+            "KPe.039",
+            "KOREA INTERNATIONAL CHEMICAL JOINT VENTURE COMPANY",
+            "Choson International Chemicals Joint Operation Company",
+        ),
+        (
+            "KPe.016",
+            "KOREA RYONHA MACHINERY JOINT VENTURE CORPORATION",
+            "Korea Ryenha Machinery J/V Corporation",
+        ),
+        ("KPe.016", "KOREA RYONHA MACHINERY JOINT VENTURE CORPORATION", "Ryonhwa Machinery JV"),
+        # RR eu and McCune–Reischauer u for ㅡ, and a misspelling of it
+        ("KPe.011", "KOREA HEUNGJIN TRADING COMPANY", "Korea Henjin Trading Co."),
+        ("KPe.011", "KOREA HEUNGJIN TRADING COMPANY", "Korea Hengjin Trading Company"),
+        # "banking" for bank, and "DPRKN" for Korea
+        ("KPe.009", "AMROGGANG DEVELOPMENT BANKING CORPORATION", "AMROGGANG Development Bank"),
+        (
+            "KPe.001",
+            "KOREA MINING DEVELOPMENT TRADING CORPORATION",
+            "DPRKN MINING DEVELOPMENT TRADING COOPERATION",
+        ),
+    ],
+)
+def test_un_entity_aliases_spelled_differently(ref: str, name: str, alias: str) -> None:
+    assert_un(ref, name, alias)
+    result = pair_score("Organization", alias, name)
+    assert result.match, result.explain()
+
+
+def test_phrases_and_number_words_are_read_as_one_form() -> None:
+    for spelled, short in (
+        ("joint venture", ["jv"]),
+        ("J/V", ["jv"]),
+        ("U.S.", ["us"]),
+        ("forty-four", ["44"]),
+        ("Fourty Four", ["44"]),
+        ("twenty", ["20"]),
+        ("three", ["3"]),
+    ):
+        assert [t.text for t in analyse(spelled)[0].tokens] == short, spelled
+    assert analyse("Lloyds Banking Group Public Limited Company", True)[0].legal_form == "plc"
+    assert analyse("Volkswagen Gesellschaft mit beschränkter Haftung", True)[0].legal_form == (
+        "gmbh"
+    )
+    # ... and different numbers stay different
+    assert not matches("Organization", "Brigade Forty-Four", "Brigade 45")
 
 
 def test_korean_company_in_hangul() -> None:

@@ -251,3 +251,15 @@ def test_saved_index_reloads_equal(store: Store, tmp_path: Path) -> None:
     ] == [
         m.score for m in Screener(built, frozenset(store.visible_marking_ids(ANALYST))).match(query)
     ]
+
+
+def test_a_wade_giles_query_retrieves_a_pinyin_listing(store: Store) -> None:
+    """No token is shared (Chou/Zhou, Chien-shu/Jianshu): only the Chinese syllable keys
+    bring the listing into the candidates."""
+    write(
+        store,
+        [entity("Person", "z1", name="ZHOU, Jianshu"), entity("Person", "z2", name="CHOU WEN")],
+    )
+    found = screener(store, ANALYST).match(Query("q", "Person", ("Chou Chien-shu",)))
+    assert found and found[0].entity.id == "z1" and found[0].match, found
+    assert "Wade–Giles/pinyin" in found[0].explain()

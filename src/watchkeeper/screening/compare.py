@@ -11,8 +11,8 @@ The rules, in the order they apply:
 2. Two names that both read as Korean are compared syllable by syllable (family name
    first or last): all syllables equal is a match; one different syllable is another
    person (KIM KYONG IL is not KIM KYONG MIN), whatever the letters share.
-3. Otherwise tokens are aligned: same text, same folded key (a spelling variant), one or
-   two typing errors (optimal string alignment distance, by token length), an initial
+3. Otherwise tokens are aligned: same text, same folded key (a spelling variant), the
+   same Chinese syllables in Wade–Giles and pinyin, one or two typing errors (optimal string alignment distance, by token length), an initial
    against a word it begins, or one token written as two or three on the other side.
    The score is the weighted share of the shorter name that found a partner, less a
    cost for the longer name's extra tokens; tokens left over on *both* sides are a
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from watchkeeper.screening.names import Name, Token, fold, korean_syllables
+from watchkeeper.screening.names import Name, Token, chinese_classes, fold, korean_syllables
 
 # How much the longer name's unmatched share costs: persons carry patronymics and
 # middle names that the other side leaves out; organisations' extra words distinguish.
@@ -40,6 +40,7 @@ NUMBER_CONFLICT = 0.5
 REORDERED = 0.8
 MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
+CHINESE = 0.85
 ROMAN = frozenset(
     [
         "i",
@@ -90,6 +91,10 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         return 0.95, "korean"
     if _is_number(a.text) or _is_number(b.text):
         return 0.0, ""
+    if chinese_classes(a.text) & chinese_classes(b.text):
+        # Chou/Zhou, Tse-tung/Zedong: the same Chinese syllables in Wade–Giles and pinyin
+        # (or aspirated and not, which Wade–Giles without apostrophes cannot tell apart).
+        return CHINESE, "Wade–Giles/pinyin"
     if len(a.text) == 1 or len(b.text) == 1:
         short, other = (a, b) if len(a.text) == 1 else (b, a)
         if len(other.text) > 1 and other.text[0] == short.text:
@@ -102,9 +107,14 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         return 0.0, ""
     # Partial credit for a spelling that differs by typing errors (transpositions count
     # once): SCHULZE/SCHOLZ is probably a misspelling; below FUZZY_FLOOR it is another word.
-    ratio = OSA.normalized_similarity(a.key, b.key)
+    # The written and the folded forms are both tried: folding can bring two spellings
+    # closer (HEUNGJIN/Hungjin) or, less often, move a misspelling further (Henjin).
+    ratio, x, y = max(
+        (OSA.normalized_similarity(a.key, b.key), a.key, b.key),
+        (OSA.normalized_similarity(a.text, b.text), a.text, b.text),
+    )
     if ratio >= FUZZY_FLOOR:
-        edits = OSA.distance(a.key, b.key)
+        edits = OSA.distance(x, y)
         return 0.95 * ratio, f"{edits} typing error" + ("s" if edits > 1 else "")
     return 0.0, ""
 
@@ -198,8 +208,9 @@ def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparis
 
 
 def _with_form(name: Name) -> str:
-    """The name's letters with its legal form: SIEMENSAG is SIEMENS AG."""
-    return name.joined + (name.legal_form or "").replace(" ", "")
+    """The name's letters with its legal form: SIEMENSAG is SIEMENS AG (as written, since
+    folding a word's end differs from folding the joined word's middle)."""
+    return "".join(t.text for t in name.tokens) + (name.legal_form or "").replace(" ", "")
 
 
 def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:

@@ -80,7 +80,99 @@ def _names() -> dict[str, Any]:
     data["consonants"] = [(re.compile(pat), rep) for pat, rep in data["consonants"]]
     data["legal_forms"] = [tuple(form.split()) for form in data["legal_forms"]]
     data["glosses"] = sorted(data["glosses"].items(), key=lambda kv: -len(kv[0]))
+    data["phrases"] = sorted(
+        ((tuple(k.split()), tuple(v.split())) for k, v in data["phrases"].items()),
+        key=lambda kv: -len(kv[0]),
+    )
     return data
+
+
+def _rewrite_phrases(words: list[str]) -> list[str]:
+    """Multi-word equivalents (``phrases``) and number words (``numbers``) rewritten."""
+    data = _names()
+    units, tens = data["numbers"]["units"], data["numbers"]["tens"]
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase, replacement in data["phrases"]:
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                out.extend(replacement)
+                i += len(phrase)
+                break
+        else:
+            word = words[i]
+            if word in tens:
+                value = tens[word]
+                if i + 1 < len(words) and 0 < units.get(words[i + 1], 10) < 10:
+                    value += units[words[i + 1]]
+                    i += 1
+                out.append(str(value))
+            elif word in units:
+                out.append(str(units[word]))
+            else:
+                out.append(word)
+            i += 1
+    return out
+
+
+@cache
+def _chinese() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """Pinyin syllables, and each Wade–Giles syllable with the pinyin it may stand for."""
+    data = _load("chinese.yaml")
+    pinyin = frozenset(data["pinyin"])
+    wade_giles: dict[str, set[str]] = {}
+    for initial, py_initials in data["wade_giles"]["initials"].items():
+        for final, py_finals in data["wade_giles"]["finals"].items():
+            readings = {i + f for i in py_initials for f in py_finals} & pinyin
+            if readings:
+                wade_giles.setdefault(initial + final, set()).update(readings)
+    return pinyin, {k: frozenset(v) for k, v in wade_giles.items()}
+
+
+# Pinyin initials that differ only in aspiration, or that Wade–Giles without its
+# apostrophes writes alike (ch = zh/ch/j/q), share a class; finals are kept.
+_CHINESE_INITIAL_CLASS = (
+    ("zh", "J"), ("ch", "J"), ("sh", "sh"), ("b", "P"), ("p", "P"), ("d", "T"), ("t", "T"),
+    ("g", "K"), ("k", "K"), ("z", "Z"), ("c", "Z"), ("j", "J"), ("q", "J"),
+)  # fmt: skip
+
+
+def _chinese_class(syllable: str) -> str:
+    for initial, cls in _CHINESE_INITIAL_CLASS:
+        if syllable.startswith(initial):
+            return cls + syllable[len(initial) :]
+    return syllable
+
+
+@lru_cache(maxsize=200_000)
+def chinese_classes(token: str) -> frozenset[str]:
+    """The pinyin-or-Wade–Giles reading classes of a romanised token (``Chou`` and
+    ``Zhou`` share ``Jou``; ``Chien-shu`` written ``chienshu`` and ``Jianshu`` share
+    ``Jian-shu``), or nothing when the token is not made of Chinese syllables. The
+    fewest syllables win, as in ``korean_syllables``."""
+    if not 2 <= len(token) <= 24 or not token.isalpha():
+        return frozenset()
+    pinyin, wade_giles = _chinese()
+    n = len(token)
+    best: list[tuple[int, tuple[frozenset[str], ...]] | None] = [None] * (n + 1)
+    best[n] = (0, ())
+    for i in range(n - 1, -1, -1):
+        for size in range(1, min(6, n - i) + 1):
+            piece = token[i : i + size]
+            readings = ({piece} & pinyin) | wade_giles.get(piece, frozenset())
+            rest = best[i + size]
+            if not readings or rest is None:
+                continue
+            option = (rest[0] + 1, (frozenset(map(_chinese_class, readings)), *rest[1]))
+            if best[i] is None or option[0] < best[i][0]:  # type: ignore[index]
+                best[i] = option
+    found = best[0]
+    if found is None:
+        return frozenset()
+    classes = [""]
+    for options in found[1]:
+        classes = [f"{c}-{o}" if c else o for c in classes for o in sorted(options)][:8]
+    return frozenset(classes)
 
 
 @cache
@@ -302,7 +394,7 @@ def _tokens(words: list[str], korean: bool | None) -> tuple[Token, ...]:
 
 def _reading(original: str, latin: str, script: str, org: bool) -> Name:
     text = ascii_text(latin)
-    words = text.split()
+    words = _rewrite_phrases(text.split())
     legal_form = None
     if org:
         words, legal_form = _strip_legal_form(words)
