@@ -357,3 +357,12 @@ def test_companies_sharing_only_generic_words_do_not_match() -> None:
 
 def test_threshold_is_the_documented_default() -> None:
     assert THRESHOLD == 0.70
+
+
+def test_typing_errors_are_limited_by_word_length() -> None:
+    assert "SECHIN, Igor Ivanovich" in ofac_names()
+    # French transcription (one error after folding) and two errors in seven letters
+    assert matches("Person", "Igor Setchine", "SECHIN, Igor Ivanovich")
+    assert matches("Person", "Igor Sichkin", "SECHIN, Igor Ivanovich")
+    # three errors in eight letters is another surname
+    assert not matches("Person", "Igor Sechenov", "SECHIN, Igor Ivanovich")

@@ -44,6 +44,10 @@ REORDERED = 0.8
 MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
 CHINESE = 0.85
+# Typing errors a word of a given length can carry and still be the same word: one up to
+# 4 letters, two up to 8, three beyond (more is another word: CASTILLO is not CASTRO,
+# FEDERMAN not FEDERER; SCHULZE may be SCHOLZ). Measured in bench/screening/README.md.
+MAX_EDITS = ((4, 1), (8, 2))
 ROMAN = frozenset(
     [
         "i",
@@ -116,10 +120,14 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         (OSA.normalized_similarity(a.key, b.key), a.key, b.key),
         (OSA.normalized_similarity(a.text, b.text), a.text, b.text),
     )
-    if ratio >= FUZZY_FLOOR:
-        edits = OSA.distance(x, y)
+    edits = OSA.distance(x, y)
+    if ratio >= FUZZY_FLOOR and edits <= _max_edits(max(len(x), len(y))):
         return 0.95 * ratio, f"{edits} typing error" + ("s" if edits > 1 else "")
     return 0.0, ""
+
+
+def _max_edits(length: int) -> int:
+    return next((edits for upto, edits in MAX_EDITS if length <= upto), MAX_EDITS[-1][1] + 1)
 
 
 def _is_number(text: str) -> bool:
