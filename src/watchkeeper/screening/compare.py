@@ -98,7 +98,7 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         return 0.95, "korean"
     if _is_number(a.text) or _is_number(b.text):
         return 0.0, ""
-    if chinese_classes(a.text) & chinese_classes(b.text):
+    if a.chinese and b.chinese and a.chinese & b.chinese:
         # Chou/Zhou, Tse-tung/Zedong: the same Chinese syllables in Wade–Giles and pinyin
         # (or aspirated and not, which Wade–Giles without apostrophes cannot tell apart).
         return CHINESE, "Wade–Giles/pinyin"
@@ -140,7 +140,7 @@ def _merged(tokens: tuple[Token, ...], start: int, size: int) -> Token:
     if tokens[start].korean is not None:
         syllables = korean_syllables(text)
         korean = "-".join(syllables) if syllables else None
-    return Token(text, fold(text), korean)
+    return Token(text, fold(text), korean, chinese=chinese_classes(text))
 
 
 def _korean_sequence(name: Name) -> list[str] | None:

@@ -39,6 +39,7 @@ class Token:
     key: str
     korean: str | None = None
     consonants: str = ""
+    chinese: frozenset[str] = frozenset()  # ``chinese_classes(text)``, read once
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +388,9 @@ def _tokens(words: list[str], korean: bool | None) -> tuple[Token, ...]:
             or (last and len(last) == 1 and last[0] in surnames)
         )
     return tuple(
-        Token(w, fold(w), "-".join(s) if korean and s else None, consonant_key(w))
+        Token(
+            w, fold(w), "-".join(s) if korean and s else None, consonant_key(w), chinese_classes(w)
+        )
         for w, s in zip(words, syllables, strict=True)
     )
 
@@ -477,7 +480,7 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool) -> Na
             korean = "-".join(c[0] for c in codes if c)
         else:  # a glossed word (KOREA, TRADING) inside an organisation's name
             korean = None
-        tokens.append(Token(text, fold(text), korean, consonant_key(text)))
+        tokens.append(Token(text, fold(text), korean, consonant_key(text), chinese_classes(text)))
     return Name(original, tuple(tokens), script, legal_form)
 
 
