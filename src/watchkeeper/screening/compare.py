@@ -114,20 +114,33 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         return 0.0, ""
     # Partial credit for a spelling that differs by typing errors (transpositions count
     # once): SCHULZE/SCHOLZ is probably a misspelling; below FUZZY_FLOOR it is another word.
-    # The written and the folded forms are both tried: folding can bring two spellings
-    # closer (HEUNGJIN/Hungjin) or, less often, move a misspelling further (Henjin).
-    ratio, x, y = max(
-        (OSA.normalized_similarity(a.key, b.key), a.key, b.key),
-        (OSA.normalized_similarity(a.text, b.text), a.text, b.text),
-    )
-    edits = OSA.distance(x, y)
-    if ratio >= FUZZY_FLOOR and edits <= _max_edits(max(len(x), len(y))):
+    # The folded form is tried first, then the written one: folding can bring two
+    # spellings closer (HEUNGJIN/Hungjin) or, less often, move a misspelling further
+    # (Henjin). The distance stops counting past the word's allowance.
+    best: tuple[float, int] | None = None
+    forms = [(a.key, b.key)]
+    if a.key != a.text or b.key != b.text:
+        forms.append((a.text, b.text))
+    for x, y in forms:
+        longest = max(len(x), len(y))
+        allowed = _max_edits(longest)
+        if longest - min(len(x), len(y)) > allowed:
+            continue
+        edits = OSA.distance(x, y, score_cutoff=allowed)
+        ratio = 1.0 - edits / longest
+        if edits <= allowed and ratio >= FUZZY_FLOOR and (best is None or ratio > best[0]):
+            best = (ratio, edits)
+        if best is not None and best[1] <= 1:
+            break
+    if best is not None:
+        ratio, edits = best
         return 0.95 * ratio, f"{edits} typing error" + ("s" if edits > 1 else "")
     return 0.0, ""
 
 
 def _max_edits(length: int) -> int:
-    return next((edits for upto, edits in MAX_EDITS if length <= upto), MAX_EDITS[-1][1] + 1)
+    # a hot path: no loop over MAX_EDITS
+    return 1 if length <= MAX_EDITS[0][0] else 2 if length <= MAX_EDITS[1][0] else 3
 
 
 def _is_number(text: str) -> bool:
@@ -140,7 +153,11 @@ def _merged(tokens: tuple[Token, ...], start: int, size: int) -> Token:
     if tokens[start].korean is not None:
         syllables = korean_syllables(text)
         korean = "-".join(syllables) if syllables else None
-    return Token(text, fold(text), korean, chinese=chinese_classes(text))
+    parts = tokens[start : start + size]
+    # Only words that are each Chinese syllables can join into Chinese syllables: this
+    # spares the syllable parse for the many joins tried on other names.
+    chinese = chinese_classes(text) if all(t.chinese for t in parts) else frozenset()
+    return Token(text, fold(text), korean, chinese=chinese)
 
 
 def _korean_sequence(name: Name) -> list[str] | None:
