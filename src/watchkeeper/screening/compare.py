@@ -26,6 +26,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Levenshtein
 
@@ -147,17 +148,35 @@ def _is_number(text: str) -> bool:
     return text.isdigit() or text in ROMAN
 
 
+def _near_length(joined: int, single: int) -> bool:
+    """Could a join of this length be that word? Romanisations of one word differ by a
+    few letters (Ch'ŏnmasan / Cheonmasan / Chonmasan), not by a third of it."""
+    return abs(joined - single) <= max(3, single // 3)
+
+
 def _merged(tokens: tuple[Token, ...], start: int, size: int) -> Token:
-    text = "".join(t.text for t in tokens[start : start + size])
-    korean = None
-    if tokens[start].korean is not None:
-        syllables = korean_syllables(text)
-        korean = "-".join(syllables) if syllables else None
     parts = tokens[start : start + size]
+    return _joined(
+        tuple(t.text for t in parts),
+        parts[0].korean is not None,
+        all(t.chinese for t in parts),
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _joined(texts: tuple[str, ...], korean: bool, chinese: bool) -> Token:
+    """Words written as one (cached: the same joins are tried for candidate after
+    candidate, and folding a new word runs every fold rule)."""
+    text = "".join(texts)
+    syllables = korean_syllables(text) if korean else None
     # Only words that are each Chinese syllables can join into Chinese syllables: this
     # spares the syllable parse for the many joins tried on other names.
-    chinese = chinese_classes(text) if all(t.chinese for t in parts) else frozenset()
-    return Token(text, fold(text), korean, chinese=chinese)
+    return Token(
+        text,
+        fold(text),
+        "-".join(syllables) if syllables else None,
+        chinese=chinese_classes(text) if chinese else frozenset(),
+    )
 
 
 def _korean_sequence(name: Name) -> list[str] | None:
@@ -260,16 +279,24 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
             for i in range(len(qt) - size + 1):
                 if not set(range(i, i + size)) <= q_alone:
                     continue
+                length = sum(len(t.text) for t in qt[i : i + size])
+                near = [j for j in c_alone if _near_length(length, len(ct[j].text))]
+                if not near:
+                    continue
                 merged = _merged(qt, i, size)
-                for j in c_alone:
+                for j in near:
                     sim, how = token_similarity(merged, ct[j])
                     if sim >= MERGE_FLOOR:
                         pairs.append((sim, i, size, j, 1, "joined, " + how))
             for j in range(len(ct) - size + 1):
                 if not set(range(j, j + size)) <= c_alone:
                     continue
+                length = sum(len(t.text) for t in ct[j : j + size])
+                near = [i for i in q_alone if _near_length(length, len(qt[i].text))]
+                if not near:
+                    continue
                 merged = _merged(ct, j, size)
-                for i in q_alone:
+                for i in near:
                     sim, how = token_similarity(qt[i], merged)
                     if sim >= MERGE_FLOOR:
                         pairs.append((sim, i, 1, j, size, "joined, " + how))
