@@ -611,7 +611,36 @@ def scale_run(size: int, workdir: Path, quick: bool) -> dict[str, Any]:
     result["peak_rss_child_mb"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
     )
+    result["update"] = update_run(index, path)
     return result
+
+
+def update_run(index: Any, path: Path) -> dict[str, Any]:
+    """What an import of a list update costs the index: 1,000 changed entities (an alias
+    added to each) and 100 new ones, applied with ``Index.update`` and saved, against
+    the full build above."""
+    from dataclasses import replace
+
+    from watchkeeper.screening.index import Listed
+
+    step = max(1, len(index.entities) // 1000)
+    changed = [
+        replace(e, names=[*e.names, (f"{e.names[0][0]} TRADING", e.names[0][1])])
+        for e in index.entities[::step][:1000]
+        if e.names
+    ]
+    new = [Listed(f"new-{i}", "Company", names=[(f"NEW TRADING HOUSE {i}", 1)]) for i in range(100)]
+    fresh = changed + new
+    started = time.perf_counter()
+    index.update("bench-update", fresh, [e.id for e in fresh])
+    update_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index.save(path)
+    return {
+        "changed_entities": len(fresh),
+        "update_s": round(update_s, 2),
+        "save_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def serve(index_path: str, port: int, db: str) -> None:

@@ -72,11 +72,12 @@ class Context:
         index = load_or_build(self.store, self.settings.cache_dir)
         return Screener.for_viewer(index, self.store, self.viewer(as_org))
 
-    def refresh_index(self) -> None:
-        """Keep the screening index in step with the store after an import."""
-        from watchkeeper.screening import load_or_build
+    def refresh_index(self, before: str, changed: set[str]) -> None:
+        """Keep the screening index in step with the store after an import: updated for
+        the entities the import changed, or rebuilt."""
+        from watchkeeper.screening.index import refresh
 
-        index = load_or_build(self.store, self.settings.cache_dir)
+        index = refresh(self.store, self.settings.cache_dir, before, changed)
         err.print(f"screening index: {len(index):,} entities")
 
 
@@ -134,6 +135,8 @@ def import_(
     """Import list releases or FtM files from local files (offline)."""
     with command() as ctx:
         results = []
+        before = ctx.store.version()
+        changed: set[str] = set()
         for path in files:
             with progress_bar(quiet=as_json) as progress:
                 task = progress.add_task(f"{path.name}: reading", total=None)
@@ -146,7 +149,9 @@ def import_(
                 summary = run_import(
                     ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick
                 )
+            changed |= summary.changed_entities
             data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}
+            del data["changed_entities"]
             results.append(data)
             if not as_json:
                 if not summary.changed and summary.entities == 0:
@@ -157,7 +162,7 @@ def import_(
                         f"{summary.seen_again:,} seen again, {summary.reopened:,} reopened, "
                         f"{summary.ended:,} ended (source {summary.source_id})"
                     )
-        ctx.refresh_index()
+        ctx.refresh_index(before, changed)
         if as_json:
             emit_json(results)
 

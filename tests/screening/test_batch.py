@@ -158,3 +158,25 @@ def test_review_commands(run: Callable[..., Any], tmp_path: Path) -> None:
     run("screen", str(src), "-o", str(out))
     assert hit not in {r["entity_id"] for r in rows(out)}
     run("review", "confirm", "cust-1", "nope", "--reason", "x", "--by", "alice", code=2)
+
+
+def test_an_import_updates_the_index_rather_than_rebuilding_it(
+    run: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second import changes one entity of ~900: the saved index is updated for it."""
+    from watchkeeper.screening import index as index_module
+
+    def no_rebuild(store: Any) -> Any:
+        raise AssertionError("the index was rebuilt in full")
+
+    monkeypatch.setattr(index_module, "build", no_rebuild)
+    watchlist = tmp_path / "watchlist.json"
+    entity = {"id": "wl-1", "schema": "Vessel", "properties": {"name": ["SONG HAE 7"]}}
+    watchlist.write_text(json.dumps(entity) + "\n", encoding="utf-8")
+    result = run("import", "ftm", str(watchlist), "--dataset", "watchlist", "--partial")
+    assert "screening index" in result.stderr
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "q1,Songhae 7,Vessel,,,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run("screen", str(src), "-o", str(out))
+    assert rows(out)[0]["entity_id"] == "wl-1"

@@ -24,7 +24,7 @@ import gc
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -235,11 +235,85 @@ class Index:
         self.group_needs = list(groups)
         self.repeated = np.zeros(len(postings), dtype=bool)
         self.repeated[[self.keys[k] for k in repeated]] = True
-        self.size = len(entities)
+        self.size = _live(entities)
         self._views: dict[frozenset[int], IndexView] = {}
 
     def __len__(self) -> int:
         return self.size
+
+    def update(self, version: str, fresh: list[Listed], affected: Collection[str]) -> None:
+        """Bring the index to ``version`` by replacing the ``affected`` entities with
+        their ``fresh`` reading (an affected entity missing from ``fresh`` has gone: it
+        keeps its slot, empty). The result answers exactly as a full build would; only
+        the entities' internal positions differ."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._update(version, fresh, affected)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _update(self, version: str, fresh: list[Listed], affected: Collection[str]) -> None:
+        by_fresh = {e.id: e for e in fresh}
+        dead = np.zeros(len(self.entities) + len(by_fresh), dtype=bool)
+        placed: list[int] = []
+        for entity_id in affected:
+            idx = self.by_id.get(entity_id)
+            if idx is not None:
+                dead[idx] = True
+                self.entities[idx] = by_fresh.pop(entity_id, Listed(entity_id, GONE))
+                placed.append(idx)
+        for entity in by_fresh.values():
+            self.by_id[entity.id] = len(self.entities)
+            placed.append(len(self.entities))
+            self.entities.append(entity)
+        dead = dead[: len(self.entities)]
+
+        groups = {needs: i for i, needs in enumerate(self.group_needs)}
+        delta: dict[str, list[int]] = defaultdict(list)
+        delta_groups: dict[str, list[int]] = defaultdict(list)
+        repeated: set[str] = set()
+        for idx in sorted(placed):
+            for key, key_groups in _keys_by_group(self.entities[idx], groups).items():
+                if len(key_groups) > 1:
+                    repeated.add(key)
+                delta[key].extend([idx] * len(key_groups))
+                delta_groups[key].extend(key_groups)
+        self.group_needs = list(groups)
+        for key in delta:
+            self.keys.setdefault(key, len(self.keys))
+
+        # One CSR again: the old postings of live entities, each key's new ones after them.
+        rows_before = len(self.offsets) - 1
+        rows = np.repeat(np.arange(rows_before, dtype=np.int32), np.diff(self.offsets))
+        keep = ~dead[self.flat]
+        kept_rows = rows[keep]
+        kept = np.bincount(kept_rows, minlength=len(self.keys)).astype(np.int64)
+        added = np.zeros(len(self.keys), dtype=np.int64)
+        for key, plist in delta.items():
+            added[self.keys[key]] = len(plist)
+        offsets = np.zeros(len(self.keys) + 1, dtype=np.int64)
+        np.cumsum(kept + added, out=offsets[1:])
+        kept_start = np.zeros(len(self.keys), dtype=np.int64)
+        np.cumsum(kept[:-1], out=kept_start[1:])
+        position = offsets[kept_rows] + (np.arange(len(kept_rows)) - kept_start[kept_rows])
+        flat = np.empty(int(offsets[-1]), dtype=np.int32)
+        flat_groups = np.empty(int(offsets[-1]), dtype=np.int32)
+        flat[position] = self.flat[keep]
+        flat_groups[position] = self.groups[keep]
+        for key, plist in delta.items():
+            row = self.keys[key]
+            start = int(offsets[row] + kept[row])
+            flat[start : start + len(plist)] = plist
+            flat_groups[start : start + len(plist)] = delta_groups[key]
+        flags = np.zeros(len(self.keys), dtype=bool)
+        flags[:rows_before] = self.repeated
+        flags[[self.keys[k] for k in repeated]] = True
+        self.offsets, self.flat, self.groups, self.repeated = offsets, flat, flat_groups, flags
+        self.version = version
+        self.size = _live(self.entities)
+        self._views = {}
 
     def view(self, marking_ids: frozenset[int]) -> IndexView:
         """The index as a viewer who may see ``marking_ids`` sees it (cached)."""
@@ -327,9 +401,9 @@ class Index:
         index.groups = groups.astype(np.int32, copy=False)
         index.repeated = repeated.astype(bool, copy=False)
         index.group_needs = group_needs
-        index.size = len(entities)
+        index.size = _live(entities)
         index._views = {}
-        if len(flat) and int(flat.max()) >= index.size:
+        if len(flat) and int(flat.max()) >= len(entities):
             return None
         return index
 
@@ -347,7 +421,7 @@ class IndexView:
         if self._everything:
             self.size = index.size
         else:
-            seen = np.zeros(index.size, dtype=bool)
+            seen = np.zeros(len(index.entities), dtype=bool)
             seen[index.flat[self._shown[index.groups]]] = True
             self.size = int(seen.sum())
         self._log_n = math.log(max(self.size, 2) + 1)
@@ -408,6 +482,15 @@ class IndexView:
         return [int(uniq[i]) for i in top if sums[i] >= floor]
 
 
+# The schema of an entity that has gone from the store since the index was built: its
+# slot stays (positions are postings), with no values, so no viewer ever meets it.
+GONE = ""
+
+
+def _live(entities: list[Listed]) -> int:
+    return sum(1 for e in entities if e.schema != GONE)
+
+
 def _needs(value: Any) -> Needs:
     return value if type(value) is int else tuple(value)
 
@@ -446,13 +529,14 @@ def _group(
         yield batch
 
 
-def read_entities(store: Store) -> list[Listed]:
-    """Matchable entities with their names, identifiers, dates, countries and list ids."""
+def read_entities(store: Store, only: Collection[str] | None = None) -> list[Listed]:
+    """Matchable entities with their names, identifiers, dates, countries and list ids
+    (of ``only`` these entities and the Sanctions and documents among them, if given)."""
     listed: dict[str, Listed] = {}
     # Sanctions and identity documents point at the entity they belong to.
     list_refs: list[tuple[str, str, Needs]] = []
     doc_refs: list[tuple[str, str, str, Needs]] = []
-    for rows in _group(store.current_values(ALL_PROPS)):
+    for rows in _group(store.current_values(ALL_PROPS, only)):
         entity_id, schema = rows[0][0], rows[0][1]
         if schema == "Sanction":
             links = [(v, m) for _, _, p, v, m, _ in rows if p == "entity"]
@@ -511,6 +595,45 @@ def read_entities(store: Store) -> list[Listed]:
 def build(store: Store) -> Index:
     version = store.version()
     return Index(version, read_entities(store))
+
+
+def affected_by(store: Store, changed: Collection[str]) -> set[str]:
+    """The entities whose index entry a change to ``changed`` may alter: those, and the
+    entities a changed Sanction or identity document points (or pointed) at."""
+    return set(changed) | store.linked(changed, LINK_PROPS)
+
+
+def read_affected(store: Store, affected: set[str]) -> list[Listed]:
+    """``affected`` entities as a full build reads them, with every Sanction and document
+    that points at them now."""
+    readset = affected | store.linking(affected, LINK_PROPS)
+    return [e for e in read_entities(store, readset) if e.id in affected]
+
+
+# Past this share of the index changed, rebuilding is as quick as updating.
+MAX_UPDATE_SHARE = 0.2
+
+
+def refresh(store: Store, cache_dir: Path, before: str, changed: Collection[str]) -> Index:
+    """The index after an import that changed ``changed`` entities of a store that was at
+    version ``before``: the saved index updated in place when it was at ``before`` and the
+    change is small, else the saved one if current, else a full build."""
+    path = index_path(cache_dir)
+    version = store.version()
+    index = Index.load(path) if path.exists() else None
+    if index is not None and index.version == version:
+        return index
+    if (
+        index is not None
+        and index.version == before
+        and len(changed) <= MAX_UPDATE_SHARE * max(index.size, 1)
+    ):
+        affected = affected_by(store, changed)
+        index.update(version, read_affected(store, affected), affected)
+    else:
+        index = build(store)
+    index.save(path)
+    return index
 
 
 def index_path(cache_dir: Path) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from watchkeeper.store.writer import Writer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Entity ids per IN list in reads by entity (well under every driver's parameter limit).
+ID_CHUNK = 1000
 
 
 def _frame(codes: frozenset[str] | None) -> str | None:
@@ -196,22 +198,59 @@ class Store:
             ).one()
         return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16]
 
-    def current_values(self, props: Sequence[str]) -> Iterator[tuple[str, str, str, str, int, str]]:
+    def current_values(
+        self, props: Sequence[str], entity_ids: Collection[str] | None = None
+    ) -> Iterator[tuple[str, str, str, str, int, str]]:
         """(entity_id, schema, prop, value, marking_id, dataset) of current statements of
-        ``props``, for every marking: callers that derive data from it must carry the
-        marking along and filter by the viewer when they answer."""
+        ``props`` (of ``entity_ids`` only, when given), for every marking, grouped by
+        entity: callers that derive data from it must carry the marking along and filter
+        by the viewer when they answer."""
         st = t.statement
-        query = (
-            select(
-                st.c.entity_id, st.c.schema, st.c.prop, st.c.value, st.c.marking_id, st.c.dataset
-            )
-            .where(st.c.prop.in_(list(props)), st.c.ended_at.is_(None))
-            .order_by(st.c.entity_id)
-        )
+        query = select(
+            st.c.entity_id, st.c.schema, st.c.prop, st.c.value, st.c.marking_id, st.c.dataset
+        ).where(st.c.prop.in_(list(props)), st.c.ended_at.is_(None))
+        chunks: Iterable[list[str] | None] = [None]
+        if entity_ids is not None:
+            ordered = sorted(entity_ids)
+            chunks = (ordered[i : i + ID_CHUNK] for i in range(0, len(ordered), ID_CHUNK))
         with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
-            for row in result:
-                yield (row[0], row[1], row[2], row[3], row[4], row[5])
+            for chunk in chunks:
+                where = query if chunk is None else query.where(st.c.entity_id.in_(chunk))
+                result = conn.execution_options(stream_results=True, yield_per=5000).execute(
+                    where.order_by(st.c.entity_id)
+                )
+                for row in result:
+                    yield (row[0], row[1], row[2], row[3], row[4], row[5])
+
+    def linked(self, entity_ids: Collection[str], props: Sequence[str]) -> set[str]:
+        """Values of ``props`` (links such as a Sanction's ``entity``) that statements of
+        ``entity_ids`` carry or carried, current or ended."""
+        st = t.statement
+        found: set[str] = set()
+        ordered = sorted(entity_ids)
+        with self.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                query = select(st.c.value).where(
+                    st.c.entity_id.in_(ordered[i : i + ID_CHUNK]), st.c.prop.in_(list(props))
+                )
+                found.update(row[0] for row in conn.execute(query))
+        return found
+
+    def linking(self, values: Collection[str], props: Sequence[str]) -> set[str]:
+        """Entities whose current ``props`` statements point at one of ``values``."""
+        st = t.statement
+        found: set[str] = set()
+        ordered = sorted(values)
+        with self.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                query = select(st.c.entity_id).where(
+                    st.c.value.in_(ordered[i : i + ID_CHUNK]),
+                    st.c.prop_type == "entity",  # the partial index of links
+                    st.c.prop.in_(list(props)),
+                    st.c.ended_at.is_(None),
+                )
+                found.update(row[0] for row in conn.execute(query))
+        return found
 
     # -- review decisions on screening hits ----------------------------------------------
 

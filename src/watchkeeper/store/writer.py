@@ -38,6 +38,9 @@ class ImportSummary:
     reopened: int = 0
     ended: int = 0
     datasets: set[str] = field(default_factory=set)
+    # Entities with a statement added, reopened or ended: what derived indexes (screening)
+    # must re-read. Not part of the printed summary.
+    changed_entities: set[str] = field(default_factory=set, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -214,11 +217,13 @@ class Writer:
         if new:
             bulk_insert(self.conn, new)
             self.summary.added += len(new)
+            self.summary.changed_entities.update(row["entity_id"] for row in new)
         refresh = []
         for key, old in existing.items():
             row = rows[key]
             if old.ended_at is not None:
                 self.summary.reopened += 1
+                self.summary.changed_entities.add(row["entity_id"])
             elif old.last_seen is not None and old.last_seen >= row["last_seen"]:
                 continue
             else:
@@ -254,5 +259,8 @@ class Writer:
                 )
             )
             .values(ended_at=self.seen)
+            .returning(t.statement.c.entity_id)
         )
-        self.summary.ended = int(result.rowcount or 0)
+        ended = [row[0] for row in result]
+        self.summary.ended = len(ended)
+        self.summary.changed_entities.update(ended)
