@@ -366,3 +366,14 @@ def test_typing_errors_are_limited_by_word_length() -> None:
     assert matches("Person", "Igor Sichkin", "SECHIN, Igor Ivanovich")
     # three errors in eight letters is another surname
     assert not matches("Person", "Igor Sechenov", "SECHIN, Igor Ivanovich")
+
+
+def test_initials_articles_and_son_of() -> None:
+    names = ofac_names()
+    assert {"PUTIN, Vladimir Vladimirovich", "AL-ASSAD, Bashar"} <= names
+    # V is an initial here, not the Roman numeral five
+    assert matches("Person", "V. Putin", "PUTIN, Vladimir Vladimirovich")
+    assert matches("Person", "Bachar el-Assad", "AL-ASSAD, Bashar")
+    assert [t.key for t in analyse("Usama ibn Ladin")[0].tokens][1] == "bin"
+    # ... while a numeral against a numeral stays a different number
+    assert not matches("Organization", "Brigade V", "Brigade VI")

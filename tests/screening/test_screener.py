@@ -56,6 +56,7 @@ def test_identifier_outweighs_a_different_name(store: Store) -> None:
     )
     assert found[0].entity.id == "v1" and found[0].match
     assert "same IMO 8660313" in found[0].explain()
+    assert dict(found[0].features)["vessel_imo_mmsi_match"] == 1.0
     assert found[0].entity.list_ids == ("UN:KPe.999",)
 
 
@@ -78,6 +79,8 @@ def test_birth_date_and_country_move_the_score(store: Store) -> None:
     assert same.score > plain.score > other.score
     assert not other.match
     assert "different birth date" in other.explain()
+    assert dict(other.features)["dob_year_disjoint"] == 1.0
+    assert dict(same.features)["dob_match"] == dict(same.features)["country_match"] == 1.0
 
 
 def test_schemata_that_cannot_be_the_same_thing_are_not_compared(store: Store) -> None:

@@ -91,7 +91,7 @@ def test_yente_documentation_request_works_as_is(home: Path) -> None:
     } <= set(top)
     assert "same birth date" in top["explanation"]
     assert top["features"]["dob_match"] == 1.0 and top["features"]["country_match"] == 1.0
-    assert 0.9 <= top["features"]["name"] <= 1.0
+    assert 0.9 <= top["features"]["name_match"] <= 1.0
     assert body["responses"]["q2"]["results"][0]["id"] == "sgm"
 
 

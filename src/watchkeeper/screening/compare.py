@@ -97,7 +97,12 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         return 0.9, "same consonants"
     if a.korean is not None and a.korean == b.korean:
         return 0.95, "korean"
-    if _is_number(a.text) or _is_number(b.text):
+    a_number, b_number = _is_number(a.text), _is_number(b.text)
+    if a_number or b_number:
+        # V. Putin: a one-letter Roman numeral against a word is an initial.
+        short, other = (a, b) if a_number else (b, a)
+        if len(short.text) == 1 and not (a_number and b_number) and other.text[0] == short.text:
+            return 0.7, "initial"
         return 0.0, ""
     if a.chinese and b.chinese and a.chinese & b.chinese:
         # Chou/Zhou, Tse-tung/Zedong: the same Chinese syllables in Wade–Giles and pinyin

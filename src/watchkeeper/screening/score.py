@@ -36,6 +36,15 @@ COUNTRY_MATCH = 0.02
 COUNTRY_CONFLICT = 0.9
 # Identifier kinds one entity has exactly one of: two different values are two entities.
 UNIQUE_IDS = frozenset({"imo", "mmsi", "inn", "ogrn", "lei", "swift"})
+# nomenklatura logic-v2's names for an identifier match of these kinds.
+ID_FEATURES = {
+    "imo": "vessel_imo_mmsi_match",
+    "mmsi": "vessel_imo_mmsi_match",
+    "inn": "inn_code_match",
+    "ogrn": "ogrn_code_match",
+    "lei": "lei_code_match",
+    "swift": "bic_code_match",
+}
 SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody")
 
 
@@ -76,9 +85,12 @@ class Match:
     match: bool
     explanation: tuple[str, ...] = field(default_factory=tuple)
     features: tuple[tuple[str, float], ...] = ()
-    """The evidence in numbers, as yente's results carry it: ``name`` (the best name
-    comparison) and, where they applied, identifier, birth date and country agreement
-    (1.0) or conflict (1.0 under the ``..._mismatch`` names)."""
+    """The evidence in numbers, as yente's results carry it, under nomenklatura
+    logic-v2's feature names where one means the same thing: ``name_match`` (the best
+    name comparison), ``vessel_imo_mmsi_match``/``inn_code_match``/... or
+    ``identifier_match``, ``dob_year_disjoint``, ``country_mismatch``; and our own
+    ``identifier_mismatch``, ``dob_match`` and ``country_match``, which logic-v2 has no
+    name for."""
 
     def explain(self) -> str:
         return "; ".join(self.explanation)
@@ -132,7 +144,7 @@ def score(
         if best is not None and best.score >= 0.97:
             break
     value = best.score if best else 0.0
-    features: list[tuple[str, float]] = [("name", value)]
+    features: list[tuple[str, float]] = [("name_match", value)]
     why: list[str] = [best.explain()] if best else ["no comparable name"]
 
     listed_ids = set(entity.ids)
@@ -143,7 +155,7 @@ def score(
     ]
     if shared:
         value = max(value, ID_MATCH + 0.05 * value)
-        features.append(("identifier_match", 1.0))
+        features.extend((ID_FEATURES.get(k, "identifier_match"), 1.0) for k, _ in shared)
         why.append("same " + ", ".join(f"{k.upper()} {v}" for k, v in shared))
     else:
         for kind, v in query.ids:
@@ -162,7 +174,7 @@ def score(
             why.append("same birth date")
         elif relation == "conflict":
             value *= DOB_CONFLICT
-            features.append(("dob_mismatch", 1.0))
+            features.append(("dob_year_disjoint", 1.0))
             why.append(
                 f"different birth date: {', '.join(query.birth_dates)} vs {', '.join(entity.dates)}"
             )

@@ -3,8 +3,9 @@
 - ``POST /match/{dataset}``: yente's body (``{"queries": {"q1": {"schema": ..., "properties":
   {...}}}}``) and response (``{"responses": {"q1": {"status", "results", "total", "query"}}}``),
   so yente's clients and OpenSanctions' matching documentation work unchanged. Each
-  result carries ``score``, ``match``, ``features`` (name, identifier, birth date and
-  country agreement or conflict) and our ``explanation`` in words.
+  result carries ``score``, ``match``, ``features`` (under nomenklatura logic-v2's names
+  where one means the same: ``name_match``, ``vessel_imo_mmsi_match``,
+  ``dob_year_disjoint``, ``country_mismatch``...) and our ``explanation`` in words.
 - ``GET /search/{dataset}?q=``, ``GET /entities/{id}``, ``GET /healthz``.
 
 Every answer is what the caller's viewer may see: with ``WATCHKEEPER_API_KEYS`` set, a
