@@ -239,3 +239,44 @@ def test_serve_on_a_busy_port_is_one_line(home: Path) -> None:
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_review_decisions_over_http(home: Path) -> None:
+    api = client(home, "key-kr=kr-nis,key-jp=jp-mofa")
+    kr = {"Authorization": "ApiKey key-kr"}
+    jp = {"Authorization": "ApiKey key-jp"}
+    body = {"queries": {"cust-7": {"schema": "Vessel", "properties": {"name": ["GHOST TRADER"]}}}}
+
+    def hits(headers: dict[str, str]) -> list[str]:
+        found = api.post("/match/default", json=body, headers=headers).json()
+        return [r["id"] for r in found["responses"]["cust-7"]["results"]]
+
+    assert hits(kr) == ["ghost"]
+    decision = {
+        "query_id": "cust-7",
+        "entity_id": "ghost",
+        "decision": "dismissed",
+        "reason": "a different ship: other IMO",
+        "by": "analyst-3",
+    }
+    made = api.post("/decisions", json=decision, headers=kr)
+    assert made.status_code == 200, made.text
+    assert made.json()["decided_by"] == "analyst-3" and made.json()["organisation"] == "kr-nis"
+    assert hits(kr) == []  # not raised again
+    listed = api.get("/decisions", headers=kr).json()["decisions"]
+    assert [(d["query_id"], d["entity_id"], d["decision"]) for d in listed] == [
+        ("cust-7", "ghost", "dismissed")
+    ]
+    # another organisation has no decisions, and may not decide on what it may not see:
+    # the answer is the one for an id that does not exist
+    assert api.get("/decisions", headers=jp).json()["decisions"] == []
+    hidden = api.post("/decisions", json=decision, headers=jp)
+    missing = api.post("/decisions", json=decision | {"entity_id": "no-such"}, headers=jp)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].replace("ghost", "X") == missing.json()["detail"].replace(
+        "no-such", "X"
+    )
+    # bad decisions are one-line 400s
+    for bad in ({"decision": "maybe"}, {"reason": "  "}, {"reason": "x" * 10_000}):
+        response = api.post("/decisions", json=decision | bad, headers=kr)
+        assert response.status_code == 400 and "\n" not in response.json()["detail"], bad

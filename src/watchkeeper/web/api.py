@@ -7,6 +7,9 @@
   where one means the same: ``name_match``, ``vessel_imo_mmsi_match``,
   ``dob_year_disjoint``, ``country_mismatch``...) and our ``explanation`` in words.
 - ``GET /search/{dataset}?q=``, ``GET /entities/{id}``, ``GET /healthz``.
+- ``POST /decisions`` (``query_id``, ``entity_id``, ``decision``: confirmed or dismissed,
+  ``reason``, optional ``by``) and ``GET /decisions``: the caller organisation's review
+  decisions, as ``watchkeeper review`` keeps them.
 
 Every answer is what the caller's viewer may see: with ``WATCHKEEPER_API_KEYS`` set, a
 request must carry ``Authorization: ApiKey <key>``, which names its organisation; with
@@ -58,6 +61,16 @@ class MatchRequest(BaseModel):
     queries: dict[str, EntityQuery]
     weights: dict[str, float] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
+
+
+class DecisionRequest(BaseModel):
+    """A reviewer's decision on a hit, as ``watchkeeper review`` takes it."""
+
+    query_id: str = Field(min_length=1, max_length=MAX_VALUE)
+    entity_id: str = Field(min_length=1, max_length=MAX_VALUE)
+    decision: str = Field(max_length=20)
+    reason: str = Field(max_length=MAX_VALUE)
+    by: str | None = Field(default=None, max_length=200)
 
 
 class Service:
@@ -280,6 +293,25 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
             "limit": limit,
             "offset": 0,
         }
+
+    # Review decisions belong to the caller's organisation. This worker's screener sees a
+    # decision at once; the other workers re-read decisions within RECHECK_SECONDS.
+    @app.post("/decisions")
+    def decide(body: DecisionRequest, who: Annotated[Caller, Depends(caller)]) -> dict[str, str]:
+        by = body.by or who.viewer.organisation
+        return who.screener.decide(
+            service.store,
+            who.viewer,
+            body.query_id,
+            body.entity_id,
+            body.decision,
+            body.reason,
+            by,
+        )
+
+    @app.get("/decisions")
+    def decisions(who: Annotated[Caller, Depends(caller)]) -> dict[str, Any]:
+        return {"decisions": service.store.decisions(who.viewer.organisation)}
 
     @app.get("/entities/{entity_id}")
     def entity(entity_id: str, who: Annotated[Caller, Depends(caller)]) -> dict[str, Any]:
