@@ -377,3 +377,22 @@ def test_initials_articles_and_son_of() -> None:
     assert [t.key for t in analyse("Usama ibn Ladin")[0].tokens][1] == "bin"
     # ... while a numeral against a numeral stays a different number
     assert not matches("Organization", "Brigade V", "Brigade VI")
+
+
+def test_familiar_forms_of_given_names() -> None:
+    names = ofac_names()
+    assert {"PRIGOZHIN, Yevgeniy Viktorovich", "ROGOZIN, Dmitry Olegovich"} <= names
+    assert matches("Person", "Zhenya Prigozhin", "PRIGOZHIN, Yevgeniy Viktorovich")
+    assert matches("Person", "Dima Rogozin", "ROGOZIN, Dmitry Olegovich")
+    result = pair_score("Person", "Zhenya Prigozhin", "PRIGOZHIN, Yevgeniy Viktorovich")
+    assert "familiar form" in result.explain()
+    # a familiar form of another name is no help: Pavel is Pasha, not Zhenya
+    assert not matches("Person", "Pasha Prigozhin", "PRIGOZHIN, Yevgeniy Viktorovich")
+
+
+def test_names_qualified_differently_are_not_equal_without_the_qualifier() -> None:
+    listed = "LEADER (HONG KONG) INTERNATIONAL TRADING LIMITED"
+    assert listed in ofac_names()
+    assert matches("Company", "Leader (Hong Kong) International Trading Ltd", listed)
+    assert matches("Company", "Leader International Trading", listed)
+    assert not matches("Company", "Leader (Singapore) International Trading Ltd", listed)

@@ -30,7 +30,14 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from watchkeeper.screening.names import Name, Token, chinese_classes, fold, korean_syllables
+from watchkeeper.screening.names import (
+    Name,
+    Token,
+    chinese_classes,
+    familiar_forms,
+    fold,
+    korean_syllables,
+)
 
 # How much the longer name's unmatched share costs: persons carry patronymics and
 # middle names that the other side leaves out; organisations' extra words distinguish
@@ -45,6 +52,7 @@ REORDERED = 0.8
 MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
 CHINESE = 0.85
+FAMILIAR = 0.85
 # Typing errors a word of a given length can carry and still be the same word: one up to
 # 4 letters, two up to 8, three beyond (more is another word: CASTILLO is not CASTRO,
 # FEDERMAN not FEDERER; SCHULZE may be SCHOLZ). Measured in bench/screening/README.md.
@@ -108,6 +116,8 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         # Chou/Zhou, Tse-tung/Zedong: the same Chinese syllables in Wade–Giles and pinyin
         # (or aspirated and not, which Wade–Giles without apostrophes cannot tell apart).
         return CHINESE, "Wade–Giles/pinyin"
+    if familiar_forms(a.key, b.key):
+        return FAMILIAR, "familiar form"
     if len(a.text) == 1 or len(b.text) == 1:
         short, other = (a, b) if len(a.text) == 1 else (b, a)
         if len(other.text) > 1 and other.text[0] == short.text:

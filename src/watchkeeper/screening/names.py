@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -50,6 +50,11 @@ class Name:
     tokens: tuple[Token, ...]
     script: str
     legal_form: str | None = None
+    # A name's parenthesised part (HONG KONG in BANK OF CHINA (HONG KONG)), on each of its
+    # readings, and whether this reading is the name without it: two names qualified
+    # differently must not be equal by what is left once their qualifiers are gone.
+    qualifier: str | None = None
+    unqualified: bool = False
 
     @property
     def joined(self) -> str:
@@ -237,6 +242,24 @@ def _equivalents() -> dict[str, str]:
     return out
 
 
+@cache
+def _nickname_groups() -> dict[str, frozenset[int]]:
+    """Folded given name or familiar form -> the names it may be a form of."""
+    groups: dict[str, set[int]] = {}
+    for number, (name, forms) in enumerate(_names()["nicknames"].items()):
+        for word in (name, *forms):
+            groups.setdefault(fold(word), set()).add(number)
+    return {key: frozenset(v) for key, v in groups.items()}
+
+
+def familiar_forms(a: str, b: str) -> bool:
+    """Are two folded given names the same name, one (or both) in a familiar form
+    (Sasha / Aleksandr, Ted / Theodore)?"""
+    groups = _nickname_groups()
+    found = groups.get(a)
+    return found is not None and bool(found & groups.get(b, frozenset()))
+
+
 GENERIC_WEIGHT = 0.3
 
 
@@ -415,10 +438,12 @@ def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
     inner = PARENTHESES.findall(name)
     if inner:
         outer = " ".join(PARENTHESES.sub(" ", name).split())
+        qualifier = ascii_text(" ".join(inner)) or None
         parts = [name, outer, *(i.strip() for i in inner if len(i.strip()) >= 2)]
         seen: dict[tuple[str, ...], Name] = {}
         for part in parts:
             for reading in _analyse_one(part, org) if part else ():
+                reading = replace(reading, qualifier=qualifier, unqualified=part is outer)
                 seen.setdefault(tuple(t.text for t in reading.tokens), reading)
         return tuple(seen.values())
     return _analyse_one(name, org)

@@ -138,6 +138,13 @@ def score(
         if position >= NAMES_WITHOUT_SHARED_KEY and not (_token_keys((c,)) & query_keys):
             break
         for q in readings:
+            if (
+                q.qualifier
+                and c.qualifier
+                and q.qualifier != c.qualifier
+                and (q.unqualified or c.unqualified)
+            ):
+                continue  # Bank of China (Hong Kong) is not Bank of China (Australia)
             result = compare(q, c, weight, org)
             if best is None or result.score > best.score:
                 best = result
