@@ -317,8 +317,11 @@ def test_phrases_and_number_words_are_read_as_one_form() -> None:
     assert analyse("Volkswagen Gesellschaft mit beschränkter Haftung", True)[0].legal_form == (
         "gmbh"
     )
-    # ... and different numbers stay different
+    assert [t.text for t in analyse("Brigade Forty 4")[0].tokens] == ["brigade", "44"]
+    # ... and different numbers stay different, as does a number on one side only
     assert not matches("Organization", "Brigade Forty-Four", "Brigade 45")
+    assert matches("Organization", "Brigade Forty-Four", "Brigade 44")
+    assert not matches("Company", "Bowne Global Solutions Inc", "Bowne Global Solutions II Inc")
 
 
 def test_korean_company_in_hangul() -> None:

@@ -48,6 +48,8 @@ EXTRA_COST = {"person": 0.3, "org": 0.4}
 # Tokens left unmatched on both sides.
 CONFLICT = 0.75
 NUMBER_CONFLICT = 0.5
+# An organisation's number that the other name lacks.
+NUMBER_EXTRA = 0.75
 REORDERED = 0.8
 MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
@@ -347,6 +349,10 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         explained.append(("", "", f"unmatched {' '.join(q_left)} / {' '.join(c_left)}"))
         if any(map(_is_number, q_left)) and any(map(_is_number, c_left)):
             score *= NUMBER_CONFLICT
+    elif org and any(map(_is_number, q_left or c_left)):
+        # FUND II is not FUND, nor MANAGEMENT COMPANY 23 the MANAGEMENT COMPANY.
+        score *= NUMBER_EXTRA
+        explained.append(("", "", f"number on one side only: {' '.join(q_left or c_left)}"))
     if not _rotation(order):
         score *= REORDERED
         explained.append(("", "", "words in another order"))

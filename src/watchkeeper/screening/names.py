@@ -93,6 +93,9 @@ def _names() -> dict[str, Any]:
     return data
 
 
+DIGITS = frozenset("123456789")
+
+
 def _rewrite_phrases(words: list[str]) -> list[str]:
     """Multi-word equivalents (``phrases``) and number words (``numbers``) rewritten."""
     data = _names()
@@ -109,8 +112,10 @@ def _rewrite_phrases(words: list[str]) -> list[str]:
             word = words[i]
             if word in tens:
                 value = tens[word]
-                if i + 1 < len(words) and 0 < units.get(words[i + 1], 10) < 10:
-                    value += units[words[i + 1]]
+                following = words[i + 1] if i + 1 < len(words) else ""
+                unit = int(following) if following in DIGITS else units.get(following, 10)
+                if 0 < unit < 10:  # FORTY-FOUR, and FORTY 4
+                    value += unit
                     i += 1
                 out.append(str(value))
             elif word in units:
