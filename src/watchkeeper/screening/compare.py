@@ -339,7 +339,9 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     cw = [weight(t.key) for t in ct]
     q_cov = sum(s * w for s, w in zip(q_used, qw, strict=True)) / (sum(qw) or 1.0)
     c_cov = sum(s * w for s, w in zip(c_used, cw, strict=True)) / (sum(cw) or 1.0)
-    short, long_ = (q_cov, c_cov) if len(qt) <= len(ct) else (c_cov, q_cov)
+    # The name contained in the other (the better covered: with joins, not always the one
+    # with fewer words) decides; the other's extra share costs.
+    short, long_ = (q_cov, c_cov) if q_cov >= c_cov else (c_cov, q_cov)
     score = short * (1.0 - EXTRA_COST["org" if org else "person"] * (1.0 - long_))
 
     q_left = [t.text for t, used in zip(qt, q_used, strict=True) if not used]
