@@ -399,3 +399,11 @@ def test_names_qualified_differently_are_not_equal_without_the_qualifier() -> No
     assert matches("Company", "Leader (Hong Kong) International Trading Ltd", listed)
     assert matches("Company", "Leader International Trading", listed)
     assert not matches("Company", "Leader (Singapore) International Trading Ltd", listed)
+
+
+def test_one_word_of_a_longer_person_name_is_weak() -> None:
+    # a one-word alias (the lists' weak aliases) inside a longer name: not a match alone
+    assert not matches("Person", "Lucas Rivera", "LUCAS")
+    assert not matches("Person", "John Solheim", "John")
+    # ... while a number on one side of a one-word vessel name is left to the number rules
+    assert matches("Vessel", "Victory", "Victory 3")

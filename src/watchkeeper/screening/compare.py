@@ -50,6 +50,8 @@ CONFLICT = 0.75
 NUMBER_CONFLICT = 0.5
 # An organisation's number that the other name lacks.
 NUMBER_EXTRA = 0.75
+# A person's one-word name against a longer one, the rest unmatched.
+ONE_WORD = 0.8
 REORDERED = 0.8
 MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
@@ -351,6 +353,14 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         explained.append(("", "", f"unmatched {' '.join(q_left)} / {' '.join(c_left)}"))
         if any(map(_is_number, q_left)) and any(map(_is_number, c_left)):
             score *= NUMBER_CONFLICT
+    elif (
+        not org
+        and (len(qt) == 1 or len(ct) == 1)
+        and not all(map(_is_number, q_left or c_left or ["1"]))  # VICTORY / VICTORY 3
+    ):
+        # One word of a longer name (JOHN in JOHN SOLHEIM, a one-word alias): weak.
+        score *= ONE_WORD
+        explained.append(("", "", f"one word of a longer name: {' '.join(q_left or c_left)}"))
     elif org and any(map(_is_number, q_left or c_left)):
         # FUND II is not FUND, nor MANAGEMENT COMPANY 23 the MANAGEMENT COMPANY.
         score *= NUMBER_EXTRA
