@@ -407,3 +407,22 @@ def test_one_word_of_a_longer_person_name_is_weak() -> None:
     assert not matches("Person", "John Solheim", "John")
     # ... while a number on one side of a one-word vessel name is left to the number rules
     assert matches("Vessel", "Victory", "Victory 3")
+
+
+def test_two_legal_forms_slashes_leet_and_abd_al() -> None:
+    names = ofac_names()
+    assert {
+        "TACTICAL MISSILES CORPORATION JSC",
+        "SECHIN, Igor Ivanovich",
+        "AL-IRAQI, Abd al-Hadi",
+        "MAKHTAB AL-KHIDAMAT/AL KIFAH",
+    } <= names
+    assert matches("Company", "JSC Tactical Missiles Corp.", "TACTICAL MISSILES CORPORATION JSC")
+    # a listed value holding two names: each is a name
+    assert matches("Organization", "Al Kifah", "MAKHTAB AL-KHIDAMAT/AL KIFAH")
+    assert matches("Organization", "Maktab al-Khidamat", "MAKHTAB AL-KHIDAMAT/AL KIFAH")
+    assert [" ".join(t.text for t in r.tokens) for r in analyse("J/V Corp")] == ["jv corp"]
+    # digits for look-alike letters, inside words only
+    assert matches("Person", "Ig0r Sech1n", "SECHIN, Igor Ivanovich")
+    assert [t.text for t in analyse("A320neo B737")[0].tokens] == ["a320neo", "b737"]
+    assert matches("Person", "Abdul Hadi al-Iraqi", "AL-IRAQI, Abd al-Hadi")

@@ -94,6 +94,17 @@ def _names() -> dict[str, Any]:
 
 
 DIGITS = frozenset("123456789")
+# Digits written for the letters they look like inside a word (Ig0r Sech1n), a common way
+# of slipping a name past a screening filter.
+LOOKALIKE = str.maketrans("0134579", "oieastg")
+# single digits, each between letters (not A320NEO, R2D2, AR16)
+LEET_WORD = re.compile(r"(?:[a-z]+[0134579])+[a-z]+")
+
+
+def _letters_for_digits(word: str) -> str:
+    if word.isalpha() or not LEET_WORD.fullmatch(word):
+        return word
+    return word.translate(LOOKALIKE)
 
 
 def _rewrite_phrases(words: list[str]) -> list[str]:
@@ -109,7 +120,7 @@ def _rewrite_phrases(words: list[str]) -> list[str]:
                 i += len(phrase)
                 break
         else:
-            word = words[i]
+            word = _letters_for_digits(words[i])
             if word in tens:
                 value = tens[word]
                 following = words[i + 1] if i + 1 < len(words) else ""
@@ -386,6 +397,18 @@ def _gloss(text: str) -> str:
 
 
 def _strip_legal_form(words: list[str]) -> tuple[list[str], str | None]:
+    """The name without its legal form(s), and the first one found. Up to two, at either
+    end: JSC TACTICAL MISSILES CORP., TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY."""
+    found = None
+    for _ in range(2):
+        words, form = _strip_one_legal_form(words)
+        if form is None:
+            break
+        found = found or form
+    return words, found
+
+
+def _strip_one_legal_form(words: list[str]) -> tuple[list[str], str | None]:
     for form in _names()["legal_forms"]:
         size = len(form)
         if len(words) <= size:
@@ -440,6 +463,18 @@ def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
     name = " ".join(name.split())
     if not name:
         return ()
+    if ALTERNATIVES.search(name):
+        # "AL-QA'IDA/ISLAMIC ARMY": two names in one value; each is read, and the whole.
+        seen_parts: dict[tuple[str, ...], Name] = {}
+        for part in (name, *ALTERNATIVES.split(name)):
+            for reading in analyse(part.strip(), org) if part.strip() != name else ():
+                seen_parts.setdefault(tuple(t.text for t in reading.tokens), reading)
+        whole = _analyse_parenthesised(name, org)
+        return tuple({**{tuple(t.text for t in r.tokens): r for r in whole}, **seen_parts}.values())
+    return _analyse_parenthesised(name, org)
+
+
+def _analyse_parenthesised(name: str, org: bool) -> tuple[Name, ...]:
     inner = PARENTHESES.findall(name)
     if inner:
         outer = " ".join(PARENTHESES.sub(" ", name).split())
@@ -455,6 +490,8 @@ def analyse(name: str, org: bool = False) -> tuple[Name, ...]:
 
 
 PARENTHESES = re.compile(r"\(([^()]*)\)")
+# A slash between two words of two letters or more (not J/V, not 1/2)
+ALTERNATIVES = re.compile(r"(?<=[^\W\d_]{2})\s*/\s*(?=[^\W\d_]{2})")
 
 
 def _analyse_one(name: str, org: bool) -> tuple[Name, ...]:
