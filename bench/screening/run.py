@@ -741,7 +741,7 @@ def main() -> None:
         results["speed"] = [
             row
             for row in previous.get("speed", [])
-            if args.scales and row["entities"] not in scales
+            if args.scales and row.get("scale", row["entities"]) not in scales
         ]
         for size in scales:
             run = subprocess.run(
