@@ -12,12 +12,15 @@ The rules, in the order they apply:
    first or last): all syllables equal is a match; one different syllable is another
    person (KIM KYONG IL is not KIM KYONG MIN), whatever the letters share.
 3. Otherwise tokens are aligned: same text, same folded key (a spelling variant), the
-   same Chinese syllables in Wade–Giles and pinyin, one or two typing errors (optimal string alignment distance, by token length), an initial
-   against a word it begins, or one token written as two or three on the other side.
-   The score is the weighted share of the shorter name that found a partner, less a
-   cost for the longer name's extra tokens; tokens left over on *both* sides are a
-   conflict (a different given name, a different clan name) and cost more; so do
-   different numbers (FUND VIII / FUND IX) and a reordering that is not a rotation.
+   same Chinese syllables in Wade–Giles and pinyin, a familiar form of a given name
+   (Zhenya / Yevgeny), typing errors (optimal string alignment distance, at most 1, 2 or
+   3 by word length), an initial against a word it begins, or one token written as two
+   or three on the other side. The better-covered name's weighted share that found a
+   partner is the score, less a cost for the other name's extra tokens; tokens left over
+   on *both* sides are a conflict (a different given name, a different clan name) and
+   cost more; so do different numbers (FUND VIII / FUND IX), an organisation's number on
+   one side only (FUND II / FUND), one word of a longer person name (JOHN / JOHN
+   SOLHEIM) and a reordering that is not a rotation.
 """
 
 from __future__ import annotations

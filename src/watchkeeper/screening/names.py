@@ -7,7 +7,14 @@ pinyin), each a tuple of tokens. A token carries three forms:
 - ``key``: ``text`` folded by the rules in ``data/names.yaml``, so that the spellings of
   one Cyrillic, Chinese or Korean sound in the usual romanisation systems come together;
 - ``korean``: when every token of the name parses as romanised Korean syllables, the
-  syllables' classes from ``data/korean.yaml`` (``Jong``/``Chong``/``Jeong``/정 → one key).
+  syllables' classes from ``data/korean.yaml`` (``Jong``/``Chong``/``Jeong``/정 → one key);
+- ``chinese``: when the token is made of pinyin or Wade–Giles syllables, their classes
+  from ``data/chinese.yaml`` (``Chou``/``Zhou`` → ``Jou``).
+
+Before tokens are made, runs of words are rewritten (``data/names.yaml``: phrases such as
+``J/V`` or ``joint operation`` for joint venture, number words, digits used for look-alike
+letters), and a value holding two names (``AL-QA'IDA/ISLAMIC ARMY``) or a parenthesised
+one (``DAEDONG CREDIT BANK (DCB)``) is read as each of them.
 
 Transliteration is ICU's (PyICU), the well-kept implementation of the CLDR transforms.
 Hangul is read out by our own jamo table instead of ICU's ``Hangul-Latin``, because ICU
@@ -186,7 +193,8 @@ def chinese_classes(token: str) -> frozenset[str]:
             if not readings or rest is None:
                 continue
             option = (rest[0] + 1, (frozenset(map(_chinese_class, readings)), *rest[1]))
-            if best[i] is None or option[0] < best[i][0]:  # type: ignore[index]
+            current = best[i]
+            if current is None or option[0] < current[0]:
                 best[i] = option
     found = best[0]
     if found is None:
