@@ -78,7 +78,16 @@ class Context:
         from watchkeeper.screening.index import refresh
 
         index = refresh(self.store, self.settings.cache_dir, before, changed)
-        err.print(f"screening index: {len(index):,} entities")
+        if index is not None:
+            err.print(f"screening index: {len(index):,} entities")
+
+    def follow_write(self, before: str, changed: set[str]) -> None:
+        """After a write that is not an import (detections stored as events): update a
+        saved screening index for what changed, so that the next screening need not
+        rebuild it; build nothing if there is none."""
+        from watchkeeper.screening.index import refresh
+
+        refresh(self.store, self.settings.cache_dir, before, changed, rebuild=False)
 
 
 def progress_bar(quiet: bool) -> Progress:
@@ -407,7 +416,9 @@ def ais_detect(
         if link:
             from watchkeeper.maritime.link import link_detections
 
+            before = ctx.store.version()
             summary = link_detections(ctx.store, ctx.reader(as_org), dataset, found, areas)
+            ctx.follow_write(before, summary.changed_entities)
             err.print(f"{len(found):,} detections stored as events (source {summary.source_id})")
         lines = [json.dumps(d.to_dict(), ensure_ascii=False) for d in found]
         if output is not None:

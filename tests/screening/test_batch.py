@@ -180,3 +180,28 @@ def test_an_import_updates_the_index_rather_than_rebuilding_it(
     out = tmp_path / "out.csv"
     run("screen", str(src), "-o", str(out))
     assert rows(out)[0]["entity_id"] == "wl-1"
+
+
+def test_detections_stored_as_events_update_the_index(
+    run: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ais detect --link` writes events (no matchable entity): the saved index follows
+    the store's version without a rebuild, so the next screening does not rebuild it."""
+    from watchkeeper.screening import index as index_module
+    from watchkeeper.store import open_store
+
+    run("ais", "simulate", str(tmp_path / "sim"), "--vessels", "2", "--days", "2")
+    run("ais", "import", str(tmp_path / "sim" / "positions.parquet"))
+
+    def no_rebuild(store: Any) -> Any:
+        raise AssertionError("the index was rebuilt in full")
+
+    monkeypatch.setattr(index_module, "build", no_rebuild)
+    result = run("ais", "detect", "--link")
+    assert "stored as events" in result.stderr
+    store = open_store(f"sqlite:///{tmp_path / 'home' / 'watchkeeper.db'}")
+    try:
+        saved = index_module.Index.load(index_module.index_path(tmp_path / "home" / "cache"))
+        assert saved is not None and saved.version == store.version()
+    finally:
+        store.close()

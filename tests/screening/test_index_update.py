@@ -79,7 +79,7 @@ def assert_updated_equals_rebuilt(
 ) -> Index:
     before = store.version()
     old = refresh(store, cache, "", set())  # saved, at ``before``
-    assert old.version == before
+    assert old is not None and old.version == before
     summary = change()
     with monkeypatch.context() as patched:
 
@@ -88,6 +88,7 @@ def assert_updated_equals_rebuilt(
 
         patched.setattr(index_module, "build", no_rebuild)
         updated = refresh(store, cache, before, summary.changed_entities)
+    assert updated is not None
     rebuilt = build(store)
     assert updated.version == rebuilt.version == store.version()
     assert len(updated) == len(rebuilt)
@@ -176,11 +177,14 @@ def test_a_restricted_alias_added_by_update_stays_restricted(
 def test_an_index_of_another_version_is_rebuilt_not_updated(store: Store, tmp_path: Path) -> None:
     setup(store)
     stale = refresh(store, tmp_path, "", set())
+    assert stale is not None
     write(store, [entity("Person", "p7", "x", name="RI SONG CHOL")], source("x", "2024-02-01"))
     # an import nobody refreshed for: the saved index is two versions behind
     summary = write(
         store, [entity("Person", "p8", "y", name="CHOE SON HUI")], source("y", "2024-02-02")
     )
+    # a write that is not an import does not build what is not there to update
+    assert refresh(store, tmp_path, "not-it", summary.changed_entities, rebuild=False) is None
     index = refresh(store, tmp_path, stale.version + "-not-it", summary.changed_entities)
-    assert {"p7", "p8"} <= set(index.by_id)
+    assert index is not None and {"p7", "p8"} <= set(index.by_id)
     assert postings(index) == postings(build(store))

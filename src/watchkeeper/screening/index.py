@@ -613,10 +613,14 @@ def read_affected(store: Store, affected: set[str]) -> list[Listed]:
 MAX_UPDATE_SHARE = 0.2
 
 
-def refresh(store: Store, cache_dir: Path, before: str, changed: Collection[str]) -> Index:
-    """The index after an import that changed ``changed`` entities of a store that was at
+def refresh(
+    store: Store, cache_dir: Path, before: str, changed: Collection[str], rebuild: bool = True
+) -> Index | None:
+    """The index after a write that changed ``changed`` entities of a store that was at
     version ``before``: the saved index updated in place when it was at ``before`` and the
-    change is small, else the saved one if current, else a full build."""
+    change is small, else the saved one if current, else a full build (or, with
+    ``rebuild`` off, nothing: a write that is not an import leaves the build to whoever
+    next needs the index)."""
     path = index_path(cache_dir)
     version = store.version()
     index = Index.load(path) if path.exists() else None
@@ -629,8 +633,10 @@ def refresh(store: Store, cache_dir: Path, before: str, changed: Collection[str]
     ):
         affected = affected_by(store, changed)
         index.update(version, read_affected(store, affected), affected)
-    else:
+    elif rebuild:
         index = build(store)
+    else:
+        return None
     index.save(path)
     return index
 
