@@ -2,7 +2,8 @@
 
 The driver reads and checks the CSV with the same code as the local run (``batch``), so
 refused rows and their reasons are identical; executors run the same ``Screener`` on
-their partitions. Output rows come back in input order, so the file equals the local one.
+their partitions. Output rows come back in input order, one partition at a time, so the
+file equals the local one.
 """
 
 from __future__ import annotations
@@ -53,15 +54,19 @@ def screen_file_spark(
             yield position, rows_for(local, query, *settings)
 
     slices = partitions or max(2, context.defaultParallelism)
-    results: list[Any] = (
-        context.parallelize(queries, slices).mapPartitions(run).sortByKey().collect()
+    # Results stream back one sorted partition at a time (not all collected at once), so
+    # the driver holds one partition's rows, whatever the size of the batch.
+    results: Iterator[Any] = (
+        context.parallelize(queries, slices).mapPartitions(run).sortByKey().toLocalIterator()
         if queries
-        else []
+        else iter(())
     )
-    shared.unpersist()
-    with ResultFiles(output_path, errors_path) as files:
-        for _, rows in results:
-            files.query(rows)
-        for item in refused:
-            files.refuse(item)
+    try:
+        with ResultFiles(output_path, errors_path) as files:
+            for _, rows in results:
+                files.query(rows)
+            for item in refused:
+                files.refuse(item)
+    finally:
+        shared.unpersist()
     return files.summary
