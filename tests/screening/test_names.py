@@ -426,3 +426,19 @@ def test_two_legal_forms_slashes_leet_and_abd_al() -> None:
     assert matches("Person", "Ig0r Sech1n", "SECHIN, Igor Ivanovich")
     assert [t.text for t in analyse("A320neo B737")[0].tokens] == ["a320neo", "b737"]
     assert matches("Person", "Abdul Hadi al-Iraqi", "AL-IRAQI, Abd al-Hadi")
+
+
+def test_father_and_son_swapped_around_bin_are_two_people() -> None:
+    listed = "BIN LADIN, Usama bin Muhammad bin Awad"
+    assert listed in ofac_names()
+    swapped = pair_score("Person", "Muhammad bin Usama bin Ladin", listed)
+    assert not swapped.match and "father and son swapped" in swapped.explain()
+    assert matches("Person", "Usama bin Muhammad bin Ladin", listed)
+
+
+def test_a_changed_syllable_or_ending_is_not_a_typing_error() -> None:
+    listed = "LUKASHENKA, Viktar Aliaksandravich"
+    assert listed in ofac_names()
+    assert matches("Person", "Viktar Lukashenko", listed)  # one letter
+    # -evich for -enka: three letters changed in one place is another name
+    assert not matches("Person", "Viktar Lukashevich", listed)

@@ -55,6 +55,10 @@ NUMBER_CONFLICT = 0.5
 NUMBER_EXTRA = 0.75
 # A person's one-word name against a longer one, the rest unmatched.
 ONE_WORD = 0.8
+# Letters changed in one run that make another syllable or ending, not a typing error.
+MORPHEME = 3
+# X BIN Y against Y BIN X: another person.
+LINEAGE_SWAPPED = 0.5
 REORDERED = 0.8
 MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
@@ -157,8 +161,34 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
             break
     if best is not None:
         ratio, edits = best
+        if (
+            edits >= 2
+            and _changed_block(a.key, b.key) >= MORPHEME
+            and _changed_block(a.text, b.text) >= MORPHEME
+        ):
+            # Three or more letters changed in one place is another syllable or ending,
+            # not a slip of the keyboard: SHAMSUDDIN/SHAHABUDDIN, LUKASHEVICH/LUKASHENKO.
+            return 0.0, ""
         return 0.95 * ratio, f"{edits} typing error" + ("s" if edits > 1 else "")
     return 0.0, ""
+
+
+def _changed_block(a: str, b: str) -> int:
+    """The longest run of letters changed in one place between ``a`` and ``b``."""
+    longest = 0
+    run_src = run_dest = 0
+    last_src = last_dest = -1
+    for op in Levenshtein.opcodes(a, b):
+        if op.tag == "equal":
+            continue
+        if op.src_start == last_src and op.dest_start == last_dest:
+            run_src += op.src_end - op.src_start
+            run_dest += op.dest_end - op.dest_start
+        else:
+            run_src, run_dest = op.src_end - op.src_start, op.dest_end - op.dest_start
+        last_src, last_dest = op.src_end, op.dest_end
+        longest = max(longest, run_src, run_dest)
+    return longest
 
 
 def _max_edits(length: int) -> int:
@@ -368,10 +398,28 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         # FUND II is not FUND, nor MANAGEMENT COMPANY 23 the MANAGEMENT COMPANY.
         score *= NUMBER_EXTRA
         explained.append(("", "", f"number on one side only: {' '.join(q_left or c_left)}"))
-    if not _rotation(order):
+    if _lineage_swapped(qt, ct, order):
+        score *= LINEAGE_SWAPPED
+        explained.append(("", "", "father and son swapped around bin/ibn"))
+    elif not _rotation(order):
         score *= REORDERED
         explained.append(("", "", "words in another order"))
     return NameComparison(round(score, 4), q.original, c.original, tuple(explained))
+
+
+def _lineage_swapped(
+    qt: tuple[Token, ...], ct: tuple[Token, ...], order: list[tuple[int, int]]
+) -> bool:
+    """AHMAD BIN HASAN against HASAN BIN AHMAD: "X bin Y" is X son of Y, so "X bin Y" on
+    one side and "Y bin X" on the other (bin/ibn folded alike) are two people."""
+    partner = dict(order)
+    for i in range(1, len(qt) - 1):
+        if qt[i].key != "bin":
+            continue
+        father, son = partner.get(i + 1), partner.get(i - 1)
+        if father is not None and son == father + 2 and ct[father + 1].key == "bin":
+            return True
+    return False
 
 
 def _rotation(order: list[tuple[int, int]]) -> bool:
