@@ -79,7 +79,9 @@ class Context:
 
         index = refresh(self.store, self.settings.cache_dir, before, changed)
         if index is not None:
-            err.print(f"screening index: {len(index):,} entities")
+            # counted as this workspace's viewer sees it, like every other count
+            visible = frozenset(self.store.visible_marking_ids(self.viewer(None)))
+            err.print(f"screening index: {index.view(visible).size:,} entities")
 
     def follow_write(self, before: str, changed: set[str]) -> None:
         """After a write that is not an import (detections stored as events): update a

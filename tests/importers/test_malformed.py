@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import OFAC_CSV, UN_XML
 from watchkeeper.errors import InputError
 from watchkeeper.importers import run_import
+from watchkeeper.importers.base import Options
 from watchkeeper.store import Store, open_store
 from watchkeeper.theater import load_theater
 
@@ -245,3 +246,19 @@ def test_bad_input_on_postgresql_leaves_it_untouched(pg_url: str, tmp_path: Path
         run_import(store, "un-xml", truncated_un(tmp_path))
     assert store.digest() == before
     store.close()
+
+
+def test_a_dataset_name_ftm_refuses_is_one_line_and_writes_nothing(
+    loaded: tuple[Store, Path], tmp_path: Path
+) -> None:
+    store, db_path = loaded
+    good = tmp_path / "one.ftm.json"
+    good.write_text('{"id": "x1", "schema": "Vessel", "properties": {"name": ["A"]}}\n')
+    before_rows, before_bytes = store.digest(), file_digest(db_path)
+    with pytest.raises(InputError) as caught:
+        run_import(store, "ftm", good, Options(dataset="wl-1"))
+    message = str(caught.value)
+    assert "\n" not in message and "'wl-1' is not a dataset name" in message
+    assert store.digest() == before_rows
+    store.close()
+    assert file_digest(db_path) == before_bytes

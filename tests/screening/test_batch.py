@@ -171,7 +171,7 @@ def test_an_import_updates_the_index_rather_than_rebuilding_it(
 
     monkeypatch.setattr(index_module, "build", no_rebuild)
     watchlist = tmp_path / "watchlist.json"
-    entity = {"id": "wl-1", "schema": "Vessel", "properties": {"name": ["SONG HAE 7"]}}
+    entity = {"id": "wl_1", "schema": "Vessel", "properties": {"name": ["SONG HAE 7"]}}
     watchlist.write_text(json.dumps(entity) + "\n", encoding="utf-8")
     result = run("import", "ftm", str(watchlist), "--dataset", "watchlist", "--partial")
     assert "screening index" in result.stderr
@@ -179,7 +179,7 @@ def test_an_import_updates_the_index_rather_than_rebuilding_it(
     src.write_text(HEADER + "q1,Songhae 7,Vessel,,,,\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     run("screen", str(src), "-o", str(out))
-    assert rows(out)[0]["entity_id"] == "wl-1"
+    assert rows(out)[0]["entity_id"] == "wl_1"
 
 
 def test_detections_stored_as_events_update_the_index(
@@ -205,3 +205,30 @@ def test_detections_stored_as_events_update_the_index(
         assert saved is not None and saved.version == store.version()
     finally:
         store.close()
+
+
+def test_the_index_count_after_an_import_is_what_the_workspace_may_see(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    import re
+
+    from tests.helpers import entity, source, write
+    from watchkeeper.model.marking import TLP, Marking
+    from watchkeeper.store import open_store
+
+    def imported(name: str, entity_id: str) -> int:
+        path = tmp_path / f"{entity_id}.json"
+        body = {"id": entity_id, "schema": "Vessel", "properties": {"name": [name]}}
+        path.write_text(json.dumps(body) + "\n", encoding="utf-8")
+        result = run("import", "ftm", str(path), "--dataset", entity_id, "--partial")
+        found = re.search(r"screening index: ([\d,]+) entities", result.stderr)
+        assert found, result.stderr
+        return int(found.group(1).replace(",", ""))
+
+    first = imported("SONG HAE 7", "wl_1")
+    # an entity only another organisation may see, written straight into the store
+    store = open_store(f"sqlite:///{tmp_path / 'home' / 'watchkeeper.db'}")
+    secret = Marking(tlp=TLP.AMBER, originator="kr-nis")
+    write(store, [(entity("Vessel", "hidden", "notes", name="GHOST"), secret)], source("notes"))
+    store.close()
+    assert imported("SONG HAE 8", "wl_2") == first + 1

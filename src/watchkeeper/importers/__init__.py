@@ -13,7 +13,13 @@ from pathlib import Path
 from followthemoney import StatementEntity
 
 from watchkeeper.errors import InputError
-from watchkeeper.importers.base import Importer, Options, Record, check_not_empty
+from watchkeeper.importers.base import (
+    Importer,
+    Options,
+    Record,
+    check_dataset_name,
+    check_not_empty,
+)
 from watchkeeper.importers.ftm import FtmJsonImporter, StatementCsvImporter
 from watchkeeper.importers.ofac_sdn import OfacCsvImporter, OfacXmlImporter
 from watchkeeper.importers.un_xml import UNConsolidatedImporter
@@ -50,6 +56,7 @@ def run_import(
     check_not_empty(path)
     checksum = file_checksum(path)
     source = importer.source(path, checksum, options)
+    check_dataset_name(source.dataset)
     if store.has_source(source.id):
         return ImportSummary(source.id, source.dataset)  # the same release: nothing changes
     snapshot = importer.full_release if options.snapshot is None else options.snapshot

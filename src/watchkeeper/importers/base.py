@@ -73,7 +73,17 @@ def slug(text: str) -> str:
 
 @cache
 def _dataset(name: str) -> Dataset:
-    return Dataset.make({"name": name, "title": name})
+    try:
+        return Dataset.make({"name": name, "title": name})
+    except ValueError:  # FtM's (pydantic's) validation error is a ValueError
+        raise InputError(
+            "--dataset", f"{name!r} is not a dataset name: use a-z, 0-9 and _ only"
+        ) from None
+
+
+def check_dataset_name(name: str) -> None:
+    """Refuse a dataset name FtM would refuse, before anything is written."""
+    _dataset(name)
 
 
 def make_entity(schema: str, entity_id: str, dataset: str) -> StatementEntity:

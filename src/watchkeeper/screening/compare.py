@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -327,31 +327,10 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     q_alone = {i for i in range(len(qt)) if not any(p[1] == i and p[0] >= 0.95 for p in pairs)}
     c_alone = {j for j in range(len(ct)) if not any(p[3] == j and p[0] >= 0.95 for p in pairs)}
     if q_alone and c_alone and (len(q_alone) > 1 or len(c_alone) > 1):
-        for size in (2, 3):
-            for i in range(len(qt) - size + 1):
-                if not set(range(i, i + size)) <= q_alone:
-                    continue
-                length = sum(len(t.text) for t in qt[i : i + size])
-                near = [j for j in c_alone if _near_length(length, len(ct[j].text))]
-                if not near:
-                    continue
-                merged = _merged(qt, i, size)
-                for j in near:
-                    sim, how = token_similarity(merged, ct[j])
-                    if sim >= MERGE_FLOOR:
-                        pairs.append((sim, i, size, j, 1, "joined, " + how))
-            for j in range(len(ct) - size + 1):
-                if not set(range(j, j + size)) <= c_alone:
-                    continue
-                length = sum(len(t.text) for t in ct[j : j + size])
-                near = [i for i in q_alone if _near_length(length, len(qt[i].text))]
-                if not near:
-                    continue
-                merged = _merged(ct, j, size)
-                for i in near:
-                    sim, how = token_similarity(qt[i], merged)
-                    if sim >= MERGE_FLOOR:
-                        pairs.append((sim, i, 1, j, size, "joined, " + how))
+        for sim, i, size, j, how in _joins(qt, q_alone, ct, c_alone):
+            pairs.append((sim, i, size, j, 1, how))
+        for sim, j, size, i, how in _joins(ct, c_alone, qt, q_alone):
+            pairs.append((sim, i, 1, j, size, how))
     pairs.sort(key=lambda p: (-p[0], -(p[2] + p[4]), p[1], p[3]))
     q_used = [0.0] * len(qt)
     c_used = [0.0] * len(ct)
@@ -420,6 +399,28 @@ def _lineage_swapped(
         if father is not None and son == father + 2 and ct[father + 1].key == "bin":
             return True
     return False
+
+
+def _joins(
+    side: tuple[Token, ...], alone: set[int], other: tuple[Token, ...], other_alone: set[int]
+) -> Iterator[tuple[float, int, int, int, str]]:
+    """Two or three unpartnered words of ``side`` written as one word of ``other``:
+    (similarity, first word, words joined, other's word, how), where the letters nearly
+    agree. Only words of a near length are compared, each join read once."""
+    for size in (2, 3):
+        for i in range(len(side) - size + 1):
+            if not set(range(i, i + size)) <= alone:
+                continue
+            length = sum(len(t.text) for t in side[i : i + size])
+            near = [j for j in other_alone if _near_length(length, len(other[j].text))]
+            if not near:
+                continue
+            merged = _merged(side, i, size)
+            for j in near:
+                # token_similarity is symmetric: the joined word may stand on either side
+                sim, how = token_similarity(merged, other[j])
+                if sim >= MERGE_FLOOR:
+                    yield sim, i, size, j, "joined, " + how
 
 
 def _rotation(order: list[tuple[int, int]]) -> bool:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from watchkeeper.errors import ConfigError, NotFound, WatchkeeperError
@@ -226,30 +226,35 @@ class Store:
         """Values of ``props`` (links such as a Sanction's ``entity``) that statements of
         ``entity_ids`` carry or carried, current or ended."""
         st = t.statement
-        found: set[str] = set()
-        ordered = sorted(entity_ids)
-        with self.engine.connect() as conn:
-            for i in range(0, len(ordered), ID_CHUNK):
-                query = select(st.c.value).where(
-                    st.c.entity_id.in_(ordered[i : i + ID_CHUNK]), st.c.prop.in_(list(props))
-                )
-                found.update(row[0] for row in conn.execute(query))
-        return found
+        return self._first_column(
+            entity_ids,
+            lambda chunk: select(st.c.value).where(
+                st.c.entity_id.in_(chunk), st.c.prop.in_(list(props))
+            ),
+        )
 
     def linking(self, values: Collection[str], props: Sequence[str]) -> set[str]:
         """Entities whose current ``props`` statements point at one of ``values``."""
         st = t.statement
+        return self._first_column(
+            values,
+            lambda chunk: select(st.c.entity_id).where(
+                st.c.value.in_(chunk),
+                st.c.prop_type == "entity",  # the partial index of links
+                st.c.prop.in_(list(props)),
+                st.c.ended_at.is_(None),
+            ),
+        )
+
+    def _first_column(
+        self, keys: Collection[str], query: Callable[[list[str]], Select[Any]]
+    ) -> set[str]:
+        """The first column of ``query`` run over ``keys`` in IN lists of ID_CHUNK."""
+        ordered = sorted(keys)
         found: set[str] = set()
-        ordered = sorted(values)
         with self.engine.connect() as conn:
             for i in range(0, len(ordered), ID_CHUNK):
-                query = select(st.c.entity_id).where(
-                    st.c.value.in_(ordered[i : i + ID_CHUNK]),
-                    st.c.prop_type == "entity",  # the partial index of links
-                    st.c.prop.in_(list(props)),
-                    st.c.ended_at.is_(None),
-                )
-                found.update(row[0] for row in conn.execute(query))
+                found.update(row[0] for row in conn.execute(query(ordered[i : i + ID_CHUNK])))
         return found
 
     # -- review decisions on screening hits ----------------------------------------------
