@@ -442,3 +442,96 @@ def test_a_changed_syllable_or_ending_is_not_a_typing_error() -> None:
     assert matches("Person", "Viktar Lukashenko", listed)  # one letter
     # -evich for -enka: three letters changed in one place is another name
     assert not matches("Person", "Viktar Lukashevich", listed)
+
+
+@cache
+def un_original_script_names() -> frozenset[str]:
+    root = ET.parse(UN_XML).getroot()
+    return frozenset((e.text or "").strip() for e in root.iter("NAME_ORIGINAL_SCRIPT") if e.text)
+
+
+def test_abbreviations_written_with_points_are_one_word() -> None:
+    names = ofac_names()
+    assert {"CIMEX, S.A.", "P.C.C. (SINGAPORE) PRIVATE LIMITED"} <= names
+    # S.A. is the legal form SA, not two words S and A
+    assert [(r.legal_form, [t.text for t in r.tokens]) for r in analyse("CIMEX, S.A.", True)] == [
+        ("sa", ["cimex"])
+    ]
+    assert matches("Company", "Cimex SA", "CIMEX, S.A.")
+    assert matches("Company", "PCC (Singapore) Pte Ltd", "P.C.C. (SINGAPORE) PRIVATE LIMITED")
+    # a parenthesised place is no name of its own
+    assert not matches("Company", "Singapore", "P.C.C. (SINGAPORE) PRIVATE LIMITED")
+    # the letters of an abbreviation in another order are another abbreviation
+    assert not matches(
+        "Company", "C.C.P. (Singapore) Private Limited", "P.C.C. (SINGAPORE) PRIVATE LIMITED"
+    )
+    # a letter without a point stays a word: FUND X L.P. keeps its X
+    assert [t.text for t in analyse("Bain Capital Fund X L.P.", True)[0].tokens][-1] == "x"
+
+
+def test_a_place_in_one_company_name_only_is_a_branch() -> None:
+    listed = "HAVANATUR CHILE S.A."
+    assert listed in ofac_names()
+    assert matches("Company", "Havanatur Chile SA", listed)
+    result = pair_score("Company", "Havanatur S.A.", listed)
+    assert not result.match and "a place on one side only: chile" in result.explain()
+    assert not matches("Company", "Havanatur Mexico S.A.", listed)
+    # a country that opens a name says where the company is from, not which branch:
+    # UN KPe.001 is matched by its own shorter alias
+    assert matches(
+        "Organization",
+        "Mining Development Trading Corporation",
+        "KOREA MINING DEVELOPMENT TRADING CORPORATION",
+    )
+    # adjectives are not places: STRATEGIC ROCKET FORCE OF THE KOREAN PEOPLE'S ARMY
+    assert (
+        "a place"
+        not in pair_score(
+            "Organization",
+            "Strategic Rocket Force",
+            "STRATEGIC ROCKET FORCE OF THE KOREAN PEOPLE’S ARMY",
+        ).explain()
+    )
+
+
+def test_legal_forms_of_different_kinds_weigh_against() -> None:
+    listed = "GAZPROM VNIIGAZ, OOO"
+    assert listed in ofac_names()
+    same_kind = pair_score("Company", "Gazprom VNIIGAZ LLC", listed)
+    other_kind = pair_score("Company", "AO Gazprom VNIIGAZ", listed)
+    assert same_kind.score == 1.0
+    # still a hit to review (a re-registered company keeps its name), but weaker
+    assert other_kind.match and other_kind.score < same_kind.score
+    assert "joint stock / limited liability company" in other_kind.explain()
+
+
+def test_short_words_in_arabic_script_must_agree_letter_for_letter() -> None:
+    listed = "محمد طاهر أنوري"
+    assert listed in un_original_script_names()
+    assert matches("Person", listed, listed)
+    # Zaher is not Taher: one root letter apart
+    assert not matches("Person", "محمد ظاهر أنوري", listed)
+
+
+def test_initials_written_together_titles_and_names_cut_short() -> None:
+    names = ofac_names()
+    assert {"ESMAELI, Reza-Gholi", "COMERCIAL DE RODAJES Y MAQUINARIA, S.A."} <= names
+    assert matches("Person", "RG Esmaeli", "ESMAELI, Reza-Gholi")
+    assert_un("KPi.024", "KIM YONG CHOL")
+    assert matches("Person", "General Kim Yong Chol", "KIM YONG CHOL")
+    # a name cut at a field's 30th character
+    cut = pair_score(
+        "Company", "COMERCIAL DE RODAJES Y MAQUINA", "COMERCIAL DE RODAJES Y MAQUINARIA, S.A."
+    )
+    assert cut.match and "cut short" in cut.explain()
+    # ... but a short name's last word is a word of its own
+    assert not matches("Person", "Reza Esma", "ESMAELI, Reza-Gholi")
+
+
+def test_repeated_particles_say_nothing_of_word_order() -> None:
+    listed = "BIN LADIN, Usama bin Muhammad bin Awad"
+    assert listed in ofac_names()
+    # list order (family name first, then the rest) against the written order, with
+    # "ben" for "bin"
+    result = pair_score("Person", "Usama ben Muhammad ben Awad ben Ladin", listed)
+    assert result.score >= 0.95 and "another order" not in result.explain()

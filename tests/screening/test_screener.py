@@ -256,6 +256,19 @@ def test_saved_index_reloads_equal(store: Store, tmp_path: Path) -> None:
     ]
 
 
+def test_an_index_saved_under_other_name_rules_is_not_read(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its keys were made by other rules: read, they would miss names silently."""
+    from watchkeeper.screening import index as index_module
+
+    vessels(store)
+    build(store).save(tmp_path / "i.npz")
+    assert index_module.Index.load(tmp_path / "i.npz") is not None
+    monkeypatch.setattr(index_module, "rules_digest", lambda: "other rules")
+    assert index_module.Index.load(tmp_path / "i.npz") is None
+
+
 def test_a_wade_giles_query_retrieves_a_pinyin_listing(store: Store) -> None:
     """No token is shared (Chou/Zhou, Chien-shu/Jianshu): only the Chinese syllable keys
     bring the listing into the candidates."""

@@ -39,7 +39,9 @@ from watchkeeper.screening.names import (
     chinese_classes,
     familiar_forms,
     fold,
+    is_place,
     korean_syllables,
+    particles,
 )
 
 # How much the longer name's unmatched share costs: persons carry patronymics and
@@ -57,6 +59,19 @@ NUMBER_EXTRA = 0.75
 ONE_WORD = 0.8
 # Letters changed in one run that make another syllable or ending, not a typing error.
 MORPHEME = 3
+# An organisation's two names of different kinds of company (AG / GmbH, LLC / non-profit):
+# most often sister companies.
+OTHER_KIND = 0.8
+# A place named in one organisation's name and not the other's (BANCO SANTANDER CHILE /
+# BANCO SANTANDER): a branch or subsidiary, another legal entity; a different place on
+# each side costs more.
+PLACE_EXTRA = 0.75
+PLACE_CONFLICT = 0.6
+# Names at least this long may have been cut short by a field's end (SWIFT lines hold 35
+# characters, many registries' fields 30 or 40).
+CUT_AT = 30
+# Words shorter than this, both written in Arabic script, must agree letter for letter.
+ABJAD_SHORT = 5
 # X BIN Y against Y BIN X: another person.
 LINEAGE_SWAPPED = 0.5
 REORDERED = 0.8
@@ -64,6 +79,8 @@ MERGE_FLOOR = 0.85
 FUZZY_FLOOR = 0.6
 CHINESE = 0.85
 FAMILIAR = 0.85
+# An initial against the word it begins (V. / VLADIMIR; JC / JEAN CLAUDE).
+INITIAL = 0.7
 # Typing errors a word of a given length can carry and still be the same word: one up to
 # 4 letters, two up to 8, three beyond (more is another word: CASTILLO is not CASTRO,
 # FEDERMAN not FEDERER; SCHULZE may be SCHOLZ). Measured in bench/screening/README.md.
@@ -106,7 +123,9 @@ class NameComparison:
         )
 
 
-def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, str]:
+def token_similarity(
+    a: Token, b: Token, abjad: bool = False, both_abjad: bool = False
+) -> tuple[float, str]:
     if a.text == b.text:
         return 1.0, "same"
     if a.key == b.key:
@@ -121,7 +140,7 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
         # V. Putin: a one-letter Roman numeral against a word is an initial.
         short, other = (a, b) if a_number else (b, a)
         if len(short.text) == 1 and not (a_number and b_number) and other.text[0] == short.text:
-            return 0.7, "initial"
+            return INITIAL, "initial"
         return 0.0, ""
     if a.chinese and b.chinese and a.chinese & b.chinese:
         # Chou/Zhou, Tse-tung/Zedong: the same Chinese syllables in Wade–Giles and pinyin
@@ -132,10 +151,14 @@ def token_similarity(a: Token, b: Token, abjad: bool = False) -> tuple[float, st
     if len(a.text) == 1 or len(b.text) == 1:
         short, other = (a, b) if len(a.text) == 1 else (b, a)
         if len(other.text) > 1 and other.text[0] == short.text:
-            return 0.7, "initial"
+            return INITIAL, "initial"
         return 0.0, ""
-    if min(len(a.key), len(b.key)) < 4:
-        # Short words: one wrong letter (COOK/COCK) is a possible misspelling, no more.
+    if both_abjad and min(len(a.text), len(b.text)) < ABJAD_SHORT:
+        # Both written in Arabic script: a short word is its root's three or four
+        # consonants, and one letter more or less is another root (عارف Arif, آصف Asif).
+        return 0.0, ""
+    if min(len(a.text), len(b.text)) < 4:
+        # Short words (as written: folding shortens BENN to BEN, not making it short): one wrong letter (COOK/COCK) is a possible misspelling, no more.
         if len(a.key) == len(b.key) == 3 and Levenshtein.distance(a.key, b.key) == 1:
             return 0.6, "1 typing error"
         return 0.0, ""
@@ -193,7 +216,7 @@ def _changed_block(a: str, b: str) -> int:
 
 def _max_edits(length: int) -> int:
     # a hot path: no loop over MAX_EDITS
-    return 1 if length <= MAX_EDITS[0][0] else 2 if length <= MAX_EDITS[1][0] else 3
+    return 1 if length <= MAX_EDITS[0][0] else 2
 
 
 def _is_number(text: str) -> bool:
@@ -291,6 +314,18 @@ def _acronym(q: Name, c: Name) -> NameComparison | None:
 
 
 def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparison:
+    result = _compare(q, c, weight, org)
+    if org and q.legal_kind and c.legal_kind and q.legal_kind != c.legal_kind:
+        return NameComparison(
+            round(result.score * OTHER_KIND, 4),
+            result.query,
+            result.candidate,
+            (*result.pairs, ("", "", f"{q.legal_kind} / {c.legal_kind} company")),
+        )
+    return result
+
+
+def _compare(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     for rule in (_same_script, _compare_korean, _acronym):
         decided = rule(q, c)
         if decided is not None:
@@ -315,10 +350,11 @@ def _with_form(name: Name) -> str:
 def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     qt, ct = q.tokens, c.tokens
     abjad = "arabic" in (q.script, c.script)
+    both_abjad = q.script == c.script == "arabic"
     pairs: list[tuple[float, int, int, int, int, str]] = []  # sim, qi, qsize, ci, csize, how
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            sim, how = token_similarity(a, b, abjad)
+            sim, how = token_similarity(a, b, abjad, both_abjad)
             if sim:
                 pairs.append((sim, i, 1, j, 1, how))
     # A token on one side written as two or three on the other (CHONMASAN / CHON MA SAN):
@@ -349,6 +385,17 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
                 how,
             )
         )
+    cut = _cut_short(
+        qt if len(q.original) >= CUT_AT else (),
+        q_used,
+        ct if len(c.original) >= CUT_AT else (),
+        c_used,
+    )
+    if cut is not None:
+        i, j = cut
+        q_used[i] = c_used[j] = INITIAL
+        order.append((i, j))
+        explained.append((qt[i].text, ct[j].text, "cut short"))
     qw = [weight(t.key) for t in qt]
     cw = [weight(t.key) for t in ct]
     q_cov = sum(s * w for s, w in zip(q_used, qw, strict=True)) / (sum(qw) or 1.0)
@@ -377,13 +424,75 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         # FUND II is not FUND, nor MANAGEMENT COMPANY 23 the MANAGEMENT COMPANY.
         score *= NUMBER_EXTRA
         explained.append(("", "", f"number on one side only: {' '.join(q_left or c_left)}"))
+    if org:
+        q_places, c_places = _places(qt, q_used), _places(ct, c_used)
+        if q_places and c_places:
+            score *= PLACE_CONFLICT
+            explained.append(("", "", f"different places: {q_places} / {c_places}"))
+        elif q_places or c_places:
+            score *= PLACE_EXTRA
+            explained.append(("", "", f"a place on one side only: {q_places or c_places}"))
+        shared = [t.text for t, used in zip(qt, q_used, strict=True) if used]
+        if (q_left or c_left) and shared and is_place(" ".join(shared)):
+            # SINGAPORE against P.C.C. (SINGAPORE) PRIVATE LIMITED: where, not who.
+            score *= PLACE_CONFLICT
+            explained.append(("", "", "only a place in common"))
     if _lineage_swapped(qt, ct, order):
         score *= LINEAGE_SWAPPED
         explained.append(("", "", "father and son swapped around bin/ibn"))
-    elif not _rotation(order):
+    elif not _rotation([(i, j) for i, j in order if qt[i].key not in particles()]):
         score *= REORDERED
         explained.append(("", "", "words in another order"))
     return NameComparison(round(score, 4), q.original, c.original, tuple(explained))
+
+
+def _cut_short(
+    qt: tuple[Token, ...], q_used: list[float], ct: tuple[Token, ...], c_used: list[float]
+) -> tuple[int, int] | None:
+    """A name's last word cut short where a field ended (a SWIFT line holds 35
+    characters: NOUREDDINE BEN ALI BEN BELKASSEM DR for ... DRISSI): the unpartnered last
+    word of one name, of two letters or more, that begins the other's unpartnered word;
+    only in a name long enough to have met a field's end (THOMAS A. LIND is not cut)."""
+    for short, s_used, long_, l_used, flip in (
+        (qt, q_used, ct, c_used, False),
+        (ct, c_used, qt, q_used, True),
+    ):
+        last = short[-1] if short and not s_used[-1] else None
+        if last is None or len(last.text) < 2 or last.text.isdigit():
+            continue
+        for j, word in enumerate(long_):
+            if (
+                not l_used[j]
+                and len(word.text) > len(last.text)
+                and word.text.startswith(last.text)
+            ):
+                return (j, len(short) - 1) if flip else (len(short) - 1, j)
+    return None
+
+
+def _places(tokens: tuple[Token, ...], used: list[float]) -> str:
+    """Unpartnered words of an organisation's name that name a country or territory
+    (one word or two: CHILE, HONG KONG), past its first word: a name that begins with its
+    country (KOREA RYONBONG GENERAL CORPORATION) says where it is from, not which branch
+    it is."""
+    found: list[str] = []
+    i = 1
+    while i < len(tokens):
+        if used[i]:
+            i += 1
+            continue
+        if (
+            i + 1 < len(tokens)
+            and not used[i + 1]
+            and is_place(tokens[i].text + " " + tokens[i + 1].text)
+        ):
+            found.append(tokens[i].text + " " + tokens[i + 1].text)
+            i += 2
+            continue
+        if is_place(tokens[i].text):
+            found.append(tokens[i].text)
+        i += 1
+    return " ".join(found)
 
 
 def _lineage_swapped(
@@ -411,6 +520,11 @@ def _joins(
         for i in range(len(side) - size + 1):
             if not set(range(i, i + size)) <= alone:
                 continue
+            initials = "".join(t.text[0] for t in side[i : i + size])
+            for j in other_alone:
+                # JC for JEAN-CLAUDE: initials written together, as often as apart.
+                if other[j].text == initials and not other[j].text.isdigit():
+                    yield INITIAL, i, size, j, "initials"
             length = sum(len(t.text) for t in side[i : i + size])
             near = [j for j in other_alone if _near_length(length, len(other[j].text))]
             if not near:

@@ -35,7 +35,7 @@ import orjson
 from followthemoney import model
 
 from watchkeeper.model.lists import list_id
-from watchkeeper.screening.names import Name, analyse
+from watchkeeper.screening.names import Name, analyse, rules_digest
 from watchkeeper.store.core import Store
 
 FORMAT = 3
@@ -335,6 +335,7 @@ class Index:
     def save(self, path: Path) -> None:
         meta = {
             "format": FORMAT,
+            "rules": rules_digest(),
             "version": self.version,
             "keys": list(self.keys),
             "group_needs": self.group_needs,
@@ -378,6 +379,8 @@ class Index:
                 offsets, flat = arrays["offsets"], arrays["flat"]
                 groups, repeated = arrays["groups"], arrays["repeated"]
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                return None
+            if meta.get("rules") != rules_digest():
                 return None
             entities = [_listed(row) for row in meta["entities"]]
             keys = {key: i for i, key in enumerate(meta["keys"])}

@@ -24,6 +24,7 @@ name; Hanja are read in Korean with the ``hanja`` package's dictionary.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -34,6 +35,8 @@ from typing import Any
 import hanja
 import icu
 import yaml
+from rigour.names import remove_person_prefixes
+from rigour.territories import lookup_territory
 
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 SYLLABLE = "\u00b7"  # marks syllable boundaries in read-out Hangul
@@ -57,6 +60,8 @@ class Name:
     tokens: tuple[Token, ...]
     script: str
     legal_form: str | None = None
+    # The kind of company its legal forms make (``legal_form_kinds``), if they say.
+    legal_kind: str | None = None
     # A name's parenthesised part (HONG KONG in BANK OF CHINA (HONG KONG)), on each of its
     # readings, and whether this reading is the name without it: two names qualified
     # differently must not be equal by what is left once their qualifiers are gone.
@@ -76,6 +81,17 @@ def _load(name: str) -> Any:
 
 
 @cache
+def rules_digest() -> str:
+    """A fingerprint of the name rules: an index saved under other rules holds other keys
+    and must be rebuilt, not read."""
+    digest = hashlib.sha256()
+    folder = resources.files(__package__).joinpath("data")
+    for name in sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml")):
+        digest.update(name.encode() + b"\0" + folder.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
 def _korean() -> dict[str, Any]:
     data: dict[str, Any] = _load("korean.yaml")
     syl = data["syllable"]
@@ -92,6 +108,9 @@ def _names() -> dict[str, Any]:
     data["fold"] = [(re.compile(pat), rep) for pat, rep in data["fold"]]
     data["consonants"] = [(re.compile(pat), rep) for pat, rep in data["consonants"]]
     data["legal_forms"] = [tuple(form.split()) for form in data["legal_forms"]]
+    data["legal_form_kinds"] = {
+        form: kind for kind, forms in data["legal_form_kinds"].items() for form in forms
+    }
     data["glosses"] = sorted(data["glosses"].items(), key=lambda kv: -len(kv[0]))
     data["phrases"] = sorted(
         ((tuple(k.split()), tuple(v.split())) for k, v in data["phrases"].items()),
@@ -284,6 +303,12 @@ def familiar_forms(a: str, b: str) -> bool:
     return found is not None and bool(found & groups.get(b, frozenset()))
 
 
+@cache
+def particles() -> frozenset[str]:
+    """Folded keys of the words that join a name's parts (``particles``)."""
+    return frozenset(fold(w) for w in _names()["particles"])
+
+
 GENERIC_WEIGHT = 0.3
 
 
@@ -404,16 +429,19 @@ def _gloss(text: str) -> str:
     return text
 
 
-def _strip_legal_form(words: list[str]) -> tuple[list[str], str | None]:
-    """The name without its legal form(s), and the first one found. Up to two, at either
-    end: JSC TACTICAL MISSILES CORP., TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY."""
-    found = None
+def _strip_legal_form(words: list[str]) -> tuple[list[str], str | None, str | None]:
+    """The name without its legal form(s), the first one found and the kind of company
+    the forms make. Up to two, at either end: JSC TACTICAL MISSILES CORP., TACTICAL
+    MISSILES CORPORATION JOINT STOCK COMPANY."""
+    found = kind = None
+    kinds = _names()["legal_form_kinds"]
     for _ in range(2):
         words, form = _strip_one_legal_form(words)
         if form is None:
             break
         found = found or form
-    return words, found
+        kind = kind or kinds.get(form)
+    return words, found, kind
 
 
 def _strip_one_legal_form(words: list[str]) -> tuple[list[str], str | None]:
@@ -455,12 +483,24 @@ def _tokens(words: list[str], korean: bool | None) -> tuple[Token, ...]:
 
 
 def _reading(original: str, latin: str, script: str, org: bool) -> Name:
-    text = ascii_text(latin)
+    text = ascii_text(_join_letters(latin) if org else latin)
     words = _rewrite_phrases(text.split())
-    legal_form = None
+    legal_form = kind = None
     if org:
-        words, legal_form = _strip_legal_form(words)
-    return Name(original, _tokens(words, None), script, legal_form)
+        words, legal_form, kind = _strip_legal_form(words)
+    return Name(original, _tokens(words, None), script, legal_form, kind)
+
+
+def _join_letters(text: str) -> str:
+    """In an organisation's name, single letters written with points or a slash are one
+    abbreviation: S.A. is SA, L.L.C. is LLC, A/S is AS, A.B.C. is ABC (and not CBA). A
+    letter without a point stays a word (FUND X L.P. keeps its X)."""
+    text = DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", text)
+    return SLASHED_LETTERS.sub(r"\1\2", text)
+
+
+DOTTED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\. ?){2,}")
+SLASHED_LETTERS = re.compile(r"(?<![^\W\d_])([^\W\d_])/([^\W\d_])(?![^\W\d_])")
 
 
 @lru_cache(maxsize=100_000)
@@ -487,7 +527,13 @@ def _analyse_parenthesised(name: str, org: bool) -> tuple[Name, ...]:
     if inner:
         outer = " ".join(PARENTHESES.sub(" ", name).split())
         qualifier = ascii_text(" ".join(inner)) or None
-        parts = [name, outer, *(i.strip() for i in inner if len(i.strip()) >= 2)]
+        # A parenthesised place (P.C.C. (SINGAPORE) PRIVATE LIMITED) qualifies the name
+        # and is no name of its own.
+        parts = [
+            name,
+            outer,
+            *(i.strip() for i in inner if len(i.strip()) >= 2 and not is_place(ascii_text(i))),
+        ]
         seen: dict[tuple[str, ...], Name] = {}
         for part in parts:
             for reading in _analyse_one(part, org) if part else ():
@@ -503,6 +549,9 @@ ALTERNATIVES = re.compile(r"(?<=[^\W\d_]{2})\s*/\s*(?=[^\W\d_]{2})")
 
 
 def _analyse_one(name: str, org: bool) -> tuple[Name, ...]:
+    if not org:
+        # President, Dr., General: a title, not a name (rigour's list, OpenSanctions').
+        name = remove_person_prefixes(name).strip() or name
     script = script_of(name)
     readings: list[Name] = []
     if script == "hangul":
@@ -541,9 +590,9 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool) -> Na
             words.extend([syllables[:1], syllables[1:]])
         elif syllables:
             words.append(syllables)
-    legal_form = None
+    legal_form = kind = None
     if org:
-        flat, legal_form = _strip_legal_form(["".join(w) for w in words])
+        flat, legal_form, kind = _strip_legal_form(["".join(w) for w in words])
         words = [w for w in words if "".join(w) in flat][: len(flat)]
     tokens = []
     for syllables in words:
@@ -556,7 +605,27 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool) -> Na
         else:  # a glossed word (KOREA, TRADING) inside an organisation's name
             korean = None
         tokens.append(Token(text, fold(text), korean, consonant_key(text), chinese_classes(text)))
-    return Name(original, tuple(tokens), script, legal_form)
+    return Name(original, tuple(tokens), script, legal_form, kind)
+
+
+# Abbreviations read as a place; rigour's other two- and three-letter codes are words too
+# (AND, AT, DE, NO).
+PLACE_ABBREVIATIONS = frozenset({"uk", "usa", "uae", "prc", "drc"})
+
+
+@lru_cache(maxsize=50_000)
+def is_place(text: str) -> bool:
+    """Does ``text`` (lower-case ASCII) name a country or territory? The territories are
+    rigour's (OpenSanctions' own table), not ours. Only a territory's own name counts:
+    an adjective (KOREAN, in KOREAN PEOPLE'S ARMY) or a part of one (KOREA, which begins
+    DPRK names the way a nationality would) says nothing of a branch."""
+    territory = lookup_territory(text) if len(text) > 1 else None
+    if territory is None or territory.code == "zz":
+        return False
+    if text in PLACE_ABBREVIATIONS:
+        return True
+    names = {ascii_text(territory.name), ascii_text(territory.full_name)}
+    return any(n == text or n.startswith(text + " ") for n in names)
 
 
 def name_key(name: str) -> str:
