@@ -535,3 +535,36 @@ def test_repeated_particles_say_nothing_of_word_order() -> None:
     # "ben" for "bin"
     result = pair_score("Person", "Usama ben Muhammad ben Awad ben Ladin", listed)
     assert result.score >= 0.95 and "another order" not in result.explain()
+
+
+def test_a_typing_error_costs_once() -> None:
+    """A partner found with a typing error is a partner: how well it agrees is counted,
+    and it is not counted again as a word left over."""
+    from watchkeeper.screening.compare import token_similarity
+
+    assert "CIMEX, S.A." in ofac_names()
+    result = pair_score("Company", "Cimec S.A.", "CIMEX, S.A.")
+    cimec, cimex = (analyse(n, True)[0].tokens[0] for n in ("Cimec S.A.", "CIMEX, S.A."))
+    assert result.score == round(token_similarity(cimec, cimex)[0], 4)
+    assert result.match
+
+
+def test_initials_alone_and_a_common_word_for_a_name_are_weak() -> None:
+    assert "PUTIN, Vladimir Vladimirovich" in ofac_names()
+    assert matches("Person", "V. V. Putin", "PUTIN, Vladimir Vladimirovich")
+    initials = pair_score("Person", "V. V. P.", "PUTIN, Vladimir Vladimirovich")
+    assert not initials.match and "initials only" in initials.explain()
+    assert_un("KPe.004", "NAMCHONGANG TRADING CORPORATION")
+    common = pair_score("Organization", "Trading Company", "NAMCHONGANG TRADING CORPORATION")
+    assert not common.match and "a common word for a name: trading" in common.explain()
+
+
+def test_two_changed_korean_syllables_in_a_company_word_are_another_word() -> None:
+    assert_un("KPe.026", "KOREA KWANGSONG TRADING CORPORATION")
+    assert_un("KPe.043", "KANGBONG TRADING CORPORATION")
+    # KWANG-SONG / KANG-BONG: two listed companies, not one misspelt
+    assert not matches(
+        "Organization", "KWANGSONG TRADING CORPORATION", "KANGBONG TRADING CORPORATION"
+    )
+    # one letter off in one syllable is still a misspelling
+    assert matches("Organization", "Korea Kwangson Trading", "KOREA KWANGSONG TRADING CORPORATION")

@@ -13,14 +13,19 @@ The rules, in the order they apply:
    person (KIM KYONG IL is not KIM KYONG MIN), whatever the letters share.
 3. Otherwise tokens are aligned: same text, same folded key (a spelling variant), the
    same Chinese syllables in Wade–Giles and pinyin, a familiar form of a given name
-   (Zhenya / Yevgeny), typing errors (optimal string alignment distance, at most 1, 2 or
-   3 by word length), an initial against a word it begins, or one token written as two
-   or three on the other side. The better-covered name's weighted share that found a
-   partner is the score, less a cost for the other name's extra tokens; tokens left over
-   on *both* sides are a conflict (a different given name, a different clan name) and
-   cost more; so do different numbers (FUND VIII / FUND IX), an organisation's number on
-   one side only (FUND II / FUND), one word of a longer person name (JOHN / JOHN
-   SOLHEIM) and a reordering that is not a rotation.
+   (Zhenya / Yevgeny), typing errors (optimal string alignment distance, at most 1 or 2
+   by word length; none in a short word written in Arabic script; not two changed
+   Korean syllables in a company's word), an initial against a word it begins (V.,
+   JC for JEAN-CLAUDE), one token written as two or three on the other side, or a long
+   name's last word cut short. The better-covered name's weighted share that found a
+   partner is the score, less a cost for the share of the other name's words left
+   without one; tokens left over on *both* sides are a conflict (a different given
+   name, a different clan name) and cost more; so do different numbers (FUND VIII /
+   FUND IX), an organisation's number on one side only (FUND II / FUND), one word of a
+   longer person name (JOHN / JOHN SOLHEIM), initials alone, a reordering that is not a
+   rotation, and for organisations: a place on one side only or different places
+   (BANCO SANTANDER CHILE), a place as the only word in common, a common word for a
+   name, and legal forms of different kinds (AG / GMBH).
 """
 
 from __future__ import annotations
@@ -70,6 +75,11 @@ PLACE_CONFLICT = 0.6
 # Names at least this long may have been cut short by a field's end (SWIFT lines hold 35
 # characters, many registries' fields 30 or 40).
 CUT_AT = 30
+# A word this common or more (its weight: inverse document frequency, scaled to [0.2, 1])
+# says little alone; a one-word name made of one, inside a longer name, is weak.
+COMMON = 0.65
+COMMON_ONLY = 0.8
+TYPING = "typing error"
 # Words shorter than this, both written in Arabic script, must agree letter for letter.
 ABJAD_SHORT = 5
 # X BIN Y against Y BIN X: another person.
@@ -192,8 +202,16 @@ def token_similarity(
             # Three or more letters changed in one place is another syllable or ending,
             # not a slip of the keyboard: SHAMSUDDIN/SHAHABUDDIN, LUKASHEVICH/LUKASHENKO.
             return 0.0, ""
-        return 0.95 * ratio, f"{edits} typing error" + ("s" if edits > 1 else "")
+        return 0.95 * ratio, f"{edits} {TYPING}" + ("s" if edits > 1 else "")
     return 0.0, ""
+
+
+def _other_korean_word(a: str, b: str) -> bool:
+    """Do two words that read as Korean syllables differ in two syllables or more?"""
+    x, y = korean_syllables(a), korean_syllables(b)
+    if x is None or y is None or len(x) != len(y) or len(x) < 2:
+        return False
+    return sum(1 for p, q in zip(x, y, strict=True) if p != q) >= 2
 
 
 def _changed_block(a: str, b: str) -> int:
@@ -355,6 +373,10 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
             sim, how = token_similarity(a, b, abjad, both_abjad)
+            if sim and org and TYPING in how and _other_korean_word(a.text, b.text):
+                # KWANGSONG / KANGBONG TRADING: in a company's name, two Korean syllables
+                # changed is another word (one may be a misspelling: RYONHWA / RYONHA).
+                continue
             if sim:
                 pairs.append((sim, i, 1, j, 1, how))
     # A token on one side written as two or three on the other (CHONMASAN / CHON MA SAN):
@@ -385,12 +407,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
                 how,
             )
         )
-    cut = _cut_short(
-        qt if len(q.original) >= CUT_AT else (),
-        q_used,
-        ct if len(c.original) >= CUT_AT else (),
-        c_used,
-    )
+    cut = _cut_short(qt, q_used, _may_be_cut(q), ct, c_used, _may_be_cut(c))
     if cut is not None:
         i, j = cut
         q_used[i] = c_used[j] = INITIAL
@@ -401,9 +418,11 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     q_cov = sum(s * w for s, w in zip(q_used, qw, strict=True)) / (sum(qw) or 1.0)
     c_cov = sum(s * w for s, w in zip(c_used, cw, strict=True)) / (sum(cw) or 1.0)
     # The name contained in the other (the better covered: with joins, not always the one
-    # with fewer words) decides; the other's extra share costs.
-    short, long_ = (q_cov, c_cov) if q_cov >= c_cov else (c_cov, q_cov)
-    score = short * (1.0 - EXTRA_COST["org" if org else "person"] * (1.0 - long_))
+    # with fewer words) decides. What costs is the share of the other name's words left
+    # without a partner; how well the partnered ones agree is already in its coverage.
+    covered, l_used, l_w = (q_cov, c_used, cw) if q_cov >= c_cov else (c_cov, q_used, qw)
+    extra = sum(w for u, w in zip(l_used, l_w, strict=True) if not u) / (sum(l_w) or 1.0)
+    score = covered * (1.0 - EXTRA_COST["org" if org else "person"] * extra)
 
     q_left = [t.text for t, used in zip(qt, q_used, strict=True) if not used]
     c_left = [t.text for t, used in zip(ct, c_used, strict=True) if not used]
@@ -432,11 +451,21 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         elif q_places or c_places:
             score *= PLACE_EXTRA
             explained.append(("", "", f"a place on one side only: {q_places or c_places}"))
+        short_side, short_w, other_left = (qt, qw, c_left) if q_cov >= c_cov else (ct, cw, q_left)
+        if other_left and len(short_side) == 1 and short_w[0] < COMMON:
+            # MANAGEMENT COMPANY inside WESTMINISTER MANAGEMENT COMPANY: a common word
+            # for a name names no one in particular.
+            score *= COMMON_ONLY
+            explained.append(("", "", f"a common word for a name: {short_side[0].text}"))
         shared = [t.text for t, used in zip(qt, q_used, strict=True) if used]
         if (q_left or c_left) and shared and is_place(" ".join(shared)):
             # SINGAPORE against P.C.C. (SINGAPORE) PRIVATE LIMITED: where, not who.
             score *= PLACE_CONFLICT
             explained.append(("", "", "only a place in common"))
+    if not org and any(all(len(t.text) == 1 for t in side) for side in (qt, ct)):
+        # N.N. against NURSULTAN NAZARBAYEV: initials alone name no one.
+        score *= ONE_WORD
+        explained.append(("", "", "initials only"))
     if _lineage_swapped(qt, ct, order):
         score *= LINEAGE_SWAPPED
         explained.append(("", "", "father and son swapped around bin/ibn"))
@@ -446,19 +475,33 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     return NameComparison(round(score, 4), q.original, c.original, tuple(explained))
 
 
+def _may_be_cut(name: Name) -> bool:
+    """Is the name long enough to have met a field's end (THOMAS A. LIND is not), and
+    does it end mid-word, without the closing quote or point a whole name would keep
+    (OOO "BAI" is not BAIKAL cut short)?"""
+    return len(name.original) >= CUT_AT and name.original[-1].isalnum()
+
+
 def _cut_short(
-    qt: tuple[Token, ...], q_used: list[float], ct: tuple[Token, ...], c_used: list[float]
+    qt: tuple[Token, ...],
+    q_used: list[float],
+    q_cut: bool,
+    ct: tuple[Token, ...],
+    c_used: list[float],
+    c_cut: bool,
 ) -> tuple[int, int] | None:
     """A name's last word cut short where a field ended (a SWIFT line holds 35
     characters: NOUREDDINE BEN ALI BEN BELKASSEM DR for ... DRISSI): the unpartnered last
-    word of one name, of two letters or more, that begins the other's unpartnered word;
-    only in a name long enough to have met a field's end (THOMAS A. LIND is not cut)."""
+    word, of two letters or more, of a name that ``_may_be_cut``, which begins an
+    unpartnered word of the other name. (query word, candidate word), or None."""
     for short, s_used, long_, l_used, flip in (
-        (qt, q_used, ct, c_used, False),
-        (ct, c_used, qt, q_used, True),
+        (qt if q_cut else (), q_used, ct, c_used, False),
+        (ct if c_cut else (), c_used, qt, q_used, True),
     ):
-        last = short[-1] if short and not s_used[-1] else None
-        if last is None or len(last.text) < 2 or last.text.isdigit():
+        if not short or s_used[-1]:
+            continue
+        last = short[-1]
+        if len(last.text) < 2 or last.text.isdigit():
             continue
         for j, word in enumerate(long_):
             if (
