@@ -128,6 +128,50 @@ def test_bad_requests_are_400_with_one_line(home: Path) -> None:
     assert api.get("/search/default", params={"q": "x", "schema": "Nope"}).status_code == 400
 
 
+def test_algorithm_weights_and_config_as_yente_takes_them(home: Path) -> None:
+    api = client(home)
+    listed = api.get("/algorithms").json()
+    assert listed["default"] == listed["best"] == "watchkeeper"
+    assert "country_mismatch" in listed["algorithms"][0]["weights"]
+    # a yente client asking for nomenklatura's algorithm by name is answered, and told by
+    # which algorithm
+    answer = api.post("/match/default?algorithm=logic-v2", json=YENTE_EXAMPLE).json()
+    assert answer["matcher"]["name"] == "watchkeeper"
+    assert answer["matcher"]["requested"] == "logic-v2"
+    assert "dob_match" in answer["matcher"]["features"]
+    unknown = api.post("/match/default?algorithm=magic", json=YENTE_EXAMPLE)
+    assert unknown.status_code == 400 and "magic" in unknown.json()["detail"]
+    config = api.post("/match/default", json=YENTE_EXAMPLE | {"config": {"nm_fuzzy": 1}})
+    assert config.status_code == 400 and "nm_fuzzy" in config.json()["detail"]
+    for weights, word in (
+        ({"gender_mismatch": 1.0}, "gender_mismatch"),
+        ({"dob_match": -1}, "dob_match"),
+    ):
+        refused = api.post("/match/default", json=YENTE_EXAMPLE | {"weights": weights})
+        assert refused.status_code == 400 and word in refused.json()["detail"], weights
+
+    # weights scale the evidence: a different birth year weighs against, less with 0
+    def top_score(weights: dict[str, float]) -> float:
+        body = {
+            "queries": {
+                "q": {
+                    "schema": "Person",
+                    "properties": {"name": ["Arkady Rotenberg"], "birthDate": ["1962"]},
+                }
+            },
+            "weights": weights,
+        }
+        result = api.post("/match/default", json=body).json()["responses"]["q"]["results"][0]
+        assert result["id"] == "rotenberg" and result["features"]["dob_year_disjoint"] == 1.0
+        return float(result["score"])
+
+    assert (
+        top_score({"dob_year_disjoint": 0.0})
+        > top_score({})
+        > top_score({"dob_year_disjoint": 2.0})
+    )
+
+
 def test_search_entities_healthz(home: Path) -> None:
     api = client(home)
     assert api.get("/healthz").json() == {"status": "ok"}

@@ -43,6 +43,29 @@ SYLLABLE = "\u00b7"  # marks syllable boundaries in read-out Hangul
 ABJAD_Z = str.maketrans({"ض": "ز", "ظ": "ز", "ذ": "ز"})
 
 
+# Numbers written in Roman numerals in names (FUND XI, BRIGADE V).
+ROMAN_NUMERALS = frozenset(
+    [
+        "i",
+        "ii",
+        "iii",
+        "iv",
+        "v",
+        "vi",
+        "vii",
+        "viii",
+        "ix",
+        "x",
+        "xi",
+        "xii",
+        "xiii",
+        "xiv",
+        "xv",
+        "xx",
+    ]
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     text: str
@@ -108,6 +131,13 @@ def _names() -> dict[str, Any]:
     data["fold"] = [(re.compile(pat), rep) for pat, rep in data["fold"]]
     data["consonants"] = [(re.compile(pat), rep) for pat, rep in data["consonants"]]
     data["legal_forms"] = [tuple(form.split()) for form in data["legal_forms"]]
+    # Each form under its first and its last word, in the list's order: a name is
+    # checked against the few forms that could end or begin it, not all of them.
+    for edge, end in (("legal_forms_by_last", -1), ("legal_forms_by_first", 0)):
+        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for order, form in enumerate(data["legal_forms"]):
+            index.setdefault(form[end], []).append((order, form))
+        data[edge] = index
     data["legal_form_kinds"] = {
         form: kind for kind, forms in data["legal_form_kinds"].items() for form in forms
     }
@@ -116,6 +146,10 @@ def _names() -> dict[str, Any]:
         ((tuple(k.split()), tuple(v.split())) for k, v in data["phrases"].items()),
         key=lambda kv: -len(kv[0]),
     )
+    phrases_by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for phrase, replacement in data["phrases"]:
+        phrases_by_first.setdefault(phrase[0], []).append((phrase, replacement))
+    data["phrases_by_first"] = phrases_by_first
     return data
 
 
@@ -139,8 +173,9 @@ def _rewrite_phrases(words: list[str]) -> list[str]:
     units, tens = data["numbers"]["units"], data["numbers"]["tens"]
     out: list[str] = []
     i = 0
+    phrases = data["phrases_by_first"]
     while i < len(words):
-        for phrase, replacement in data["phrases"]:
+        for phrase, replacement in phrases.get(words[i], ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
                 out.extend(replacement)
                 i += len(phrase)
@@ -445,7 +480,14 @@ def _strip_legal_form(words: list[str]) -> tuple[list[str], str | None, str | No
 
 
 def _strip_one_legal_form(words: list[str]) -> tuple[list[str], str | None]:
-    for form in _names()["legal_forms"]:
+    if not words:
+        return words, None
+    data = _names()
+    could = sorted(
+        data["legal_forms_by_last"].get(words[-1], [])
+        + data["legal_forms_by_first"].get(words[0], [])
+    )
+    for _, form in could:
         size = len(form)
         if len(words) <= size:
             continue
@@ -491,12 +533,35 @@ def _reading(original: str, latin: str, script: str, org: bool) -> Name:
     return Name(original, _tokens(words, None), script, legal_form, kind)
 
 
+@cache
+def _title_starts() -> frozenset[str] | None:
+    """The first words of rigour's person-name prefixes, to skip its regex (135
+    alternatives, case-blind) for the many names that open with none of them."""
+    try:
+        from rigour._core import person_name_prefixes_list  # the list behind the regex
+    except ImportError:  # pragma: no cover - another rigour: always ask the regex
+        return None
+    return frozenset(p.split()[0].lower().strip(".") for p in person_name_prefixes_list())
+
+
+def _drop_titles(name: str) -> str:
+    """President, Dr., General: a title, not a name (rigour's list, OpenSanctions')."""
+    starts = _title_starts()
+    first = name.split(maxsplit=1)[0].lower().strip(".,") if name else ""
+    if starts is not None and first not in starts:
+        return name
+    return remove_person_prefixes(name).strip() or name
+
+
 def _join_letters(text: str) -> str:
     """In an organisation's name, single letters written with points or a slash are one
     abbreviation: S.A. is SA, L.L.C. is LLC, A/S is AS, A.B.C. is ABC (and not CBA). A
     letter without a point stays a word (FUND X L.P. keeps its X)."""
-    text = DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", text)
-    return SLASHED_LETTERS.sub(r"\1\2", text)
+    if "." in text:
+        text = DOTTED_LETTERS.sub(
+            lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", text
+        )
+    return SLASHED_LETTERS.sub(r"\1\2", text) if "/" in text else text
 
 
 DOTTED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\. ?){2,}")
@@ -550,8 +615,7 @@ ALTERNATIVES = re.compile(r"(?<=[^\W\d_]{2})\s*/\s*(?=[^\W\d_]{2})")
 
 def _analyse_one(name: str, org: bool) -> tuple[Name, ...]:
     if not org:
-        # President, Dr., General: a title, not a name (rigour's list, OpenSanctions').
-        name = remove_person_prefixes(name).strip() or name
+        name = _drop_titles(name)
     script = script_of(name)
     readings: list[Name] = []
     if script == "hangul":

@@ -13,16 +13,22 @@ other evidence, each step written into the explanation:
   ``COUNTRY_CONFLICT``.
 
 ``THRESHOLD`` is the one documented default: a score at or above it is a match.
+
+Each of these steps is a feature (``EFFECTS``), and a caller may scale how strongly it
+moves the score: 0 turns it off, 1 is the default, 2 doubles it (a multiplier is raised
+to that power, an addition multiplied by it). This is what a yente ``/match`` request's
+``weights`` mean here; the name comparison itself is not scaled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
 from followthemoney import model
 
+from watchkeeper.errors import InputError
 from watchkeeper.screening.compare import NameComparison, compare
 from watchkeeper.screening.index import Visible, is_org
 from watchkeeper.screening.names import Name, analyse, default_weight
@@ -44,6 +50,32 @@ ID_FEATURES = {
     "ogrn": "ogrn_code_match",
     "lei": "lei_code_match",
     "swift": "bic_code_match",
+}
+# The features a caller may scale, and the largest scale taken.
+EFFECTS = (
+    *sorted(set(ID_FEATURES.values())),
+    "identifier_match",
+    "identifier_mismatch",
+    "dob_match",
+    "dob_year_disjoint",
+    "country_match",
+    "country_mismatch",
+)
+MAX_EFFECT = 5.0
+# What each feature says, for /algorithms and a /match response's ``matcher``.
+FEATURE_DOCS = {
+    "name_match": "the best comparison of a query name with a listed name (compare.py)",
+    "vessel_imo_mmsi_match": f"the same IMO or MMSI number: the score is at least {ID_MATCH}",
+    "inn_code_match": f"the same Russian tax number (INN): the score is at least {ID_MATCH}",
+    "ogrn_code_match": f"the same Russian registration number (OGRN): at least {ID_MATCH}",
+    "lei_code_match": f"the same Legal Entity Identifier: the score is at least {ID_MATCH}",
+    "bic_code_match": f"the same SWIFT/BIC code: the score is at least {ID_MATCH}",
+    "identifier_match": f"the same identifier of another kind: the score is at least {ID_MATCH}",
+    "identifier_mismatch": f"another IMO, MMSI, INN, OGRN, LEI or BIC: times {ID_CONFLICT}",
+    "dob_match": f"the same birth date (as far as both give it): plus {DOB_MATCH}",
+    "dob_year_disjoint": f"birth years more than one apart: times {DOB_CONFLICT}",
+    "country_match": f"a country in common: plus {COUNTRY_MATCH}",
+    "country_mismatch": f"no country in common: times {COUNTRY_CONFLICT}",
 }
 SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody")
 
@@ -118,12 +150,25 @@ def _date_relation(query: tuple[str, ...], listed: tuple[str, ...]) -> str | Non
     return None if close else "conflict"
 
 
+def check_effects(weights: Mapping[str, float]) -> dict[str, float]:
+    """A caller's feature scales, or an InputError naming the one that is not taken."""
+    for name, value in weights.items():
+        if name not in EFFECTS:
+            raise InputError(
+                "weights", f"no feature {name!r} to weigh; the features are {', '.join(EFFECTS)}"
+            )
+        if not 0.0 <= value <= MAX_EFFECT:
+            raise InputError("weights", f"{name} is {value}; a weight is from 0 to {MAX_EFFECT:g}")
+    return dict(weights)
+
+
 def score(
     query: Query,
     readings: tuple[Name, ...],
     entity: Visible,
     weight: Callable[[str], float],
     threshold: float = THRESHOLD,
+    effects: Mapping[str, float] | None = None,
 ) -> Match | None:
     if not compatible(query.schema, entity.schema):
         return None
@@ -160,15 +205,18 @@ def score(
     shared = [
         (k, v) for k, v in query.ids if (k, v) in listed_ids or (k == "*" and v in listed_values)
     ]
+    scale = effects or {}
     if shared:
-        value = max(value, ID_MATCH + 0.05 * value)
-        features.extend((ID_FEATURES.get(k, "identifier_match"), 1.0) for k, _ in shared)
+        named = [ID_FEATURES.get(k, "identifier_match") for k, _ in shared]
+        lift = max(scale.get(n, 1.0) for n in named)
+        value = max(value, min(1.0, lift * (ID_MATCH + 0.05 * value)))
+        features.extend((n, 1.0) for n in named)
         why.append("same " + ", ".join(f"{k.upper()} {v}" for k, v in shared))
     else:
         for kind, v in query.ids:
             theirs = {lv for lk, lv in entity.ids if lk == kind}
             if kind in UNIQUE_IDS and theirs and v not in theirs:
-                value *= ID_CONFLICT
+                value *= ID_CONFLICT ** scale.get("identifier_mismatch", 1.0)
                 features.append(("identifier_mismatch", 1.0))
                 why.append(f"different {kind.upper()}: {v} vs {', '.join(sorted(theirs))}")
                 break
@@ -176,11 +224,11 @@ def score(
     if query.schema == "Person" or entity.schema == "Person":
         relation = _date_relation(query.birth_dates, entity.dates)
         if relation == "match":
-            value = min(1.0, value + DOB_MATCH)
+            value = min(1.0, value + DOB_MATCH * scale.get("dob_match", 1.0))
             features.append(("dob_match", 1.0))
             why.append("same birth date")
         elif relation == "conflict":
-            value *= DOB_CONFLICT
+            value *= DOB_CONFLICT ** scale.get("dob_year_disjoint", 1.0)
             features.append(("dob_year_disjoint", 1.0))
             why.append(
                 f"different birth date: {', '.join(query.birth_dates)} vs {', '.join(entity.dates)}"
@@ -189,11 +237,11 @@ def score(
     if query.countries and entity.countries:
         ours = {c.lower() for c in query.countries}
         if ours & set(entity.countries):
-            value = min(1.0, value + COUNTRY_MATCH)
+            value = min(1.0, value + COUNTRY_MATCH * scale.get("country_match", 1.0))
             features.append(("country_match", 1.0))
             why.append("same country")
         else:
-            value *= COUNTRY_CONFLICT
+            value *= COUNTRY_CONFLICT ** scale.get("country_mismatch", 1.0)
             features.append(("country_mismatch", 1.0))
             why.append(
                 f"different country: {', '.join(sorted(ours))} vs {', '.join(entity.countries)}"

@@ -12,6 +12,7 @@ changes (its fingerprint).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -72,8 +73,10 @@ class Screener:
         limit: int = 5,
         threshold: float = THRESHOLD,
         include_dismissed: bool = False,
+        effects: Mapping[str, float] | None = None,
     ) -> list[Match]:
-        """The best ``limit`` candidates for ``query``, scored, best first."""
+        """The best ``limit`` candidates for ``query``, scored, best first; ``effects``
+        scale the evidence other than names (``score.EFFECTS``)."""
         readings = query.readings()
         if not readings and not query.ids:
             raise InputError("query", "it has no usable name or identifier", query.id)
@@ -86,7 +89,7 @@ class Screener:
             entity = visible(self.index.entities[idx], self.marking_ids)
             if entity is None:
                 continue
-            found = score(query, readings, entity, self.view.weight, threshold)
+            found = score(query, readings, entity, self.view.weight, threshold, effects)
             if found is None:
                 continue
             decision = self._decisions.get((query.id, entity.id))

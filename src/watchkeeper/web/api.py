@@ -35,13 +35,26 @@ from pydantic import BaseModel, Field
 from watchkeeper.errors import InputError, NotFound, WatchkeeperError
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import index as ix
-from watchkeeper.screening.score import SCHEMATA, THRESHOLD, Match
+from watchkeeper.screening.score import (
+    EFFECTS,
+    FEATURE_DOCS,
+    SCHEMATA,
+    THRESHOLD,
+    Match,
+    check_effects,
+)
 from watchkeeper.screening.score import Query as ScreeningQuery
 from watchkeeper.screening.screener import Screener
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import Store, open_store
 
 ALL_DATASETS = frozenset({"default", "all", "sanctions"})
+ALGORITHM = "watchkeeper"
+# nomenklatura's algorithm names, which yente's clients may ask for: this service has one
+# algorithm and answers each of them with it, saying so in the response's ``matcher``.
+YENTE_ALGORITHMS = frozenset(
+    {"best", "logic-v1", "logic-v2", "name-based", "name-qualified", "ofac", "regression-v1"}
+)
 RECHECK_SECONDS = 10.0
 MAX_QUERIES = 100
 MAX_VALUE = 2000
@@ -242,16 +255,28 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
         who: Annotated[Caller, Depends(caller)],
         limit: Annotated[int, Query(ge=1, le=100)] = 5,
         threshold: Annotated[float, Query(ge=0.0, le=1.0)] = THRESHOLD,
+        algorithm: Annotated[str, Query(max_length=100)] = ALGORITHM,
     ) -> dict[str, Any]:
         if len(request.queries) > MAX_QUERIES:
             raise InputError(
                 "request", f"{len(request.queries)} queries; at most {MAX_QUERIES} per request"
             )
+        if algorithm != ALGORITHM and algorithm not in YENTE_ALGORITHMS:
+            raise InputError(
+                "algorithm",
+                f"no algorithm {algorithm!r}; this service has {ALGORITHM!r}, which also"
+                f" answers {', '.join(sorted(YENTE_ALGORITHMS))}",
+            )
+        for key in request.config:
+            raise InputError(
+                "config", f"no configuration parameter {key!r} for algorithm {ALGORITHM!r}"
+            )
+        effects = check_effects(request.weights)
         responses: dict[str, Any] = {}
         for qid, body in request.queries.items():
             try:
                 query = to_query(qid, body)
-                found = who.screener.match(query, limit * 2, threshold)
+                found = who.screener.match(query, limit * 2, threshold, effects=effects)
             except InputError as exc:
                 responses[qid] = {
                     "status": 400,
@@ -269,8 +294,31 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
             }
         return {
             "responses": responses,
-            "matcher": {"name": "watchkeeper", "threshold": threshold},
+            "matcher": {
+                "name": ALGORITHM,
+                "requested": algorithm,
+                "threshold": threshold,
+                "weights": effects,
+                "features": FEATURE_DOCS,
+            },
             "limit": limit,
+        }
+
+    @app.get("/algorithms")
+    def algorithms() -> dict[str, Any]:
+        return {
+            "algorithms": [
+                {
+                    "name": ALGORITHM,
+                    "description": "Watchkeeper's name analysis and scoring (score.py);"
+                    f" also answers {', '.join(sorted(YENTE_ALGORITHMS))}",
+                    "features": FEATURE_DOCS,
+                    "weights": list(EFFECTS),
+                    "threshold": THRESHOLD,
+                }
+            ],
+            "default": ALGORITHM,
+            "best": ALGORITHM,
         }
 
     @app.get("/search/{dataset}")
