@@ -24,7 +24,7 @@ def un_dprk() -> dict[str, tuple[str, list[str]]]:
     out: dict[str, tuple[str, list[str]]] = {}
     for tag, alias_tag in (("INDIVIDUAL", "INDIVIDUAL_ALIAS"), ("ENTITY", "ENTITY_ALIAS")):
         for item in root.iter(tag):
-            ref = item.findtext("REFERENCE_NUMBER") or ""
+            ref = (item.findtext("REFERENCE_NUMBER") or "").strip()
             if not ref.startswith("KP"):
                 continue
             parts = [item.findtext(t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME")]
@@ -568,3 +568,33 @@ def test_two_changed_korean_syllables_in_a_company_word_are_another_word() -> No
     )
     # one letter off in one syllable is still a misspelling
     assert matches("Organization", "Korea Kwangson Trading", "KOREA KWANGSONG TRADING CORPORATION")
+
+
+@pytest.mark.parametrize(
+    ("ref", "name", "alias"),
+    [
+        # 국/실/부 translated office, bureau, division or department
+        ("KPe.030", "OFFICE 39", "Bureau 39"),
+        ("KPe.030", "OFFICE 39", "Division 39"),
+        (
+            "KPe.007",
+            "GENERAL BUREAU OF ATOMIC ENERGY (GBAE)",
+            "General Department of Atomic Energy (GDAE)",
+        ),
+        # 수출입 and 군수, and the KPA spelled out
+        (
+            "KPe.006",
+            "KOREA HYOKSIN TRADING CORPORATION",
+            "KOREA HYOKSIN EXPORT AND IMPORT CORPORATION",
+        ),
+        ("KPe.028", "MUNITIONS INDUSTRY DEPARTMENT", "Military Supplies Industry Department"),
+        (
+            "KPe.046",
+            "STRATEGIC ROCKET FORCE OF THE KOREAN PEOPLE’S ARMY",
+            "Strategic Rocket Force Command of KPA",
+        ),
+    ],
+)
+def test_un_entity_aliases_translated_word_for_word(ref: str, name: str, alias: str) -> None:
+    assert_un(ref, name, alias)
+    assert matches("Organization", alias, name)

@@ -412,7 +412,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
 
     q_left = [t.text for t, used in zip(qt, q_used, strict=True) if not used]
     c_left = [t.text for t, used in zip(ct, c_used, strict=True) if not used]
-    if q_left and c_left:
+    if q_left and c_left and _not_particles(qt, q_used) and _not_particles(ct, c_used):
         score *= CONFLICT
         explained.append(("", "", f"unmatched {' '.join(q_left)} / {' '.join(c_left)}"))
         if any(map(_is_number, q_left)) and any(map(_is_number, c_left)):
@@ -463,6 +463,12 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         score *= REORDERED
         explained.append(("", "", "words in another order"))
     return NameComparison(round(score, 4), q.original, c.original, tuple(explained))
+
+
+def _not_particles(tokens: tuple[Token, ...], used: list[float]) -> bool:
+    """Is a word other than a particle left without a partner?"""
+    joining = particles()
+    return any(not u and t.key not in joining for t, u in zip(tokens, used, strict=True))
 
 
 def _may_be_cut(name: Name) -> bool:
