@@ -84,9 +84,9 @@ class Context:
             err.print(f"screening index: {index.view(visible).size:,} entities")
 
     def follow_write(self, before: str, changed: set[str]) -> None:
-        """After a write that is not an import (detections stored as events): update a
-        saved screening index for what changed, so that the next screening need not
-        rebuild it; build nothing if there is none."""
+        """After a write that is not an import (the demo's dataset, detections stored as
+        events): update a saved screening index for what changed, so that the next
+        screening need not rebuild it; build nothing if there is none."""
         from watchkeeper.screening.index import refresh
 
         refresh(self.store, self.settings.cache_dir, before, changed, rebuild=False)
@@ -509,6 +509,7 @@ def demo(as_org: AsOption = None) -> None:
     from watchkeeper.theater import load_theater, overview
 
     with command() as ctx:
+        before = ctx.store.version()
         summary = load_theater(ctx.store)
         out.print(
             f"theater dataset: {summary.entities:,} items; {summary.added:,} statements added"
@@ -518,7 +519,8 @@ def demo(as_org: AsOption = None) -> None:
         overview.print_overview(out, ctx.reader(as_org))
         from watchkeeper.maritime.demo import run_demo
 
-        run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
+        linked = run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
+        ctx.follow_write(before, summary.changed_entities | linked)
 
 
 # -- screening ------------------------------------------------------------------------------

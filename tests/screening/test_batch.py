@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import UN_XML
+from tests.conftest import OFAC_CSV, UN_XML
 from watchkeeper.cli import app
 
 HEADER = "id,name,schema,country,birth_date,imo,identifiers\n"
@@ -232,3 +232,26 @@ def test_the_index_count_after_an_import_is_what_the_workspace_may_see(
     write(store, [(entity("Vessel", "hidden", "notes", name="GHOST"), secret)], source("notes"))
     store.close()
     assert imported("SONG HAE 8", "wl_2") == first + 1
+
+
+def test_the_demo_updates_a_saved_index_rather_than_rebuilding_it(
+    run: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo writes the theater dataset and its detections: a saved index (made by
+    the imports of the UN and OFAC lists) follows them, and the next screening finds a
+    theater vessel without a rebuild."""
+    from watchkeeper.screening import index as index_module
+
+    run("import", "ofac-csv", str(OFAC_CSV), "--release-date", "2024-05-03")
+
+    def no_rebuild(store: Any) -> Any:
+        raise AssertionError("the index was rebuilt in full")
+
+    monkeypatch.setattr(index_module, "build", no_rebuild)
+    run("demo")
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "q1,Angara,Vessel,,,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run("screen", str(src), "-o", str(out))
+    # the theater's ANGARA (the demo's shuttle), beside OFAC's own listing of the ship
+    assert "wk-vessel-angara" in {r["entity_id"] for r in rows(out)}

@@ -20,14 +20,15 @@ from watchkeeper.store import Reader, Store
 SHUTTLE = ("9179842", "ANGARA")  # the theater's ANGARA (wk-vessel-angara), IMO from the OFAC list
 
 
-def run_demo(console: Console, store: Store, reader: Reader, folder: Path) -> None:
+def run_demo(console: Console, store: Store, reader: Reader, folder: Path) -> set[str]:
+    """Print the demo's maritime part; the entities its stored detections changed."""
     ports = theater_ports()
     sim = scenario(ports, seed=1, background=20, days=4, shuttle=SHUTTLE)
     dataset = AisDataset(folder)
     dataset.add_positions(positions_table(sim.positions, "simulator"))
     dataset.add_identities(identities_table(sim.identities, "simulator"))
     found = detect(dataset, ports)
-    link_detections(store, reader, dataset, found, ports, simulated=True)
+    linked = link_detections(store, reader, dataset, found, ports, simulated=True)
     kinds = Counter(d.kind for d in found)
     console.print(
         f"\n[bold]Maritime watch on simulated AIS[/bold] ({len(sim.positions):,} positions, "
@@ -44,3 +45,4 @@ def run_demo(console: Console, store: Store, reader: Reader, folder: Path) -> No
     for alert in alerts(store.read(reader.viewer)):
         table.add_row(str(alert["start"])[:16], str(alert["title"]), str(alert["why"]))
     console.print(table)
+    return linked.changed_entities
