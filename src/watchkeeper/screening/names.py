@@ -36,7 +36,7 @@ import hanja
 import icu
 import yaml
 from rigour.names import remove_person_prefixes
-from rigour.territories import lookup_territory
+from rigour.territories import get_territories
 
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 SYLLABLE = "\u00b7"  # marks syllable boundaries in read-out Hangul
@@ -672,24 +672,40 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool) -> Na
     return Name(original, tuple(tokens), script, legal_form, kind)
 
 
-# Abbreviations read as a place; rigour's other two- and three-letter codes are words too
-# (AND, AT, DE, NO).
+# Abbreviations read as a place: the territories' two- and three-letter codes are words
+# too (AND, AT, DE, NO), so only these.
 PLACE_ABBREVIATIONS = frozenset({"uk", "usa", "uae", "prc", "drc"})
 
 
-@lru_cache(maxsize=50_000)
 def is_place(text: str) -> bool:
-    """Does ``text`` (lower-case ASCII) name a country or territory? The territories are
-    rigour's (OpenSanctions' own table), not ours. Only a territory's own name counts:
-    an adjective (KOREAN, in KOREAN PEOPLE'S ARMY) or a part of one (KOREA, which begins
-    DPRK names the way a nationality would) says nothing of a branch."""
-    territory = lookup_territory(text) if len(text) > 1 else None
-    if territory is None or territory.code == "zz":
-        return False
-    if text in PLACE_ABBREVIATIONS:
-        return True
-    names = {ascii_text(territory.name), ascii_text(territory.full_name)}
-    return any(n == text or n.startswith(text + " ") for n in names)
+    """Does ``text`` (lower-case ASCII words) name a country or territory? Only a
+    territory's own name counts: an adjective (KOREAN, in KOREAN PEOPLE'S ARMY) or a part
+    of one (KOREA, which begins DPRK names the way a nationality would) says nothing of
+    a branch."""
+    return text in _place_names()
+
+
+@cache
+def _place_names() -> frozenset[str]:
+    """The names of FollowTheMoney's countries and territories (rigour's table,
+    OpenSanctions' own: Hong Kong, Scotland, Palestine, but not Texas or the Swiss canton
+    of Uri), as name tokens read them, with a trailing SAR dropped."""
+    names = set(PLACE_ABBREVIATIONS)
+    for territory in get_territories():
+        if not territory.is_ftm or territory.code == "zz":
+            continue
+        for name in (territory.name, territory.full_name):
+            plain = _plain(name)
+            names.add(plain)
+            names.add(plain.removesuffix(" sar"))
+    return frozenset(names)
+
+
+def _plain(text: str) -> str:
+    """Latin text as lower-case ASCII words (Côte d'Ivoire: cote d ivoire)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", letters.lower()).split())
 
 
 def name_key(name: str) -> str:
