@@ -138,7 +138,7 @@ def test_algorithm_weights_and_config_as_yente_takes_them(home: Path) -> None:
     answer = api.post("/match/default?algorithm=logic-v2", json=YENTE_EXAMPLE).json()
     assert answer["matcher"]["name"] == "watchkeeper"
     assert answer["matcher"]["requested"] == "logic-v2"
-    assert "dob_match" in answer["matcher"]["features"]
+    assert "dob_match" in listed["algorithms"][0]["features"]
     unknown = api.post("/match/default?algorithm=magic", json=YENTE_EXAMPLE)
     assert unknown.status_code == 400 and "magic" in unknown.json()["detail"]
     config = api.post("/match/default", json=YENTE_EXAMPLE | {"config": {"nm_fuzzy": 1}})

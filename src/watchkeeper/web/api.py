@@ -299,7 +299,6 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
                 "requested": algorithm,
                 "threshold": threshold,
                 "weights": effects,
-                "features": FEATURE_DOCS,
             },
             "limit": limit,
         }
