@@ -47,6 +47,7 @@ from watchkeeper.screening.names import (
     fold,
     is_place,
     korean_syllables,
+    nickname_groups,
     particles,
 )
 
@@ -127,7 +128,9 @@ def token_similarity(
         return 0.9, "same consonants"
     if a.korean is not None and a.korean == b.korean:
         return 0.95, "korean"
-    a_number, b_number = _is_number(a.text), _is_number(b.text)
+    # (_is_number inline: this is the hottest function of a screening run)
+    a_number = a.text.isdigit() or a.text in ROMAN_NUMERALS
+    b_number = b.text.isdigit() or b.text in ROMAN_NUMERALS
     if a_number or b_number:
         # V. Putin: a one-letter Roman numeral against a word is an initial.
         short, other = (a, b) if a_number else (b, a)
@@ -138,7 +141,8 @@ def token_similarity(
         # Chou/Zhou, Tse-tung/Zedong: the same Chinese syllables in Wade–Giles and pinyin
         # (or aspirated and not, which Wade–Giles without apostrophes cannot tell apart).
         return CHINESE, "Wade–Giles/pinyin"
-    if familiar_forms(a.key, b.key):
+    nicknames = nickname_groups()
+    if a.key in nicknames and familiar_forms(a.key, b.key):
         return FAMILIAR, "familiar form"
     if len(a.text) == 1 or len(b.text) == 1:
         short, other = (a, b) if len(a.text) == 1 else (b, a)
@@ -150,7 +154,8 @@ def token_similarity(
         # consonants, and one letter more or less is another root (عارف Arif, آصف Asif).
         return 0.0, ""
     if min(len(a.text), len(b.text)) < 4:
-        # Short words (as written: folding shortens BENN to BEN, not making it short): one wrong letter (COOK/COCK) is a possible misspelling, no more.
+        # Short words (as written: folding shortens BENN to BEN, it does not make it
+        # short): one wrong letter (COOK/COCK) is a possible misspelling, no more.
         if len(a.key) == len(b.key) == 3 and Levenshtein.distance(a.key, b.key) == 1:
             return 0.6, "1 typing error"
         return 0.0, ""
@@ -555,20 +560,22 @@ def _joins(
     """Two or three unpartnered words of ``side`` written as one word of ``other``:
     (similarity, first word, words joined, other's word, how), where the letters nearly
     agree. Only words of a near length are compared, each join read once."""
-    short = [j for j in other_alone if len(other[j].text) <= 3]
+    lengths = [(j, len(other[j].text)) for j in other_alone]
+    sizes = [len(t.text) for t in side]
+    short = [j for j, n in lengths if n <= 3]
     for size in (2, 3):
         # JC for JEAN-CLAUDE: initials written together, as often as apart.
         abbreviations = [j for j in short if len(other[j].text) == size] if short else short
         for i in range(len(side) - size + 1):
-            if not set(range(i, i + size)) <= alone:
+            if not all(k in alone for k in range(i, i + size)):
                 continue
             if abbreviations:
                 initials = "".join(t.text[0] for t in side[i : i + size])
                 for j in abbreviations:
                     if other[j].text == initials:
                         yield INITIAL, i, size, j, "initials"
-            length = sum(len(t.text) for t in side[i : i + size])
-            near = [j for j in other_alone if _near_length(length, len(other[j].text))]
+            length = sum(sizes[i : i + size])
+            near = [j for j, n in lengths if _near_length(length, n)]
             if not near:
                 continue
             merged = _merged(side, i, size)

@@ -321,7 +321,7 @@ def _equivalents() -> dict[str, str]:
 
 
 @cache
-def _nickname_groups() -> dict[str, frozenset[int]]:
+def nickname_groups() -> dict[str, frozenset[int]]:
     """Folded given name or familiar form -> the names it may be a form of."""
     groups: dict[str, set[int]] = {}
     for number, (name, forms) in enumerate(_names()["nicknames"].items()):
@@ -333,7 +333,7 @@ def _nickname_groups() -> dict[str, frozenset[int]]:
 def familiar_forms(a: str, b: str) -> bool:
     """Are two folded given names the same name, one (or both) in a familiar form
     (Sasha / Aleksandr, Ted / Theodore)?"""
-    groups = _nickname_groups()
+    groups = nickname_groups()
     found = groups.get(a)
     return found is not None and bool(found & groups.get(b, frozenset()))
 
