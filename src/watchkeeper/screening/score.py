@@ -62,7 +62,7 @@ EFFECTS = (
     "country_mismatch",
 )
 MAX_EFFECT = 5.0
-# What each feature says, for /algorithms and a /match response's ``matcher``.
+# What each feature says, for the API's /algorithms.
 FEATURE_DOCS = {
     "name_match": "the best comparison of a query name with a listed name (compare.py)",
     "vessel_imo_mmsi_match": f"the same IMO or MMSI number: the score is at least {ID_MATCH}",
