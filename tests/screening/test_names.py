@@ -598,3 +598,12 @@ def test_two_changed_korean_syllables_in_a_company_word_are_another_word() -> No
 def test_un_entity_aliases_translated_word_for_word(ref: str, name: str, alias: str) -> None:
     assert_un(ref, name, alias)
     assert matches("Organization", alias, name)
+
+
+def test_a_korean_syllable_without_its_glide_is_a_slip() -> None:
+    assert_un("KPi.003", "HWANG SOK-HWA", "HWANG SOK HA")
+    result = pair_score("Person", "HWANG SOK HA", "HWANG SOK-HWA")
+    assert result.match and "without its w/y" in result.explain()
+    # ... while another vowel or consonant is still another person
+    assert not matches("Person", "HWANG SOK HO", "HWANG SOK-HWA")
+    assert not matches("Person", "HWANG SOK MA", "HWANG SOK-HWA")

@@ -10,7 +10,8 @@ The rules, in the order they apply:
    Hangul or Hanja one different character is a different name (김정은 is not 김종은).
 2. Two names that both read as Korean are compared syllable by syllable (family name
    first or last): all syllables equal is a match; one different syllable is another
-   person (KIM KYONG IL is not KIM KYONG MIN), whatever the letters share.
+   person (KIM KYONG IL is not KIM KYONG MIN), whatever the letters share, unless it is
+   the same syllable written without its w or y (HWANG SOK HA for HWANG SOK-HWA).
 3. Otherwise tokens are aligned: same text, same folded key (a spelling variant), the
    same Chinese syllables in Wade–Giles and pinyin, a familiar form of a given name
    (Zhenya / Yevgeny), typing errors (optimal string alignment distance, at most 1 or 2
@@ -84,6 +85,8 @@ COMMON_ONLY = 0.8
 TYPING = "typing error"
 # Words shorter than this, both written in Arabic script, must agree letter for letter.
 ABJAD_SHORT = 5
+# A Korean name with one syllable written without its w or y (HWANG SOK HA / HWANG SOK-HWA).
+GLIDE_SLIP = 0.8
 # X BIN Y against Y BIN X: another person.
 LINEAGE_SWAPPED = 0.5
 REORDERED = 0.8
@@ -296,8 +299,28 @@ def _compare_korean(q: Name, c: Name) -> NameComparison | None:
             return NameComparison(
                 1.0 if exact else 0.97, q.original, c.original, (("", "", "same Korean syllables"),)
             )
+    for rot in rotations:
+        slips = [(a, b) for a, b in zip(qs, rot, strict=True) if a != b]
+        if len(slips) == 1 and _glide_dropped(*slips[0]):
+            # HWANG SOK HA for HWANG SOK-HWA, Pong for Pyong: a w or y left out of one
+            # syllable is a slip of the romanisation, not another given name.
+            return NameComparison(
+                GLIDE_SLIP, q.original, c.original, (("", "", "a Korean syllable without its w/y"),)
+            )
     return NameComparison(
         round(best, 4), q.original, c.original, (("", "", "different Korean syllables"),)
+    )
+
+
+def _glide_dropped(a: str, b: str) -> bool:
+    """Is one syllable class the other with a w or y glide left out (HWA/HA, PYONG/PONG)?"""
+    if len(a) == len(b):
+        return False
+    long_, short = (a, b) if len(a) > len(b) else (b, a)
+    if len(long_) != len(short) + 1:
+        return False
+    return any(
+        long_[k] in "WY" and long_[:k] + long_[k + 1 :] == short for k in range(1, len(long_))
     )
 
 
