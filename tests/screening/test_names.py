@@ -518,7 +518,9 @@ def test_initials_written_together_titles_and_names_cut_short() -> None:
     assert {"ESMAELI, Reza-Gholi", "COMERCIAL DE RODAJES Y MAQUINARIA, S.A."} <= names
     assert matches("Person", "RG Esmaeli", "ESMAELI, Reza-Gholi")
     assert_un("KPi.024", "KIM YONG CHOL")
-    assert matches("Person", "General Kim Yong Chol", "KIM YONG CHOL")
+    assert pair_score("Person", "General Kim Yong Chol", "KIM YONG CHOL").score == 1.0
+    # a title is no word of the name: not a conflict with the patronymic left over
+    assert matches("Person", "President Vladimir Putin", "PUTIN, Vladimir Vladimirovich")
     # a name cut at a field's 30th character
     cut = pair_score(
         "Company", "COMERCIAL DE RODAJES Y MAQUINA", "COMERCIAL DE RODAJES Y MAQUINARIA, S.A."
@@ -555,8 +557,19 @@ def test_initials_alone_and_a_common_word_for_a_name_are_weak() -> None:
     initials = pair_score("Person", "V. V. P.", "PUTIN, Vladimir Vladimirovich")
     assert not initials.match and "initials only" in initials.explain()
     assert_un("KPe.004", "NAMCHONGANG TRADING CORPORATION")
-    common = pair_score("Organization", "Trading Company", "NAMCHONGANG TRADING CORPORATION")
+
+    # TRADING weighed as an index of the lists weighs it (found in many names, 0.5):
+    # alone, it names no one, though NAMCHONGANG is the only other word
+    def weight(key: str) -> float:
+        return 0.5 if key == "trading" else 1.0
+
+    common = pair_score(
+        "Organization", "Trading Company", "NAMCHONGANG TRADING CORPORATION", weight
+    )
     assert not common.match and "a common word for a name: trading" in common.explain()
+    assert pair_score(
+        "Organization", "Namchongang Company", "NAMCHONGANG TRADING CORPORATION", weight
+    ).match
 
 
 def test_two_changed_korean_syllables_in_a_company_word_are_another_word() -> None:
