@@ -19,7 +19,9 @@ def _commands(typer_app: typer.Typer, prefix: str = "") -> list[str]:
         for c in typer_app.registered_commands
     ]
     for group in typer_app.registered_groups:
-        names += _commands(group.typer_instance, f"{prefix}{group.name} ")  # type: ignore[arg-type]
+        # a group without a name adds its commands at this level (cli/__init__.py)
+        inner = f"{prefix}{group.name} " if group.name else prefix
+        names += _commands(group.typer_instance, inner)  # type: ignore[arg-type]
     return names
 
 

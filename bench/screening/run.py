@@ -649,7 +649,7 @@ def serve(index_path: str, port: int, db: str) -> None:
     from watchkeeper.screening.index import Index
     from watchkeeper.settings import load_settings
     from watchkeeper.web import server
-    from watchkeeper.web.api import create_app
+    from watchkeeper.web.app import create_app
 
     index = Index.load(Path(index_path))
     assert index is not None

@@ -13,7 +13,7 @@ from watchkeeper.importers import run_import
 from watchkeeper.model.marking import TLP, Marking
 from watchkeeper.settings import load_settings
 from watchkeeper.store import open_store
-from watchkeeper.web.api import create_app
+from watchkeeper.web.app import create_app
 
 # The request body of OpenSanctions' matching API documentation ("POST /match/default").
 YENTE_EXAMPLE = {

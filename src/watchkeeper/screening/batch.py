@@ -165,7 +165,7 @@ def _screen_chunk(queries: list[Query]) -> list[list[list[str]]]:
     screener, limit, threshold, min_score = _WORKER
     rows = [rows_for(screener, q, limit, threshold, min_score) for q in queries]
     # What survived the chunk (mostly name-analysis caches) leaves the collector's reach,
-    # so that full collections do not keep walking it (see web/api.py, Service.tick).
+    # so that full collections do not keep walking it (see web/service.py, Service.tick).
     gc.collect(1)
     gc.freeze()
     return rows

@@ -1,1 +1,3 @@
-"""The web layer: the screening API (and, later, the workbench)."""
+"""The web layer: one FastAPI app (``app.create_app``) with one router per capability
+(``routers/``), the per-process service behind them (``service``), request limits
+(``limits``) and the multi-process server (``server``)."""

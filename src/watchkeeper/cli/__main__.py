@@ -1,0 +1,5 @@
+"""``python -m watchkeeper.cli``."""
+
+from watchkeeper.cli import main
+
+main()

@@ -1,0 +1,104 @@
+"""What every command group shares: the workspace context, error handling, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from watchkeeper.errors import WatchkeeperError
+from watchkeeper.model.marking import Viewer
+from watchkeeper.settings import Settings, load_settings
+from watchkeeper.store import Reader, Store, open_store
+
+if TYPE_CHECKING:
+    from watchkeeper.screening import Screener
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Act as this registered organisation (its view only).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings: Settings = load_settings()
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+    def viewer(self, as_org: str | None) -> Viewer:
+        if as_org:
+            return self.store.organisation(as_org)
+        return Viewer(self.settings.organisation, self.settings.country)
+
+    def reader(self, as_org: str | None) -> Reader:
+        return self.store.read(self.viewer(as_org))
+
+    def screener(self, as_org: str | None) -> Screener:
+        from watchkeeper.screening import Screener, load_or_build
+
+        index = load_or_build(self.store, self.settings.cache_dir)
+        return Screener.for_viewer(index, self.store, self.viewer(as_org))
+
+    def refresh_index(self, before: str, changed: set[str]) -> None:
+        """Keep the screening index in step with the store after an import: updated for
+        the entities the import changed, or rebuilt."""
+        from watchkeeper.screening.index import refresh
+
+        index = refresh(self.store, self.settings.cache_dir, before, changed)
+        if index is not None:
+            # counted as this workspace's viewer sees it, like every other count
+            visible = frozenset(self.store.visible_marking_ids(self.viewer(None)))
+            err.print(f"screening index: {index.view(visible).size:,} entities")
+
+    def follow_write(self, before: str, changed: set[str]) -> None:
+        """After a write that is not an import (the demo's dataset, detections stored as
+        events): update a saved screening index for what changed, so that the next
+        screening need not rebuild it; build nothing if there is none."""
+        from watchkeeper.screening.index import refresh
+
+        refresh(self.store, self.settings.cache_dir, before, changed, rebuild=False)
+
+
+def progress_bar(quiet: bool) -> Progress:
+    """Progress on stderr, only on a terminal and never under --json."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
+
+
+@contextmanager
+def command() -> Iterator[Context]:
+    """Run a command body: a user error is one line on stderr and exit code 2."""
+    try:
+        yield Context()
+    except WatchkeeperError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        raise typer.Exit(130) from None
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -1,0 +1,150 @@
+"""The knowledge base: init, import, stats, search, show, export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from watchkeeper import exports, views
+from watchkeeper.cli.common import AsOption, JsonOption, command, emit_json, err, out, progress_bar
+from watchkeeper.importers import IMPORTERS, Options, run_import
+
+app = typer.Typer()
+
+
+@app.command()
+def init() -> None:
+    """Create (or migrate) the workspace store."""
+    with command() as ctx:
+        store = ctx.store
+        out.print(f"workspace ready: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("import")
+def import_(
+    fmt: Annotated[str, typer.Argument(help=f"One of: {', '.join(IMPORTERS)}")],
+    files: Annotated[list[Path], typer.Argument(help="Files to import, in order.")],
+    dataset: Annotated[str | None, typer.Option(help="Dataset name (default per format).")] = None,
+    release_date: Annotated[
+        str | None, typer.Option(help="Release date (ISO) when the file has none.")
+    ] = None,
+    snapshot: Annotated[
+        bool | None,
+        typer.Option("--snapshot/--partial", help="Is the file a full release of its dataset?"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import list releases or FtM files from local files (offline)."""
+    with command() as ctx:
+        results = []
+        before = ctx.store.version()
+        changed: set[str] = set()
+        for path in files:
+            with progress_bar(quiet=as_json) as progress:
+                task = progress.add_task(f"{path.name}: reading", total=None)
+
+                def tick(
+                    n: int, task: Any = task, progress: Progress = progress, name: str = path.name
+                ) -> None:
+                    progress.update(task, description=f"{name}: {n:,} records")
+
+                summary = run_import(
+                    ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick
+                )
+            changed |= summary.changed_entities
+            data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}
+            del data["changed_entities"]
+            results.append(data)
+            if not as_json:
+                if not summary.changed and summary.entities == 0:
+                    out.print(f"{path.name}: release already imported, nothing changed")
+                else:
+                    out.print(
+                        f"{path.name}: {summary.entities:,} entities; {summary.added:,} statements added, "
+                        f"{summary.seen_again:,} seen again, {summary.reopened:,} reopened, "
+                        f"{summary.ended:,} ended (source {summary.source_id})"
+                    )
+        ctx.refresh_index(before, changed)
+        if as_json:
+            emit_json(results)
+
+
+@app.command()
+def stats(as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Counts of what you may see."""
+    with command() as ctx:
+        data = ctx.reader(as_org).stats()
+        if as_json:
+            emit_json(data)
+            return
+        out.print(
+            f"{data['entities']:,} entities, {data['statements']:,} statements, {data['sources']:,} sources"
+        )
+        table = Table("schema", "entities")
+        for name, count in data["schemata"].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+        table = Table("dataset", "entities")
+        for name, count in data["datasets"].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+
+
+@app.command()
+def search(
+    text: str,
+    schema: Annotated[
+        str | None, typer.Option(help="Only this FtM schema (and its children).")
+    ] = None,
+    limit: int = 20,
+    as_org: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find entities by name or identifier."""
+    with command() as ctx:
+        result = ctx.reader(as_org).search(text, schema=schema, limit=limit)
+        if as_json:
+            emit_json(
+                {"total": result.total, "results": [views.summary(e) for e in result.results]}
+            )
+            return
+        table = Table("id", "schema", "caption", "countries", title=f"{result.total:,} found")
+        for view in result.results:
+            row = views.summary(view)
+            table.add_row(row["id"], row["schema"], row["caption"], ", ".join(row["countries"]))
+        out.print(table)
+
+
+@app.command()
+def show(entity: str, as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """An entity: values with their sources, gradings and markings; sanctions; links; events."""
+    with command() as ctx:
+        reader = ctx.reader(as_org)
+        detail = views.detail(reader, entity)
+        if as_json:
+            emit_json(detail)
+            return
+        views.print_detail(out, detail)
+
+
+@app.command()
+def export(
+    kind: Annotated[str, typer.Argument(help="ftm (entity JSON lines) or statements (CSV)")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: stdout)")
+    ] = None,
+    include_ended: Annotated[
+        bool, typer.Option(help="Statements: include ended (historic) ones.")
+    ] = False,
+    as_org: AsOption = None,
+) -> None:
+    """Export what the viewer may see, in FtM formats."""
+    with command() as ctx:
+        reader = ctx.reader(as_org)
+        count = exports.write(reader, kind, output, include_ended=include_ended)
+        err.print(f"exported {count:,} {'entities' if kind == 'ftm' else 'statements'}")

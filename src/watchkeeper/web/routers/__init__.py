@@ -1,0 +1,1 @@
+"""One router per capability; ``web.app.create_app`` mounts them all."""
