@@ -34,5 +34,9 @@ class NotFound(WatchkeeperError):
     status = 404
 
 
+class Forbidden(WatchkeeperError):
+    status = 403
+
+
 class Conflict(WatchkeeperError):
     status = 409

@@ -65,6 +65,7 @@ def detail(reader: Reader, ref: str) -> dict[str, Any]:
         src = sources.get(sv.source_id, {})
         props.append(
             {
+                "statement": stmt.id,
                 "prop": stmt.prop,
                 "value": stmt.value,
                 "dataset": stmt.dataset,

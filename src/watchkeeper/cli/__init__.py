@@ -2,6 +2,7 @@
 layer over the library.
 
 - ``knowledge``: init, import, stats, search, show, export
+- ``markings``: remark, retract, audit (correcting markings)
 - ``sources``: sources list / update
 - ``org``: organisations (the viewers a workspace can act as)
 - ``ais``: AIS import, detect, simulate, track; alerts
@@ -11,15 +12,27 @@ layer over the library.
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from watchkeeper.cli import ais, demo, knowledge, org, screening, sources
+from watchkeeper.cli import ais, demo, knowledge, markings, org, screening, sources
 
 app = typer.Typer(
     help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True
 )
+
+
+@app.callback()
+def _private_files() -> None:
+    """Everything a command writes (the store, the index, the AIS dataset, exports) is
+    readable by the user who ran it only: restricted values are in clear in those files."""
+    os.umask(0o077)
+
+
 # Commands at the top level (`watchkeeper import`, `watchkeeper screen`...)
 app.add_typer(knowledge.app)
+app.add_typer(markings.app)
 app.add_typer(screening.app)
 app.add_typer(ais.alerts_app)
 app.add_typer(demo.app)

@@ -13,6 +13,7 @@ from rich.table import Table
 from watchkeeper import exports, views
 from watchkeeper.cli.common import AsOption, JsonOption, command, emit_json, err, out, progress_bar
 from watchkeeper.importers import IMPORTERS, Options, run_import
+from watchkeeper.model.marking import Marking
 
 app = typer.Typer()
 
@@ -37,10 +38,18 @@ def import_(
         bool | None,
         typer.Option("--snapshot/--partial", help="Is the file a full release of its dataset?"),
     ] = None,
+    marking: Annotated[
+        str | None,
+        typer.Option(
+            help="The release's marking, e.g. 'TLP:AMBER | REL TO KOR,USA | ORIG my-org |"
+            " TO partner' (also of its values that carry none of their own)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import list releases or FtM files from local files (offline)."""
     with command() as ctx:
+        mark = Marking.parse(marking) if marking is not None else None
         results = []
         before = ctx.store.version()
         changed: set[str] = set()
@@ -54,7 +63,7 @@ def import_(
                     progress.update(task, description=f"{name}: {n:,} records")
 
                 summary = run_import(
-                    ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick
+                    ctx.store, fmt, path, Options(dataset, release_date, snapshot, mark), tick
                 )
             changed |= summary.changed_entities
             data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}

@@ -94,12 +94,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (one per core).", min=1)] = 1,
+    allow_open: Annotated[
+        bool,
+        typer.Option(
+            "--allow-open",
+            help="Serve a non-loopback address without API keys (everyone is the workspace).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the screening API (yente-compatible /match, /search, /entities, /healthz)."""
     from watchkeeper.web import server
     from watchkeeper.web.app import create_app
+    from watchkeeper.web.exposure import check_exposure
 
     with command() as ctx:
+        warning = check_exposure(host, bool(ctx.settings.api_keys), allow_open)
+        if warning:
+            err.print(warning, highlight=False, soft_wrap=True)
         app_ = create_app(ctx.settings)
         err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
     try:

@@ -8,6 +8,7 @@ failure at any record leaves the store exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from followthemoney import StatementEntity
@@ -56,6 +57,8 @@ def run_import(
     check_not_empty(path)
     checksum = file_checksum(path)
     source = importer.source(path, checksum, options)
+    if options.marking is not None:
+        source = replace(source, marking=options.marking)
     check_dataset_name(source.dataset)
     if store.has_source(source.id):
         return ImportSummary(source.id, source.dataset)  # the same release: nothing changes

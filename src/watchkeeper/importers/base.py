@@ -38,6 +38,9 @@ class Options:
     dataset: str | None = None
     release_date: str | None = None
     snapshot: bool | None = None
+    marking: Marking | None = None
+    """The source's marking (who may see the release itself: title, file, dates,
+    checksum), and that of every value without a marking of its own."""
 
 
 class Importer(Protocol):

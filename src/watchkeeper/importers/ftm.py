@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from followthemoney import Statement, model
@@ -17,7 +18,7 @@ from followthemoney.exc import InvalidData
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.importers.base import MAX_FIELD, Options, Record, make_entity, slug
 from watchkeeper.model.grading import Credibility, Reliability
-from watchkeeper.model.marking import MARKING_COLUMNS, Marking
+from watchkeeper.model.marking import MARKING_COLUMNS, Marking, most_releasable
 from watchkeeper.model.source import Source
 
 STATEMENT_REQUIRED = ("entity_id", "prop", "schema", "value", "dataset")
@@ -111,7 +112,39 @@ class StatementCsvImporter:
     full_release = False
 
     def source(self, path: Path, checksum: str, options: Options) -> Source:
-        return _source(path, checksum, options, "statements", "FtM statements")
+        source = _source(path, checksum, options, "statements", "FtM statements")
+        if options.marking is None:
+            # A file whose rows all carry markings: its source (title, file name, dataset,
+            # dates, checksum) is no more releasable than the most releasable of them.
+            marks = self._row_markings(path)
+            if marks:
+                source = replace(source, marking=most_releasable(marks))
+        return source
+
+    def _row_markings(self, path: Path) -> list[Marking]:
+        """The rows' own markings, when every row has one; else none (a row without a
+        marking takes the source's, by default CLEAR). Unreadable rows are left for
+        ``records`` to report."""
+        found: dict[str, Marking] = {}
+        csv.field_size_limit(MAX_FIELD)
+        try:
+            with path.open("r", encoding="utf-8", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    if not any(row.get(c) for c in MARKING_COLUMNS):
+                        return []
+                    try:
+                        mark = Marking.make(
+                            row.get("tlp") or "CLEAR",
+                            row.get("rel_to") or None,
+                            row.get("originator") or None,
+                            row.get("recipients") or None,
+                        )
+                    except WatchkeeperError:
+                        continue
+                    found.setdefault(mark.key, mark)
+        except (UnicodeDecodeError, csv.Error):
+            return list(found.values())
+        return list(found.values())
 
     def records(self, path: Path, source: Source) -> Iterator[Record]:
         csv.field_size_limit(MAX_FIELD)

@@ -58,14 +58,14 @@ def vessel_index(reader: Reader) -> VesselIndex:
             if stmt.prop in keys:
                 how, table = keys[stmt.prop]
                 table.setdefault(stmt.value.removeprefix("IMO"), view.id)
-                index.evidence.setdefault((view.id, how), set()).add(sv.marking)
+                index.evidence.setdefault((view.id, how), set()).add(sv.governing)
             elif stmt.prop in ("name", "alias", "previousName"):
                 index.by_name.setdefault(name_key(stmt.value), set()).add(view.id)
-                index.evidence.setdefault((view.id, "name"), set()).add(sv.marking)
+                index.evidence.setdefault((view.id, "name"), set()).add(sv.governing)
     for sanction in reader.entities(reader.entity_ids("Sanction")):
         for sv in sanction.statements:
             if sv.statement.prop == "entity" and sv.ended_at is None:
-                index.sanctioned.setdefault(sv.statement.value, set()).add(sv.marking)
+                index.sanctioned.setdefault(sv.statement.value, set()).add(sv.governing)
     return index
 
 

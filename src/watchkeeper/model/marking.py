@@ -7,6 +7,7 @@ statements on those marking ids in SQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -120,6 +121,28 @@ class Marking:
             data.get("recipients"),
         )
 
+    @classmethod
+    def parse(cls, text: str) -> Marking:
+        """A marking written as its key: ``TLP:AMBER | REL TO KOR,USA | ORIG kr-nis | TO
+        jp-mofa`` (parts after the TLP optional, in any order)."""
+        parts = [p.strip() for p in text.split("|") if p.strip()]
+        if not parts:
+            raise MarkingError("an empty marking; write e.g. 'TLP:AMBER | REL TO KOR,USA'")
+        tlp, rel_to, originator, recipients = parts[0], None, None, None
+        for part in parts[1:]:
+            word, _, rest = part.partition(" ")
+            if part.upper().startswith("REL TO "):
+                rel_to = part[7:]
+            elif word.upper() == "ORIG" and rest.strip():
+                originator = rest.strip()
+            elif word.upper() == "TO" and rest.strip():
+                recipients = rest
+            else:
+                raise MarkingError(
+                    f"cannot read {part!r} in a marking: use REL TO codes, ORIG org, TO orgs"
+                )
+        return cls.make(tlp, rel_to, originator, recipients)
+
     @property
     def key(self) -> str:
         """A canonical text form, unique per marking; stored and used to deduplicate."""
@@ -148,6 +171,29 @@ class Viewer:
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.country or 'no country'})"
+
+
+def most_releasable(markings: Iterable[Marking]) -> Marking:
+    """Of ``markings``, the one the most viewers may see (ties: the lower TLP, then the
+    key). Used where something covers several values and must be no more releasable than
+    the most releasable of them (a statement file's source): being one of them, it never
+    is. The viewers counted are every organisation and country the markings name, plus
+    one that none names."""
+    marks = list(dict.fromkeys(markings))
+    if not marks:
+        return CLEAR
+    orgs = {m.originator for m in marks if m.originator} | {o for m in marks for o in m.recipients}
+    countries = {c for m in marks for c in m.rel_to or ()}
+    probes = [
+        Viewer(org, country)
+        for org in [*sorted(orgs), "\x00anyone"]
+        for country in [*sorted(countries), None, "\x00\x00\x00"]
+    ]
+
+    def audience(mark: Marking) -> int:
+        return sum(1 for viewer in probes if may_see(viewer, mark))
+
+    return min(marks, key=lambda m: (-audience(m), m.tlp, m.key))
 
 
 def may_see(viewer: Viewer, marking: Marking) -> bool:

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from typing import Any
 import numpy as np
 import orjson
 from followthemoney import model
+from followthemoney.exc import InvalidData
 
 from watchkeeper.model.lists import list_id
 from watchkeeper.screening.names import Name, analyse, rules_digest
@@ -40,7 +43,7 @@ from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
 # changes (a change to the rules declared in data/*.yaml is caught by ``rules_digest``).
-FORMAT = 4
+FORMAT = 5
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -89,10 +92,15 @@ def is_org(schema: str) -> bool:
 
 @dataclass(slots=True)
 class Listed:
-    """An entity as the index keeps it, every value with the marking(s) it needs."""
+    """An entity as the index keeps it, every value with the marking(s) it needs.
+
+    ``schema`` is the schema of everything the store says of it (it decides how names are
+    keyed); ``schemas`` are the schemata its statements give, each with its marking, so
+    that a viewer gets the schema its own visible statements give (``visible``)."""
 
     id: str
     schema: str
+    schemas: list[Value] = field(default_factory=list)
     names: list[Value] = field(default_factory=list)
     ids: list[tuple[str, str, Needs]] = field(default_factory=list)
     dates: list[Value] = field(default_factory=list)
@@ -125,6 +133,31 @@ class Visible:
         return self.names[0] if self.names else self.id
 
 
+def common_schema(names: Iterable[str]) -> str | None:
+    """The schema FtM gives an entity whose statements carry ``names``; None when they
+    cannot be one entity (or there are none)."""
+    found = None
+    for name in names:
+        try:
+            found = model.get(name) if found is None else model.common_schema(found, name)
+        except InvalidData:
+            return None
+    return found.name if found is not None else None
+
+
+def viewer_schema(entity: Listed, marking_ids: frozenset[int]) -> str | None:
+    """The matchable schema the viewer's visible statements give ``entity``, or None."""
+    names = {v for v, n in entity.schemas if _seen(n, marking_ids)}
+    name = names.pop() if len(names) == 1 else common_schema(sorted(names))
+    return name if name is not None and _matchable(name) else None
+
+
+def uniform(entity: Listed) -> bool:
+    """Do all of the entity's statements give it one schema? (Then every viewer who sees a
+    name or an identifier of it sees that schema.)"""
+    return len({name for name, _ in entity.schemas}) <= 1
+
+
 def visible(entity: Listed, marking_ids: frozenset[int]) -> Visible | None:
     def pick(values: list[Value]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v for v, n in values if _seen(n, marking_ids)))
@@ -133,9 +166,12 @@ def visible(entity: Listed, marking_ids: frozenset[int]) -> Visible | None:
     ids = tuple(dict.fromkeys((k, v) for k, v, n in entity.ids if _seen(n, marking_ids)))
     if not names and not ids:
         return None
+    schema = viewer_schema(entity, marking_ids)
+    if schema is None:
+        return None
     return Visible(
         entity.id,
-        entity.schema,
+        schema,
         names,
         ids,
         pick(entity.dates),
@@ -239,6 +275,16 @@ class Index:
         self.repeated[[self.keys[k] for k in repeated]] = True
         self.size = _live(entities)
         self._views: dict[frozenset[int], IndexView] = {}
+        self._nonuniform: np.ndarray | None = None
+
+    def nonuniform(self) -> np.ndarray:
+        """Positions of entities whose statements give them more than one schema: for
+        those, what a viewer sees decides whether it can match them at all."""
+        if self._nonuniform is None:
+            self._nonuniform = np.array(
+                [i for i, e in enumerate(self.entities) if not uniform(e)], dtype=np.int64
+            )
+        return self._nonuniform
 
     def __len__(self) -> int:
         return self.size
@@ -316,6 +362,7 @@ class Index:
         self.version = version
         self.size = _live(self.entities)
         self._views = {}
+        self._nonuniform = None
 
     def view(self, marking_ids: frozenset[int]) -> IndexView:
         """The index as a viewer who may see ``marking_ids`` sees it (cached)."""
@@ -326,10 +373,47 @@ class Index:
             found = self._views[marking_ids] = IndexView(self, marking_ids)
         return found
 
+    def restricted(self, marking_ids: frozenset[int]) -> Index:
+        """A copy holding only what a viewer who may see ``marking_ids`` may see: values,
+        postings and keys; an entity it sees nothing of keeps its slot, empty and without
+        its id. It answers that viewer exactly as this index does; it is what may travel
+        to machines the viewer's data may go to (Spark executors)."""
+        view = self.view(marking_ids)
+        hidden = {i for i, needs in enumerate(self.group_needs) if not _seen(needs, marking_ids)}
+        keep = view._shown[self.groups]
+        if view._blocked is not None:
+            keep &= ~view._blocked[self.flat]
+        rows = np.repeat(np.arange(len(self.keys), dtype=np.int64), np.diff(self.offsets))[keep]
+        counts = np.bincount(rows, minlength=len(self.keys))
+        names = list(self.keys)
+        kept_keys = [names[i] for i in np.flatnonzero(counts)]
+        offsets = np.zeros(len(kept_keys) + 1, dtype=np.int64)
+        np.cumsum(counts[counts > 0], out=offsets[1:])
+        entities = [_restrict(e, marking_ids) for e in self.entities]
+        copy = Index.__new__(Index)
+        copy.version = self.version
+        copy.entities = entities
+        copy.by_id = {e.id: i for i, e in enumerate(entities) if e.schema != GONE}
+        copy.keys = {key: i for i, key in enumerate(kept_keys)}
+        copy.offsets = offsets
+        copy.flat = self.flat[keep]
+        copy.groups = self.groups[keep]
+        copy.repeated = self.repeated[np.flatnonzero(counts)]
+        # Hidden groups keep their place (postings refer to them by position) but not
+        # their markings: no viewer sees them, and no posting is left in them.
+        copy.group_needs = [
+            (-1,) if i in set(hidden) else n for i, n in enumerate(self.group_needs)
+        ]
+        copy.size = _live(entities)
+        copy._views = {}
+        copy._nonuniform = None
+        return copy
+
     def __getstate__(self) -> dict[str, Any]:
         # Views are rebuilt where the index lands (Spark workers), not shipped.
         state = dict(self.__dict__)
         state["_views"] = {}
+        state["_nonuniform"] = None
         return state
 
     # -- persistence ----------------------------------------------------------------------
@@ -342,13 +426,24 @@ class Index:
             "keys": list(self.keys),
             "group_needs": self.group_needs,
             "entities": [
-                [e.id, e.schema, e.names, e.ids, e.dates, e.countries, e.datasets, e.list_ids]
+                [
+                    e.id,
+                    e.schema,
+                    e.names,
+                    e.ids,
+                    e.dates,
+                    e.countries,
+                    e.datasets,
+                    e.list_ids,
+                    e.schemas,
+                ]
                 for e in self.entities
             ],
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as fh:
+        # Restricted names and identifiers are in it: readable by the workspace's owner only.
+        with os.fdopen(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb") as fh:
             np.savez(
                 fh,
                 offsets=self.offsets,
@@ -407,6 +502,7 @@ class Index:
         index.group_needs = group_needs
         index.size = _live(entities)
         index._views = {}
+        index._nonuniform = None
         if len(flat) and int(flat.max()) >= len(entities):
             return None
         return index
@@ -421,12 +517,25 @@ class IndexView:
         self._shown = np.array(
             [_seen(needs, marking_ids) for needs in index.group_needs] or [True], dtype=bool
         )
-        self._everything = bool(self._shown.all())
+        # Entities this viewer cannot match whatever their names: the schema its visible
+        # statements give them is not a matchable one (the rest is hidden from it).
+        blocked = [
+            int(i)
+            for i in index.nonuniform()
+            if viewer_schema(index.entities[int(i)], marking_ids) is None
+        ]
+        self._blocked: np.ndarray | None = None
+        if blocked:
+            self._blocked = np.zeros(len(index.entities), dtype=bool)
+            self._blocked[blocked] = True
+        self._everything = bool(self._shown.all()) and self._blocked is None
         if self._everything:
             self.size = index.size
         else:
             seen = np.zeros(len(index.entities), dtype=bool)
             seen[index.flat[self._shown[index.groups]]] = True
+            if self._blocked is not None:
+                seen &= ~self._blocked
             self.size = int(seen.sum())
         self._log_n = math.log(max(self.size, 2) + 1)
         self._weights: dict[str, float] = {}
@@ -443,6 +552,8 @@ class IndexView:
             return plist
         if not self._everything:
             plist = plist[self._shown[index.groups[start:end]]]
+            if self._blocked is not None:
+                plist = plist[~self._blocked[plist]]
         return np.unique(plist) if index.repeated[row] else plist
 
     def weight(self, key: str) -> float:
@@ -491,8 +602,32 @@ class IndexView:
 GONE = ""
 
 
+def _restrict(entity: Listed, marking_ids: frozenset[int]) -> Listed:
+    def pick(values: list[Value]) -> list[Value]:
+        return [(v, n) for v, n in values if _seen(n, marking_ids)]
+
+    names = pick(entity.names)
+    ids = [(k, v, n) for k, v, n in entity.ids if _seen(n, marking_ids)]
+    schemas = pick(entity.schemas)
+    if entity.schema == GONE or not (names or ids) or not schemas:
+        return Listed("", GONE)
+    return Listed(
+        entity.id,
+        common_schema(name for name, _ in schemas) or entity.schema,
+        schemas,
+        names,
+        ids,
+        pick(entity.dates),
+        pick(entity.countries),
+        pick(entity.datasets),
+        pick(entity.list_ids),
+    )
+
+
 def _live(entities: list[Listed]) -> int:
-    return sum(1 for e in entities if e.schema != GONE)
+    """Entities a query can meet: those with a name or an identifier. (An entity with
+    neither, say one known only by a birth date, has no posting and counts for no one.)"""
+    return sum(1 for e in entities if e.schema != GONE and (e.names or e.ids))
 
 
 def _needs(value: Any) -> Needs:
@@ -505,12 +640,13 @@ def _values(items: list[Any]) -> list[Value]:
 
 
 def _listed(row: list[Any]) -> Listed:
-    entity_id, schema, names, ids, dates, countries, datasets, list_ids = row
+    entity_id, schema, names, ids, dates, countries, datasets, list_ids, schemas = row
     if not isinstance(entity_id, str) or not isinstance(schema, str):
         raise TypeError("entity id and schema must be text")
     return Listed(
         entity_id,
         schema,
+        _values(schemas),
         _values(names),
         [(k, v, _needs(n)) for k, v, n in ids],
         _values(dates),
@@ -523,14 +659,26 @@ def _listed(row: list[Any]) -> Listed:
 def _group(
     rows: Iterator[tuple[str, str, str, str, int, str]],
 ) -> Iterator[list[tuple[str, str, str, str, int, str]]]:
+    """Rows by entity, each entity's rows in one order (property, value, marking, dataset)
+    whatever order the database returned them in: the order of names decides captions."""
     batch: list[tuple[str, str, str, str, int, str]] = []
     for row in rows:
         if batch and row[0] != batch[0][0]:
-            yield batch
+            yield sorted(batch, key=_row_order)
             batch = []
         batch.append(row)
     if batch:
-        yield batch
+        yield sorted(batch, key=_row_order)
+
+
+def _row_order(row: tuple[str, str, str, str, int, str]) -> tuple[str, str, int, str]:
+    return (row[2], row[3], row[4], row[5])
+
+
+@cache
+def _matchable(name: str) -> bool:
+    schema = model.get(name)
+    return schema is not None and schema.matchable
 
 
 def read_entities(store: Store, only: Collection[str] | None = None) -> list[Listed]:
@@ -540,9 +688,14 @@ def read_entities(store: Store, only: Collection[str] | None = None) -> list[Lis
     # Sanctions and identity documents point at the entity they belong to.
     list_refs: list[tuple[str, str, Needs]] = []
     doc_refs: list[tuple[str, str, str, Needs]] = []
+    schemas: dict[str, list[Value]] = defaultdict(list)
+    for entity_id, schema, mark in store.current_schemas(only):
+        schemas[entity_id].append((schema, mark))
     for rows in _group(store.current_values(ALL_PROPS, only)):
-        entity_id, schema = rows[0][0], rows[0][1]
-        if schema == "Sanction":
+        entity_id = rows[0][0]
+        kinds = {row[1] for row in rows}
+        if "Sanction" in kinds:
+            rows = [row for row in rows if row[1] == "Sanction"]
             links = [(v, m) for _, _, p, v, m, _ in rows if p == "entity"]
             authority = [(v, m) for _, _, p, v, m, _ in rows if p == "authority"]
             idents = [(v, m) for _, _, p, v, m, _ in rows if p in ("unscId", "authorityId")]
@@ -553,18 +706,21 @@ def read_entities(store: Store, only: Collection[str] | None = None) -> list[Lis
                         if lid:
                             list_refs.append((target, lid, (link_mark, auth_mark, ident_mark)))
             continue
-        if schema in ("Passport", "Identification"):
+        if kinds & {"Passport", "Identification"}:
+            kind = "passport" if "Passport" in kinds else "id"
             holders = [(v, m) for _, _, p, v, m, _ in rows if p == "holder"]
             numbers = [(v, m) for _, _, p, v, m, _ in rows if p == "number"]
-            kind = "passport" if schema == "Passport" else "id"
             for holder, hm in holders:
                 for number, nm in numbers:
                     doc_refs.append((holder, kind, number, (hm, nm)))
             continue
-        ftm_schema = model.get(schema)
-        if ftm_schema is None or not ftm_schema.matchable:
-            continue
-        entity = Listed(entity_id, schema)
+        own = list(dict.fromkeys(schemas.get(entity_id, [])))
+        if not any(_matchable(name) for name, _ in own):
+            continue  # matchable for no one
+        schema = common_schema(name for name, _ in own) or next(
+            name for name, _ in own if _matchable(name)
+        )
+        entity = Listed(entity_id, schema, own)
         aliases: list[Value] = []
         for _, _, prop, value, mark, dataset in rows:
             entity.datasets.append((dataset, mark))

@@ -60,6 +60,15 @@ class Screener:
             store.decisions(viewer.organisation),
         )
 
+    def restricted(self) -> Screener:
+        """This screener over a copy of the index holding only what its viewer may see:
+        what is shipped to Spark executors, which may be other machines."""
+        return Screener(
+            self.index.restricted(self.marking_ids),
+            self.marking_ids,
+            list(self._decisions.values()),
+        )
+
     def entity(self, entity_id: str) -> Visible:
         idx = self.index.by_id.get(entity_id)
         found = visible(self.index.entities[idx], self.marking_ids) if idx is not None else None

@@ -1,6 +1,8 @@
 """Batch screening on Apache Spark: the index broadcast, the queries partitioned.
 
-The driver reads and checks the CSV with the same code as the local run (``batch``), so
+Only the viewer's part of the index is broadcast (``Screener.restricted``): executors may
+be other machines, and nothing the viewer may not see goes there. The driver reads and
+checks the CSV with the same code as the local run (``batch``), so
 refused rows and their reasons are identical; executors run the same ``Screener`` on
 their partitions. Output rows come back in input order, one partition at a time, so the
 file equals the local one.
@@ -45,7 +47,8 @@ def screen_file_spark(
                 queries.append((len(queries), item))
     spark = spark_session(master, "watchkeeper-screening")
     context = spark.sparkContext
-    shared = context.broadcast(screener)
+    # Executors get only what the viewer may see, never the whole index.
+    shared = context.broadcast(screener.restricted())
     settings = (limit, threshold, min_score)
 
     def run(part: Iterator[tuple[int, Query]]) -> Iterator[tuple[int, list[list[str]]]]:

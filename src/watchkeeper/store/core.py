@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,19 +16,18 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
-from watchkeeper.errors import ConfigError, NotFound, WatchkeeperError
+from watchkeeper.errors import ConfigError, Forbidden, InputError, NotFound, WatchkeeperError
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.model.source import Source
 from watchkeeper.settings import Settings
 from watchkeeper.store import schema as t
+from watchkeeper.store.reader import ID_CHUNK
 
 if TYPE_CHECKING:
     from watchkeeper.store.reader import Reader
     from watchkeeper.store.writer import Writer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Entity ids per IN list in reads by entity (well under every driver's parameter limit).
-ID_CHUNK = 1000
 
 
 def _frame(codes: frozenset[str] | None) -> str | None:
@@ -167,6 +169,7 @@ class Store:
         with self.engine.connect() as conn:
             trans = conn.begin()
             try:
+                self._bump(conn)
                 writer = Writer(self, conn, source, full_release=full_release)
                 yield writer
                 writer.finish()
@@ -176,6 +179,142 @@ class Store:
                 self.forget_uncommitted()
                 raise
 
+    @staticmethod
+    def _bump(conn: Connection) -> None:
+        """Move the revision counter: the first statement of every write transaction, so
+        that it also takes the write lock before anything is read (writers queue here)."""
+        conn.execute(t.store_revision.update().values(revision=t.store_revision.c.revision + 1))
+
+    # -- correcting markings ----------------------------------------------------------------
+
+    def owned_statements(
+        self, actor: Viewer, statement_ids: Sequence[str], owner_org: str
+    ) -> list[Any]:
+        """The rows of ``statement_ids`` that ``actor`` may re-mark or retract: visible to
+        it, not retracted, and its organisation's information (the marking's originator;
+        for a value with no originator, the workspace organisation ``owner_org``). A
+        statement the actor may not see is reported exactly as one that does not exist."""
+        wanted = list(dict.fromkeys(statement_ids))
+        if not wanted:
+            raise InputError("statements", "no statement given")
+        visible = set(self.visible_marking_ids(actor))
+        marks = self.markings()
+        rows: dict[str, Any] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), ID_CHUNK):
+                chunk = wanted[i : i + ID_CHUNK]
+                for row in conn.execute(
+                    select(t.statement).where(
+                        t.statement.c.id.in_(chunk), t.statement.c.retracted_at.is_(None)
+                    )
+                ):
+                    if row.marking_id in visible:
+                        rows[row.id] = row
+        for statement_id in wanted:
+            found = rows.get(statement_id)
+            if found is None:
+                raise NotFound(f"no statement {statement_id!r}")
+            originator = marks[found.marking_id].originator
+            owner = originator or owner_org
+            if owner != actor.organisation:
+                raise Forbidden(
+                    f"statement {statement_id!r} is {owner}'s information; only {owner} may "
+                    "re-mark or retract it"
+                )
+        return [rows[i] for i in wanted]
+
+    def remark(
+        self,
+        actor: Viewer,
+        statement_ids: Sequence[str],
+        marking: Marking,
+        *,
+        by: str,
+        reason: str,
+        owner_org: str,
+    ) -> set[str]:
+        """Give statements a new marking, in place: current and ended readings alike, so a
+        viewer no longer cleared sees nothing of the value, not even as history. Recorded
+        in the audit. Returns the entities changed (derived indexes re-read them)."""
+        if not reason.strip():
+            raise InputError("--reason", "a reason is required")
+        rows = self.owned_statements(actor, statement_ids, owner_org)
+        marks = self.markings()
+        now = _now()
+        changed: set[str] = set()
+        with self.engine.connect() as conn, conn.begin():
+            self._bump(conn)
+            for row in rows:
+                old = marks[row.marking_id]
+                owner = old.originator or owner_org
+                new = marking
+                if new.originator is None:
+                    new = replace(new, originator=owner)
+                elif new.originator != owner:
+                    raise InputError("--originator", f"a re-marking keeps the originator {owner!r}")
+                new_id = self.marking_id(conn, new)
+                if new_id == row.marking_id:
+                    continue
+                conn.execute(
+                    t.statement.update()
+                    .where(t.statement.c.id == row.id)
+                    .values(marking_id=new_id, own_marking=True)
+                )
+                conn.execute(
+                    t.statement_audit.insert().values(
+                        at=now,
+                        action="remark",
+                        statement_id=row.id,
+                        entity_id=row.entity_id,
+                        old_marking_id=row.marking_id,
+                        new_marking_id=new_id,
+                        organisation=actor.organisation,
+                        decided_by=by,
+                        reason=reason.strip(),
+                        owner=owner,
+                    )
+                )
+                changed.add(row.entity_id)
+        return changed
+
+    def retract(
+        self,
+        actor: Viewer,
+        statement_ids: Sequence[str],
+        *,
+        by: str,
+        reason: str,
+        owner_org: str,
+    ) -> set[str]:
+        """Withdraw statements from every view, for every viewer, current and history; a
+        later release repeating the value does not bring it back. Recorded in the audit."""
+        if not reason.strip():
+            raise InputError("--reason", "a reason is required")
+        rows = self.owned_statements(actor, statement_ids, owner_org)
+        marks = self.markings()
+        now = _now()
+        with self.engine.connect() as conn, conn.begin():
+            self._bump(conn)
+            for row in rows:
+                conn.execute(
+                    t.statement.update().where(t.statement.c.id == row.id).values(retracted_at=now)
+                )
+                conn.execute(
+                    t.statement_audit.insert().values(
+                        at=now,
+                        action="retract",
+                        statement_id=row.id,
+                        entity_id=row.entity_id,
+                        old_marking_id=row.marking_id,
+                        new_marking_id=None,
+                        organisation=actor.organisation,
+                        decided_by=by,
+                        reason=reason.strip(),
+                        owner=marks[row.marking_id].originator or owner_org,
+                    )
+                )
+        return {row.entity_id for row in rows}
+
     def read(self, viewer: Viewer) -> Reader:
         from watchkeeper.store.reader import Reader
 
@@ -184,19 +323,13 @@ class Store:
     # -- bulk reads for derived indexes (screening) ---------------------------------------
 
     def version(self) -> str:
-        """A cheap fingerprint that changes whenever an import changes the statements."""
-        st = t.statement
+        """Changes with every write (imports, re-markings, retractions): the store's
+        instance and its revision counter, which each write moves in its transaction."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(
-                    func.count(),
-                    func.count(st.c.ended_at),
-                    func.max(st.c.last_seen),
-                    func.max(st.c.first_seen),
-                    select(func.count()).select_from(t.source).scalar_subquery(),
-                )
+                select(t.store_revision.c.instance, t.store_revision.c.revision)
             ).one()
-        return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16]
+        return f"{row.instance[:12]}-{row.revision}"
 
     def current_values(
         self, props: Sequence[str], entity_ids: Collection[str] | None = None
@@ -208,7 +341,7 @@ class Store:
         st = t.statement
         query = select(
             st.c.entity_id, st.c.schema, st.c.prop, st.c.value, st.c.marking_id, st.c.dataset
-        ).where(st.c.prop.in_(list(props)), st.c.ended_at.is_(None))
+        ).where(st.c.prop.in_(list(props)), st.c.ended_at.is_(None), st.c.retracted_at.is_(None))
         chunks: Iterable[list[str] | None] = [None]
         if entity_ids is not None:
             ordered = sorted(entity_ids)
@@ -221,6 +354,29 @@ class Store:
                 )
                 for row in result:
                     yield (row[0], row[1], row[2], row[3], row[4], row[5])
+
+    def current_schemas(
+        self, entity_ids: Collection[str] | None = None
+    ) -> Iterator[tuple[str, str, int]]:
+        """(entity_id, schema, marking_id), distinct, of the current statements that are
+        not links: which schema each marking says an entity has (a viewer's schema is the
+        one its visible statements give)."""
+        st = t.statement
+        query = (
+            select(st.c.entity_id, st.c.schema, st.c.marking_id)
+            .where(st.c.ended_at.is_(None), st.c.retracted_at.is_(None), st.c.prop_type != "entity")
+            .distinct()
+        )
+        chunks: Iterable[list[str] | None] = [None]
+        if entity_ids is not None:
+            ordered = sorted(entity_ids)
+            chunks = (ordered[i : i + ID_CHUNK] for i in range(0, len(ordered), ID_CHUNK))
+        with self.engine.connect() as conn:
+            for chunk in chunks:
+                where = query if chunk is None else query.where(st.c.entity_id.in_(chunk))
+                result = conn.execution_options(stream_results=True, yield_per=5000).execute(where)
+                for row in result:
+                    yield (row[0], row[1], row[2])
 
     def linked(self, entity_ids: Collection[str], props: Sequence[str]) -> set[str]:
         """Values of ``props`` (links such as a Sanction's ``entity``) that statements of
@@ -243,6 +399,7 @@ class Store:
                 st.c.prop_type == "entity",  # the partial index of links
                 st.c.prop.in_(list(props)),
                 st.c.ended_at.is_(None),
+                st.c.retracted_at.is_(None),
             ),
         )
 
@@ -297,6 +454,28 @@ class Store:
             }
 
 
+def private_dir(path: Path) -> None:
+    """A folder of the workspace: created readable by its owner only (0700). Restricted
+    values are stored in clear in it, so an existing one of ours is tightened too."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """A workspace file (the SQLite store and its journals): 0600, created so before any
+    byte is written into it."""
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each == path and not each.exists() and each.parent.exists():
+            os.close(os.open(each, os.O_CREAT | os.O_WRONLY, 0o600))
+        if each.exists() and each.stat().st_uid == os.getuid():
+            each.chmod(0o600)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -307,8 +486,10 @@ def open_store(settings: Settings | str) -> Store:
     """Open (and migrate) the store named by ``settings`` or a SQLAlchemy URL."""
     url = settings if isinstance(settings, str) else settings.store_url
     if url.startswith("sqlite:///") and not isinstance(settings, str):
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.home)
     engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        private_file(Path(str(engine.url.database)))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     store = Store(engine)

@@ -1,21 +1,30 @@
 """The one read path. Everything a viewer gets is built from the statements it may see.
 
 The viewer's visible markings are computed once (``Store.visible_marking_ids``, the
-house rule) and every query below filters on them in SQL. A link (an entity-typed
-value) is only shown when its target is itself visible to the viewer, so neither ids
-nor counts of hidden entities can leak through relationships.
+house rule) and every query below filters on them in SQL. Then existence (design.md):
+an entity exists for a viewer only when it keeps a visible statement that is neither a
+link nor its bare id statement, or a visible link to an entity that itself exists —
+applied until nothing changes (a recursive query, the same on SQLite and PostgreSQL).
+A link to an entity that does not exist for the viewer is dropped, so neither the ids
+nor the counts of hidden entities leak through relationships, however many hops away.
+Retracted statements exist for nobody. A marking's recipients are shown only to its
+originator; others see its TLP, REL TO, originator and, if they are one, themselves as a
+recipient.
+
+Every query exists in two readings: current (what the lists and reports say now) and
+history (``include_ended``: ended statements too, existence judged over them as well).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from followthemoney import Dataset, Statement, StatementEntity, model
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from followthemoney.statement.util import BASE_ID
+from sqlalchemy import CTE, ColumnElement, Text, and_, cast, exists, func, or_, select
 
 from watchkeeper.model.marking import Marking, Viewer
 from watchkeeper.store import schema as t
@@ -23,6 +32,15 @@ from watchkeeper.store import schema as t
 if TYPE_CHECKING:
     from watchkeeper.store.core import Store
 
+# Entity ids per IN list in reads by entity (well under every driver's parameter limit).
+ID_CHUNK = 1000
+# The statement table under the names the filters below use. Built once: SQLAlchemy
+# spends far longer building an alias's column collection than SQLite spends running a
+# small query.
+OWN = t.statement.alias("own")
+BASE = t.statement.alias("base")
+LINK = t.statement.alias("link")
+SEED = t.statement.alias("seed")
 DATASET = Dataset.make({"name": "watchkeeper", "title": "Watchkeeper"})
 SEARCH_TYPES = ("name", "identifier")
 RESTRICTED_SOURCE = "(restricted source)"
@@ -35,8 +53,12 @@ class StatementView:
     statement: Statement
     source_id: str
     marking: Marking
+    """The marking as this viewer is shown it (recipients only for the originator)."""
     credibility: int | None
     ended_at: str | None
+    governing: Marking
+    """The whole marking, for marking what is derived from this statement (a derived
+    statement must reach exactly who may see its evidence); never displayed."""
 
 
 @dataclass
@@ -69,29 +91,121 @@ class Reader:
         self.viewer = viewer
         self.marking_ids = store.visible_marking_ids(viewer)
         self._markings = store.markings()
+        self._shown: dict[int, Marking] = {}
         self._visible_sources: set[str] | None = None
+        self._existing: dict[bool, CTE] = {}
+        self._visible: dict[tuple[Any, bool], ColumnElement[bool]] = {}
 
-    # -- the filter everything goes through -------------------------------------------------
+    # -- the filters everything goes through ------------------------------------------------
 
-    def visible(self, stmt: Any = t.statement, include_ended: bool = False) -> ColumnElement[bool]:
-        target = aliased(t.statement)
+    def allowed(self, stmt: Any = t.statement, include_ended: bool = False) -> ColumnElement[bool]:
+        """Statements whose own marking the viewer may see (existence not yet applied)."""
         clauses: list[ColumnElement[bool]] = [
             stmt.c.marking_id.in_(self.marking_ids),
-            or_(
-                stmt.c.prop_type != "entity",
-                exists().where(
-                    and_(
-                        target.c.entity_id == stmt.c.value,
-                        target.c.marking_id.in_(self.marking_ids),
-                    )
-                ),
-            ),
+            stmt.c.retracted_at.is_(None),
         ]
         if not include_ended:
             clauses.append(stmt.c.ended_at.is_(None))
         return and_(*clauses)
 
+    def grounded(self, entity_id: Any, include_ended: bool = False) -> ColumnElement[bool]:
+        """Does ``entity_id`` have an allowed statement that is neither a link nor its id?"""
+        own = OWN
+        return exists().where(
+            own.c.entity_id == entity_id,
+            self.allowed(own, include_ended),
+            own.c.prop_type != "entity",
+            own.c.prop != BASE_ID,
+        )
+
+    def existing(self, include_ended: bool = False) -> CTE:
+        """Every entity that exists for this viewer: the grounded ones, then whatever
+        links to an existing one, until nothing changes (a recursive query)."""
+        cached = self._existing.get(include_ended)
+        if cached is not None:
+            return cached
+        base, link = BASE, LINK
+        found = (
+            select(base.c.entity_id)
+            .where(self.allowed(base, include_ended))
+            .where(base.c.prop_type != "entity", base.c.prop != BASE_ID)
+            .cte("existing", recursive=True)
+        )
+        found = found.union(
+            select(link.c.entity_id).where(
+                self.allowed(link, include_ended),
+                link.c.prop_type == "entity",
+                link.c.value == found.c.entity_id,
+            )
+        )
+        self._existing[include_ended] = found
+        return found
+
+    def visible(self, stmt: Any = t.statement, include_ended: bool = False) -> ColumnElement[bool]:
+        """Statements the viewer gets: allowed, of an existing entity, and, for a link,
+        pointing at an existing entity."""
+        cached = self._visible.get((stmt, include_ended))
+        if cached is not None:
+            return cached
+        found = self.existing(include_ended)
+        clause = and_(
+            self.allowed(stmt, include_ended),
+            stmt.c.entity_id.in_(select(found.c.entity_id)),
+            or_(stmt.c.prop_type != "entity", stmt.c.value.in_(select(found.c.entity_id))),
+        )
+        self._visible[(stmt, include_ended)] = clause
+        return clause
+
+    def existing_among(self, entity_ids: Collection[str], include_ended: bool = False) -> set[str]:
+        """Which of ``entity_ids`` exist for this viewer. The walk starts from them and
+        follows allowed links only out of entities that are not grounded themselves, so
+        it stays near them instead of visiting the whole store."""
+        ordered = sorted(set(entity_ids))
+        found: set[str] = set()
+        with self.store.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                chunk = ordered[i : i + ID_CHUNK]
+                seed, link = SEED, LINK
+                # one column type in both terms (PostgreSQL: entity ids are VARCHAR(255),
+                # link values TEXT)
+                walk = (
+                    select(
+                        cast(seed.c.entity_id, Text).label("origin"),
+                        cast(seed.c.entity_id, Text).label("node"),
+                    )
+                    .where(seed.c.entity_id.in_(chunk))
+                    .distinct()
+                    .cte("walk", recursive=True)
+                )
+                walk = walk.union(
+                    select(walk.c.origin, cast(link.c.value, Text)).where(
+                        link.c.entity_id == walk.c.node,
+                        self.allowed(link, include_ended),
+                        link.c.prop_type == "entity",
+                        ~self.grounded(walk.c.node, include_ended),
+                    )
+                )
+                query = (
+                    select(walk.c.origin)
+                    .where(self.grounded(walk.c.node, include_ended))
+                    .distinct()
+                )
+                found.update(row[0] for row in conn.execute(query))
+        return found
+
     # -- statements and entities ----------------------------------------------------------
+
+    def shown_marking(self, marking_id: int) -> Marking:
+        """A marking as this viewer is shown it: the recipient list only to its originator.
+        A recipient sees itself among the recipients (and no one else), so what it exports
+        re-imports into its own store as something it may still see."""
+        found = self._shown.get(marking_id)
+        if found is None:
+            mark = self._markings[marking_id]
+            if mark.recipients and mark.originator != self.viewer.organisation:
+                mark = replace(mark, recipients=mark.recipients & {self.viewer.organisation})
+            found = self._shown[marking_id] = mark
+        return found
 
     def _view(self, row: Any) -> StatementView:
         stmt = Statement(
@@ -112,21 +226,43 @@ class Reader:
         # source's id (which names its dataset) stays hidden.
         source_id = row.source_id if row.source_id in self._visible_sources else RESTRICTED_SOURCE
         return StatementView(
-            stmt, source_id, self._markings[row.marking_id], row.credibility, row.ended_at
+            stmt,
+            source_id,
+            self.shown_marking(row.marking_id),
+            row.credibility,
+            row.ended_at,
+            self._markings[row.marking_id],
         )
 
     def statements(
         self, entity_ids: Sequence[str] | None = None, include_ended: bool = False
     ) -> Iterator[StatementView]:
         """Visible statements ordered by entity, streamed."""
-        query = select(t.statement).where(self.visible(include_ended=include_ended))
-        if entity_ids is not None:
-            query = query.where(t.statement.c.entity_id.in_(list(entity_ids)))
-        query = query.order_by(t.statement.c.entity_id, t.statement.c.prop, t.statement.c.id)
-        with self.store.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
-            for row in result:
-                yield self._view(row)
+        order = (t.statement.c.entity_id, t.statement.c.prop, t.statement.c.id)
+        if entity_ids is None:
+            query = select(t.statement).where(self.visible(include_ended=include_ended))
+            with self.store.engine.connect() as conn:
+                result = conn.execution_options(stream_results=True, yield_per=2000).execute(
+                    query.order_by(*order)
+                )
+                for row in result:
+                    yield self._view(row)
+            return
+        # By entity: the allowed rows first, then existence for them and their links'
+        # targets only (see ``existing_among``), instead of for the whole store.
+        ordered = sorted(set(entity_ids))
+        for i in range(0, len(ordered), ID_CHUNK):
+            chunk = ordered[i : i + ID_CHUNK]
+            query = select(t.statement).where(
+                self.allowed(include_ended=include_ended), t.statement.c.entity_id.in_(chunk)
+            )
+            with self.store.engine.connect() as conn:
+                rows = list(conn.execute(query.order_by(*order)))
+            wanted = set(chunk) | {r.value for r in rows if r.prop_type == "entity"}
+            found = self.existing_among(wanted, include_ended)
+            for row in rows:
+                if row.entity_id in found and (row.prop_type != "entity" or row.value in found):
+                    yield self._view(row)
 
     @staticmethod
     def _assemble(views: list[StatementView]) -> EntityView | None:
@@ -152,6 +288,18 @@ class Reader:
             if assembled is not None:
                 yield assembled
 
+    def statement_ids(
+        self, entity_id: str, prop: str | None = None, value: str | None = None
+    ) -> list[str]:
+        """Ids of the entity's visible statements (current and ended) of ``prop`` with
+        ``value``, where given: what an analyst selects to re-mark or retract."""
+        return [
+            str(sv.statement.id)
+            for sv in self.statements([entity_id], include_ended=True)
+            if (prop is None or sv.statement.prop == prop)
+            and (value is None or sv.statement.value == value)
+        ]
+
     def entity(self, entity_id: str, include_ended: bool = True) -> EntityView | None:
         for found in self.entities([entity_id], include_ended=include_ended):
             return found
@@ -159,9 +307,11 @@ class Reader:
 
     def referencing(self, entity_id: str) -> list[EntityView]:
         """Entities that link to ``entity_id``: sanctions, relationships, events."""
+        if entity_id not in self.existing_among([entity_id]):
+            return []
         query = (
             select(t.statement.c.entity_id)
-            .where(self.visible())
+            .where(self.allowed())
             .where(t.statement.c.prop_type == "entity", t.statement.c.value == entity_id)
             .distinct()
         )
@@ -257,30 +407,26 @@ class Reader:
                     .group_by(t.statement.c.dataset)
                 ).all()
             )
-            sources = conn.execute(
-                select(func.count())
-                .select_from(t.source)
-                .where(t.source.c.marking_id.in_(self.marking_ids))
-            ).scalar()
         return {
             "entities": sum(schemata.values()),
             "statements": int(statements or 0),
-            "sources": int(sources or 0),
+            "sources": len(self.sources()),
             "schemata": dict(sorted(schemata.items(), key=lambda kv: (-kv[1], kv[0]))),
             "datasets": {k: int(v) for k, v in sorted(datasets.items())},
         }
 
     def sources(self) -> list[dict[str, Any]]:
+        """The sources this viewer may see (a source carries a marking of its own)."""
         with self.store.engine.connect() as conn:
             rows = conn.execute(
                 select(t.source)
                 .where(t.source.c.marking_id.in_(self.marking_ids))
-                .order_by(t.source.c.dataset, t.source.c.published)
+                .order_by(t.source.c.dataset, t.source.c.published, t.source.c.id)
             ).mappings()
             out = []
             for row in rows:
                 data = dict(row)
-                data["marking"] = self._markings[data.pop("marking_id")].key
+                data["marking"] = self.shown_marking(data.pop("marking_id")).key
                 out.append(data)
             return out
 
@@ -289,3 +435,25 @@ class Reader:
             if src["id"] == source_id:
                 return src
         return None
+
+    # -- the audit of re-markings and retractions -----------------------------------------
+
+    def audit(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+        """Re-markings and retractions of statements whose information this viewer's
+        organisation owns (originated); nobody else reads them."""
+        table = t.statement_audit
+        query = select(table).where(table.c.owner == self.viewer.organisation)
+        if entity_id is not None:
+            query = query.where(table.c.entity_id == entity_id)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query.order_by(table.c.id)).mappings()
+            out = []
+            for row in rows:
+                data = dict(row)
+                # the row's number counts every organisation's entries: not for the viewer
+                del data["id"]
+                data["old_marking"] = self._markings[data.pop("old_marking_id")].key
+                new = data.pop("new_marking_id")
+                data["new_marking"] = self._markings[new].key if new is not None else None
+                out.append(data)
+            return out

@@ -73,6 +73,9 @@ statement = Table(
     # Set when a newer release of the dataset no longer carries the value (a delisting,
     # a changed name...). History is never deleted: ended statements stay.
     Column("ended_at", String(32), nullable=True),
+    # Set when an analyst withdraws the value: it leaves every view, current and history,
+    # for every viewer, and stays only in the audit (``statement_audit``).
+    Column("retracted_at", String(32), nullable=True),
 )
 Index("ix_statement_entity", statement.c.entity_id, statement.c.marking_id)
 Index("ix_statement_dataset", statement.c.dataset, statement.c.ended_at)
@@ -107,4 +110,41 @@ screening_decision = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
-TABLES = (marking, source, statement, organisation, screening_decision)
+# Re-markings and retractions of statements: who, when, why, the marking before and
+# after. Readable only by ``owner``, the organisation the statement's information came
+# from (its marking's originator, or the workspace organisation for unowned values).
+statement_audit = Table(
+    "statement_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("statement_id", String(64), nullable=False, index=True),
+    Column("entity_id", String(255), nullable=False),
+    Column("old_marking_id", Integer, ForeignKey("marking.id"), nullable=False),
+    Column("new_marking_id", Integer, ForeignKey("marking.id"), nullable=True),
+    Column("organisation", String(255), nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("owner", String(255), nullable=False, index=True),
+)
+
+# One row: a counter every write moves, so that derived data (the screening index)
+# knows it is stale even when a write changes no count or date (a re-marking).
+store_revision = Table(
+    "store_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("instance", String(32), nullable=False),
+)
+
+TABLES = (
+    marking,
+    source,
+    statement,
+    organisation,
+    screening_decision,
+    statement_audit,
+    store_revision,
+)

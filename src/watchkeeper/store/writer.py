@@ -197,6 +197,7 @@ class Writer:
             "first_seen": stmt.first_seen or self.seen,
             "last_seen": stmt.last_seen or stmt.first_seen or self.seen,
             "ended_at": None,
+            "retracted_at": None,
         }
         if len(self._pending) >= BATCH:
             self.flush()

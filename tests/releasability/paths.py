@@ -1,0 +1,313 @@
+"""Every read path a viewer has, as a function of (workspace, viewer) -> plain data.
+
+The differential test runs each of them on the full store and on the store holding only
+what the viewer may see, and requires equal answers. A new read path (a command, a
+route, a page, an export) is added here, and is then compared for every world and
+viewer the test generates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tests.releasability.world import NAMES, entity_id
+from watchkeeper import views
+from watchkeeper.cli import app as cli_app
+from watchkeeper.errors import WatchkeeperError
+from watchkeeper.exports import write_ftm, write_statements
+from watchkeeper.maritime.link import alerts
+from watchkeeper.model.marking import Viewer
+from watchkeeper.screening import Screener, build
+from watchkeeper.screening.score import Query
+from watchkeeper.settings import Settings, load_settings
+from watchkeeper.store import Store
+from watchkeeper.theater.overview import build_overview
+from watchkeeper.web.app import create_app
+
+# Every entity id a world can name, links included, and a few that never exist.
+IDS = [entity_id(i) for i in range(8)] + [f"l{i}" for i in range(8)]
+QUERIES = [("Person", n) for n in NAMES[:5]] + [("Company", n) for n in NAMES[5:]]
+QUERIES += [("Vessel", "OCEAN STAR"), ("LegalEntity", "KIM JONG UN")]
+
+
+@dataclass
+class Workspace:
+    store: Store
+    settings: Settings
+    viewer: Viewer
+    tmp: Path
+
+
+def _plain(data: Any) -> Any:
+    """JSON-able, floats to the fourth decimal (scores are compared to that precision)."""
+    if isinstance(data, float):
+        return round(data, 4)
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_plain(v) for v in data]
+    if isinstance(data, set | frozenset):
+        return sorted(_plain(v) for v in data)
+    return data
+
+
+def _attempt(fn: Callable[[], Any]) -> Any:
+    try:
+        return _plain(fn())
+    except WatchkeeperError as exc:  # the error text is an answer too
+        return {"error": type(exc).__name__, "detail": exc.detail}
+
+
+# -- the library (what the CLI and the web layer call) ---------------------------------------
+
+
+def show(ws: Workspace) -> Any:
+    reader = ws.store.read(ws.viewer)
+    refs = [*IDS, *NAMES[::3]]
+    return {ref: _attempt(lambda ref=ref: views.detail(reader, ref)) for ref in refs}
+
+
+def entities_by_id(ws: Workspace) -> Any:
+    reader = ws.store.read(ws.viewer)
+    out = {}
+    for ref in IDS:
+        for ended in (False, True):
+            view = reader.entity(ref, include_ended=ended)
+            out[f"{ref}:{ended}"] = (
+                None
+                if view is None
+                else _plain(
+                    {
+                        "schema": view.schema,
+                        "caption": view.caption,
+                        "props": view.entity.to_dict()["properties"],
+                    }
+                )
+            )
+        out[f"{ref}:referencing"] = [v.id for v in reader.referencing(ref)]
+    return out
+
+
+def search(ws: Workspace) -> Any:
+    reader = ws.store.read(ws.viewer)
+    out = {}
+    for text in [*NAMES[::2], "kim", "o", "IMO9179842", "123456", "X1"]:
+        for schema in (None, "LegalEntity"):
+            found = reader.search(text, schema=schema, limit=5)
+            out[f"{text}|{schema}"] = [found.total, [views.summary(e) for e in found.results]]
+    return _plain(out)
+
+
+def stats(ws: Workspace) -> Any:
+    return _plain(ws.store.read(ws.viewer).stats())
+
+
+def sources_list(ws: Workspace) -> Any:
+    return _plain(ws.store.read(ws.viewer).sources())
+
+
+def exports(ws: Workspace) -> Any:
+    reader = ws.store.read(ws.viewer)
+    out: dict[str, Any] = {}
+    buffer = io.StringIO()
+    write_ftm(reader, buffer)
+    out["ftm"] = buffer.getvalue()
+    for ended in (False, True):
+        buffer = io.StringIO()
+        write_statements(reader, buffer, include_ended=ended)
+        out[f"statements:{ended}"] = sorted(csv.reader(io.StringIO(buffer.getvalue())))
+    return out
+
+
+def graph_helpers(ws: Workspace) -> Any:
+    reader = ws.store.read(ws.viewer)
+    return _plain(
+        {
+            "ids": {
+                s: reader.entity_ids(s) for s in ("Thing", "Person", "Vessel", "Event", "Sanction")
+            },
+            "most_referenced": reader.most_referenced(20),
+            "statement_ids": {ref: reader.statement_ids(ref) for ref in IDS},
+        }
+    )
+
+
+def alert_list(ws: Workspace) -> Any:
+    return _plain(alerts(ws.store.read(ws.viewer)))
+
+
+def overview(ws: Workspace) -> Any:
+    data = asdict(build_overview(ws.store.read(ws.viewer)))
+    data["events_by_sector_year"] = sorted(
+        [list(k), v] for k, v in data["events_by_sector_year"].items()
+    )
+    return _plain(data)
+
+
+def audit(ws: Workspace) -> Any:
+    return _plain(ws.store.read(ws.viewer).audit())
+
+
+def screening(ws: Workspace) -> Any:
+    screener = Screener.for_viewer(build(ws.store), ws.store, ws.viewer)
+    out: dict[str, Any] = {"size": screener.view.size}
+    for schema, name in QUERIES:
+        found = screener.match(Query("q", schema, (name,)), limit=5, threshold=0.5)
+        out[f"{schema}:{name}"] = [
+            [
+                m.entity.id,
+                m.entity.schema,
+                m.score,
+                m.match,
+                m.explain(),
+                sorted(dict(m.features).items()),
+                m.entity.list_ids,
+                m.entity.datasets,
+            ]
+            for m in found
+        ]
+    for ref in IDS:
+        out[f"entity:{ref}"] = _attempt(lambda ref=ref: asdict(screener.entity(ref)))
+        out[f"decide:{ref}"] = _attempt(
+            lambda ref=ref: {
+                k: v
+                for k, v in screener.decide(
+                    ws.store, ws.viewer, "q1", ref, "dismissed", "not him", "tester"
+                ).items()
+                if k != "decided_at"
+            }
+        )
+    out["decisions"] = [
+        {k: v for k, v in d.items() if k != "decided_at"}
+        for d in ws.store.decisions(ws.viewer.organisation)
+    ]
+    return _plain(out)
+
+
+LIBRARY: dict[str, Callable[[Workspace], Any]] = {
+    "show": show,
+    "entities": entities_by_id,
+    "search": search,
+    "stats": stats,
+    "sources list": sources_list,
+    "exports": exports,
+    "graph helpers": graph_helpers,
+    "alerts": alert_list,
+    "overview": overview,
+    "audit": audit,
+    "screening and review": screening,
+}
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def _env(ws: Workspace) -> dict[str, str]:
+    env = {
+        "WATCHKEEPER_HOME": str(ws.settings.home),
+        "WATCHKEEPER_ORG": ws.viewer.organisation,
+        "WATCHKEEPER_COUNTRY": ws.viewer.country or "",
+    }
+    if ws.settings.database_url:
+        env["WATCHKEEPER_DATABASE_URL"] = ws.settings.database_url
+    return env
+
+
+def cli(ws: Workspace) -> Any:
+    runner = CliRunner()
+    env = _env(ws)
+    out: dict[str, Any] = {}
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(cli_app, list(args), env=env)
+        return [result.exit_code, result.stdout, result.stderr]
+
+    for ref in ["e0", "e1", "l0", "KIM JONG UN"]:
+        out[f"show {ref}"] = run("show", ref, "--json")
+    out["search"] = run("search", "kim", "--json")
+    out["stats"] = run("stats", "--json")
+    out["sources"] = run("sources", "list", "--json")
+    out["alerts"] = run("alerts", "--json")
+    out["audit"] = run("audit", "--json")
+    for kind in ("ftm", "statements"):
+        target = ws.tmp / f"export.{kind}"
+        out[f"export {kind}"] = run("export", kind, "-o", str(target))
+        out[f"export {kind} file"] = sorted(target.read_text().splitlines())
+    target = ws.tmp / "ended.csv"
+    run("export", "statements", "--include-ended", "-o", str(target))
+    out["export ended file"] = sorted(target.read_text().splitlines())
+    queries = ws.tmp / "queries.csv"
+    queries.write_text(
+        "id,name,schema\n" + "".join(f"q{i},{n},{s}\n" for i, (s, n) in enumerate(QUERIES)),
+        encoding="utf-8",
+    )
+    hits = ws.tmp / "hits.csv"
+    out["screen"] = run("screen", str(queries), "-o", str(hits), "--json")[0:2]
+    out["screen file"] = hits.read_text()
+    code, text, _ = run("review", "list", "--json")
+    # when a decision was taken differs between the two runs, not what it says
+    decisions = [{k: v for k, v in d.items() if k != "decided_at"} for d in json.loads(text)]
+    out["review"] = [code, sorted(decisions, key=lambda d: (d["query_id"], d["entity_id"]))]
+    # paths of temporary files differ between the two workspaces
+    return json.loads(json.dumps(out).replace(str(ws.tmp), "TMP"))
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def client(ws: Workspace) -> Iterator[TestClient]:
+    settings = load_settings(_env(ws))
+    with TestClient(create_app(settings)) as api:
+        yield api
+
+
+def http(ws: Workspace) -> Any:
+    out: dict[str, Any] = {}
+    with client(ws) as api:
+        body = {
+            "queries": {
+                f"q{i}": {"schema": schema, "properties": {"name": [name]}}
+                for i, (schema, name) in enumerate(QUERIES)
+            }
+        }
+        for dataset in ("default", "lists", "notes"):
+            answer = api.post(f"/match/{dataset}?threshold=0.5", json=body)
+            out[f"match {dataset}"] = [answer.status_code, _plain(answer.json())]
+        for text in ("kim", "OCEAN STAR", "JOHN SMITH"):
+            answer = api.get("/search/default", params={"q": text, "schema": "LegalEntity"})
+            out[f"search {text}"] = [answer.status_code, _plain(answer.json())]
+        for ref in IDS:
+            answer = api.get(f"/entities/{ref}")
+            out[f"entity {ref}"] = [answer.status_code, answer.json()]
+            answer = api.post(
+                "/decisions",
+                json={
+                    "query_id": "h1",
+                    "entity_id": ref,
+                    "decision": "confirmed",
+                    "reason": "same",
+                },
+            )
+            data = answer.json()
+            if isinstance(data, dict):
+                data.pop("decided_at", None)
+            out[f"decide {ref}"] = [answer.status_code, data]
+        decisions = api.get("/decisions").json()
+        for d in decisions.get("decisions", []):
+            d.pop("decided_at", None)
+        out["decisions"] = decisions
+    return out
+
+
+PATHS: dict[str, Callable[[Workspace], Any]] = {**LIBRARY, "cli": cli, "http": http}

@@ -1,0 +1,358 @@
+"""Random worlds for the releasability differential test, and the oracle.
+
+A world is written through the real write path: two full releases of a list (values
+that the second one drops end), an analyst's partial release, each source with its own
+marking, values with markings of their own, links of several kinds (relationships,
+events, sanctions with list ids, ownership), then re-markings and retractions.
+
+The oracle is the house rule restated in plain Python over the stored rows, applied to
+a fixpoint: a statement is shown when its marking passes ``may_see``, it is not
+retracted, its entity exists and, for a link, its target exists; an entity exists when
+it keeps such a statement that is neither a link nor its id statement, or a link to an
+existing entity. ``filtered_copy`` writes what passes into a fresh store: the "store
+holding only what the viewer may see" that every read path is compared against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from followthemoney.statement.util import BASE_ID
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from tests.helpers import entity
+from watchkeeper.errors import Forbidden, NotFound
+from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
+from watchkeeper.model.source import Source
+from watchkeeper.store import Store
+from watchkeeper.store import schema as t
+
+ORGS = ["org-a", "org-b", "org-c"]
+COUNTRIES = ["USA", "KOR", "RUS"]
+WORKSPACE = "org-a"
+# Names chosen to collide: spelling variants, shared tokens, a common given name.
+NAMES = [
+    "KIM JONG UN",
+    "Kim Jong-un",
+    "KIM YO JONG",
+    "JOHN SMITH",
+    "John Smyth",
+    "OCEAN STAR",
+    "OCEAN STAR 2",
+    "CHON MA SAN",
+    "KOREA MINING DEVELOPMENT CORP",
+]
+KINDS = {
+    "person": ["Person"],
+    "org": ["Company", "LegalEntity", "Organization"],
+    "vessel": ["Vessel"],
+}
+PROPS = {
+    "person": ["name", "name", "alias", "birthDate", "nationality"],
+    "org": ["name", "name", "alias", "country", "registrationNumber"],
+    "vessel": ["name", "name", "imoNumber", "flag"],
+}
+VALUES = {
+    "birthDate": ["1984-01-08", "1984", "1962-05-03"],
+    "nationality": ["kp", "ru"],
+    "country": ["kp", "cn"],
+    "flag": ["kp", "ru"],
+    "registrationNumber": ["123456", "998877"],
+    "imoNumber": ["IMO9179842", "IMO8404991"],
+}
+RELEASES = ["A", "B", "AB", "N", "N"]
+
+markings = st.builds(
+    Marking,
+    tlp=st.sampled_from(list(TLP)),
+    rel_to=st.none() | st.frozensets(st.sampled_from(COUNTRIES), min_size=1),
+    originator=st.none() | st.sampled_from(ORGS),
+    recipients=st.frozensets(st.sampled_from(ORGS)),
+)
+viewers = st.builds(
+    Viewer,
+    organisation=st.sampled_from([*ORGS, "outsider"]),
+    country=st.none() | st.sampled_from(COUNTRIES),
+)
+
+
+@dataclass(frozen=True)
+class Value:
+    entity: int
+    prop_index: int
+    value_index: int
+    schema_index: int
+    marking: Marking | None
+    release: str
+
+
+@dataclass(frozen=True)
+class Link:
+    kind: str  # unknown, directorship, event, sanction, ownership
+    a: int
+    b: int
+    marking: Marking | None
+    release: str
+    number: int  # a list id, a percentage
+
+
+@dataclass(frozen=True)
+class World:
+    kinds: tuple[str, ...]
+    values: tuple[Value, ...]
+    links: tuple[Link, ...]
+    source_markings: tuple[Marking, Marking, Marking]
+    remarks: tuple[tuple[int, Marking], ...] = ()
+    retracts: tuple[int, ...] = ()
+
+
+def worlds(max_values: int = 14, max_links: int = 6) -> st.SearchStrategy[World]:
+    entities = st.integers(0, 5)
+    value = st.builds(
+        Value,
+        entity=entities,
+        prop_index=st.integers(0, 4),
+        value_index=st.integers(0, len(NAMES) - 1),
+        schema_index=st.integers(0, 2),
+        marking=st.none() | markings,
+        release=st.sampled_from(RELEASES),
+    )
+    link = st.builds(
+        Link,
+        kind=st.sampled_from(["unknown", "directorship", "event", "sanction", "ownership"]),
+        a=st.integers(0, 7),  # 6 and 7 are ids no value ever names: dangling links
+        b=entities,
+        marking=st.none() | markings,
+        release=st.sampled_from(RELEASES),
+        number=st.integers(1, 99),
+    )
+    return st.builds(
+        World,
+        kinds=st.tuples(*[st.sampled_from(list(KINDS)) for _ in range(6)]),
+        values=st.lists(value, min_size=1, max_size=max_values).map(tuple),
+        links=st.lists(link, max_size=max_links).map(tuple),
+        source_markings=st.tuples(markings, markings, markings),
+        remarks=st.lists(st.tuples(st.integers(0, 200), markings), max_size=2).map(tuple),
+        retracts=st.lists(st.integers(0, 200), max_size=2).map(tuple),
+    )
+
+
+def entity_id(i: int) -> str:
+    return f"e{i}"
+
+
+@dataclass
+class Release:
+    source: Source
+    full: bool
+    items: list[tuple[Any, Marking | None]] = field(default_factory=list)
+
+
+def _sources(world: World) -> dict[str, Release]:
+    a, b, n = world.source_markings
+    return {
+        "A": Release(
+            Source(
+                "lists:A",
+                "lists",
+                "list",
+                "Lists release A",
+                "a list",
+                published="2024-01-01",
+                marking=a,
+            ),
+            True,
+        ),
+        "B": Release(
+            Source(
+                "lists:B",
+                "lists",
+                "list",
+                "Lists release B",
+                "a list",
+                published="2024-06-01",
+                marking=b,
+            ),
+            True,
+        ),
+        "N": Release(
+            Source(
+                "notes:1",
+                "notes",
+                "analyst",
+                "Analyst notes",
+                "an analyst",
+                published="2024-07-01",
+                marking=n,
+            ),
+            False,
+        ),
+    }
+
+
+def _value_entity(world: World, v: Value, dataset: str) -> Any:
+    kind = world.kinds[v.entity]
+    prop = PROPS[kind][v.prop_index % len(PROPS[kind])]
+    options = VALUES.get(prop, NAMES)
+    schema = KINDS[kind][v.schema_index % len(KINDS[kind])]
+    return entity(
+        schema, entity_id(v.entity), dataset, **{prop: options[v.value_index % len(options)]}
+    )
+
+
+def _link_entity(world: World, n: int, link: Link, dataset: str) -> Any:
+    a, b = entity_id(link.a), entity_id(link.b)
+    lid = f"l{n}"
+    if link.kind == "unknown":
+        return entity("UnknownLink", lid, dataset, subject=a, object=b)
+    if link.kind == "directorship":
+        return entity("Directorship", lid, dataset, director=a, organization=b)
+    if link.kind == "event":
+        return entity("Event", lid, dataset, involved=[a, b], date="2024-03-01")
+    if link.kind == "ownership":
+        return entity("Ownership", lid, dataset, owner=a, asset=b, percentage=str(link.number))
+    authority = "OFAC" if link.number % 2 else "UN Security Council"
+    prop = "authorityId" if link.number % 2 else "unscId"
+    return entity(
+        "Sanction", lid, dataset, entity=b, authority=authority, **{prop: f"X{link.number}"}
+    )
+
+
+def build(store: Store, world: World) -> None:
+    """Write ``world`` into ``store`` through the write path, then re-mark and retract."""
+    releases = _sources(world)
+    for v in world.values:
+        for key in v.release if v.release != "N" else "N":
+            release = releases[key]
+            release.items.append((_value_entity(world, v, release.source.dataset), v.marking))
+    for n, link in enumerate(world.links):
+        for key in link.release if link.release != "N" else "N":
+            release = releases[key]
+            release.items.append(
+                (_link_entity(world, n, link, release.source.dataset), link.marking)
+            )
+    for release in releases.values():
+        with store.write(release.source, full_release=release.full) as writer:
+            for item, mark in release.items:
+                writer.add_entity(item, mark)
+    ids = sorted(r.id for r in rows(store))
+    for pick, mark in world.remarks:
+        if ids:
+            _correct(store, ids[pick % len(ids)], mark)
+    for pick in world.retracts:
+        if ids:
+            _correct(store, ids[pick % len(ids)], None)
+
+
+def _correct(store: Store, statement_id: str, mark: Marking | None) -> None:
+    """Re-mark (or, without a marking, retract) a statement as its owner would; one its
+    owner may not see itself (RED with no originator, say) is left as it is, as the
+    store requires."""
+    row = next(r for r in rows(store) if r.id == statement_id)
+    owner = store.markings()[row.marking_id].originator or WORKSPACE
+    actor = Viewer(owner)
+    try:
+        if mark is None:
+            store.retract(actor, [row.id], by="tester", reason="withdrawn", owner_org=WORKSPACE)
+        else:
+            mark = Marking(mark.tlp, mark.rel_to, owner, mark.recipients)
+            store.remark(actor, [row.id], mark, by="tester", reason="fix", owner_org=WORKSPACE)
+    except (NotFound, Forbidden):
+        pass
+
+
+def rows(store: Store) -> list[Any]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(t.statement).order_by(t.statement.c.id)))
+
+
+def oracle(store: Store, viewer: Viewer) -> list[Any]:
+    """The statements ``viewer`` may see in ``store``, current and ended, by the rule."""
+    marks = store.markings()
+    allowed = [
+        r for r in rows(store) if r.retracted_at is None and may_see(viewer, marks[r.marking_id])
+    ]
+    exists = {r.entity_id for r in allowed if r.prop_type != "entity" and r.prop != BASE_ID}
+    while True:
+        more = {r.entity_id for r in allowed if r.prop_type == "entity" and r.value in exists}
+        if more <= exists:
+            break
+        exists |= more
+    return [
+        r
+        for r in allowed
+        if r.entity_id in exists and (r.prop_type != "entity" or r.value in exists)
+    ]
+
+
+HIDDEN_SOURCE = Marking(TLP.RED, None, "\x00nobody")
+
+
+def filtered_copy(full: Store, target: Store, viewer: Viewer) -> None:
+    """Write into ``target`` only what ``viewer`` may see of ``full``: the statements the
+    oracle keeps (rows as they are: ids, dates, ended, markings), the sources it may see,
+    the organisations, and its own organisation's decisions and audit. A statement whose
+    source it may not see points at one placeholder source no one may see."""
+    marks = full.markings()
+    keep = oracle(full, viewer)
+    with full.engine.connect() as conn:
+        sources = [dict(r._mapping) for r in conn.execute(select(t.source))]
+        orgs = [dict(r._mapping) for r in conn.execute(select(t.organisation))]
+        decisions = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(t.screening_decision).where(
+                    t.screening_decision.c.organisation == viewer.organisation
+                )
+            )
+        ]
+        audit = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(t.statement_audit).where(t.statement_audit.c.owner == viewer.organisation)
+            )
+        ]
+    visible_sources = {s["id"] for s in sources if may_see(viewer, marks[s["marking_id"]])}
+    with target.engine.connect() as conn, conn.begin():
+
+        def mark_id(mark: Marking) -> int:
+            return target.marking_id(conn, mark)
+
+        placeholder = {
+            "id": "\x00hidden",
+            "dataset": "hidden",
+            "kind": "dataset",
+            "title": "",
+            "publisher": "",
+            "reliability": "F",
+            "url": None,
+            "published": None,
+            "retrieved": "2000-01-01",
+            "checksum": None,
+            "marking_id": mark_id(HIDDEN_SOURCE),
+        }
+        conn.execute(t.source.insert(), [placeholder])
+        for src in sources:
+            if src["id"] in visible_sources:
+                conn.execute(
+                    t.source.insert(), [src | {"marking_id": mark_id(marks[src["marking_id"]])}]
+                )
+        for row in keep:
+            data = dict(row._mapping)
+            data["marking_id"] = mark_id(marks[row.marking_id])
+            if data["source_id"] not in visible_sources:
+                data["source_id"] = placeholder["id"]
+            conn.execute(t.statement.insert(), [data])
+        if orgs:
+            conn.execute(t.organisation.insert(), orgs)
+        if decisions:
+            conn.execute(t.screening_decision.insert(), decisions)
+        for entry in audit:
+            entry = dict(entry)
+            entry.pop("id")
+            entry["old_marking_id"] = mark_id(marks[entry["old_marking_id"]])
+            if entry["new_marking_id"] is not None:
+                entry["new_marking_id"] = mark_id(marks[entry["new_marking_id"]])
+            conn.execute(t.statement_audit.insert(), [entry])
