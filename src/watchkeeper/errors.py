@@ -40,3 +40,9 @@ class Forbidden(WatchkeeperError):
 
 class Conflict(WatchkeeperError):
     status = 409
+
+
+class Busy(WatchkeeperError):
+    """Another writer holds the store for longer than we may wait."""
+
+    status = 503

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from watchkeeper.errors import ConfigError
+from watchkeeper.model.marking import Viewer
 
 DEFAULT_HOME = ".watchkeeper"
 
@@ -30,9 +31,16 @@ class Settings:
     """Optional YAML overriding the official list download URLs."""
     spark_master: str = "local[2]"
     """Where Spark runs (maritime detectors, batch screening): local mode, or a cluster URL."""
+    write_wait: float = 600.0
+    """Seconds a writer (an import) waits for another to finish before it gives up."""
     api_keys: tuple[tuple[str, str], ...] = ()
     """API keys of the screening API and the organisation each acts as. When none are
     set, ``serve`` answers as the workspace's own organisation (a local, single-user API)."""
+
+    @property
+    def viewer(self) -> Viewer:
+        """The workspace's own organisation, the default viewer."""
+        return Viewer(self.organisation, self.country)
 
     @property
     def store_url(self) -> str:
@@ -75,6 +83,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 "WATCHKEEPER_API_KEYS must be KEY=ORGANISATION pairs separated by commas"
             )
         keys.append((key.strip(), org.strip()))
+    wait_text = env.get("WATCHKEEPER_WRITE_WAIT") or "600"
+    try:
+        write_wait = float(wait_text)
+    except ValueError:
+        raise ConfigError(f"WATCHKEEPER_WRITE_WAIT must be seconds, got {wait_text!r}") from None
+    if not 0 < write_wait <= 86400:
+        raise ConfigError(f"WATCHKEEPER_WRITE_WAIT must be between 0 and 86400, got {wait_text}")
     return Settings(
         home=Path(env.get("WATCHKEEPER_HOME") or DEFAULT_HOME),
         database_url=url,
@@ -83,4 +98,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sources_file=Path(sources) if sources else None,
         spark_master=env.get("WATCHKEEPER_SPARK_MASTER") or "local[2]",
         api_keys=tuple(keys),
+        write_wait=write_wait,
     )

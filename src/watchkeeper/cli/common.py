@@ -44,7 +44,7 @@ class Context:
     def viewer(self, as_org: str | None) -> Viewer:
         if as_org:
             return self.store.organisation(as_org)
-        return Viewer(self.settings.organisation, self.settings.country)
+        return self.settings.viewer
 
     def reader(self, as_org: str | None) -> Reader:
         return self.store.read(self.viewer(as_org))

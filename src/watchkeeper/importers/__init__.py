@@ -24,7 +24,7 @@ from watchkeeper.importers.base import (
 from watchkeeper.importers.ftm import FtmJsonImporter, StatementCsvImporter
 from watchkeeper.importers.ofac_sdn import OfacCsvImporter, OfacXmlImporter
 from watchkeeper.importers.un_xml import UNConsolidatedImporter
-from watchkeeper.model.source import file_checksum
+from watchkeeper.model.source import Source, file_checksum
 from watchkeeper.store import ImportSummary, Store, Writer
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
@@ -63,6 +63,28 @@ def run_import(
     if store.has_source(source.id):
         return ImportSummary(source.id, source.dataset)  # the same release: nothing changes
     snapshot = importer.full_release if options.snapshot is None else options.snapshot
+    _check_not_older(store, path, source, snapshot)
+    try:
+        with store.write(source, full_release=snapshot) as writer:
+            # Checked again now that this import holds the write lock: another import may
+            # have landed the same release, or a newer one, while this one waited.
+            if writer.source_existed:
+                raise _SameRelease
+            _check_not_older(store, path, source, snapshot)
+            for count, record in enumerate(importer.records(path, source), start=1):
+                write_record(writer, record)
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+    except _SameRelease:
+        return ImportSummary(source.id, source.dataset)
+    return writer.summary
+
+
+class _SameRelease(Exception):
+    """The release landed while this import waited for the write lock."""
+
+
+def _check_not_older(store: Store, path: Path, source: Source, snapshot: bool) -> None:
     if snapshot and source.published:
         latest = store.latest_release(source.dataset)
         if latest is not None and latest > source.published:
@@ -71,12 +93,6 @@ def run_import(
                 f"release of {source.published} is older than the {latest} release of "
                 f"{source.dataset} already imported",
             )
-    with store.write(source, full_release=snapshot) as writer:
-        for count, record in enumerate(importer.records(path, source), start=1):
-            write_record(writer, record)
-            if progress is not None and count % 1000 == 0:
-                progress(count)
-    return writer.summary
 
 
 def write_record(writer: Writer, record: Record) -> None:

@@ -13,10 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from watchkeeper.errors import ConfigError, Forbidden, InputError, NotFound, WatchkeeperError
+from watchkeeper.errors import (
+    Busy,
+    ConfigError,
+    Forbidden,
+    InputError,
+    NotFound,
+    WatchkeeperError,
+)
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.model.source import Source
 from watchkeeper.settings import Settings
@@ -28,6 +35,8 @@ if TYPE_CHECKING:
     from watchkeeper.store.writer import Writer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# How long a writer waits for another to finish before giving up (seconds).
+WRITE_WAIT = 600.0
 
 
 def _frame(codes: frozenset[str] | None) -> str | None:
@@ -46,8 +55,9 @@ def _unframe(text: str | None) -> frozenset[str] | None:
 class Store:
     """A knowledge base on SQLite (embedded default) or PostgreSQL."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_wait: float = WRITE_WAIT) -> None:
         self.engine = engine
+        self.write_wait = write_wait
         self._markings: dict[int, Marking] = {}
         self._marking_ids: dict[str, int] = {}
 
@@ -169,7 +179,7 @@ class Store:
         with self.engine.connect() as conn:
             trans = conn.begin()
             try:
-                self._bump(conn)
+                self._take_write_lock(conn)
                 writer = Writer(self, conn, source, full_release=full_release)
                 yield writer
                 writer.finish()
@@ -178,6 +188,22 @@ class Store:
                 trans.rollback()
                 self.forget_uncommitted()
                 raise
+
+    def _take_write_lock(self, conn: Connection) -> None:
+        """Wait for any other writer to finish (up to ``write_wait`` seconds), then hold
+        the write lock until this transaction ends: writers queue, readers go on reading
+        the last committed state (SQLite in WAL mode; PostgreSQL's snapshots)."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.write_wait * 1000)}ms'"))
+        try:
+            self._bump(conn)
+        except OperationalError as exc:
+            if "lock" not in str(exc.orig).lower():
+                raise
+            raise Busy(
+                f"another import is writing to this workspace and did not finish within "
+                f"{self.write_wait:.0f} s; try again when it has"
+            ) from None
 
     @staticmethod
     def _bump(conn: Connection) -> None:
@@ -243,7 +269,7 @@ class Store:
         now = _now()
         changed: set[str] = set()
         with self.engine.connect() as conn, conn.begin():
-            self._bump(conn)
+            self._take_write_lock(conn)
             for row in rows:
                 old = marks[row.marking_id]
                 owner = old.originator or owner_org
@@ -294,7 +320,7 @@ class Store:
         marks = self.markings()
         now = _now()
         with self.engine.connect() as conn, conn.begin():
-            self._bump(conn)
+            self._take_write_lock(conn)
             for row in rows:
                 conn.execute(
                     t.statement.update().where(t.statement.c.id == row.id).values(retracted_at=now)
@@ -476,23 +502,31 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(write_wait: float) -> Callable[[Any, Any], None]:
+    def configure(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers read the last committed state while a writer writes (no "database is
+        # locked" for them); a writer waits its turn for up to write_wait.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(write_wait * 1000)}")
+        cursor.close()
+
+    return configure
 
 
 def open_store(settings: Settings | str) -> Store:
     """Open (and migrate) the store named by ``settings`` or a SQLAlchemy URL."""
     url = settings if isinstance(settings, str) else settings.store_url
+    write_wait = WRITE_WAIT if isinstance(settings, str) else settings.write_wait
     if url.startswith("sqlite:///") and not isinstance(settings, str):
         private_dir(settings.home)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         private_file(Path(str(engine.url.database)))
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    store = Store(engine)
+        event.listen(engine, "connect", _sqlite_pragmas(write_wait))
+    store = Store(engine, write_wait)
     try:
         store.migrate()
     except OperationalError as exc:

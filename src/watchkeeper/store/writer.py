@@ -84,6 +84,9 @@ class Writer:
         self.summary = ImportSummary(source.id, source.dataset)
         self._pending: dict[str, dict[str, Any]] = {}
         self._sources: dict[str, int] = {}
+        found = conn.execute(select(t.source.c.id).where(t.source.c.id == source.id)).first()
+        self.source_existed = found is not None
+        """The source was stored before this write began (the same release, again)."""
         self._source_marking = self.use_source(source)
 
     def use_source(self, source: Source) -> int:
