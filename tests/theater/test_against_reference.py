@@ -28,7 +28,7 @@ def reference() -> dict[str, Any]:
 @cache
 def reference_citations() -> list[str]:
     """Every citation the reference gives, one string each ("Publisher, 'Title', date (url)")."""
-    out = []
+    out: list[str] = []
     for kind in ("events", "entities", "estimates"):
         for item in reference()[kind]:
             out.extend(part.strip() for part in re.split(r";\s+(?=[A-Z0-9])", item["source"]))

@@ -9,12 +9,16 @@ from typing import Any
 import pytest
 
 from watchkeeper.errors import InputError
+from watchkeeper.importers import write_record
+from watchkeeper.importers.base import Record, make_entity
 from watchkeeper.model.marking import Viewer
 from watchkeeper.model.sectors import sectors
+from watchkeeper.model.source import Source
 from watchkeeper.store import Store
 from watchkeeper.theater import load_dataset, load_theater, validate
 from watchkeeper.theater.dataset import Theater, imo_valid, spelled, url_slug
 from watchkeeper.theater.loader import declared_source
+from watchkeeper.theater.overview import EARLIER, build_overview
 
 WATCHED_PORTS = {"Rajin", "Chongjin", "Nampho", "Vostochny", "Nakhodka", "Vladivostok", "Dunai"}
 ANYONE = Viewer("anyone", None)
@@ -58,9 +62,7 @@ def test_the_essays_themes_have_evidence() -> None:
     for code in ("naval", "undersea", "labor", "aviation", "air_defense", "uav", "industry", "ew"):
         assert len(by_sector[code]) >= 2, code
     iranian = {
-        e["id"]
-        for e in theater.entities
-        if "ir" in str(e.get("properties", {}).get("country", ""))
+        e["id"] for e in theater.entities if "ir" in str(e.get("properties", {}).get("country", ""))
     }
     assert len(iranian) >= 3
     iran_events = [e for e in theater.events if set(e.get("involved", [])) & iranian]
@@ -110,8 +112,9 @@ def test_one_url_is_one_source() -> None:
     first = theater.sources[5]
     twin = {**first, "id": "twin", "title": "Another title", "title_from": "page", "support": "x"}
     problems = _problems(_replace(theater, sources=[*theater.sources, twin]))
-    assert f"url {first['url']}: declared with conflicting details by sources {first['id']}, twin" in (
-        problems
+    assert (
+        f"url {first['url']}: declared with conflicting details by sources {first['id']}, twin"
+        in (problems)
     )
 
 
@@ -219,7 +222,9 @@ def test_relayed_statements_are_graded_on_their_originator() -> None:
     assert signed["reliability"] == "A" and "signatories" in signed["originator"]
     assert treaty["credibility"] == 1
     stored = declared_source(sources["kbs-2023-10-13"])
-    assert stored.publisher.startswith("The White House") and "relayed by Yonhap" in stored.publisher
+    assert (
+        stored.publisher.startswith("The White House") and "relayed by Yonhap" in stored.publisher
+    )
     assert stored.url == sources["kbs-2023-10-13"]["url"]
 
 
@@ -338,9 +343,7 @@ def test_a_reattributed_value_ends_its_old_attribution(sqlite_store: Store) -> N
     assert summary.ended > 0
     view = sqlite_store.read(ANYONE).entity("wk-person-pamfilov")
     assert view is not None
-    publishers = {
-        s["id"]: s["publisher"] for s in sqlite_store.read(ANYONE).sources()
-    }
+    publishers = {s["id"]: s["publisher"] for s in sqlite_store.read(ANYONE).sources()}
     names = [sv for sv in view.statements if sv.statement.prop == "name" and not sv.ended_at]
     assert [publishers[sv.source_id] for sv in names] == [
         "South Korean Ministry of Foreign Affairs (designations of 2024-05-24) "
@@ -382,3 +385,32 @@ def test_a_broken_dataset_is_refused_and_nothing_is_written(sqlite_store: Store)
     with pytest.raises(InputError, match="unknown sector"):
         load_theater(sqlite_store, broken)
     assert sqlite_store.digest() == before
+
+
+def test_overview_counts_each_event_in_each_of_its_sectors(sqlite_store: Store) -> None:
+    """Events by sector and year: an event of two sectors counts in both, history before
+    the war years is one column, and other datasets' events (maritime detections, whose
+    keywords include a sector word) are not theater events."""
+    theater = load_dataset()
+    load_theater(sqlite_store)
+    detection = make_entity("Event", "ais-test-detection", "wk_ais")
+    detection.add("name", "Port call: TEST")
+    detection.add("date", "2025-01-05")
+    detection.add("keywords", ["port_call", "shipping", "alert"])
+    source = Source(id="wk_ais:test", dataset="wk_ais", kind="feed", title="AIS", publisher="x")
+    with sqlite_store.write(source, full_release=False) as writer:
+        write_record(writer, Record(detection))
+    data = build_overview(sqlite_store.read(ANYONE))
+    counts = data.events_by_sector_year
+    assert sum(counts.values()) == sum(len(e["sector"]) for e in theater.events)
+    naval_2024 = [
+        e for e in theater.events if "naval" in e["sector"] and str(e["date"]).startswith("2024")
+    ]
+    assert counts[("naval", "2024")] == len(naval_2024) >= 1
+    assert counts[("troops", "2024")] >= counts[("naval", "2024")]
+    assert counts[("industry", EARLIER)] >= 2 and counts[("diplomacy", EARLIER)] >= 1
+    shipping_2025 = [
+        e for e in theater.events if "shipping" in e["sector"] and str(e["date"]).startswith("2025")
+    ]
+    assert counts[("shipping", "2025")] == len(shipping_2025)
+    assert not [key for key in counts if key[0] in ("port_call", "alert")]

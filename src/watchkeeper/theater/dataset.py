@@ -175,7 +175,7 @@ class _Check:
         if url is not None and not str(url).startswith(("http://", "https://")):
             self.add(where, f"url {url!r} is not a web address")
         if not url and src.get("basis") != "reference" and src.get("kind") != "analyst":
-            self.add(where, "no url (only an analyst's own work, or a source the reference names without one, may lack it)")
+            self.add(where, "no url (only analysts' own work or a URL-less reference source)")
         if src.get("reliability") not in Reliability.__members__:
             self.add(where, f"reliability {src.get('reliability')!r} is not A-F")
         if src.get("basis") not in BASES:
@@ -324,13 +324,15 @@ class _Check:
             if text in self.sources:
                 self.cited_by[text].append(item)
             elif not re.fullmatch(r"[^,;]+, \d{4}(-\d{2}(-\d{2})?)?", text):
-                self.add(where, f"also_reported {text!r} is neither a source id nor 'Publisher, date'")
+                self.add(
+                    where, f"also_reported {text!r} is neither a source id nor 'Publisher, date'"
+                )
 
     def check_event(self, ev: dict[str, Any]) -> None:
         where = str(ev.get("id", "?"))
         date = str(ev.get("date", ""))
         published = str(self.theater.meta.get("published", "9999"))
-        if not DATE.match(date) or not EARLIEST <= date[:4] or date > published:
+        if not DATE.match(date) or not date[:4] >= EARLIEST or date > published:
             self.add(where, f"date {date!r} is not an ISO date from {EARLIEST} to {published}")
         for problem in sector_problems(ev.get("sector")):
             self.add(where, problem)

@@ -185,7 +185,9 @@ def _entity(build: _Builder, item: dict[str, Any]) -> Iterator[Record]:
             add(part, "alias", alias)
         _properties(part, fact.get("properties", {}))
         add(part, "summary", fact.get("summary"))
-        yield from build.statements(part, fact["source"], item, build.credibility(fact, fact["source"]))
+        yield from build.statements(
+            part, fact["source"], item, build.credibility(fact, fact["source"])
+        )
     for index, link in enumerate(item.get("links", [])):
         target = entity_id(link["target"])
         source = str(link.get("source", primary))

@@ -70,7 +70,9 @@ def build_overview(reader: Reader, top: int = 10) -> Overview:
 
 def print_overview(console: Console, reader: Reader) -> Overview:
     data = build_overview(reader)
-    years = sorted({year for _, year in data.events_by_sector_year}, key=lambda y: (y != EARLIER, y))
+    years = sorted(
+        {year for _, year in data.events_by_sector_year}, key=lambda y: (y != EARLIER, y)
+    )
     labels = sectors()
     table = Table(
         "sector",
