@@ -22,9 +22,9 @@ def test_icd203_ranges_cover_the_scale_in_order() -> None:
     assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
 
 
-def test_sector_taxonomy_has_the_eighteen_sectors() -> None:
+def test_sector_taxonomy_has_the_nineteen_sectors() -> None:
     assert set(sectors()) == {
         "munitions", "missiles", "artillery", "troops", "space", "aviation", "air_defense",
         "naval", "undersea", "uav", "ew", "nuclear", "labor", "energy", "finance", "shipping",
-        "diplomacy", "sanctions",
+        "diplomacy", "sanctions", "industry",
     }  # fmt: skip

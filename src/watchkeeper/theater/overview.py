@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
-from watchkeeper.model.sectors import sectors
+from watchkeeper.model.sectors import known_sectors, sectors
 from watchkeeper.store.reader import Reader
+from watchkeeper.theater.loader import DATASET
+
+EARLIER = "earlier"
+"""The column for the history before the war years (events before ``FIRST_YEAR``)."""
+FIRST_YEAR = "2023"
 
 
 @dataclass
@@ -20,14 +25,19 @@ class Overview:
 
 
 def build_overview(reader: Reader, top: int = 10) -> Overview:
+    """Events by sector and year count an event once in each sector it concerns, and only
+    the theater's events (a maritime detection's keywords are not sectors)."""
     result = Overview()
     events = list(reader.entities(reader.entity_ids("Event")))
     last_event: dict[str, tuple[str, str]] = {}
     for view in events:
         dates = sorted(view.entity.get("date"))
         year = dates[0][:4] if dates else "undated"
-        for sector in view.entity.get("keywords") or ["unclassified"]:
-            result.events_by_sector_year[(sector, year)] += 1
+        if year < FIRST_YEAR:
+            year = EARLIER
+        if any(s.statement.dataset == DATASET for s in view.statements):
+            for sector in known_sectors(view.entity.get("keywords")) or ["unclassified"]:
+                result.events_by_sector_year[(sector, year)] += 1
         for involved in view.entity.get("involved"):
             when = dates[-1] if dates else ""
             if involved not in last_event or last_event[involved][0] < when:
@@ -60,9 +70,16 @@ def build_overview(reader: Reader, top: int = 10) -> Overview:
 
 def print_overview(console: Console, reader: Reader) -> Overview:
     data = build_overview(reader)
-    years = sorted({year for _, year in data.events_by_sector_year})
+    years = sorted(
+        {year for _, year in data.events_by_sector_year}, key=lambda y: (y != EARLIER, y)
+    )
     labels = sectors()
-    table = Table("sector", *years, "total", title="Events by sector and year")
+    table = Table(
+        "sector",
+        *years,
+        "total",
+        title="Events by sector and year (an event counts in each of its sectors)",
+    )
     codes = sorted(
         {s for s, _ in data.events_by_sector_year},
         key=lambda c: -sum(n for (s, _), n in data.events_by_sector_year.items() if s == c),
