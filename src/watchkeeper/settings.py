@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchkeeper.errors import ConfigError
-from watchkeeper.model.marking import Viewer
+from watchkeeper.errors import ConfigError, WatchkeeperError
+from watchkeeper.model.marking import Viewer, check_country
 
 DEFAULT_HOME = ".watchkeeper"
 
@@ -63,11 +63,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     country = env.get("WATCHKEEPER_COUNTRY") or None
     if country is not None:
-        country = country.strip().upper()
-        if len(country) != 3 or not country.isalpha():
+        try:
+            country = check_country(country)
+        except WatchkeeperError:
             raise ConfigError(
                 f"WATCHKEEPER_COUNTRY must be an ISO 3166 alpha-3 code, got {country!r}"
-            )
+            ) from None
     url = env.get("WATCHKEEPER_DATABASE_URL") or None
     if url is not None and url.startswith("postgresql://"):
         # The psycopg 3 driver is the one installed; make the bare scheme use it.

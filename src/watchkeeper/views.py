@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from followthemoney import registry
+from followthemoney import model, registry
 from followthemoney.statement.util import BASE_ID
 from rich.console import Console
 from rich.table import Table
@@ -40,22 +41,47 @@ def list_ids(view: EntityView, sanctions: list[EntityView]) -> list[str]:
     return sorted(set(out))
 
 
-def resolve(reader: Reader, ref: str) -> EntityView:
+# Given a name rather than an id, an entity is taken as meant when it alone scores this.
+SURE = 0.9
+Finder = Callable[[str], Any]
+
+
+def resolve(reader: Reader, ref: str, finder: Finder | None = None) -> EntityView:
+    """The entity ``ref`` names: its id, or else a name or identifier that finds exactly
+    one entity surely (``finder``: the screening engine's search; else text search)."""
     view = reader.entity(ref)
     if view is not None:
         return view
-    found = reader.search(ref, limit=2)
-    if found.total == 1:
-        return found.results[0]
-    if found.total > 1:
+    if finder is not None:
+        found = finder(ref)
+        sure = [e for e in found.results if _score(found.how.get(e.id, "")) >= SURE]
+        if len(sure) == 1:
+            return reader.entity(sure[0].id) or sure[0]
+        if len(sure) > 1:
+            raise NotFound(
+                f"{ref!r} matches {len(sure)} entities; use an id (see `watchkeeper search`)"
+            )
+        raise NotFound(f"no entity {ref!r}")
+    result = reader.search(ref, limit=2)
+    if result.total == 1:
+        return result.results[0]
+    if result.total > 1:
         raise NotFound(
-            f"{ref!r} matches {found.total} entities; use an id (see `watchkeeper search`)"
+            f"{ref!r} matches {result.total} entities; use an id (see `watchkeeper search`)"
         )
     raise NotFound(f"no entity {ref!r}")
 
 
-def detail(reader: Reader, ref: str) -> dict[str, Any]:
-    view = resolve(reader, ref)
+def _score(how: str) -> float:
+    """How sure a search hit is: an identifier is sure; a name by its score."""
+    kind, _, value = how.partition(" ")
+    if kind == "name":
+        return float(value)
+    return 1.0 if kind not in ("text", "") else 0.0
+
+
+def detail(reader: Reader, ref: str, finder: Finder | None = None) -> dict[str, Any]:
+    view = resolve(reader, ref, finder)
     sources = {s["id"]: s for s in reader.sources()}
     props = []
     for sv in sorted(view.statements, key=lambda s: (s.statement.prop, s.statement.value)):
@@ -87,9 +113,24 @@ def detail(reader: Reader, ref: str) -> dict[str, Any]:
         entry = summary(other) | {"properties": other.entity.to_dict()["properties"]}
         linked[section].append(entry)
     linked["events"].sort(key=lambda e: min(e["properties"].get("date", ["9999"])))
+    # The name of every entity a link here names, so that a link reads as more than an id.
+    mentioned = {sv.statement.value for sv in view.statements if sv.statement.prop_type == "entity"}
+    for entries in linked.values():
+        for linked_entry in entries:
+            schema = model.get(linked_entry["schema"])
+            for prop, values in linked_entry["properties"].items():
+                known = schema.get(prop) if schema is not None else None
+                if known is not None and known.type == registry.entity:
+                    mentioned.update(values)
+    mentioned.discard(view.id)
+    names = {e.id: e.caption for e in reader.entities(sorted(mentioned))} if mentioned else {}
+    for item in props:
+        if item["value"] in names:
+            item["caption"] = names[item["value"]]
     return summary(view) | {
         "list_ids": list_ids(view, sanction_views),
         "properties": props,
+        "names": names,
         **linked,
     }
 
@@ -99,11 +140,13 @@ def print_detail(console: Console, data: dict[str, Any]) -> None:
     if data["list_ids"]:
         console.print("list ids: " + ", ".join(data["list_ids"]))
     table = Table("property", "value", "source", "grade", "marking", "seen", box=None)
+    names = data.get("names", {})
     for p in data["properties"]:
         seen = f"{(p['first_seen'] or '')[:10]}…{(p['last_seen'] or '')[:10]}"
         if p["ended"]:
             seen += f" ended {p['ended'][:10]}"
-        table.add_row(p["prop"], p["value"][:120], p["source"], p["grade"], p["marking"], seen)
+        value = f"{p['caption']} ({p['value']})" if "caption" in p else p["value"]
+        table.add_row(p["prop"], value[:120], p["source"], p["grade"], p["marking"], seen)
     console.print(table)
     for section in ("sanctions", "links", "events"):
         if not data[section]:
@@ -115,6 +158,9 @@ def print_detail(console: Console, data: dict[str, Any]) -> None:
             what = "; ".join(
                 props.get("program", []) + props.get("role", []) + props.get("summary", [])[:1]
             )
+            others = [names[v] for vs in props.values() for v in vs if v in names]
+            if others:
+                what = (what + "; " if what else "") + "with " + ", ".join(sorted(set(others)))
             console.print(
                 f"  {when} {item['caption']} ({item['id']}) {what}"[:300], highlight=False
             )

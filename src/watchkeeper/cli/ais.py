@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from watchkeeper.cli.common import AsOption, JsonOption, command, emit_json, err, out
+from watchkeeper.cli.common import AsOption, JsonOption, check_output, command, emit_json, err, out
 from watchkeeper.errors import InputError
 
 app = typer.Typer(help="AIS ship-tracking data (maritime watch).", no_args_is_help=True)
@@ -97,6 +97,7 @@ def ais_detect(
     from watchkeeper.maritime.engines import get_engine
 
     with command() as ctx:
+        check_output(output)
         start = None
         if since:
             try:

@@ -6,19 +6,21 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from watchkeeper.errors import WatchkeeperError
+from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import Reader, Store, open_store
 
 if TYPE_CHECKING:
     from watchkeeper.screening import Screener
+    from watchkeeper.screening.lookup import Found
 
 out = Console()
 err = Console(stderr=True)
@@ -55,6 +57,14 @@ class Context:
         index = load_or_build(self.store, self.settings.cache_dir)
         return Screener.for_viewer(index, self.store, self.viewer(as_org))
 
+    def find(
+        self, as_org: str | None, text: str, schema: str | None = None, limit: int = 20
+    ) -> Found:
+        """Search as the screening engine reads names (see ``screening.lookup``)."""
+        from watchkeeper.screening.lookup import find
+
+        return find(self.store, self.screener(as_org), self.viewer(as_org), text, schema, limit)
+
     def refresh_index(self, before: str, changed: set[str]) -> None:
         """Keep the screening index in step with the store after an import: updated for
         the entities the import changed, or rebuilt."""
@@ -64,7 +74,11 @@ class Context:
         if index is not None:
             # counted as this workspace's viewer sees it, like every other count
             visible = frozenset(self.store.visible_marking_ids(self.viewer(None)))
-            err.print(f"screening index: {index.view(visible).size:,} entities")
+            err.print(
+                f"screening index: {index.view(visible).size:,} screenable entities in the"
+                " workspace (people, organisations, vessels and aircraft with a name or an"
+                " identifier; sanctions, addresses and documents are not screened)"
+            )
 
     def follow_write(self, before: str, changed: set[str]) -> None:
         """After a write that is not an import (the demo's dataset, detections stored as
@@ -98,6 +112,18 @@ def command() -> Iterator[Context]:
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
         raise typer.Exit(130) from None
+
+
+def check_output(*paths: Path | None) -> None:
+    """Refuse, before any work, an output file whose folder does not exist or that is a
+    folder itself: a one-line error rather than a traceback after the work is done."""
+    for path in paths:
+        if path is None:
+            continue
+        if path.is_dir():
+            raise InputError(str(path), "is a folder; give a file name to write")
+        if not path.parent.is_dir():
+            raise InputError(str(path), f"no such folder {str(path.parent)!r} to write into")
 
 
 def emit_json(data: Any) -> None:

@@ -11,7 +11,16 @@ from rich.progress import Progress
 from rich.table import Table
 
 from watchkeeper import exports, views
-from watchkeeper.cli.common import AsOption, JsonOption, command, emit_json, err, out, progress_bar
+from watchkeeper.cli.common import (
+    AsOption,
+    JsonOption,
+    check_output,
+    command,
+    emit_json,
+    err,
+    out,
+    progress_bar,
+)
 from watchkeeper.importers import IMPORTERS, Options, run_import
 from watchkeeper.model.marking import Marking
 
@@ -66,6 +75,8 @@ def import_(
                     ctx.store, fmt, path, Options(dataset, release_date, snapshot, mark), tick
                 )
             changed |= summary.changed_entities
+            for note in summary.notes:
+                err.print(f"note: {note}", highlight=False, soft_wrap=True)
             data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}
             del data["changed_entities"]
             results.append(data)
@@ -74,7 +85,9 @@ def import_(
                     out.print(f"{path.name}: release already imported, nothing changed")
                 else:
                     out.print(
-                        f"{path.name}: {summary.entities:,} entities; {summary.added:,} statements added, "
+                        f"{path.name}: {summary.entities:,} entities in dataset "
+                        f"{summary.dataset} (people, organisations, vessels, sanctions, "
+                        f"addresses, documents...); statements: {summary.added:,} added, "
                         f"{summary.seen_again:,} seen again, {summary.reopened:,} reopened, "
                         f"{summary.ended:,} ended (source {summary.source_id})"
                     )
@@ -114,18 +127,22 @@ def search(
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Find entities by name or identifier."""
+    """Find entities by name (any script, order, punctuation) or identifier (with or without
+    its prefix: IMO 9179842)."""
     with command() as ctx:
-        result = ctx.reader(as_org).search(text, schema=schema, limit=limit)
+        result = ctx.find(as_org, text, schema=schema, limit=limit)
+        rows = [views.summary(e) | {"found_by": result.how[e.id]} for e in result.results]
         if as_json:
-            emit_json(
-                {"total": result.total, "results": [views.summary(e) for e in result.results]}
-            )
+            emit_json({"total": result.total, "results": rows})
             return
-        table = Table("id", "schema", "caption", "countries", title=f"{result.total:,} found")
-        for view in result.results:
-            row = views.summary(view)
-            table.add_row(row["id"], row["schema"], row["caption"], ", ".join(row["countries"]))
+        table = Table(
+            "id", "schema", "caption", "countries", "found by", title=f"{result.total:,} found"
+        )
+        for row in rows:
+            table.add_row(
+                row["id"], row["schema"], row["caption"], ", ".join(row["countries"]),
+                row["found_by"],
+            )  # fmt: skip
         out.print(table)
 
 
@@ -134,7 +151,7 @@ def show(entity: str, as_org: AsOption = None, as_json: JsonOption = False) -> N
     """An entity: values with their sources, gradings and markings; sanctions; links; events."""
     with command() as ctx:
         reader = ctx.reader(as_org)
-        detail = views.detail(reader, entity)
+        detail = views.detail(reader, entity, lambda text: ctx.find(as_org, text, limit=5))
         if as_json:
             emit_json(detail)
             return
@@ -154,6 +171,7 @@ def export(
 ) -> None:
     """Export what the viewer may see, in FtM formats."""
     with command() as ctx:
+        check_output(output)
         reader = ctx.reader(as_org)
         count = exports.write(reader, kind, output, include_ended=include_ended)
         err.print(f"exported {count:,} {'entities' if kind == 'ftm' else 'statements'}")

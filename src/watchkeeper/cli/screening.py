@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from watchkeeper.cli.common import AsOption, JsonOption, command, emit_json, err, out, progress_bar
+from watchkeeper.cli.common import (
+    AsOption,
+    JsonOption,
+    check_output,
+    command,
+    emit_json,
+    err,
+    out,
+    progress_bar,
+)
 from watchkeeper.errors import InputError
 
 app = typer.Typer()
@@ -47,6 +56,7 @@ def screen(
         if not input_csv.is_file():
             raise InputError(str(input_csv), "no such file")
         errors_path = errors or output.with_name(output.stem + ".errors.csv")
+        check_output(output, errors_path)
         screener = ctx.screener(as_org)
         if engine == "spark":
             from watchkeeper.screening.spark import screen_file_spark

@@ -32,7 +32,7 @@ def sources_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
             table.add_row(
                 src["id"],
                 src["kind"],
-                src["published"] or "",
+                (src["published"] or "") + (" (assumed)" if src.get("date_assumed") else ""),
                 src["reliability"],
                 src["marking"],
                 src["title"],
@@ -62,3 +62,22 @@ def sources_update(
                 out.print(
                     f"{src.name}: {summary.added:,} statements added, {summary.ended:,} ended"
                 )
+
+
+@app.command("redate")
+def sources_redate(
+    source_id: Annotated[str, typer.Argument(help="The release (see `watchkeeper sources list`).")],
+    date: Annotated[str, typer.Argument(help="Its real release date (ISO).")],
+    reason: Annotated[str, typer.Option(help="Why (required; recorded).")] = "",
+    by: Annotated[str, typer.Option(help="Who corrects it.")] = "",
+) -> None:
+    """Correct the date of a dataset's latest release (one assumed wrongly, say)."""
+    with command() as ctx:
+        if ctx.reader(None).source(source_id) is None:
+            from watchkeeper.errors import NotFound
+
+            raise NotFound(f"no source {source_id!r}")
+        old = ctx.store.redate_release(
+            source_id, date, by=by or ctx.settings.organisation, reason=reason
+        )
+        out.print(f"{source_id}: release date {old} -> {date}")

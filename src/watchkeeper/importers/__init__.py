@@ -77,6 +77,12 @@ def run_import(
                     progress(count)
     except _SameRelease:
         return ImportSummary(source.id, source.dataset)
+    if source.date_assumed:
+        writer.summary.notes.append(
+            f"{path.name} carries no release date; assumed {source.published} (the file's"
+            " modification time). If that is wrong, correct it: `watchkeeper sources redate"
+            f" {source.id} YYYY-MM-DD --reason ...`"
+        )
     return writer.summary
 
 
@@ -87,11 +93,17 @@ class _SameRelease(Exception):
 def _check_not_older(store: Store, path: Path, source: Source, snapshot: bool) -> None:
     if snapshot and source.published:
         latest = store.latest_release(source.dataset)
-        if latest is not None and latest > source.published:
+        if latest is not None and latest.published > source.published:
+            assumed = (
+                f" (a date assumed from its file's modification time; if wrong, correct it"
+                f" with `watchkeeper sources redate {latest.id} YYYY-MM-DD --reason ...`)"
+                if latest.date_assumed
+                else ""
+            )
             raise InputError(
                 str(path),
-                f"release of {source.published} is older than the {latest} release of "
-                f"{source.dataset} already imported",
+                f"release of {source.published} is older than the {latest.published} release"
+                f" of {source.dataset} already imported{assumed}",
             )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -269,10 +269,12 @@ class OfacCsvImporter:
     full_release = True
 
     def source(self, path: Path, checksum: str, options: Options) -> Source:
+        # The legacy CSV carries no date of its own: without --release-date the file's
+        # modification time is assumed, and the source says so.
         released = options.release_date or datetime.fromtimestamp(path.stat().st_mtime).strftime(
             "%Y-%m-%dT%H:%M:%S"
         )
-        return list_release(
+        source = list_release(
             options.dataset or DATASET,
             checksum,
             "OFAC Specially Designated Nationals List (legacy CSV)",
@@ -280,6 +282,7 @@ class OfacCsvImporter:
             CSV_URL,
             released,
         )
+        return replace(source, date_assumed=options.release_date is None)
 
     def records(self, path: Path, source: Source) -> Iterator[Record]:
         aliases: dict[str, list[tuple[str, str]]] = {}

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cache
+
+from rigour.territories import get_territories
 
 from watchkeeper.errors import WatchkeeperError
 
@@ -59,6 +62,24 @@ def _items(values: object) -> list[str]:
     raise MarkingError(f"expected a list of codes, got {values!r}")
 
 
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166 alpha-3 codes of today's countries and territories (rigour's table, as
+    FollowTheMoney uses it), plus Kosovo's XKX; historical ones (SUN, YUG...) excluded."""
+    return frozenset(
+        t.alpha3.upper() for t in get_territories() if t.alpha3 and not t.is_historical
+    )
+
+
+def check_country(code: str) -> str:
+    """``code`` as an upper-case ISO 3166 alpha-3 code, or a ``MarkingError``."""
+    text = code.strip().upper()
+    if text not in country_codes():
+        hint = " (alpha-3, e.g. JPN, not JP)" if len(text) == 2 else ""
+        raise MarkingError(f"{code!r} is not an ISO 3166 alpha-3 country code{hint}")
+    return text
+
+
 def _codes(values: object) -> frozenset[str]:
     out: set[str] = set()
     for item in _items(values):
@@ -70,7 +91,7 @@ def _codes(values: object) -> frozenset[str]:
             continue
         if len(code) != 3 or not code.isalpha():
             raise MarkingError(f"REL TO takes ISO 3166 alpha-3 codes, got {code!r}")
-        out.add(code)
+        out.add(check_country(code))
     return frozenset(out)
 
 

@@ -27,6 +27,8 @@ class Source:
     retrieved: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     checksum: str | None = None
     marking: Marking = CLEAR
+    date_assumed: bool = False
+    """The file carried no release date: ``published`` was assumed (and is said to be)."""
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:

@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,12 +19,12 @@ from sqlalchemy.exc import OperationalError
 from watchkeeper.errors import (
     Busy,
     ConfigError,
+    Conflict,
     Forbidden,
     InputError,
     NotFound,
-    WatchkeeperError,
 )
-from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
+from watchkeeper.model.marking import TLP, Marking, Viewer, check_country, may_see
 from watchkeeper.model.source import Source
 from watchkeeper.settings import Settings
 from watchkeeper.store import schema as t
@@ -50,6 +50,13 @@ def _unframe(text: str | None) -> frozenset[str] | None:
     if text is None:
         return None
     return frozenset(c for c in text.split(",") if c)
+
+
+@dataclass(frozen=True)
+class LatestRelease:
+    id: str
+    published: str
+    date_assumed: bool
 
 
 class Store:
@@ -129,17 +136,62 @@ class Store:
     # -- organisations (the viewers the CLI and API can act as) ------------------------
 
     def add_organisation(self, name: str, country: str | None) -> Viewer:
-        viewer = Viewer(name.strip(), country.upper() if country else None)
+        """Register a new organisation. An existing one is never overwritten here: its
+        country decides what it may see, so changing it is ``update_organisation``."""
+        viewer = Viewer(name.strip(), check_country(country) if country else None)
         if not viewer.organisation:
-            raise WatchkeeperError("an organisation needs a name")
+            raise InputError("organisation", "an organisation needs a name")
         with self.engine.begin() as conn:
-            conn.execute(
-                t.organisation.delete().where(t.organisation.c.name == viewer.organisation)
-            )
+            found = conn.execute(
+                select(t.organisation).where(t.organisation.c.name == viewer.organisation)
+            ).first()
+            if found is not None:
+                raise Conflict(
+                    f"organisation {viewer.organisation!r} exists (country "
+                    f"{found.country or 'none'}); change it with `watchkeeper org update "
+                    f"{viewer.organisation} --country CODE --reason ...`"
+                )
             conn.execute(
                 t.organisation.insert().values(name=viewer.organisation, country=viewer.country)
             )
         return viewer
+
+    def update_organisation(
+        self, name: str, country: str | None, *, by: str, reason: str
+    ) -> tuple[Viewer, Viewer]:
+        """Change an organisation's country (what it may see changes with it), recorded
+        with who, when and why. Returns the organisation before and after."""
+        if not reason.strip():
+            raise InputError("--reason", "a reason is required to change an organisation")
+        before = self.organisation(name)
+        after = Viewer(before.organisation, check_country(country) if country else None)
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.organisation.update()
+                .where(t.organisation.c.name == before.organisation)
+                .values(country=after.country)
+            )
+            conn.execute(
+                t.organisation_change.insert().values(
+                    at=_now(),
+                    name=before.organisation,
+                    old_country=before.country,
+                    new_country=after.country,
+                    decided_by=by,
+                    reason=reason.strip(),
+                )
+            )
+        return before, after
+
+    def organisation_changes(self, name: str | None = None) -> list[dict[str, Any]]:
+        table = t.organisation_change
+        query = select(table).order_by(table.c.id)
+        if name is not None:
+            query = query.where(table.c.name == name)
+        with self.engine.connect() as conn:
+            return [
+                {k: v for k, v in row._mapping.items() if k != "id"} for row in conn.execute(query)
+            ]
 
     def organisation(self, name: str) -> Viewer:
         with self.engine.connect() as conn:
@@ -163,11 +215,72 @@ class Store:
             found = conn.execute(select(t.source.c.id).where(t.source.c.id == source_id)).first()
         return found is not None
 
-    def latest_release(self, dataset: str) -> str | None:
+    def latest_release(self, dataset: str) -> LatestRelease | None:
+        """The dataset's newest release: its source id, date, and whether that date was
+        assumed rather than read from the file."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.max(t.source.c.published)).where(t.source.c.dataset == dataset)
-            ).scalar()
+            row = conn.execute(
+                select(t.source.c.id, t.source.c.published, t.source.c.date_assumed)
+                .where(t.source.c.dataset == dataset, t.source.c.published.is_not(None))
+                .order_by(t.source.c.published.desc(), t.source.c.id)
+                .limit(1)
+            ).first()
+        return LatestRelease(row.id, row.published, bool(row.date_assumed)) if row else None
+
+    def redate_release(self, source_id: str, published: str, *, by: str, reason: str) -> str:
+        """Correct the date of a dataset's latest release (one assumed wrongly, say): the
+        source and the dates its statements carry from it move together, recorded with
+        who, when and why. Returns the old date."""
+        if not reason.strip():
+            raise InputError("--reason", "a reason is required to correct a release date")
+        try:
+            day = datetime.fromisoformat(published)
+        except ValueError:
+            raise InputError("date", f"not an ISO date: {published!r}") from None
+        new = day.strftime("%Y-%m-%dT%H:%M:%S") if "T" in published else day.strftime("%Y-%m-%d")
+        with self.engine.connect() as conn, conn.begin():
+            self._take_write_lock(conn)
+            row = conn.execute(select(t.source).where(t.source.c.id == source_id)).first()
+            if row is None:
+                raise NotFound(f"no source {source_id!r}")
+            releases = conn.execute(
+                select(t.source.c.id, t.source.c.published)
+                .where(t.source.c.dataset == row.dataset, t.source.c.id != source_id)
+                .where(t.source.c.published.is_not(None))
+            ).all()
+            if any(r.published > (row.published or "") for r in releases):
+                raise InputError(
+                    source_id, "only the latest release of a dataset can be given a new date"
+                )
+            earlier = max((r.published for r in releases), default=None)
+            if earlier is not None and new <= earlier:
+                raise InputError(
+                    source_id, f"{new} is not after the dataset's previous release ({earlier})"
+                )
+            old = row.published
+            conn.execute(
+                t.source.update()
+                .where(t.source.c.id == source_id)
+                .values(published=new, date_assumed=False)
+            )
+            st = t.statement
+            for column in (st.c.first_seen, st.c.last_seen, st.c.ended_at):
+                conn.execute(
+                    st.update()
+                    .where(st.c.dataset == row.dataset, column == old)
+                    .values({column.name: new})
+                )
+            conn.execute(
+                t.source_change.insert().values(
+                    at=_now(),
+                    source_id=source_id,
+                    old_published=old,
+                    new_published=new,
+                    decided_by=by,
+                    reason=reason.strip(),
+                )
+            )
+        return str(old)
 
     # -- the two paths ------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -49,6 +50,9 @@ source = Table(
     Column("retrieved", String(32), nullable=False),
     Column("checksum", String(128), nullable=True),
     Column("marking_id", Integer, ForeignKey("marking.id"), nullable=False),
+    # The file carried no release date and ``published`` was assumed (its modification
+    # time): shown as such, and correctable (``source_change``).
+    Column("date_assumed", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 statement = Table(
@@ -129,6 +133,33 @@ statement_audit = Table(
     Column("owner", String(255), nullable=False, index=True),
 )
 
+# Changes to an organisation's country (which decides what that partner may see): an
+# explicit, recorded act.
+organisation_change = Table(
+    "organisation_change",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("name", String(255), nullable=False, index=True),
+    Column("old_country", String(3), nullable=True),
+    Column("new_country", String(3), nullable=True),
+    Column("decided_by", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+# Corrections of a release's date, recorded.
+source_change = Table(
+    "source_change",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("source_id", String(255), nullable=False, index=True),
+    Column("old_published", String(32), nullable=True),
+    Column("new_published", String(32), nullable=True),
+    Column("decided_by", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
 # One row: a counter every write moves, so that derived data (the screening index)
 # knows it is stale even when a write changes no count or date (a re-marking).
 store_revision = Table(
@@ -146,5 +177,7 @@ TABLES = (
     organisation,
     screening_decision,
     statement_audit,
+    organisation_change,
+    source_change,
     store_revision,
 )

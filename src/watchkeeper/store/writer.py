@@ -33,11 +33,15 @@ class ImportSummary:
     source_id: str
     dataset: str
     entities: int = 0
+    """Distinct entities the release states anything about (as ``stats`` counts them per
+    dataset, for a first release of a dataset)."""
     added: int = 0
     seen_again: int = 0
     reopened: int = 0
     ended: int = 0
     datasets: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about this import (a release date that was assumed)."""
     # Entities with a statement added, reopened or ended: what derived indexes (screening)
     # must re-read. Not part of the printed summary.
     changed_entities: set[str] = field(default_factory=set, repr=False)
@@ -83,6 +87,7 @@ class Writer:
         self.seen = source.published or source.retrieved
         self.summary = ImportSummary(source.id, source.dataset)
         self._pending: dict[str, dict[str, Any]] = {}
+        self._entity_ids: set[str] = set()
         self._sources: dict[str, int] = {}
         found = conn.execute(select(t.source.c.id).where(t.source.c.id == source.id)).first()
         self.source_existed = found is not None
@@ -115,6 +120,7 @@ class Writer:
                 retrieved=source.retrieved,
                 checksum=source.checksum,
                 marking_id=marking_id,
+                date_assumed=source.date_assumed,
             )
         )
         return marking_id
@@ -136,7 +142,6 @@ class Writer:
             raise ValueError(
                 f"entity {entity.id} is in dataset {entity.dataset.name}, not its source's"
             )
-        self.summary.entities += 1
         for stmt in entity._iter_stmt():
             # _iter_stmt gives each statement FtM's key as its id.
             self._add(stmt, stmt.id, marking, credibility, source)
@@ -183,6 +188,9 @@ class Writer:
             # that is not FtM's key came from a statement file and is kept as it is.)
             stmt_id = hashlib.sha1(f"{ftm_key}|{marking.key}".encode()).hexdigest()  # type: ignore[union-attr]
         self.summary.datasets.add(stmt.dataset)
+        if stmt.entity_id not in self._entity_ids:
+            self._entity_ids.add(stmt.entity_id)
+            self.summary.entities += 1
         self._pending[stmt_id] = {
             "id": stmt_id,
             "entity_id": stmt.entity_id,

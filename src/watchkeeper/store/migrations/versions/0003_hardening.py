@@ -1,6 +1,7 @@
 """Re-marking and retraction: a statement may be withdrawn from every view, an audit of
-who changed a statement's marking or withdrew it, and a revision counter that every
-write moves (derived indexes compare it to know they are stale).
+who changed a statement's marking or withdrew it, a record of changes to organisations
+(a country decides what a partner may see), and a revision counter that every write
+moves (derived indexes compare it to know they are stale).
 
 Revision ID: 0003_hardening
 Revises: 0002
@@ -35,6 +36,30 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(255), nullable=False, index=True),
     )
     op.create_table(
+        "organisation_change",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False, index=True),
+        sa.Column("old_country", sa.String(3), nullable=True),
+        sa.Column("new_country", sa.String(3), nullable=True),
+        sa.Column("decided_by", sa.String(255), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+    )
+    with op.batch_alter_table("source") as batch:
+        batch.add_column(
+            sa.Column("date_assumed", sa.Boolean, nullable=False, server_default=sa.false())
+        )
+    op.create_table(
+        "source_change",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.String(32), nullable=False),
+        sa.Column("source_id", sa.String(255), nullable=False, index=True),
+        sa.Column("old_published", sa.String(32), nullable=True),
+        sa.Column("new_published", sa.String(32), nullable=True),
+        sa.Column("decided_by", sa.String(255), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+    )
+    op.create_table(
         "store_revision",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("revision", sa.Integer, nullable=False),
@@ -49,6 +74,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("store_revision")
+    op.drop_table("organisation_change")
+    op.drop_table("source_change")
+    with op.batch_alter_table("source") as batch:
+        batch.drop_column("date_assumed")
     op.drop_table("statement_audit")
     with op.batch_alter_table("statement") as batch:
         batch.drop_column("retracted_at")
