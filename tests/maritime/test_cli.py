@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from tests.maritime.test_ingest import PYAIS
 from watchkeeper.cli import app
 from watchkeeper.maritime.detectors import Detection
+from watchkeeper.maritime.simulator import read_truth
 from watchkeeper.maritime.evaluate import matches
 
 
@@ -33,6 +34,7 @@ def _detections(lines: str) -> list[Detection]:
                 other_mmsi=d["other_mmsi"],
                 area=d["area"],
                 details=d["details"],
+                evidence=d["evidence"],
             )
         )
     return out
@@ -62,14 +64,8 @@ def test_the_simulators_output_imports_and_its_identity_changes_are_found(tmp_pa
     detected = runner.invoke(app, ["ais", "detect", "--no-link", "-o", str(events)], env=env)
     assert detected.exit_code == 0, detected.output
     found = _detections(events.read_text())
-    truth = json.loads((sim / "truth.json").read_text())
-    from datetime import datetime
-
-    changes = [
-        {**t, "start": datetime.fromisoformat(t["start"]), "end": datetime.fromisoformat(t["end"])}
-        for t in truth
-        if t["kind"] == "identity_change"
-    ]
+    truth, _ = read_truth(sim / "truth.json")
+    changes = [t for t in truth if t["kind"] == "identity_change"]
     assert len(changes) == 2
     assert all(any(matches(d, t) for d in found) for t in changes)
 

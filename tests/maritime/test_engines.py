@@ -9,7 +9,8 @@ import pytest
 from tests.maritime.test_ingest import SOLENT, SOLENT_MAP, SUEZ, SUEZ_MAP
 from watchkeeper.maritime.areas import parse_area, theater_ports
 from watchkeeper.maritime.dataset import AisDataset
-from watchkeeper.maritime.detectors import detect
+from watchkeeper.maritime.detectors import KINDS, detect
+from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.ingest import ingest_file
 from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
@@ -17,8 +18,10 @@ from watchkeeper.maritime.simulator import scenario
 pytestmark = pytest.mark.spark
 
 
-def _events(dataset: AisDataset, areas: list, engine: str) -> list[dict]:  # type: ignore[type-arg]
-    return [d.to_dict() for d in detect(dataset, areas, engine=engine)]
+def _events(
+    dataset: AisDataset, areas: list, engine: str, places: list | None = None
+) -> list[dict]:  # type: ignore[type-arg]
+    return [d.to_dict() for d in detect(dataset, areas, engine=engine, places=places)]
 
 
 def test_simulated_scenarios_give_identical_events(tmp_path: Path) -> None:
@@ -27,16 +30,10 @@ def test_simulated_scenarios_give_identical_events(tmp_path: Path) -> None:
     dataset = AisDataset(tmp_path / "ais")
     dataset.add_positions(positions_table(sim.positions, "simulator"))
     dataset.add_identities(identities_table(sim.identities, "simulator"))
-    duck = _events(dataset, ports, "duckdb")
-    assert {e["kind"] for e in duck} == {
-        "port_call",
-        "gap",
-        "loitering",
-        "encounter",
-        "jump",
-        "identity_change",
-    }
-    assert _events(dataset, ports, "spark") == duck
+    places, _ = known_places(dataset)
+    duck = _events(dataset, ports, "duckdb", places)
+    assert {e["kind"] for e in duck} == set(KINDS)
+    assert _events(dataset, ports, "spark", places) == duck
 
 
 def test_real_samples_give_identical_events(tmp_path: Path) -> None:

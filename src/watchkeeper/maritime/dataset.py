@@ -227,13 +227,15 @@ def identity_spans_sql(relation: str) -> str:
     """
 
 
-def read_identities_sql(files: list[Path]) -> str:
-    """Every identity span of the dataset, spans of one identity in several files merged."""
-    listed = sql_files(files)
+def identities_sql(con: duckdb.DuckDBPyConnection, files: list[Path]) -> str:
+    """Every identity span of the dataset (files written before spans existed read as
+    one report per row), spans of one identity in several files merged."""
+    base = f"read_parquet([{sql_files(files)}], union_by_name = true)"
+    present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}").fetchall()}
+    last = "coalesce(last_ts, ts)" if "last_ts" in present else "ts"
+    reports = "coalesce(reports, 1)" if "reports" in present else "1"
     return f"""
-    SELECT mmsi, min(ts) AS ts, max(coalesce(last_ts, ts)) AS last_ts,
-           CAST(sum(coalesce(reports, 1)) AS BIGINT) AS reports,
-           name, imo, call_sign, ship_type, destination
-    FROM read_parquet([{listed}], union_by_name = true)
-    GROUP BY mmsi, name, imo, call_sign, ship_type, destination
+    SELECT mmsi, min(ts) AS ts, max({last}) AS last_ts, CAST(sum({reports}) AS BIGINT) AS reports,
+           name, imo, call_sign
+    FROM {base} GROUP BY mmsi, name, imo, call_sign
     """

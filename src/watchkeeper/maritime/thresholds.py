@@ -33,3 +33,13 @@ class Thresholds:
     """Consecutive positions implying more than this speed are an impossible jump (spoofing)."""
     jump_min_km: float = 5.0
     """...when they are also at least this far apart (GPS noise over seconds is not a jump)."""
+    spoof_min_positions: int = 2
+    """A spoofed stretch has at least this many positions away from the vessel's track
+    (one stray position is a receiver or decoding error, not a track)."""
+    episode_gap_hours: float = 6.0
+    """Spoofed stretches of one vessel less than this apart are one spoofing episode."""
+    shared_min_positions: int = 10
+    """Two ships on one MMSI: each of the two tracks has at least this many positions...
+    """
+    shared_min_switches: int = 6
+    """...and the reports switch between the two tracks at least this many times."""

@@ -107,4 +107,17 @@ screening_decision = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
-TABLES = (marking, source, statement, organisation, screening_decision)
+TABLES: tuple[Table, ...] = (marking, source, statement, organisation, screening_decision)
+
+# Maritime: acknowledgements of alerts, per organisation (who, when, a note); SQL in
+# store/alerts.py. Migration 0004_maritime.
+maritime_alert_ack = Table(
+    "maritime_alert_ack",
+    metadata,
+    Column("organisation", String(255), nullable=False, primary_key=True),
+    Column("alert_id", String(255), nullable=False, primary_key=True),
+    Column("acknowledged_by", String(255), nullable=False),
+    Column("acknowledged_at", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+TABLES = (*TABLES, maritime_alert_ack)
