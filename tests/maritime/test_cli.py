@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from tests.maritime.test_ingest import PYAIS
 from watchkeeper.cli import app
 from watchkeeper.maritime.detectors import Detection
-from watchkeeper.maritime.simulator import read_truth
 from watchkeeper.maritime.evaluate import matches
+from watchkeeper.maritime.simulator import read_truth
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

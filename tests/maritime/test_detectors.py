@@ -18,9 +18,9 @@ from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import ANOMALIES, KINDS, Detection, detect
 from watchkeeper.maritime.evaluate import matches
 from watchkeeper.maritime.ingest import ingest_file
-from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.places import known_places
-from watchkeeper.maritime.simulator import Simulation, read_truth, scenario
+from watchkeeper.maritime.records import identities_table, positions_table
+from watchkeeper.maritime.simulator import Simulation, scenario
 
 
 def _load(sim_positions: list, sim_identities: list, folder: Path) -> AisDataset:  # type: ignore[type-arg]

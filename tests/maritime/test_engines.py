@@ -10,8 +10,8 @@ from tests.maritime.test_ingest import SOLENT, SOLENT_MAP, SUEZ, SUEZ_MAP
 from watchkeeper.maritime.areas import parse_area, theater_ports
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import KINDS, detect
-from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.ingest import ingest_file
+from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import entity, source, write
+from watchkeeper.maritime.alerts import list_alerts
 from watchkeeper.maritime.areas import theater_ports
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import detect
-from watchkeeper.maritime.alerts import list_alerts
 from watchkeeper.maritime.link import link_detections
 from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
