@@ -167,7 +167,8 @@ class SparkEngine(_Loading):
         self.spark = spark_session(master, "watchkeeper-maritime")
 
     def load_table(self, name: str, table: pa.Table) -> None:
-        frame = self.spark.createDataFrame(table.to_pandas(), _spark_schema(table.schema))
+        rows = [tuple(row.values()) for row in table.to_pylist()]
+        frame = self.spark.createDataFrame(rows, _spark_schema(table.schema))
         frame.cache().createOrReplaceTempView(name)
 
     def load_areas(self, areas: list[Area]) -> None:
