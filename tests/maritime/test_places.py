@@ -112,7 +112,7 @@ def test_anchorages_are_learned_where_many_ships_wait(tmp_path: Path) -> None:
 
 def test_review_keeps_a_rejection_and_the_anchorage_suppresses_nothing(tmp_path: Path) -> None:
     dataset = _suez(tmp_path)
-    places, _ = known_places(dataset)
+    known_places(dataset)  # learns and stores them
     path = dataset.root / "anchorages.geojson"
     anchorages, rules, positions = read_anchorages(path)
     anchorages[0].status = "rejected"
