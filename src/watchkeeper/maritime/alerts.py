@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from watchkeeper.errors import InputError, NotFound
+from watchkeeper.maritime.areas import Area
+from watchkeeper.maritime.events import Detection
 from watchkeeper.store import Reader, Store
 from watchkeeper.store.alerts import acknowledge, acknowledgements
 
@@ -111,6 +113,25 @@ def default_rules() -> Rules:
     return parse_rules(yaml.safe_load(text))
 
 
+def ais_facts(det: Detection, area: Area | None = None) -> dict[str, Any]:
+    """What AIS alone says about a detection (``area``: the watched area it is at, if
+    any): stored with the event under the AIS source's marking."""
+    place = det.details.get("place") or (area.name if area else None)
+    return {
+        "kind": det.kind,
+        "mmsi": det.mmsi,
+        "other_mmsi": det.other_mmsi,
+        "area": det.area,
+        "place": place,
+        "place_kind": det.details.get("place_kind") or ("watched area" if area else None),
+        "watched": bool(det.details.get("watched")) or (area is not None and area.watched),
+        "lat": det.lat,
+        "lon": det.lon,
+        "details": det.details,
+        "evidence": det.evidence,
+    }
+
+
 def facts_of(view: Any) -> dict[str, Any] | None:
     """An event's facts as the viewer sees them; None when it is no maritime event."""
     entity = view.entity
@@ -123,6 +144,18 @@ def facts_of(view: Any) -> dict[str, Any] | None:
                 continue
     if not isinstance(stored, dict):
         return None
+    return flatten(
+        stored,
+        sanctioned="sanctioned" in entity.get("keywords"),
+        known_vessel=bool(entity.get("involved")),
+    )
+
+
+def flatten(
+    stored: dict[str, Any], sanctioned: bool = False, known_vessel: bool = False
+) -> dict[str, Any]:
+    """The facts the rules read: AIS facts (details and evidence flattened) and what the
+    knowledge base adds for this viewer."""
     details = stored.get("details") or {}
     facts: dict[str, Any] = {
         **{k: v for k, v in details.items() if not isinstance(v, dict)},
@@ -136,8 +169,8 @@ def facts_of(view: Any) -> dict[str, Any] | None:
         "watched": bool(stored.get("watched")),
         "start_in_place": bool(details.get("start_area")),
         "end_in_place": bool(details.get("end_area")),
-        "sanctioned": "sanctioned" in entity.get("keywords"),
-        "known_vessel": bool(entity.get("involved")),
+        "sanctioned": sanctioned,
+        "known_vessel": known_vessel,
     }
     return facts
 

@@ -290,10 +290,20 @@ def _port_calls(
 def _gaps(
     engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]]
 ) -> list[Detection]:
+    # How regularly the vessel reported in the gap_hours before it went silent: a
+    # vessel heard once in a while was out of coverage, not necessarily switched off.
+    window = t.gap_hours * 3600
     sql = f"""
-    SELECT mmsi, prev_t, t, prev_lat, prev_lon, lat, lon, step_m, step_s,
-           prev_zone_id AS start_area, zone_id AS end_area, prev_area_km, area_km
-    FROM p WHERE step_s >= {t.gap_hours * 3600}
+    WITH g AS (
+        SELECT mmsi, prev_t, t, prev_lat, prev_lon, lat, lon, step_m, step_s,
+               prev_zone_id AS start_area, zone_id AS end_area, prev_area_km, area_km
+        FROM p WHERE step_s >= {window}
+    ), before AS (
+        SELECT g.mmsi, g.prev_t, count(q.t) AS reported_before
+        FROM g JOIN p q ON q.mmsi = g.mmsi AND q.t >= g.prev_t - {window} AND q.t <= g.prev_t
+        GROUP BY g.mmsi, g.prev_t
+    )
+    SELECT g.*, b.reported_before FROM g JOIN before b ON b.mmsi = g.mmsi AND b.prev_t = g.prev_t
     """
     out = []
     for r in engine.rows(sql):
@@ -316,6 +326,7 @@ def _gaps(
                     "start_place": _place(names, r["start_area"]).get("place"),
                     "end_place": _place(names, r["end_area"]).get("place"),
                     "watched_km": round(min(watched), 1) if watched else None,
+                    "reported_before": int(r["reported_before"]),
                     "end_lat": round(r["lat"], 5),
                     "end_lon": round(r["lon"], 5),
                 },
@@ -338,10 +349,30 @@ def _loitering(
         SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM marks
     )
     SELECT mmsi, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
-           avg(speed) AS mean_speed, count(*) AS positions, sum(reports) AS messages
+           sum(speed) AS sum_speed, count(*) AS positions, sum(reports) AS messages
     FROM runs WHERE slow GROUP BY mmsi, run
-    HAVING max(t) - min(t) >= {t.loiter_hours * 3600}
+    HAVING max(t) - min(t) >= {t.loiter_hours * 3600} / 4
     """
+    # One stay broken by a position or two that look faster (noise on a slow ship) is
+    # one episode: runs of one vessel at one spot less than loiter_merge_minutes apart
+    # are joined before the duration test.
+    merged: list[dict[str, Any]] = []
+    for r in sorted(engine.rows(sql), key=lambda r: (r["mmsi"], r["start_t"])):
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last["mmsi"] == r["mmsi"]
+            and r["start_t"] - last["end_t"] <= t.loiter_merge_minutes * 60
+            and _near_km(last, r) <= 2.0
+        ):
+            n = last["positions"] + r["positions"]
+            last["lat"] = (last["lat"] * last["positions"] + r["lat"] * r["positions"]) / n
+            last["lon"] = (last["lon"] * last["positions"] + r["lon"] * r["positions"]) / n
+            last["end_t"], last["positions"] = r["end_t"], n
+            last["sum_speed"] += r["sum_speed"]
+            last["messages"] += r["messages"]
+        else:
+            merged.append(dict(r))
     return [
         Detection(
             "loitering",
@@ -352,12 +383,19 @@ def _loitering(
             r["lon"],
             details={
                 "hours": round((r["end_t"] - r["start_t"]) / 3600, 2),
-                "mean_knots": round(r["mean_speed"], 2),
+                "mean_knots": round(r["sum_speed"] / r["positions"], 2),
             },
             evidence={"positions": int(r["positions"]), "messages": int(r["messages"])},
         )
-        for r in engine.rows(sql)
+        for r in merged
+        if r["end_t"] - r["start_t"] >= t.loiter_hours * 3600
     ]
+
+
+def _near_km(a: dict[str, Any], b: dict[str, Any]) -> float:
+    dlat = math.radians(b["lat"] - a["lat"])
+    dlon = math.radians(b["lon"] - a["lon"]) * math.cos(math.radians(a["lat"]))
+    return EARTH_M / 1000 * math.hypot(dlat, dlon)
 
 
 def _slow_cells_sql(t: Thresholds) -> str:

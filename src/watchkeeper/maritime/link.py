@@ -17,7 +17,7 @@ import duckdb
 from followthemoney import StatementEntity
 
 from watchkeeper.importers.base import add, add_clean, make_entity
-from watchkeeper.maritime.alerts import DETAILS_PREFIX
+from watchkeeper.maritime.alerts import DETAILS_PREFIX, ais_facts
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset, identities_sql
 from watchkeeper.maritime.detectors import Detection
@@ -195,22 +195,9 @@ def _event(
         f"{title} detected in AIS; MMSI {', '.join(map(str, mmsis))}"
         + (f"; evidence: {counted}" if counted else ""),
     )
-    watched = bool(det.details.get("watched")) or (area is not None and area.watched)
-    if watched:
+    if ais_facts(det, area)["watched"]:
         add_clean(event, "keywords", "watched-area")
-    facts = {
-        "kind": det.kind,
-        "mmsi": det.mmsi,
-        "other_mmsi": det.other_mmsi,
-        "area": det.area,
-        "place": place,
-        "place_kind": det.details.get("place_kind") or ("watched area" if area else None),
-        "watched": watched,
-        "lat": det.lat,
-        "lon": det.lon,
-        "details": det.details,
-        "evidence": det.evidence,
-    }
+    facts = ais_facts(det, area)
     add(event, "notes", DETAILS_PREFIX + json.dumps(facts, sort_keys=True, default=str))
 
     derived = make_entity("Event", event_id, DATASET)

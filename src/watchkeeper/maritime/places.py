@@ -63,8 +63,12 @@ class AnchorageRules:
     """A vessel *stays* in a cell when, within one window of this length, ..."""
     min_stay_hours: float = 1.0
     """... two of its positions in that cell are at least this far apart."""
+    neighbours: int = 1
+    """Vessels are counted in a cell and this many cells around it (1: the 3 x 3 block,
+    about 3 km): ships at anchor spread over an anchorage, one per spot."""
     min_vessels: int = 3
-    """A cell where at least this many distinct vessels stayed is an anchorage cell..."""
+    """A cell where a vessel stayed is an anchorage cell when at least this many distinct
+    vessels stayed in it or around it..."""
     min_vessels_near_port: int = 2
     """...and so is one with this many within ``near_port_km`` of a gazetteer port (a
     berth the gazetteer's point misses; two ships far out at sea are a meeting, not an
@@ -282,11 +286,18 @@ def learn_anchorages(
                        floor(epoch(ts) / {window}) AS w
                 FROM read_parquet([{sql_files(files)}])
                 GROUP BY ALL HAVING epoch(max(ts)) - epoch(min(ts)) >= {rules.min_stay_hours * 3600}
+            ), cells AS (
+                SELECT DISTINCT cy, cx FROM stays
+            ), around AS (  -- the vessels that stayed in each stay cell or its neighbours
+                SELECT c.cy, c.cx, s.mmsi FROM cells c JOIN stays s
+                  ON s.cy BETWEEN c.cy - {rules.neighbours} AND c.cy + {rules.neighbours}
+                 AND s.cx BETWEEN c.cx - {rules.neighbours} AND c.cx + {rules.neighbours}
             )
-            SELECT cy, cx, count(DISTINCT mmsi) AS vessels, count(*) AS stays FROM stays
-            GROUP BY cy, cx
-            HAVING count(DISTINCT mmsi) >= {int(min(rules.min_vessels, rules.min_vessels_near_port))}
-            ORDER BY cy, cx"""
+            SELECT a.cy, a.cx, count(DISTINCT a.mmsi) AS vessels,
+                   (SELECT count(*) FROM stays s WHERE s.cy = a.cy AND s.cx = a.cx) AS stays
+            FROM around a GROUP BY a.cy, a.cx
+            HAVING count(DISTINCT a.mmsi) >= {int(min(rules.min_vessels, rules.min_vessels_near_port))}
+            ORDER BY a.cy, a.cx"""
     ).fetchall()
     con.close()
     near = [p.points[0] for p in ports or []]

@@ -19,6 +19,9 @@ class Thresholds:
     """Loitering: moving slower than this (GFW: under 2 kn)..."""
     loiter_hours: float = 4.0
     """...for at least this long..."""
+    loiter_merge_minutes: float = 180.0
+    """Slow stretches of one vessel at one spot (within 2 km) less than this apart are one
+    loitering episode."""
     away_from_port_km: float = 10.0
     """...and this far from every watched port (GFW encounters: at least 10 km from a port)."""
     encounter_meters: float = 500.0
