@@ -68,7 +68,7 @@ def samples() -> dict[str, list[tuple[Path, str, Any, datetime | None]]]:
                 None,
                 datetime(2021, 1, 2, tzinfo=UTC),
             ),
-        ],  # fmt: skip
+        ],
     }
 
 
