@@ -209,6 +209,11 @@ def raw_files(total: int, folder: Path, kind: str) -> list[Path]:
     files = []
     for day, table in daily_tables(total):
         raw = table.select(list(RAW_COLUMNS))
+        # Written as providers write them: 5 decimals of a degree, speeds to 0.1 kn.
+        for index, digits in ((2, 5), (3, 5), (4, 1), (5, 1)):
+            raw = raw.set_column(
+                index, raw.schema.names[index], pc.round(raw.column(index), digits)
+            )
         if kind == "csv":
             raw = raw.rename_columns(list(CSV_HEADER)).set_column(
                 1, "BaseDateTime", pc.strftime(raw.column(1), "%Y-%m-%dT%H:%M:%S")
