@@ -234,6 +234,7 @@ def detect(
             )
         started = time.perf_counter()
         found.extend(episodes(jumps, tracks, spans, t, kinds))
+        _outages(found, t)
         timed("episodes", started)
     finally:
         runner.close()
@@ -241,6 +242,36 @@ def detect(
         (d for d in found if d.kind in kinds),
         key=lambda d: (d.start, d.kind, d.mmsi, d.other_mmsi or 0, d.area or ""),
     )
+
+
+def _outages(found: list[Detection], t: Thresholds) -> None:
+    """Each gap learns how many other vessels near it fell silent within the hour: when
+    a whole area goes quiet at once, the receivers did, not the ships."""
+    gaps = [d for d in found if d.kind == "gap" and d.lat is not None and d.lon is not None]
+    cells: dict[tuple[int, int, int], list[Detection]] = {}
+    for gap in gaps:
+        key = (
+            int(gap.start.timestamp() // 3600),
+            math.floor(gap.lat or 0),
+            math.floor(gap.lon or 0),
+        )
+        cells.setdefault(key, []).append(gap)
+    for gap in gaps:
+        hour, cy, cx = (
+            int(gap.start.timestamp() // 3600),
+            math.floor(gap.lat or 0),
+            math.floor(gap.lon or 0),
+        )
+        others = {
+            o.mmsi
+            for dh in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+            for o in cells.get((hour + dh, cy + dy, cx + dx), [])
+            if o.mmsi != gap.mmsi
+            and abs((o.start - gap.start).total_seconds()) <= 3600
+            and _near_km({"lat": gap.lat, "lon": gap.lon}, {"lat": o.lat, "lon": o.lon})
+            <= t.outage_km
+        }  # fmt: skip
+        gap.details["silent_nearby"] = len(others)
 
 
 def _place(names: dict[str, tuple[str, str, bool]], zone: str | None) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 class Thresholds:
     gap_hours: float = 12.0
     """AIS silence that counts as a gap (GFW: 12 h or more for likely intentional disabling)."""
+    outage_km: float = 100.0
+    """Gaps of other vessels starting within an hour and this distance of a gap are
+    counted with it (``silent_nearby``): many at once is a receiver outage."""
     port_exit_margin_km: float = 1.0
     """A port call starts inside an area's radius and ends beyond radius + margin
     (GFW: entry within 3 km of an anchorage, exit beyond 4 km)."""
