@@ -111,6 +111,11 @@ def daily_tables(total: int, seed: int = 7) -> Iterator[tuple[str, pa.Table]]:
         yield START.date().fromordinal(START.date().toordinal() + day).isoformat(), table
 
 
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -238,6 +243,8 @@ def ingest_run(total: int, kind: str, then_detect: bool = False) -> dict[str, ob
         generated = time.perf_counter() - started
         size = sum(f.stat().st_size for f in files)
         dataset = AisDataset(Path(tmp) / "ais")
+        load = os.getloadavg()[0]
+        cpu = cpu_s()
         started = time.perf_counter()
         positions = 0
         for path in files:
@@ -245,6 +252,7 @@ def ingest_run(total: int, kind: str, then_detect: bool = False) -> dict[str, ob
             assert report.error is None, report.error
             positions += report.positions
         seconds = time.perf_counter() - started
+        cpu = cpu_s() - cpu
         out: dict[str, object] = {
             "format": kind,
             "files": len(files),
@@ -253,6 +261,11 @@ def ingest_run(total: int, kind: str, then_detect: bool = False) -> dict[str, ob
             "positions": positions,
             "ingest_s": round(seconds, 1),
             "positions_per_s": round(positions / seconds),
+            # CPU seconds of this process (DuckDB's threads included): on a machine the
+            # other jobs leave alone, 2 cores do this work in about cpu_s / 2.
+            "cpu_s": round(cpu, 1),
+            "positions_per_cpu_s": round(positions / cpu),
+            "load_average": [round(load, 1), round(os.getloadavg()[0], 1)],
             "peak_rss_mb_ingest": rss_mb(),
         }
         if then_detect:
@@ -367,6 +380,11 @@ def main() -> None:
         print(json.dumps(ingest_run(rows, kind, then_detect="--detect" in sys.argv)))
         return
     full = "--full" in sys.argv
+    sections = (
+        sys.argv[sys.argv.index("--sections") + 1].split(",")
+        if "--sections" in sys.argv
+        else ["quality", "ingest", "detectors", "end-to-end"]
+    )
     results: dict[str, object] = {
         "date": datetime.now(UTC).date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -374,6 +392,8 @@ def main() -> None:
     }
     out = Path(__file__).parent / "results" / "maritime.json"
     out.parent.mkdir(exist_ok=True)
+    if out.exists() and "--sections" in sys.argv:  # a partial run updates the last one
+        results = {**json.loads(out.read_text()), **results}
 
     def record(key: str, value: object) -> None:
         results[key] = value
@@ -382,9 +402,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         before = baseline_src(BASELINE, Path(tmp))
-        record("quality", quality(before))
+        if "quality" in sections:
+            record("quality", quality(before))
         # Ingest, raw files -> dataset, each run in a process of its own.
-        for rows in [10_000_000] + ([100_000_000] if full else []):
+        for rows in ([10_000_000] + ([100_000_000] if full else [])) * ("ingest" in sections):
             for kind in ("csv", "parquet"):
                 record(f"ingest {kind} {rows:,}", in_process(["--ingest", str(rows), kind]))
                 if rows == 10_000_000:
@@ -392,7 +413,7 @@ def main() -> None:
                         f"ingest {kind} {rows:,} before",
                         in_process(["--ingest", str(rows), kind], pythonpath=before),
                     )
-        if full:
+        if full and "ingest" in sections:
             record(
                 "raw CSV files to events 100,000,000",
                 in_process(["--ingest", "100000000", "csv", "--detect"]),
@@ -400,7 +421,7 @@ def main() -> None:
     if "--quick" in sys.argv:
         return
     with tempfile.TemporaryDirectory() as tmp:
-        for rows in (1_000_000, 10_000_000):
+        for rows in (1_000_000, 10_000_000) * ("detectors" in sections):
             folder = Path(tmp) / f"ais-{rows}"
             started = time.perf_counter()
             generate(rows, folder)
@@ -420,7 +441,7 @@ def main() -> None:
             record(f"{rows:,}", entry)
             shutil.rmtree(folder)
     # End to end through `detect`, each scale in its own process (peak RSS its own).
-    for rows in [10_000_000] + ([100_000_000] if full else []):
+    for rows in ([10_000_000] + ([100_000_000] if full else [])) * ("end-to-end" in sections):
         record(f"end to end {rows:,}", in_process(["--end-to-end", str(rows)]))
 
 
