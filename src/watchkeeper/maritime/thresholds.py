@@ -39,9 +39,10 @@ class Thresholds:
     """Consecutive positions implying more than this speed are an impossible jump (spoofing)."""
     jump_min_km: float = 5.0
     """...when they are also at least this far apart (GPS noise over seconds is not a jump)."""
-    spoof_min_positions: int = 2
-    """A spoofed stretch has at least this many positions away from the vessel's track
-    (one stray position is a receiver or decoding error, not a track)."""
+    spoof_min_positions: int = 1
+    """A spoofed stretch has at least this many positions away from the vessel's track.
+    One stray position is still reported (it may be a spoof of one message); the alert
+    rules rank it down, since it is often a damaged message."""
     episode_gap_hours: float = 6.0
     """Spoofed stretches of one vessel less than this apart are one spoofing episode."""
     shared_min_positions: int = 10
