@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ IDENTITY_KEY = (
 )
 # DuckDB's working memory during an import; beyond it, aggregation spills to the
 # staging folder, so a file of any size imports in bounded memory.
-MEMORY_LIMIT = os.environ.get("WATCHKEEPER_AIS_MEMORY", "4GB")
+MEMORY_LIMIT = "4GB"
 
 
 def sql_text(value: object) -> str:
