@@ -1,10 +1,15 @@
-"""Maritime benchmark: ingest and detectors at 1 M, 10 M (and 100 M with --full) simulated
-positions on this machine, beside MovingPandas on the same 1 M-position input.
+"""Maritime benchmark, one command: `make bench-maritime` (BENCH_ARGS=--full adds the
+100 M runs; --quick stops after quality and ingest). Results go to results/maritime.json
+and are summarised in README.md.
 
-One command: `make bench-maritime` (BENCH_ARGS=--full adds 100 M end to end). Results go
-to results/maritime.json and are summarised in README.md. Each detector step is timed on
-one in-memory table at 1 M and 10 M; "end to end" runs `detect` as `ais detect` does
-(groups of vessels per pass, bounded memory) in a process of its own, at 10 M and 100 M.
+- Quality, before and after (quality.py; "before" is the code of BASELINE, taken with
+  `git archive` and run on PYTHONPATH): anomaly alerts per 1,000 vessel-days on the real
+  samples and on the simulator's background traffic (50 ships, 10 days).
+- Ingest: raw files (CSV in NOAA's columns, and Parquet; one file per day) into an empty
+  dataset, positions per second at 10 M (beside the code before) and 100 M; with --full,
+  100 M positions from raw CSV files to events.
+- Detectors: each DuckDB step timed on one in-memory table at 1 M and 10 M, MovingPandas
+  on the same 1 M positions, and `detect` end to end at 10 M and 100 M.
 
 The positions are generated with numpy and written straight into the day-partitioned
 dataset (the simulator in the package writes Python objects and is for scenarios, not
@@ -25,8 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -47,6 +54,14 @@ DAYS = 5
 
 def generate(total: int, folder: Path, seed: int = 7) -> None:
     """``total`` positions over DAYS days, written one day at a time (bounded memory)."""
+    for day, table in daily_tables(total, seed):
+        part = folder / "positions" / f"day={day}"
+        part.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, part / "part-bench.parquet")
+
+
+def daily_tables(total: int, seed: int = 7) -> Iterator[tuple[str, pa.Table]]:
+    """The generated positions, one table per day."""
     rng = np.random.default_rng(seed)
     per_day = 86400 // EVERY_S
     vessels = max(1, total // (per_day * DAYS))
@@ -89,16 +104,16 @@ def generate(total: int, folder: Path, seed: int = 7) -> None:
                 "cog": np.zeros(keep.sum(), "float32"),
                 "heading": pa.nulls(int(keep.sum()), pa.float32()),
                 "source": pa.array(["bench"] * int(keep.sum())),
+                "reports": pa.array(np.ones(int(keep.sum()), "int64")),
             },
             schema=POSITION_SCHEMA,
         )
-        part = (
-            folder
-            / "positions"
-            / f"day={(START.date().fromordinal(START.date().toordinal() + day)).isoformat()}"
-        )
-        part.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, part / "part-bench.parquet")
+        yield START.date().fromordinal(START.date().toordinal() + day).isoformat(), table
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rss_mb() -> int:
@@ -106,6 +121,8 @@ def rss_mb() -> int:
 
 
 def time_detectors(dataset: AisDataset, rows: int) -> dict[str, object]:
+    from watchkeeper.maritime.places import gazetteer, place_cells
+
     engine = DuckDBEngine()
     areas = theater_ports()
     thresholds = Thresholds()
@@ -113,6 +130,7 @@ def time_detectors(dataset: AisDataset, rows: int) -> dict[str, object]:
     started = time.perf_counter()
     engine.load_areas(areas)
     engine.load_positions(dataset, None)
+    engine.load_table("place_cells", place_cells(gazetteer(), (35.0, 45.0, 128.0, 141.0)))
     engine.select_vessels(1, 0)
     engine.table("p", det.prepare_sql(areas))
     prepare = time.perf_counter() - started
@@ -121,14 +139,20 @@ def time_detectors(dataset: AisDataset, rows: int) -> dict[str, object]:
         "positions_per_s": round(rows / prepare),
     }
 
-    def encounters(engine: DuckDBEngine, t: Thresholds) -> list[det.Detection]:
+    def encounters(engine: DuckDBEngine, t: Thresholds, _: object) -> list[det.Detection]:
         engine.table("slow_cells", det._slow_cells_sql(t))
         return det._encounters(engine, t)
 
-    for name, step in (("gaps", det._gaps), ("port calls", det._port_calls), ("loitering", det._loitering),
-                       ("encounters", encounters), ("jumps", det._jumps)):  # fmt: skip
+    def jumps(engine: DuckDBEngine, t: Thresholds, _: object) -> list[object]:
+        return list(det._jumps(engine, t))
+
+    steps: list[tuple[str, Any]] = [
+        ("gaps", det._gaps), ("port calls", det._port_calls), ("loitering", det._loitering),
+        ("encounters", encounters), ("jumps", jumps),
+    ]  # fmt: skip
+    for name, step in steps:
         started = time.perf_counter()
-        found = step(engine, thresholds)
+        found = step(engine, thresholds, {})
         seconds = time.perf_counter() - started
         out[name] = {
             "seconds": round(seconds, 2),
@@ -176,6 +200,143 @@ def movingpandas(path: Path) -> dict[str, object]:
     }
 
 
+RAW_COLUMNS = ("mmsi", "ts", "lat", "lon", "sog", "cog", "heading")
+CSV_HEADER = ("MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading")  # NOAA's names
+
+
+def raw_files(total: int, folder: Path, kind: str) -> list[Path]:
+    """The generated positions as a provider delivers them: one file per day, CSV with
+    NOAA MarineCadastre's columns (ISO times) or Parquet."""
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for day, table in daily_tables(total):
+        raw = table.select(list(RAW_COLUMNS))
+        # Written as providers write them: 5 decimals of a degree, speeds to 0.1 kn.
+        for index, digits in ((2, 5), (3, 5), (4, 1), (5, 1)):
+            raw = raw.set_column(
+                index, raw.schema.names[index], pc.round(raw.column(index), digits)
+            )
+        if kind == "csv":
+            raw = raw.rename_columns(list(CSV_HEADER)).set_column(
+                1, "BaseDateTime", pc.strftime(raw.column(1), "%Y-%m-%dT%H:%M:%S")
+            )
+            path = folder / f"ais-{day}.csv"
+            pacsv.write_csv(raw, path, pacsv.WriteOptions(quoting_style="none"))
+        else:
+            path = folder / f"ais-{day}.parquet"
+            pq.write_table(raw, path)
+        files.append(path)
+    return files
+
+
+def ingest_run(total: int, kind: str, then_detect: bool = False) -> dict[str, object]:
+    """Raw files of ``total`` positions ingested into an empty dataset (and, with
+    ``then_detect``, every detector run on it, as `ais import` then `ais detect`); in a
+    process of its own, so its peak RSS is this run's. Runs on whichever Watchkeeper
+    is importable (the baseline's too)."""
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        started = time.perf_counter()
+        files = raw_files(total, Path(tmp) / "raw", kind)
+        generated = time.perf_counter() - started
+        size = sum(f.stat().st_size for f in files)
+        dataset = AisDataset(Path(tmp) / "ais")
+        load = os.getloadavg()[0]
+        cpu = cpu_s()
+        started = time.perf_counter()
+        positions = 0
+        for path in files:
+            report = ingest_file(dataset, path)
+            assert report.error is None, report.error
+            positions += report.positions
+        seconds = time.perf_counter() - started
+        cpu = cpu_s() - cpu
+        out: dict[str, object] = {
+            "format": kind,
+            "files": len(files),
+            "megabytes": round(size / 1e6),
+            "generate_s": round(generated, 1),
+            "positions": positions,
+            "ingest_s": round(seconds, 1),
+            "positions_per_s": round(positions / seconds),
+            # CPU seconds of this process (DuckDB's threads included): on a machine the
+            # other jobs leave alone, 2 cores do this work in about cpu_s / 2.
+            "cpu_s": round(cpu, 1),
+            "positions_per_cpu_s": round(positions / cpu),
+            "load_average": [round(load, 1), round(os.getloadavg()[0], 1)],
+            "peak_rss_mb_ingest": rss_mb(),
+        }
+        if then_detect:
+            from watchkeeper.maritime.places import known_places
+
+            started = time.perf_counter()
+            places, _ = known_places(dataset)
+            found = det.detect(dataset, theater_ports(), places=places)
+            detect_s = time.perf_counter() - started
+            out.update(
+                {
+                    "detect_s": round(detect_s, 1),
+                    "raw_files_to_events_s": round(seconds + detect_s, 1),
+                    "events": len(found),
+                    "peak_rss_mb": rss_mb(),
+                }
+            )
+        return out
+
+
+def baseline_src(commit: str, into: Path) -> Path:
+    """The code before this change, for the "before" columns: `git archive` of it."""
+    archive = subprocess.run(
+        ["git", "archive", commit, "src"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def in_process(args: list[str], pythonpath: Path | None = None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    run = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False
+    )
+    if run.returncode:
+        raise RuntimeError(run.stderr[-2000:])
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = "31acaef"  # the code before issue 13
+QUALITY = Path(__file__).parent / "quality.py"
+
+
+def quality(before: Path | None) -> dict[str, object]:
+    """Anomaly alerts per 1,000 vessel-days before and after: the real samples and the
+    simulator's background ships (50 ships trading for 10 days, as the issue's held-out
+    scenario)."""
+    from watchkeeper.maritime.simulator import scenario
+
+    out: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sim = Path(tmp) / "sim"
+        scenario(theater_ports(), seed=7, background=50, days=10).write(sim)
+        for label, path in (("before", before), ("after", None)):
+            env = dict(os.environ)
+            if path is not None:
+                env["PYTHONPATH"] = str(path)
+            for what, extra in (("samples", []), ("simulation", ["--sim", str(sim)])):
+                target = Path(tmp) / f"{label}-{what}.json"
+                subprocess.run(
+                    [sys.executable, str(QUALITY), what, str(target), *extra],
+                    env=env, check=True, capture_output=True,
+                )  # fmt: skip
+                out[f"{what} {label}"] = json.loads(target.read_text())
+    return out
+
+
 def end_to_end(rows: int) -> dict[str, object]:
     """``rows`` positions, generated, then every detector through ``detect`` as `ais
     detect` runs them (groups of vessels per pass on DuckDB); in its own process, so the
@@ -213,13 +374,54 @@ def main() -> None:
     if "--end-to-end" in sys.argv:
         print(json.dumps(end_to_end(int(sys.argv[sys.argv.index("--end-to-end") + 1]))))
         return
-    scales = [1_000_000, 10_000_000]
+    if "--ingest" in sys.argv:
+        at = sys.argv.index("--ingest")
+        rows, kind = int(sys.argv[at + 1]), sys.argv[at + 2]
+        print(json.dumps(ingest_run(rows, kind, then_detect="--detect" in sys.argv)))
+        return
+    full = "--full" in sys.argv
+    sections = (
+        sys.argv[sys.argv.index("--sections") + 1].split(",")
+        if "--sections" in sys.argv
+        else ["quality", "ingest", "detectors", "end-to-end"]
+    )
     results: dict[str, object] = {
         "date": datetime.now(UTC).date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_at_start": os.getloadavg(),
     }
+    out = Path(__file__).parent / "results" / "maritime.json"
+    out.parent.mkdir(exist_ok=True)
+    if out.exists() and "--sections" in sys.argv:  # a partial run updates the last one
+        results = {**json.loads(out.read_text()), **results}
+
+    def record(key: str, value: object) -> None:
+        results[key] = value
+        print(json.dumps({key: value}, indent=1), flush=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+
     with tempfile.TemporaryDirectory() as tmp:
-        for rows in scales:
+        before = baseline_src(BASELINE, Path(tmp))
+        if "quality" in sections:
+            record("quality", quality(before))
+        # Ingest, raw files -> dataset, each run in a process of its own.
+        for rows in ([10_000_000] + ([100_000_000] if full else [])) * ("ingest" in sections):
+            for kind in ("csv", "parquet"):
+                record(f"ingest {kind} {rows:,}", in_process(["--ingest", str(rows), kind]))
+                if rows == 10_000_000:
+                    record(
+                        f"ingest {kind} {rows:,} before",
+                        in_process(["--ingest", str(rows), kind], pythonpath=before),
+                    )
+        if full and "ingest" in sections:
+            record(
+                "raw CSV files to events 100,000,000",
+                in_process(["--ingest", "100000000", "csv", "--detect"]),
+            )
+    if "--quick" in sys.argv:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in (1_000_000, 10_000_000) * ("detectors" in sections):
             folder = Path(tmp) / f"ais-{rows}"
             started = time.perf_counter()
             generate(rows, folder)
@@ -235,31 +437,12 @@ def main() -> None:
                 one_file = Path(tmp) / "one-million.parquet"
                 files = sorted(str(f) for f in folder.glob("positions/day=*/*.parquet"))
                 pq.write_table(pa.concat_tables([pq.read_table(f) for f in files]), one_file)
-                started = time.perf_counter()
-                report = ingest_file(AisDataset(Path(tmp) / "ingested"), one_file)
-                seconds = time.perf_counter() - started
-                entry["ingest (parquet file -> dataset)"] = {
-                    "seconds": round(seconds, 1),
-                    "positions_per_s": round(report.positions / seconds),
-                }
                 entry["movingpandas"] = movingpandas(one_file)
-            results[f"{rows:,}"] = entry
-            print(json.dumps({f"{rows:,}": entry}, indent=1), flush=True)
+            record(f"{rows:,}", entry)
             shutil.rmtree(folder)
     # End to end through `detect`, each scale in its own process (peak RSS its own).
-    for rows in [10_000_000] + ([100_000_000] if "--full" in sys.argv else []):
-        run = subprocess.run(
-            [sys.executable, __file__, "--end-to-end", str(rows)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        entry = json.loads(run.stdout.strip().splitlines()[-1])
-        results[f"end to end {rows:,}"] = entry
-        print(json.dumps({f"end to end {rows:,}": entry}, indent=1), flush=True)
-    out = Path(__file__).parent / "results" / "maritime.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    for rows in ([10_000_000] + ([100_000_000] if full else [])) * ("end-to-end" in sections):
+        record(f"end to end {rows:,}", in_process(["--end-to-end", str(rows)]))
 
 
 if __name__ == "__main__":

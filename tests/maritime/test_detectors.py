@@ -6,6 +6,7 @@ import csv
 import itertools
 import json
 import math
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +15,12 @@ import pytest
 from tests.maritime.test_ingest import SOLENT, SOLENT_MAP, SUEZ, SUEZ_MAP
 from watchkeeper.maritime.areas import Area, parse_area, theater_ports
 from watchkeeper.maritime.dataset import AisDataset
-from watchkeeper.maritime.detectors import KINDS, detect
-from watchkeeper.maritime.evaluate import score
+from watchkeeper.maritime.detectors import ANOMALIES, KINDS, Detection, detect
+from watchkeeper.maritime.evaluate import matches
 from watchkeeper.maritime.ingest import ingest_file
+from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.records import identities_table, positions_table
-from watchkeeper.maritime.simulator import scenario
+from watchkeeper.maritime.simulator import Simulation, scenario
 
 
 def _load(sim_positions: list, sim_identities: list, folder: Path) -> AisDataset:  # type: ignore[type-arg]
@@ -28,29 +30,53 @@ def _load(sim_positions: list, sim_identities: list, folder: Path) -> AisDataset
     return dataset
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_scenario_event_is_found(seed: int, tmp_path: Path) -> None:
+def acceptance(found: list[Detection], sim: Simulation) -> dict[str, float]:
+    """The issue's acceptance, measured: every scripted event found; false alarms (anomaly
+    events on background ships) per 100 vessel-days; the most anomaly events any scripted
+    vessel gets for one scripted episode."""
+    missed = [t for t in sim.truth if not any(matches(d, t) for d in found)]
+    background = set(sim.background)
+    false_alarms = [
+        d for d in found
+        if d.kind in ANOMALIES and ({d.mmsi, d.other_mmsi} & background)
+    ]  # fmt: skip
+    per_episode = Counter(
+        (d.mmsi, d.kind) for d in found if d.kind in ANOMALIES and d.mmsi not in background
+    )
+    episodes = Counter((t["mmsi"], t["kind"]) for t in sim.truth)
+    worst = max(n / max(1, episodes[key]) for key, n in per_episode.items())
+    return {
+        "missed": len(missed),
+        "false_alarms_per_100_vessel_days": 100 * len(false_alarms) / (len(background) * sim.days),
+        "worst_events_per_episode": worst,
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_scripted_event_is_found_among_few_false_alarms(seed: int, tmp_path: Path) -> None:
     ports = theater_ports()
-    sim = scenario(ports, seed=seed, background=25, days=5)
-    found = detect(_load(sim.positions, sim.identities, tmp_path / "ais"), ports)
-    scores = score(found, sim.truth)
+    sim = scenario(ports, seed=seed, background=15, days=4)
+    dataset = _load(sim.positions, sim.identities, tmp_path / "ais")
+    places, _ = known_places(dataset)
+    found = detect(dataset, ports, places=places)
     assert {t["kind"] for t in sim.truth} == set(KINDS)
-    for kind in KINDS:
-        assert scores[kind]["recall"] >= 0.95, (kind, scores[kind])
-        assert scores[kind]["precision"] >= 0.95, (kind, scores[kind])
+    result = acceptance(found, sim)
+    assert result["missed"] == 0, result
+    assert result["false_alarms_per_100_vessel_days"] <= 1.0, result
+    assert result["worst_events_per_episode"] <= 3, result
     gap = next(d for d in found if d.kind == "gap")
     assert gap.details["hours"] > 24 and gap.mmsi == 273_900_001
     reflag = next(d for d in found if d.kind == "identity_change" and d.details["field"] == "mmsi")
-    assert reflag.details["flag_changed"] and reflag.details["imo"] == "9999998"
-
-
-def test_the_simulation_writes_its_ground_truth(tmp_path: Path) -> None:
-    sim = scenario(theater_ports(), seed=4, background=3, days=2)
-    sim.write(tmp_path / "sim")
-    truth = json.loads((tmp_path / "sim" / "truth.json").read_text())
-    assert len(truth) == len(sim.truth) and (tmp_path / "sim" / "positions.parquet").exists()
-    report = ingest_file(AisDataset(tmp_path / "ais"), tmp_path / "sim" / "positions.parquet")
-    assert report.positions == len({(p.mmsi, p.ts, p.lat, p.lon) for p in sim.positions})
+    assert reflag.details["flag_changed"] and reflag.details["imo"] == "9999981"
+    shared = next(d for d in found if d.kind == "shared_mmsi")
+    assert shared.details["names"] == ["SIM TWIN ALPHA", "SIM TWIN BRAVO"]
+    assert shared.evidence["jumps"] >= 6 and shared.evidence["identity_messages"] > 2
+    spoof = next(d for d in found if d.kind == "spoofing")
+    assert spoof.evidence["jumps"] == 2 and spoof.details["max_km"] > 250
+    assert all(d.evidence for d in found)
+    # Without the ports and anchorages, ships at berth and at anchor meet and loiter.
+    plain = acceptance(detect(dataset, ports), sim)
+    assert plain["false_alarms_per_100_vessel_days"] > 20
 
 
 def test_detections_are_deterministic(tmp_path: Path) -> None:
@@ -145,7 +171,7 @@ def test_cli_simulate_and_detect(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ais", "detect", "-o", str(events)], env=env)
     assert result.exit_code == 0, result.output
     kinds = {json.loads(line)["kind"] for line in events.read_text().splitlines()}
-    assert {"port_call", "gap", "encounter", "jump", "loitering"} <= kinds
+    assert {"port_call", "gap", "encounter", "spoofing", "loitering", "shared_mmsi"} <= kinds
     bad = runner.invoke(app, ["ais", "detect", "--since", "yesterday"], env=env)
     assert bad.exit_code == 2 and "not an ISO date" in bad.stderr
 
@@ -187,5 +213,5 @@ def test_passes_over_groups_of_vessels_give_the_same_events(tmp_path: Path) -> N
     one = [d.to_dict() for d in detect(dataset, ports, engine=DuckDBEngine(rows_per_pass=None))]
     many = [d.to_dict() for d in detect(dataset, ports, engine=DuckDBEngine(rows_per_pass=2_000))]
     assert len(sim.positions) > 7 * 2_000  # so there are several passes
-    assert {e["kind"] for e in one} >= {"port_call", "gap", "loitering", "encounter", "jump"}
+    assert {e["kind"] for e in one} >= {"port_call", "gap", "loitering", "encounter", "spoofing"}
     assert many == one

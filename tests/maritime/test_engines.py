@@ -9,34 +9,40 @@ import pytest
 from tests.maritime.test_ingest import SOLENT, SOLENT_MAP, SUEZ, SUEZ_MAP
 from watchkeeper.maritime.areas import parse_area, theater_ports
 from watchkeeper.maritime.dataset import AisDataset
-from watchkeeper.maritime.detectors import detect
+from watchkeeper.maritime.detectors import KINDS, detect
 from watchkeeper.maritime.ingest import ingest_file
+from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
 
 pytestmark = pytest.mark.spark
 
 
-def _events(dataset: AisDataset, areas: list, engine: str) -> list[dict]:  # type: ignore[type-arg]
-    return [d.to_dict() for d in detect(dataset, areas, engine=engine)]
+def _events(
+    dataset: AisDataset, areas: list, engine: str, places: list | None = None
+) -> list[dict]:  # type: ignore[type-arg]
+    return [d.to_dict() for d in detect(dataset, areas, engine=engine, places=places)]
 
 
 def test_simulated_scenarios_give_identical_events(tmp_path: Path) -> None:
+    """The acceptance scenario (trade between ports off the watch list, shared berths,
+    a shared MMSI, a spoofed track...) on Spark: the same events as DuckDB, so the same
+    acceptance: every scripted event, no false alarm on the background ships."""
+    from tests.maritime.test_detectors import acceptance
+
     ports = theater_ports()
-    sim = scenario(ports, seed=2, background=15, days=4)
+    sim = scenario(ports, seed=2, background=8, days=3)
     dataset = AisDataset(tmp_path / "ais")
     dataset.add_positions(positions_table(sim.positions, "simulator"))
     dataset.add_identities(identities_table(sim.identities, "simulator"))
-    duck = _events(dataset, ports, "duckdb")
-    assert {e["kind"] for e in duck} == {
-        "port_call",
-        "gap",
-        "loitering",
-        "encounter",
-        "jump",
-        "identity_change",
-    }
-    assert _events(dataset, ports, "spark") == duck
+    places, _ = known_places(dataset)
+    duck = _events(dataset, ports, "duckdb", places)
+    assert {e["kind"] for e in duck} == set(KINDS)
+    spark = detect(dataset, ports, engine="spark", places=places)
+    assert [d.to_dict() for d in spark] == duck
+    result = acceptance(spark, sim)
+    assert result["missed"] == 0 and result["false_alarms_per_100_vessel_days"] <= 1.0, result
+    assert result["worst_events_per_episode"] <= 3, result
 
 
 def test_real_samples_give_identical_events(tmp_path: Path) -> None:
@@ -78,7 +84,7 @@ def test_polygon_areas_give_identical_events(tmp_path: Path) -> None:
     from tests.maritime.test_areas import load_geojson_data, square
 
     ports = theater_ports()
-    sim = scenario(ports, seed=4, background=8, days=3)
+    sim = scenario(ports, seed=4, background=4, days=2)
     dataset = AisDataset(tmp_path / "ais")
     dataset.add_positions(positions_table(sim.positions, "simulator"))
     dataset.add_identities(identities_table(sim.identities, "simulator"))

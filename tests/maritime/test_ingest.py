@@ -291,3 +291,21 @@ def test_cli_rejects_a_malformed_mapping(tmp_path: Path) -> None:
         env={"WATCHKEEPER_HOME": str(tmp_path / "home")},
     )  # fmt: skip
     assert result.exit_code == 2 and "expected FIELD=COLUMN, got 'Time'" in result.stderr
+
+
+def test_an_import_adds_files_and_never_rewrites_a_day(dataset: AisDataset, tmp_path: Path) -> None:
+    """Two files of the same day: the second adds a file beside the first's, which stays
+    as it was (same inode, same bytes); rows already there are not added again."""
+    lines = NOAA.read_text().splitlines()
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("\n".join(lines[:600]) + "\n")
+    second.write_text("\n".join([lines[0], *lines[400:]]) + "\n")  # 200 rows overlap
+    assert ingest_file(dataset, first).positions == 599
+    files = {f: (f.stat().st_ino, f.read_bytes()) for f in dataset.files()}
+    report = ingest_file(dataset, second)
+    assert report.positions == 1000 - 599 and report.duplicates == 200
+    assert all(
+        f.stat().st_ino == ino and f.read_bytes() == data for f, (ino, data) in files.items()
+    )
+    assert len(dataset.files()) == len(files) + 1 and dataset.count() == 1000
+    assert not (dataset.root / ".staging").exists()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import entity, source, write
+from watchkeeper.maritime.alerts import list_alerts
 from watchkeeper.maritime.areas import theater_ports
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import detect
-from watchkeeper.maritime.link import alerts, link_detections
+from watchkeeper.maritime.link import link_detections
 from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
 from watchkeeper.maritime.track import track
@@ -47,10 +48,14 @@ def test_detections_become_events_linked_to_the_sanctioned_vessel(
     for event in events:
         assert {s.statement.dataset for s in event.statements} == {"wk_ais"}
         assert "Vessel matched by MMSI 273900001: imo" in event.entity.get("notes")
-    found_alerts = alerts(reader)
+    found_alerts = list_alerts(reader, vessel="wk-vessel-angara")
     assert len(found_alerts) == 5 and all(
-        "sanctioned vessel" in str(a["why"]) for a in found_alerts
+        "sanctioned vessel" in str(a["reason"]) for a in found_alerts
     )
+    # A sanctioned vessel dark near a watched port outranks every other alert.
+    everything = list_alerts(reader)
+    assert [a["kind"] for a in everything[:2]] == ["gap", "gap"]
+    assert everything[0]["severity"] == "critical" and "within" in everything[0]["reason"]
     # Running again on the same data changes nothing.
     before = store.digest()
     again = link_detections(store, store.read(ANALYST), dataset, found, ports)
@@ -66,9 +71,11 @@ def test_unknown_vessels_stay_unlinked_and_only_watched_ports_alert(
     link_detections(
         sqlite_store, sqlite_store.read(ANALYST), dataset, detect(dataset, ports), ports
     )
-    found = alerts(sqlite_store.read(ANALYST))
+    found = list_alerts(sqlite_store.read(ANALYST))
     assert found and all(a["vessels"] == [] for a in found)
-    assert all("watched port" in str(a["why"]) and "sanctioned" not in str(a["why"]) for a in found)
+    assert all("sanctioned" not in str(a["reason"]) for a in found)
+    calls = [a for a in found if a["kind"] == "port_call"]
+    assert calls and all("at Vostochny; a watched area" in str(a["reason"]) for a in calls)
 
 
 def test_a_vessel_the_viewer_cannot_see_is_not_matched(sqlite_store: Store, tmp_path: Path) -> None:
@@ -125,7 +132,9 @@ def test_facts_from_restricted_evidence_keep_their_marking(
     )
 
     cleared = [
-        a for a in alerts(sqlite_store.read(ANALYST)) if "sanctioned vessel" in str(a["why"])
+        a
+        for a in list_alerts(sqlite_store.read(ANALYST))
+        if "sanctioned vessel" in str(a["reason"])
     ]
     assert cleared and all(a["vessels"] == ["v-partner"] for a in cleared)
 
@@ -133,8 +142,13 @@ def test_facts_from_restricted_evidence_keep_their_marking(
     for view in public.entities(public.entity_ids("Event")):
         text = " ".join(s.statement.value for s in view.statements)
         assert "v-partner" not in text and "PARTNER-ONLY" not in text and "sanctioned" not in text
-    public_alerts = alerts(public)
-    assert public_alerts and all("watched port" in str(a["why"]) for a in public_alerts)
+    public_alerts = list_alerts(public)
+    assert public_alerts and all("sanctioned" not in str(a["reason"]) for a in public_alerts)
+    assert all(a["vessels"] == [] for a in public_alerts)
+    # The same alerts, ids and order, as from a store holding only what it may see,
+    # but ranked lower: the partner's sanction does not raise them for this viewer.
+    ranks = {a["id"]: a["rank"] for a in list_alerts(sqlite_store.read(ANALYST))}
+    assert any(ranks[a["id"]] > a["rank"] for a in public_alerts)
 
 
 def test_a_vessel_is_found_by_a_variant_of_its_name(store: Store, tmp_path: Path) -> None:

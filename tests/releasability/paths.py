@@ -25,7 +25,7 @@ from watchkeeper import views
 from watchkeeper.cli import app as cli_app
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.exports import write_ftm, write_statements
-from watchkeeper.maritime.link import alerts
+from watchkeeper.maritime.alerts import list_alerts
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import Screener, build
 from watchkeeper.screening.score import Query
@@ -143,7 +143,7 @@ def graph_helpers(ws: Workspace) -> Any:
 
 
 def alert_list(ws: Workspace) -> Any:
-    return _plain(alerts(ws.store.read(ws.viewer)))
+    return _plain(list_alerts(ws.store.read(ws.viewer)))
 
 
 def overview(ws: Workspace) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -64,7 +64,9 @@ def ais_import(
                 (err if report.error else out).print(
                     report.summary(), highlight=False, soft_wrap=True
                 )
-        if reports and all(r.error for r in reports):
+        # The files that could be read are in the dataset; a file that could not makes
+        # the command fail (exit 2) after them, each with its one-line reason above.
+        if any(r.error for r in reports):
             raise typer.Exit(2)
 
 
@@ -82,19 +84,28 @@ def ais_detect(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write events as JSON lines")
     ] = None,
+    ports_file: Annotated[
+        Path | None,
+        typer.Option("--ports", help="Your own ports list (GeoJSON points or CSV name,lat,lon)"),
+    ] = None,
+    anchorages: Annotated[
+        bool, typer.Option(help="Use anchorages learned from the data (ais anchorages)")
+    ] = True,
     link: Annotated[
         bool, typer.Option(help="Store detections as events linked to known vessels")
     ] = True,
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Port calls, AIS gaps, loitering, encounters, impossible jumps and identity changes."""
+    """Port calls, AIS gaps, loitering, encounters, spoofing, shared MMSIs and identity
+    changes; encounters and loitering only away from ports and anchorages."""
     from datetime import UTC, datetime
 
     from watchkeeper.maritime.areas import load_geojson, parse_area, theater_ports
     from watchkeeper.maritime.dataset import AisDataset
     from watchkeeper.maritime.detectors import detect
     from watchkeeper.maritime.engines import get_engine
+    from watchkeeper.maritime.places import known_places
 
     with command() as ctx:
         check_output(output)
@@ -108,8 +119,14 @@ def ais_detect(
         for geojson in areas_file or []:
             areas += load_geojson(geojson)
         dataset = AisDataset(ctx.settings.ais_dir)
+        places, note = known_places(dataset, ports_file, learn=anchorages)
+        err.print(f"places where ships are expected to stop: {note}", highlight=False)
         found = detect(
-            dataset, areas, since=start, engine=get_engine(engine, ctx.settings.spark_master)
+            dataset,
+            areas,
+            since=start,
+            engine=get_engine(engine, ctx.settings.spark_master),
+            places=places,
         )
         if link:
             from watchkeeper.maritime.link import link_detections
@@ -155,6 +172,11 @@ def ais_simulate(
     with command():
         sim = scenario(theater_ports(), seed, vessels, days)
         sim.write(folder)
+        err.print(
+            f"import them with: watchkeeper ais import {folder}/positions.parquet "
+            f"{folder}/identities.parquet",
+            highlight=False,
+        )
         out.print(f"{len(sim.positions):,} positions, {len(sim.truth)} scripted events -> {folder}")
 
 
@@ -165,10 +187,13 @@ def ais_track(
     """A vessel's reported identities, positions and voyage (port calls and gaps in order)."""
     from watchkeeper.maritime.areas import theater_ports
     from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.places import known_places
     from watchkeeper.maritime.track import track
 
     with command() as ctx:
-        data = track(AisDataset(ctx.settings.ais_dir), vessel, theater_ports())
+        dataset = AisDataset(ctx.settings.ais_dir)
+        places, _ = known_places(dataset)
+        data = track(dataset, vessel, theater_ports(), places)
         if as_json:
             emit_json(data)
             return
@@ -176,24 +201,210 @@ def ais_track(
                   f"{data['first'] or '-'} to {data['last'] or '-'}")  # fmt: skip
         for ident in data["identities"]:
             out.print(
-                f"  {ident['ts']}  MMSI {ident['mmsi']} (flag {(ident['flag'] or '?').upper()})  "
-                f"{ident['name'] or ''}  IMO {ident['imo'] or '-'}  {ident['call_sign'] or ''}"
+                f"  {ident['ts'][:16]} – {ident['last'][:16]}  MMSI {ident['mmsi']} "
+                f"(flag {(ident['flag'] or '?').upper()})  {ident['name'] or ''}  "
+                f"IMO {ident['imo'] or '-'}  {ident['call_sign'] or ''}  ({ident['reports']} reports)"
             )
         for leg in data["voyage"]:
             out.print(f"  {leg['start']} – {leg['end']}  {leg['kind']} {leg.get('area') or ''}")
 
 
-@alerts_app.command()
-def alerts(as_org: AsOption = None, as_json: JsonOption = False) -> None:
-    """Detections involving sanctioned vessels or watched ports, newest first."""
-    from watchkeeper.maritime.link import alerts as list_alerts
+anchorages_app = typer.Typer(
+    help="Anchorages learned from the AIS data: learn, review, export.", no_args_is_help=True
+)
+app.add_typer(anchorages_app, name="anchorages")
+
+
+@anchorages_app.command("learn")
+def anchorages_learn(
+    min_vessels: Annotated[int, typer.Option(help="Distinct vessels that stayed in a cell")] = 3,
+    min_stay_hours: Annotated[float, typer.Option(help="Hours one vessel stays in a cell")] = 1.0,
+    ports_file: Annotated[Path | None, typer.Option("--ports", help="Your own ports list")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Learn anchorages from the dataset (review decisions kept) and store them."""
+    from dataclasses import replace
+
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.places import AnchorageRules, current_anchorages, gazetteer
 
     with command() as ctx:
-        found = list_alerts(ctx.reader(as_org))
+        if min_vessels < 1 or min_stay_hours <= 0:
+            raise InputError("--min-vessels", "needs at least 1 vessel and a positive stay")
+        rules = replace(AnchorageRules(), min_vessels=min_vessels, min_stay_hours=min_stay_hours)
+        dataset = AisDataset(ctx.settings.ais_dir)
+        found, _, _ = current_anchorages(dataset, gazetteer(ports_file), rules)
+        _print_anchorages(found, as_json)
+
+
+@anchorages_app.command("list")
+def anchorages_list(as_json: JsonOption = False) -> None:
+    """The stored anchorages, for review."""
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.places import anchorages_path, read_anchorages
+
+    with command() as ctx:
+        path = anchorages_path(AisDataset(ctx.settings.ais_dir))
+        if not path.exists():
+            raise InputError(str(path), "no anchorages yet: run `ais anchorages learn`")
+        _print_anchorages(read_anchorages(path)[0], as_json)
+
+
+@anchorages_app.command("review")
+def anchorages_review(
+    anchorage: Annotated[str, typer.Argument(help="Anchorage id (from `ais anchorages list`)")],
+    reject: Annotated[
+        bool, typer.Option("--reject/--accept", help="Reject (suppress nothing) or accept")
+    ] = True,
+) -> None:
+    """Reject a learned anchorage (encounters and loitering there are reported again), or
+    accept it back."""
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.places import anchorages_path, read_anchorages, save_anchorages
+
+    with command() as ctx:
+        dataset = AisDataset(ctx.settings.ais_dir)
+        path = anchorages_path(dataset)
+        if not path.exists():
+            raise InputError(str(path), "no anchorages yet: run `ais anchorages learn`")
+        found, rules, positions = read_anchorages(path)
+        match = [a for a in found if a.id == anchorage]
+        if not match:
+            raise InputError(anchorage, "no such anchorage (see `ais anchorages list`)")
+        match[0].status = "rejected" if reject else "learned"
+        save_anchorages(dataset, found, rules, positions)
+        out.print(f"{anchorage}: {match[0].status}")
+
+
+@anchorages_app.command("export")
+def anchorages_export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="GeoJSON file to write")],
+) -> None:
+    """The stored anchorages as GeoJSON (cells as polygons, review status as a property)."""
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.places import anchorages_path
+
+    with command() as ctx:
+        path = anchorages_path(AisDataset(ctx.settings.ais_dir))
+        if not path.exists():
+            raise InputError(str(path), "no anchorages yet: run `ais anchorages learn`")
+        if not output.parent.is_dir():
+            raise InputError(str(output), "the output folder does not exist")
+        output.write_text(path.read_text())
+        out.print(f"anchorages -> {output}")
+
+
+def _print_anchorages(found: list[Any], as_json: bool) -> None:
+    if as_json:
+        emit_json([{**a.__dict__, "cells": [list(c) for c in a.cells]} for a in found])
+        return
+    table = Table(
+        "id", "name", "status", "vessels", "stays", "cells", title=f"{len(found)} anchorages"
+    )
+    for a in found:
+        table.add_row(a.id, a.name, a.status, str(a.vessels), str(a.stays), str(len(a.cells)))
+    out.print(table)
+
+
+alerts_group = typer.Typer(
+    help="Maritime alerts: most severe first; acknowledge them per organisation.",
+    invoke_without_command=True,
+)
+alerts_app.add_typer(alerts_group, name="alerts")
+
+
+@alerts_group.callback()
+def alerts(
+    ctx: typer.Context,
+    vessel: Annotated[
+        str | None, typer.Option(help="MMSI, IMO number, entity id or name of a vessel")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="gap, loitering, encounter, spoofing, shared_mmsi, identity_change, port_call"
+        ),
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="A port, anchorage or watched area (name or id)")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this ISO date or time")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this ISO date or time")] = None,
+    severity: Annotated[
+        str | None, typer.Option(help="At least this severity: low, medium, high, critical")
+    ] = None,
+    unacknowledged: Annotated[
+        bool, typer.Option(help="Only alerts your organisation has not acknowledged")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many (0: all)")] = 50,
+    as_org: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Maritime alerts the viewer may see, most severe first, newest first within a
+    severity, each with its reason in words."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from watchkeeper.maritime.alerts import list_alerts
+
+    with command() as ctx_:
+        found = list_alerts(
+            ctx_.reader(as_org),
+            vessel=vessel,
+            kind=kind,
+            area=area,
+            since=_when("--since", since),
+            until=_when("--until", until, end_of_day=True),
+            min_severity=severity,
+            unacknowledged=unacknowledged,
+        )
+        shown = found[:limit] if limit > 0 else found
         if as_json:
-            emit_json(found)
+            emit_json(shown)
             return
-        table = Table("start", "alert", "why", title=f"{len(found):,} alerts")
-        for a in found:
-            table.add_row(str(a["start"])[:16], str(a["title"]), str(a["why"]))
+        table = Table(
+            "severity", "start", "alert", "why", "id",
+            title=f"{len(found):,} alerts" + (f" (first {len(shown):,})" if len(shown) < len(found) else ""),
+        )  # fmt: skip
+        for a in shown:
+            ack = a["acknowledged"]
+            why = str(a["reason"]) + (
+                f" [acknowledged by {ack['by']} {ack['at'][:10]}]" if ack else ""
+            )
+            table.add_row(
+                str(a["severity"]), str(a["start"])[:16], str(a["title"]), why, str(a["id"])
+            )
         out.print(table)
+
+
+@alerts_group.command("ack")
+def alerts_ack(
+    alert: Annotated[str, typer.Argument(help="The alert's id (from `watchkeeper alerts`)")],
+    by: Annotated[str, typer.Option(help="Who acknowledges (a name or initials)")],
+    note: Annotated[str, typer.Option(help="Why, or what was done")] = "",
+    as_org: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Acknowledge an alert for your organisation (who, when, a note); other
+    organisations do not see it."""
+    from watchkeeper.maritime.alerts import acknowledge_alert
+
+    with command() as ctx:
+        done = acknowledge_alert(ctx.store, ctx.reader(as_org), alert, by, note)
+        if as_json:
+            emit_json(done)
+            return
+        out.print(f"{alert}: acknowledged by {done['by']} at {done['at']}")
+
+
+def _when(option: str, text: str | None, end_of_day: bool = False) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(option, f"not an ISO date or time: {text!r}") from None
+    if end_of_day and len(text) == 10:
+        value += timedelta(days=1) - timedelta(microseconds=1)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -9,10 +9,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from watchkeeper.maritime.alerts import list_alerts
 from watchkeeper.maritime.areas import theater_ports
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import detect
-from watchkeeper.maritime.link import alerts, link_detections
+from watchkeeper.maritime.link import link_detections
+from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.records import identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
 from watchkeeper.store import Reader, Store
@@ -27,7 +29,8 @@ def run_demo(console: Console, store: Store, reader: Reader, folder: Path) -> se
     dataset = AisDataset(folder)
     dataset.add_positions(positions_table(sim.positions, "simulator"))
     dataset.add_identities(identities_table(sim.identities, "simulator"))
-    found = detect(dataset, ports)
+    places, _ = known_places(dataset)
+    found = detect(dataset, ports, places=places)
     linked = link_detections(store, reader, dataset, found, ports, simulated=True)
     kinds = Counter(d.kind for d in found)
     console.print(
@@ -36,13 +39,20 @@ def run_demo(console: Console, store: Store, reader: Reader, folder: Path) -> se
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(kinds.items()))
     )
     # A fresh reader: the one passed in was opened before the detections were written.
+    found_alerts = list_alerts(store.read(reader.viewer))
     table = Table(
+        "severity",
         "start",
         "alert",
         "why",
-        title="Alerts (detections tied to sanctioned vessels or watched ports)",
+        title=f"{len(found_alerts)} alerts, most severe first (ranked by declared rules)",
     )
-    for alert in alerts(store.read(reader.viewer)):
-        table.add_row(str(alert["start"])[:16], str(alert["title"]), str(alert["why"]))
+    for alert in found_alerts[:12]:
+        table.add_row(
+            str(alert["severity"]),
+            str(alert["start"])[:16],
+            str(alert["title"]),
+            str(alert["reason"]),
+        )
     console.print(table)
     return linked.changed_entities

@@ -1,7 +1,10 @@
 """The detectors, written once as portable SQL and run by an engine (DuckDB or Spark).
 
-Port calls, AIS gaps, loitering, encounters, impossible jumps (spoofing) and identity
-changes. Each is one query over positions joined to the nearest watched area. The SQL
+Port calls (at watched areas, ports and anchorages), AIS gaps, loitering and encounters
+(away from every place where ships are expected to stop), and the raw evidence of
+spoofing and shared MMSIs (impossible jumps) and of identity changes, which episodes.py
+turns into one event per episode. Each is one query over positions joined to the nearest
+watched area and place. The SQL
 uses only what DuckDB and Spark SQL share: times as epoch seconds (``t``), ``min_by``,
 window functions and joins; thresholds are rendered as numeric literals. The engines
 (``engines.py``) only load the data and run the text, so both give the same events;
@@ -15,54 +18,31 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.engines import Engine, get_engine
-from watchkeeper.maritime.flags import flag_of
+from watchkeeper.maritime.episodes import episodes
+from watchkeeper.maritime.events import Detection, when
+from watchkeeper.maritime.places import LOOKUP_DEGREES, Place, place_cells
 from watchkeeper.maritime.thresholds import Thresholds
 
-KINDS = ("port_call", "gap", "loitering", "encounter", "jump", "identity_change")
+KINDS = (
+    "port_call",
+    "gap",
+    "loitering",
+    "encounter",
+    "spoofing",
+    "shared_mmsi",
+    "identity_change",
+)
+ANOMALIES = KINDS[1:]
+"""Every kind but port calls, which are what ships are expected to do."""
 EARTH_M = 6371008.8
 KNOT_M_PER_H = 1852.0
-
-
-@dataclass
-class Detection:
-    kind: str
-    mmsi: int
-    start: datetime
-    end: datetime
-    lat: float | None = None
-    lon: float | None = None
-    other_mmsi: int | None = None
-    area: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # Aggregates are summed in a different order by each engine: keep what is stable.
-        self.lat = None if self.lat is None else round(self.lat, 5)
-        self.lon = None if self.lon is None else round(self.lon, 5)
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return (self.kind, self.mmsi, self.start, self.other_mmsi or 0, self.area or "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "mmsi": self.mmsi,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "lat": self.lat,
-            "lon": self.lon,
-            "other_mmsi": self.other_mmsi,
-            "area": self.area,
-            "details": self.details,
-        }
+__all__ = ["ANOMALIES", "KINDS", "Detection", "detect", "prepare_sql"]
 
 
 def dist_m(a_lat: str, a_lon: str, b_lat: str, b_lon: str) -> str:
@@ -71,10 +51,6 @@ def dist_m(a_lat: str, a_lon: str, b_lat: str, b_lon: str) -> str:
         f"(2 * {EARTH_M} * asin(sqrt(power(sin(radians({b_lat} - {a_lat}) / 2), 2)"
         f" + cos(radians({a_lat})) * cos(radians({b_lat})) * power(sin(radians({b_lon} - {a_lon}) / 2), 2))))"
     )
-
-
-def when(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _literal(text: str) -> str:
@@ -110,12 +86,16 @@ def _area_distance(area: Area) -> str:
     return f"(CASE WHEN {inside_sql(area.polygon)} THEN 0.0 ELSE {centre} END)"
 
 
-def prepare_sql(areas: list[Area]) -> str:
-    """Positions with their nearest watched area and a speed for every position.
+def prepare_sql(areas: list[Area], t: Thresholds | None = None) -> str:
+    """Positions with their nearest watched area, nearest port and anchorage, the zone
+    they are in, whether they are clear of every place, and a speed for every position.
 
-    The nearest area is a projection (``least`` and ``CASE`` over the few areas), not a
-    join and group-by over every position: it keeps this step linear and streaming.
+    The nearest watched area is a projection (``least`` and ``CASE`` over the few areas);
+    ports and anchorages come from one equi-join with the look-up grid ``place_cells``
+    (places.py). Both keep this step linear and streaming.
     """
+    t = t or Thresholds()
+    margin = t.port_exit_margin_km
     if areas:
         dists = [_area_distance(a) for a in areas]
         nearest = f"least({', '.join(dists)})" if len(dists) > 1 else dists[0]
@@ -138,16 +118,32 @@ def prepare_sql(areas: list[Area]) -> str:
         area_cols = f"{area_id} AS area_id, {nearest} / 1000 AS area_km, {radius} AS radius_km"
     else:
         area_cols = "CAST(NULL AS VARCHAR) AS area_id, CAST(NULL AS DOUBLE) AS area_km, CAST(NULL AS DOUBLE) AS radius_km"
+    cell = f"{LOOKUP_DEGREES!r}"
     return f"""
 WITH near AS (
-    SELECT mmsi, t, lat, lon, sog, {area_cols} FROM raw
+    SELECT r.mmsi, r.t, r.lat, r.lon, r.sog, r.reports, {area_cols},
+        c.port_id, {dist_m("r.lat", "r.lon", "c.port_lat", "c.port_lon")} / 1000 AS port_km,
+        c.port_radius, c.port_clear,
+        c.anch_id, {dist_m("r.lat", "r.lon", "c.anch_lat", "c.anch_lon")} / 1000 AS anch_km,
+        c.anch_radius, c.anch_clear
+    FROM raw r LEFT JOIN place_cells c
+      ON c.cy = CAST(floor(r.lat / {cell}) AS BIGINT) AND c.cx = CAST(floor(r.lon / {cell}) AS BIGINT)
+), zoned AS (
+    SELECT mmsi, t, lat, lon, sog, reports, area_id, area_km, radius_km,
+        CASE WHEN area_km <= radius_km + {margin} THEN area_id
+             WHEN port_km <= port_radius + {margin} THEN port_id
+             WHEN anch_km <= anch_radius + {margin} THEN anch_id END AS zone_id,
+        coalesce(area_km <= radius_km, false) OR coalesce(port_km <= port_radius, false)
+            OR coalesce(anch_km <= anch_radius, false) AS in_core,
+        coalesce(area_km >= {t.away_from_port_km}, true) AND coalesce(port_km >= port_clear, true)
+            AND coalesce(anch_km >= anch_clear, true) AS clear
+    FROM near
 ), lagged AS (
     SELECT *,
         lag(t) OVER w AS prev_t, lag(lat) OVER w AS prev_lat, lag(lon) OVER w AS prev_lon,
-        lag(area_id) OVER w AS prev_area_id, lag(area_km) OVER w AS prev_area_km,
-        lag(radius_km) OVER w AS prev_radius_km,
+        lag(zone_id) OVER w AS prev_zone_id, lag(area_km) OVER w AS prev_area_km,
         lead(t) OVER w AS next_t, lead(lat) OVER w AS next_lat, lead(lon) OVER w AS next_lon
-    FROM near WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
+    FROM zoned WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
 )
 SELECT *,
     {dist_m("prev_lat", "prev_lon", "lat", "lon")} AS step_m,
@@ -168,9 +164,12 @@ def detect(
     kinds: tuple[str, ...] = KINDS,
     engine: str | Engine = "duckdb",
     timings: dict[str, float] | None = None,
+    places: list[Place] | None = None,
 ) -> list[Detection]:
-    """Every detector of ``kinds`` over the dataset; ``timings``, when given, receives
-    the seconds each step took, summed over the passes (for the benchmark)."""
+    """Every detector of ``kinds`` over the dataset, at the watched ``areas`` and the
+    known ``places`` (ports and anchorages: where ships are expected to stop).
+    ``timings``, when given, receives the seconds each step took, summed over the passes
+    (for the benchmark)."""
     t = thresholds or Thresholds()
     clock = timings if timings is not None else {}
 
@@ -179,32 +178,42 @@ def detect(
 
     runner = get_engine(engine) if isinstance(engine, str) else engine
     found: list[Detection] = []
-    per_vessel = {
-        "port_call": _port_calls,
-        "gap": _gaps,
-        "loitering": _loitering,
-        "jump": _jumps,
-    }
+    jumps: list[dict[str, Any]] = []
+    tracks: dict[int, list[tuple[float, float, float]]] = {}
+    per_vessel = {"port_call": _port_calls, "gap": _gaps, "loitering": _loitering}
+    names = {a.id: (a.name, "watched area", True) for a in areas}
+    names.update({p.id: (p.name, p.kind, False) for p in places or []})
     try:
         runner.load_areas(areas)
         positions = runner.load_positions(dataset, since)
         if positions:
+            box = runner.rows(
+                "SELECT min(lat) AS s, max(lat) AS n, min(lon) AS w, max(lon) AS e FROM positions"
+            )[0]
+            bbox = (box["s"], box["n"], box["w"], box["e"])
+            runner.load_table("place_cells", place_cells(places or [], bbox))
             # Every detector but encounters looks at one vessel at a time, so the data is
             # taken in groups of vessels that fit in memory; encounters take each group's
-            # slow, away-from-port time buckets and pair them up once all are in.
+            # slow, clear time buckets and pair them up once all are in.
             per_pass = runner.rows_per_pass
             runner.drop("slow_cells")
             groups = max(1, math.ceil(positions / per_pass)) if per_pass else 1
             for group in range(groups):
                 started = time.perf_counter()
                 runner.select_vessels(groups, group)
-                runner.table("p", prepare_sql(areas))
+                runner.table("p", prepare_sql(areas, t))
                 timed("prepare", started)
                 for kind, step in per_vessel.items():
                     if kind in kinds:
                         started = time.perf_counter()
-                        found.extend(step(runner, t))
+                        found.extend(step(runner, t, names))
                         timed(kind, started)
+                if {"spoofing", "shared_mmsi"} & set(kinds):
+                    started = time.perf_counter()
+                    group_jumps = _jumps(runner, t)
+                    jumps.extend(group_jumps)
+                    tracks.update(_tracks_of(runner, {j["mmsi"] for j in group_jumps}))
+                    timed("spoofing", started)
                 if "encounter" in kinds:
                     started = time.perf_counter()
                     runner.append("slow_cells", _slow_cells_sql(t))
@@ -215,33 +224,82 @@ def detect(
                 started = time.perf_counter()
                 found.extend(_encounters(runner, t))
                 timed("encounter", started)
-        if "identity_change" in kinds and runner.load_identities(dataset, since):
-            found.extend(_identity_changes(runner))
+        spans: list[dict[str, Any]] = []
+        if {"identity_change", "shared_mmsi"} & set(kinds) and runner.load_identities(
+            dataset, since
+        ):
+            spans = runner.rows(
+                "SELECT mmsi, t, last_t, reports, name, imo, call_sign FROM ident"
+                " ORDER BY mmsi, t, last_t, name, imo, call_sign"
+            )
+        started = time.perf_counter()
+        found.extend(episodes(jumps, tracks, spans, t, kinds))
+        _outages(found, t)
+        timed("episodes", started)
     finally:
         runner.close()
-    return sorted(found, key=lambda d: (d.start, d.kind, d.mmsi, d.other_mmsi or 0, d.area or ""))
+    return sorted(
+        (d for d in found if d.kind in kinds),
+        key=lambda d: (d.start, d.kind, d.mmsi, d.other_mmsi or 0, d.area or ""),
+    )
 
 
-def _port_calls(engine: Engine, t: Thresholds) -> list[Detection]:
-    # A run of positions in one area's zone starts where the previous position (by the
-    # same ordering as prepare's lag columns) was not in that zone, or came a gap ago.
-    # That is decided row by row from prepare's prev_* columns, so only the few positions
-    # in a zone reach a window function.
-    zone = t.port_exit_margin_km
+def _outages(found: list[Detection], t: Thresholds) -> None:
+    """Each gap learns how many other vessels near it fell silent within the hour: when
+    a whole area goes quiet at once, the receivers did, not the ships."""
+    gaps = [d for d in found if d.kind == "gap" and d.lat is not None and d.lon is not None]
+    cells: dict[tuple[int, int, int], list[Detection]] = {}
+    for gap in gaps:
+        key = (
+            int(gap.start.timestamp() // 3600),
+            math.floor(gap.lat or 0),
+            math.floor(gap.lon or 0),
+        )
+        cells.setdefault(key, []).append(gap)
+    for gap in gaps:
+        hour, cy, cx = (
+            int(gap.start.timestamp() // 3600),
+            math.floor(gap.lat or 0),
+            math.floor(gap.lon or 0),
+        )
+        others = {
+            o.mmsi
+            for dh in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+            for o in cells.get((hour + dh, cy + dy, cx + dx), [])
+            if o.mmsi != gap.mmsi
+            and abs((o.start - gap.start).total_seconds()) <= 3600
+            and _near_km({"lat": gap.lat, "lon": gap.lon}, {"lat": o.lat, "lon": o.lon})
+            <= t.outage_km
+        }  # fmt: skip
+        gap.details["silent_nearby"] = len(others)
+
+
+def _place(names: dict[str, tuple[str, str, bool]], zone: str | None) -> dict[str, Any]:
+    if not zone or zone not in names:
+        return {}
+    name, kind, watched = names[zone]
+    return {"place": name, "place_kind": kind, "watched": watched}
+
+
+def _port_calls(
+    engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]]
+) -> list[Detection]:
+    # A run of positions in one zone (watched area, port or anchorage) starts where the
+    # previous position (by the same ordering as prepare's lag columns) was not in that
+    # zone, or came a gap ago: decided row by row from prepare's prev_* columns, so only
+    # the few positions in a zone reach a window function.
     sql = f"""
     WITH s AS (
-        SELECT mmsi, t, lat, lon, speed, area_id,
-               coalesce(area_km <= radius_km, false) AS in_core,
-               CASE WHEN coalesce(prev_area_km <= prev_radius_km + {zone}, false)
-                         AND prev_area_id = area_id AND t - prev_t < {t.gap_hours * 3600}
+        SELECT mmsi, t, lat, lon, speed, reports, zone_id, in_core,
+               CASE WHEN prev_zone_id = zone_id AND t - prev_t < {t.gap_hours * 3600}
                     THEN 0 ELSE 1 END AS new_run
-        FROM p WHERE coalesce(area_km <= radius_km + {zone}, false)
+        FROM p WHERE zone_id IS NOT NULL
     ), runs AS (
         SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM s
     )
-    SELECT mmsi, area_id, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
-           min(speed) AS min_speed, count(*) AS positions
-    FROM runs GROUP BY mmsi, area_id, run
+    SELECT mmsi, zone_id, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
+           min(speed) AS min_speed, count(*) AS positions, sum(reports) AS messages
+    FROM runs GROUP BY mmsi, zone_id, run
     HAVING bool_or(in_core) AND min(speed) < {t.stop_knots}
     """
     return [
@@ -252,24 +310,36 @@ def _port_calls(engine: Engine, t: Thresholds) -> list[Detection]:
             when(r["end_t"]),
             r["lat"],
             r["lon"],
-            area=r["area_id"],
-            details={"min_knots": round(r["min_speed"], 2), "positions": r["positions"]},
+            area=r["zone_id"],
+            details={"min_knots": round(r["min_speed"], 2), **_place(names, r["zone_id"])},
+            evidence={"positions": int(r["positions"]), "messages": int(r["messages"])},
         )
         for r in engine.rows(sql)
     ]
 
 
-def _gaps(engine: Engine, t: Thresholds) -> list[Detection]:
-    margin = t.port_exit_margin_km
+def _gaps(
+    engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]]
+) -> list[Detection]:
+    # How regularly the vessel reported in the gap_hours before it went silent: a
+    # vessel heard once in a while was out of coverage, not necessarily switched off.
+    window = t.gap_hours * 3600
     sql = f"""
-    SELECT mmsi, prev_t, t, prev_lat, prev_lon, lat, lon, step_m, step_s,
-           CASE WHEN prev_area_km <= prev_radius_km + {margin} THEN prev_area_id END AS start_area,
-           CASE WHEN area_km <= radius_km + {margin} THEN area_id END AS end_area
-    FROM p WHERE step_s >= {t.gap_hours * 3600}
+    WITH g AS (
+        SELECT mmsi, prev_t, t, prev_lat, prev_lon, lat, lon, step_m, step_s,
+               prev_zone_id AS start_area, zone_id AS end_area, prev_area_km, area_km
+        FROM p WHERE step_s >= {window}
+    ), before AS (
+        SELECT g.mmsi, g.prev_t, count(q.t) AS reported_before
+        FROM g JOIN p q ON q.mmsi = g.mmsi AND q.t >= g.prev_t - {window} AND q.t <= g.prev_t
+        GROUP BY g.mmsi, g.prev_t
+    )
+    SELECT g.*, b.reported_before FROM g JOIN before b ON b.mmsi = g.mmsi AND b.prev_t = g.prev_t
     """
     out = []
     for r in engine.rows(sql):
         hours = r["step_s"] / 3600
+        watched = [k for k in (r["prev_area_km"], r["area_km"]) if k is not None]
         out.append(
             Detection(
                 "gap",
@@ -284,18 +354,25 @@ def _gaps(engine: Engine, t: Thresholds) -> list[Detection]:
                     "implied_knots": round(r["step_m"] / KNOT_M_PER_H / hours, 2),
                     "start_area": r["start_area"],
                     "end_area": r["end_area"],
+                    "start_place": _place(names, r["start_area"]).get("place"),
+                    "end_place": _place(names, r["end_area"]).get("place"),
+                    "watched_km": round(min(watched), 1) if watched else None,
+                    "reported_before": int(r["reported_before"]),
                     "end_lat": round(r["lat"], 5),
                     "end_lon": round(r["lon"], 5),
                 },
+                evidence={"positions": 2, "messages": 2},
             )
         )
     return out
 
 
-def _loitering(engine: Engine, t: Thresholds) -> list[Detection]:
+def _loitering(
+    engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]]
+) -> list[Detection]:
     sql = f"""
     WITH s AS (
-        SELECT *, speed < {t.loiter_knots} AND coalesce(area_km >= {t.away_from_port_km}, true) AS slow FROM p
+        SELECT *, speed < {t.loiter_knots} AND clear AS slow FROM p
     ), marks AS (
         SELECT *, CASE WHEN slow AND lag(slow) OVER w AND t - lag(t) OVER w < {t.gap_hours * 3600} THEN 0 ELSE 1 END AS new_run
         FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
@@ -303,10 +380,30 @@ def _loitering(engine: Engine, t: Thresholds) -> list[Detection]:
         SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM marks
     )
     SELECT mmsi, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
-           avg(speed) AS mean_speed, count(*) AS positions
+           sum(speed) AS sum_speed, count(*) AS positions, sum(reports) AS messages
     FROM runs WHERE slow GROUP BY mmsi, run
-    HAVING max(t) - min(t) >= {t.loiter_hours * 3600}
+    HAVING max(t) - min(t) >= {t.loiter_hours * 3600} / 4
     """
+    # One stay broken by a position or two that look faster (noise on a slow ship) is
+    # one episode: runs of one vessel at one spot less than loiter_merge_minutes apart
+    # are joined before the duration test.
+    merged: list[dict[str, Any]] = []
+    for r in sorted(engine.rows(sql), key=lambda r: (r["mmsi"], r["start_t"])):
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last["mmsi"] == r["mmsi"]
+            and r["start_t"] - last["end_t"] <= t.loiter_merge_minutes * 60
+            and _near_km(last, r) <= 2.0
+        ):
+            n = last["positions"] + r["positions"]
+            last["lat"] = (last["lat"] * last["positions"] + r["lat"] * r["positions"]) / n
+            last["lon"] = (last["lon"] * last["positions"] + r["lon"] * r["positions"]) / n
+            last["end_t"], last["positions"] = r["end_t"], n
+            last["sum_speed"] += r["sum_speed"]
+            last["messages"] += r["messages"]
+        else:
+            merged.append(dict(r))
     return [
         Detection(
             "loitering",
@@ -317,26 +414,34 @@ def _loitering(engine: Engine, t: Thresholds) -> list[Detection]:
             r["lon"],
             details={
                 "hours": round((r["end_t"] - r["start_t"]) / 3600, 2),
-                "mean_knots": round(r["mean_speed"], 2),
-                "positions": r["positions"],
+                "mean_knots": round(r["sum_speed"] / r["positions"], 2),
             },
+            evidence={"positions": int(r["positions"]), "messages": int(r["messages"])},
         )
-        for r in engine.rows(sql)
+        for r in merged
+        if r["end_t"] - r["start_t"] >= t.loiter_hours * 3600
     ]
 
 
+def _near_km(a: dict[str, Any], b: dict[str, Any]) -> float:
+    dlat = math.radians(b["lat"] - a["lat"])
+    dlon = math.radians(b["lon"] - a["lon"]) * math.cos(math.radians(a["lat"]))
+    return EARTH_M / 1000 * math.hypot(dlat, dlon)
+
+
 def _slow_cells_sql(t: Thresholds) -> str:
-    """Mean position per vessel per time bucket, kept when slow and away from port, on a
-    grid of ~1 km cells (per vessel: computed pass by pass)."""
+    """Mean position per vessel per time bucket, kept when slow and clear of every place,
+    on a grid of ~1 km cells (per vessel: computed pass by pass)."""
     size = t.encounter_bucket_minutes * 60
     return f"""
     WITH b AS (
         SELECT mmsi, floor(t / {size}) * {size} AS bucket, avg(lat) AS lat, avg(lon) AS lon,
-               avg(speed) AS speed, min(area_km) AS area_km
+               avg(speed) AS speed, bool_and(clear) AS clear, count(*) AS n
         FROM p GROUP BY mmsi, floor(t / {size}) * {size}
     )
-    SELECT *, CAST(floor(lat / 0.01) AS BIGINT) AS cy, CAST(floor(lon / 0.01) AS BIGINT) AS cx FROM b
-    WHERE speed < {t.encounter_knots} AND coalesce(area_km >= {t.away_from_port_km}, true)
+    SELECT mmsi, bucket, lat, lon, speed, n,
+           CAST(floor(lat / 0.01) AS BIGINT) AS cy, CAST(floor(lon / 0.01) AS BIGINT) AS cx FROM b
+    WHERE speed < {t.encounter_knots} AND clear
     """
 
 
@@ -349,7 +454,8 @@ def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
         SELECT * FROM slow_cells
     ), near AS (
         SELECT a.mmsi AS m1, o.mmsi AS m2, a.bucket, {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} AS d,
-               (a.speed + o.speed) / 2 AS speed, (a.lat + o.lat) / 2 AS lat, (a.lon + o.lon) / 2 AS lon
+               (a.speed + o.speed) / 2 AS speed, (a.lat + o.lat) / 2 AS lat, (a.lon + o.lon) / 2 AS lon,
+               a.n + o.n AS n
         FROM cells a JOIN cells o
           ON a.bucket = o.bucket AND a.mmsi < o.mmsi AND o.cy BETWEEN a.cy - 1 AND a.cy + 1
              AND o.cx BETWEEN a.cx - 1 AND a.cx + 1
@@ -361,7 +467,8 @@ def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
         SELECT *, sum(new_run) OVER (PARTITION BY m1, m2 ORDER BY bucket) AS run FROM marks
     )
     SELECT m1, m2, min(bucket) AS start_t, max(bucket) + {size} AS end_t, min(d) AS min_d,
-           median(speed) AS median_speed, avg(lat) AS lat, avg(lon) AS lon
+           median(speed) AS median_speed, avg(lat) AS lat, avg(lon) AS lon,
+           count(*) AS buckets, sum(n) AS positions
     FROM runs GROUP BY m1, m2, run
     HAVING max(bucket) + {size} - min(bucket) >= {t.encounter_hours * 3600}
     """
@@ -375,101 +482,35 @@ def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
             r["lon"],
             other_mmsi=r["m2"],
             details={
+                "hours": round((r["end_t"] - r["start_t"]) / 3600, 2),
                 "min_distance_m": round(r["min_d"]),
                 "median_knots": round(r["median_speed"], 2),
             },
+            evidence={"positions": int(r["positions"]), "time_buckets": int(r["buckets"])},
         )
         for r in engine.rows(sql)
     ]
 
 
-def _jumps(engine: Engine, t: Thresholds) -> list[Detection]:
+def _jumps(engine: Engine, t: Thresholds) -> list[dict[str, Any]]:
+    """Consecutive positions too far apart for the time between them: the raw evidence
+    that episodes.py turns into spoofing and shared-MMSI episodes."""
     sql = f"""
     SELECT mmsi, prev_t, t, lat, lon, prev_lat, prev_lon, step_m, step_s FROM p
     WHERE step_m >= {t.jump_min_km * 1000} AND (step_s = 0 OR step_m / step_s * 3600 / 1852 > {t.jump_knots})
     """
-    return [
-        Detection(
-            "jump",
-            r["mmsi"],
-            when(r["prev_t"]),
-            when(r["t"]),
-            r["lat"],
-            r["lon"],
-            details={
-                "km": round(r["step_m"] / 1000, 1),
-                "from_lat": round(r["prev_lat"], 5),
-                "from_lon": round(r["prev_lon"], 5),
-                "implied_knots": None
-                if not r["step_s"]
-                else round(r["step_m"] / r["step_s"] * 3600 / 1852, 1),
-            },
-        )
-        for r in engine.rows(sql)
-    ]
+    return engine.rows(sql)
 
 
-def _identity_changes(engine: Engine) -> list[Detection]:
-    out = []
-    for column in ("name", "imo", "call_sign"):
-        sql = f"""
-        WITH v AS (
-            SELECT mmsi, t, {column} AS value, lag({column}) OVER (PARTITION BY mmsi ORDER BY t, {column}) AS prev
-            FROM ident WHERE {column} IS NOT NULL
-        ), changes AS (
-            SELECT mmsi, t, prev, value FROM v WHERE prev IS NOT NULL AND prev <> value
-        )
-        SELECT c.mmsi, c.t, c.prev, c.value, count(v2.value) AS earlier
-        FROM changes c LEFT JOIN v v2
-          ON v2.mmsi = c.mmsi AND v2.t < c.t AND v2.value = c.value AND v2.value <> c.prev
-        GROUP BY c.mmsi, c.t, c.prev, c.value
-        """
-        for r in engine.rows(sql):
-            out.append(
-                Detection(
-                    "identity_change",
-                    r["mmsi"],
-                    when(r["t"]),
-                    when(r["t"]),
-                    details={
-                        "field": column,
-                        "from": r["prev"],
-                        "to": r["value"],
-                        "shared_mmsi": r["earlier"] > 0,
-                    },
-                )
-            )
-    # An IMO number reported under a new MMSI: a re-flag (the MMSI's first three digits,
-    # the MID, name the flag state) or identity fraud.
-    sql = """
-    WITH firsts AS (
-        SELECT imo, mmsi, min(t) AS first_t FROM ident WHERE imo IS NOT NULL GROUP BY imo, mmsi
-    ), ordered AS (
-        SELECT *, lag(mmsi) OVER (PARTITION BY imo ORDER BY first_t, mmsi) AS prev_mmsi FROM firsts
-    )
-    SELECT imo, mmsi, first_t, prev_mmsi FROM ordered WHERE prev_mmsi IS NOT NULL
-    """
-    for r in engine.rows(sql):
-        old_mid, new_mid = str(r["prev_mmsi"])[:3], str(r["mmsi"])[:3]
-        old_flag, new_flag = flag_of(r["prev_mmsi"]), flag_of(r["mmsi"])
-        out.append(
-            Detection(
-                "identity_change",
-                r["mmsi"],
-                when(r["first_t"]),
-                when(r["first_t"]),
-                other_mmsi=r["prev_mmsi"],
-                details={
-                    "field": "mmsi",
-                    "imo": r["imo"],
-                    "from": r["prev_mmsi"],
-                    "to": r["mmsi"],
-                    "flag_changed": old_mid != new_mid,
-                    "from_mid": old_mid,
-                    "to_mid": new_mid,
-                    "from_flag": old_flag,
-                    "to_flag": new_flag,
-                },
-            )
-        )
+def _tracks_of(engine: Engine, mmsis: set[int]) -> dict[int, list[tuple[float, float, float]]]:
+    """The positions of the vessels that jumped, in order (few vessels: the rest never
+    leave SQL)."""
+    if not mmsis:
+        return {}
+    listed = ", ".join(str(int(m)) for m in sorted(mmsis))
+    out: dict[int, list[tuple[float, float, float]]] = {}
+    for r in engine.rows(
+        f"SELECT mmsi, t, lat, lon FROM p WHERE mmsi IN ({listed}) ORDER BY mmsi, t, lat, lon"
+    ):
+        out.setdefault(int(r["mmsi"]), []).append((float(r["t"]), r["lat"], r["lon"]))
     return out

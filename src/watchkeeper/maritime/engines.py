@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.areas import Area
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from watchkeeper.maritime.dataset import AisDataset
 
 ENGINES = ("duckdb", "spark")
+# Columns that files written by earlier versions lack, and what they read as.
+MISSING = {
+    "reports": "CAST(NULL AS BIGINT) AS reports",
+    "last_ts": "CAST(NULL AS TIMESTAMP) AS last_ts",
+}
 
 
 class Engine(Protocol):
@@ -25,6 +31,7 @@ class Engine(Protocol):
     rows_per_pass: int | None
 
     def load_areas(self, areas: list[Area]) -> None: ...
+    def load_table(self, name: str, table: pa.Table) -> None: ...
     def load_positions(self, dataset: AisDataset, since: datetime | None) -> int: ...
     def select_vessels(self, groups: int, group: int) -> None: ...
     def load_identities(self, dataset: AisDataset, since: datetime | None) -> int: ...
@@ -61,14 +68,26 @@ class _Loading:
         raise NotImplementedError
 
     def load_positions(self, dataset: AisDataset, since: datetime | None) -> int:
-        return self._load("positions", dataset.positions_dir, "mmsi, lat, lon, sog", since)
+        return self._load(
+            "positions",
+            dataset.positions_dir,
+            "mmsi, lat, lon, sog, coalesce(reports, 1) AS reports",
+            since,
+        )
 
     def select_vessels(self, groups: int, group: int) -> None:
         where = f"WHERE mmsi % {groups} = {group}" if groups > 1 else ""
         self.table("raw", f"SELECT * FROM positions {where}")
 
     def load_identities(self, dataset: AisDataset, since: datetime | None) -> int:
-        return self._load("ident", dataset.identities_dir, "mmsi, name, imo, call_sign", since)
+        # Spans (dataset.py); files written before spans have one report per row.
+        return self._load(
+            "ident",
+            dataset.identities_dir,
+            "mmsi, name, imo, call_sign, coalesce(reports, 1) AS reports,"
+            " coalesce({epoch}(last_ts), {epoch}(ts)) / 1000.0 AS last_t",
+            since,
+        )
 
 
 class DuckDBEngine(_Loading):
@@ -100,12 +119,20 @@ class DuckDBEngine(_Loading):
             return 0
         listed = sql_files(files)
         where = f"WHERE ts >= TIMESTAMPTZ '{since.isoformat()}'" if since else ""
+        base = f"read_parquet([{listed}], union_by_name = true)"
+        present = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {base}").fetchall()}
+        extra = "".join(f", {e}" for c, e in MISSING.items() if c not in present)
         # A view: each pass reads its vessels straight from the Parquet files.
         self.con.execute(
-            f"CREATE VIEW {name} AS SELECT {columns}, epoch_ms(ts) / 1000.0 AS t FROM read_parquet([{listed}]) {where}"
+            f"CREATE VIEW {name} AS SELECT {columns.format(epoch='epoch_ms')}, epoch_ms(ts) / 1000.0 AS t"
+            f" FROM (SELECT *{extra} FROM {base}) {where}"
         )
         found = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
         return int(found[0]) if found else 0
+
+    def load_table(self, name: str, table: pa.Table) -> None:
+        self.con.register(f"{name}_arrow", table)
+        self.table(name, f"SELECT * FROM {name}_arrow")
 
     def table(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
@@ -139,6 +166,11 @@ class SparkEngine(_Loading):
 
         self.spark = spark_session(master, "watchkeeper-maritime")
 
+    def load_table(self, name: str, table: pa.Table) -> None:
+        rows = [tuple(row.values()) for row in table.to_pylist()]
+        frame = self.spark.createDataFrame(rows, _spark_schema(table.schema))
+        frame.cache().createOrReplaceTempView(name)
+
     def load_areas(self, areas: list[Area]) -> None:
         schema = "id STRING, name STRING, lat DOUBLE, lon DOUBLE, radius_km DOUBLE"
         frame = self.spark.createDataFrame(
@@ -150,10 +182,14 @@ class SparkEngine(_Loading):
         files = _files(folder)
         if not files:
             return 0
-        self.spark.read.parquet(*files).createOrReplaceTempView(f"{name}_files")
+        frame = self.spark.read.option("mergeSchema", "true").parquet(*files)
+        frame.createOrReplaceTempView(f"{name}_files")
+        extra = "".join(f", {e}" for c, e in MISSING.items() if c not in frame.columns)
         where = f"WHERE ts >= timestamp'{since.isoformat()}'" if since else ""
         self.table(
-            name, f"SELECT {columns}, unix_millis(ts) / 1000.0 AS t FROM {name}_files {where}"
+            name,
+            f"SELECT {columns.format(epoch='unix_millis')}, unix_millis(ts) / 1000.0 AS t"
+            f" FROM (SELECT *{extra} FROM {name}_files) {where}",
         )
         return int(self.spark.table(name).count())
 
@@ -180,6 +216,11 @@ class SparkEngine(_Loading):
             if table.isTemporary:
                 self.spark.catalog.dropTempView(table.name)
         self.spark.catalog.clearCache()
+
+
+def _spark_schema(schema: pa.Schema) -> str:
+    names = {pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.string(): "STRING"}
+    return ", ".join(f"{f.name} {names[f.type]}" for f in schema)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,12 @@ FORMATS = ("auto", "nmea", "csv", "parquet", *layouts())
 CHUNK = 500_000
 
 
+SIMULATOR_TRUTH = "truth.json"
+
+
 def detect_format(path: Path) -> str:
+    if path.is_dir():
+        raise InputError(str(path), "a folder, not a file (give the files in it)")
     if not path.is_file():
         raise InputError(str(path), "no such file")
     with path.open("rb") as fh:
@@ -37,6 +42,10 @@ def detect_format(path: Path) -> str:
         raise InputError(str(path), "the file is empty")
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.lstrip()[:1] in (b"[", b"{"):
+        if path.name == SIMULATOR_TRUTH:
+            return "truth"
+        raise InputError(str(path), "a JSON file, not AIS data (NMEA, CSV or Parquet)")
     first = next((line.strip() for line in head.splitlines() if line.strip()), b"")
     if first[:1] in (b"!", b"\\", b"$"):
         return "nmea"
@@ -61,7 +70,10 @@ def ingest_file(
     try:
         if fmt == "auto":
             fmt = detect_format(path)
-        if fmt == "nmea":
+        if fmt == "truth":
+            report.format = "truth"
+            report.skipped = "the simulator's ground truth, not AIS data (`ais simulate` writes it beside the AIS files)"
+        elif fmt == "nmea":
             _ingest_nmea(dataset, path, report, assume_time)
         elif fmt == "parquet":
             ingest_columnar(dataset, path, "parquet", layout, report)
@@ -90,10 +102,12 @@ def _ingest_nmea(
 def _flush(
     dataset: AisDataset, report: IngestReport, positions: list[Position], identities: list[Identity]
 ) -> None:
-    new = dataset.add_positions(positions_table(positions, report.file))
-    report.positions += new
-    report.duplicates += len(positions) - new
-    report.identities += dataset.add_identities(identities_table(identities, report.file))
+    if positions:
+        new = dataset.add_positions(positions_table(positions, report.file))
+        report.positions += new
+        report.duplicates += len(positions) - new
+    if identities:
+        report.identities += dataset.add_identities(identities_table(identities, report.file))
     positions.clear()
     identities.clear()
 

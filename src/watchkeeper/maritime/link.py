@@ -1,22 +1,25 @@
-"""Tying detections to the knowledge base: vessels by IMO and MMSI, events with provenance, alerts.
+"""Tying detections to the knowledge base: vessels by IMO and MMSI, events with provenance.
 
 Detections are written through the store's one write path as FtM Events (dataset
 ``wk_ais``), each linked to the Vessel entities it involves, its source being the AIS
-run that produced it. A detection involving a sanctioned vessel or a watched port is an
-alert (``important``), which ``watchkeeper alerts`` lists.
+run that produced it. What AIS says (kind, place, details, evidence) is one JSON note
+under the AIS source's marking; what the knowledge base adds (the vessel, "sanctioned")
+is marked as the facts it rests on. alerts.py ranks the events a viewer may see.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import duckdb
 from followthemoney import StatementEntity
 
 from watchkeeper.importers.base import add, add_clean, make_entity
+from watchkeeper.maritime.alerts import DETAILS_PREFIX, ais_facts
 from watchkeeper.maritime.areas import Area
-from watchkeeper.maritime.dataset import AisDataset, sql_files
+from watchkeeper.maritime.dataset import AisDataset, identities_sql
 from watchkeeper.maritime.detectors import Detection
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
@@ -30,7 +33,8 @@ LABELS = {
     "gap": "AIS gap",
     "loitering": "Loitering",
     "encounter": "Encounter",
-    "jump": "Impossible jump",
+    "spoofing": "Spoofed positions",
+    "shared_mmsi": "Shared MMSI",
     "identity_change": "Identity change",
 }
 
@@ -93,11 +97,10 @@ def reported_identities(dataset: AisDataset) -> dict[int, tuple[str | None, str 
     if not files:
         return {}
     con = duckdb.connect()
-    listed = sql_files(files)
     rows = con.execute(
-        f"""SELECT mmsi, arg_max(imo, ts) FILTER (WHERE imo IS NOT NULL),
-                   arg_max(name, ts) FILTER (WHERE name IS NOT NULL)
-            FROM read_parquet([{listed}]) GROUP BY mmsi"""
+        f"""SELECT mmsi, arg_max(imo, last_ts) FILTER (WHERE imo IS NOT NULL),
+                   arg_max(name, last_ts) FILTER (WHERE name IS NOT NULL)
+            FROM ({identities_sql(con, files)}) GROUP BY mmsi"""
     ).fetchall()
     con.close()
     return {int(m): (imo, name) for m, imo, name in rows}
@@ -171,34 +174,31 @@ def _event(
     event_id = "ais-" + hashlib.sha1(key.encode()).hexdigest()[:20]
     event = make_entity("Event", event_id, DATASET)
     area = areas.get(det.area or "")
-    title = LABELS[det.kind]
+    place = det.details.get("place") or (area.name if area else None)
+    title = LABELS.get(det.kind, det.kind)
     mmsis = [m for m in (det.mmsi, det.other_mmsi) if m]
     # Names as the ships themselves broadcast them: AIS, not the knowledge base.
     who = ", ".join(identities.get(m, (None, None))[1] or f"MMSI {m}" for m in mmsis)
     prefix = "[SIMULATED] " if simulated else ""
-    add(event, "name", f"{prefix}{title}: {who}" + (f" at {area.name}" if area else ""))
+    add(event, "name", f"{prefix}{title}: {who}" + (f" at {place}" if place else ""))
     add(event, "startDate", det.start.isoformat(timespec="seconds"))
     add(event, "endDate", det.end.isoformat(timespec="seconds"))
     add(event, "date", det.start.date().isoformat())
-    if area:
-        add(event, "location", area.name)
+    if place:
+        add(event, "location", place)
     add_clean(event, "keywords", det.kind)
     add_clean(event, "keywords", "shipping")
-    details = ", ".join(
-        f"{k}={v}"
-        for k, v in det.details.items()
-        if v is not None and not str(k).endswith(("lat", "lon"))
-    )
+    counted = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in det.evidence.items())
     add(
         event,
         "summary",
         f"{title} detected in AIS; MMSI {', '.join(map(str, mmsis))}"
-        + (f"; {details}" if details else ""),
+        + (f"; evidence: {counted}" if counted else ""),
     )
-    watched = area is not None and area.watched
-    if watched:
-        add_clean(event, "keywords", "alert")
-        add(event, "description", f"Alert: watched port {area.name if area else ''}")
+    if ais_facts(det, area)["watched"]:
+        add_clean(event, "keywords", "watched-area")
+    facts = ais_facts(det, area)
+    add(event, "notes", DETAILS_PREFIX + json.dumps(facts, sort_keys=True, default=str))
 
     derived = make_entity("Event", event_id, DATASET)
     evidence: set[Marking] = set()
@@ -218,30 +218,10 @@ def _event(
         return event, None, None
     add(derived, "notes", "Vessel matched by " + "; ".join(matched_by))
     if sanctioned:
-        add_clean(derived, "keywords", "alert")
+        add_clean(derived, "keywords", "sanctioned")
         add_clean(derived, "important", "true")
-        add(derived, "description", "Alert: sanctioned vessel")
+        add(derived, "description", "Involves a sanctioned vessel")
     return event, derived, derived_marking(evidence, organisation)
 
 
-def alerts(reader: Reader) -> list[dict[str, object]]:
-    """Alert events the viewer may see, newest first."""
-    out: list[dict[str, object]] = []
-    for view in reader.entities(reader.entity_ids("Event")):
-        entity = view.entity
-        if "alert" not in entity.get("keywords"):
-            continue
-        out.append(
-            {
-                "id": view.id,
-                "start": min(entity.get("startDate") or entity.get("date") or [""]),
-                "title": entity.caption,
-                "why": "; ".join(sorted(entity.get("description"))),
-                "vessels": entity.get("involved"),
-                "kind": next((k for k in entity.get("keywords") if k in LABELS), ""),
-            }
-        )
-    return sorted(out, key=lambda a: str(a["start"]), reverse=True)
-
-
-__all__ = ["alerts", "link_detections", "reported_identities", "resolve", "vessel_index"]
+__all__ = ["link_detections", "reported_identities", "resolve", "vessel_index"]

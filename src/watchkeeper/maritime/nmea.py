@@ -15,7 +15,7 @@ from typing import Any
 from pyais.exceptions import InvalidNMEAMessageException, UnknownMessageException
 from pyais.messages import AISSentence, NMEASentenceFactory
 
-from watchkeeper.maritime.records import Identity, IngestReport, Position, valid_position
+from watchkeeper.maritime.records import UNDATED, Identity, IngestReport, Position, valid_position
 
 POSITION_TYPES = {1, 2, 3, 18, 19, 27}
 STATIC_TYPES = {5, 24}
@@ -131,7 +131,7 @@ def _decode(
     if kind not in POSITION_TYPES and kind not in STATIC_TYPES:
         return  # base stations, safety messages...: not ship tracks
     if when is None:
-        report.reject("messages without a timestamp", where)
+        report.reject(UNDATED, where)
         return
     data: dict[str, Any] = decoded.asdict()
     mmsi = int(data["mmsi"])

@@ -18,12 +18,18 @@ POSITION_SCHEMA = pa.schema(
         ("cog", pa.float32()),
         ("heading", pa.float32()),
         ("source", pa.string()),
+        # How many identical reports (same vessel, time and place) this row stands for:
+        # one message received by several stations is one position.
+        ("reports", pa.int64()),
     ]
 )
+# Identity reports are stored as spans (dataset.py): first and last report and how many.
 IDENTITY_SCHEMA = pa.schema(
     [
         ("mmsi", pa.int64()),
         ("ts", pa.timestamp("ms", tz="UTC")),
+        ("last_ts", pa.timestamp("ms", tz="UTC")),
+        ("reports", pa.int64()),
         ("name", pa.string()),
         ("imo", pa.string()),
         ("call_sign", pa.string()),
@@ -36,6 +42,7 @@ IDENTITY_SCHEMA = pa.schema(
     ]
 )
 MAX_EXAMPLES = 5
+UNDATED = "messages without a timestamp"
 
 
 @dataclass
@@ -77,6 +84,8 @@ class IngestReport:
     examples: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
     """Set when the file as a whole could not be read (nothing from it was kept)."""
+    skipped: str | None = None
+    """Set when the file is knowingly not AIS data (the simulator's truth.json)."""
 
     def reject(self, reason: str, where: str) -> None:
         self.rejected[reason] += 1
@@ -96,18 +105,27 @@ class IngestReport:
             "rejected": dict(self.rejected),
             "examples": {k: list(v) for k, v in self.examples.items()},
             "error": self.error,
+            "skipped": self.skipped,
         }
 
     def summary(self) -> str:
         if self.error:
             return f"{self.file}: not imported: {self.error}"
+        if self.skipped:
+            return f"{self.file}: skipped: {self.skipped}"
         parts = [
             f"{self.file} ({self.format}): {self.positions:,} positions, {self.identities:,} identity reports"
         ]
         if self.duplicates:
             parts.append(f"{self.duplicates:,} duplicates dropped")
         for reason, count in self.rejected.most_common():
-            parts.append(f"{count:,} {reason} (e.g. {self.examples[reason][0]!r})")
+            example = self.examples.get(reason)
+            parts.append(f"{count:,} {reason}" + (f" (e.g. {example[0]!r})" if example else ""))
+        if self.rejected.get(UNDATED):
+            parts.append(
+                "these sentences carry no receiver time: give their capture time with "
+                "--assume-time (e.g. --assume-time 2024-03-01T00:00:00)"
+            )
         return "; ".join(parts)
 
 
@@ -117,7 +135,14 @@ def valid_position(lat: float, lon: float) -> bool:
 
 
 def _table(rows: list[Position] | list[Identity], schema: pa.Schema, source: str) -> pa.Table:
-    columns = {name: [getattr(r, name) for r in rows] for name in schema.names if name != "source"}
+    columns = {
+        name: [getattr(r, name) for r in rows]
+        for name in schema.names
+        if name not in ("source", "last_ts", "reports")
+    }
+    if "last_ts" in schema.names:  # one report each: its span ends where it starts
+        columns["last_ts"] = columns["ts"]
+    columns["reports"] = [1] * len(rows)
     return pa.Table.from_pydict({**columns, "source": [source] * len(rows)}, schema=schema)
 
 

@@ -1,11 +1,18 @@
-"""A traffic simulator: background traffic plus scripted scenarios, with the ground truth.
+"""A traffic simulator: background trade between ports plus scripted scenarios, with the
+ground truth.
 
-Background vessels cruise between waypoints in the Sea of Japan at realistic speeds,
-report every 2–6 minutes (class A at sea) and lose reception now and then for less than
-the gap threshold. Scenarios script what exposed the Rajin–Vostochny shuttle: a shuttle
-that goes dark on its North Korean legs, a ship-to-ship meeting at sea, a vessel that is
-renamed and re-flagged (a new MMSI with another country's MID, the same IMO), and a
-spoofed position. ``truth`` lists every event the scenarios contain.
+Background ships trade between ports of the Sea of Japan that are *not* on the watch
+list (Korean, Japanese and Russian ports of the gazetteer): they sail at 10–16 kn
+reporting every 2–6 minutes, lose reception now and then for less than the gap
+threshold, wait at their destination's anchorage for a few hours now and then, and lie
+at berth for half a day to two days, several of them at one berth at a time. Nothing
+they do is an anomaly: every alert on them is a false alarm.
+
+The scripted scenarios are what exposed the Rajin–Vostochny shuttle and what sanctions
+monitors look for: a shuttle that goes dark on its North Korean legs, a ship-to-ship
+meeting at sea, a vessel renamed and re-flagged (a new MMSI with another country's MID,
+the same IMO), a spoofed track (hours of positions reported far from the ship), and one
+MMSI used by two ships at once. ``truth`` lists every event they contain.
 """
 
 from __future__ import annotations
@@ -19,10 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from watchkeeper.maritime.areas import Area
+from watchkeeper.maritime.places import Place, gazetteer
 from watchkeeper.maritime.records import Identity, Position, identities_table, positions_table
 
 EARTH_KM = 6371.0088
 BOX = (35.5, 44.5, 129.0, 139.5)  # Sea of Japan: lat min/max, lon min/max
+# Ports the background trades between: in the gazetteer, none on the theater watch list.
+TRADE_PORTS = (
+    "port-krpus", "port-krusn", "port-krkpo", "port-krtgh-2", "port-krsho", "port-rupse",
+    "port-ruzar", "port-jpkij", "port-jptoy", "port-jpknz", "port-jpmai", "port-jptrg",
+    "port-jpsmn", "port-jpaxt", "port-jpotr", "port-jpnao",
+)  # fmt: skip
+# These have an outer anchorage beyond the gazetteer's 10 km: only learning finds it.
+OUTER_ANCHORAGES = ("port-krpus", "port-krusn", "port-jpkij")
 
 
 def _dist_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -31,7 +47,7 @@ def _dist_km(a: tuple[float, float], b: tuple[float, float]) -> float:
         math.sin((la2 - la1) / 2) ** 2
         + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     )
-    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _towards(a: tuple[float, float], b: tuple[float, float], km: float) -> tuple[float, float]:
@@ -42,11 +58,26 @@ def _towards(a: tuple[float, float], b: tuple[float, float], km: float) -> tuple
     return (a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f)
 
 
+def _offset(p: tuple[float, float], km: float, bearing: float) -> tuple[float, float]:
+    return (
+        p[0] + km * math.cos(bearing) / 111.2,
+        p[1] + km * math.sin(bearing) / (111.2 * math.cos(math.radians(p[0]))),
+    )
+
+
+def with_check_digit(six: str) -> str:
+    """An IMO number: six digits and their check digit (weights 7 to 2, mod 10)."""
+    return six + str(sum(int(d) * w for d, w in zip(six, range(7, 1, -1), strict=True)) % 10)
+
+
 @dataclass
 class Simulation:
     positions: list[Position] = field(default_factory=list)
     identities: list[Identity] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
+    background: list[int] = field(default_factory=list)
+    """The MMSIs of the background ships: nothing they do is an anomaly."""
+    days: float = 0.0
 
     def write(self, folder: Path) -> None:
         """positions.parquet, identities.parquet and truth.json, side by side."""
@@ -57,18 +88,53 @@ class Simulation:
         pq.write_table(
             identities_table(self.identities, "simulator"), folder / "identities.parquet"
         )
-        truth = [
-            {**t, "start": t["start"].isoformat(), "end": t["end"].isoformat()} for t in self.truth
-        ]
-        (folder / "truth.json").write_text(json.dumps(truth, indent=1))
+        (folder / "truth.json").write_text(json.dumps(self.truth_document(), indent=1))
+
+    def truth_document(self) -> dict[str, Any]:
+        return {
+            "events": [
+                {**t, "start": t["start"].isoformat(), "end": t["end"].isoformat()}
+                for t in self.truth
+            ],
+            "background_mmsi": self.background,
+            "days": self.days,
+        }
+
+
+def read_truth(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
+    """The scripted events and the background MMSIs of a truth.json."""
+    data = json.loads(path.read_text())
+    events = [
+        {**e, "start": datetime.fromisoformat(e["start"]), "end": datetime.fromisoformat(e["end"])}
+        for e in data["events"]
+    ]
+    return events, [int(m) for m in data["background_mmsi"]]
 
 
 class Simulator:
-    def __init__(self, ports: list[Area], seed: int = 1, start: datetime | None = None) -> None:
+    def __init__(
+        self,
+        ports: list[Area],
+        seed: int = 1,
+        start: datetime | None = None,
+        trade: list[Place] | None = None,
+    ) -> None:
         self.ports = {p.name: p for p in ports}
+        self.trade = trade if trade is not None else trade_ports()
         self.rng = random.Random(seed)
         self.start = start or datetime(2024, 3, 1, tzinfo=UTC)
         self.sim = Simulation()
+        # Each trade port: two or three berths and an anchorage where ships wait.
+        self.berths: dict[str, list[tuple[float, float]]] = {}
+        self.anchorage: dict[str, tuple[float, float]] = {}
+        for port in self.trade:
+            centre = port.points[0]
+            self.berths[port.id] = [
+                _offset(centre, self.rng.uniform(0.5, 3.0), self.rng.uniform(0, 2 * math.pi))
+                for _ in range(self.rng.randint(2, 3))
+            ]
+            reach = 12.5 if port.id in OUTER_ANCHORAGES else self.rng.uniform(5.0, 8.0)
+            self.anchorage[port.id] = _offset(centre, reach, self.rng.uniform(0, 2 * math.pi))
 
     # -- primitives ---------------------------------------------------------------------
 
@@ -79,10 +145,17 @@ class Simulator:
         where: tuple[float, float],
         knots: float,
         course: float = 0.0,
+        jitter_deg: float = 0.00005,
     ) -> None:
-        jitter = self.rng.gauss(0, 0.00005)
         self.sim.positions.append(
-            Position(mmsi, when, where[0] + jitter, where[1] + jitter, round(knots, 1), course)
+            Position(
+                mmsi,
+                when,
+                where[0] + self.rng.gauss(0, jitter_deg),
+                where[1] + self.rng.gauss(0, jitter_deg),
+                round(max(0.0, knots), 1),
+                course,
+            )
         )
 
     def _sail(
@@ -113,41 +186,81 @@ class Simulator:
         hours: float,
         knots: float = 0.0,
         every: tuple[int, int] = (180, 600),
+        swing_deg: float = 0.00005,
     ) -> datetime:
         end = when + timedelta(hours=hours)
         while when < end:
             when += timedelta(seconds=self.rng.randint(*every))
-            self._report(mmsi, when, where, max(0.0, knots + self.rng.uniform(-0.05, 0.05)))
+            speed = knots + self.rng.uniform(-0.05, 0.05)
+            self._report(mmsi, when, where, speed, jitter_deg=swing_deg)
         return when
 
     def _truth(self, kind: str, mmsi: int, start: datetime, end: datetime, **extra: Any) -> None:
         self.sim.truth.append({"kind": kind, "mmsi": mmsi, "start": start, "end": end, **extra})
 
     def _point_at_sea(self, min_km_from_port: float = 40.0) -> tuple[float, float]:
+        places = [(a.lat, a.lon) for a in self.ports.values()] + [p.points[0] for p in self.trade]
         while True:
             p = (self.rng.uniform(BOX[0], BOX[1]), self.rng.uniform(BOX[2], BOX[3]))
-            if all(_dist_km(p, (a.lat, a.lon)) > min_km_from_port for a in self.ports.values()):
+            if all(_dist_km(p, q) > min_km_from_port for q in places):
                 return p
 
-    # -- traffic and scenarios ------------------------------------------------------------
+    # -- background trade -----------------------------------------------------------------
 
     def background(self, vessels: int, days: float) -> None:
+        end = self.start + timedelta(days=days)
+        self.sim.days = days
         for n in range(vessels):
             mmsi = 440_000_000 + n  # Korean MID, no relation to real vessels
+            self.sim.background.append(mmsi)
+            imo = with_check_digit(str(910_000 + n))
+            port = self.rng.choice(self.trade)
+            berth = self.rng.choice(self.berths[port.id])
             when = self.start + timedelta(minutes=self.rng.randint(0, 120))
-            here = self._point_at_sea()
-            self.sim.identities.append(
-                Identity(mmsi, when, name=f"SIM TRAFFIC {n}", imo=None, ship_type=70)
-            )
-            end = self.start + timedelta(days=days)
+            when = self._stay(mmsi, when, berth, self.rng.uniform(2, 20))
+            here = berth
+            self._identity(mmsi, when, f"SIM TRADER {n}", imo, f"SIMT{n}")
             while when < end:
-                target = self._point_at_sea()
+                target = self.rng.choice([p for p in self.trade if p.id != port.id])
                 knots = self.rng.uniform(10, 16)
-                # Occasional reception loss, always shorter than the gap threshold.
-                transmit_until = when + timedelta(hours=self.rng.uniform(3, 10))
-                when, here = self._sail(mmsi, when, here, _towards(here, target, 120), knots)
-                if when > transmit_until:
-                    when += timedelta(hours=self.rng.uniform(0.5, 4))
+                approach = self.anchorage[target.id]
+                when, here = self._voyage(mmsi, when, here, approach, knots, end)
+                if when >= end:
+                    break
+                if self.rng.random() < 0.5:  # wait at the anchorage for a berth
+                    when = self._stay(
+                        mmsi, when, here, self.rng.uniform(2, 8), knots=0.3, swing_deg=0.0015
+                    )
+                berth = self.rng.choice(self.berths[target.id])
+                when, here = self._sail(mmsi, when, here, berth, 6)
+                when = self._stay(mmsi, when, berth, self.rng.uniform(12, 48))
+                self._identity(mmsi, when, f"SIM TRADER {n}", imo, f"SIMT{n}")
+                port = target
+
+    def _voyage(
+        self,
+        mmsi: int,
+        when: datetime,
+        here: tuple[float, float],
+        to: tuple[float, float],
+        knots: float,
+        end: datetime,
+    ) -> tuple[datetime, tuple[float, float]]:
+        """Sail in legs, losing reception now and then (always for less than a gap)."""
+        while here != to and when < end:
+            leg = _towards(here, to, self.rng.uniform(60, 200))
+            when, here = self._sail(mmsi, when, here, leg, knots)
+            if here != to and self.rng.random() < 0.3:
+                silent = _towards(here, to, self.rng.uniform(10, 50))
+                when, here = self._sail(mmsi, when, here, silent, knots, transmit=False)
+        return when, here
+
+    def _identity(self, mmsi: int, when: datetime, name: str, imo: str, call: str) -> None:
+        self.sim.identities.append(
+            Identity(mmsi, when, name=name, imo=imo, call_sign=call, ship_type=70)
+        )
+
+    # -- scripted scenarios -----------------------------------------------------------------
 
     def shuttle(self, mmsi: int, imo: str, name: str, trips: int) -> None:
         """Vostochny -> Rajin -> Vostochny, AIS off from leaving Russian waters until back."""
@@ -211,21 +324,47 @@ class Simulator:
         self._truth("identity_change", new_mmsi, when, when, field="mmsi", other_mmsi=mmsi)
         self._sail(new_mmsi, when, here, _towards(here, self._point_at_sea(), 100), 12)
 
-    def spoof(self, mmsi: int) -> None:
-        """One position reported ~300 km from the true track, then back."""
+    def spoof(self, mmsi: int, hours: float = 3.0) -> None:
+        """Hours of positions reported on a false track ~300 km from the true one (a ship
+        hiding where it is), then the true track again."""
         when = self.start + timedelta(hours=5)
         here = self._point_at_sea()
         self.sim.identities.append(Identity(mmsi, when, name="SIM SPOOFER", ship_type=70))
         when, here = self._sail(mmsi, when, here, _towards(here, self._point_at_sea(), 60), 12)
-        fake = (here[0] + 2.7, here[1])
-        fake = (min(fake[0], 44.9), fake[1])
-        when += timedelta(minutes=3)
-        self._report(mmsi, when, fake, 12)
-        self._truth("jump", mmsi, when - timedelta(minutes=6), when)
-        back = when + timedelta(minutes=3)
-        self._report(mmsi, back, here, 12)
-        self._truth("jump", mmsi, when, back)
-        self._sail(mmsi, back, here, _towards(here, self._point_at_sea(), 60), 12)
+        before = when
+        fake = (min(here[0] + 2.7, 44.9), here[1])
+        fake_end = _towards(fake, (fake[0], fake[1] + 1.0), 10 * 1.852 * hours)
+        # The true ship goes on unseen while the false one is reported.
+        when, _ = self._sail(mmsi, when, fake, fake_end, 10)
+        _, here = self._sail(mmsi, before, here, _towards(here, self._point_at_sea(), 40), 8, False)
+        after = when + timedelta(minutes=3)
+        self._report(mmsi, after, here, 8)
+        self._truth("spoofing", mmsi, before, after)
+        self._sail(mmsi, after, here, _towards(here, self._point_at_sea(), 60), 12)
+
+    def shared_mmsi(self, mmsi: int, days: float) -> None:
+        """Two ships, each with its own name, IMO and call sign, transmit one MMSI at the
+        same time on different routes: positions and identities interleave."""
+        first_start, first_end = self._point_at_sea(), self._point_at_sea()
+        second_start, second_end = self._point_at_sea(), self._point_at_sea()
+        start = self.start + timedelta(hours=3)
+        end = start + timedelta(days=min(days, 3.0))
+        for name, imo, call, a, b in (
+            ("SIM TWIN ALPHA", with_check_digit("955501"), "SIMTA", first_start, first_end),
+            ("SIM TWIN BRAVO", with_check_digit("955502"), "SIMTB", second_start, second_end),
+        ):
+            when, here = start, a
+            while when < end:
+                target = b if _dist_km(here, b) > 1 else a
+                leg_end = _towards(here, target, 90)
+                when, here = self._sail(mmsi, when, here, leg_end, 11)
+                self._identity(mmsi, when, name, imo, call)
+        self._truth("shared_mmsi", mmsi, start, end)
+
+
+def trade_ports() -> list[Place]:
+    ports = {p.id: p for p in gazetteer()}
+    return [ports[i] for i in TRADE_PORTS]
 
 
 def scenario(
@@ -233,7 +372,7 @@ def scenario(
     seed: int = 1,
     background: int = 20,
     days: float = 4.0,
-    shuttle: tuple[str, str] = ("9999996", "SIM SHUTTLE"),
+    shuttle: tuple[str, str] = ("9999993", "SIM SHUTTLE"),
 ) -> Simulation:
     """The standard scenario set used by tests and the demo. ``shuttle`` is the (IMO, name)
     the simulated shuttle reports; the demo gives it a theater vessel's to show linking."""
@@ -241,7 +380,8 @@ def scenario(
     sim.background(background, days)
     sim.shuttle(273_900_001, shuttle[0], shuttle[1], trips=2)
     sim.ship_to_ship(273_900_002, 445_900_003)
-    sim.identity_change(273_900_004, 351_900_004, "9999998")
+    sim.identity_change(273_900_004, 351_900_004, with_check_digit("999998"))
     sim.spoof(445_900_005)
+    sim.shared_mmsi(273_900_006, days)
     sim.sim.positions.sort(key=lambda p: (p.mmsi, p.ts))
     return sim.sim

@@ -12,23 +12,14 @@ import yaml
 
 from watchkeeper.errors import InputError
 
-REQUIRED = ("mmsi", "ts", "lat", "lon")
+REQUIRED = ("mmsi", "ts")
+"""Every row needs a vessel and a time; a position needs lat and lon as well, and a file
+of identity (static) reports may have none."""
+POSITION_FIELDS = ("lat", "lon", "sog", "cog", "heading")
 # Spellings of "no value" seen in AIS exports.
 NULLS = ("", "none", "null", "na", "nan", "n/a")
-FIELDS = (
-    *REQUIRED,
-    "sog",
-    "cog",
-    "heading",
-    "name",
-    "imo",
-    "call_sign",
-    "ship_type",
-    "length",
-    "width",
-    "destination",
-)
 IDENTITY_FIELDS = ("name", "imo", "call_sign", "ship_type", "length", "width", "destination")
+FIELDS = (*REQUIRED, *POSITION_FIELDS, *IDENTITY_FIELDS)
 MAX_FIELD = 1 << 16
 
 
@@ -56,13 +47,18 @@ def custom_layout(mapping: Mapping[str, str], time_format: str = "iso") -> Layou
             f"unknown field(s) {', '.join(sorted(unknown))}; fields are {', '.join(FIELDS)}",
         )
     missing = [f for f in REQUIRED if f not in mapping]
+    if not missing and not ({"lat", "lon"} <= set(mapping) or set(IDENTITY_FIELDS) & set(mapping)):
+        missing = [f for f in ("lat", "lon") if f not in mapping]
     if missing:
-        raise InputError("--map", f"a mapping needs {', '.join(missing)}")
+        raise InputError(
+            "--map",
+            f"a mapping needs {', '.join(missing)} (mmsi and ts always; lat and lon for positions)",
+        )
     return Layout("csv", dict(mapping), time_format)
 
 
 def sniff_layout(header: list[str]) -> Layout | None:
     for layout in layouts().values():
-        if all(layout.columns[f] in header for f in REQUIRED):
+        if all(layout.columns[f] in header for f in (*REQUIRED, "lat", "lon")):
             return layout
     return None

@@ -8,12 +8,15 @@ import duckdb
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.areas import Area
-from watchkeeper.maritime.dataset import AisDataset, sql_files
+from watchkeeper.maritime.dataset import AisDataset, identities_sql, sql_files
 from watchkeeper.maritime.detectors import detect
 from watchkeeper.maritime.flags import flag_of
+from watchkeeper.maritime.places import Place
 
 
-def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]:
+def track(
+    dataset: AisDataset, vessel: str, areas: list[Area], places: list[Place] | None = None
+) -> dict[str, Any]:
     number = vessel.strip().upper().removeprefix("IMO").strip()
     if not number.isdigit():
         raise InputError(vessel, "give an MMSI (9 digits) or an IMO number (7 digits)")
@@ -23,17 +26,18 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
     mmsis = {int(number)} if len(number) != 7 else set()
     identities: list[dict[str, Any]] = []
     if ident_files:
-        listed = sql_files(ident_files)
+        spans = identities_sql(con, ident_files)
         if len(number) == 7:
             mmsis |= {
                 r[0]
                 for r in con.execute(
-                    f"SELECT DISTINCT mmsi FROM read_parquet([{listed}]) WHERE imo = ?", [number]
+                    f"SELECT DISTINCT mmsi FROM ({spans}) WHERE imo = ?", [number]
                 ).fetchall()
             }
         if mmsis:
             cursor = con.execute(
-                f"SELECT mmsi, ts, name, imo, call_sign FROM read_parquet([{listed}]) WHERE list_contains(?, mmsi) ORDER BY ts",
+                f"""SELECT mmsi, ts, last_ts, reports, name, imo, call_sign FROM ({spans})
+                    WHERE list_contains(?, mmsi) ORDER BY ts, last_ts, name""",
                 [sorted(mmsis)],
             )
             identities = [
@@ -41,11 +45,13 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
                     "mmsi": m,
                     "flag": flag_of(m),
                     "ts": ts.isoformat(),
+                    "last": last.isoformat(),
+                    "reports": reports,
                     "name": n,
                     "imo": i,
                     "call_sign": c,
                 }
-                for m, ts, n, i, c in cursor.fetchall()
+                for m, ts, last, reports, n, i, c in cursor.fetchall()
             ]
     pos_files = sorted(dataset.positions_dir.glob("day=*/*.parquet"))
     positions, first, last = 0, None, None
@@ -66,7 +72,7 @@ def track(dataset: AisDataset, vessel: str, areas: list[Area]) -> dict[str, Any]
             "area": d.area,
             "details": d.details,
         }
-        for d in detect(dataset, areas, kinds=("port_call", "gap"))
+        for d in detect(dataset, areas, kinds=("port_call", "gap"), places=places)
         if d.mmsi in mmsis
     ]
     return {

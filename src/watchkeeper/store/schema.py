@@ -170,7 +170,7 @@ store_revision = Table(
     Column("instance", String(32), nullable=False),
 )
 
-TABLES = (
+TABLES: tuple[Table, ...] = (
     marking,
     source,
     statement,
@@ -181,3 +181,16 @@ TABLES = (
     source_change,
     store_revision,
 )
+
+# Maritime: acknowledgements of alerts, per organisation (who, when, a note); SQL in
+# store/alerts.py. Migration 0004_maritime.
+maritime_alert_ack = Table(
+    "maritime_alert_ack",
+    metadata,
+    Column("organisation", String(255), nullable=False, primary_key=True),
+    Column("alert_id", String(255), nullable=False, primary_key=True),
+    Column("acknowledged_by", String(255), nullable=False),
+    Column("acknowledged_at", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+TABLES = (*TABLES, maritime_alert_ack)

@@ -1,0 +1,292 @@
+"""Alerts an analyst triages: stored maritime events ranked by declared rules.
+
+Each event stored by :mod:`link` carries what AIS says about it (kind, place, details,
+evidence) under the AIS source's marking, and what the knowledge base adds (the vessel,
+"sanctioned") under the marking of the facts it rests on. An alert is built here, for
+one viewer, from the statements that viewer may see, through the viewer's read path:
+its severity follows the rules of ``data/alert_rules.yaml`` and its reason says why in
+words. A partner who may not see a restricted vessel record sees neither the link nor
+the severity it would add. Acknowledgements are per organisation (store/alerts.py):
+each organisation sees its own only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from watchkeeper.errors import InputError, NotFound
+from watchkeeper.maritime.areas import Area
+from watchkeeper.maritime.events import Detection
+from watchkeeper.store import Reader, Store
+from watchkeeper.store.alerts import acknowledge, acknowledgements
+
+RULES_FILE = "data/alert_rules.yaml"
+DETAILS_PREFIX = "AIS "
+"""Stored events keep their AIS facts as one note: this prefix, then JSON."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    when: dict[str, Any]
+    raise_by: int
+    reason: str
+
+    def holds(self, facts: dict[str, Any]) -> bool:
+        for key, wanted in self.when.items():
+            if key.endswith(("_min", "_max")):
+                value = facts.get(key[:-4])
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    return False
+                if key.endswith("_min") and value < wanted:
+                    return False
+                if key.endswith("_max") and value > wanted:
+                    return False
+            elif facts.get(key, False if isinstance(wanted, bool) else None) != wanted:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Rules:
+    levels: tuple[str, ...]
+    kinds: dict[str, tuple[int, str]]
+    rules: tuple[Rule, ...]
+
+    def assess(self, facts: dict[str, Any]) -> tuple[int, list[str]]:
+        """The severity (index into ``levels``) and the reasons, in words."""
+        start, reason = self.kinds.get(facts.get("kind", ""), (0, "{kind}"))
+        level, reasons = start, [_say(reason, facts)]
+        for rule in self.rules:
+            if rule.holds(facts):
+                level += rule.raise_by
+                reasons.append(_say(rule.reason, facts))
+        return max(0, min(len(self.levels) - 1, level)), reasons
+
+
+def _say(template: str, facts: dict[str, Any]) -> str:
+    class Missing(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return "?"
+
+    values = {k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in facts.items()}
+    return template.format_map(Missing(values))
+
+
+def parse_rules(data: Any, where: str = RULES_FILE) -> Rules:
+    """Rules from their YAML form; every mistake is one line naming the entry."""
+    if not isinstance(data, dict):
+        raise InputError(where, "alert rules must be a mapping with levels, kinds and rules")
+    levels = data.get("levels")
+    if (
+        not isinstance(levels, list)
+        or len(levels) < 2
+        or not all(isinstance(x, str) for x in levels)
+    ):
+        raise InputError(where, "levels must be a list of at least two names, lowest first")
+    kinds: dict[str, tuple[int, str]] = {}
+    for kind, spec in (data.get("kinds") or {}).items():
+        if not isinstance(spec, dict) or spec.get("severity") not in levels:
+            raise InputError(where, f"severity must be one of {', '.join(levels)}", f"kind {kind}")
+        kinds[str(kind)] = (levels.index(spec["severity"]), str(spec.get("reason", kind)))
+    rules = []
+    for number, spec in enumerate(data.get("rules") or [], 1):
+        record = f"rule {number}"
+        if not isinstance(spec, dict) or not isinstance(spec.get("when"), dict):
+            raise InputError(where, "a rule needs a `when` mapping of conditions", record)
+        raise_by = spec.get("raise", 0)
+        if not isinstance(raise_by, int) or isinstance(raise_by, bool):
+            raise InputError(where, "`raise` must be a whole number of levels", record)
+        rules.append(Rule(dict(spec["when"]), raise_by, str(spec.get("reason", ""))))
+    return Rules(tuple(levels), kinds, tuple(rules))
+
+
+@cache
+def default_rules() -> Rules:
+    text = resources.files(__package__).joinpath(RULES_FILE).read_text("utf-8")
+    return parse_rules(yaml.safe_load(text))
+
+
+def ais_facts(det: Detection, area: Area | None = None) -> dict[str, Any]:
+    """What AIS alone says about a detection (``area``: the watched area it is at, if
+    any): stored with the event under the AIS source's marking."""
+    place = det.details.get("place") or (area.name if area else None)
+    return {
+        "kind": det.kind,
+        "mmsi": det.mmsi,
+        "other_mmsi": det.other_mmsi,
+        "area": det.area,
+        "place": place,
+        "place_kind": det.details.get("place_kind") or ("watched area" if area else None),
+        "watched": bool(det.details.get("watched")) or (area is not None and area.watched),
+        "lat": det.lat,
+        "lon": det.lon,
+        "details": det.details,
+        "evidence": det.evidence,
+    }
+
+
+def facts_of(view: Any) -> dict[str, Any] | None:
+    """An event's facts as the viewer sees them; None when it is no maritime event."""
+    entity = view.entity
+    stored = None
+    for note in entity.get("notes"):
+        if note.startswith(DETAILS_PREFIX + "{"):
+            try:
+                stored = json.loads(note[len(DETAILS_PREFIX) :])
+            except json.JSONDecodeError:
+                continue
+    if not isinstance(stored, dict):
+        return None
+    return flatten(
+        stored,
+        sanctioned="sanctioned" in entity.get("keywords"),
+        known_vessel=bool(entity.get("involved")),
+    )
+
+
+def flatten(
+    stored: dict[str, Any], sanctioned: bool = False, known_vessel: bool = False
+) -> dict[str, Any]:
+    """The facts the rules read: AIS facts (details and evidence flattened) and what the
+    knowledge base adds for this viewer."""
+    details = stored.get("details") or {}
+    facts: dict[str, Any] = {
+        **{k: v for k, v in details.items() if not isinstance(v, dict)},
+        **(stored.get("evidence") or {}),
+        "kind": stored.get("kind"),
+        "mmsi": stored.get("mmsi"),
+        "other_mmsi": stored.get("other_mmsi"),
+        "area": stored.get("area"),
+        "place": stored.get("place"),
+        "place_kind": stored.get("place_kind"),
+        "watched": bool(stored.get("watched")),
+        "start_in_place": bool(details.get("start_area")),
+        "end_in_place": bool(details.get("end_area")),
+        "sanctioned": sanctioned,
+        "known_vessel": known_vessel,
+    }
+    return facts
+
+
+def list_alerts(
+    reader: Reader,
+    rules: Rules | None = None,
+    vessel: str | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    min_severity: str | None = None,
+    unacknowledged: bool = False,
+) -> list[dict[str, Any]]:
+    """The viewer's alerts, most severe first and newest first within a severity."""
+    rules = rules or default_rules()
+    floor = 1
+    if min_severity is not None:
+        if min_severity not in rules.levels[1:]:
+            raise InputError("--severity", f"one of {', '.join(rules.levels[1:])}")
+        floor = rules.levels.index(min_severity)
+    acks = acknowledgements(reader.store, reader.viewer.organisation)
+    out = []
+    for view in reader.entities(reader.entity_ids("Event")):
+        facts = facts_of(view)
+        if facts is None:
+            continue
+        level, reasons = rules.assess(facts)
+        if level < floor:
+            continue
+        entity = view.entity
+        start = min(entity.get("startDate") or entity.get("date") or [""])
+        end = max(entity.get("endDate") or [start])
+        alert = {
+            "id": view.id,
+            "severity": rules.levels[level],
+            "rank": level,
+            "kind": facts["kind"],
+            "start": start,
+            "end": end,
+            "title": entity.caption,
+            "reason": "; ".join(r for r in reasons if r),
+            "place": facts.get("place"),
+            "mmsi": [m for m in (facts.get("mmsi"), facts.get("other_mmsi")) if m],
+            "vessels": sorted(entity.get("involved")),
+            "evidence": {k: v for k, v in facts.items() if k in EVIDENCE},
+            "acknowledged": acks.get(view.id),
+        }
+        if kind and alert["kind"] != kind:
+            continue
+        if unacknowledged and alert["acknowledged"]:
+            continue
+        if vessel and not _is_vessel(alert, vessel):
+            continue
+        if area and not _in_area(view, facts, area):
+            continue
+        if not _in_period(start, end, since, until):
+            continue
+        out.append(alert)
+    out.sort(key=lambda a: a["start"], reverse=True)
+    out.sort(key=lambda a: a["rank"], reverse=True)
+    return out
+
+
+EVIDENCE = (
+    "positions",
+    "messages",
+    "jumps",
+    "time_buckets",
+    "positions_away",
+    "identity_messages",
+    "positions_track_1",
+    "positions_track_2",
+)
+
+
+def _is_vessel(alert: dict[str, Any], wanted: str) -> bool:
+    text = wanted.strip().upper().removeprefix("IMO").strip()
+    if text.isdigit():
+        return int(text) in alert["mmsi"] or text in alert["title"]
+    return wanted in alert["vessels"] or wanted.upper() in str(alert["title"]).upper()
+
+
+def _in_area(view: Any, facts: dict[str, Any], wanted: str) -> bool:
+    text = wanted.lower()
+    places = [facts.get("place"), facts.get("area"), facts.get("start_area"), facts.get("end_area")]
+    places += list(view.entity.get("location"))
+    return any(text in str(p).lower() for p in places if p)
+
+
+def _in_period(start: str, end: str, since: datetime | None, until: datetime | None) -> bool:
+    def at(text: str) -> datetime | None:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    first, last = at(start), at(end)
+    if since and last and last < since:
+        return False
+    return not (until and first and first > until)
+
+
+def acknowledge_alert(
+    store: Store, reader: Reader, alert_id: str, by: str, note: str, rules: Rules | None = None
+) -> dict[str, str]:
+    """The viewer's organisation acknowledges one of its alerts. An id the viewer cannot
+    see is answered exactly as an id that does not exist."""
+    view = reader.entity(alert_id, include_ended=False)
+    facts = facts_of(view) if view is not None else None
+    if facts is None or (rules or default_rules()).assess(facts)[0] < 1:
+        raise NotFound(f"{alert_id}: no such alert")
+    if not by.strip():
+        raise InputError("--by", "say who acknowledges (a name or initials)")
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    acknowledge(store, reader.viewer.organisation, alert_id, by.strip()[:255], at, note[:2000])
+    return {"alert": alert_id, "by": by.strip(), "at": at, "note": note}

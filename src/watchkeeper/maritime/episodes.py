@@ -1,0 +1,384 @@
+"""One event per episode: jumps and identity reports turned into what happened.
+
+- The positions of each MMSI that made an impossible jump are split into tracks (each
+  position joins the track it can plausibly continue, the nearest first). Two tracks
+  that both carry many positions and keep alternating are **two ships sharing the MMSI**:
+  one ``shared_mmsi`` event over the time both were heard, with both identities. Short
+  stretches away from the vessel's main track are **spoofing**: stretches close in time
+  form one episode, its jumps listed as evidence.
+- Identity reports (stored as spans, dataset.py) give **identity changes**: a new name,
+  IMO number or call sign; changes reported at once are one event, and values that
+  keep flipping back and forth are one event naming them all. An IMO number reported by
+  a new MMSI (a re-flag, or fraud) is one event per new MMSI. Changes on an MMSI two
+  ships share are part of the ``shared_mmsi`` event, not events of their own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from watchkeeper.maritime.events import Detection, when
+from watchkeeper.maritime.flags import flag_of
+from watchkeeper.maritime.thresholds import Thresholds
+
+EARTH_KM = 6371.0088
+MAX_TRACKS = 4
+MAX_LISTED = 20
+IDENTITY_FIELDS = ("imo", "name", "call_sign")
+
+
+def _km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (a_lat, a_lon, b_lat, b_lon))
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass
+class _Track:
+    t: float
+    lat: float
+    lon: float
+    positions: int = 0
+
+
+def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> list[int]:
+    """A track label for each (time, lat, lon), in order: the track whose last position
+    this one can follow (within jump speed, or closer than the jump distance), the
+    nearest if several; a new track when none can."""
+    tracks: list[_Track] = []
+    labels = []
+    for when_s, lat, lon in points:
+        best, best_km = -1, math.inf
+        for index, track in enumerate(tracks):
+            d = _km(track.lat, track.lon, lat, lon)
+            dt = when_s - track.t
+            plausible = d < t.jump_min_km or (dt > 0 and d / dt * 3600 / 1.852 <= t.jump_knots)
+            if (plausible or len(tracks) >= MAX_TRACKS) and d < best_km:
+                best, best_km = index, d
+        if best < 0:
+            tracks.append(_Track(when_s, lat, lon))
+            best = len(tracks) - 1
+        track = tracks[best]
+        track.t, track.lat, track.lon = when_s, lat, lon
+        track.positions += 1
+        labels.append(best)
+    return labels
+
+
+def _identities_between(
+    spans: list[dict[str, Any]], start: float, end: float
+) -> list[dict[str, Any]]:
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for s in spans:
+        if s["last_t"] < start or s["t"] > end:
+            continue
+        key = (_norm(s["name"]), s["imo"], _norm(s["call_sign"]))
+        if key == (None, None, None):
+            continue
+        row = found.setdefault(
+            key, {"name": key[0], "imo": key[1], "call_sign": key[2], "reports": 0}
+        )
+        row["reports"] += int(s["reports"] or 1)
+    return sorted(found.values(), key=lambda r: -r["reports"])[:MAX_LISTED]
+
+
+def _norm(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).replace("@", " ").upper().split())
+    return text or None
+
+
+def _position_episodes(
+    mmsi: int,
+    points: list[tuple[float, float, float]],
+    spans: list[dict[str, Any]],
+    t: Thresholds,
+) -> tuple[list[Detection], list[tuple[float, float]]]:
+    """Spoofing and shared-MMSI events of one vessel; and the periods shared."""
+    if not points:
+        return [], []
+    labels = split_tracks(points, t)
+    counts: dict[int, int] = defaultdict(int)
+    for label in labels:
+        counts[label] += 1
+    ranked = sorted(counts, key=lambda k: (-counts[k], k))
+    main = ranked[0]
+    out: list[Detection] = []
+    shared_periods: list[tuple[float, float]] = []
+    if len(ranked) > 1 and counts[ranked[1]] >= t.shared_min_positions:
+        pair = {main, ranked[1]}
+        sequence = [(i, label) for i, label in enumerate(labels) if label in pair]
+        switches = [i for (i, a), (_, b) in itertools.pairwise(sequence) if a != b]
+        if len(switches) >= t.shared_min_switches:
+            first = next(i for i, label in enumerate(labels) if label == ranked[1])
+            last = max(i for i, label in enumerate(labels) if label == ranked[1])
+            start = points[max(0, min(first, switches[0]) - 1)][0]
+            end = points[min(len(points) - 1, max(last, switches[-1] + 1))][0]
+            shared_periods.append((start, end))
+            centres = {
+                k: (
+                    sum(points[i][1] for i, lab in enumerate(labels) if lab == k) / counts[k],
+                    sum(points[i][2] for i, lab in enumerate(labels) if lab == k) / counts[k],
+                )
+                for k in pair
+            }
+            identities = _identities_between(spans, start, end)
+            out.append(
+                Detection(
+                    "shared_mmsi",
+                    mmsi,
+                    when(start),
+                    when(end),
+                    points[first][1],
+                    points[first][2],
+                    details={
+                        "identities": identities,
+                        "names": sorted({i["name"] for i in identities if i["name"]}),
+                        "imos": sorted({i["imo"] for i in identities if i["imo"]}),
+                        "hours": round((end - start) / 3600, 1),
+                        "tracks_km_apart": round(_km(*centres[main], *centres[ranked[1]]), 1),
+                    },
+                    evidence={
+                        "positions": counts[main] + counts[ranked[1]],
+                        "positions_track_1": counts[main],
+                        "positions_track_2": counts[ranked[1]],
+                        "jumps": len(switches),
+                        "identity_messages": sum(i["reports"] for i in identities),
+                    },
+                )
+            )
+            return out, shared_periods
+    # Stretches off the main track: (first index, last index).
+    stretches: list[tuple[int, int]] = []
+    for i, label in enumerate(labels):
+        if label == main:
+            continue
+        if stretches and stretches[-1][1] == i - 1:
+            stretches[-1] = (stretches[-1][0], i)
+        else:
+            stretches.append((i, i))
+    stretches = [s for s in stretches if s[1] - s[0] + 1 >= t.spoof_min_positions]
+    episode: list[tuple[int, int]] = []
+    for stretch in [*stretches, (-1, -1)]:
+        if episode and (
+            stretch[0] < 0
+            or points[stretch[0]][0] - points[episode[-1][1]][0] > t.episode_gap_hours * 3600
+        ):
+            out.append(_spoofing(mmsi, points, episode))
+            episode = []
+        if stretch[0] >= 0:
+            episode.append(stretch)
+    return out, shared_periods
+
+
+def _spoofing(
+    mmsi: int, points: list[tuple[float, float, float]], stretches: list[tuple[int, int]]
+) -> Detection:
+    first, last = stretches[0][0], stretches[-1][1]
+    before, after = max(0, first - 1), min(len(points) - 1, last + 1)
+    jumps = []
+    away = 0
+    far = 0.0
+    for a, b in stretches:
+        away += b - a + 1
+        for i, j in ((a - 1, a), (b, b + 1)):
+            if i >= 0 and j < len(points):
+                d = _km(points[i][1], points[i][2], points[j][1], points[j][2])
+                far = max(far, d)
+                dt = points[j][0] - points[i][0]
+                jumps.append(
+                    {
+                        "at": when(points[j][0]).isoformat(timespec="seconds"),
+                        "km": round(d, 1),
+                        "implied_knots": round(d / dt * 3600 / 1.852, 1) if dt > 0 else None,
+                    }
+                )
+    return Detection(
+        "spoofing",
+        mmsi,
+        when(points[before][0]),
+        when(points[after][0]),
+        points[first][1],
+        points[first][2],
+        details={
+            "max_km": round(far, 1),
+            "stretches": len(stretches),
+            "hours": round((points[after][0] - points[before][0]) / 3600, 2),
+            "jumps_listed": jumps[:MAX_LISTED],
+            "true_lat": round(points[before][1], 5),
+            "true_lon": round(points[before][2], 5),
+        },
+        evidence={"jumps": len(jumps), "positions_away": away, "positions": away + 2},
+    )
+
+
+@dataclass
+class _Value:
+    value: str
+    first: float
+    last: float
+    reports: int = 0
+    mmsis: set[int] = field(default_factory=set)
+
+
+def _values(spans: list[dict[str, Any]], column: str) -> list[_Value]:
+    found: dict[str, _Value] = {}
+    for s in spans:
+        value = s[column] if column == "imo" else _norm(s[column])
+        if not value:
+            continue
+        v = found.setdefault(value, _Value(value, s["t"], s["last_t"]))
+        v.first, v.last = min(v.first, s["t"]), max(v.last, s["last_t"])
+        v.reports += int(s["reports"] or 1)
+    return sorted(found.values(), key=lambda v: (v.first, v.value))
+
+
+def _identity_changes(
+    mmsi: int, spans: list[dict[str, Any]], shared: list[tuple[float, float]]
+) -> list[Detection]:
+    def is_shared(at: float) -> bool:
+        return any(start <= at <= end for start, end in shared)
+
+    changes: dict[float, dict[str, dict[str, Any]]] = defaultdict(dict)
+    out: list[Detection] = []
+    for column in IDENTITY_FIELDS:
+        values = _values(spans, column)
+        # Values whose report periods overlap keep flipping back and forth: one group.
+        # A value reported once inside another's period is a damaged report, not a flip.
+        groups: list[list[_Value]] = []
+        for v in values:
+            if groups and v.first < max(g.last for g in groups[-1]):
+                if v.reports < 2:
+                    continue
+                groups[-1].append(v)
+            else:
+                groups.append([v])
+        for previous, group in itertools.pairwise(groups):
+            new = group[0]
+            if not is_shared(new.first):
+                changes[new.first][column] = {"from": previous[-1].value, "to": new.value}
+        for group in groups:
+            flipping = [v for v in group if v.reports >= 2]
+            if len(flipping) < 2 or is_shared(group[0].first):
+                continue
+            start, end = min(v.first for v in flipping), max(v.last for v in flipping)
+            out.append(
+                Detection(
+                    "identity_change",
+                    mmsi,
+                    when(start),
+                    when(end),
+                    details={
+                        "field": column,
+                        "fields": [column],
+                        "alternating": True,
+                        "values": [v.value for v in flipping][:MAX_LISTED],
+                    },
+                    evidence={"messages": sum(v.reports for v in flipping)},
+                )
+            )
+    for at, fields in sorted(changes.items()):
+        ordered = [f for f in IDENTITY_FIELDS if f in fields]
+        out.append(
+            Detection(
+                "identity_change",
+                mmsi,
+                when(at),
+                when(at),
+                details={
+                    "field": ordered[0],
+                    "fields": ordered,
+                    "alternating": False,
+                    "changes": {f: fields[f] for f in ordered},
+                    "from": fields[ordered[0]]["from"],
+                    "to": fields[ordered[0]]["to"],
+                },
+                evidence={"messages": sum(int(s["reports"] or 1) for s in spans if s["t"] == at)},
+            )
+        )
+    return out
+
+
+def valid_imo(value: str | None) -> bool:
+    """Seven digits whose last is the check digit of the first six (weights 7 to 2)."""
+    if not value or len(value) != 7 or not value.isdigit() or value == "0000000":
+        return False
+    digits = [int(c) for c in value]
+    return sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True)) % 10 == digits[6]
+
+
+def _reflags(spans: list[dict[str, Any]]) -> list[Detection]:
+    """An IMO number reported under a new MMSI: a re-flag (the MMSI's first three
+    digits, the MID, name the flag state) or identity fraud."""
+    by_imo: dict[str, dict[int, _Value]] = defaultdict(dict)
+    for s in spans:
+        if not valid_imo(s["imo"]):
+            continue
+        v = by_imo[s["imo"]].setdefault(s["mmsi"], _Value(s["imo"], s["t"], s["last_t"]))
+        v.first, v.last = min(v.first, s["t"]), max(v.last, s["last_t"])
+        v.reports += int(s["reports"] or 1)
+    out = []
+    for imo, mmsis in sorted(by_imo.items()):
+        ordered = sorted(mmsis.items(), key=lambda kv: (kv[1].first, kv[0]))
+        for (old, old_v), (new, new_v) in itertools.pairwise(ordered):
+            old_mid, new_mid = str(old)[:3], str(new)[:3]
+            out.append(
+                Detection(
+                    "identity_change",
+                    new,
+                    when(new_v.first),
+                    when(new_v.first),
+                    other_mmsi=old,
+                    details={
+                        "field": "mmsi",
+                        "fields": ["mmsi"],
+                        "imo": imo,
+                        "from": old,
+                        "to": new,
+                        "flag_changed": old_mid != new_mid,
+                        "from_mid": old_mid,
+                        "to_mid": new_mid,
+                        "from_flag": flag_of(old),
+                        "to_flag": flag_of(new),
+                        "both_reporting": new_v.first <= old_v.last,
+                    },
+                    evidence={"messages": new_v.reports + old_v.reports},
+                )
+            )
+    return out
+
+
+def episodes(
+    jumps: list[dict[str, Any]],
+    tracks: dict[int, list[tuple[float, float, float]]],
+    spans: list[dict[str, Any]],
+    t: Thresholds,
+    kinds: tuple[str, ...],
+) -> list[Detection]:
+    """Spoofing, shared-MMSI and identity-change events from the detectors' raw jumps,
+    the jumping vessels' tracks and the identity spans."""
+    by_mmsi: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for span in spans:
+        by_mmsi[int(span["mmsi"])].append(span)
+    out: list[Detection] = []
+    shared: dict[int, list[tuple[float, float]]] = {}
+    for mmsi in sorted({int(j["mmsi"]) for j in jumps}):
+        found, periods = _position_episodes(mmsi, tracks.get(mmsi, []), by_mmsi[mmsi], t)
+        out.extend(found)
+        shared[mmsi] = periods
+    if "identity_change" in kinds:
+        for mmsi, vessel_spans in sorted(by_mmsi.items()):
+            out.extend(_identity_changes(mmsi, vessel_spans, shared.get(mmsi, [])))
+        out.extend(_reflags(spans))
+    return out
+
+
+__all__ = ["episodes", "split_tracks", "valid_imo"]

@@ -1,0 +1,181 @@
+"""Alerts: ranked by the declared rules, filtered, acknowledged per organisation, and
+built from what the viewer may see only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers import entity, source, write
+from watchkeeper.cli import app
+from watchkeeper.errors import InputError, NotFound
+from watchkeeper.maritime.alerts import (
+    acknowledge_alert,
+    default_rules,
+    list_alerts,
+    parse_rules,
+)
+from watchkeeper.maritime.areas import theater_ports
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.detectors import detect
+from watchkeeper.maritime.link import link_detections
+from watchkeeper.maritime.places import known_places
+from watchkeeper.maritime.records import identities_table, positions_table
+from watchkeeper.maritime.simulator import scenario
+from watchkeeper.model.marking import Marking, Viewer
+from watchkeeper.store import Store
+
+ANALYST = Viewer("analyst", "KOR")
+PARTNER = Viewer("partner-org", "JPN")
+
+
+def _linked(store: Store, tmp_path: Path, viewer: Viewer = ANALYST) -> None:
+    sim = scenario(theater_ports(), seed=3, background=4, days=3, shuttle=("9179842", "ANGARA"))
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    places, _ = known_places(dataset)
+    found = detect(dataset, theater_ports(), places=places)
+    link_detections(store, store.read(viewer), dataset, found, theater_ports())
+
+
+def _restricted_sanction(store: Store) -> None:
+    """ANGARA's IMO on a vessel record and sanction only the analyst may see."""
+    mark = Marking.make("AMBER", rel_to="KOR", originator="kor-nis", recipients="analyst")
+    ship = entity("Vessel", "v-partner", "partner", name="PARTNER-ONLY NAME", imoNumber="9179842")
+    listing = entity("Sanction", "s-partner", "partner", entity="v-partner", authority="List")
+    write(store, [(ship, mark), (listing, mark)], source("partner", "2024-01-01"))
+
+
+def test_rules_rank_and_explain(sqlite_store: Store, tmp_path: Path) -> None:
+    _restricted_sanction(sqlite_store)
+    _linked(sqlite_store, tmp_path)
+    found = list_alerts(sqlite_store.read(ANALYST))
+    ranks = [a["rank"] for a in found]
+    assert ranks == sorted(ranks, reverse=True)
+    for rank in set(ranks):  # newest first within a severity
+        starts = [a["start"] for a in found if a["rank"] == rank]
+        assert starts == sorted(starts, reverse=True)
+    top = found[0]
+    assert top["severity"] == "critical" and top["kind"] == "gap"
+    assert "AIS silent for" in top["reason"] and "sanctioned vessel" in top["reason"]
+    assert top["evidence"]["positions"] == 2
+    kinds = {a["kind"] for a in found}
+    assert {"shared_mmsi", "spoofing", "encounter", "identity_change"} <= kinds
+    shared = next(a for a in found if a["kind"] == "shared_mmsi")
+    assert shared["severity"] == "high" and "SIM TWIN ALPHA" in shared["reason"]
+    # Port calls are no alert unless at a watched area.
+    assert all("watched area" in a["reason"] for a in found if a["kind"] == "port_call")
+
+
+def test_filters(sqlite_store: Store, tmp_path: Path) -> None:
+    _linked(sqlite_store, tmp_path)
+    reader = sqlite_store.read(ANALYST)
+    every = list_alerts(reader)
+    gaps = list_alerts(reader, kind="gap")
+    assert gaps and {a["kind"] for a in gaps} == {"gap"} and len(gaps) < len(every)
+    shuttle = list_alerts(reader, vessel="273900001")
+    assert shuttle and all(273900001 in a["mmsi"] for a in shuttle)
+    assert list_alerts(reader, vessel="IMO9179842") == []  # not linked: IMO not in the store
+    at_vostochny = list_alerts(reader, area="vostochny")
+    assert at_vostochny and all(a["kind"] in ("port_call", "gap") for a in at_vostochny)
+    first = min(a["start"] for a in every)
+    day = datetime.fromisoformat(first).astimezone(UTC).replace(hour=23, minute=59)
+    early = list_alerts(reader, until=day)
+    late = list_alerts(reader, since=day)
+    assert early and late and len(early) + len(late) >= len(every)
+    assert all(a["start"] <= day.isoformat() for a in early)
+    high = list_alerts(reader, min_severity="high")
+    assert high and all(a["rank"] >= 3 for a in high)
+    with pytest.raises(InputError):
+        list_alerts(reader, min_severity="urgent")
+
+
+def test_acknowledgements_are_per_organisation(sqlite_store: Store, tmp_path: Path) -> None:
+    sqlite_store.add_organisation("analyst", "KOR")
+    sqlite_store.add_organisation("partner-org", "JPN")
+    _restricted_sanction(sqlite_store)
+    _linked(sqlite_store, tmp_path)
+    mine = list_alerts(sqlite_store.read(ANALYST))
+    done = acknowledge_alert(
+        sqlite_store, sqlite_store.read(ANALYST), mine[0]["id"], "J. Kim", "seen, tasked"
+    )
+    assert done["by"] == "J. Kim"
+    after = {a["id"]: a for a in list_alerts(sqlite_store.read(ANALYST))}
+    assert after[mine[0]["id"]]["acknowledged"]["note"] == "seen, tasked"
+    assert mine[0]["id"] not in {
+        a["id"] for a in list_alerts(sqlite_store.read(ANALYST), unacknowledged=True)
+    }
+    # Another organisation sees the same event unacknowledged, and nothing of the note.
+    theirs = {a["id"]: a for a in list_alerts(sqlite_store.read(PARTNER))}
+    assert mine[0]["id"] in theirs and theirs[mine[0]["id"]]["acknowledged"] is None
+    # The restricted link the analyst's top alert rests on is not the partner's: lower.
+    assert theirs[mine[0]["id"]]["rank"] < mine[0]["rank"]
+    # An id the viewer cannot see is answered as one that does not exist.
+    with pytest.raises(NotFound, match="no such alert"):
+        acknowledge_alert(sqlite_store, sqlite_store.read(PARTNER), "ais-nonexistent", "x", "")
+
+
+def test_alerts_equal_those_of_a_store_holding_only_what_the_viewer_may_see(
+    tmp_path: Path,
+) -> None:
+    """The releasability test for the alerts read path: the partner's alerts from the
+    full store (with the analyst's restricted sanction) equal its alerts from a store
+    without it."""
+    from watchkeeper.store import open_store
+
+    full = open_store(f"sqlite:///{tmp_path / 'full.db'}")
+    only = open_store(f"sqlite:///{tmp_path / 'only.db'}")
+    _restricted_sanction(full)
+    _linked(full, tmp_path / "a", viewer=PARTNER)
+    _linked(only, tmp_path / "b", viewer=PARTNER)
+
+    def seen(store: Store) -> list[tuple[str, str, str, str]]:
+        return [
+            (a["id"], a["severity"], a["reason"], ",".join(a["vessels"]))
+            for a in list_alerts(store.read(PARTNER))
+        ]
+
+    assert seen(full) == seen(only)
+    full.close()
+    only.close()
+
+
+def test_bad_rules_are_one_line() -> None:
+    assert default_rules().levels[0] == "none"
+    for data, message in (
+        ([], "must be a mapping"),
+        ({"levels": ["x"]}, "at least two"),
+        ({"levels": ["a", "b"], "kinds": {"gap": {"severity": "c"}}}, "kind gap"),
+        ({"levels": ["a", "b"], "rules": [{"raise": 1}]}, "rule 1"),
+        ({"levels": ["a", "b"], "rules": [{"when": {}, "raise": "up"}]}, "whole number"),
+    ):
+        with pytest.raises(InputError, match=message) as err:
+            parse_rules(data, "rules.yaml")
+        assert "\n" not in str(err.value)
+
+
+def test_cli_alerts_and_ack(tmp_path: Path) -> None:
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    sim = tmp_path / "sim"
+    assert runner.invoke(app, ["ais", "simulate", str(sim), "--vessels", "3", "--days", "2"], env=env).exit_code == 0  # fmt: skip
+    runner.invoke(app, ["ais", "import", str(sim / "positions.parquet"), str(sim / "identities.parquet")], env=env)  # fmt: skip
+    assert runner.invoke(app, ["ais", "detect"], env=env).exit_code == 0
+    listed = runner.invoke(app, ["alerts", "--kind", "shared_mmsi", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    import json
+
+    alerts = json.loads(listed.stdout)
+    assert len(alerts) == 1 and alerts[0]["severity"] == "high"
+    ack = runner.invoke(app, ["alerts", "ack", alerts[0]["id"], "--by", "JK", "--note", "two ships"], env=env)  # fmt: skip
+    assert ack.exit_code == 0, ack.output
+    left = runner.invoke(app, ["alerts", "--kind", "shared_mmsi", "--unacknowledged", "--json"], env=env)  # fmt: skip
+    assert json.loads(left.stdout) == []
+    bad = runner.invoke(app, ["alerts", "ack", "ais-nothing", "--by", "JK"], env=env)
+    assert bad.exit_code != 0 and "no such alert" in bad.stderr
+    bad_date = runner.invoke(app, ["alerts", "--since", "last week"], env=env)
+    assert bad_date.exit_code == 2 and "not an ISO date" in bad_date.stderr
