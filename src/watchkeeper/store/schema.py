@@ -107,4 +107,10 @@ screening_decision = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
-TABLES = (marking, source, statement, organisation, screening_decision)
+TABLES: tuple[Table, ...] = (marking, source, statement, organisation, screening_decision)
+
+# Tables of capabilities declared in modules of their own (imported last: they add
+# themselves to ``metadata``).
+from watchkeeper.store import assessment_schema  # noqa: E402
+
+TABLES = (*TABLES, *assessment_schema.TABLES)
