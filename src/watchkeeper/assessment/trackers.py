@@ -68,6 +68,7 @@ class EventFact:
     involved: tuple[str, ...]
     credibility: int | None
     citation: Citation | None
+    marking: str = "TLP:CLEAR"
 
     @property
     def reliability(self) -> str:
@@ -106,6 +107,7 @@ def _event(view: EntityView, sources: dict[str, dict[str, Any]]) -> EventFact | 
         involved=tuple(sorted(entity.get("involved"))),
         credibility=min(credibilities) if credibilities else None,
         citation=Citation.from_source(sources.get(first.source_id)),
+        marking=first.marking.key,
     )
 
 
