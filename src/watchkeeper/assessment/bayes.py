@@ -66,7 +66,7 @@ def icd203(probability: float) -> tuple[str, tuple[int, int]]:
 
     The ranges meet at their ends; a probability on a boundary takes the word nearer even
     odds (5 % is "very unlikely", 20 % "unlikely", 80 % "likely", 95 % "very likely")."""
-    percent = probability * 100
+    percent = round(probability * 100, 9)  # 0.55 * 100 is 55.00000000000001
     words = list(ICD203.items())
     even = "roughly even chance"
     low_even, high_even = ICD203[even]

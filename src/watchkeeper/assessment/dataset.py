@@ -273,7 +273,7 @@ def validate(bundle: Bundle) -> list[str]:
     problems = _Problems()
     meta = bundle.meta
     for key in ("name", "title", "version", "published", "publisher", "analyst"):
-        if not meta.get(key):
+        if meta.get(key) in (None, ""):
             problems.add(f"{bundle.name}: meta", f"no {key}")
     if meta.get("published") and not _date(meta["published"]):
         problems.add(f"{bundle.name}: meta", "published is not an ISO date")
@@ -468,7 +468,9 @@ def items(bundle: Bundle) -> Iterator[Item]:
     """The records of a sound ``bundle`` (call :func:`validate` first)."""
     problems = validate(bundle)
     if problems:
-        raise InputError(bundle.name, f"{len(problems)} problem(s), first: {problems[0]}")
+        first = problems[0].removeprefix(f"{bundle.name}: ")
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise InputError(bundle.name, first + more)
     meta = bundle.meta
     analyst = str(meta["analyst"])
     default_made_on = bundle.defaults.get("made_on") or str(meta["published"])
