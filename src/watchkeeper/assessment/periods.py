@@ -18,7 +18,12 @@ def _parts(text: str) -> tuple[int, int | None, int | None]:
     if not found:
         raise InputError("date", f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
     year, month, day = found.groups()
-    return int(year), int(month) if month else None, int(day) if day else None
+    parts = (int(year), int(month) if month else None, int(day) if day else None)
+    try:
+        date(parts[0], parts[1] or 1, parts[2] or 1)
+    except ValueError as exc:
+        raise InputError("date", f"{text!r} is not a date ({exc})") from None
+    return parts
 
 
 def first_day(text: str) -> date:

@@ -27,12 +27,14 @@ from watchkeeper.assessment import charts, estimates, futures, trackers
 from watchkeeper.assessment.dataset import data_file, help_levels, measures
 from watchkeeper.assessment.periods import Period, first_day
 from watchkeeper.assessment.sources import WITHHELD, Citation
+from watchkeeper.errors import ConfigError
 from watchkeeper.model.marking import TLP
 from watchkeeper.model.sectors import sectors
 from watchkeeper.store import Reader
 from watchkeeper.store.assessment import read_judgments
 
 NETWORK_NODES = 16
+TIMELINE_LIMIT = 150
 
 
 @dataclass
@@ -92,7 +94,14 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     labels = {code: s.label for code, s in sectors().items()}
 
     all_events = trackers.read_events(reader, until=as_of)
-    in_period = [e for e in all_events if period.contains(e.date) and first_day(e.date) <= as_of]
+    dated = [e for e in all_events if period.contains(e.date) and first_day(e.date) <= as_of]
+    # The partnership's events are those with a sector; others (AIS detections...) are
+    # counted, not listed. A long period lists the strongest evidence first.
+    in_period = [e for e in dated if e.sectors]
+    listed = in_period
+    if len(listed) > TIMELINE_LIMIT:
+        strongest = sorted(listed, key=lambda e: (-e.strength, e.date, e.id))[:TIMELINE_LIMIT]
+        listed = sorted(strongest, key=lambda e: (first_day(e.date), e.id))
 
     def event_row(e: trackers.EventFact) -> dict[str, Any]:
         return {
@@ -106,7 +115,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
             "cite": refs.number(e.citation),
         }
 
-    timeline = [event_row(e) for e in in_period]
+    timeline = [event_row(e) for e in listed]
     markings.update(e.marking for e in in_period)
     cites_of = {e.id: refs.number(e.citation) for e in in_period}
 
@@ -382,6 +391,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "questions": questions,
         "network": {"nodes": nodes, "edges": edges, "cites": network_cites},
         "events_total": len(in_period),
+        "events_unlisted": len(in_period) - len(listed),
+        "events_other": len(dated) - len(in_period),
     }
     figures = {
         "sectors": sector_chart,
@@ -532,7 +543,12 @@ def render_html(report: Report) -> str:
 
 def render_pdf(html: str) -> bytes:
     """The PDF of ``html`` by WeasyPrint (needs Pango: Debian's libpango-1.0-0)."""
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango missing: WeasyPrint's import loads it
+        raise ConfigError(
+            f"the PDF needs Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0): {exc}"
+        ) from None
 
     pdf = HTML(string=html, base_url=None).write_pdf()
     assert pdf is not None
