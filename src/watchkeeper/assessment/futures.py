@@ -43,6 +43,7 @@ class Observation:
     reason: str
     analyst: str
     overridden: bool
+    marking: str = "TLP:CLEAR"
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Indicator:
     sectors: list[str]
     reason: str
     analyst: str
+    marking: str = "TLP:CLEAR"
     likelihoods: dict[str, float] = field(default_factory=dict)
     likelihood_reasons: dict[str, str] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
@@ -159,6 +161,7 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
             list(rec.detail.get("sectors", [])),
             rec.reason,
             rec.analyst,
+            stored.provenance.marking.key,
         )
     for stored in kinds["likelihood"]:
         rec = stored.record
@@ -177,7 +180,15 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         values = dict(override) if override else dict(ind.likelihoods)
         values = {k: float(v) for k, v in values.items() if k in known}
         ind.observations.append(
-            Observation(ind.id, event, values, rec.reason, rec.analyst, bool(override))
+            Observation(
+                ind.id,
+                event,
+                values,
+                rec.reason,
+                rec.analyst,
+                bool(override),
+                stored.provenance.marking.key,
+            )
         )
     for ind in indicators.values():
         ind.observations.sort(key=lambda o: (first_day(o.event.date), o.event.id))
@@ -202,7 +213,9 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
     start = None
     if scenarios:
         start = min(first_day(s.made_on) for s in scenarios).isoformat()
-        final, steps = bayes.update({s.id: s.prior for s in scenarios}, evidence)
+        # Evidence dated before the priors were set is taken to be in them already.
+        later = [e for e in evidence if e.date >= start]
+        final, steps = bayes.update({s.id: s.prior for s in scenarios}, later)
         posterior = [probability(h, p) for h, p in final.items()]
 
     result, items = _ach(kinds, known, by_event)
@@ -260,6 +273,7 @@ def _ach(
                 * strength(event.reliability, event.credibility),
                 "relevance": detail.get("relevance"),
                 "event": event,
+                "marking": stored.provenance.marking.key,
             }
         else:
             cite = Citation.from_source(stored.provenance.source)
@@ -272,6 +286,7 @@ def _ach(
                 * strength(cite.reliability if cite else "F", rec.credibility),
                 "relevance": detail.get("relevance"),
                 "event": None,
+                "marking": stored.provenance.marking.key,
             }
     marks: dict[str, dict[str, str]] = defaultdict(dict)
     reasons: dict[str, dict[str, str]] = defaultdict(dict)

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from followthemoney import registry
 from markupsafe import Markup
 
 from watchkeeper.assessment import charts, estimates, futures, trackers
@@ -34,6 +35,10 @@ from watchkeeper.store import Reader
 from watchkeeper.store.assessment import read_judgments
 
 NETWORK_NODES = 16
+LINK_SCHEMAS = {
+    "UnknownLink", "Ownership", "Directorship", "Employment", "Representation",
+    "Membership", "Family", "Associate", "Succession",
+}  # fmt: skip
 TIMELINE_LIMIT = 150
 
 
@@ -322,6 +327,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     )
     board = []
     for ind in fut.indicators:
+        markings.add(ind.marking)
+        markings.update(o.marking for o in ind.observations if period.contains(o.event.date))
         board.append(
             {
                 "title": ind.title,
@@ -349,6 +356,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     if fut.ach is not None:
         result = fut.ach
         sens = {s.item: s for s in result.sensitivity}
+        markings.update(str(fut.ach_items[item.id]["marking"]) for item in result.items)
         ach_table = {
             "hypotheses": [names.get(h, h) for h in result.hypotheses],
             "rows": [
@@ -375,6 +383,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
 
     # -- open questions
     questions = _questions(reader, as_of, fut, caps, found_conflicts, refs)
+    markings.update(str(q["marking"]) for q in questions if q.get("marking"))
 
     data = {
         "timeline": timeline,
@@ -446,6 +455,13 @@ def _network(
         for x, a in enumerate(inside):
             for b in inside[x + 1 :]:
                 pairs[(a, b)] += 1
+    for node in sorted(keep):
+        for link in reader.referencing(node):
+            if link.schema not in LINK_SCHEMAS:
+                continue
+            ends = sorted(v for v in link.entity.get_type_values(registry.entity) if v in keep)
+            if len(ends) == 2 and ends[0] == node:  # each link once, from its first end
+                pairs[(ends[0], ends[1])] += 1
     edges = [(a, b, n) for (a, b), n in sorted(pairs.items())]
     return nodes, edges
 
@@ -464,7 +480,12 @@ def _questions(
         if first_day(rec.made_on) > as_of:
             continue
         out.append(
-            {"text": str(rec.detail.get("text", rec.reason)), "by": rec.analyst, "cites": []}
+            {
+                "text": str(rec.detail.get("text", rec.reason)),
+                "by": rec.analyst,
+                "cites": [],
+                "marking": stored.provenance.marking.key,
+            }
         )
     groups: dict[str, list[estimates.Conflict]] = {}
     for c in found:
