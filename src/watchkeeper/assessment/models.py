@@ -41,6 +41,11 @@ REQUIRED = {
 }
 
 
+def _n(value: float) -> str:
+    """3000000 -> '3,000,000'; 0.6 -> '0.6'."""
+    return f"{value:,.0f}" if float(value) == int(value) else f"{value:g}"
+
+
 @dataclass(frozen=True)
 class Assumption:
     name: str
@@ -52,21 +57,21 @@ class Assumption:
     def describe(self) -> str:
         p = self.params
         if self.distribution == "fixed":
-            return f"{p['value']:g}"
+            return f"{_n(p['value'])}"
         if self.distribution == "uniform":
-            return f"uniform {p['low']:g}–{p['high']:g}"
+            return f"uniform {_n(p['low'])}–{_n(p['high'])}"
         if self.distribution == "triangular":
-            return f"triangular {p['low']:g}–{p['high']:g}, mode {p['mode']:g}"
+            return f"triangular {_n(p['low'])}–{_n(p['high'])}, mode {_n(p['mode'])}"
         if self.distribution == "dirichlet":
-            weights = ", ".join(f"{k} {v:g}" for k, v in p["weights"].items())
-            return f"Dirichlet around {weights} (concentration {p['concentration']:g})"
+            weights = ", ".join(f"{k} {_n(v)}" for k, v in p["weights"].items())
+            return f"Dirichlet around {weights} (concentration {_n(p['concentration'])})"
         if self.distribution == "by_category":
             parts = [
                 f"{name}: {Assumption(name, c['distribution'], c, (), '').describe()}"
                 for name, c in p["categories"].items()
             ]
             return "; ".join(parts)
-        months = ", ".join(f"{k}: {v:g}" for k, v in p["months"].items())
+        months = ", ".join(f"{k}: {_n(v)}" for k, v in p["months"].items())
         return f"by month ({months})"
 
 

@@ -24,7 +24,7 @@ import jinja2
 from followthemoney import registry
 from markupsafe import Markup
 
-from watchkeeper.assessment import charts, estimates, futures, trackers
+from watchkeeper.assessment import bayes, charts, estimates, futures, models, trackers
 from watchkeeper.assessment.dataset import data_file, help_levels, measures
 from watchkeeper.assessment.periods import Period, first_day
 from watchkeeper.assessment.sources import WITHHELD, Citation
@@ -35,6 +35,8 @@ from watchkeeper.store import Reader
 from watchkeeper.store.assessment import read_judgments
 
 NETWORK_NODES = 16
+REPORT_MODELS = ("shells_from_containers", "nk_share_of_russian_fire")
+MODEL_DRAWS, MODEL_SEED = 20_000, 1
 LINK_SCHEMAS = {
     "UnknownLink", "Ownership", "Directorship", "Employment", "Representation",
     "Membership", "Family", "Associate", "Succession",
@@ -218,6 +220,27 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "rounds",
     )
 
+    # -- model estimates (seeded: the same for every run; assumptions cite estimates)
+    by_key = {e.key: e for e in seen_estimates}
+    model_rows = []
+    for name, spec in models.load_models().items():
+        if name not in REPORT_MODELS:
+            continue
+        outcome = models.run(spec, draws=MODEL_DRAWS, seed=MODEL_SEED)
+        named = {k for a in spec.assumptions.values() for k in a.cites if k in by_key}
+        share = spec.unit == "share"
+        model_rows.append(
+            {
+                "title": spec.title,
+                "median": _rounded(outcome.summary.p50, share),
+                "low": _rounded(outcome.summary.p5, share),
+                "high": _rounded(outcome.summary.p95, share),
+                "unit": "%" if share else spec.unit,
+                "assumptions": [f"{a.name}: {a.describe()}" for a in spec.assumptions.values()],
+                "cites": sorted({refs.number(by_key[k].citation) for k in named}),
+            }
+        )
+
     # -- capabilities
     caps = trackers.capability_tracker(reader, all_events, seen_estimates, as_of)
     levels = help_levels()
@@ -316,6 +339,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
                         "scenario": h,
                         "before": round(step.before[h] * 100, 1),
                         "after": round(step.after[h] * 100, 1),
+                        "word": bayes.icd203(step.after[h])[0],
                     }
                     for h in sorted(step.after)
                 ],
@@ -390,6 +414,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "sectors": sector_rows,
         "estimates": period_estimates,
         "spreads": spread_rows,
+        "models": model_rows,
         "conflicts": conflict_rows,
         "capabilities": capability_rows,
         "probabilities": probability_rows,
@@ -413,6 +438,15 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     viewer = reader.viewer
     who = f"{viewer.organisation} ({viewer.country})" if viewer.country else viewer.organisation
     return Report(who, period, as_of, data, figures, refs.items, sorted(m for m in markings if m))
+
+
+def _rounded(value: float, share: bool) -> str:
+    """A model's output to the precision it deserves: 4.8 million, 65."""
+    if share:
+        return f"{value * 100:.0f}"
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f} million"
+    return f"{value:,.0f}"
 
 
 def _map_points(reader: Reader, events: list[trackers.EventFact]) -> list[charts.MapPoint]:
