@@ -248,7 +248,7 @@ def probability_chart(
     series: Sequence[tuple[str, dict[str, float]]], names: dict[str, str], title: str, until: date
 ) -> str:
     """Step lines of each scenario's probability, over bands of the ICD 203 ranges."""
-    width, left, right, top, bottom = 720, 40, 190, 28, 36
+    width, left, right, top, bottom = 720, 40, 230, 28, 36
     height = 280
     svg = Svg(width, height, title)
     svg.text(left, 16, title, size=12, font_weight="bold")
@@ -294,7 +294,7 @@ def probability_chart(
         svg.text(
             width - right + 24,
             top + 4 + i * 14 + 1,
-            f"{names.get(name, name)[:28]} {final:.0%}",
+            f"{names.get(name, name)[:36]} {final:.0%}",
             size=8,
         )
     return svg.render()
@@ -387,48 +387,71 @@ class MapPoint:
     kind: str  # "place" (events there) or "port" (a watched port)
 
 
+PANELS = (
+    ("Russia and Ukraine", (28.0, 50.0, 44.0, 58.0)),
+    ("Korea and the Russian Far East", (124.0, 137.0, 37.0, 46.0)),
+)
+
+
 def map_chart(points: Sequence[MapPoint], title: str) -> str:
-    """A schematic equirectangular map (no coastlines): places named by the period's
-    events, sized by how many, and the watched ports."""
-    width, height, margin = 720, 330, 30
+    """A schematic map in two equirectangular panels (no coastlines), west and east:
+    places named by the period's events, sized by how many, and the watched ports.
+    Points outside both panels are listed under the map."""
+    width, height = 720, 340
     svg = Svg(width, height, title)
-    svg.text(margin, 16, title, size=12, font_weight="bold")
-    lon0, lon1, lat0, lat1 = 25.0, 145.0, 33.0, 60.0
-    if points:
-        lon0 = min(lon0, min(p.lon for p in points) - 3)
-        lon1 = max(lon1, max(p.lon for p in points) + 3)
-        lat0 = min(lat0, min(p.lat for p in points) - 2)
-        lat1 = max(lat1, max(p.lat for p in points) + 2)
-    plot_w, plot_h = width - 2 * margin, height - margin - 36
+    svg.text(20, 16, title, size=12, font_weight="bold")
+    gap, top, panel_h = 20, 40, 250
+    panel_w = (width - 40 - gap) / 2
+    outside = []
+    placed = {id(p): False for p in points}
+    for index, (name, (lon0, lon1, lat0, lat1)) in enumerate(PANELS):
+        left = 20 + index * (panel_w + gap)
+        scale = min(panel_w / (lon1 - lon0), panel_h / (lat1 - lat0))
+        w, h = (lon1 - lon0) * scale, (lat1 - lat0) * scale
 
-    def px(lon: float) -> float:
-        return margin + (lon - lon0) / (lon1 - lon0) * plot_w
+        def px(lon: float, left: float = left, lon0: float = lon0, scale: float = scale) -> float:
+            return left + (lon - lon0) * scale
 
-    def py(lat: float) -> float:
-        return 28 + (lat1 - lat) / (lat1 - lat0) * plot_h
+        def py(lat: float, lat1: float = lat1, scale: float = scale) -> float:
+            return top + (lat1 - lat) * scale
 
-    svg.rect(margin, 28, plot_w, plot_h, "#f4f7fb", stroke="#888")
-    for lon in range(int(math.ceil(lon0 / 10) * 10), int(lon1) + 1, 10):
-        svg.line(px(lon), 28, px(lon), 28 + plot_h, "#d8dee8", 0.5)
-        svg.text(px(lon), 28 + plot_h + 11, f"{lon}°E", "middle", 8)
-    for lat in range(int(math.ceil(lat0 / 5) * 5), int(lat1) + 1, 5):
-        svg.line(margin, py(lat), margin + plot_w, py(lat), "#d8dee8", 0.5)
-        svg.text(margin - 3, py(lat) + 3, f"{lat}°N", "end", 8)
-    for p in sorted(points, key=lambda p: (-p.count, p.label)):
-        x, y = px(p.lon), py(p.lat)
-        if p.kind == "port":
-            svg.add(
-                f'<rect x="{f(x - 3)}" y="{f(y - 3)}" width="6" height="6" fill="#0072B2"><title>{escape(p.label)}</title></rect>'
-            )
-        else:
-            r = 3 + 2.5 * math.sqrt(p.count)
-            svg.add(
-                f'<circle cx="{f(x)}" cy="{f(y)}" r="{f(r)}" fill="#D55E00" fill-opacity="0.55" stroke="#D55E00"><title>{escape(p.label)}: {p.count}</title></circle>'
-            )
-            svg.text(x + r + 2, y + 3, f"{p.label} ({p.count})", size=8)
-    svg.text(margin, height - 6,
-             "Schematic: places named by events (circles, by number of events) and watched ports (squares); positions approximate.",
-             size=8)  # fmt: skip
+        svg.text(left, top - 6, name, size=9, font_weight="bold")
+        svg.rect(left, top, w, h, "#f4f7fb", stroke="#888")
+        for lon in range(int(math.ceil(lon0 / 5) * 5), int(lon1) + 1, 5):
+            svg.line(px(lon), top, px(lon), top + h, "#d8dee8", 0.5)
+            svg.text(px(lon), top + h + 10, f"{lon}°E", "middle", 7)
+        for lat in range(int(math.ceil(lat0 / 5) * 5), int(lat1) + 1, 5):
+            svg.line(left, py(lat), left + w, py(lat), "#d8dee8", 0.5)
+            svg.text(left + 2, py(lat) - 2, f"{lat}°N", size=7, fill="#889")
+        inside = [p for p in points if lon0 <= p.lon <= lon1 and lat0 <= p.lat <= lat1]
+        labels: list[tuple[float, float]] = []
+        for p in sorted(inside, key=lambda p: (p.kind != "port", -p.lat, p.lon, p.label)):
+            placed[id(p)] = True
+            x, y = px(p.lon), py(p.lat)
+            if p.kind == "port":
+                svg.add(
+                    f'<rect x="{f(x - 3)}" y="{f(y - 3)}" width="6" height="6" fill="#0072B2"><title>{escape(p.label)}</title></rect>'
+                )
+                continue  # unlabelled: the places beside them carry the names
+            else:
+                r = 3 + 2.5 * math.sqrt(p.count)
+                svg.add(
+                    f'<circle cx="{f(x)}" cy="{f(y)}" r="{f(r)}" fill="#D55E00" fill-opacity="0.55" stroke="#D55E00"><title>{escape(p.label)}: {p.count}</title></circle>'
+                )
+                text = f"{p.label} ({p.count})"
+            # Labels go right of their point, pushed down past any label they would overlap.
+            lx, ly = x + r + 2, y + 3
+            while any(abs(ly - oy) < 9 and abs(lx - ox) < 80 for ox, oy in labels):
+                ly += 9
+            labels.append((lx, ly))
+            if abs(ly - (y + 3)) > 1:
+                svg.line(x, y, lx - 1, ly - 3, "#999", 0.4)
+            svg.text(lx, ly, text, size=7)
+    outside = [p.label for p in points if not placed[id(p)]]
+    note = "Schematic: places named by events (circles, by number of events) and watched ports (squares); positions approximate."
+    if outside:
+        note += " Elsewhere: " + ", ".join(sorted(set(outside))) + "."
+    svg.text(20, height - 8, note, size=7)
     return svg.render()
 
 
@@ -440,13 +463,13 @@ def network_chart(
 ) -> str:
     """Entities on a circle (sized by events they appear in), joined where they appear
     together in an event or are linked directly."""
-    width, height = 720, 420
+    width, height = 720, 400
     svg = Svg(width, height, title)
     svg.text(20, 16, title, size=12, font_weight="bold")
     if not nodes:
         svg.text(20, 40, "No entity the viewer may see in this period.")
         return svg.render()
-    cx, cy, radius = width / 2, height / 2 + 10, min(width, height) / 2 - 70
+    cx, cy, radius = width / 2, height / 2 + 10, 135.0
     pos = {}
     for i, (node_id, _, _) in enumerate(nodes):
         angle = 2 * math.pi * i / len(nodes) - math.pi / 2
@@ -464,5 +487,5 @@ def network_chart(
         )
         anchor = "start" if x >= cx else "end"
         dx = r + 3 if x >= cx else -r - 3
-        svg.text(x + dx, y + 3, label[:32], anchor, 8)
+        svg.text(x + dx, y + 3, label if len(label) <= 30 else label[:29] + "…", anchor, 8)
     return svg.render()
