@@ -20,6 +20,7 @@ from watchkeeper.assessment import report
 from watchkeeper.assessment.dataset import Bundle, load_bundle
 from watchkeeper.assessment.loader import import_assessment, load_assessment, write_bundle
 from watchkeeper.assessment.periods import parse_period
+from watchkeeper.assessment.sources import shown_marking
 from watchkeeper.model.marking import Marking, Viewer, may_see
 from watchkeeper.store import Store, open_store
 from watchkeeper.theater import Theater, load_dataset, load_theater
@@ -247,6 +248,14 @@ def test_the_differential_test_can_fail(tmp_path: Path) -> None:
     assert "4,444,444" in as_partner and "4,444,444" not in as_cleared
     assert "Sergei Shoigu" not in as_partner and "Sergei Shoigu" not in as_cleared
     assert "TLP:AMBER" in as_cleared and "TLP:RED" in as_partner
+    # A recipient learns it is cleared, not who else is.
+    assert "Markings of the content" in as_cleared and "TO org-a" not in as_cleared
+
+
+def test_recipients_are_shown_to_the_originator_only() -> None:
+    key = "TLP:AMBER | ORIG org-a | TO org-b,org-c"
+    assert shown_marking(key, Viewer("org-a")) == key
+    assert shown_marking(key, Viewer("org-b")) == "TLP:AMBER | ORIG org-a"
 
 
 def test_the_bundled_data_as_a_bundle_can_be_written_again(tmp_path: Path) -> None:

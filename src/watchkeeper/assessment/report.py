@@ -27,7 +27,7 @@ from markupsafe import Markup
 from watchkeeper.assessment import bayes, charts, estimates, futures, models, trackers
 from watchkeeper.assessment.dataset import data_file, help_levels, measures
 from watchkeeper.assessment.periods import Period, first_day
-from watchkeeper.assessment.sources import WITHHELD, Citation
+from watchkeeper.assessment.sources import WITHHELD, Citation, shown_marking
 from watchkeeper.errors import ConfigError
 from watchkeeper.model.marking import TLP
 from watchkeeper.model.sectors import sectors
@@ -437,7 +437,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     }
     viewer = reader.viewer
     who = f"{viewer.organisation} ({viewer.country})" if viewer.country else viewer.organisation
-    return Report(who, period, as_of, data, figures, refs.items, sorted(m for m in markings if m))
+    shown = sorted({shown_marking(m, viewer) for m in markings if m})
+    return Report(who, period, as_of, data, figures, refs.items, shown)
 
 
 def _rounded(value: float, share: bool) -> str:

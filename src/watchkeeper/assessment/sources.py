@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watchkeeper.model.grading import grade
+from watchkeeper.model.marking import Viewer
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,14 @@ class Citation:
 WITHHELD = Citation(
     "source withheld", "the source of this item is not releasable to you", None, None, "F"
 )
+
+
+def shown_marking(key: str, viewer: Viewer) -> str:
+    """A marking as ``viewer`` may read it: the list of recipients is the originator's
+    business, so it is left out for everyone else (a recipient learns it is cleared,
+    not who else is)."""
+    parts = key.split(" | ")
+    originator = next((p.removeprefix("ORIG ") for p in parts if p.startswith("ORIG ")), None)
+    if originator == viewer.organisation:
+        return key
+    return " | ".join(p for p in parts if not p.startswith("TO "))

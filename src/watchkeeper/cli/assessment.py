@@ -116,9 +116,11 @@ def estimates(
     from watchkeeper.assessment import charts
     from watchkeeper.assessment import estimates as est
     from watchkeeper.assessment.dataset import measures
+    from watchkeeper.assessment.sources import shown_marking
 
     with command() as ctx:
-        items = est.estimates(ctx.reader(as_org), measure)
+        reader = ctx.reader(as_org)
+        items = est.estimates(reader, measure)
         found = est.conflicts(items)
         if chart is not None:
             known = measures()
@@ -137,7 +139,11 @@ def estimates(
         if as_json:
             emit_json(
                 {
-                    "estimates": [asdict(e) | {"figure": e.figure()} for e in items],
+                    "estimates": [
+                        asdict(e)
+                        | {"figure": e.figure(), "marking": shown_marking(e.marking, reader.viewer)}
+                        for e in items
+                    ],
                     "conflicts": [
                         {"first": c.first.key, "second": c.second.key, "reason": c.reason}
                         for c in found
