@@ -25,6 +25,7 @@ from watchkeeper.store.assessment import read_judgments
 from watchkeeper.store.reader import EntityView
 
 CLASSES = ("confirmed", "reported", "assessed")
+EVENT_CHUNK = 2000
 DOMAINS = (
     "ground",
     "air",
@@ -114,12 +115,14 @@ def _event(view: EntityView, sources: dict[str, dict[str, Any]]) -> EventFact | 
 def read_events(reader: Reader, until: date | None = None) -> list[EventFact]:
     """Dated events the viewer may see (up to ``until``), oldest first."""
     sources = {src["id"]: src for src in reader.sources()}
+    ids = reader.entity_ids("Event")
     out = []
-    for view in reader.entities(reader.entity_ids("Event")):
-        fact = _event(view, sources)
-        if fact is None or (until is not None and first_day(fact.date) > until):
-            continue
-        out.append(fact)
+    for start in range(0, len(ids), EVENT_CHUNK):  # IN lists within every driver's limits
+        for view in reader.entities(ids[start : start + EVENT_CHUNK]):
+            fact = _event(view, sources)
+            if fact is None or (until is not None and first_day(fact.date) > until):
+                continue
+            out.append(fact)
     return sorted(out, key=lambda e: (first_day(e.date), e.id))
 
 
