@@ -143,6 +143,11 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="keep the large workspace in this SQLite file, and reuse it when it exists",
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -155,8 +160,13 @@ def main() -> None:
         print("demo workspace:", results["demo"], flush=True)
         store.close()
         if not args.quick:
-            store = demo_store(Path(tmp) / "big.db")
-            results["build_workspace"] = grow(store, args.entities, args.events)
+            path = args.workspace or Path(tmp) / "big.db"
+            reuse = path.exists()
+            store = demo_store(path)
+            if reuse:
+                results["build_workspace"] = {"reused": str(path)}
+            else:
+                results["build_workspace"] = grow(store, args.entities, args.events)
             results["workspace"] = {"entities": args.entities, "events": args.events} | store.read(
                 PARTNER
             ).stats()["schemata"]
