@@ -8,7 +8,8 @@ could hold if all carried shells of one calibre) is a ceiling, not a count, so i
 interval from zero to the figure (open above when stated as "more than"). Two estimates
 of one measure and subject conflict when their intervals do not meet and they speak of
 the same time: for running totals, "as of" dates within 45 days of each other; for
-figures of a period, the same period.
+figures of a period, the same period. Two figures from one estimator are its revisions,
+not a conflict.
 """
 
 from __future__ import annotations
