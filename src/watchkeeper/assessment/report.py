@@ -415,6 +415,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "estimates": period_estimates,
         "spreads": spread_rows,
         "models": model_rows,
+        "model_draws": MODEL_DRAWS,
+        "model_seed": MODEL_SEED,
         "conflicts": conflict_rows,
         "capabilities": capability_rows,
         "probabilities": probability_rows,
