@@ -105,6 +105,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     # The partnership's events are those with a sector; others (AIS detections...) are
     # counted, not listed. A long period lists the strongest evidence first.
     in_period = [e for e in dated if e.sectors]
+    until = Period(period.start, min(period.end, as_of), period.label)
+    others = trackers.count_other_events(reader, until, {e.id for e in in_period})
     listed = in_period
     if len(listed) > TIMELINE_LIMIT:
         strongest = sorted(listed, key=lambda e: (-e.strength, e.date, e.id))[:TIMELINE_LIMIT]
@@ -428,7 +430,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "network": {"nodes": nodes, "edges": edges, "cites": network_cites},
         "events_total": len(in_period),
         "events_unlisted": len(in_period) - len(listed),
-        "events_other": len(dated) - len(in_period),
+        "events_other": others,
     }
     figures = {
         "sectors": sector_chart,

@@ -21,7 +21,12 @@ from watchkeeper.assessment.periods import Period, first_day
 from watchkeeper.assessment.sources import Citation
 from watchkeeper.model.sectors import sectors
 from watchkeeper.store import Reader
-from watchkeeper.store.assessment import read_judgments
+from watchkeeper.store.assessment import (
+    event_dates,
+    event_ids_with,
+    read_estimates,
+    read_judgments,
+)
 from watchkeeper.store.reader import EntityView
 
 CLASSES = ("confirmed", "reported", "assessed")
@@ -113,17 +118,45 @@ def _event(view: EntityView, sources: dict[str, dict[str, Any]]) -> EventFact | 
 
 
 def read_events(reader: Reader, until: date | None = None) -> list[EventFact]:
-    """Dated events the viewer may see (up to ``until``), oldest first."""
+    """The partnership's events the viewer may see (up to ``until``), oldest first: those
+    with a sector of the taxonomy, and any other the viewer's estimates and judgments
+    cite. Other events (AIS detections...) are left out; :func:`count_other_events`
+    counts them."""
     sources = {src["id"]: src for src in reader.sources()}
-    ids = reader.entity_ids("Event")
+    ids = set(event_ids_with(reader, "keywords", list(sectors())))
+    ids |= _cited_events(reader)
+    ordered = sorted(ids)
     out = []
-    for start in range(0, len(ids), EVENT_CHUNK):  # IN lists within every driver's limits
-        for view in reader.entities(ids[start : start + EVENT_CHUNK]):
+    for start in range(0, len(ordered), EVENT_CHUNK):  # IN lists within every driver's limits
+        for view in reader.entities(ordered[start : start + EVENT_CHUNK]):
+            if view.schema != "Event":
+                continue
             fact = _event(view, sources)
             if fact is None or (until is not None and first_day(fact.date) > until):
                 continue
             out.append(fact)
     return sorted(out, key=lambda e: (first_day(e.date), e.id))
+
+
+def _cited_events(reader: Reader) -> set[str]:
+    """Entities the viewer's judgments and estimates name as their evidence."""
+    cited: set[str] = set()
+    for stored in read_judgments(reader, ["observation", "evidence", "capability"]):
+        rec = stored.record
+        if rec.kind == "observation" and rec.object:
+            cited.add(rec.object)
+        elif rec.kind == "evidence" and rec.detail.get("event"):
+            cited.add(rec.subject)
+        elif rec.kind == "capability":
+            cited.update(str(e) for e in rec.detail.get("evidence", []))
+    cited.update(s.record.event_id for s in read_estimates(reader) if s.record.event_id)
+    return cited
+
+
+def count_other_events(reader: Reader, period: Period, shown: set[str]) -> int:
+    """Events of ``period`` the viewer may see that are not among ``shown``."""
+    dated = event_dates(reader, f"{period.start.year:04d}", period.end.isoformat())
+    return sum(1 for ident, when in dated if ident not in shown and period.contains(when))
 
 
 @dataclass

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, and_, bindparam, or_, select
+from sqlalchemy import Table, and_, bindparam, func, or_, select
 
 from watchkeeper.model.marking import Marking
 from watchkeeper.model.source import Source
+from watchkeeper.store import schema as t
 from watchkeeper.store.assessment_schema import estimate, judgment
 
 if TYPE_CHECKING:
@@ -258,3 +259,36 @@ def read_judgments(
             StoredJudgment(row.id, JudgmentRecord(**data), _provenance(reader, row, sources))
         )
     return out
+
+
+# -- events, by what they say (through the Reader's own filter) -----------------------------
+
+
+def event_ids_with(reader: Reader, prop: str, values: Sequence[str]) -> list[str]:
+    """Ids of the Events the viewer may see with a current ``prop`` statement among
+    ``values`` (the events of the sector taxonomy: ``keywords`` in its codes)."""
+    st = t.statement
+    query = (
+        select(st.c.entity_id)
+        .where(reader.visible(), st.c.schema == "Event", st.c.prop == prop)
+        .where(st.c.value.in_(list(values)))
+        .distinct()
+        .order_by(st.c.entity_id)
+    )
+    with reader.store.engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def event_dates(reader: Reader, first: str, last: str) -> list[tuple[str, str]]:
+    """(event id, date) of the Events the viewer may see whose ``date`` statement sorts
+    between ``first`` and ``last`` (ISO text, so partial dates sort with their period)."""
+    st = t.statement
+    query = (
+        select(st.c.entity_id, func.min(st.c.value))
+        .where(reader.visible(), st.c.schema == "Event", st.c.prop == "date")
+        .where(st.c.value >= first, st.c.value <= last)
+        .group_by(st.c.entity_id)
+        .order_by(st.c.entity_id)
+    )
+    with reader.store.engine.connect() as conn:
+        return [(row[0], row[1]) for row in conn.execute(query)]
