@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench bench-maritime bench-screening clean
+.PHONY: demo test lint bench bench-maritime bench-screening bench-assessment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
 test: $(STAMP) lint
+	bash scripts/report-libs.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -46,6 +47,12 @@ bench-screening:
 	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
+
+# Assessment: time to build and render the monitoring report (HTML and PDF) for one year
+# of the demo workspace and for a workspace of 1 M entities (BENCH_ARGS=--quick: demo only).
+bench-assessment: $(STAMP)
+	bash scripts/report-libs.sh
+	$(BIN)/python bench/assessment/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,8 @@ layer over the library.
 - ``ais``: AIS import, detect, simulate, track; alerts
 - ``screening``: screen, serve, review
 - ``demo``: the bundled dataset end to end
+- ``assessment``: report; assess load / import / estimates / sectors / capabilities /
+  futures / ach / model
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 
 import typer
 
-from watchkeeper.cli import ais, demo, knowledge, markings, org, screening, sources
+from watchkeeper.cli import ais, assessment, demo, knowledge, markings, org, screening, sources
 
 app = typer.Typer(
     help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True
@@ -41,6 +43,8 @@ app.add_typer(sources.app, name="sources")
 app.add_typer(screening.review_app, name="review")
 app.add_typer(ais.app, name="ais")
 app.add_typer(org.app, name="org")
+app.add_typer(assessment.report_app)
+app.add_typer(assessment.app, name="assess")
 
 
 def main() -> None:  # pragma: no cover

@@ -22,6 +22,14 @@ def demo(as_org: AsOption = None) -> None:
             if summary.changed
             else "theater dataset already loaded, nothing changed"
         )
+        from watchkeeper.assessment.loader import load_assessment
+
+        assessed = load_assessment(ctx.store)
+        out.print(
+            f"assessment dataset: {assessed.estimates} estimates, {assessed.judgments} judgments"
+            if assessed.changed
+            else "assessment dataset already loaded, nothing changed"
+        )
         overview.print_overview(out, ctx.reader(as_org))
         from watchkeeper.maritime.demo import run_demo
 

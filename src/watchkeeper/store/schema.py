@@ -194,3 +194,8 @@ maritime_alert_ack = Table(
     Column("note", Text, nullable=False, default=""),
 )
 TABLES = (*TABLES, maritime_alert_ack)
+# Tables of capabilities declared in modules of their own (imported last: they add
+# themselves to ``metadata``).
+from watchkeeper.store import assessment_schema  # noqa: E402
+
+TABLES = (*TABLES, *assessment_schema.TABLES)

@@ -1,0 +1,113 @@
+"""The assessment commands end to end on a real workspace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.assessment.helpers import estimate, write_file
+from watchkeeper.cli import app
+from watchkeeper.store import open_store
+from watchkeeper.theater import load_theater
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    runner = CliRunner()
+    env = {
+        "WATCHKEEPER_HOME": str(tmp_path / "home"),
+        "WATCHKEEPER_ORG": "analyst",
+        "WATCHKEEPER_COUNTRY": "KOR",
+    }
+
+    def invoke(*args: str, code: int = 0) -> Any:
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exit_code == code, result.output + result.stderr
+        return result
+
+    return invoke
+
+
+def test_load_estimates_futures_and_report(run: Run, tmp_path: Path) -> None:
+    run("init")
+    store = open_store(f"sqlite:///{tmp_path / 'home' / 'watchkeeper.db'}")
+    load_theater(store)  # the theater alone (the demo also simulates AIS traffic)
+    store.close()
+    loaded = run("assess", "load")
+    assert "70 estimates" in loaded.stdout
+    assert "already loaded" in run("assess", "load").stdout
+    data = json.loads(
+        run("assess", "estimates", "--json", "--measure", "artillery_rounds_supplied").stdout
+    )
+    assert len(data["estimates"]) == 13 and data["conflicts"]
+    chart = tmp_path / "shells.svg"
+    run("assess", "estimates", "--chart", str(chart))
+    assert ElementTree.fromstring(chart.read_text()).tag.endswith("svg")
+    futures = json.loads(run("assess", "futures", "--json", "--date", "2024-12-31").stdout)
+    assert {p["scenario"] for p in futures["probabilities"]} == {
+        "downgrade",
+        "persistence",
+        "deepening",
+    }
+    assert all(s["date"] <= "2024-12-31" for s in futures["steps"])
+    sectors = json.loads(run("assess", "sectors", "--json", "--period", "2024").stdout)
+    assert sectors[0]["events"] >= sectors[-1]["events"] > 0
+    caps = json.loads(run("assess", "capabilities", "--json").stdout)
+    assert [c["domain"] for c in caps][:3] == ["ground", "air", "air_defence"]
+    matrix = json.loads(run("assess", "ach", "--json").stdout)
+    assert set(matrix["hypotheses"]) == {"downgrade", "persistence", "deepening"}
+    run("org", "add", "jp-mofa", "--country", "JPN")
+    out = tmp_path / "reports"
+    result = run("report", "--as", "jp-mofa", "--period", "2024-Q1", "-o", str(out), "--no-pdf")
+    html = (out / "report-jp-mofa-2024-Q1.html").read_text()
+    assert "jp-mofa (JPN)" in html and "basis" in result.stderr
+    assert not (out / "report-jp-mofa-2024-Q1.pdf").exists()
+
+
+def test_an_analyst_file_and_its_errors(run: Run, tmp_path: Path) -> None:
+    run("init")
+    path = write_file(tmp_path / "mine.yaml", estimates=[estimate("e1")])
+    assert "1 estimates" in run("assess", "import", str(path)).stdout
+    assert "already imported" in run("assess", "import", str(path)).stdout
+    bad = write_file(tmp_path / "bad.yaml", estimates=[estimate("e2", bound="range", best=None)])
+    result = run("assess", "import", str(bad), code=2)
+    assert "bad.yaml: estimates[0] e2: a range needs 'low' and 'high'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "is not a date" in run("report", "--period", "2024-13", code=2).stderr
+    assert "ends before it starts" in run("report", "--period", "2025..2024", code=2).stderr
+    assert (
+        "unknown organisation" in run("report", "--period", "2024", "--as", "nobody", code=2).stderr
+    )
+
+
+def test_models_from_the_command_line(run: Run, tmp_path: Path) -> None:
+    first = json.loads(
+        run(
+            "assess", "model", "shells_from_containers", "--draws", "2000", "--seed", "5", "--json"
+        ).stdout
+    )
+    again = json.loads(
+        run(
+            "assess", "model", "shells_from_containers", "--draws", "2000", "--seed", "5", "--json"
+        ).stdout
+    )
+    assert first == again and first["closed_form"]["mean"] > 0
+    assert all(a["reason"] for a in first["assumptions"])
+    chart = tmp_path / "troops.svg"
+    text = run("assess", "model", "troop_rotations", "--draws", "500", "--chart", str(chart)).stdout
+    assert "Assumptions" in text and ElementTree.fromstring(chart.read_text()) is not None
+    override = tmp_path / "a.yaml"
+    override.write_text(
+        "models:\n  troop_rotations:\n    assumptions:\n      killed_share: {distribution: uniform, low: 0.5, high: 0.2}\n"
+    )
+    result = run("assess", "model", "troop_rotations", "--assumptions", str(override), code=2)
+    assert "low must not exceed high" in result.stderr
+    assert "unknown model" in run("assess", "model", "bananas", code=2).stderr
