@@ -9,11 +9,15 @@ BENCH_ARGS ?=
 
 .PHONY: demo test lint bench bench-maritime bench-screening bench-assessment clean
 
+# pip's output goes to .venv/install.log and is shown only when the install fails.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "installing Watchkeeper and its dependencies into $(VENV) (a few minutes on a fresh machine; log: $(VENV)/install.log)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@( $(BIN)/python -m pip install --quiet --upgrade pip && \
+	   $(BIN)/python -m pip install --quiet -e '.[dev]' ) > $(VENV)/install.log 2>&1 \
+	  || { tail -n 40 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
+	@echo "installed"
 
 demo: $(STAMP)
 	$(BIN)/watchkeeper demo

@@ -35,6 +35,16 @@ def demo(as_org: AsOption = None) -> None:
 
         linked = run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
         ctx.follow_write(before, summary.changed_entities | linked)
+        out.print(NEXT_STEPS, highlight=False)
 
 
-# -- screening ------------------------------------------------------------------------------
+NEXT_STEPS = """
+What to try next (this workspace: $WATCHKEEPER_HOME, default ./.watchkeeper):
+  watchkeeper search "kim jong un"                 names in any script; identifiers: IMO 9179842
+  watchkeeper show wk-vessel-angara                every value with its source, grade and marking
+  watchkeeper alerts                               the shuttle's dark legs and port calls, most severe first
+  watchkeeper import un-xml consolidated.xml       add the real lists you bring (or: sources update)
+  watchkeeper screen examples/screening.csv -o hits.csv     screen names (see README, Screening)
+  watchkeeper report --period 2024 -o reports/     the monitoring report (HTML and PDF)
+  watchkeeper serve                                the yente-compatible API on 127.0.0.1:8000
+"""
