@@ -170,7 +170,39 @@ def _theater(viewer: Viewer | None) -> Theater:
     events = [
         dict(e, involved=[i for i in e.get("involved", []) if i in kept]) for e in mark(base.events)
     ]
-    return dataclasses.replace(base, entities=entities, events=events, checksum="t" * 64)
+    # A source cited only by restricted items carries a restriction too (the dataset's
+    # rule); one no longer cited by anything the viewer's copy holds is not in that copy.
+    citers: dict[str, list[dict[str, Any]]] = {}
+    for item in [*base.entities, *base.events, *base.ports]:
+        for ident in _cited(item):
+            citers.setdefault(ident, []).append(item)
+    left = set().union(*(_cited(i) for i in [*entities, *events, *base.ports]))
+    sources = []
+    for src in base.sources:
+        owners = citers.get(src["id"], [])
+        marks = [MARKS[o["id"]] for o in owners if o.get("id") in MARKS]
+        if owners and len(marks) == len(owners):
+            src = dict(src, marking=marks[0])
+        if viewer is None or src["id"] in left or not owners:
+            sources.append(src)
+    return dataclasses.replace(
+        base, entities=entities, events=events, sources=sources, checksum="t" * 64
+    )
+
+
+def _cited(item: Any) -> set[str]:
+    """Every source id an item cites, at any depth."""
+    found: set[str] = set()
+    if isinstance(item, dict):
+        for key, value in item.items():
+            if key == "source" and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= _cited(value)
+    elif isinstance(item, list):
+        for value in item:
+            found |= _cited(value)
+    return found
 
 
 def _analyst_items() -> list[dict[str, Any]]:

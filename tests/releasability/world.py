@@ -287,7 +287,7 @@ def oracle(store: Store, viewer: Viewer) -> list[Any]:
     ]
 
 
-HIDDEN_SOURCE = Marking(TLP.RED, None, "\x00nobody")
+HIDDEN_SOURCE = Marking(TLP.RED, None, "~nobody~")
 
 
 def filtered_copy(full: Store, target: Store, viewer: Viewer) -> None:
@@ -321,7 +321,7 @@ def filtered_copy(full: Store, target: Store, viewer: Viewer) -> None:
             return target.marking_id(conn, mark)
 
         placeholder = {
-            "id": "\x00hidden",
+            "id": "~hidden-source~",
             "dataset": "hidden",
             "kind": "dataset",
             "title": "",

@@ -221,7 +221,7 @@ def test_the_index_count_after_an_import_is_what_the_workspace_may_see(
         body = {"id": entity_id, "schema": "Vessel", "properties": {"name": [name]}}
         path.write_text(json.dumps(body) + "\n", encoding="utf-8")
         result = run("import", "ftm", str(path), "--dataset", entity_id, "--partial")
-        found = re.search(r"screening index: ([\d,]+) entities", result.stderr)
+        found = re.search(r"screening index: ([\d,]+) screenable entities", result.stderr)
         assert found, result.stderr
         return int(found.group(1).replace(",", ""))
 
