@@ -40,7 +40,7 @@ from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
 # changes (a change to the rules declared in data/*.yaml is caught by ``rules_digest``).
-FORMAT = 4
+FORMAT = 5
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -155,6 +155,8 @@ def name_keys(name: Name) -> set[str]:
         units = [t.key for t in name.tokens]
         keys = set(units)
         keys.add("j:" + "".join(units))
+        for token in name.tokens:
+            keys.update(token.alternatives)  # Patrouchev: also patrushev
     # The whole name in Chinese syllable classes, so that Chou Chien-shu (which also reads
     # as Korean) finds ZHOU Jianshu. Whole names only: a key per syllable would be as
     # common as the syllable (measured: batch screening 30 % slower at 100 k).
@@ -172,11 +174,22 @@ def name_keys(name: Name) -> set[str]:
     return keys
 
 
+# A name that may carry a vessel's type prefix (M/V, MT) or digits written onto a word
+# (YUSONG12): it is also keyed as a vessel's name.
+MAYBE_VESSEL = re.compile(r"^\s*(?:[MmSsFf]\W?[VvTtSsYy]\b|[Mm][Ff][Vv]\b)|[^\W\d_]\d|\d[^\W\d_]")
+
+
 def entity_keys(names: Iterable[str], ids: Iterable[tuple[str, str]], org: bool) -> set[str]:
+    """Retrieval keys of names and identifiers: of every reading a name may have (Han
+    characters in Korean too, a vessel's name without its prefix); scoring decides which
+    reading counts."""
     keys: set[str] = set()
     for name in names:
-        for reading in analyse(name, org):
+        for reading in analyse(name, org, korean=True):
             keys |= name_keys(reading)
+        if MAYBE_VESSEL.search(name):
+            for reading in analyse(name, org, vessel=True, korean=True):
+                keys |= name_keys(reading)
     keys.update(f"id:{kind}:{value}" for kind, value in ids)
     return keys
 
