@@ -84,7 +84,7 @@ def test_romanisations_of_one_korean_syllable_share_a_key() -> None:
 def test_hanja_are_read_in_korean_only_where_the_query_says_korean() -> None:
     readings = analyse("金正恩", korean=True)
     texts = [[t.text for t in r.tokens] for r in readings]
-    assert ["gim", "jeongeun"] in texts  # surname reading of 金 is 김, not 금
+    assert ["kim", "jongun"] in texts  # surname reading of 金 is 김, not 금
     assert ["jin", "zhengen"] in texts  # family name, then the given name as one word
     # without a Korean country or the user's choice, Han characters are Chinese
     assert [[t.text for t in r.tokens] for r in analyse("金正恩")] == [["jin", "zhengen"]]

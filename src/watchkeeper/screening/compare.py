@@ -44,10 +44,13 @@ from watchkeeper.screening.names import (
     Name,
     Token,
     chinese_classes,
+    equivalent_words,
     familiar_forms,
     fold,
+    generic_keys,
     is_place,
     korean_syllables,
+    korean_word,
     nickname_groups,
     particles,
 )
@@ -93,6 +96,8 @@ GLIDE_SLIP = 0.8
 # A Korean name read in order inside a longer one (KIM Jong in KIM Jong Un): another
 # name, the closest of them.
 KOREAN_PART = 0.65
+# The most ways of splitting one Korean name's tokens into syllables that are compared.
+KOREAN_SPLITS = 6
 CHINESE_PART = 0.65
 # X BIN Y against Y BIN X: another person.
 # A name's first given name left over while the other's stands for a later one.
@@ -105,6 +110,9 @@ UNIQUE = 0.99
 ORDINALS = frozenset({"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"})
 # A name of common words only against one with a distinctive word it lacks.
 DISTINCTIVE_MISSING = 0.6
+# A company's name of generic words only inside a longer one.
+GENERIC_ONLY = 0.75
+
 LINEAGE_SWAPPED = 0.5
 REORDERED = 0.8
 MERGE_FLOOR = 0.85
@@ -149,11 +157,12 @@ def token_similarity(
             return CHINESE, "Wade–Giles/pinyin"
         return 0.0, ""
     if a.key == b.key and (
-        len(a.text) == len(b.text)
-        or min(len(a.text), len(b.text)) >= 4
-        or not (a.text.isalpha() and b.text.isalpha())  # 2ND / SECOND
+        min(len(a.text), len(b.text)) >= 4
+        or a.text in equivalent_words()
+        or b.text in equivalent_words()
     ):
-        # (a short word is judged as written: REED is not RID, BALL not BAL)
+        # (a short word is judged as written, unless the lists' equivalents say
+        # otherwise: REED is not RID, BALL not BAL, JTI not JTJ; EL is AL, 2ND SECOND)
         return 0.95, "variant"
     if (a.alternatives and b.key in a.alternatives) or (b.alternatives and a.key in b.alternatives):
         # Patrouchev / PATRUSHEV: the French (German, Spanish, Italian) spelling
@@ -161,7 +170,12 @@ def token_similarity(
     if abjad and a.consonants and a.consonants == b.consonants:
         # Arabic and Persian script leave short vowels out: compare the consonants.
         return 0.9, "same consonants"
-    if a.korean is not None and a.korean == b.korean:
+    if a.korean is not None and (
+        a.korean == b.korean or (b.korean is None and korean_word(b.text) == a.korean)
+    ):
+        return 0.95, "korean"
+    if b.korean is not None and a.korean is None and korean_word(a.text) == b.korean:
+        # 해성 read HAESONG, the listed HESONG: the same Korean syllables
         return 0.95, "korean"
     # (_is_number inline: this is the hottest function of a screening run)
     a_number = a.text.isdigit() or a.text in ROMAN_NUMERALS
@@ -233,7 +247,7 @@ def token_similarity(
     return 0.0, ""
 
 
-def _other_korean_word(a: str, b: str) -> bool:
+def _otherkorean_word(a: str, b: str) -> bool:
     """Do two words that read as Korean syllables differ in two syllables or more?"""
     x, y = korean_syllables(a), korean_syllables(b)
     if x is None or y is None or len(x) != len(y) or len(x) < 2:
@@ -315,6 +329,36 @@ def _korean_sequence(name: Name) -> list[str] | None:
     return [s for t in name.tokens for s in (t.korean or "").split("-")]
 
 
+def _korean_sequences(name: Name) -> list[tuple[list[str], list[str]]]:
+    """The name's syllables with the vowels each may be, and the syllables of its
+    tokens' other splits (a given name written as one word: CHUNYEONG, chun-yeong or
+    chu-nyeong; their vowels unknown), at most a few."""
+    first = _korean_sequence(name)
+    if first is None:
+        return []
+    vowels = [v for t in name.tokens for v in _token_vowels(t)]
+    if len(vowels) != len(first):
+        vowels = [""] * len(first)
+    sequences = [(first, vowels)]
+    if not any(t.korean_alts for t in name.tokens):
+        return sequences
+    options = [(t.korean or "", *t.korean_alts) for t in name.tokens]
+    for combo in itertools.islice(itertools.product(*options), 1, KOREAN_SPLITS):
+        syllables = [s for part in combo for s in part.split("-")]
+        sequences.append((syllables, [""] * len(syllables)))
+    return sequences
+
+
+def _token_vowels(token: Token) -> tuple[str, ...]:
+    count = (token.korean or "").count("-") + 1
+    return token.vowels if len(token.vowels) == count else ("",) * count
+
+
+def _same_vowels(a: list[str], b: list[str]) -> bool:
+    """Could every syllable's vowel be the same (SEO 서 and SU 수 cannot)?"""
+    return all(not x or not y or not set(x).isdisjoint(y) for x, y in zip(a, b, strict=True))
+
+
 def _same_script(q: Name, c: Name) -> NameComparison | None:
     """Hangul against Hangul, Han against Han: the characters themselves decide."""
     if q.script != c.script or q.script not in ("hangul", "han"):
@@ -332,23 +376,48 @@ def _same_script(q: Name, c: Name) -> NameComparison | None:
 
 
 def _compare_korean(q: Name, c: Name, org: bool) -> NameComparison | None:
-    """Korean names compared syllable by syllable, family name first or last."""
-    qs, cs = _korean_sequence(q), _korean_sequence(c)
-    if qs is None or cs is None or len(qs) < 2 or len(cs) < 2:
+    """Korean names compared syllable by syllable, family name first or last; where a
+    token splits into syllables more than one way, the split that agrees best."""
+    q_options, c_options = _korean_sequences(q), _korean_sequences(c)
+    if not q_options or not c_options:
+        return None
+    best: NameComparison | None = None
+    for qs, qv in q_options:
+        for cs, cv in c_options:
+            found = _compare_korean_sequences(q, c, qs, cs, org, qv, cv)
+            if found is not None and (best is None or found.score > best.score):
+                best = found
+            if best is not None and best.score >= GLIDE_SLIP:
+                return best
+    return best
+
+
+def _compare_korean_sequences(
+    q: Name,
+    c: Name,
+    qs: list[str],
+    cs: list[str],
+    org: bool,
+    qv: list[str],
+    cv: list[str],
+) -> NameComparison | None:
+    if len(qs) < 2 or len(cs) < 2:
         return None
     if len(qs) != len(cs):
         return None if org else _part_of_korean_name(q, c, qs, cs)
     rotations = [cs, cs[1:] + cs[:1], cs[-1:] + cs[:-1]]
+    vowel_rotations = [cv, cv[1:] + cv[:1], cv[-1:] + cv[:-1]]
     shared = sum((Counter(qs) & Counter(cs)).values())
     best = 0.6 * shared / len(qs)
-    for rot in rotations:
+    for rot, vowels in zip(rotations, vowel_rotations, strict=True):
         same = sum(1 for a, b in zip(qs, rot, strict=True) if a == b)
-        if same == len(qs):
+        if same == len(qs) and _same_vowels(qv, vowels):
             exact = [t.text for t in q.tokens] == [t.text for t in c.tokens]
             return NameComparison(
                 1.0 if exact else 0.97, q.original, c.original, (("", "", "same Korean syllables"),)
             )
-    for rot in rotations:
+    romanised = q.script == c.script == "latin"  # Hangul and Cyrillic say it exactly
+    for rot in rotations if romanised else ():
         slips = [(a, b) for a, b in zip(qs, rot, strict=True) if a != b]
         if len(slips) == 1 and _glide_dropped(*slips[0]):
             # HWANG SOK HA for HWANG SOK-HWA, Pong for Pyong: a w or y left out of one
@@ -369,7 +438,8 @@ def _part_of_korean_name(q: Name, c: Name, qs: list[str], cs: list[str]) -> Name
     q_text = "".join(t.text for t in q.tokens)
     c_text = "".join(t.text for t in c.tokens)
     longest = max(len(q_text), len(c_text))
-    if longest >= 8 and OSA.distance(q_text, c_text, score_cutoff=1) <= 1:
+    romanised = q.script == c.script == "latin"  # Hangul and Cyrillic say it exactly
+    if romanised and longest >= 8 and OSA.distance(q_text, c_text, score_cutoff=1) <= 1:
         # KIM JONG-UUN: a doubled letter made a syllable; a typing error, not a name
         return NameComparison(
             round(0.95 * (1 - 1 / longest), 4),
@@ -409,7 +479,8 @@ ACRONYM_SKIP = frozenset({"of", "the", "for", "and", "de", "des", "du"})
 
 
 def _acronym(q: Name, c: Name) -> NameComparison | None:
-    """KCST is KOREAN COMMITTEE FOR SPACE TECHNOLOGY; RGB, RECONNAISSANCE GENERAL BUREAU."""
+    """KCST is KOREAN COMMITTEE FOR SPACE TECHNOLOGY; RGB, RECONNAISSANCE GENERAL BUREAU
+    (organisations only: a person's initials are no acronym, PA is not PAK ARUM)."""
     for short, long_ in ((q, c), (c, q)):
         if len(short.tokens) != 1 or len(long_.tokens) < 2:
             continue
@@ -439,7 +510,7 @@ def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparis
 
 
 def _compare(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
-    decided = _same_script(q, c) or _compare_korean(q, c, org) or _acronym(q, c)
+    decided = _same_script(q, c) or _compare_korean(q, c, org) or (_acronym(q, c) if org else None)
     if decided is not None:
         return decided
     chinese = any(t.pinyin for t in (*q.tokens, *c.tokens))
@@ -475,7 +546,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
             sim, how = token_similarity(a, b, abjad, both_abjad)
-            if sim and org and TYPING in how and _other_korean_word(a.text, b.text):
+            if sim and org and TYPING in how and _otherkorean_word(a.text, b.text):
                 # KWANGSONG / KANGBONG TRADING: in a company's name, two Korean syllables
                 # changed is another word (one may be a misspelling: RYONHWA / RYONHA).
                 continue
@@ -570,24 +641,29 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
             # for a name names no one in particular.
             score *= COMMON_ONLY
             explained.append(("", "", f"a common word for a name: {short_side[0].text}"))
-        long_tokens, long_used, long_w = (ct, c_used, cw) if q_cov >= c_cov else (qt, q_used, qw)
-        if other_left and len(short_side) > 1 and max(short_w) < DISTINCTIVE:
-            # KOREA MINING inside KOREA <distinctive word> MINING CORPORATION: a name of
-            # common words only names no company in particular, and a distinctive word of
-            # the other that it lacks is strong evidence of another company.
+        if c_left and q_cov >= c_cov and len(qt) > 1 and max(qw) < DISTINCTIVE:
+            # KOREA MINING inside KOREA <word> MINING CORPORATION: a name of common words
+            # only names no company in particular, and a word of the other's that is no
+            # generic word of company names is what names it: strong evidence of another
+            # company (KOREA TRADING is not KOREA MINING DEVELOPMENT TRADING).
             distinctive = [
                 t.text
-                for t, used, w in zip(long_tokens, long_used, long_w, strict=True)
+                for t, used, w in zip(ct, c_used, cw, strict=True)
                 if not used
-                and w >= DISTINCTIVE
-                and not _is_number(t.text)
+                and w >= COMMON
+                and t.key not in generic_keys()
                 and t.key not in ORDINALS
+                and t.key not in particles()
+                and not _is_number(t.text)
+                and not is_place(t.text)
             ]
             if distinctive:
                 score *= DISTINCTIVE_MISSING
-                explained.append(
-                    ("", "", f"a distinctive word on one side only: {' '.join(distinctive)}")
-                )
+                explained.append(("", "", f"a distinctive word it lacks: {' '.join(distinctive)}"))
+            elif all(t.key in generic_keys() for t in qt):
+                # INVESTMENT BANK inside INTERNATIONAL INVESTMENT BANK: generic words only
+                score *= GENERIC_ONLY
+                explained.append(("", "", "generic words only"))
         shared = [t.text for t, used in zip(qt, q_used, strict=True) if used]
         if shared and is_place(" ".join(shared)):
             # SINGAPORE against P.C.C. (SINGAPORE) PRIVATE LIMITED: where, not who.
@@ -667,6 +743,9 @@ def _another_first_name(
             family = tokens[0]
             if not one_used[0] and not one_used[first] and any(one_used):
                 return f"{family.text}, {tokens[first].text}"
+            families = [i for i in range(first) if tokens[i].key not in particles()]
+            if len(families) >= 2 and not one_used[families[0]] and any(one_used[:first]):
+                return f"{tokens[families[0]].text} (the first family name)"
         elif not lineage:
             continue
         if len(tokens[first].text) < 2 or one_used[first] or tokens[first].key in particles():

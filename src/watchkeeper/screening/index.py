@@ -35,7 +35,7 @@ import orjson
 from followthemoney import model
 
 from watchkeeper.model.lists import list_id
-from watchkeeper.screening.names import Name, analyse, rules_digest
+from watchkeeper.screening.names import Name, analyse, fold, korean_word, rules_digest
 from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
@@ -151,12 +151,18 @@ def name_keys(name: Name) -> set[str]:
         units = [s for t in name.tokens for s in (t.korean or "").split("-")]
         keys = {"k:" + s for s in units}
         keys.add("kj:" + "-".join(units))
+        for token in name.tokens:  # a given name written as one word, split another way
+            keys.update("k:" + s for alt in token.korean_alts for s in alt.split("-"))
     else:
         units = [t.key for t in name.tokens]
         keys = set(units)
-        keys.add("j:" + "".join(units))
+        # the words' letters folded as one word (RYONGGANG 2 and RYONG GANG 2 alike)
+        keys.add("j:" + fold("".join(t.text for t in name.tokens)))
         for token in name.tokens:
             keys.update(token.alternatives)  # Patrouchev: also patrushev
+            korean = korean_word(token.text)
+            if korean:  # 해성 read HAESONG finds HESONG: the same Korean syllables
+                keys.add("kw:" + korean)
     # The whole name in Chinese syllable classes, so that Chou Chien-shu (which also reads
     # as Korean) finds ZHOU Jianshu. Whole names only: a key per syllable would be as
     # common as the syllable (measured: batch screening 30 % slower at 100 k).

@@ -80,6 +80,10 @@ class Token:
     # Keys of the token in other transliterations of Russian (French, German, Spanish,
     # Italian: Patrouchev, Naryschkin), when the name shows that system's marks.
     alternatives: frozenset[str] = frozenset()
+    # Other splits of a Korean token into syllables (``korean_alternatives``).
+    korean_alts: tuple[str, ...] = ()
+    # The vowels each syllable of ``korean`` may be (``korean_vowels``), "" for any.
+    vowels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +250,28 @@ def _chinese_class(syllable: str) -> str:
     return syllable
 
 
+@lru_cache(maxsize=100_000)
+def pinyin_classes(token: str) -> frozenset[str]:
+    """The class of a token read from Han characters, whose syllables are pinyin and
+    only pinyin (a pinyin YU is not the Wade–Giles YU that may stand for YI); the fewest
+    syllables, as in ``chinese_classes``."""
+    pinyin = _pinyin_for_names()
+    n = len(token)
+    best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[n] = (0, ())
+    for i in range(n - 1, -1, -1):
+        for size in range(1, min(6, n - i) + 1):
+            rest = best[i + size]
+            if rest is None or token[i : i + size] not in pinyin:
+                continue
+            option = (rest[0] + 1, (_chinese_class(token[i : i + size]), *rest[1]))
+            current = best[i]
+            if current is None or option[0] < current[0]:
+                best[i] = option
+    found = best[0]
+    return frozenset({"-".join(found[1])}) if found else chinese_classes(token)
+
+
 @lru_cache(maxsize=200_000)
 def chinese_classes(token: str) -> frozenset[str]:
     """The pinyin-or-Wade–Giles reading classes of a romanised token (``Chou`` and
@@ -340,6 +366,17 @@ def _equivalents() -> dict[str, str]:
 
 
 @cache
+def equivalent_words() -> frozenset[str]:
+    """Every word of ``equivalents`` (as written, lower case): a short word folds to
+    another only through this table (AL and EL, BIN and IBN, 2ND and SECOND)."""
+    words = set()
+    for word, others in _names()["equivalents"].items():
+        words.add(word)
+        words.update(others)
+    return frozenset(words)
+
+
+@cache
 def nickname_groups() -> dict[str, frozenset[int]]:
     """Folded given name or familiar form -> the names it may be a form of."""
     groups: dict[str, set[int]] = {}
@@ -367,14 +404,15 @@ GENERIC_WEIGHT = 0.3
 
 
 @cache
-def _generic_keys() -> frozenset[str]:
+def generic_keys() -> frozenset[str]:
+    """Folded keys of the generic words of organisation names (``generic_words``)."""
     return frozenset(fold(w) for w in _names()["generic_words"])
 
 
 def default_weight(key: str) -> float:
     """A token's weight when no index counts it: generic words of organisation names
     weigh little (``data/names.yaml``: generic_words), everything else 1."""
-    return GENERIC_WEIGHT if key in _generic_keys() else 1.0
+    return GENERIC_WEIGHT if key in generic_keys() else 1.0
 
 
 @lru_cache(maxsize=200_000)
@@ -393,16 +431,30 @@ def korean_syllables(token: str) -> tuple[str, ...] | None:
     which cannot start a syllable (``jongun`` → jong-un). Hangul input never needs this:
     its syllable boundaries are kept (``_hangul_reading``).
     """
+    parsed = _korean_parse(token)
+    return parsed[0] if parsed else None
+
+
+@lru_cache(maxsize=200_000)
+def korean_vowels(token: str) -> tuple[str, ...]:
+    """The vowels (jamo) each syllable of ``korean_syllables(token)`` may be, "" where
+    the spelling says nothing finer than its class (``vowel_sets`` in data/korean.yaml)."""
+    parsed = _korean_parse(token)
+    return parsed[1] if parsed else ()
+
+
+def _korean_parse(token: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     data = _korean()
     token = data["spellings"].get(token, token)
     if len(token) > 40 or not token.isalpha():
         return None
     initials, vowels, finals = _syllable_tables()
     n = len(token)
-    best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
-    best[n] = (0, ())
+    Parse = tuple[int, tuple[str, ...], tuple[str, ...]]
+    best: list[Parse | None] = [None] * (n + 1)
+    best[n] = (0, (), ())
     for i in range(n - 1, -1, -1):
-        options: list[tuple[int, int, tuple[str, ...]]] = []
+        options: list[tuple[int, int, tuple[str, ...], tuple[str, ...]]] = []
         for ini_len in range(0, 4):
             ini_cls = initials.get(token[i : i + ini_len]) if ini_len else ""
             if ini_cls is None:
@@ -422,16 +474,83 @@ def korean_syllables(token: str) -> tuple[str, ...] | None:
                     if rest is None:
                         continue
                     code = _syllable_code(ini_cls, vow_cls, fin_cls)
+                    vowel = vowel_set(token[j : j + vow_len], token[k:end])
                     # Fewest syllables; then a consonant starts the next syllable
                     # (se-bong, not seb-ong), except that ng stays a final (jong-un).
                     size = end - i
                     ng = fin_len == 2
-                    options.append((rest[0] + 1, -size if ng else size, (code, *rest[1])))
+                    options.append(
+                        (rest[0] + 1, -size if ng else size, (code, *rest[1]), (vowel, *rest[2]))
+                    )
         if options:
-            count, _, seq = min(options)
-            best[i] = (count, seq)
+            count, _, seq, vowel_seq = min(options)
+            best[i] = (count, seq, vowel_seq)
     result = best[0]
-    return result[1] if result else None
+    return (result[1], result[2]) if result else None
+
+
+def vowel_set(spelling: str, final: str = "", exact: bool = False) -> str:
+    """The vowels (jamo) a romanised vowel may stand for, "" for any of its class."""
+    data = _korean()
+    if exact and spelling in data["exact_vowel_sets"]:
+        return str(data["exact_vowel_sets"][spelling])
+    if final and spelling in data["vowel_sets_before_final"]:
+        return str(data["vowel_sets_before_final"][spelling])
+    return str(data["vowel_sets"].get(spelling, ""))
+
+
+@lru_cache(maxsize=200_000)
+def korean_word(text: str) -> str | None:
+    """A word of five letters or more that reads as two Korean syllables or more, as
+    joined classes (else None): how a company's or vessel's Korean word is compared and
+    found whatever its romanisation (HAESONG, HESONG)."""
+    if len(text) < 5 or not text.isalpha():
+        return None
+    syllables = korean_syllables(text)
+    return "-".join(syllables) if syllables and len(syllables) >= 2 else None
+
+
+@lru_cache(maxsize=100_000)
+def korean_alternatives(token: str) -> tuple[str, ...]:
+    """Other ways a romanised token splits into Korean syllables than
+    ``korean_syllables``'s, as joined classes: a given name written as one word is
+    ambiguous where a consonant may end one syllable or begin the next (CHUNYEONG is
+    chun-yeong or chu-nyeong, WONUK won-uk or wo-nuk, JONGUN jong-un or jon-gun), or
+    where two vowels are one syllable or two (SUIL: su-il)."""
+    preferred = korean_syllables(token)
+    if preferred is None or not 3 <= len(token) <= 14:
+        return ()
+    token = _korean()["spellings"].get(token, token)
+    initials, vowels, finals = _syllable_tables()
+    n = len(token)
+    parses: dict[int, list[tuple[str, ...]]] = {n: [()]}
+    for i in range(n - 1, -1, -1):
+        found: list[tuple[str, ...]] = []
+        for ini_len in range(0, 4):
+            ini_cls = initials.get(token[i : i + ini_len]) if ini_len else ""
+            if ini_cls is None:
+                continue
+            j = i + ini_len
+            for vow_len in range(1, 4):
+                vow_cls = vowels.get(token[j : j + vow_len])
+                if vow_cls is None or j + vow_len > n:
+                    continue
+                k = j + vow_len
+                for fin_len in range(0, 3):
+                    fin_cls = finals.get(token[k : k + fin_len]) if fin_len else ""
+                    if fin_cls is None or k + fin_len > n:
+                        continue
+                    code = _syllable_code(ini_cls, vow_cls, fin_cls)
+                    found.extend((code, *rest) for rest in parses.get(k + fin_len, [])[:8])
+        if found:
+            parses[i] = found[:16]
+    limit = len(preferred) + 1
+    out = dict.fromkeys(
+        "-".join(p)
+        for p in sorted(parses.get(0, []), key=len)
+        if len(p) <= limit and p != preferred
+    )
+    return tuple(out)[:3]
 
 
 @cache
@@ -450,20 +569,35 @@ def _syllable_code(ini: str, vow: str, fin: str) -> str:
     return f"{ini or '_'}{vow}{fin}"
 
 
-def hangul_to_latin(text: str) -> str:
-    """Read Hangul syllables out in Revised Romanization, one syllable after another."""
+def hangul_to_latin(text: str, dprk: bool = False) -> str:
+    """Read Hangul syllables out, one syllable after another, in Revised Romanization or
+    (``dprk``) in the DPRK's romanisation."""
     data = _korean()
+    initials = data["dprk_initials"] if dprk else data["initials"]
+    vowels = data["dprk_vowels"] if dprk else data["vowels"]
     out: list[str] = []
+    voiced = False  # after a vowel or a voiced final inside a word
     for ch in text:
         cp = ord(ch)
         if HANGUL_FIRST <= cp <= HANGUL_LAST:
             index = cp - HANGUL_FIRST
             ini, rest = divmod(index, 21 * 28)
             vow, fin = divmod(rest, 28)
-            out.append(data["initials"][ini] + data["vowels"][vow] + data["finals"][fin] + SYLLABLE)
+            initial = initials[ini]
+            if dprk and voiced:
+                # the DPRK writes k t p voiced between voiced sounds: 련봉 RYONBONG,
+                # 청천강 CHONGCHONGANG, 명덕 MYONGDOK
+                initial = DPRK_VOICED.get(initial, initial)
+            final = data["finals"][fin]
+            out.append(initial + vowels[vow] + final + SYLLABLE)
+            voiced = final in ("", "n", "m", "ng", "l")
         else:
             out.append(ch)
+            voiced = False
     return "".join(out)
+
+
+DPRK_VOICED = {"k": "g", "t": "d", "p": "b"}
 
 
 def hanja_to_hangul(text: str) -> str:
@@ -545,6 +679,8 @@ def _tokens(
             chinese_classes(w),
             pinyin,
             alt,
+            korean_alternatives(w) if korean else (),
+            korean_vowels(w) if korean else (),
         )
         for w, s, alt in zip(words, syllables, alts, strict=True)
     )
@@ -626,7 +762,9 @@ def _reading(
         words = _strip_vessel_prefix(words)
     if pinyin:
         # read from Han characters: Chinese syllables, never Korean ones
-        tokens = tuple(replace(t, pinyin=True) for t in _tokens(words, False))
+        tokens = tuple(
+            replace(t, pinyin=True, chinese=pinyin_classes(t.text)) for t in _tokens(words, False)
+        )
         return Name(original, tokens, script, legal_form, kind, family_first=not org)
     alternatives = None
     if script == "latin":
@@ -792,14 +930,14 @@ def _analyse_one(name: str, org: bool, vessel: bool, korean: bool | None) -> tup
     script = script_of(name)
     readings: list[Name] = []
     if script == "hangul":
-        latin = hangul_to_latin(_gloss(name) if org else name)
+        latin = hangul_to_latin(_gloss(name) if org else name, dprk=True)
         readings.append(_hangul_reading(name, latin, script, org, korean is not False))
     elif script == "han":
         glossed = _gloss(name) if org else name
         if korean or (
             korean is None and (HANGUL.search(name) or (org and KOREAN_HAN.search(name)))
         ):
-            korean_latin = hangul_to_latin(hanja_to_hangul(glossed))
+            korean_latin = hangul_to_latin(hanja_to_hangul(glossed), dprk=True)
             readings.append(_hangul_reading(name, korean_latin, script, org, True))
         readings.append(_reading(name, _han_pinyin(glossed, org), script, org, vessel, True))
     elif script == "cyrillic":
@@ -904,19 +1042,41 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool, korea
         if not text:
             continue
         codes = [korean_syllables(ascii_text(s)) for s in syllables]
+        vowels: tuple[str, ...] = ()
         if korean and all(c is not None and len(c) == 1 for c in codes):
             korean_key: str | None = "-".join(c[0] for c in codes if c)
+            vowels = tuple(_exact_vowel(s) for s in syllables)
         else:  # a glossed word (KOREA, TRADING) inside an organisation's name
             korean_key = None
         tokens.append(
-            Token(text, fold(text), korean_key, consonant_key(text), chinese_classes(text))
+            Token(
+                text,
+                fold(text),
+                korean_key,
+                consonant_key(text),
+                chinese_classes(text),
+                vowels=vowels,
+            )
         )
     return Name(original, tuple(tokens), script, legal_form, kind, family_first=family_first)
 
 
-def _korean_reading(original: str, words: list[tuple[str, str]]) -> Name:
-    """A Korean name read from another script: (Latin text, syllable classes) per word."""
-    tokens = tuple(Token(text, fold(text), classes, consonant_key(text)) for text, classes in words)
+def _exact_vowel(syllable: str) -> str:
+    """The vowel of one syllable read from Hangul (DPRK spelling with breves)."""
+    found = VOWEL_LETTERS.search(syllable)
+    return vowel_set(found.group(0), exact=True) if found else ""
+
+
+VOWEL_LETTERS = re.compile("[wy]?[aeiouŏŭ]+")
+
+
+def _korean_reading(original: str, words: list[tuple[str, str, tuple[str, ...]]]) -> Name:
+    """A Korean name read from another script: (Latin text, syllable classes, vowels)
+    per word."""
+    tokens = tuple(
+        Token(ascii_text(text), fold(ascii_text(text)), classes, consonant_key(text), vowels=vowels)
+        for text, classes, vowels in words
+    )
     return Name(original, tokens, "cyrillic", family_first=len(tokens) > 1)
 
 

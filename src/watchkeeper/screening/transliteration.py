@@ -40,19 +40,22 @@ def _kontsevich() -> tuple[
     return initials, vowels, finals, frozenset(data["vowels"])
 
 
+Choices = tuple[tuple[str, str, str, str], ...]
+
+
 @lru_cache(maxsize=50_000)
-def cyrillic_syllables(word: str) -> tuple[tuple[tuple[str, str, str], ...], ...] | None:
+def cyrillic_syllables(word: str) -> tuple[Choices, ...] | None:
     """A Cyrillic word as Korean syllables, fewest syllables first: each syllable the
-    (initial, vowel, final) classes it may stand for, or None if the word is not made of
-    Kontsevich syllables."""
+    (initial, vowel, final) classes it may stand for with the vowels (jamo) each may be,
+    or None if the word is not made of Kontsevich syllables."""
     initials, vowels, finals, _ = _kontsevich()
     n = len(word)
     if not 1 <= n <= 24:
         return None
-    best: list[tuple[int, tuple[tuple[tuple[str, str, str], ...], ...]] | None] = [None] * (n + 1)
+    best: list[tuple[int, tuple[Choices, ...]] | None] = [None] * (n + 1)
     best[n] = (0, ())
     for i in range(n - 1, -1, -1):
-        options: list[tuple[int, int, tuple[tuple[tuple[str, str, str], ...], ...]]] = []
+        options: list[tuple[int, int, tuple[Choices, ...]]] = []
         for ini_len in range(0, 3):
             ini = initials.get(word[i : i + ini_len]) if ini_len else ""
             if ini is None:
@@ -71,7 +74,10 @@ def cyrillic_syllables(word: str) -> tuple[tuple[tuple[str, str, str], ...], ...
                     rest = best[end]
                     if rest is None:
                         continue
-                    choices = tuple((ini, v, f) for v in vowel for f in final)
+                    letters = word[j : j + vow_len]
+                    choices = tuple(
+                        (ini, v, f, _vowel_jamo(letters, v)) for v in vowel for f in final
+                    )
                     # fewest syllables; then a consonant starts the next syllable
                     options.append((rest[0] + 1, end - i, (choices, *rest[1])))
         if options:
@@ -81,10 +87,11 @@ def cyrillic_syllables(word: str) -> tuple[tuple[tuple[str, str, str], ...], ...
     return found[1] if found else None
 
 
-def kontsevich_readings(name: str) -> list[list[tuple[str, str]]]:
+def kontsevich_readings(name: str) -> list[list[tuple[str, str, tuple[str, ...]]]]:
     """A Cyrillic name's readings as a Korean name, each a list of words (Latin text,
-    syllable classes joined by "-"), the likeliest first; none if the name is not a
-    Korean name in Kontsevich's (or the older) spelling."""
+    syllable classes joined by "-", the vowels each syllable may be), the likeliest
+    first; none if the name is not a Korean name in Kontsevich's (or the older)
+    spelling."""
     words = [w for w in re.split(r"[\s\-]+", name.lower()) if w]
     if not words or len(words) > 4:
         return []
@@ -94,24 +101,38 @@ def kontsevich_readings(name: str) -> list[list[tuple[str, str]]]:
     surnames = names.korean_surnames()
     ends = [p for p in (parsed[0], parsed[-1]) if p is not None and len(p) == 1]
     if not any(
-        names._syllable_code(*choice) in surnames for syllables in ends for choice in syllables[0]
+        names._syllable_code(*choice[:3]) in surnames
+        for syllables in ends
+        for choice in syllables[0]
     ):
         return []
     # every syllable's choices, in order; the product of them, likeliest first
     per_syllable = [choices for p in parsed if p is not None for choices in p]
     shape = [len(p) for p in parsed if p is not None]
-    readings: list[list[tuple[str, str]]] = []
+    readings: list[list[tuple[str, str, tuple[str, ...]]]] = []
     for combo in itertools.islice(itertools.product(*per_syllable), MAX_KOREAN_READINGS):
-        reading: list[tuple[str, str]] = []
+        reading: list[tuple[str, str, tuple[str, ...]]] = []
         position = 0
         for size in shape:
             syllables = combo[position : position + size]
             position += size
-            text = "".join(_LATIN[i] + _LATIN[v] + _LATIN[f] for i, v, f in syllables)
-            classes = "-".join(names._syllable_code(i, v, f) for i, v, f in syllables)
-            reading.append((text, classes))
+            text = "".join(_LATIN[i] + _LATIN[v] + _LATIN[f] for i, v, f, _ in syllables)
+            classes = "-".join(names._syllable_code(i, v, f) for i, v, f, _ in syllables)
+            reading.append((text, classes, tuple(jamo for *_, jamo in syllables)))
         readings.append(reading)
     return readings
+
+
+# Which vowels (jamo) a Cyrillic vowel letter stands for, for the class it is read as
+# (data/kontsevich.yaml): о is ㅓ or ㅗ, у ㅜ, ы ㅡ; е read as O is the older ㅓ.
+_CYRILLIC_JAMO = {
+    ("о", "O"): "ㅓㅗ", ("у", "O"): "ㅜ", ("ы", "O"): "ㅡ", ("е", "O"): "ㅓ", ("ё", "YO"): "ㅕㅛ",
+    ("йо", "YO"): "ㅛ", ("ю", "YO"): "ㅠ", ("е", "YO"): "ㅕ",
+}  # fmt: skip
+
+
+def _vowel_jamo(letters: str, cls: str) -> str:
+    return _CYRILLIC_JAMO.get((letters, cls), "")
 
 
 # -- Russian names in other languages' letters ----------------------------------------------
