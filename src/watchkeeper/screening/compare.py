@@ -417,9 +417,14 @@ def _compare_korean_sequences(
                 1.0 if exact else 0.97, q.original, c.original, (("", "", "same Korean syllables"),)
             )
     romanised = q.script == c.script == "latin"  # Hangul and Cyrillic say it exactly
-    for rot in rotations if romanised else ():
+    for rot, vowels in zip(rotations, vowel_rotations, strict=True) if romanised else ():
         slips = [(a, b) for a, b in zip(qs, rot, strict=True) if a != b]
-        if len(slips) == 1 and _glide_dropped(*slips[0]):
+        agree = [(x, y) for x, y, a, b in zip(qv, vowels, qs, rot, strict=True) if a == b]
+        if (
+            len(slips) == 1
+            and _glide_dropped(*slips[0])
+            and _same_vowels([x for x, _ in agree], [y for _, y in agree])
+        ):
             # HWANG SOK HA for HWANG SOK-HWA, Pong for Pyong: a w or y left out of one
             # syllable is a slip of the romanisation, not another given name.
             return NameComparison(

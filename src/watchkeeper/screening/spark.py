@@ -16,6 +16,7 @@ from watchkeeper.screening.batch import (
     BatchSummary,
     ResultFiles,
     RowError,
+    open_input,
     read_queries,
     rows_for,
 )
@@ -37,7 +38,7 @@ def screen_file_spark(
 ) -> BatchSummary:
     queries: list[tuple[int, Query]] = []
     refused: list[RowError] = []
-    with input_path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+    with open_input(input_path) as handle:
         for item in read_queries(input_path, handle):
             if isinstance(item, RowError):
                 refused.append(item)
