@@ -292,3 +292,21 @@ def test_off_a_terminal_progress_is_a_periodic_line_on_stderr(
     # and none when asked for none
     quiet = run("screen", str(src), "-o", str(out), "--progress-every", "0")
     assert "queries/s" not in quiet.stderr
+
+
+def test_the_user_chooses_how_han_characters_are_read(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    """李炳哲 is RI Pyong Chol read in Korean, LI Bingzhe in Chinese: by the row's country,
+    or for every row by --han."""
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "c1,李炳哲,Person,,,,\nc2,李炳哲,Person,kp,,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run("screen", str(src), "-o", str(out))
+    found = {r["query_id"]: r for r in rows(out) if r["match"] == "true"}
+    assert set(found) == {"c2"} and found["c2"]["list_ids"] == "UN:KPi.076"
+    run("screen", str(src), "-o", str(out), "--han", "korean")
+    assert {r["query_id"] for r in rows(out) if r["match"] == "true"} == {"c1", "c2"}
+    run("screen", str(src), "-o", str(out), "--han", "chinese")
+    assert not [r for r in rows(out) if r["match"] == "true"]
+    assert "unknown reading" in run("screen", str(src), "-o", str(out), "--han", "x", code=2).stderr

@@ -48,6 +48,13 @@ def screen(
     engine: Annotated[
         str, typer.Option(help="local or spark (WATCHKEEPER_SPARK_MASTER).")
     ] = "local",
+    han: Annotated[
+        str,
+        typer.Option(
+            help="Names in Han characters: auto (Korean too where a row's country is "
+            "Korea), korean (read in Korean too), chinese (never in Korean)."
+        ),
+    ] = "auto",
     progress_every: Annotated[
         float,
         typer.Option(
@@ -66,6 +73,8 @@ def screen(
         if not input_csv.is_file():
             raise InputError(str(input_csv), "no such file")
         errors_path = errors or output.with_name(output.stem + ".errors.csv")
+        if han not in HAN_READINGS:
+            raise InputError("--han", f"unknown reading {han!r}; auto, korean or chinese")
         screener = ctx.screener(as_org)
         if engine == "spark":
             from watchkeeper.screening.spark import screen_file_spark
@@ -79,6 +88,7 @@ def screen(
                 threshold,
                 min_score,
                 ctx.settings.spark_master,
+                korean=HAN_READINGS.get(han),
             )
         elif engine == "local":
             with ScreenProgress(input_csv, as_json, progress_every) as report:
@@ -92,6 +102,7 @@ def screen(
                     min_score,
                     workers,
                     report,
+                    HAN_READINGS[han],
                 )
         else:
             raise InputError("--engine", f"unknown engine {engine!r}; local or spark")
@@ -104,6 +115,9 @@ def screen(
                 f"{summary.rows:,} rows in {output}; {summary.errors:,} rows refused "
                 f"(see {errors_path})"
             )
+
+
+HAN_READINGS: dict[str, bool | None] = {"auto": None, "korean": True, "chinese": False}
 
 
 class ScreenProgress:

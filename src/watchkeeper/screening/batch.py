@@ -17,7 +17,7 @@ import itertools
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -263,10 +263,13 @@ def screen_file(
     min_score: float = 0.5,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    korean: bool | None = None,
 ) -> BatchSummary:
     """Screen ``input_path`` into ``output_path``; bad rows go to ``errors_path``.
     ``progress`` is told, after each query written, how many bytes of the file have been
-    read and how many queries screened."""
+    read and how many queries screened. ``korean`` is the user's choice for names in Han
+    characters (``Query.korean``: True reads them in Korean too, False never, None by
+    each row's country)."""
     done = [0]
 
     def counted(handle: IO[str]) -> Iterator[str]:
@@ -284,7 +287,7 @@ def screen_file(
                     if isinstance(item, RowError):
                         files.refuse(item)
                     else:
-                        yield item
+                        yield item if korean is None else replace(item, korean=korean)
 
             for rows in screen_queries(screener, good(), limit, threshold, min_score, workers):
                 files.query(rows)

@@ -9,6 +9,7 @@ file equals the local one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ def screen_file_spark(
     min_score: float = 0.5,
     master: str = "local[2]",
     partitions: int | None = None,
+    korean: bool | None = None,
 ) -> BatchSummary:
     queries: list[tuple[int, Query]] = []
     refused: list[RowError] = []
@@ -43,7 +45,9 @@ def screen_file_spark(
             if isinstance(item, RowError):
                 refused.append(item)
             else:
-                queries.append((len(queries), item))
+                queries.append(
+                    (len(queries), item if korean is None else replace(item, korean=korean))
+                )
     spark = spark_session(master, "watchkeeper-screening")
     context = spark.sparkContext
     shared = context.broadcast(screener)
