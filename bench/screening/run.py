@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import platform
@@ -238,6 +239,9 @@ def scores_table(
     }  # fmt: skip
 
 
+PAIR_IDS = itertools.count(1)
+
+
 def nk_scorer(algorithm: str) -> Callable[[str, str, str], float]:
     from followthemoney import model
     from nomenklatura.matching import get_algorithm
@@ -246,16 +250,16 @@ def nk_scorer(algorithm: str) -> Callable[[str, str, str], float]:
     algo = get_algorithm(algorithm)
     assert algo is not None
     config = ScoringConfig.defaults()
-    counter = [0]
 
     def score(schema: str, q: str, c: str) -> float:
-        # Fresh ids for every pair: logic-v2 caches by entity id.
-        counter[0] += 1
+        # Fresh ids for every pair, across every scorer of the run: logic-v2 caches by
+        # entity id (ids restarting at 1 for each set let (b) and (d) read (a)'s names).
+        n = next(PAIR_IDS)
         a = model.make_entity(schema)
-        a.id = f"q{counter[0]}"
+        a.id = f"q{n}"
         a.add("name", q)
         b = model.make_entity(schema)
-        b.id = f"c{counter[0]}"
+        b.id = f"c{n}"
         b.add("name", c)
         return float(algo.compare(a, b, config).score)
 
