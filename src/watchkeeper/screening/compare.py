@@ -50,7 +50,6 @@ from watchkeeper.screening.names import (
     generic_keys,
     is_place,
     korean_syllables,
-    korean_word,
     nickname_groups,
     particles,
 )
@@ -170,12 +169,11 @@ def token_similarity(
     if abjad and a.consonants and a.consonants == b.consonants:
         # Arabic and Persian script leave short vowels out: compare the consonants.
         return 0.9, "same consonants"
-    if a.korean is not None and (
-        a.korean == b.korean or (b.korean is None and korean_word(b.text) == a.korean)
-    ):
+    if a.korean is not None and (a.korean == b.korean or a.korean == b.syllables):
+        # (a word of a name not read as Korean may still be Korean syllables: 해성 read
+        # HAESONG, the listed HESONG)
         return 0.95, "korean"
-    if b.korean is not None and a.korean is None and korean_word(a.text) == b.korean:
-        # 해성 read HAESONG, the listed HESONG: the same Korean syllables
+    if b.korean is not None and b.korean == a.syllables:
         return 0.95, "korean"
     # (_is_number inline: this is the hottest function of a screening run)
     a_number = a.text.isdigit() or a.text in ROMAN_NUMERALS
@@ -247,7 +245,7 @@ def token_similarity(
     return 0.0, ""
 
 
-def _otherkorean_word(a: str, b: str) -> bool:
+def _other_korean_word(a: str, b: str) -> bool:
     """Do two words that read as Korean syllables differ in two syllables or more?"""
     x, y = korean_syllables(a), korean_syllables(b)
     if x is None or y is None or len(x) != len(y) or len(x) < 2:
@@ -518,23 +516,36 @@ def _compare(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     decided = _same_script(q, c) or _compare_korean(q, c, org) or (_acronym(q, c) if org else None)
     if decided is not None:
         return decided
-    chinese = any(t.pinyin for t in (*q.tokens, *c.tokens))
-    short = any(len(t.text) < 4 for t in (*q.tokens, *c.tokens))
-    q_joined, c_joined = (
-        ("".join(t.text for t in q.tokens), "".join(t.text for t in c.tokens))
-        if chinese or short
-        else (q.joined, c.joined)
-    )
-    if q_joined and (q_joined == c_joined or _with_form(q) == _with_form(c)):
-        q_texts, c_texts = [t.text for t in q.tokens], [t.text for t in c.tokens]
-        if q_texts == c_texts:
-            how, value = "same name", 1.0
-        elif len(q_texts) == len(c_texts):
-            how, value = "same name, spelled as a variant", 0.97
-        else:
-            how, value = "same letters, split differently", 0.97
-        return NameComparison(value, q.original, c.original, (("", "", how),))
+    if (
+        q.joined
+        and (q.joined == c.joined or _with_form(q) == _with_form(c))
+        and _same_letters_as_written(q, c)
+    ):
+        return _same_letters(q, c)
     return _align(q, c, weight, org)
+
+
+def _same_letters_as_written(q: Name, c: Name) -> bool:
+    """Folded alike, but is it the same name? Chinese syllables and short words are
+    judged as written (ZHANG JIANPING is not YANG JIANPING, VII not VIII)."""
+    tokens = (*q.tokens, *c.tokens)
+    if not any(t.pinyin or len(t.text) < 4 for t in tokens):
+        return True
+    q_text = "".join(t.text for t in q.tokens)
+    return q_text == "".join(t.text for t in c.tokens) or _with_form(q) == _with_form(c)
+
+
+def _same_letters(q: Name, c: Name) -> NameComparison:
+    """Two names of the same letters: the same name as written, spelled as a variant
+    word for word, or split into words differently (CHONMASAN / CHON MA SAN)."""
+    q_texts, c_texts = [t.text for t in q.tokens], [t.text for t in c.tokens]
+    if q_texts == c_texts:
+        how, value = "same name", 1.0
+    elif len(q_texts) == len(c_texts):
+        how, value = "same name, spelled as a variant", 0.97
+    else:
+        how, value = "same letters, split differently", 0.97
+    return NameComparison(value, q.original, c.original, (("", "", how),))
 
 
 def _with_form(name: Name) -> str:
@@ -551,7 +562,7 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
             sim, how = token_similarity(a, b, abjad, both_abjad)
-            if sim and org and TYPING in how and _otherkorean_word(a.text, b.text):
+            if sim and org and TYPING in how and _other_korean_word(a.text, b.text):
                 # KWANGSONG / KANGBONG TRADING: in a company's name, two Korean syllables
                 # changed is another word (one may be a misspelling: RYONHWA / RYONHA).
                 continue
@@ -734,13 +745,17 @@ def _another_first_name(
       is not SANCHEZ RIVERA, Doris Patricia); nor one whose first given name is left
       over while the other's stands for its second (ANDREA GONZALEZ is not GONZALEZ
       MEDINA, Jaime Andres)."""
-    if q.family_first or c.family_first or any(t.pinyin for t in (*q.tokens, *c.tokens)):
+    if q.family_first or c.family_first:
         return ""
-    partner = dict(order)
-    reverse = {j: i for i, j in order}
     lineage = "arabic" in (q.script, c.script) or any(
         t.key == "bin" for t in (*q.tokens, *c.tokens)
     )
+    if not lineage and q.given_start is None and c.given_start is None:
+        return ""
+    if any(t.pinyin for t in (*q.tokens, *c.tokens)):
+        return ""
+    partner = dict(order)
+    reverse = {j: i for i, j in order}
     for one, two, one_used, mapping in ((c, q, c_used, partner), (q, c, q_used, reverse)):
         tokens = one.tokens
         first = one.given_start or 0

@@ -84,6 +84,9 @@ class Token:
     korean_alts: tuple[str, ...] = ()
     # The vowels each syllable of ``korean`` may be (``korean_vowels``), "" for any.
     vowels: tuple[str, ...] = ()
+    # The token's Korean syllables even where its name is not read as Korean
+    # (``korean_word``): a company's or vessel's Korean word in any romanisation.
+    syllables: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,19 +477,26 @@ def _korean_parse(token: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
                     if rest is None:
                         continue
                     code = _syllable_code(ini_cls, vow_cls, fin_cls)
-                    vowel = vowel_set(token[j : j + vow_len], token[k:end])
+                    # the vowel's and the final's spelling, for ``vowel_set`` once chosen
+                    spelled = f"{token[j : j + vow_len]} {token[k:end]}"
                     # Fewest syllables; then a consonant starts the next syllable
                     # (se-bong, not seb-ong), except that ng stays a final (jong-un).
                     size = end - i
                     ng = fin_len == 2
                     options.append(
-                        (rest[0] + 1, -size if ng else size, (code, *rest[1]), (vowel, *rest[2]))
+                        (rest[0] + 1, -size if ng else size, (code, *rest[1]), (spelled, *rest[2]))
                     )
         if options:
-            count, _, seq, vowel_seq = min(options)
-            best[i] = (count, seq, vowel_seq)
+            count, _, seq, spelled_seq = min(options)
+            best[i] = (count, seq, spelled_seq)
     result = best[0]
-    return (result[1], result[2]) if result else None
+    if result is None:
+        return None
+    sets: list[str] = []
+    for spelled in result[2]:
+        vowel, _, final = spelled.partition(" ")
+        sets.append(vowel_set(vowel, final))
+    return result[1], tuple(sets)
 
 
 def vowel_set(spelling: str, final: str = "", exact: bool = False) -> str:
@@ -681,6 +691,7 @@ def _tokens(
             alt,
             korean_alternatives(w) if korean else (),
             korean_vowels(w) if korean else (),
+            "-".join(s) if s and len(s) >= 2 and len(w) >= 5 else None,
         )
         for w, s, alt in zip(words, syllables, alts, strict=True)
     )
@@ -1056,6 +1067,7 @@ def _hangul_reading(original: str, romanised: str, script: str, org: bool, korea
                 consonant_key(text),
                 chinese_classes(text),
                 vowels=vowels,
+                syllables=korean_word(text),
             )
         )
     return Name(original, tuple(tokens), script, legal_form, kind, family_first=family_first)
