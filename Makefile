@@ -49,7 +49,7 @@ BENCH_VENV := bench/screening/.venv
 bench-screening:
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4 "faker>=30"
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
 
 # Assessment: time to build and render the monitoring report (HTML and PDF) for one year

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -255,3 +256,57 @@ def test_the_demo_updates_a_saved_index_rather_than_rebuilding_it(
     run("screen", str(src), "-o", str(out))
     # the theater's ANGARA (the demo's shuttle), beside OFAC's own listing of the ship
     assert "wk-vessel-angara" in {r["entity_id"] for r in rows(out)}
+
+
+def test_a_csv_saved_by_excel_with_a_byte_order_mark_is_read(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Excel's "CSV UTF-8" starts the file with a byte-order mark; it is no part of the
+    first column's name."""
+    src = tmp_path / "excel.csv"
+    src.write_bytes("\ufeffid,name,schema\r\nc1,리병철,Person\r\n".encode())
+    out = tmp_path / "out.csv"
+    result = run("screen", str(src), "-o", str(out))
+    assert "1 queries screened" in result.stdout
+    assert rows(out)[0]["list_ids"] == "UN:KPi.076"
+
+
+def test_off_a_terminal_progress_is_a_periodic_line_on_stderr(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(
+        HEADER + "".join(f"c{i},Kim Yong Chol {i},Person,,,,\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    result = run("screen", str(src), "-o", str(out), "--progress-every", "0.000001")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("screen in.csv:")]
+    assert lines, result.stderr
+    assert re.fullmatch(
+        r"screen in\.csv: [\d,]+ queries, \d+% of the file, [\d,]+ queries/s, about "
+        r"\d+:\d\d:\d\d left",
+        lines[-1],
+    ), lines[-1]
+    assert lines[-1].startswith("screen in.csv: 6 queries, 100% of the file")
+    # and none when asked for none
+    quiet = run("screen", str(src), "-o", str(out), "--progress-every", "0")
+    assert "queries/s" not in quiet.stderr
+
+
+def test_the_user_chooses_how_han_characters_are_read(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    """李炳哲 is RI Pyong Chol read in Korean, LI Bingzhe in Chinese: by the row's country,
+    or for every row by --han."""
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "c1,李炳哲,Person,,,,\nc2,李炳哲,Person,kp,,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run("screen", str(src), "-o", str(out))
+    found = {r["query_id"]: r for r in rows(out) if r["match"] == "true"}
+    assert set(found) == {"c2"} and found["c2"]["list_ids"] == "UN:KPi.076"
+    run("screen", str(src), "-o", str(out), "--han", "korean")
+    assert {r["query_id"] for r in rows(out) if r["match"] == "true"} == {"c1", "c2"}
+    run("screen", str(src), "-o", str(out), "--han", "chinese")
+    assert not [r for r in rows(out) if r["match"] == "true"]
+    assert "unknown reading" in run("screen", str(src), "-o", str(out), "--han", "x", code=2).stderr

@@ -46,6 +46,11 @@ def matches(schema: str, query: str, listed: str) -> bool:
     return pair_score(schema, query, listed).match
 
 
+def matches_korean(query: str, listed: str, schema: str = "Person") -> bool:
+    """A match when the query says it is Korean (its country)."""
+    return pair_score(schema, query, listed, countries=("kp",)).match
+
+
 def assert_un(ref: str, name: str, alias: str | None = None) -> None:
     listed, aliases = un_dprk()[ref]
     assert listed == name, f"{ref} is {listed!r} in the UN file"
@@ -76,11 +81,15 @@ def test_romanisations_of_one_korean_syllable_share_a_key() -> None:
     assert korean_syllables("il") != korean_syllables("min")
 
 
-def test_hanja_are_read_in_korean_and_in_pinyin() -> None:
-    readings = analyse("金正恩")
+def test_hanja_are_read_in_korean_only_where_the_query_says_korean() -> None:
+    readings = analyse("金正恩", korean=True)
     texts = [[t.text for t in r.tokens] for r in readings]
-    assert ["gim", "jeongeun"] in texts  # surname reading of 金 is 김, not 금
-    assert ["jin", "zheng", "en"] in texts
+    assert ["kim", "jongun"] in texts  # surname reading of 金 is 김, not 금
+    assert ["jin", "zhengen"] in texts  # family name, then the given name as one word
+    # without a Korean country or the user's choice, Han characters are Chinese
+    assert [[t.text for t in r.tokens] for r in analyse("金正恩")] == [["jin", "zhengen"]]
+    assert matches_korean("金正恩", "KIM, Jong Un")
+    assert not matches("Person", "金正恩", "KIM, Jong Un")
 
 
 # -- Korean ---------------------------------------------------------------------------------
@@ -121,14 +130,14 @@ def test_un_romanisation_variants_match(ref: str, name: str, alias: str) -> None
 )
 def test_kim_jong_un_in_every_script_and_spelling(query: str) -> None:
     assert "KIM, Jong Un" in ofac_names()
-    result = pair_score("Person", query, "KIM, Jong Un")
+    result = pair_score("Person", query, "KIM, Jong Un", countries=("kp",))
     assert result.match, result.explain()
 
 
 def test_choe_ryong_hae_in_hangul_and_rok_spelling() -> None:
     assert "CHOE, Ryong Hae" in ofac_names()
     for query in ("최룡해", "崔龍海", "Choi Ryong-hae", "Choe Yong Hae"):
-        assert matches("Person", query, "CHOE, Ryong Hae"), query
+        assert matches_korean(query, "CHOE, Ryong Hae"), query
 
 
 def test_rok_surname_spellings() -> None:

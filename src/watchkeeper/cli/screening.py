@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from watchkeeper.cli.common import (
@@ -17,7 +28,6 @@ from watchkeeper.cli.common import (
     emit_json,
     err,
     out,
-    progress_bar,
 )
 from watchkeeper.errors import InputError
 
@@ -46,10 +56,25 @@ def screen(
     engine: Annotated[
         str, typer.Option(help="local or spark (WATCHKEEPER_SPARK_MASTER).")
     ] = "local",
+    han: Annotated[
+        str,
+        typer.Option(
+            help="Names in Han characters: auto (Korean too where a row's country is "
+            "Korea), korean (read in Korean too), chinese (never in Korean)."
+        ),
+    ] = "auto",
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            help="Off a terminal, a progress line on stderr every this many seconds (0: none).",
+            min=0,
+        ),
+    ] = 10.0,
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Screen a CSV of names against the lists and the watchlist."""
+    """Screen a CSV of names against the lists and the watchlist (a UTF-8 file, with or
+    without the byte-order mark Excel writes)."""
     from watchkeeper.screening.batch import screen_file
 
     with command() as ctx:
@@ -57,6 +82,8 @@ def screen(
             raise InputError(str(input_csv), "no such file")
         errors_path = errors or output.with_name(output.stem + ".errors.csv")
         check_output(output, errors_path)
+        if han not in HAN_READINGS:
+            raise InputError("--han", f"unknown reading {han!r}; auto, korean or chinese")
         screener = ctx.screener(as_org)
         if engine == "spark":
             from watchkeeper.screening.spark import screen_file_spark
@@ -70,11 +97,10 @@ def screen(
                 threshold,
                 min_score,
                 ctx.settings.spark_master,
+                korean=HAN_READINGS.get(han),
             )
         elif engine == "local":
-            with progress_bar(quiet=as_json) as progress:
-                size = input_csv.stat().st_size
-                task = progress.add_task(f"{input_csv.name}: screening", total=size)
+            with ScreenProgress(input_csv, as_json, progress_every) as report:
                 summary = screen_file(
                     screener,
                     input_csv,
@@ -84,7 +110,8 @@ def screen(
                     threshold,
                     min_score,
                     workers,
-                    lambda n: progress.update(task, completed=n),
+                    report,
+                    HAN_READINGS[han],
                 )
         else:
             raise InputError("--engine", f"unknown engine {engine!r}; local or spark")
@@ -97,6 +124,65 @@ def screen(
                 f"{summary.rows:,} rows in {output}; {summary.errors:,} rows refused "
                 f"(see {errors_path})"
             )
+
+
+HAN_READINGS: dict[str, bool | None] = {"auto": None, "korean": True, "chinese": False}
+
+
+class ScreenProgress:
+    """How far a batch has got: queries screened, the share of the file read, queries per
+    second and the time left. On a terminal, a live line (not under --json); elsewhere (a
+    log, a pipe, a scheduler), a plain line on stderr every ``every`` seconds."""
+
+    def __init__(self, path: Path, quiet: bool, every: float) -> None:
+        self.path = path
+        self.size = max(path.stat().st_size, 1)
+        self.every = every
+        self.started = self.last = time.monotonic()
+        self.live: Progress | None = None
+        self.task = None
+        if err.is_terminal and not quiet:
+            self.live = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[queries]:,} queries, {task.fields[rate]:,.0f}/s"),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self.task = self.live.add_task(
+                f"{path.name}: screening", total=self.size, queries=0, rate=0.0
+            )
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        if self.live is not None:
+            self.live.start()
+        return self.update
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def update(self, read: int, queries: int) -> None:
+        now = time.monotonic()
+        rate = queries / max(now - self.started, 1e-9)
+        if self.live is not None and self.task is not None:
+            self.live.update(self.task, completed=read, queries=queries, rate=rate)
+        elif self.every and now - self.last >= self.every:
+            self.last = now
+            err.print(self.line(read, queries, now), highlight=False, soft_wrap=True)
+
+    def line(self, read: int, queries: int, now: float) -> str:
+        elapsed = now - self.started
+        share = min(read / self.size, 1.0)
+        left = elapsed * (1 - share) / share if share else 0.0
+        return (
+            f"screen {self.path.name}: {queries:,} queries, {share:.0%} of the file, "
+            f"{queries / max(elapsed, 1e-9):,.0f} queries/s, about "
+            f"{timedelta(seconds=round(left))} left"
+        )
 
 
 @app.command()

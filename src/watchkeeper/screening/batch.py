@@ -17,7 +17,7 @@ import itertools
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -262,17 +262,22 @@ def screen_file(
     threshold: float = THRESHOLD,
     min_score: float = 0.5,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    korean: bool | None = None,
 ) -> BatchSummary:
-    """Screen ``input_path`` into ``output_path``; bad rows go to ``errors_path``."""
+    """Screen ``input_path`` into ``output_path``; bad rows go to ``errors_path``.
+    ``progress`` is told, after each query written, how many bytes of the file have been
+    read and how many queries screened. ``korean`` is the user's choice for names in Han
+    characters (``Query.korean``: True reads them in Korean too, False never, None by
+    each row's country)."""
     done = [0]
 
     def counted(handle: IO[str]) -> Iterator[str]:
         for line in handle:
-            done[0] += len(line)
+            done[0] += len(line.encode("utf-8", "surrogateescape"))
             yield line
 
-    with input_path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+    with open_input(input_path) as handle:
         items = read_queries(input_path, counted(handle))
         first = next(items, None)  # header problems raise here, before any output
         with ResultFiles(output_path, errors_path) as files:
@@ -282,13 +287,19 @@ def screen_file(
                     if isinstance(item, RowError):
                         files.refuse(item)
                     else:
-                        yield item
-                    if progress is not None:
-                        progress(done[0])
+                        yield item if korean is None else replace(item, korean=korean)
 
             for rows in screen_queries(screener, good(), limit, threshold, min_score, workers):
                 files.query(rows)
+                if progress is not None:
+                    progress(done[0], files.summary.queries)
     return files.summary
+
+
+def open_input(path: Path) -> IO[str]:
+    """The input CSV as text. A byte-order mark (what Excel writes before "UTF-8 CSV")
+    is dropped; invalid UTF-8 is kept, escaped, to be reported per row."""
+    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def printable(text: str) -> str:

@@ -44,8 +44,10 @@ from watchkeeper.screening.names import (
     Name,
     Token,
     chinese_classes,
+    equivalent_words,
     familiar_forms,
     fold,
+    generic_keys,
     is_place,
     korean_syllables,
     nickname_groups,
@@ -70,6 +72,9 @@ MORPHEME = 3
 # An organisation's two names of different kinds of company (AG / GmbH, LLC / non-profit):
 # most often sister companies.
 OTHER_KIND = 0.8
+OTHER_KIND_GENERIC = 0.65
+# A word at least this distinctive (its weight, see COMMON) names something in particular.
+DISTINCTIVE = 0.8
 # A place named in one organisation's name and not the other's (BANCO SANTANDER CHILE /
 # BANCO SANTANDER): a branch or subsidiary, another legal entity; a different place on
 # each side costs more.
@@ -87,7 +92,26 @@ TYPING = "typing error"
 ABJAD_SHORT = 5
 # A Korean name with one syllable written without its w or y (HWANG SOK HA / HWANG SOK-HWA).
 GLIDE_SLIP = 0.8
+# A Korean name read in order inside a longer one (KIM Jong in KIM Jong Un): another
+# name, the closest of them.
+KOREAN_PART = 0.65
+# The most ways of splitting one Korean name's tokens into syllables that are compared.
+KOREAN_SPLITS = 6
+CHINESE_PART = 0.65
 # X BIN Y against Y BIN X: another person.
+# A name's first given name left over while the other's stands for a later one.
+OTHER_FIRST_NAME = 0.7
+# Two words of a company's name in the other order.
+ORG_SWAPPED = 0.75
+# The weight of a word found in one listed name only.
+UNIQUE = 0.99
+# Ordinal words, which number a body (SECOND ACADEMY) rather than name it.
+ORDINALS = frozenset({"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"})
+# A name of common words only against one with a distinctive word it lacks.
+DISTINCTIVE_MISSING = 0.6
+# A company's name of generic words only inside a longer one.
+GENERIC_ONLY = 0.75
+
 LINEAGE_SWAPPED = 0.5
 REORDERED = 0.8
 MERGE_FLOOR = 0.85
@@ -124,12 +148,32 @@ def token_similarity(
 ) -> tuple[float, str]:
     if a.text == b.text:
         return 1.0, "same"
-    if a.key == b.key:
+    if a.pinyin or b.pinyin:
+        # One side a Chinese name: the same syllables (in pinyin or Wade–Giles) or other
+        # ones, never a typing error of them (WANG is not ZHANG, YONG not YANG, HONGMEI not
+        # HONGBO), nor Russian folds (ZHANG is not YANG) or an Arabic root's consonants.
+        if a.chinese and b.chinese and a.chinese & b.chinese:
+            return CHINESE, "Wade–Giles/pinyin"
+        return 0.0, ""
+    if a.key == b.key and (
+        min(len(a.text), len(b.text)) >= 4
+        or a.text in equivalent_words()
+        or b.text in equivalent_words()
+    ):
+        # (a short word is judged as written, unless the lists' equivalents say
+        # otherwise: REED is not RID, BALL not BAL, JTI not JTJ; EL is AL, 2ND SECOND)
         return 0.95, "variant"
+    if (a.alternatives and b.key in a.alternatives) or (b.alternatives and a.key in b.alternatives):
+        # Patrouchev / PATRUSHEV: the French (German, Spanish, Italian) spelling
+        return 0.95, "transliteration"
     if abjad and a.consonants and a.consonants == b.consonants:
         # Arabic and Persian script leave short vowels out: compare the consonants.
         return 0.9, "same consonants"
-    if a.korean is not None and a.korean == b.korean:
+    if a.korean is not None and (a.korean == b.korean or a.korean == b.syllables):
+        # (a word of a name not read as Korean may still be Korean syllables: 해성 read
+        # HAESONG, the listed HESONG)
+        return 0.95, "korean"
+    if b.korean is not None and b.korean == a.syllables:
         return 0.95, "korean"
     # (_is_number inline: this is the hottest function of a screening run)
     a_number = a.text.isdigit() or a.text in ROMAN_NUMERALS
@@ -171,12 +215,17 @@ def token_similarity(
     forms = [(a.key, b.key)]
     if a.key != a.text or b.key != b.text:
         forms.append((a.text, b.text))
+    if a.alternatives or b.alternatives:
+        forms.extend((x, b.key) for x in a.alternatives)
+        forms.extend((a.key, y) for y in b.alternatives)
     for x, y in forms:
         longest = max(len(x), len(y))
         allowed = _max_edits(longest)
         if longest - min(len(x), len(y)) > allowed:
             continue
         edits = OSA.distance(x, y, score_cutoff=allowed)
+        if edits == 2 and not _two_edits_possible(x, y):
+            continue
         ratio = 1.0 - edits / longest
         if edits <= allowed and ratio >= FUZZY_FLOOR and (best is None or ratio > best[0]):
             best = (ratio, edits)
@@ -227,6 +276,16 @@ def _max_edits(length: int) -> int:
     return 1 if length <= MAX_EDITS[0][0] else 2
 
 
+def _two_edits_possible(x: str, y: str) -> bool:
+    """Two typing errors make a misspelling of a word that keeps its first letter
+    (SCHULZE / SCHOLZ, MERKEL / MERKUR); with the first letter changed too they make
+    another name (PERRY / HENRY, MORENO / LORENA, MIRONOV / NIKONOV) unless it is an
+    initial R or L that Korean romanisations drop (RYONHA / YUNHA)."""
+    return (
+        x[:1] == y[:1] or (x[:1] in "rl" and x[1:2] == y[:1]) or (y[:1] in "rl" and y[1:2] == x[:1])
+    )
+
+
 def _is_number(text: str) -> bool:
     return text.isdigit() or text in ROMAN_NUMERALS
 
@@ -268,6 +327,36 @@ def _korean_sequence(name: Name) -> list[str] | None:
     return [s for t in name.tokens for s in (t.korean or "").split("-")]
 
 
+def _korean_sequences(name: Name) -> list[tuple[list[str], list[str]]]:
+    """The name's syllables with the vowels each may be, and the syllables of its
+    tokens' other splits (a given name written as one word: CHUNYEONG, chun-yeong or
+    chu-nyeong; their vowels unknown), at most a few."""
+    first = _korean_sequence(name)
+    if first is None:
+        return []
+    vowels = [v for t in name.tokens for v in _token_vowels(t)]
+    if len(vowels) != len(first):
+        vowels = [""] * len(first)
+    sequences = [(first, vowels)]
+    if not any(t.korean_alts for t in name.tokens):
+        return sequences
+    options = [(t.korean or "", *t.korean_alts) for t in name.tokens]
+    for combo in itertools.islice(itertools.product(*options), 1, KOREAN_SPLITS):
+        syllables = [s for part in combo for s in part.split("-")]
+        sequences.append((syllables, [""] * len(syllables)))
+    return sequences
+
+
+def _token_vowels(token: Token) -> tuple[str, ...]:
+    count = (token.korean or "").count("-") + 1
+    return token.vowels if len(token.vowels) == count else ("",) * count
+
+
+def _same_vowels(a: list[str], b: list[str]) -> bool:
+    """Could every syllable's vowel be the same (SEO 서 and SU 수 cannot)?"""
+    return all(not x or not y or not set(x).isdisjoint(y) for x, y in zip(a, b, strict=True))
+
+
 def _same_script(q: Name, c: Name) -> NameComparison | None:
     """Hangul against Hangul, Han against Han: the characters themselves decide."""
     if q.script != c.script or q.script not in ("hangul", "han"):
@@ -284,24 +373,56 @@ def _same_script(q: Name, c: Name) -> NameComparison | None:
     )
 
 
-def _compare_korean(q: Name, c: Name) -> NameComparison | None:
-    """Korean names compared syllable by syllable, family name first or last."""
-    qs, cs = _korean_sequence(q), _korean_sequence(c)
-    if qs is None or cs is None or len(qs) < 2 or len(cs) < 2 or len(qs) != len(cs):
+def _compare_korean(q: Name, c: Name, org: bool) -> NameComparison | None:
+    """Korean names compared syllable by syllable, family name first or last; where a
+    token splits into syllables more than one way, the split that agrees best."""
+    q_options, c_options = _korean_sequences(q), _korean_sequences(c)
+    if not q_options or not c_options:
         return None
+    best: NameComparison | None = None
+    for qs, qv in q_options:
+        for cs, cv in c_options:
+            found = _compare_korean_sequences(q, c, qs, cs, org, qv, cv)
+            if found is not None and (best is None or found.score > best.score):
+                best = found
+            if best is not None and best.score >= GLIDE_SLIP:
+                return best
+    return best
+
+
+def _compare_korean_sequences(
+    q: Name,
+    c: Name,
+    qs: list[str],
+    cs: list[str],
+    org: bool,
+    qv: list[str],
+    cv: list[str],
+) -> NameComparison | None:
+    if len(qs) < 2 or len(cs) < 2:
+        return None
+    if len(qs) != len(cs):
+        return None if org else _part_of_korean_name(q, c, qs, cs)
     rotations = [cs, cs[1:] + cs[:1], cs[-1:] + cs[:-1]]
+    vowel_rotations = [cv, cv[1:] + cv[:1], cv[-1:] + cv[:-1]]
     shared = sum((Counter(qs) & Counter(cs)).values())
     best = 0.6 * shared / len(qs)
-    for rot in rotations:
+    for rot, vowels in zip(rotations, vowel_rotations, strict=True):
         same = sum(1 for a, b in zip(qs, rot, strict=True) if a == b)
-        if same == len(qs):
+        if same == len(qs) and _same_vowels(qv, vowels):
             exact = [t.text for t in q.tokens] == [t.text for t in c.tokens]
             return NameComparison(
                 1.0 if exact else 0.97, q.original, c.original, (("", "", "same Korean syllables"),)
             )
-    for rot in rotations:
+    romanised = q.script == c.script == "latin"  # Hangul and Cyrillic say it exactly
+    for rot, vowels in zip(rotations, vowel_rotations, strict=True) if romanised else ():
         slips = [(a, b) for a, b in zip(qs, rot, strict=True) if a != b]
-        if len(slips) == 1 and _glide_dropped(*slips[0]):
+        agree = [(x, y) for x, y, a, b in zip(qv, vowels, qs, rot, strict=True) if a == b]
+        if (
+            len(slips) == 1
+            and _glide_dropped(*slips[0])
+            and _same_vowels([x for x, _ in agree], [y for _, y in agree])
+        ):
             # HWANG SOK HA for HWANG SOK-HWA, Pong for Pyong: a w or y left out of one
             # syllable is a slip of the romanisation, not another given name.
             return NameComparison(
@@ -309,6 +430,39 @@ def _compare_korean(q: Name, c: Name) -> NameComparison | None:
             )
     return NameComparison(
         round(best, 4), q.original, c.original, (("", "", "different Korean syllables"),)
+    )
+
+
+def _part_of_korean_name(q: Name, c: Name, qs: list[str], cs: list[str]) -> NameComparison:
+    """Korean names of different lengths are different names: a given name of one
+    syllable is not one of two (KIM Chol is not KIM Chol Su, KIM Jong not KIM Jong Un),
+    nor is a name cut short the whole. The shorter name read in order from the family
+    name inside the longer is the closer (KIM Jong in KIM Jong Un, not KIM Yo Jong)."""
+    q_text = "".join(t.text for t in q.tokens)
+    c_text = "".join(t.text for t in c.tokens)
+    longest = max(len(q_text), len(c_text))
+    romanised = q.script == c.script == "latin"  # Hangul and Cyrillic say it exactly
+    if romanised and longest >= 8 and OSA.distance(q_text, c_text, score_cutoff=1) <= 1:
+        # KIM JONG-UUN: a doubled letter made a syllable; a typing error, not a name
+        return NameComparison(
+            round(0.95 * (1 - 1 / longest), 4),
+            q.original,
+            c.original,
+            (("", "", "1 typing error"),),
+        )
+    short, long_ = (qs, cs) if len(qs) < len(cs) else (cs, qs)
+    rotations = [long_, long_[1:] + long_[:1], long_[-1:] + long_[:-1]]
+    missing = " ".join(t.text for t in (c if short is qs else q).tokens)
+    if any(rot[: len(short)] == short for rot in rotations):
+        return NameComparison(
+            KOREAN_PART, q.original, c.original, (("", "", f"a part of the Korean name {missing}"),)
+        )
+    shared = sum((Counter(short) & Counter(long_)).values())
+    return NameComparison(
+        round(0.6 * shared / len(long_), 4),
+        q.original,
+        c.original,
+        (("", "", "different Korean names"),),
     )
 
 
@@ -328,7 +482,8 @@ ACRONYM_SKIP = frozenset({"of", "the", "for", "and", "de", "des", "du"})
 
 
 def _acronym(q: Name, c: Name) -> NameComparison | None:
-    """KCST is KOREAN COMMITTEE FOR SPACE TECHNOLOGY; RGB, RECONNAISSANCE GENERAL BUREAU."""
+    """KCST is KOREAN COMMITTEE FOR SPACE TECHNOLOGY; RGB, RECONNAISSANCE GENERAL BUREAU
+    (organisations only: a person's initials are no acronym, PA is not PAK ARUM)."""
     for short, long_ in ((q, c), (c, q)):
         if len(short.tokens) != 1 or len(long_.tokens) < 2:
             continue
@@ -344,8 +499,12 @@ def _acronym(q: Name, c: Name) -> NameComparison | None:
 def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparison:
     result = _compare(q, c, weight, org)
     if org and q.legal_kind != c.legal_kind and q.legal_kind and c.legal_kind:
+        # A name of common words only (GLOBAL ENERGY) says little of which company it
+        # is; then the legal form is most of what does.
+        generic = all(weight(t.key) < DISTINCTIVE for t in q.tokens)
+        factor = OTHER_KIND_GENERIC if generic else OTHER_KIND
         return NameComparison(
-            round(result.score * OTHER_KIND, 4),
+            round(result.score * factor, 4),
             result.query,
             result.candidate,
             (*result.pairs, ("", "", f"{q.legal_kind} / {c.legal_kind} company")),
@@ -354,19 +513,39 @@ def compare(q: Name, c: Name, weight: Weight, org: bool = False) -> NameComparis
 
 
 def _compare(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
-    for rule in (_same_script, _compare_korean, _acronym):
-        decided = rule(q, c)
-        if decided is not None:
-            return decided
-    if q.joined and (q.joined == c.joined or _with_form(q) == _with_form(c)):
-        exact = [t.text for t in q.tokens] == [t.text for t in c.tokens]
-        return NameComparison(
-            1.0 if exact else 0.97,
-            q.original,
-            c.original,
-            (("", "", "same letters, split differently"),),
-        )
+    decided = _same_script(q, c) or _compare_korean(q, c, org) or (_acronym(q, c) if org else None)
+    if decided is not None:
+        return decided
+    if (
+        q.joined
+        and (q.joined == c.joined or _with_form(q) == _with_form(c))
+        and _same_letters_as_written(q, c)
+    ):
+        return _same_letters(q, c)
     return _align(q, c, weight, org)
+
+
+def _same_letters_as_written(q: Name, c: Name) -> bool:
+    """Folded alike, but is it the same name? Chinese syllables and short words are
+    judged as written (ZHANG JIANPING is not YANG JIANPING, VII not VIII)."""
+    tokens = (*q.tokens, *c.tokens)
+    if not any(t.pinyin or len(t.text) < 4 for t in tokens):
+        return True
+    q_text = "".join(t.text for t in q.tokens)
+    return q_text == "".join(t.text for t in c.tokens) or _with_form(q) == _with_form(c)
+
+
+def _same_letters(q: Name, c: Name) -> NameComparison:
+    """Two names of the same letters: the same name as written, spelled as a variant
+    word for word, or split into words differently (CHONMASAN / CHON MA SAN)."""
+    q_texts, c_texts = [t.text for t in q.tokens], [t.text for t in c.tokens]
+    if q_texts == c_texts:
+        how, value = "same name", 1.0
+    elif len(q_texts) == len(c_texts):
+        how, value = "same name, spelled as a variant", 0.97
+    else:
+        how, value = "same letters, split differently", 0.97
+    return NameComparison(value, q.original, c.original, (("", "", how),))
 
 
 def _with_form(name: Name) -> str:
@@ -394,6 +573,12 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     # tokens that found no partner of their own (the common case costs nothing).
     q_alone = set(range(len(qt))).difference(p[1] for p in pairs if p[0] >= 0.95)
     c_alone = set(range(len(ct))).difference(p[3] for p in pairs if p[0] >= 0.95)
+    # A family name that stands alone (宋岩 is SONG Yan) is joined with nothing: SONG YAN
+    # is not JI Songyan.
+    if q.family_first:
+        q_alone.discard(0)
+    if c.family_first:
+        c_alone.discard(0)
     if q_alone and c_alone and (len(q_alone) > 1 or len(c_alone) > 1):
         for sim, i, size, j, how in _joins(qt, q_alone, ct, c_alone):
             pairs.append((sim, i, size, j, 1, how))
@@ -446,11 +631,12 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         if any(map(_is_number, q_left)) and any(map(_is_number, c_left)):
             score *= NUMBER_CONFLICT
     elif (
-        not org
-        and (len(qt) == 1 or len(ct) == 1)
+        (len(qt) == 1 or len(ct) == 1)
         and not all(map(_is_number, q_left or c_left or ["1"]))  # VICTORY / VICTORY 3
+        and (not org or _weak_one_word(q, c, qw, cw))
     ):
-        # One word of a longer name (JOHN in JOHN SOLHEIM, a one-word alias): weak.
+        # One word of a longer name (JOHN in JOHN SOLHEIM, a one-word alias; a company's
+        # one-word name in a longer one, KORYO in KORYO BANK, KEY in GLOBAL KEY): weak.
         score *= ONE_WORD
         explained.append(("", "", f"one word of a longer name: {' '.join(q_left or c_left)}"))
     elif org and any(map(_is_number, q_left or c_left)):
@@ -471,6 +657,29 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
             # for a name names no one in particular.
             score *= COMMON_ONLY
             explained.append(("", "", f"a common word for a name: {short_side[0].text}"))
+        if c_left and q_cov >= c_cov and len(qt) > 1 and max(qw) < DISTINCTIVE:
+            # KOREA MINING inside KOREA <word> MINING CORPORATION: a name of common words
+            # only names no company in particular, and a word of the other's that is no
+            # generic word of company names is what names it: strong evidence of another
+            # company (KOREA TRADING is not KOREA MINING DEVELOPMENT TRADING).
+            distinctive = [
+                t.text
+                for t, used, w in zip(ct, c_used, cw, strict=True)
+                if not used
+                and w >= COMMON
+                and t.key not in generic_keys()
+                and t.key not in ORDINALS
+                and t.key not in particles()
+                and not _is_number(t.text)
+                and not is_place(t.text)
+            ]
+            if distinctive:
+                score *= DISTINCTIVE_MISSING
+                explained.append(("", "", f"a distinctive word it lacks: {' '.join(distinctive)}"))
+            elif all(t.key in generic_keys() for t in qt):
+                # INVESTMENT BANK inside INTERNATIONAL INVESTMENT BANK: generic words only
+                score *= GENERIC_ONLY
+                explained.append(("", "", "generic words only"))
         shared = [t.text for t, used in zip(qt, q_used, strict=True) if used]
         if shared and is_place(" ".join(shared)):
             # SINGAPORE against P.C.C. (SINGAPORE) PRIVATE LIMITED: where, not who.
@@ -482,6 +691,21 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
         # N.N. against NURSULTAN NAZARBAYEV: initials alone name no one.
         score *= ONE_WORD
         explained.append(("", "", "initials only"))
+    if (
+        not org
+        and (q_left or c_left)
+        and score > CHINESE_PART
+        and any(t.pinyin for t in (*qt, *ct))
+    ):
+        # A Chinese given name is one name, whatever its spacing: WEN is not WEN-FU, nor
+        # LI HONG LI HONG RI; the closest of the names, like a part of a Korean name.
+        score = CHINESE_PART
+        explained.append(("", "", f"a part of the Chinese name: {' '.join(q_left or c_left)}"))
+    if not org:
+        other = _another_first_name(q, c, q_used, c_used, order)
+        if other:
+            score *= OTHER_FIRST_NAME
+            explained.append(("", "", f"another first name: {other}"))
     if _lineage_swapped(qt, ct, order):
         score *= LINEAGE_SWAPPED
         explained.append(("", "", "father and son swapped around bin/ibn"))
@@ -490,7 +714,67 @@ def _align(q: Name, c: Name, weight: Weight, org: bool) -> NameComparison:
     ):
         score *= REORDERED
         explained.append(("", "", "words in another order"))
+    elif org and len(order) == 2 and sorted(order)[0][1] > sorted(order)[1][1]:
+        # ENERGY GLOBAL against GLOBAL ENERGY: a company's name keeps its order.
+        score *= ORG_SWAPPED
+        explained.append(("", "", "words in another order"))
     return NameComparison(round(score, 4), q.original, c.original, tuple(explained))
+
+
+def _weak_one_word(q: Name, c: Name, qw: list[float], cw: list[float]) -> bool:
+    """Is a company's one-word name inside the other's longer name weak evidence? Yes,
+    unless the word is found in no other listed name and both are written in one script
+    (FABERLIC in FABERLIC EUROPE); a common word or brand (KORYO in KORYO BANK, KEY in
+    GLOBAL KEY), or a word known only by its sound from another script (미래, MIRAE),
+    names no company in particular."""
+    word_weight = qw[0] if len(q.tokens) == 1 else cw[0]
+    return word_weight < UNIQUE or q.script != c.script
+
+
+def _another_first_name(
+    q: Name, c: Name, q_used: list[float], c_used: list[float], order: list[tuple[int, int]]
+) -> str:
+    """Where one name's own name is left without a partner: '' if not, else the words.
+
+    - An Arabic name (in Arabic script, or with bin/ibn) is the person's own name
+      followed by the father's and forefathers': one whose first name is left over while
+      the other's first name stands for its second is the son or the father (USAMA BIN
+      LADEN is not HAMZA USAMA MUHAMMAD BIN LADEN).
+    - A list's "FAMILY, Given" name of which neither the first family name nor the first
+      given name has a partner is not named by its second names alone (PATRICIA RIVERA
+      is not SANCHEZ RIVERA, Doris Patricia); nor one whose first given name is left
+      over while the other's stands for its second (ANDREA GONZALEZ is not GONZALEZ
+      MEDINA, Jaime Andres)."""
+    if q.family_first or c.family_first:
+        return ""
+    lineage = "arabic" in (q.script, c.script) or any(
+        t.key == "bin" for t in (*q.tokens, *c.tokens)
+    )
+    if not lineage and q.given_start is None and c.given_start is None:
+        return ""
+    if any(t.pinyin for t in (*q.tokens, *c.tokens)):
+        return ""
+    partner = dict(order)
+    reverse = {j: i for i, j in order}
+    for one, two, one_used, mapping in ((c, q, c_used, partner), (q, c, q_used, reverse)):
+        tokens = one.tokens
+        first = one.given_start or 0
+        if one.given_start is not None:
+            family = tokens[0]
+            if not one_used[0] and not one_used[first] and any(one_used):
+                return f"{family.text}, {tokens[first].text}"
+            families = [i for i in range(first) if tokens[i].key not in particles()]
+            if len(families) >= 2 and not one_used[families[0]] and any(one_used[:first]):
+                return f"{tokens[families[0]].text} (the first family name)"
+        elif not lineage:
+            continue
+        if len(tokens[first].text) < 2 or one_used[first] or tokens[first].key in particles():
+            continue
+        # the other's first given name stands for a later given name of this one
+        found = mapping.get(two.given_start or 0)
+        if found is not None and found > first:
+            return tokens[first].text
+    return ""
 
 
 def _not_particles(tokens: tuple[Token, ...], used: list[float]) -> bool:

@@ -38,7 +38,7 @@ from followthemoney import model
 from followthemoney.exc import InvalidData
 
 from watchkeeper.model.lists import list_id
-from watchkeeper.screening.names import Name, analyse, rules_digest
+from watchkeeper.screening.names import Name, analyse, fold, korean_word, rules_digest
 from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
@@ -187,10 +187,18 @@ def name_keys(name: Name) -> set[str]:
         units = [s for t in name.tokens for s in (t.korean or "").split("-")]
         keys = {"k:" + s for s in units}
         keys.add("kj:" + "-".join(units))
+        for token in name.tokens:  # a given name written as one word, split another way
+            keys.update("k:" + s for alt in token.korean_alts for s in alt.split("-"))
     else:
         units = [t.key for t in name.tokens]
         keys = set(units)
-        keys.add("j:" + "".join(units))
+        # the words' letters folded as one word (RYONGGANG 2 and RYONG GANG 2 alike)
+        keys.add("j:" + fold("".join(t.text for t in name.tokens)))
+        for token in name.tokens:
+            keys.update(token.alternatives)  # Patrouchev: also patrushev
+            korean = korean_word(token.text)
+            if korean:  # 해성 read HAESONG finds HESONG: the same Korean syllables
+                keys.add("kw:" + korean)
     # The whole name in Chinese syllable classes, so that Chou Chien-shu (which also reads
     # as Korean) finds ZHOU Jianshu. Whole names only: a key per syllable would be as
     # common as the syllable (measured: batch screening 30 % slower at 100 k).
@@ -208,11 +216,22 @@ def name_keys(name: Name) -> set[str]:
     return keys
 
 
+# A name that may carry a vessel's type prefix (M/V, MT) or digits written onto a word
+# (YUSONG12): it is also keyed as a vessel's name.
+MAYBE_VESSEL = re.compile(r"^\s*(?:[MmSsFf]\W?[VvTtSsYy]\b|[Mm][Ff][Vv]\b)|[^\W\d_]\d|\d[^\W\d_]")
+
+
 def entity_keys(names: Iterable[str], ids: Iterable[tuple[str, str]], org: bool) -> set[str]:
+    """Retrieval keys of names and identifiers: of every reading a name may have (Han
+    characters in Korean too, a vessel's name without its prefix); scoring decides which
+    reading counts."""
     keys: set[str] = set()
     for name in names:
-        for reading in analyse(name, org):
+        for reading in analyse(name, org, korean=True):
             keys |= name_keys(reading)
+        if MAYBE_VESSEL.search(name):
+            for reading in analyse(name, org, vessel=True, korean=True):
+                keys |= name_keys(reading)
     keys.update(f"id:{kind}:{value}" for kind, value in ids)
     return keys
 

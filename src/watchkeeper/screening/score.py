@@ -95,6 +95,19 @@ def _token_keys(readings: tuple[Name, ...]) -> set[str]:
     return keys
 
 
+# Countries (codes and names, lower case) that say a name is Korean: its Han characters
+# are then read in Korean as well as in Chinese.
+KOREAN_COUNTRIES = frozenset(
+    {"kp", "kr", "prk", "kor", "korea", "north korea", "south korea", "dprk", "rok",
+     "korea, north", "korea, south", "korea (north)", "korea (south)"}
+)  # fmt: skip
+
+
+def says_korean(countries: tuple[str, ...]) -> bool | None:
+    """True when one of ``countries`` is Korea; None (decide by the name) otherwise."""
+    return True if any(c.lower() in KOREAN_COUNTRIES for c in countries) else None
+
+
 @dataclass(frozen=True)
 class Query:
     id: str
@@ -103,10 +116,17 @@ class Query:
     birth_dates: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     ids: tuple[tuple[str, str], ...] = ()
+    # The user's choice for names in Han characters: True reads them in Korean as well as
+    # in Chinese, False never in Korean, None by the query's countries.
+    korean: bool | None = None
 
     def readings(self) -> tuple[Name, ...]:
         org = is_org(self.schema)
-        return tuple(r for name in self.names for r in analyse(name, org))
+        korean = self.korean if self.korean is not None else says_korean(self.countries)
+        vessel = self.schema == "Vessel"
+        return tuple(
+            r for name in self.names for r in analyse(name, org, vessel=vessel, korean=korean)
+        )
 
 
 @dataclass(frozen=True)
@@ -175,7 +195,9 @@ def score(
     org = is_org(entity.schema)
     best: NameComparison | None = None
     query_keys = _token_keys(readings)
-    listed = [c for name in entity.names for c in analyse(name, org)]
+    korean = says_korean(entity.countries)
+    vessel = entity.schema == "Vessel"
+    listed = [c for name in entity.names for c in analyse(name, org, vessel=vessel, korean=korean)]
     # Names sharing a token key with the query first; the others only if needed (an
     # entity with many aliases is mostly compared through the one that matters).
     listed.sort(key=lambda c: not (_token_keys((c,)) & query_keys))
@@ -257,9 +279,11 @@ def pair_score(
     listed_name: str,
     weight: Callable[[str], float] = default_weight,
     threshold: float = THRESHOLD,
+    countries: tuple[str, ...] = (),
 ) -> Match:
-    """Score one name against another (no index): for tests, benchmarks and the CLI."""
-    query = Query("query", schema, (query_name,))
+    """Score one name against another (no index): for tests, benchmarks and the CLI.
+    ``countries`` are the query's (a Korean one reads Han characters in Korean too)."""
+    query = Query("query", schema, (query_name,), korean=says_korean(countries))
     listed = Visible("listed", schema, (listed_name,), (), (), (), (), ())
     found = score(query, query.readings(), listed, weight, threshold)
     assert found is not None  # same schema on both sides

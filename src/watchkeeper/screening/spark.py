@@ -11,6 +11,7 @@ file equals the local one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from watchkeeper.screening.batch import (
     BatchSummary,
     ResultFiles,
     RowError,
+    open_input,
     read_queries,
     rows_for,
 )
@@ -36,15 +38,18 @@ def screen_file_spark(
     min_score: float = 0.5,
     master: str = "local[2]",
     partitions: int | None = None,
+    korean: bool | None = None,
 ) -> BatchSummary:
     queries: list[tuple[int, Query]] = []
     refused: list[RowError] = []
-    with input_path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+    with open_input(input_path) as handle:
         for item in read_queries(input_path, handle):
             if isinstance(item, RowError):
                 refused.append(item)
             else:
-                queries.append((len(queries), item))
+                queries.append(
+                    (len(queries), item if korean is None else replace(item, korean=korean))
+                )
     spark = spark_session(master, "watchkeeper-screening")
     context = spark.sparkContext
     # Executors get only what the viewer may see, never the whole index.
