@@ -108,3 +108,9 @@ screening_decision = Table(
 )
 
 TABLES = (marking, source, statement, organisation, screening_decision)
+
+# Investigations (judgments, the xref review queue, watches): see investigations_schema.py.
+from watchkeeper.store.investigations_schema import define as _investigations  # noqa: E402
+
+judgment, xref_candidate, watch = _investigations(metadata)
+TABLES = (*TABLES, judgment, xref_candidate, watch)
