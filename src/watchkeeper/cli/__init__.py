@@ -7,6 +7,7 @@ layer over the library.
 - ``ais``: AIS import, detect, simulate, track; alerts
 - ``screening``: screen, serve, review
 - ``demo``: the bundled dataset end to end
+- ``investigations``: xref, judge, judgments, resolve, dossier; network …
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ app.add_typer(sources.app, name="sources")
 app.add_typer(screening.review_app, name="review")
 app.add_typer(ais.app, name="ais")
 app.add_typer(org.app, name="org")
+# Investigations: `watchkeeper xref`, `resolve`, `dossier`…, and `watchkeeper network …`
+from watchkeeper.cli import investigations  # noqa: E402
+
+app.add_typer(investigations.app)
+app.add_typer(investigations.network_app, name="network")
 
 
 def main() -> None:  # pragma: no cover
