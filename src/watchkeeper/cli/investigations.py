@@ -28,7 +28,9 @@ RecipientsOption = Annotated[
 ]
 
 
-def _marking(org: str, tlp: str | None, rel_to: str | None, recipients: str | None) -> Marking | None:
+def _marking(
+    org: str, tlp: str | None, rel_to: str | None, recipients: str | None
+) -> Marking | None:
     if tlp is None and rel_to is None and recipients is None:
         return None
     return Marking.make(tlp or "RED", rel_to, org, recipients)
@@ -43,7 +45,11 @@ def xref(
     ] = None,
     workers: Annotated[int, typer.Option(help="Processes for blocking and scoring.")] = 1,
     auto: Annotated[
-        bool, typer.Option("--auto/--no-auto", help="Accept strong-identifier pairs (same IMO; same passport and birth date).")
+        bool,
+        typer.Option(
+            "--auto/--no-auto",
+            help="Accept strong-identifier pairs (same IMO; same passport and birth date).",
+        ),
     ] = True,
     limit: Annotated[int, typer.Option(help="Pairs to print.")] = 50,
     as_org: AsOption = None,
@@ -81,7 +87,9 @@ def xref(
         )
         table = Table("score", "left", "right", "rule", "why")
         for s in result.found[:limit]:
-            table.add_row(f"{s.score:.3f}", s.left, s.right, s.rule or "", "; ".join(s.explanation)[:90])
+            table.add_row(
+                f"{s.score:.3f}", s.left, s.right, s.rule or "", "; ".join(s.explanation)[:90]
+            )
         out.print(table)
 
 
@@ -134,7 +142,15 @@ def judgments(
         table = Table("when", "left", "right", "verdict", "by", "why", "marking")
         for j in rows:
             by = f"{j['decided_by']} ({j['organisation']})"
-            table.add_row(j["decided_at"][:19], j["left"], j["right"], j["verdict"], by, j["reason"][:60], j["marking"])
+            table.add_row(
+                j["decided_at"][:19],
+                j["left"],
+                j["right"],
+                j["verdict"],
+                by,
+                j["reason"][:60],
+                j["marking"],
+            )
         out.print(table)
 
 
@@ -164,7 +180,9 @@ def resolve(
             return
         decided = 0
         for n, pair in enumerate(pairs[:limit], start=1):
-            out.print(f"\n[bold]{n}/{min(limit, len(pairs))}[/bold]  score {pair.score:.3f}: {'; '.join(pair.explanation)}")
+            out.print(
+                f"\n[bold]{n}/{min(limit, len(pairs))}[/bold]  score {pair.score:.3f}: {'; '.join(pair.explanation)}"
+            )
             for side in (pair.left, pair.right):
                 _show_side(reader, side)
             key = _ask("[s]ame [d]ifferent [u]nsure [n]ext [q]uit? ")
@@ -193,7 +211,12 @@ def _show_side(reader: Any, entity_id: str) -> None:
 
     detail = views.detail(reader, entity_id)
     table = Table(
-        "property", "value", "source", "grade", title=f"{detail['caption']} ({detail['id']}) {', '.join(detail['list_ids'])}", box=None
+        "property",
+        "value",
+        "source",
+        "grade",
+        title=f"{detail['caption']} ({detail['id']}) {', '.join(detail['list_ids'])}",
+        box=None,
     )
     for p in detail["properties"]:
         if p["ended"]:
@@ -207,7 +230,9 @@ def _show_side(reader: Any, entity_id: str) -> None:
 HopsOption = Annotated[int, typer.Option(help="Links to follow.")]
 TypeOption = Annotated[
     list[str] | None,
-    typer.Option("--type", help="Only links of this kind (Ownership, Directorship, Vessel.owner…; repeat)."),
+    typer.Option(
+        "--type", help="Only links of this kind (Ownership, Directorship, Vessel.owner…; repeat)."
+    ),
 ]
 
 
@@ -217,10 +242,18 @@ def neighbours(
     hops: HopsOption = 1,
     kind: TypeOption = None,
     since: Annotated[str | None, typer.Option(help="Links in force on or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Links in force on or before this date.")] = None,
-    implied: Annotated[bool, typer.Option(help="Add implied links (shared identifiers, addresses, phones, e-mails, vessels).")] = False,
+    until: Annotated[
+        str | None, typer.Option(help="Links in force on or before this date.")
+    ] = None,
+    implied: Annotated[
+        bool,
+        typer.Option(
+            help="Add implied links (shared identifiers, addresses, phones, e-mails, vessels)."
+        ),
+    ] = False,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the subgraph: .graphml or .ftm.json")
+        Path | None,
+        typer.Option("-o", "--output", help="Write the subgraph: .graphml or .ftm.json"),
     ] = None,
     as_org: AsOption = None,
     as_json: JsonOption = False,
@@ -236,13 +269,26 @@ def neighbours(
         if as_json:
             emit_json(sub.to_dict())
             return
-        table = Table("depth", "id", "schema", "caption", "list ids", title=f"{len(sub.nodes)} entities")
+        table = Table(
+            "depth", "id", "schema", "caption", "list ids", title=f"{len(sub.nodes)} entities"
+        )
         for node, data in sorted(sub.nodes.items(), key=lambda kv: (kv[1].get("depth", 0), kv[0])):
-            table.add_row(str(data.get("depth", "")), node, data.get("schema", ""), data.get("caption", ""), ", ".join(data.get("list_ids", [])))
+            table.add_row(
+                str(data.get("depth", "")),
+                node,
+                data.get("schema", ""),
+                data.get("caption", ""),
+                ", ".join(data.get("list_ids", [])),
+            )
         out.print(table)
         table = Table("source", "link", "target", "via", title=f"{len(sub.links)} links")
         for link in sub.links:
-            table.add_row(link.source, link.kind + (" (implied)" if link.implied else ""), link.target, link.via)
+            table.add_row(
+                link.source,
+                link.kind + (" (implied)" if link.implied else ""),
+                link.target,
+                link.via,
+            )
         out.print(table)
 
 
@@ -281,7 +327,10 @@ def paths(
             out.print(f"no sanctioned entity within {max_hops} links")
         for p in found:
             steps = " ".join(f"{a} —{lk.kind}—" for a, lk in zip(p.nodes, p.links, strict=False))
-            out.print(f"{len(p.links)} link(s) to {p.target} [{', '.join(p.list_ids)}]: {steps} {p.target}", highlight=False)
+            out.print(
+                f"{len(p.links)} link(s) to {p.target} [{', '.join(p.list_ids)}]: {steps} {p.target}",
+                highlight=False,
+            )
 
 
 @network_app.command("owners")
@@ -316,7 +365,10 @@ def _pct(share: list[float]) -> str:
 @network_app.command("fifty-percent")
 def fifty_percent(
     lists: Annotated[
-        list[str] | None, typer.Option("--list", help="Designations of these lists block (default OFAC; 'any' for all).")
+        list[str] | None,
+        typer.Option(
+            "--list", help="Designations of these lists block (default OFAC; 'any' for all)."
+        ),
     ] = None,
     engine: Annotated[str, typer.Option(help="sql (embedded) or spark")] = "sql",
     as_org: AsOption = None,
@@ -339,7 +391,13 @@ def fifty_percent(
         if as_json:
             emit_json(data)
             return
-        table = Table("entity", "status", "share %", "chain", title=f"{len(data['flags'])} flagged; {data['designated']} designated")
+        table = Table(
+            "entity",
+            "status",
+            "share %",
+            "chain",
+            title=f"{len(data['flags'])} flagged; {data['designated']} designated",
+        )
         for flag in data["flags"]:
             chain = flag["chains"][0] if flag["chains"] else []
             steps = " → ".join(f"{h['owner']} ({_pct(h['share'])})" for h in chain)
@@ -352,7 +410,10 @@ def watch(
     entity: str,
     hops: HopsOption = 2,
     by: Annotated[str, typer.Option("--by", help="Who asks.")] = "analyst",
-    since: Annotated[str | None, typer.Option(help="Alert on designations imported after this date (default: now).")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Alert on designations imported after this date (default: now)."),
+    ] = None,
     as_org: AsOption = None,
 ) -> None:
     """Watch an entity: a designation within N links (or of a watched vessel's owner,
@@ -396,8 +457,12 @@ def network_alerts(as_org: AsOption = None, as_json: JsonOption = False) -> None
 @app.command()
 def dossier(
     entity: str,
-    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.html, FILE.pdf or FILE.json")],
-    max_hops: Annotated[int, typer.Option(help="Paths to designated entities up to this length.")] = 4,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="FILE.html, FILE.pdf or FILE.json")
+    ],
+    max_hops: Annotated[
+        int, typer.Option(help="Paths to designated entities up to this length.")
+    ] = 4,
     as_org: AsOption = None,
 ) -> None:
     """The designation dossier of an entity, as you (or --as) may see it."""
@@ -405,7 +470,9 @@ def dossier(
 
     with command() as ctx:
         if output.suffix.lower() not in dossiers.FORMATS:
-            raise InputError(str(output), f"the dossier is written as {', '.join(dossiers.FORMATS)}")
+            raise InputError(
+                str(output), f"the dossier is written as {', '.join(dossiers.FORMATS)}"
+            )
         data = dossiers.build(ctx.store, ctx.reader(as_org), entity, max_hops)
         dossiers.write(data, output)
         err.print(f"wrote {output}")

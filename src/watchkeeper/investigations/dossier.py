@@ -64,7 +64,9 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
         found = resolved.search(ref, limit=2)
         if found.total != 1:
             raise NotFound(
-                f"no entity {ref!r}" if not found.total else f"{ref!r} matches {found.total} entities; use an id"
+                f"no entity {ref!r}"
+                if not found.total
+                else f"{ref!r} matches {found.total} entities; use an id"
             )
         view = found.results[0]
     sources = {s["id"]: s for s in reader.sources()}
@@ -83,27 +85,29 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
     identity = {section: values(view, props) for section, props in IDENTITY.items()}
     schema = model.get(view.schema)
     id_props = tuple(
-        p.name for p in (schema.properties.values() if schema else []) if p.type == registry.identifier
+        p.name
+        for p in (schema.properties.values() if schema else [])
+        if p.type == registry.identifier
     )
     identity["identifiers"] = values(view, id_props)
     referencing = resolved.referencing(view.id)
     entries = []
     for sanction in (e for e in referencing if e.schema == "Sanction"):
-        entity = sanction.entity
-        authority = " ".join(entity.get("authority"))
-        ids = entity.get("unscId") or entity.get("authorityId")
+        listed = sanction.entity
+        authority = " ".join(listed.get("authority"))
+        ids = listed.get("unscId") or listed.get("authorityId")
         entries.append(
             {
                 "id": sanction.id,
                 "list_ids": sorted({lid for i in ids if (lid := list_id(authority, i))}),
                 "authority": authority,
-                "program": entity.get("program"),
-                "listed": min(entity.get("listingDate") or entity.get("startDate") or [""]),
-                "ended": min(entity.get("endDate") or [""]) or None,
+                "program": listed.get("program"),
+                "listed": min(listed.get("listingDate") or listed.get("startDate") or [""]),
+                "ended": min(listed.get("endDate") or [""]) or None,
                 "first_seen": min(
                     (sv.statement.first_seen or "" for sv in sanction.statements), default=""
                 ),
-                "reason": " ".join(entity.get("reason"))[:2000],
+                "reason": " ".join(listed.get("reason"))[:2000],
                 "values": values(sanction),
             }
         )
@@ -114,24 +118,25 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
         for p in paths
         for n in p["nodes"]
     }
-    events, detections = [], []
+    events: list[dict[str, Any]] = []
+    detections: list[dict[str, Any]] = []
     vessels = _vessels(network, view)
-    for entity in referencing + [
-        e for v in vessels for e in resolved.referencing(v) if v != view.id
-    ]:
-        if entity.schema != "Event":
+    linked = referencing + [e for v in vessels for e in resolved.referencing(v) if v != view.id]
+    for event in linked:
+        if event.schema != "Event":
             continue
-        item = {
-            "id": entity.id,
-            "date": min(entity.entity.get("date") or entity.entity.get("startDate") or [""]),
-            "title": entity.caption,
-            "summary": " ".join(entity.entity.get("summary"))[:1500],
-            "values": values(entity, ("summary", "description", "date", "name", "sourceUrl")),
-            "citations": _citations(entity, sources),
+        props = event.entity
+        item: dict[str, Any] = {
+            "id": event.id,
+            "date": min(props.get("date") or props.get("startDate") or [""]),
+            "title": event.caption,
+            "summary": " ".join(props.get("summary"))[:1500],
+            "values": values(event, ("summary", "description", "date", "name", "sourceUrl")),
+            "citations": _citations(event, sources),
         }
-        datasets = {sv.statement.dataset for sv in entity.statements}
+        datasets = {sv.statement.dataset for sv in event.statements}
         if AIS_DATASET in datasets:
-            item["vessels"] = sorted(set(entity.entity.get("involved")) & set(vessels))
+            item["vessels"] = sorted(set(props.get("involved")) & set(vessels))
             detections.append(item)
         elif item not in events:
             events.append(item)
@@ -140,10 +145,12 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
     detections = list({d["id"]: d for d in detections}.values())
     members = set(network.resolution.group(view.id))
     decisions = [
-        d for d in store.decisions(reader.viewer.organisation) if d["entity_id"] in members | {view.id}
+        d
+        for d in store.decisions(reader.viewer.organisation)
+        if d["entity_id"] in members | {view.id}
     ]
     judgments = [j.to_dict() for j in judged.history(reader) if set(j.pair) & members]
-    source_rows = []
+    source_rows: list[dict[str, Any]] = []
     for source_id in sorted(used):
         src = sources.get(source_id)
         if src is None:
@@ -165,7 +172,7 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
             "id": view.id,
             "caption": view.caption,
             "schema": view.schema,
-            "members": sorted(members) if view.id not in members else sorted(members),
+            "members": sorted(members),
         },
         "viewer": {"organisation": reader.viewer.organisation, "country": reader.viewer.country},
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -13,6 +13,7 @@ see every statement it rests on, which the SQL ensures by reading through its fi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,8 +70,8 @@ class Subgraph:
             "links": [link.to_dict() for link in self.links],
         }
 
-    def graph(self) -> nx.MultiGraph:
-        g = nx.MultiGraph()
+    def graph(self) -> nx.MultiGraph[str]:
+        g: nx.MultiGraph[str] = nx.MultiGraph()
         for node, data in self.nodes.items():
             g.add_node(node, **{k: v for k, v in data.items() if v is not None})
         for link in self.links:
@@ -117,7 +118,10 @@ class Network:
             raise InputError("hops", f"from 0 to {MAX_HOPS}, got {hops}")
         unknown = sorted(set(kinds or ()) - set(KINDS))
         if unknown:
-            raise InputError("types", f"unknown relationship type(s) {', '.join(unknown)}; one of {', '.join(KINDS)}")
+            raise InputError(
+                "types",
+                f"unknown relationship type(s) {', '.join(unknown)}; one of {', '.join(KINDS)}",
+            )
 
     def _link(self, edge: Edge) -> Link:
         of = self.resolution.of
@@ -240,7 +244,7 @@ class Network:
         sanctioned = self._list_ids(sorted({self.resolution.of(n) for n in reached}))
         if not sanctioned:
             return []
-        g = nx.MultiGraph()
+        g: nx.MultiGraph[str] = nx.MultiGraph()
         g.add_node(start)
         for link in map(self._link, self.sql.edges(reached, kinds)):
             if link.source != link.target:
@@ -251,7 +255,7 @@ class Network:
         for target in targets[:limit]:
             nodes = nx.shortest_path(g, start, target)
             links = []
-            for a, b in zip(nodes, nodes[1:], strict=False):
+            for a, b in itertools.pairwise(nodes):
                 options = sorted(g.get_edge_data(a, b).values(), key=lambda d: d["link"].via)
                 links.append(options[0]["link"])
             out.append(Path(tuple(nodes), tuple(links), target, tuple(sanctioned[target])))
@@ -295,7 +299,10 @@ class Network:
         """The OFAC 50 % rule over everything the viewer may see."""
         designated = self.designated(lists)
         flags = fifty_percent_rule(self.holdings(), designated)
-        return {"designated": len(designated), "flags": [_flag(f, flags, designated) for f in flags.values()]}
+        return {
+            "designated": len(designated),
+            "flags": [_flag(f, flags, designated) for f in flags.values()],
+        }
 
 
 def _chain(chain: Chain) -> dict[str, Any]:
@@ -313,9 +320,7 @@ def _flag(flag: Flag, flags: dict[str, Flag], designated: set[str]) -> dict[str,
         "entity": flag.entity,
         "status": flag.status,
         "share": list(flag.share),
-        "owners": [
-            {"owner": h.owner, "via": h.via, "share": list(h.share)} for h in flag.owners
-        ],
+        "owners": [{"owner": h.owner, "via": h.via, "share": list(h.share)} for h in flag.owners],
         "chains": [
             [{"owner": h.owner, "asset": h.asset, "via": h.via, "share": list(h.share)} for h in c]
             for c in flag.chains(flags, designated)

@@ -56,7 +56,12 @@ def run(
         store,
         reader.viewer.organisation,
         [
-            {"left_id": s.left, "right_id": s.right, "score": s.score, "created_at": judgments.now()}
+            {
+                "left_id": s.left,
+                "right_id": s.right,
+                "score": s.score,
+                "created_at": judgments.now(),
+            }
             for s in queued
         ],
     )

@@ -167,7 +167,9 @@ class ResolvedReader:
 
     def _merged(self, cid: str | None, views: list[EntityView]) -> EntityView:
         statements = [self._rewrite(sv, cid) for v in views for sv in v.statements]
-        if cid is None and all(a is b for a, b in zip(statements, views[0].statements)):
+        if cid is None and all(
+            a is b for a, b in zip(statements, views[0].statements, strict=False)
+        ):
             return views[0]  # in no cluster and linking to none: as the reader gave it
         current = [sv for sv in statements if sv.ended_at is None] or statements
         entity = StatementEntity.from_statements(DATASET, [sv.statement for sv in current])

@@ -10,6 +10,7 @@ time they are asked for, so they hold nothing the viewer may not see.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,9 @@ class Alert:
         }
 
 
-def add(store: Store, reader: Reader, entity: str, hops: int, by: str, since: str | None = None) -> dict[str, Any]:
+def add(
+    store: Store, reader: Reader, entity: str, hops: int, by: str, since: str | None = None
+) -> dict[str, Any]:
     if not 0 <= hops <= MAX_HOPS:
         raise InputError("hops", f"from 0 to {MAX_HOPS}, got {hops}")
     found = reader.entity(entity)
@@ -100,9 +103,7 @@ def _alerts_for(network: Network, row: dict[str, Any]) -> list[Alert]:
             if start not in (link.source, link.target):
                 continue
             other = link.target if link.source == start else link.source
-            if link.kind in VESSEL_ROLES or (
-                link.kind in ("Ownership",) and link.target == start
-            ):
+            if link.kind in VESSEL_ROLES or (link.kind in ("Ownership",) and link.target == start):
                 roles[other] = link
         for link in _managers(network, start, edges):
             roles[link.source if link.target == start else link.target] = link
@@ -110,7 +111,7 @@ def _alerts_for(network: Network, row: dict[str, Any]) -> list[Alert]:
     designated = network.sql.designated_since(candidates, since)
     if not designated:
         return []
-    g = nx.MultiGraph()
+    g: nx.MultiGraph[str] = nx.MultiGraph()
     g.add_node(start)
     for link in edges:
         if link.source != link.target:
@@ -125,14 +126,22 @@ def _alerts_for(network: Network, row: dict[str, Any]) -> list[Alert]:
             continue
         links = tuple(
             sorted(g.get_edge_data(a, b).values(), key=lambda d: d["link"].via)[0]["link"]
-            for a, b in zip(nodes, nodes[1:], strict=False)
+            for a, b in itertools.pairwise(nodes)
         )
         if target in roles:
             reason = f"the {roles[target].kind.removeprefix('Vessel.').lower()} of the watched vessel is designated"
         else:
             reason = f"designated {len(links)} link(s) from the watched entity"
         out.append(
-            Alert(start, target, tuple(designated[node]), tuple(listed.get(target, [])), tuple(nodes), links, reason)
+            Alert(
+                start,
+                target,
+                tuple(designated[node]),
+                tuple(listed.get(target, [])),
+                tuple(nodes),
+                links,
+                reason,
+            )
         )
     return out
 
@@ -140,10 +149,10 @@ def _alerts_for(network: Network, row: dict[str, Any]) -> list[Alert]:
 def _managers(network: Network, vessel: str, edges: list[Link]) -> list[Link]:
     """Links to the vessel whose role says manager, operator or owner (UnknownLink,
     Representation... as analysts record ship managers)."""
-    vias = [lk.via for lk in edges if vessel in (lk.source, lk.target) and lk.kind not in VESSEL_ROLES]
+    vias = [
+        lk.via for lk in edges if vessel in (lk.source, lk.target) and lk.kind not in VESSEL_ROLES
+    ]
     roles = {v.id: " ".join(v.entity.get("role")).lower() for v in network.reader.entities(vias)}
     return [
-        lk
-        for lk in edges
-        if lk.via in roles and any(w in roles[lk.via] for w in MANAGER_WORDS)
+        lk for lk in edges if lk.via in roles and any(w in roles[lk.via] for w in MANAGER_WORDS)
     ]

@@ -135,8 +135,10 @@ class Blocker:
             return self._visible[idx]
         listed = self.index.entities[idx]
         found = visible(listed, self.marking_ids) if listed.schema in SCHEMATA else None
-        if found is not None and self.datasets is not None and not (
-            set(found.datasets) & self.datasets
+        if (
+            found is not None
+            and self.datasets is not None
+            and not (set(found.datasets) & self.datasets)
         ):
             found = None
         self._visible[idx] = found
@@ -196,8 +198,13 @@ class Blocker:
         # One way is enough: on the labelled set the score read the other way round
         # differs for no pair (measured; bench/investigations/README.md).
         query = as_query(replace(left, names=_sharing(left, right)))
-        best = score(query, query.readings(), replace(right, names=_sharing(right, left)),
-                     self.view.weight, 0.0)
+        best = score(
+            query,
+            query.readings(),
+            replace(right, names=_sharing(right, left)),
+            self.view.weight,
+            0.0,
+        )
         if best is None:
             return None
         rule, evidence, needs = strong_rule(self.index.entities[a], self.index.entities[b], self)

@@ -64,8 +64,9 @@ def endpoints(schema: str) -> tuple[str, str]:
     return found.source_prop.name, found.target_prop.name
 
 
-THING = model.get("Thing")
-assert THING is not None
+_THING = model.get("Thing")
+assert _THING is not None
+THINGS = sorted({d.name for d in _THING.descendants} | {_THING.name})
 ENDPOINTS = sorted({p for s in RELATIONSHIPS for p in endpoints(s)})
 
 
@@ -330,7 +331,7 @@ class GraphSQL:
         (identifier, phone, email, address) that a node and another thing both carry,
         both statements visible."""
         s1, s2 = aliased(t.statement), aliased(t.statement)
-        things = [d.name for d in THING.descendants] + [THING.name]
+        things = THINGS
         ordered = sorted(nodes)
         with self.engine.connect() as conn:
             for i in range(0, len(ordered), ID_CHUNK):

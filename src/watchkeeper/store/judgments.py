@@ -90,7 +90,9 @@ def remove_watch(store: Store, organisation: str, entity_id: str) -> bool:
     table = t.watch
     with store.engine.begin() as conn:
         result = conn.execute(
-            table.delete().where(table.c.organisation == organisation, table.c.entity_id == entity_id)
+            table.delete().where(
+                table.c.organisation == organisation, table.c.entity_id == entity_id
+            )
         )
         return bool(result.rowcount)
 

@@ -107,7 +107,7 @@ screening_decision = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
-TABLES = (marking, source, statement, organisation, screening_decision)
+TABLES: tuple[Table, ...] = (marking, source, statement, organisation, screening_decision)
 
 # Investigations (judgments, the xref review queue, watches): see investigations_schema.py.
 from watchkeeper.store.investigations_schema import define as _investigations  # noqa: E402

@@ -47,7 +47,6 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(255), nullable=False),
     )
 
-
     shared = sa.text("prop_type IN ('identifier', 'phone', 'email')")
     op.create_index(
         "ix_statement_shared",
