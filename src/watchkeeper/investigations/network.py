@@ -208,13 +208,17 @@ class Network:
         vessel with them."""
         members = {m: c for c in nodes for m in self.resolution.group(c)}
         out: dict[tuple[str, str, str], Link] = {}
-        for a, b, prop, value in self.sql.shared_values(members, SHARED_TYPES):
+        for a, b, prop, kind, value in self.sql.shared_values(members, SHARED_TYPES):
             ca, cb = self.resolution.of(a), self.resolution.of(b)
             if ca == cb:
                 continue
             source, target = sorted((ca, cb))
-            key = (f"shared {prop}: {value}", source, target)
-            out[key] = Link(source, target, f"shared {prop}", key[0], True, (f"{prop}:{value}",))
+            key = (f"shared {kind}: {value}", source, target)
+            found = out.get(key)
+            evidence = (*(found.evidence if found else ()), f"{prop}:{value}")
+            out[key] = Link(
+                source, target, f"shared {kind}", key[0], True, tuple(sorted(set(evidence)))
+            )
         # two entities linked to one vessel (its owner, its operator)
         direct = list(DIRECT_TYPES)
         vessels = {e.source for e in self.sql.edges(members, direct)}

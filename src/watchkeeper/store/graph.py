@@ -326,8 +326,8 @@ class GraphSQL:
 
     def shared_values(
         self, nodes: Collection[str], types: Sequence[str]
-    ) -> Iterator[tuple[str, str, str, str]]:
-        """(node, other entity, property, value) for each value of a type among ``types``
+    ) -> Iterator[tuple[str, str, str, str, str]]:
+        """(node, other entity, property, its type, value) for each value of a type among ``types``
         (identifier, phone, email, address) that a node and another thing both carry,
         both statements visible."""
         s1, s2 = aliased(t.statement), aliased(t.statement)
@@ -336,7 +336,9 @@ class GraphSQL:
         with self.engine.connect() as conn:
             for i in range(0, len(ordered), ID_CHUNK):
                 chunk = ordered[i : i + ID_CHUNK]
-                query = select(s1.c.entity_id, s2.c.entity_id, s1.c.prop, s1.c.value).where(
+                query = select(
+                    s1.c.entity_id, s2.c.entity_id, s1.c.prop, s1.c.prop_type, s1.c.value
+                ).where(
                     s1.c.entity_id.in_(chunk),
                     s1.c.prop_type.in_(list(types)),
                     s1.c.schema.in_(things),
@@ -349,7 +351,7 @@ class GraphSQL:
                     self.reader.visible(s2),
                 )
                 for row in conn.execute(query.distinct()):
-                    yield (row[0], row[1], row[2], row[3])
+                    yield (row[0], row[1], row[2], row[3], row[4])
 
     def designated_since(self, nodes: Collection[str], since: str) -> dict[str, list[str]]:
         """Nodes (among ``nodes``) with a current, visible Sanction first seen after
