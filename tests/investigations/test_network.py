@@ -30,12 +30,27 @@ def _network(store: Store) -> None:
             entity("Company", "front", name="Front Co", phone="+7 423 220 0000"),
             entity("Company", "owner", name="Owner Co"),
             entity("Company", "manager", name="Manager Co", phone="+7 423 220 0000"),
-            entity("Vessel", "ship", name="SHIP", imoNumber="1234567", owner="owner", operator="front"),
+            entity(
+                "Vessel", "ship", name="SHIP", imoNumber="1234567", owner="owner", operator="front"
+            ),
             entity("Person", "twin", name="Twin", passportNumber="P-1"),
             entity("Company", "far", name="Far Co"),
-            entity("Ownership", "own-1", owner="boss", asset="front", percentage="100",
-                   startDate="2019-01-01", endDate="2020-12-31"),
-            entity("Directorship", "dir-1", director="boss", organization="owner", startDate="2022-01-01"),
+            entity(
+                "Ownership",
+                "own-1",
+                owner="boss",
+                asset="front",
+                percentage="100",
+                startDate="2019-01-01",
+                endDate="2020-12-31",
+            ),
+            entity(
+                "Directorship",
+                "dir-1",
+                director="boss",
+                organization="owner",
+                startDate="2022-01-01",
+            ),
             entity("UnknownLink", "mgr-1", subject="manager", object="ship", role="ship manager"),
             entity("Associate", "ass-1", person="boss", associate="twin"),
             entity("Family", "fam-1", person="twin", relative="far"),
@@ -88,7 +103,9 @@ def test_paths_to_sanctioned(store: Store) -> None:
 def test_implied_links_with_evidence(store: Store) -> None:
     _network(store)
     net = Network(store.read(Viewer("org-b")))
-    implied = {(lk.source, lk.target, lk.kind): lk for lk in net.implied({"boss", "front", "owner"})}
+    implied = {
+        (lk.source, lk.target, lk.kind): lk for lk in net.implied({"boss", "front", "owner"})
+    }
     assert implied[("boss", "twin", "shared identifier")].evidence == ("passportNumber:P-1",)
     assert ("front", "manager", "shared phone") in implied
     assert ("front", "owner", "shared vessel") in implied
@@ -158,7 +175,10 @@ def test_watch_alerts_on_a_later_designation(store: Store) -> None:
     )
     found = {a.designated: a for a in watch.alerts(store, store.read(ME))}
     assert set(found) == {"owner", "p", "mgr"}
-    assert found["owner"].path == ("ship", "owner") and "owner of the watched vessel" in found["owner"].reason
+    assert (
+        found["owner"].path == ("ship", "owner")
+        and "owner of the watched vessel" in found["owner"].reason
+    )
     assert found["mgr"].path == ("ship", "mgr") and found["mgr"].list_ids == ("OFAC:9",)
     assert found["p"].path == ("ship", "owner", "p")
     # another organisation watches nothing

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import entity, source, write
+from tests.helpers import entity, write
 from watchkeeper.investigations.network import Network
 from watchkeeper.investigations.ownership import (
     Holding,
@@ -53,7 +53,11 @@ def _status(holdings: list[Holding], designated: list[str]) -> dict[str, str]:
 
 
 def test_chain() -> None:
-    holdings = [H("X", "A", "o1", (60, 60)), H("A", "B", "o2", (50, 50)), H("B", "C", "o3", (49, 49))]
+    holdings = [
+        H("X", "A", "o1", (60, 60)),
+        H("A", "B", "o2", (50, 50)),
+        H("B", "C", "o3", (49, 49)),
+    ]
     flags = fifty_percent_rule(holdings, ["X"])
     assert {k: f.status for k, f in flags.items()} == {"A": "blocked", "B": "blocked"}
     chains = flags["B"].chains(flags, {"X"})
@@ -78,7 +82,11 @@ def test_diamond() -> None:
 
 
 def test_aggregation_across_blocked_owners() -> None:
-    holdings = [H("X", "C", "o1", (30, 30)), H("Y", "C", "o2", (20, 20)), H("Z", "D", "o3", (49, 49))]
+    holdings = [
+        H("X", "C", "o1", (30, 30)),
+        H("Y", "C", "o2", (20, 20)),
+        H("Z", "D", "o3", (49, 49)),
+    ]
     flags = fifty_percent_rule(holdings, ["X", "Y", "Z"])
     assert set(flags) == {"C"} and flags["C"].share == (50, 50)
     assert {h.owner for h in flags["C"].owners} == {"X", "Y"}
@@ -98,7 +106,11 @@ def test_cycles_end() -> None:
 
 
 def test_ranges_give_possibly_blocked() -> None:
-    holdings = [H("X", "A", "o1", (25, 50)), H("X", "B", "o2", (50, 75)), H("X", "C", "o3", (0, 100))]
+    holdings = [
+        H("X", "A", "o1", (25, 50)),
+        H("X", "B", "o2", (50, 75)),
+        H("X", "C", "o3", (0, 100)),
+    ]
     flags = fifty_percent_rule(holdings, ["X"])
     assert flags["A"].status == "possibly blocked" and flags["A"].share == (25, 50)
     assert flags["B"].status == "blocked"
@@ -123,7 +135,14 @@ def test_chains_aggregate_along_paths() -> None:
 
 def _graph(store: Store) -> None:
     sanction = entity("Sanction", "s-x", "test", entity="x", authority=OFAC, authorityId="1")
-    un = entity("Sanction", "s-y", "test", entity="y", authority="United Nations Security Council", unscId="KPe.1")
+    un = entity(
+        "Sanction",
+        "s-y",
+        "test",
+        entity="y",
+        authority="United Nations Security Council",
+        unscId="KPe.1",
+    )
     write(
         store,
         [
@@ -137,8 +156,10 @@ def _graph(store: Store) -> None:
             entity("Ownership", "o3", "test", owner="x", asset="b", percentage="25"),
             entity("Ownership", "o4", "test", owner="b", asset="c", percentage="100"),
             entity("Ownership", "o5", "test", owner="y", asset="d", percentage="100"),
-            (entity("Ownership", "o6", "test", owner="x", asset="e", percentage="80"),
-             Marking(TLP.RED, originator="org-a")),
+            (
+                entity("Ownership", "o6", "test", owner="x", asset="e", percentage="80"),
+                Marking(TLP.RED, originator="org-a"),
+            ),
         ],
     )
 
@@ -151,11 +172,18 @@ def test_rule_through_the_store(store: Store) -> None:
     assert flags["a"]["status"] == "blocked"
     assert flags["b"]["status"] == "blocked" and flags["b"]["share"] == [50.0, 75.0]
     assert flags["c"]["status"] == "blocked"
-    assert [[h["via"] for h in c] for c in flags["c"]["chains"]] == [["o1", "o2", "o4"], ["o3", "o4"]]
+    assert [[h["via"] for h in c] for c in flags["c"]["chains"]] == [
+        ["o1", "o2", "o4"],
+        ["o3", "o4"],
+    ]
     assert "d" not in flags  # UN designation: not an OFAC blocked person
     assert "e" not in flags  # the ownership is RED to org-a
-    assert "d" in {f["entity"] for f in Network(store.read(Viewer("org-b"))).fifty_percent(None)["flags"]}
-    assert "e" in {f["entity"] for f in Network(store.read(Viewer("org-a"))).fifty_percent()["flags"]}
+    assert "d" in {
+        f["entity"] for f in Network(store.read(Viewer("org-b"))).fifty_percent(None)["flags"]
+    }
+    assert "e" in {
+        f["entity"] for f in Network(store.read(Viewer("org-a"))).fifty_percent()["flags"]
+    }
 
 
 @pytest.mark.spark

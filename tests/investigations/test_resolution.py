@@ -26,8 +26,14 @@ def _lists(store: Store) -> None:
         store,
         [
             entity("Person", "unsc-kpi-038", "un", name="CHO CHUN RYONG", birthDate="1960-04-04"),
-            entity("Sanction", "unsc-kpi-038-unsc", "un", entity="unsc-kpi-038",
-                   authority="United Nations Security Council", unscId="KPi.038"),
+            entity(
+                "Sanction",
+                "unsc-kpi-038-unsc",
+                "un",
+                entity="unsc-kpi-038",
+                authority="United Nations Security Council",
+                unscId="KPi.038",
+            ),
         ],
         source("un"),
     )
@@ -35,8 +41,14 @@ def _lists(store: Store) -> None:
         store,
         [
             entity("Person", "ofac-20577", "ofac", name="CHO, Chun-ryong", birthDate="1960-04-04"),
-            entity("Sanction", "ofac-20577-ofac", "ofac", entity="ofac-20577",
-                   authority="US Treasury Office of Foreign Assets Control", authorityId="20577"),
+            entity(
+                "Sanction",
+                "ofac-20577-ofac",
+                "ofac",
+                entity="ofac-20577",
+                authority="US Treasury Office of Foreign Assets Control",
+                authorityId="20577",
+            ),
             entity("Person", "ofac-1", "ofac", name="KIM YONG CHOL", birthDate="1947"),
         ],
         source("ofac"),
@@ -55,7 +67,10 @@ def test_same_judgment_makes_one_canonical_entity(store: Store) -> None:
     assert view.entity.referents == {"unsc-kpi-038", "ofac-20577"}
     # each value keeps its source and its entity
     sources = {(sv.statement.entity_id, sv.source_id) for sv in view.statements}
-    assert ("unsc-kpi-038", "un:2024-01-01") in sources and ("ofac-20577", "ofac:2024-01-01") in sources
+    assert ("unsc-kpi-038", "un:2024-01-01") in sources and (
+        "ofac-20577",
+        "ofac:2024-01-01",
+    ) in sources
     # both sanctions point at the canonical entity
     sanctions = [e for e in resolved.referencing(view.id) if e.schema == "Sanction"]
     assert {s.id for s in sanctions} == {"unsc-kpi-038-unsc", "ofac-20577-ofac"}
@@ -122,19 +137,30 @@ def test_a_merge_is_seen_only_through_visible_judgments(store: Store) -> None:
     assert other.entity("unsc-kpi-038").id == "unsc-kpi-038"  # type: ignore[union-attr]
     # shared GREEN: org-b sees the merge
     judgments.decide(
-        store, store.read(ME), "unsc-kpi-038", "ofac-20577", "same", "r", "ana", Marking(TLP.GREEN, originator="org-a")
+        store,
+        store.read(ME),
+        "unsc-kpi-038",
+        "ofac-20577",
+        "same",
+        "r",
+        "ana",
+        Marking(TLP.GREEN, originator="org-a"),
     )
     other = ResolvedReader(store.read(OTHER))
     assert other.entity("unsc-kpi-038").id.startswith(PREFIX)  # type: ignore[union-attr]
     # org-b's own "different" wins over a judgment it was given
-    judgments.decide(store, store.read(OTHER), "unsc-kpi-038", "ofac-20577", "different", "no", "kim")
+    judgments.decide(
+        store, store.read(OTHER), "unsc-kpi-038", "ofac-20577", "different", "no", "kim"
+    )
     assert resolve(store.read(OTHER)).members == {}
     assert resolve(store.read(ME)).members != {}
 
 
 def test_canonical_id_reveals_no_hidden_member(store: Store) -> None:
     _lists(store)
-    write(store, [(entity("Person", "secret-1", "sec", name="CHO CHUN RYONG"), RED_A)], source("sec"))
+    write(
+        store, [(entity("Person", "secret-1", "sec", name="CHO CHUN RYONG"), RED_A)], source("sec")
+    )
     shared = Marking(TLP.GREEN, originator="org-a")
     reader = store.read(ME)
     judgments.decide(store, reader, "unsc-kpi-038", "ofac-20577", "same", "r", "ana", shared)
@@ -154,9 +180,22 @@ def test_strong_identifiers_are_accepted_with_their_rule(store: Store) -> None:
         store,
         [
             entity("Vessel", "a-v", "a", name="CHON MA SAN", imoNumber="8660313"),
-            entity("Person", "a-p", "a", name="RI SONG HYOK", passportNumber="654234735",
-                   birthDate="1965-03-19"),
-            entity("Person", "a-q", "a", name="KIM TONG CHOL", passportNumber="1", birthDate="1966-01-27"),
+            entity(
+                "Person",
+                "a-p",
+                "a",
+                name="RI SONG HYOK",
+                passportNumber="654234735",
+                birthDate="1965-03-19",
+            ),
+            entity(
+                "Person",
+                "a-q",
+                "a",
+                name="KIM TONG CHOL",
+                passportNumber="1",
+                birthDate="1966-01-27",
+            ),
         ],
         source("a"),
     )
@@ -164,9 +203,25 @@ def test_strong_identifiers_are_accepted_with_their_rule(store: Store) -> None:
         store,
         [
             (entity("Vessel", "b-v", "b", name="CHONMASAN", imoNumber="IMO 8660313"), None),
-            (entity("Person", "b-p", "b", name="RI, Song-hyok", passportNumber="654234735",
-                    birthDate="1965-03-19"), RED_A),
-            entity("Person", "b-q", "b", name="KIM TONG CHOL", passportNumber="1", birthDate="1968-08-07"),
+            (
+                entity(
+                    "Person",
+                    "b-p",
+                    "b",
+                    name="RI, Song-hyok",
+                    passportNumber="654234735",
+                    birthDate="1965-03-19",
+                ),
+                RED_A,
+            ),
+            entity(
+                "Person",
+                "b-q",
+                "b",
+                name="KIM TONG CHOL",
+                passportNumber="1",
+                birthDate="1968-08-07",
+            ),
         ],
         source("b"),
     )
@@ -178,7 +233,10 @@ def test_strong_identifiers_are_accepted_with_their_rule(store: Store) -> None:
     assert rules.get(("a-q", "b-q")) is None  # same passport, another birth date
     accepted = judgments.accept_automatically(store, reader, found)
     by_pair = {j.pair: j for j in accepted}
-    assert by_pair[("a-v", "b-v")].rule == RULE_IMO and by_pair[("a-v", "b-v")].marking.tlp == TLP.CLEAR
+    assert (
+        by_pair[("a-v", "b-v")].rule == RULE_IMO
+        and by_pair[("a-v", "b-v")].marking.tlp == TLP.CLEAR
+    )
     assert "imo:8660313" in by_pair[("a-v", "b-v")].evidence
     # the passport rule rests on a RED statement: the judgment is as restricted
     assert by_pair[("a-p", "b-p")].marking == RED_A

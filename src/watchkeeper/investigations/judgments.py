@@ -13,6 +13,7 @@ the merge.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ PUBLIC = Viewer("", None)
 
 @dataclass(frozen=True)
 class Judgment:
-    id: int
+    id: str
+    """A digest of the judgment itself: row numbers would count the judgments a viewer
+    may not see."""
     organisation: str
     left: str
     right: str
@@ -98,10 +101,23 @@ def existing(reader: Reader, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def _digest(data: dict[str, Any]) -> str:
+    parts = (
+        data["organisation"],
+        data["left_id"],
+        data["right_id"],
+        data["verdict"],
+        data["decided_by"],
+        data["decided_at"],
+        data["reason"],
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
 def _row(data: dict[str, Any]) -> Judgment:
     evidence = data.get("evidence") or ""
     return Judgment(
-        id=int(data["id"]),
+        id=_digest(data),
         organisation=data["organisation"],
         left=data["left_id"],
         right=data["right_id"],
@@ -176,8 +192,8 @@ def decide(
         "evidence": "",
         "marking": marking or own_marking(organisation),
     }
-    (new_id,) = sql.insert_judgments(store, [row])
-    return _row({**row, "id": new_id})
+    sql.insert_judgments(store, [row])
+    return _row(row)
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -216,8 +232,9 @@ def accept_automatically(
                 "marking": derived_marking((markings[n] for n in s.needs), organisation),
             }
         )
-    ids = sql.insert_judgments(store, rows) if rows else []
-    return [_row({**row, "id": i}) for row, i in zip(rows, ids, strict=True)]
+    if rows:
+        sql.insert_judgments(store, rows)
+    return [_row(row) for row in rows]
 
 
 def history(reader: Reader, entity_id: str | None = None) -> list[Judgment]:

@@ -51,7 +51,8 @@ def run(
         progress=progress,
     )
     accepted = judgments.accept_automatically(store, reader, found) if automatic else []
-    queued = pending(reader, found)
+    # A new judgment may carry a marking the reader did not know yet: read again.
+    queued = pending(store.read(reader.viewer), found)
     sql.replace_candidates(
         store,
         reader.viewer.organisation,
