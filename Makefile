@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
 test: $(STAMP) lint
+	bash scripts/ensure-pdf-libs.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
