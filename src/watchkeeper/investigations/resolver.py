@@ -30,6 +30,8 @@ from watchkeeper.investigations.judgments import (
     existing,
     visible,
 )
+from watchkeeper.screening.index import Visible
+from watchkeeper.screening.score import Match
 from watchkeeper.store.reader import DATASET, EntityView, Reader, SearchResult, StatementView
 
 PREFIX = "wkc-"
@@ -122,26 +124,17 @@ def resolution_from(
 # -- reading canonical entities ------------------------------------------------------------
 
 
-class ResolvedReader:
-    """The viewer's read path, with members of a cluster read as one canonical entity."""
+class ResolvedReader(Reader):
+    """The viewer's read path, with members of a cluster read as one canonical entity.
+
+    A ``Reader`` (it can stand wherever one is expected: ``views``, ``exports``, alerts):
+    it takes over the wrapped reader's state, so the visibility filter, sources and
+    counts are the wrapped reader's own; only the entity reads below are resolved."""
 
     def __init__(self, reader: Reader, resolution: Resolution | None = None) -> None:
+        self.__dict__.update(reader.__dict__)
         self.reader = reader
         self.resolution = resolution if resolution is not None else resolve(reader)
-        self.store = reader.store
-        self.viewer = reader.viewer
-        self.marking_ids = reader.marking_ids
-
-    def visible(self, stmt: Any = None, include_ended: bool = False) -> Any:
-        if stmt is None:
-            return self.reader.visible(include_ended=include_ended)
-        return self.reader.visible(stmt, include_ended=include_ended)
-
-    def sources(self) -> list[dict[str, Any]]:
-        return self.reader.sources()
-
-    def source(self, source_id: str) -> dict[str, Any] | None:
-        return self.reader.source(source_id)
 
     def _rewrite(self, sv: StatementView, cid: str | None) -> StatementView:
         stmt = sv.statement
@@ -257,3 +250,40 @@ class ResolvedReader:
         )
         data["canonical"] = len(self.resolution.members)
         return data
+
+
+# -- screening hits ------------------------------------------------------------------------
+
+
+def merge_matches(matches: list[Match], resolution: Resolution) -> list[Match]:
+    """Screening hits with the members of one cluster as one hit: the best member's score
+    and explanation, every member's names, identifiers, datasets and list ids, under the
+    canonical id (so one hit lists ``UN:KPi.038`` and ``OFAC:20577``)."""
+    groups: dict[str, list[Match]] = {}
+    for match in matches:
+        groups.setdefault(resolution.of(match.entity.id), []).append(match)
+    out = []
+    for cid, found in groups.items():
+        if len(found) == 1 and cid == found[0].entity.id:
+            out.append(found[0])
+            continue
+        best = max(found, key=lambda m: (m.score, m.entity.id))
+        members = sorted(m.entity.id for m in found)
+
+        def union(attr: str, found: list[Match] = found) -> tuple[Any, ...]:
+            return tuple(dict.fromkeys(v for m in found for v in getattr(m.entity, attr)))
+
+        entity = Visible(
+            cid,
+            best.entity.schema,
+            (*best.entity.names, *(n for n in union("names") if n not in best.entity.names)),
+            union("ids"),
+            union("dates"),
+            union("countries"),
+            tuple(sorted(set(union("datasets")))),
+            tuple(sorted(set(union("list_ids")))),
+        )
+        why = (*best.explanation, f"one entity: {', '.join(members)}")
+        out.append(replace(best, entity=entity, explanation=why))
+    out.sort(key=lambda m: (-m.score, m.entity.id))
+    return out
