@@ -3,6 +3,7 @@ through piped input)."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -73,6 +74,15 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
                 "schema": "Vessel",
                 "properties": {"name": ["CHONMASAN"], "imoNumber": ["8660313"]},
             },
+            {
+                "id": "b-s",
+                "schema": "Sanction",
+                "properties": {
+                    "entity": ["b-cho"],
+                    "authority": ["United Nations Security Council"],
+                    "unscId": ["KPi.038"],
+                },
+            },
         ],
     )
     invoke("import", "ftm", str(left), "--dataset", "left_list")
@@ -80,7 +90,7 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def test_xref_review_and_judgments(run) -> None:  # type: ignore[no-untyped-def]
+def test_xref_review_judgments_and_canonical_reads(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     found = json.loads(run("xref", "--json").stdout)
     pairs = {(p["left"], p["right"]): p for p in found["pairs"]}
     assert pairs[("a-ship", "b-ship")]["rule"] == "same-imo"
@@ -97,8 +107,23 @@ def test_xref_review_and_judgments(run) -> None:  # type: ignore[no-untyped-def]
         ("same", "ana"),
         ("same", "watchkeeper xref"),
     }
+    # everything that reads entities reads the canonical one
     shown = json.loads(run("show", "b-cho", "--json").stdout)
-    assert shown["id"] == "b-cho"  # `show` reads members until the integration lands
+    assert shown["id"].startswith("wkc-") and shown["list_ids"] == ["OFAC:20577", "UN:KPi.038"]
+    assert json.loads(run("show", "a-cho", "--json").stdout)["id"] == shown["id"]
+    found = json.loads(run("search", "chun", "--json").stdout)
+    assert found["total"] == 1 and found["results"][0]["id"] == shown["id"]
+    queries = tmp_path / "q.csv"
+    queries.write_text("id,name,schema\nq1,Cho Chun Ryong,Person\n", encoding="utf-8")
+    run("screen", str(queries), "-o", str(tmp_path / "hits.csv"))
+    hits = list(csv.DictReader((tmp_path / "hits.csv").open(encoding="utf-8")))
+    assert len(hits) == 1 and hits[0]["entity_id"] == shown["id"]
+    assert "OFAC:20577" in hits[0]["list_ids"] and "UN:KPi.038" in hits[0]["list_ids"]
+    run("export", "ftm", "-o", str(tmp_path / "all.ftm.json"))
+    rows = [json.loads(line) for line in (tmp_path / "all.ftm.json").read_text().splitlines()]
+    merged = next(r for r in rows if r["id"] == shown["id"])
+    assert sorted(merged["referents"]) == ["a-cho", "b-cho"]
+    assert not any(r["id"] in ("a-cho", "b-cho") for r in rows)
     run("judge", "a-cho", "b-cho", "unsure", "--reason", "second look", "--by", "bo")
     assert json.loads(run("judgments", "a-cho", "--json").stdout)[0]["verdict"] == "unsure"
     bad = run("judge", "a-cho", "nobody", "same", "--reason", "x", "--by", "bo", code=2)

@@ -188,7 +188,7 @@ def alerts(as_org: AsOption = None, as_json: JsonOption = False) -> None:
     from watchkeeper.maritime.link import alerts as list_alerts
 
     with command() as ctx:
-        found = list_alerts(ctx.reader(as_org))
+        found = list_alerts(ctx.resolved(as_org))
         if as_json:
             emit_json(found)
             return

@@ -107,7 +107,7 @@ def search(
 ) -> None:
     """Find entities by name or identifier."""
     with command() as ctx:
-        result = ctx.reader(as_org).search(text, schema=schema, limit=limit)
+        result = ctx.resolved(as_org).search(text, schema=schema, limit=limit)
         if as_json:
             emit_json(
                 {"total": result.total, "results": [views.summary(e) for e in result.results]}
@@ -124,7 +124,7 @@ def search(
 def show(entity: str, as_org: AsOption = None, as_json: JsonOption = False) -> None:
     """An entity: values with their sources, gradings and markings; sanctions; links; events."""
     with command() as ctx:
-        reader = ctx.reader(as_org)
+        reader = ctx.resolved(as_org)
         detail = views.detail(reader, entity)
         if as_json:
             emit_json(detail)
@@ -145,6 +145,6 @@ def export(
 ) -> None:
     """Export what the viewer may see, in FtM formats."""
     with command() as ctx:
-        reader = ctx.reader(as_org)
+        reader = ctx.resolved(as_org) if kind == "ftm" else ctx.reader(as_org)
         count = exports.write(reader, kind, output, include_ended=include_ended)
         err.print(f"exported {count:,} {'entities' if kind == 'ftm' else 'statements'}")
