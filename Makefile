@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench bench-maritime bench-screening clean
+.PHONY: demo test lint bench bench-maritime bench-screening bench-investigations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ bench-screening:
 	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
+
+# Investigations: xref, paths to sanctioned entities and the 50 % rule at 1 M entities on
+# SQLite and PostgreSQL (BENCH_ARGS="--entities 100000" for less), and xref beside
+# nomenklatura's (in the screening benchmark's virtualenv, when `make bench-screening`
+# made it).
+bench-investigations: $(STAMP)
+	test ! -x $(BENCH_VENV)/bin/python || $(BENCH_VENV)/bin/python -m pip install --quiet -e .
+	bash scripts/with-postgres.sh $(BIN)/python bench/investigations/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache
