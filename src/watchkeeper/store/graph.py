@@ -25,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 from followthemoney import model
 from sqlalchemy import (
     ColumnElement,
+    Text,
     Select,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
@@ -180,14 +182,14 @@ class GraphSQL:
             return {}
         st = t.statement
         seed = (
-            select(st.c.entity_id.label("node"), literal(0).label("depth"))
+            select(cast(st.c.entity_id, Text).label("node"), literal(0).label("depth"))
             .where(st.c.entity_id.in_(list(starts)))
             .distinct()
         )
         walk = seed.cte("walk", recursive=True)
         s1, s2, touch, other, _direct, neighbour = self._step(walk.c.node, kinds, since, until)
         step = (
-            select(neighbour.label("node"), (walk.c.depth + 1).label("depth"))
+            select(cast(neighbour, Text).label("node"), (walk.c.depth + 1).label("depth"))
             .select_from(walk.join(s1, touch).outerjoin(s2, other))
             .where(walk.c.depth < hops, walk.c.node.is_not(None))
         )
