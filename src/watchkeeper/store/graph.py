@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from followthemoney import model
 from sqlalchemy import (
     ColumnElement,
-    Text,
     Select,
+    Text,
     and_,
     case,
     cast,
