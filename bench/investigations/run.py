@@ -126,7 +126,8 @@ def generate(store: Store, entities: int, seed: int = 1) -> dict[str, Any]:
                 r = random.Random(seed * 7919 + i)  # the same thing in both datasets
                 kind = r.choice(kinds)
                 name = _name(r, kind)
-                ent = make_entity(kind, f"{dataset}-{i}", dataset)
+                # FtM ids take letters, digits, dots and dashes: no underscore
+                ent = make_entity(kind, f"{dataset.replace('_', '')}-{i}", dataset)
                 ent.add("name", name if dataset == "bench_a" else _variant(name))
                 ent.add("country", r.choice(["kp", "ru", "cn"]))
                 ent.add("notes", f"generated {kind.lower()} {i}")
@@ -240,7 +241,7 @@ def bench_store(
             for s in found_pairs
             if s.suggested
             and s.left.split("-")[1] == s.right.split("-")[1]
-            and {s.left.split("-")[0], s.right.split("-")[0]} == {"bench_a", "bench_b"}
+            and {s.left.split("-")[0], s.right.split("-")[0]} == {"bencha", "benchb"}
         )
         out["xref"] = {
             "seconds": round(seconds, 1),
@@ -289,7 +290,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results["runs"].append(
             bench_store(
-                f"sqlite:///{tmp}/bench.db", "sqlite", args.entities, args.workers, args.starts
+                f"sqlite:///{tmp}/bench.db",
+                "sqlite",
+                args.entities,
+                args.workers,
+                args.starts,
+                args.xref_sample,
             )
         )
         print(json.dumps(results["runs"][-1]), file=sys.stderr, flush=True)
