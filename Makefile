@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench bench-maritime bench-screening bench-assessment clean
+.PHONY: demo test lint bench bench-maritime bench-screening bench-assessment bench-investigations clean
 
 # pip's output goes to .venv/install.log and is shown only when the install fails.
 $(STAMP): pyproject.toml
@@ -29,7 +29,7 @@ lint: $(STAMP)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
 test: $(STAMP) lint
-	bash scripts/report-libs.sh
+	bash scripts/ensure-pdf-libs.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -57,6 +57,14 @@ bench-screening:
 bench-assessment: $(STAMP)
 	bash scripts/report-libs.sh
 	$(BIN)/python bench/assessment/run.py $(BENCH_ARGS)
+
+# Investigations: xref, paths to sanctioned entities and the 50 % rule at 1 M entities on
+# SQLite and PostgreSQL (BENCH_ARGS="--entities 100000" for less), and xref beside
+# nomenklatura's (in the screening benchmark's virtualenv, when `make bench-screening`
+# made it).
+bench-investigations: $(STAMP)
+	test ! -x $(BENCH_VENV)/bin/python || $(BENCH_VENV)/bin/python -m pip install --quiet -e .
+	bash scripts/with-postgres.sh $(BIN)/python bench/investigations/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ layer over the library.
 - ``demo``: the bundled dataset end to end
 - ``assessment``: report; assess load / import / estimates / sectors / capabilities /
   futures / ach / model
+- ``investigations``: xref, judge, judgments, resolve, dossier; network …
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ app.add_typer(ais.app, name="ais")
 app.add_typer(org.app, name="org")
 app.add_typer(assessment.report_app)
 app.add_typer(assessment.app, name="assess")
+# Investigations: `watchkeeper xref`, `resolve`, `dossier`…, and `watchkeeper network …`
+from watchkeeper.cli import investigations  # noqa: E402
+
+app.add_typer(investigations.app)
+app.add_typer(investigations.network_app, name="network")
 
 
 def main() -> None:  # pragma: no cover

@@ -348,7 +348,7 @@ def alerts(
 
     with command() as ctx_:
         found = list_alerts(
-            ctx_.reader(as_org),
+            ctx_.resolved(as_org),
             vessel=vessel,
             kind=kind,
             area=area,

@@ -51,11 +51,24 @@ class Context:
     def reader(self, as_org: str | None) -> Reader:
         return self.store.read(self.viewer(as_org))
 
+    def resolved(self, as_org: str | None) -> Reader:
+        """The viewer's read path with canonical entities (investigations' resolver)."""
+        from watchkeeper.investigations.resolver import ResolvedReader
+
+        return ResolvedReader(self.reader(as_org))
+
     def screener(self, as_org: str | None) -> Screener:
+        from functools import partial
+
+        from watchkeeper.investigations.resolver import merge_matches, resolve
         from watchkeeper.screening import Screener, load_or_build
 
         index = load_or_build(self.store, self.settings.cache_dir)
-        return Screener.for_viewer(index, self.store, self.viewer(as_org))
+        screener = Screener.for_viewer(index, self.store, self.viewer(as_org))
+        resolution = resolve(self.reader(as_org))
+        if resolution.members:
+            screener.merge = partial(merge_matches, resolution=resolution)
+        return screener
 
     def find(
         self, as_org: str | None, text: str, schema: str | None = None, limit: int = 20
@@ -63,7 +76,7 @@ class Context:
         """Search as the screening engine reads names (see ``screening.lookup``)."""
         from watchkeeper.screening.lookup import find
 
-        return find(self.store, self.screener(as_org), self.viewer(as_org), text, schema, limit)
+        return find(self.screener(as_org), self.resolved(as_org), text, schema, limit)
 
     def refresh_index(self, before: str, changed: set[str]) -> None:
         """Keep the screening index in step with the store after an import: updated for

@@ -150,7 +150,7 @@ def search(
 def show(entity: str, as_org: AsOption = None, as_json: JsonOption = False) -> None:
     """An entity: values with their sources, gradings and markings; sanctions; links; events."""
     with command() as ctx:
-        reader = ctx.reader(as_org)
+        reader = ctx.resolved(as_org)
         detail = views.detail(reader, entity, lambda text: ctx.find(as_org, text, limit=5))
         if as_json:
             emit_json(detail)
@@ -172,6 +172,6 @@ def export(
     """Export what the viewer may see, in FtM formats."""
     with command() as ctx:
         check_output(output)
-        reader = ctx.reader(as_org)
+        reader = ctx.resolved(as_org) if kind == "ftm" else ctx.reader(as_org)
         count = exports.write(reader, kind, output, include_ended=include_ended)
         err.print(f"exported {count:,} {'entities' if kind == 'ftm' else 'statements'}")

@@ -13,12 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from watchkeeper.errors import InputError
-from watchkeeper.model.marking import Viewer
 from watchkeeper.screening.index import ID_KINDS, normalise_id, visible
 from watchkeeper.screening.score import Query
 from watchkeeper.screening.screener import Screener
-from watchkeeper.store import Store
-from watchkeeper.store.reader import EntityView
+from watchkeeper.store.reader import EntityView, Reader
 
 # A name match below this is not shown as a search result.
 MIN_SCORE = 0.6
@@ -37,19 +35,18 @@ class Found:
 
 
 def find(
-    store: Store,
     screener: Screener,
-    viewer: Viewer,
+    reader: Reader,
     text: str,
     schema: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> Found:
-    """Entities matching ``text`` for ``viewer`` (whose screener this is), best first."""
+    """Entities matching ``text`` for the reader's viewer (whose screener this is), best
+    first. ``reader`` may resolve entities into canonical ones (investigations)."""
     text = text.strip()
     if not text:
         raise InputError("search", "an empty search: give a name or an identifier")
-    reader = store.read(viewer)
     ranked: dict[str, tuple[float, str]] = {}
 
     def note(entity_id: str, score: float, how: str) -> None:

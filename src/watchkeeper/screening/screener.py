@@ -12,7 +12,7 @@ changes (its fingerprint).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -51,6 +51,9 @@ class Screener:
         self.marking_ids = marking_ids
         self.view = index.view(marking_ids)
         self._decisions = {(d["query_id"], d["entity_id"]): d for d in decisions or []}
+        # Set by the caller to read hits as canonical entities (investigations'
+        # ``merge_matches`` bound to the viewer's resolution); picklable.
+        self.merge: Callable[[list[Match]], list[Match]] | None = None
 
     @classmethod
     def for_viewer(cls, index: Index, store: Store, viewer: Viewer) -> Screener:
@@ -112,6 +115,8 @@ class Screener:
                 found = replace(found, explanation=(*found.explanation, f"review: {label}"))
             results.append(found)
         results.sort(key=lambda m: (-m.score, m.entity.id))
+        if self.merge is not None:
+            results = self.merge(results)
         return results[:limit]
 
     def decide(

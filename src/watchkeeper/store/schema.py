@@ -199,3 +199,9 @@ TABLES = (*TABLES, maritime_alert_ack)
 from watchkeeper.store import assessment_schema  # noqa: E402
 
 TABLES = (*TABLES, *assessment_schema.TABLES)
+
+# Investigations (judgments, the xref review queue, watches): see investigations_schema.py.
+from watchkeeper.store.investigations_schema import define as _investigations  # noqa: E402
+
+judgment, xref_candidate, watch = _investigations(metadata)
+TABLES = (*TABLES, judgment, xref_candidate, watch)

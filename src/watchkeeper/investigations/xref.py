@@ -1,0 +1,340 @@
+"""Cross-referencing: pairs of entities from different datasets that may be one thing.
+
+Candidates come from the screening engine's index (blocking): for each entity, the
+entities sharing its most distinctive name keys or an identifier, as one viewer's
+``IndexView`` sees them, so nothing the viewer may not see can add, drop or rank a
+candidate. Each pair is then scored by the screening score (``screening.score``), both
+ways (a query reads its own names, the listed side its aliases), keeping the better
+reading and its explanation. Nothing is ever compared across all pairs.
+
+A pair whose strong identifiers agree is accepted automatically under a named rule
+(``RULES``): the same IMO number; the same passport number with the same birth date.
+Each automatic acceptance records its rule and the values it rests on.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from watchkeeper.screening.index import Index, IndexView, Listed, Visible, entity_keys, visible
+from watchkeeper.screening.names import analyse
+from watchkeeper.screening.score import Query, compatible, score
+
+# The schemata worth cross-referencing (those the screening engine matches).
+SCHEMATA = frozenset(
+    {"Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody"}
+)
+# A pair scoring at or above THRESHOLD is suggested as the same thing; one scoring at
+# least REVIEW is put to a reviewer as possible. Chosen on the labelled set
+# (tests/investigations/data): see bench/investigations/README.md.
+THRESHOLD = 0.95
+REVIEW = 0.70
+# Candidates kept per entity after blocking, best shared keys first.
+CANDIDATES = 8
+# Candidates whose blocking weight is below this share of the entity's best candidate's
+# are not scored.
+FLOOR = 0.2
+
+RULE_IMO = "same-imo"
+RULE_PASSPORT_DOB = "same-passport-and-birth-date"
+RULES = {
+    RULE_IMO: "both vessels carry the same IMO number",
+    RULE_PASSPORT_DOB: "both persons carry the same passport number and the same birth date",
+}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Two entities that may be the same, with the score and the reasons."""
+
+    left: str
+    right: str
+    score: float
+    explanation: tuple[str, ...]
+    rule: str | None = None
+    """A strong-identifier rule (``RULES``) that accepts the pair automatically."""
+    evidence: tuple[str, ...] = ()
+    """The values the rule rests on (``imo:9179842``, ``birthDate:1966-05-17``)."""
+    needs: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    """The marking ids of the statements the rule rests on (for the judgment's marking)."""
+    suggested: bool = False
+    """Scored at least the run's threshold, or meets a rule: an automatic suggestion."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.left, self.right)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "left": self.left,
+            "right": self.right,
+            "score": self.score,
+            "explanation": list(self.explanation),
+            "rule": self.rule,
+            "evidence": list(self.evidence),
+            "suggested": self.suggested,
+        }
+
+
+def ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def as_query(entity: Visible) -> Query:
+    return Query(entity.id, entity.schema, entity.names, entity.dates, entity.countries, entity.ids)
+
+
+def _token_keys(name: str, org: bool) -> set[str]:
+    keys = set()
+    for reading in analyse(name, org):
+        for token in reading.tokens:
+            keys.add(token.key)
+            if token.korean:
+                keys.update(token.korean.split("-"))
+    return keys
+
+
+def _sharing(query: Visible, listed: Visible) -> tuple[str, ...]:
+    """The query's names worth comparing with ``listed``'s: those sharing a token with
+    one of them, and the first (main) name. The screening score compares every query
+    name with every listed one; between two entities of twenty aliases each, most of
+    those comparisons cannot win."""
+    org = query.schema in _ORGS
+    theirs: set[str] = set()
+    for name in listed.names:
+        theirs |= _token_keys(name, org)
+    kept = [n for i, n in enumerate(query.names) if i == 0 or _token_keys(n, org) & theirs]
+    return tuple(kept)
+
+
+class Blocker:
+    """Blocking and scoring for one viewer's view of the index."""
+
+    def __init__(
+        self,
+        index: Index,
+        marking_ids: frozenset[int],
+        datasets: frozenset[str] | None = None,
+    ) -> None:
+        self.index = index
+        self.marking_ids = marking_ids
+        self.view: IndexView = index.view(marking_ids)
+        self.datasets = datasets
+        self._visible: dict[int, Visible | None] = {}
+        self._cap = max(2000, self.view.size // 200)
+
+    def entity(self, idx: int) -> Visible | None:
+        """What the viewer may see of the entity at ``idx`` (None: nothing, or not a
+        schema xref compares, or outside the chosen datasets)."""
+        if idx in self._visible:
+            return self._visible[idx]
+        listed = self.index.entities[idx]
+        found = visible(listed, self.marking_ids) if listed.schema in SCHEMATA else None
+        if (
+            found is not None
+            and self.datasets is not None
+            and not (set(found.datasets) & self.datasets)
+        ):
+            found = None
+        self._visible[idx] = found
+        return found
+
+    def candidates(self, idx: int, limit: int = CANDIDATES) -> list[int]:
+        """Entities sharing the most distinctive keys with the one at ``idx``, from
+        other datasets, best first."""
+        me = self.entity(idx)
+        if me is None:
+            return []
+        keys = entity_keys(me.names, me.ids, me.schema in _ORGS)
+        chosen: list[tuple[np.ndarray, float]] = []
+        size = self.view.size
+        for key in keys:
+            plist = self.view.postings(key)
+            if len(plist) <= 1:
+                continue
+            is_id = key.startswith("id:")
+            if len(plist) > self._cap and not is_id:
+                continue  # a common token blocks nothing
+            boost = 10.0 if is_id else 1.0
+            chosen.append((plist, boost * math.log((size + 1) / len(plist)) + 0.1))
+        if not chosen:
+            return []
+        flat = np.concatenate([p for p, _ in chosen])
+        weights = np.concatenate([np.full(len(p), w) for p, w in chosen])
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        sums = np.bincount(inverse, weights=weights)
+        order = np.argsort(-sums, kind="stable")
+        out: list[int] = []
+        mine = set(me.datasets)
+        best = 0.0
+        for i in order:
+            other = int(uniq[i])
+            if other == idx:
+                continue
+            if best and float(sums[i]) < best * FLOOR:
+                break
+            them = self.entity(other)
+            if them is None or set(them.datasets) == mine:
+                continue  # cross-referencing is across datasets
+            if not (compatible(me.schema, them.schema) or compatible(them.schema, me.schema)):
+                continue
+            best = best or float(sums[i])
+            out.append(other)
+            if len(out) >= limit:
+                break
+        return out
+
+    def score_pair(self, a: int, b: int) -> Suggestion | None:
+        left, right = self.entity(a), self.entity(b)
+        if left is None or right is None:
+            return None
+        if left.id > right.id:
+            a, b, left, right = b, a, right, left
+        # One way is enough: on the labelled set the score read the other way round
+        # differs for no pair (measured; bench/investigations/README.md).
+        query = as_query(replace(left, names=_sharing(left, right)))
+        best = score(
+            query,
+            query.readings(),
+            replace(right, names=_sharing(right, left)),
+            self.view.weight,
+            0.0,
+        )
+        if best is None:
+            return None
+        rule, evidence, needs = strong_rule(self.index.entities[a], self.index.entities[b], self)
+        return Suggestion(left.id, right.id, best.score, best.explanation, rule, evidence, needs)
+
+
+_ORGS = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
+
+
+def _seen(needs: int | tuple[int, ...], marking_ids: frozenset[int]) -> bool:
+    if isinstance(needs, int):
+        return needs in marking_ids
+    return all(n in marking_ids for n in needs)
+
+
+def _flat(needs: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (needs,) if isinstance(needs, int) else needs
+
+
+def strong_rule(
+    a: Listed, b: Listed, blocker: Blocker
+) -> tuple[str | None, tuple[str, ...], tuple[int, ...]]:
+    """The automatic-acceptance rule two entities meet, the values and the markings it
+    rests on — only values the viewer may see count."""
+    seen = blocker.marking_ids
+    ids_a = {(k, v): n for k, v, n in a.ids if _seen(n, seen)}
+    ids_b = {(k, v): n for k, v, n in b.ids if _seen(n, seen)}
+    if a.schema == "Vessel" and b.schema == "Vessel":
+        shared = sorted(k for k in ids_a.keys() & ids_b.keys() if k[0] == "imo")
+        if shared:
+            kind, value = shared[0]
+            needs = _flat(ids_a[(kind, value)]) + _flat(ids_b[(kind, value)])
+            return RULE_IMO, (f"imo:{value}",), tuple(sorted(set(needs)))
+    if a.schema == "Person" and b.schema == "Person":
+        shared = sorted(k for k in ids_a.keys() & ids_b.keys() if k[0] == "passport")
+        dates_a = {v: n for v, n in a.dates if _seen(n, seen)}
+        dates_b = {v: n for v, n in b.dates if _seen(n, seen)}
+        same_dates = sorted(d for d in dates_a.keys() & dates_b.keys() if len(d) >= 10)
+        if shared and same_dates:
+            (kind, value), date = shared[0], same_dates[0]
+            needs = (
+                _flat(ids_a[(kind, value)])
+                + _flat(ids_b[(kind, value)])
+                + _flat(dates_a[date])
+                + _flat(dates_b[date])
+            )
+            return (
+                RULE_PASSPORT_DOB,
+                (f"passport:{value}", f"birthDate:{date}"),
+                tuple(sorted(set(needs))),
+            )
+    return None, (), ()
+
+
+# -- the run -------------------------------------------------------------------------------
+
+_WORKER: Blocker | None = None
+
+
+def _pairs_for(indices: list[int]) -> list[tuple[int, int]]:
+    assert _WORKER is not None
+    pairs = []
+    for idx in indices:
+        for other in _WORKER.candidates(idx):
+            pairs.append((min(idx, other), max(idx, other)))
+    return pairs
+
+
+def _score_chunk(pairs: list[tuple[int, int]]) -> list[Suggestion]:
+    assert _WORKER is not None
+    out = []
+    for a, b in pairs:
+        found = _WORKER.score_pair(a, b)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _chunks(items: list[int] | list[tuple[int, int]], size: int) -> Iterator[list]:  # type: ignore[type-arg]
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def xref(
+    index: Index,
+    marking_ids: frozenset[int],
+    *,
+    threshold: float = THRESHOLD,
+    review: float = REVIEW,
+    datasets: Iterable[str] | None = None,
+    only: Collection[str] | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[Suggestion]:
+    """Candidate pairs for one viewer (who may see ``marking_ids``): entities of
+    different datasets scoring at least ``review``, best first, each ``suggested`` when it
+    scores ``threshold`` or meets a strong-identifier rule. ``datasets`` limits both
+    sides to entities of those datasets; ``only`` blocks from these entities alone
+    (their candidates may be any entity)."""
+    global _WORKER
+    chosen = frozenset(datasets) if datasets else None
+    blocker = Blocker(index, marking_ids, chosen)
+    starts = range(len(index.entities))
+    if only is not None:
+        starts = sorted(index.by_id[e] for e in set(only) if e in index.by_id)  # type: ignore[assignment]
+    todo = [i for i in starts if blocker.entity(i) is not None]
+    _WORKER = blocker
+    try:
+        pairs: set[tuple[int, int]] = set()
+        found: list[Suggestion] = []
+        if workers <= 1:
+            for n, chunk in enumerate(_chunks(todo, 512)):
+                pairs.update(_pairs_for(chunk))
+                if progress:
+                    progress(min((n + 1) * 512, len(todo)))
+            for suggestion in _score_chunk(sorted(pairs)):
+                found.append(suggestion)
+        else:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers) as pool:
+                for chunk_pairs in pool.imap_unordered(_pairs_for, _chunks(todo, 512)):
+                    pairs.update(chunk_pairs)
+                for chunk in pool.imap_unordered(_score_chunk, _chunks(sorted(pairs), 256)):
+                    found.extend(chunk)
+    finally:
+        _WORKER = None
+    kept = [
+        replace(s, suggested=s.score >= threshold or s.rule is not None)
+        for s in found
+        if s.score >= review or s.rule is not None
+    ]
+    kept.sort(key=lambda s: (-s.score, s.left, s.right))
+    return kept

@@ -1,0 +1,379 @@
+"""Network queries in SQL: recursive walks over relationship statements, filtered by the
+viewer's visibility exactly as the Reader filters (``Reader.visible()`` is the WHERE
+clause of every statement read here), on SQLite and PostgreSQL alike.
+
+The graph is read off statements, with no table of its own:
+
+- a relationship entity (Ownership, Directorship, ... : ``RELATIONSHIPS``) links the
+  values of its two endpoint properties (``owner`` and ``asset``...);
+- a direct link property (a Vessel's ``owner`` and ``operator``: ``DIRECT``) links the
+  entity holding it and its value;
+- a Sanction's ``entity`` marks its value as sanctioned.
+
+One recursive step goes from a node to every link statement touching it, by its value
+(the partial index of links) or by its entity id, and then, for a relationship, to the
+relationship's other endpoint. Relationship types and dates filter the step itself, so
+a filtered-out link is not walked through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from followthemoney import model
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from watchkeeper.store import schema as t
+from watchkeeper.store.reader import ID_CHUNK
+
+if TYPE_CHECKING:
+    from watchkeeper.store.reader import Reader
+
+RELATIONSHIPS = (
+    "Ownership",
+    "Directorship",
+    "Membership",
+    "Employment",
+    "Family",
+    "Associate",
+    "Representation",
+    "UnknownLink",
+    "Succession",
+)
+# Direct link properties: (schema, property) pairs, walked both ways.
+DIRECT = (("Vessel", "owner"), ("Vessel", "operator"))
+DIRECT_TYPES = {f"{schema}.{prop}": (schema, prop) for schema, prop in DIRECT}
+
+
+def endpoints(schema: str) -> tuple[str, str]:
+    found = model.get(schema)
+    assert found is not None and found.source_prop is not None and found.target_prop is not None
+    return found.source_prop.name, found.target_prop.name
+
+
+_THING = model.get("Thing")
+assert _THING is not None
+THINGS = sorted({d.name for d in _THING.descendants} | {_THING.name})
+ENDPOINTS = sorted({p for s in RELATIONSHIPS for p in endpoints(s)})
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One link between two nodes: through a relationship entity (``via``), or a direct
+    property of ``source`` (then ``via`` is ``source``)."""
+
+    source: str
+    target: str
+    via: str
+    kind: str
+    """The relationship's schema (``Ownership``) or the direct property (``Vessel.owner``)."""
+    source_prop: str
+    target_prop: str
+
+
+class GraphSQL:
+    """Network reads for one viewer, through its Reader's visibility filter."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.engine = reader.store.engine
+
+    # -- the pieces of a step ----------------------------------------------------------
+
+    def _kinds(self, kinds: Collection[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
+        if kinds is None:
+            return list(RELATIONSHIPS), list(DIRECT)
+        rels = [k for k in kinds if k in RELATIONSHIPS]
+        direct = [DIRECT_TYPES[k] for k in kinds if k in DIRECT_TYPES]
+        return rels, direct
+
+    def _in_time(self, rel: Any, since: str | None, until: str | None) -> ColumnElement[bool]:
+        """The relationship ``rel`` (a statement alias) was in force at some time between
+        ``since`` and ``until``: it did not start after ``until`` nor end before ``since``
+        (an undated relationship is taken as in force)."""
+        clauses: list[ColumnElement[bool]] = []
+        for prop, op, bound in (("startDate", ">", until), ("endDate", "<", since)):
+            if bound is None:
+                continue
+            d = aliased(t.statement)
+            compare = d.c.value > bound if op == ">" else d.c.value < bound
+            clauses.append(
+                ~exists().where(
+                    d.c.entity_id == rel.c.entity_id,
+                    d.c.prop == prop,
+                    compare,
+                    self.reader.visible(d),
+                )
+            )
+        return and_(literal(True), *clauses)
+
+    def _direct(self, s1: Any, direct: list[tuple[str, str]]) -> ColumnElement[bool]:
+        if not direct:
+            return literal(False)
+        return or_(*(and_(s1.c.schema == s, s1.c.prop == p) for s, p in direct))
+
+    def _step(
+        self,
+        node: Any,
+        kinds: Collection[str] | None,
+        since: str | None,
+        until: str | None,
+    ) -> tuple[Any, Any, ColumnElement[bool], ColumnElement[bool], ColumnElement[bool], Any]:
+        """Aliases and conditions of one step from the column ``node``: link statement
+        ``s1`` touching it and, for a relationship, its other endpoint ``s2``."""
+        rels, direct = self._kinds(kinds)
+        s1, s2 = aliased(t.statement), aliased(t.statement)
+        is_rel = and_(
+            s1.c.schema.in_(rels or ["-"]),
+            s1.c.prop.in_(ENDPOINTS),
+            s1.c.value == node,
+            self._in_time(s1, since, until),
+        )
+        is_direct = self._direct(s1, direct)
+        touch = and_(
+            s1.c.prop_type == "entity",
+            or_(s1.c.value == node, s1.c.entity_id == node),
+            self.reader.visible(s1),
+        )
+        other = and_(
+            s2.c.entity_id == s1.c.entity_id,
+            s2.c.prop_type == "entity",
+            s2.c.prop != s1.c.prop,
+            s2.c.prop.in_(ENDPOINTS),
+            is_rel,
+            self.reader.visible(s2),
+        )
+        neighbour = case(
+            (s2.c.value.is_not(None), s2.c.value),
+            (and_(is_direct, s1.c.value == node), s1.c.entity_id),
+            (and_(is_direct, s1.c.entity_id == node), s1.c.value),
+            else_=None,
+        )
+        return s1, s2, touch, other, is_direct, neighbour
+
+    # -- queries -----------------------------------------------------------------------
+
+    def reach(
+        self,
+        starts: Sequence[str],
+        hops: int,
+        kinds: Collection[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, int]:
+        """Every node within ``hops`` links of ``starts``, with its distance (a recursive
+        query; the starts are at 0)."""
+        if not starts:
+            return {}
+        st = t.statement
+        seed = (
+            select(cast(st.c.entity_id, Text).label("node"), literal(0).label("depth"))
+            .where(st.c.entity_id.in_(list(starts)))
+            .distinct()
+        )
+        walk = seed.cte("walk", recursive=True)
+        s1, s2, touch, other, _direct, neighbour = self._step(walk.c.node, kinds, since, until)
+        step = (
+            select(cast(neighbour, Text).label("node"), (walk.c.depth + 1).label("depth"))
+            .select_from(walk.join(s1, touch).outerjoin(s2, other))
+            .where(walk.c.depth < hops, walk.c.node.is_not(None))
+        )
+        walk = walk.union(step)
+        query = (
+            select(walk.c.node, func.min(walk.c.depth))
+            .where(walk.c.node.is_not(None))
+            .group_by(walk.c.node)
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+    def edges(
+        self,
+        nodes: Collection[str],
+        kinds: Collection[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Edge]:
+        """The links touching ``nodes`` (both ends given as they are stored: source is the
+        relationship's source endpoint, or the entity holding a direct property)."""
+        found: dict[tuple[str, str, str], Edge] = {}
+        ordered = sorted(nodes)
+        for i in range(0, len(ordered), ID_CHUNK):
+            chunk = ordered[i : i + ID_CHUNK]
+            for edge in self._edges_of(chunk, kinds, since, until):
+                found[(edge.via, edge.source, edge.target)] = edge
+        return sorted(found.values(), key=lambda e: (e.source, e.target, e.via))
+
+    def _edges_of(
+        self,
+        chunk: list[str],
+        kinds: Collection[str] | None,
+        since: str | None,
+        until: str | None,
+    ) -> Iterator[Edge]:
+        rels, direct = self._kinds(kinds)
+        s1, s2 = aliased(t.statement), aliased(t.statement)
+        rel_query = select(
+            s1.c.entity_id, s1.c.schema, s1.c.prop, s1.c.value, s2.c.prop, s2.c.value
+        ).where(
+            s1.c.prop_type == "entity",
+            s1.c.value.in_(chunk),
+            s1.c.schema.in_(rels or ["-"]),
+            s1.c.prop.in_(ENDPOINTS),
+            s2.c.entity_id == s1.c.entity_id,
+            s2.c.prop_type == "entity",
+            s2.c.prop.in_(ENDPOINTS),
+            s2.c.prop != s1.c.prop,
+            self._in_time(s1, since, until),
+            self.reader.visible(s1),
+            self.reader.visible(s2),
+        )
+        with self.engine.connect() as conn:
+            for via, schema, p1, v1, p2, v2 in conn.execute(rel_query):
+                source_prop, _target = endpoints(schema)
+                if p1 == source_prop:
+                    yield Edge(v1, v2, via, schema, p1, p2)
+                else:
+                    yield Edge(v2, v1, via, schema, p2, p1)
+            if direct:
+                d = aliased(t.statement)
+                direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
+                    d.c.prop_type == "entity",
+                    or_(d.c.value.in_(chunk), d.c.entity_id.in_(chunk)),
+                    self._direct(d, direct),
+                    self.reader.visible(d),
+                )
+                for holder, schema, prop, value in conn.execute(direct_query):
+                    yield Edge(holder, value, holder, f"{schema}.{prop}", "id", prop)
+
+    def sanctioned(self, nodes: Collection[str] | None = None) -> dict[str, list[str]]:
+        """Nodes (among ``nodes``, or all) with a current Sanction the viewer may see,
+        with the Sanctions' ids."""
+        s = aliased(t.statement)
+        query: Select[Any] = select(s.c.value, s.c.entity_id).where(
+            s.c.schema == "Sanction",
+            s.c.prop == "entity",
+            s.c.prop_type == "entity",
+            self.reader.visible(s),
+        )
+        out: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            if nodes is None:
+                rows: Iterable[Any] = conn.execute(query)
+                for target, sanction in rows:
+                    out.setdefault(target, []).append(sanction)
+            else:
+                ordered = sorted(nodes)
+                for i in range(0, len(ordered), ID_CHUNK):
+                    chunk = ordered[i : i + ID_CHUNK]
+                    for target, sanction in conn.execute(query.where(s.c.value.in_(chunk))):
+                        out.setdefault(target, []).append(sanction)
+        return {k: sorted(set(v)) for k, v in out.items()}
+
+    def ownership(self) -> Iterator[tuple[str, str, str, list[str]]]:
+        """Every current Ownership the viewer may see: (owner, asset, ownership id, its
+        visible ``percentage`` values), streamed."""
+        o, a, p = aliased(t.statement), aliased(t.statement), aliased(t.statement)
+        query = (
+            select(o.c.entity_id, o.c.value, a.c.value, p.c.value)
+            .select_from(
+                o.join(a, and_(a.c.entity_id == o.c.entity_id, a.c.prop == "asset")).outerjoin(
+                    p,
+                    and_(
+                        p.c.entity_id == o.c.entity_id,
+                        p.c.prop == "percentage",
+                        self.reader.visible(p),
+                    ),
+                )
+            )
+            .where(
+                o.c.schema == "Ownership",
+                o.c.prop == "owner",
+                o.c.prop_type == "entity",
+                a.c.prop_type == "entity",
+                self.reader.visible(o),
+                self.reader.visible(a),
+            )
+            .order_by(o.c.entity_id)
+        )
+        current: tuple[str, str, str] | None = None
+        shares: list[str] = []
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+            for via, owner, asset, pct in result:
+                key = (owner, asset, via)
+                if current is not None and key != current:
+                    yield (*current, sorted(set(shares)))
+                    shares = []
+                current = key
+                if pct is not None:
+                    shares.append(pct)
+            if current is not None:
+                yield (*current, sorted(set(shares)))
+
+    def shared_values(
+        self, nodes: Collection[str], types: Sequence[str]
+    ) -> Iterator[tuple[str, str, str, str, str]]:
+        """(node, other entity, property, its type, value) for each value of a type among ``types``
+        (identifier, phone, email, address) that a node and another thing both carry,
+        both statements visible."""
+        s1, s2 = aliased(t.statement), aliased(t.statement)
+        things = THINGS
+        ordered = sorted(nodes)
+        with self.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                chunk = ordered[i : i + ID_CHUNK]
+                query = select(
+                    s1.c.entity_id, s2.c.entity_id, s1.c.prop, s1.c.prop_type, s1.c.value
+                ).where(
+                    s1.c.entity_id.in_(chunk),
+                    s1.c.prop_type.in_(list(types)),
+                    s1.c.schema.in_(things),
+                    self.reader.visible(s1),
+                    s2.c.prop_type.in_(list(types)),
+                    s2.c.value == s1.c.value,
+                    s2.c.prop_type == s1.c.prop_type,
+                    s2.c.entity_id != s1.c.entity_id,
+                    s2.c.schema.in_(things),
+                    self.reader.visible(s2),
+                )
+                for row in conn.execute(query.distinct()):
+                    yield (row[0], row[1], row[2], row[3], row[4])
+
+    def designated_since(self, nodes: Collection[str], since: str) -> dict[str, list[str]]:
+        """Nodes (among ``nodes``) with a current, visible Sanction first seen after
+        ``since`` (a release imported later designated them), with the Sanctions' ids."""
+        s = aliased(t.statement)
+        query = select(s.c.value, s.c.entity_id).where(
+            s.c.schema == "Sanction",
+            s.c.prop == "entity",
+            s.c.prop_type == "entity",
+            s.c.first_seen > since,
+            self.reader.visible(s),
+        )
+        out: dict[str, list[str]] = {}
+        ordered = sorted(nodes)
+        with self.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                chunk = ordered[i : i + ID_CHUNK]
+                for target, sanction in conn.execute(query.where(s.c.value.in_(chunk))):
+                    out.setdefault(target, []).append(sanction)
+        return {k: sorted(set(v)) for k, v in out.items()}
+
+
+__all__ = ["DIRECT", "RELATIONSHIPS", "Edge", "GraphSQL", "endpoints"]
