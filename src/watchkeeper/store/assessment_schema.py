@@ -57,7 +57,7 @@ Index("ix_estimate_measure", estimate.c.measure, estimate.c.marking_id)
 Index("ix_estimate_dataset", estimate.c.dataset, estimate.c.ended_at)
 
 judgment = Table(
-    "judgment",
+    "analyst_judgment",
     metadata,
     Column("id", String(64), primary_key=True),
     Column("key", String(255), nullable=False),
@@ -81,7 +81,7 @@ judgment = Table(
     Column("last_seen", String(32), nullable=True),
     Column("ended_at", String(32), nullable=True),
 )
-Index("ix_judgment_kind", judgment.c.kind, judgment.c.marking_id)
-Index("ix_judgment_dataset", judgment.c.dataset, judgment.c.ended_at)
+Index("ix_analyst_judgment_kind", judgment.c.kind, judgment.c.marking_id)
+Index("ix_analyst_judgment_dataset", judgment.c.dataset, judgment.c.ended_at)
 
 TABLES: tuple[Table, ...] = (estimate, judgment)

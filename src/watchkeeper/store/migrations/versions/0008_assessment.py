@@ -51,7 +51,7 @@ def upgrade() -> None:
     op.create_index("ix_estimate_measure", "estimate", ["measure", "marking_id"])
     op.create_index("ix_estimate_dataset", "estimate", ["dataset", "ended_at"])
     op.create_table(
-        "judgment",
+        "analyst_judgment",
         *_common(),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("subject", sa.String(255), nullable=False),
@@ -64,14 +64,14 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text, nullable=False),
         *(sa.Column(name, sa.String(32), nullable=True) for name in HISTORY),
     )
-    op.create_index("ix_judgment_kind", "judgment", ["kind", "marking_id"])
-    op.create_index("ix_judgment_dataset", "judgment", ["dataset", "ended_at"])
+    op.create_index("ix_analyst_judgment_kind", "analyst_judgment", ["kind", "marking_id"])
+    op.create_index("ix_analyst_judgment_dataset", "analyst_judgment", ["dataset", "ended_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_judgment_dataset", "judgment")
-    op.drop_index("ix_judgment_kind", "judgment")
-    op.drop_table("judgment")
+    op.drop_index("ix_analyst_judgment_dataset", "analyst_judgment")
+    op.drop_index("ix_analyst_judgment_kind", "analyst_judgment")
+    op.drop_table("analyst_judgment")
     op.drop_index("ix_estimate_dataset", "estimate")
     op.drop_index("ix_estimate_measure", "estimate")
     op.drop_table("estimate")
