@@ -203,6 +203,11 @@ def _answers(store: Store, viewer: Viewer) -> dict[str, Any]:
         }
         report = dossier.build(store, reader, eid)
         report.pop("generated")
+        # judgments the automatic rules took just now: when (and so the id, a digest
+        # that includes when) differs between the two stores' runs, not what they say
+        for entry in report.get("judgments", []):
+            entry.pop("decided_at", None)
+            entry.pop("id", None)
         data["dossier"] = json.loads(json.dumps(report, default=str))
         per_entity[eid] = data
     out["entities"] = per_entity
