@@ -37,6 +37,12 @@ def import_(
         bool | None,
         typer.Option("--snapshot/--partial", help="Is the file a full release of its dataset?"),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse a file a record of which would lose something (ftm)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Import list releases or FtM files from local files (offline)."""
@@ -54,13 +60,15 @@ def import_(
                     progress.update(task, description=f"{name}: {n:,} records")
 
                 summary = run_import(
-                    ctx.store, fmt, path, Options(dataset, release_date, snapshot), tick
+                    ctx.store, fmt, path, Options(dataset, release_date, snapshot, strict), tick
                 )
             changed |= summary.changed_entities
             data = asdict(summary) | {"datasets": sorted(summary.datasets), "file": str(path)}
             del data["changed_entities"]
             results.append(data)
             if not as_json:
+                for warning in summary.warnings:
+                    err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
                 if not summary.changed and summary.entities == 0:
                     out.print(f"{path.name}: release already imported, nothing changed")
                 else:

@@ -108,3 +108,8 @@ screening_decision = Table(
 )
 
 TABLES = (marking, source, statement, organisation, screening_decision)
+
+# Capabilities declare their tables in modules of their own, picked up here.
+from watchkeeper.store import origin_schema as _origin  # noqa: E402
+
+TABLES = (*TABLES, *_origin.TABLES)
