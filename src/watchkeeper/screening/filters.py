@@ -216,8 +216,8 @@ class Facts:
             for _lid, needs in entity.list_ids:
                 b.add("target", "true", pos_found, b.group(needs))
         # What FtM exports said: publishing datasets, target, referents.
-        origin_rows: list[tuple[int, int, str | None]] = []
-        for entity_id, mark, datasets, target, last_change in origins.all_origins(store):
+        origin_rows: list[tuple[int, int, str | None, str | None, str | None]] = []
+        for entity_id, mark, datasets, target, *dates in origins.all_origins(store):
             pos_found = b.pos.get(entity_id)
             if pos_found is None:
                 continue
@@ -226,7 +226,7 @@ class Facts:
                 b.add("datasets", name, pos_found, grp)
             if target:
                 b.add("target", "true", pos_found, grp)
-            origin_rows.append((pos_found, grp, last_change))
+            origin_rows.append((pos_found, grp, *dates))
         for entity_id, referent, mark in origins.all_referents(store):
             pos_found = b.pos.get(entity_id)
             if pos_found is not None:
@@ -245,6 +245,8 @@ class Facts:
             np.array([r[0] for r in origin_rows], dtype=np.int32),
             np.array([r[1] for r in origin_rows], dtype=np.int32),
             _seconds([r[2] for r in origin_rows]),
+            _seconds([r[3] for r in origin_rows]),
+            _seconds([r[4] for r in origin_rows]),
         )
         from_index = np.array([b.pos.get(e.id, -1) for e in index.entities], dtype=np.int64)
         return cls(index.version, b, from_index, times)
@@ -323,25 +325,42 @@ class FactsView:
         else the statements' history."""
         if self._times is None:
             size = len(self.facts)
-            s_pos, s_grp, s_first, s_last, s_change, o_pos, o_grp, o_change = self.facts.times
-            keep = self.shown[s_grp] if len(s_grp) else np.zeros(0, dtype=bool)
-            never = np.iinfo(np.int64).max
-            first = np.full(size, never, dtype=np.int64)
-            np.minimum.at(
-                first, s_pos[keep], np.where(s_first[keep] == NO_TIME, never, s_first[keep])
-            )
-            first[first == never] = NO_TIME
-            last = np.full(size, NO_TIME, dtype=np.int64)
-            np.maximum.at(last, s_pos[keep], s_last[keep])
-            change = np.full(size, NO_TIME, dtype=np.int64)
-            np.maximum.at(change, s_pos[keep], s_change[keep])
-            if len(o_grp):
-                keep_o = self.shown[o_grp] & (o_change != NO_TIME)
-                dated = np.full(size, NO_TIME, dtype=np.int64)
-                np.maximum.at(dated, o_pos[keep_o], o_change[keep_o])
-                change = np.where(dated != NO_TIME, dated, change)
+            s_pos, s_grp, s_first, s_last, s_change = self.facts.times[:5]
+            o_pos, o_grp, o_first, o_last, o_change = self.facts.times[5:]
+            first = _least(size, s_pos, s_grp, s_first, self.shown)
+            last = _most(size, s_pos, s_grp, s_last, self.shown)
+            change = _most(size, s_pos, s_grp, s_change, self.shown)
+            # An FtM export's own dates, where it gave them, over the import's history.
+            dated_first = _least(size, o_pos, o_grp, o_first, self.shown)
+            dated_last = _most(size, o_pos, o_grp, o_last, self.shown)
+            dated_change = _most(size, o_pos, o_grp, o_change, self.shown)
+            first = np.where(dated_first != NO_TIME, dated_first, first)
+            last = np.where(dated_last != NO_TIME, dated_last, last)
+            change = np.where(dated_change != NO_TIME, dated_change, change)
             self._times = (first, last, change)
         return self._times
+
+
+def _most(
+    size: int, pos: np.ndarray, grp: np.ndarray, values: np.ndarray, shown: np.ndarray
+) -> np.ndarray:
+    out = np.full(size, NO_TIME, dtype=np.int64)
+    if len(grp):
+        keep = shown[grp]
+        np.maximum.at(out, pos[keep], values[keep])
+    return out
+
+
+def _least(
+    size: int, pos: np.ndarray, grp: np.ndarray, values: np.ndarray, shown: np.ndarray
+) -> np.ndarray:
+    never = np.iinfo(np.int64).max
+    out = np.full(size, never, dtype=np.int64)
+    if len(grp):
+        keep = shown[grp] & (values != NO_TIME)
+        np.minimum.at(out, pos[keep], values[keep])
+    out[out == never] = NO_TIME
+    return out
 
 
 @dataclass(frozen=True)

@@ -152,17 +152,27 @@ class OriginReader:
             return [row[0] for row in conn.execute(query)]
 
 
-def all_origins(
-    store: Store,
-) -> Iterator[tuple[str, int, frozenset[str], bool | None, str | None]]:
-    """(entity_id, marking_id, publishing datasets, target, last_change) of every origin
-    row, for every marking: for derived indexes that filter per viewer afterwards."""
+OriginRow = tuple[str, int, frozenset[str], bool | None, str | None, str | None, str | None]
+
+
+def all_origins(store: Store) -> Iterator[OriginRow]:
+    """(entity_id, marking_id, publishing datasets, target, first_seen, last_seen,
+    last_change) of every origin row, for every marking: for derived indexes that
+    filter per viewer afterwards."""
     t = entity_origin
-    query = select(t.c.entity_id, t.c.marking_id, t.c.datasets, t.c.target, t.c.last_change)
+    query = select(
+        t.c.entity_id,
+        t.c.marking_id,
+        t.c.datasets,
+        t.c.target,
+        t.c.first_seen,
+        t.c.last_seen,
+        t.c.last_change,
+    )
     with store.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
         for row in result:
-            yield row[0], row[1], unframe(row[2]), row[3], row[4]
+            yield row[0], row[1], unframe(row[2]), row[3], row[4], row[5], row[6]
 
 
 def all_referents(store: Store) -> Iterator[tuple[str, str, int]]:
