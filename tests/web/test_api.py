@@ -102,29 +102,27 @@ def test_match_finds_dprk_names_in_hangul(home: Path) -> None:
     assert result["list_ids"] == ["UN:KPi.076"] and result["match"]
 
 
-def test_bad_requests_are_400_with_one_line(home: Path) -> None:
+def test_bad_requests_are_refused_whole_with_a_reason(home: Path) -> None:
     api = client(home)
     malformed = api.post(
         "/match/default", content=b"{bad json", headers={"content-type": "application/json"}
     )
-    assert malformed.status_code == 400 and "JSON" in malformed.json()["detail"]
+    assert malformed.status_code == 422 and "JSON" in malformed.json()["detail"][0]["msg"]
     missing = api.post("/match/default", json={"nothing": 1})
-    assert missing.status_code == 400 and "queries" in missing.json()["detail"]
-    bad = {
-        "queries": {
-            "unknown": {"schema": "Spaceship", "properties": {"name": ["x"]}},
-            "empty": {"schema": "Person", "properties": {}},
-            "huge": {"schema": "Person", "properties": {"name": ["A" * (10 * 1024 * 1024)]}},
-            "fine": {"schema": "Person", "properties": {"name": ["RI PYONG CHUL"]}},
-        }
-    }
-    response = api.post("/match/default", json=bad)
-    assert response.status_code == 200
-    answers = response.json()["responses"]
-    assert answers["unknown"]["status"] == 400 and "Spaceship" in answers["unknown"]["detail"]
-    assert answers["empty"]["status"] == 400
-    assert answers["huge"]["status"] == 400 and "limit" in answers["huge"]["detail"]
-    assert answers["fine"]["status"] == 200 and answers["fine"]["results"]
+    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"][-1] == "queries"
+    fine = {"schema": "Person", "properties": {"name": ["RI PYONG CHUL"]}}
+    # a query that cannot be run fails the request, as yente fails it: a batch client
+    # must not read "no results" for a query that was never screened
+    for bad, word in (
+        ({"schema": "Spaceship", "properties": {"name": ["x"]}}, "Spaceship"),
+        ({"schema": "Person", "properties": {}}, "no name"),
+    ):
+        response = api.post("/match/default", json={"queries": {"bad": bad, "fine": fine}})
+        assert response.status_code == 400 and word in response.json()["detail"]
+        assert "\n" not in response.json()["detail"]
+    huge = {"schema": "Person", "properties": {"name": ["A" * (10 * 1024 * 1024)]}}
+    assert api.post("/match/default", json={"queries": {"huge": huge}}).status_code == 413
+    assert api.post("/match/default", json={"queries": {"fine": fine}}).status_code == 200
     assert api.get("/search/default", params={"q": "x", "schema": "Nope"}).status_code == 400
 
 
@@ -132,25 +130,27 @@ def test_algorithm_weights_and_config_as_yente_takes_them(home: Path) -> None:
     api = client(home)
     listed = api.get("/algorithms").json()
     assert listed["default"] == listed["best"] == "watchkeeper"
-    assert "country_mismatch" in listed["algorithms"][0]["weights"]
+    assert "country_mismatch" in listed["algorithms"][0]["docs"]["features"]
     # a yente client asking for nomenklatura's algorithm by name is answered, and told by
     # which algorithm
     answer = api.post("/match/default?algorithm=logic-v2", json=YENTE_EXAMPLE).json()
     assert answer["matcher"]["name"] == "watchkeeper"
     assert answer["matcher"]["requested"] == "logic-v2"
-    assert "dob_match" in listed["algorithms"][0]["features"]
+    assert "dob_match" in listed["algorithms"][0]["docs"]["features"]
     unknown = api.post("/match/default?algorithm=magic", json=YENTE_EXAMPLE)
     assert unknown.status_code == 400 and "magic" in unknown.json()["detail"]
     config = api.post("/match/default", json=YENTE_EXAMPLE | {"config": {"nm_fuzzy": 1}})
     assert config.status_code == 400 and "nm_fuzzy" in config.json()["detail"]
     for weights, word in (
-        ({"gender_mismatch": 1.0}, "gender_mismatch"),
+        ({"shoe_size_mismatch": 1.0}, "shoe_size_mismatch"),
         ({"dob_match": -1}, "dob_match"),
+        ({"country_mismatch": 0.5}, "country_mismatch"),  # logic-v2's is a penalty, < 0
     ):
         refused = api.post("/match/default", json=YENTE_EXAMPLE | {"weights": weights})
         assert refused.status_code == 400 and word in refused.json()["detail"], weights
 
-    # weights scale the evidence: a different birth year weighs against, less with 0
+    # weights are logic-v2's where the feature is logic-v2's: a different birth year weighs
+    # against (-0.15 in logic-v2), not at all with 0, twice as much with -0.3
     def top_score(weights: dict[str, float]) -> float:
         body = {
             "queries": {
@@ -161,14 +161,15 @@ def test_algorithm_weights_and_config_as_yente_takes_them(home: Path) -> None:
             },
             "weights": weights,
         }
-        result = api.post("/match/default", json=body).json()["responses"]["q"]["results"][0]
+        answer = api.post("/match/default", json=body, params={"cutoff": 0.1}).json()
+        result = answer["responses"]["q"]["results"][0]
         assert result["id"] == "rotenberg" and result["features"]["dob_year_disjoint"] == 1.0
         return float(result["score"])
 
     assert (
         top_score({"dob_year_disjoint": 0.0})
         > top_score({})
-        > top_score({"dob_year_disjoint": 2.0})
+        > top_score({"dob_year_disjoint": -0.3})
     )
 
 
@@ -220,6 +221,56 @@ def test_dataset_in_the_path_filters(home: Path) -> None:
     api = client(home)
     assert api.post("/match/lists", json=body).json()["responses"]["a"]["results"]
     assert api.post("/match/un_sc_sanctions", json=body).json()["responses"]["a"]["results"] == []
+
+
+def test_dataset_scope_retrieves_within_the_dataset(home: Path) -> None:
+    """KIM CHOL in the UN list with limit=1: the best UN entry, not nothing (the scope
+    restricts retrieval, not a top 2 x limit taken from everything)."""
+    api = client(home)
+    body = {"queries": {"k": {"schema": "Person", "properties": {"name": ["KIM CHOL"]}}}}
+    found = api.post("/match/un_sc_sanctions?limit=1", json=body).json()["responses"]["k"]
+    assert len(found["results"]) == 1 and found["results"][0]["score"] >= 0.89
+    assert found["results"][0]["list_ids"][0].startswith("UN:KP")
+    assert found["total"]["value"] >= 2  # the other matches are counted, not shown
+    assert api.post("/match/un_sc_sanction", json=body).status_code == 404  # a typo
+
+
+def test_new_routes_show_nothing_of_what_the_caller_may_not_see(home: Path) -> None:
+    """The notes dataset (AMBER, for kr-nis) does not exist for jp-mofa: not in the
+    catalog, facets, counts, adjacency or errors; it answers as a dataset that is not."""
+    api = client(home, "key-kr=kr-nis,key-jp=jp-mofa")
+    kr = {"Authorization": "ApiKey key-kr"}
+    jp = {"Authorization": "ApiKey key-jp"}
+    assert "notes" in [d["name"] for d in api.get("/catalog", headers=kr).json()["datasets"]]
+    catalog = api.get("/catalog", headers=jp)
+    assert "notes" not in catalog.text and "GHOST" not in catalog.text
+    assert catalog.headers["etag"] != api.get("/catalog", headers=kr).headers["etag"]
+    for path in ("/search/notes", "/search/nowhere"):
+        assert api.get(path, headers=kr).status_code == (200 if path == "/search/notes" else 404)
+    hidden = api.get("/search/notes", headers=jp)
+    missing = api.get("/search/nowhere", headers=jp)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].replace("notes", "X") == missing.json()["detail"].replace(
+        "nowhere", "X"
+    )
+    body = {"queries": {"v": {"schema": "Vessel", "properties": {"name": ["GHOST TRADER"]}}}}
+    assert api.post("/match/notes", json=body, headers=jp).status_code == 404
+    assert api.post("/match/notes", json=body, headers=kr).json()["responses"]["v"]["results"]
+    every = api.get("/search/default", params={"facets": ["datasets", "schema"]}, headers=jp)
+    names = [v["name"] for v in every.json()["facets"]["datasets"]["values"]]
+    assert "notes" not in names
+    kr_every = api.get("/search/default", params={"facets": ["schema"]}, headers=kr).json()
+    jp_vessels = {v["name"]: v["count"] for v in every.json()["facets"]["schema"]["values"]}
+    kr_vessels = {v["name"]: v["count"] for v in kr_every["facets"]["schema"]["values"]}
+    assert kr_vessels.get("Vessel", 0) == jp_vessels.get("Vessel", 0) + 1
+    assert kr_every["total"]["value"] == every.json()["total"]["value"] + 1
+    for path in ("/entities/ghost/adjacent", "/entities/ghost/adjacent/sanctions"):
+        assert api.get(path, headers=jp).status_code == 404
+        assert api.get(path, headers=kr).status_code == 200
+    excluded = api.post(
+        "/match/default", json=body, params={"exclude_entity_ids": ["ghost"]}, headers=jp
+    )
+    assert excluded.json()["responses"]["v"]["results"] == []
 
 
 def test_serve_answers_over_http_with_two_workers(home: Path) -> None:
@@ -320,7 +371,9 @@ def test_review_decisions_over_http(home: Path) -> None:
     assert hidden.json()["detail"].replace("ghost", "X") == missing.json()["detail"].replace(
         "no-such", "X"
     )
-    # bad decisions are one-line 400s
-    for bad in ({"decision": "maybe"}, {"reason": "  "}, {"reason": "x" * 10_000}):
+    # bad decisions are one-line 400s; an over-long value is a 422 that does not echo it
+    for bad in ({"decision": "maybe"}, {"reason": "  "}):
         response = api.post("/decisions", json=decision | bad, headers=kr)
         assert response.status_code == 400 and "\n" not in response.json()["detail"], bad
+    too_long = api.post("/decisions", json=decision | {"reason": "x" * 10_000}, headers=kr)
+    assert too_long.status_code == 422 and "x" * 100 not in too_long.text
