@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -196,7 +195,11 @@ def test_logic_v2_weights_mean_what_they_mean_in_logic_v2(api: TestClient) -> No
         assert result["id"] == ZAKHAROV
         return result
 
-    default, off, double = top({}), top({"dob_year_disjoint": 0.0}), top({"dob_year_disjoint": -0.3})
+    default, off, double = (
+        top({}),
+        top({"dob_year_disjoint": 0.0}),
+        top({"dob_year_disjoint": -0.3}),
+    )
     assert off["score"] > default["score"] > double["score"]
     ignored = api.post(
         "/match/zala",

@@ -43,7 +43,9 @@ def test_search_without_query_lists_everything(api: TestClient) -> None:
 
 def test_invalid_query_syntax_unless_simple(api: TestClient) -> None:
     assert api.get("/search/zala", params={"q": "invalid/query"}).status_code == 400
-    assert api.get("/search/zala", params={"q": "invalid/query", "simple": "true"}).status_code == 200
+    assert (
+        api.get("/search/zala", params={"q": "invalid/query", "simple": "true"}).status_code == 200
+    )
 
 
 def test_missing_dataset(api: TestClient) -> None:

@@ -95,18 +95,20 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (one per core).", min=1)] = 1,
 ) -> None:
-    """Serve the screening API (yente-compatible /match, /search, /entities, /healthz)."""
+    """Serve the screening API (yente-compatible /match, /search, /entities, /catalog,
+    /healthz, /readyz) until SIGTERM or Ctrl-C."""
     from watchkeeper.web import server
     from watchkeeper.web.app import create_app
 
-    with command() as ctx:
-        app_ = create_app(ctx.settings)
-        err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
     try:
-        server.run(app_, host, port, workers)
+        sock = server.bind(host, port)  # first: a busy port fails before any loading
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}")
         raise typer.Exit(2) from None
+    with command() as ctx:
+        app_ = create_app(ctx.settings)
+        err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
+    server.run(app_, sock, workers)
 
 
 def _decide(

@@ -217,7 +217,7 @@ class Facts:
                 b.add("target", "true", pos_found, b.group(needs))
         # What FtM exports said: publishing datasets, target, referents.
         origin_rows: list[tuple[int, int, str | None, str | None, str | None]] = []
-        for entity_id, mark, datasets, target, *dates in origins.all_origins(store):
+        for entity_id, mark, datasets, target, first, last, change in origins.all_origins(store):
             pos_found = b.pos.get(entity_id)
             if pos_found is None:
                 continue
@@ -226,7 +226,7 @@ class Facts:
                 b.add("datasets", name, pos_found, grp)
             if target:
                 b.add("target", "true", pos_found, grp)
-            origin_rows.append((pos_found, grp, *dates))
+            origin_rows.append((pos_found, grp, first, last, change))
         for entity_id, referent, mark in origins.all_referents(store):
             pos_found = b.pos.get(entity_id)
             if pos_found is not None:

@@ -38,4 +38,4 @@ entity_referent = Table(
 )
 Index("ix_entity_referent_referent", entity_referent.c.referent)
 
-TABLES = (entity_origin, entity_referent)
+TABLES: tuple[Table, ...] = (entity_origin, entity_referent)

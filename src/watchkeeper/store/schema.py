@@ -107,7 +107,7 @@ screening_decision = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
-TABLES = (marking, source, statement, organisation, screening_decision)
+TABLES: tuple[Table, ...] = (marking, source, statement, organisation, screening_decision)
 
 # Capabilities declare their tables in modules of their own, picked up here.
 from watchkeeper.store import origin_schema as _origin  # noqa: E402

@@ -145,7 +145,7 @@ class Renderer:
     @staticmethod
     def _far_ids(data: Json, root_id: str) -> list[str]:
         schema = model.get(data["schema"])
-        ids = []
+        ids: list[str] = []
         for prop_name, values in data["properties"].items():
             prop = schema.get(prop_name) if schema else None
             if prop is not None and prop.type == registry.entity:

@@ -26,11 +26,11 @@ def catalog_data(who: Caller) -> dict[str, Any]:
     counts = dict(view.count("datasets", view.present))
     things = view.present.copy()
     sources: dict[str, dict[str, Any]] = {}
-    for src in who.service.store.read(who.viewer).sources():
-        sources[src["dataset"]] = src  # ordered by publication: the latest wins
-    datasets = []
+    for row in who.service.store.read(who.viewer).sources():
+        sources[row["dataset"]] = row  # ordered by publication: the latest wins
+    datasets: list[dict[str, Any]] = []
     for name in sorted(counts):
-        src = sources.get(name)
+        src: dict[str, Any] | None = sources.get(name)
         version = (src.get("published") or src.get("retrieved")) if src else None
         datasets.append(
             {

@@ -442,21 +442,23 @@ def _check_syntax(q: str) -> None:
         raise InputError("q", "invalid query syntax (quotes, brackets or a slash); try simple=true")
 
 
-def _labels(who: Caller, facet: str, values: list[tuple[str, int]]) -> list[dict[str, Any]]:
+def _label(facet: str, value: str, titles: dict[str, str]) -> str:
     if facet == "datasets":
-        titles = dataset_titles(who)
-        label = lambda v: titles.get(v, v)  # noqa: E731
-    elif facet == "countries":
-        label = lambda v: registry.country.names.get(v, v)  # noqa: E731
-    elif facet == "topics":
-        label = lambda v: registry.topic.names.get(v, v)  # noqa: E731
-    elif facet == "genders":
-        label = lambda v: registry.gender.names.get(v, v)  # noqa: E731
-    elif facet == "schema":
-        label = lambda v: model.get(v).plural if model.get(v) else v  # type: ignore[union-attr]  # noqa: E731
-    else:
-        label = lambda v: v  # noqa: E731
-    return [{"name": v, "label": str(label(v)), "count": n} for v, n in values[:1000]]
+        return titles.get(value, value)
+    if facet == "schema":
+        schema = model.get(value)
+        return str(schema.plural) if schema is not None else value
+    names: dict[str, dict[str, str]] = {
+        "countries": registry.country.names,
+        "topics": registry.topic.names,
+        "genders": registry.gender.names,
+    }
+    return str(names.get(facet, {}).get(value, value))
+
+
+def _labels(who: Caller, facet: str, values: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    titles = dataset_titles(who) if facet == "datasets" else {}
+    return [{"name": v, "label": _label(facet, v, titles), "count": n} for v, n in values[:1000]]
 
 
 def dataset_titles(who: Caller) -> dict[str, str]:
