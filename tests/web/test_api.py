@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -334,6 +339,160 @@ def test_serve_on_a_busy_port_is_one_line(home: Path) -> None:
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def _serve(home: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    cmd = [sys.executable, "-m", "watchkeeper.cli", "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for _ in range(240):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    proc.kill()
+    raise AssertionError(f"serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def test_a_second_server_on_the_port_fails_with_one_line(home: Path, tmp_path: Path) -> None:
+    """Two servers over two workspaces must not share a port (and alternate answers)."""
+    port = _free_port()
+    first = _serve(home, port, workers=2)
+    try:
+        other = tmp_path / "other"
+        env = {**os.environ, "WATCHKEEPER_HOME": str(other)}
+        cmd = [sys.executable, "-m", "watchkeeper.cli", "serve", "--port", str(port)]
+        second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2
+        assert second.stderr.strip().count("\n") == 0
+        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+        assert not other.exists()  # it failed before opening a workspace
+        body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Ri Pyong Chol"]}}}}
+        for _ in range(6):  # every answer from the first server's workspace
+            answer = httpx.post(f"http://127.0.0.1:{port}/match/default", json=body, timeout=30)
+            assert answer.json()["responses"]["q"]["results"][0]["list_ids"] == ["UN:KPi.076"]
+    finally:
+        first.terminate()
+        first.wait(30)
+
+
+def test_a_long_request_neither_starves_others_nor_delays_sigterm(home: Path) -> None:
+    """One worker; a long batch (400 names) is answered, a health check sent
+    while it runs comes back before it, and SIGTERM in the middle of it stops the server
+    (within the grace period, bounded here only by the wait)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = _free_port()
+    proc = _serve(home, port)
+    try:
+        names = [f"KIM {a} {b}" for a in ("CHOL", "SONG", "YONG", "MIN") for b in range(250)]
+        queries = {
+            f"q{i}": {"schema": "Person", "properties": {"name": names[i * 10 : i * 10 + 10]}}
+            for i in range(40)
+        }
+        finished: list[str] = []
+        with ThreadPoolExecutor(2) as pool:
+
+            def heavy() -> int:
+                url = f"http://127.0.0.1:{port}/match/default"
+                code = httpx.post(url, json={"queries": queries}, timeout=300).status_code
+                finished.append("heavy")
+                return code
+
+            def light() -> int:
+                code = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=300).status_code
+                finished.append("light")
+                return code
+
+            heavy_done = pool.submit(heavy)
+            time.sleep(0.5)
+            assert pool.submit(light).result() == 200
+            assert heavy_done.result() == 200
+        assert finished == ["light", "heavy"]
+        stopping = ThreadPoolExecutor(1)
+        in_flight = stopping.submit(
+            lambda: httpx.post(
+                f"http://127.0.0.1:{port}/match/default", json={"queries": queries}, timeout=300
+            )
+        )
+        time.sleep(0.5)
+        proc.terminate()
+        proc.wait(30)
+        with __import__("contextlib").suppress(httpx.HTTPError):
+            in_flight.result()
+        stopping.shutdown()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+
+
+def test_a_server_during_an_import_answers_from_the_last_commit(tmp_path: Path) -> None:
+    """`import` of the UN list while clients ask: every answer is a JSON 200 from what
+    was committed (no 'database is locked', no plain-text 500), and the new list is
+    served once the import is done."""
+    home = tmp_path / "home"
+    store = open_store(load_settings({"WATCHKEEPER_HOME": str(home)}))
+    write(
+        store,
+        [entity("Company", "sgm", "lists", name="STROYGAZMONTAZH")],
+        source("lists", "2024-05-01"),
+    )
+    store.close()
+    port = _free_port()
+    proc = _serve(home, port)
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "watchkeeper.cli", "import", "un-xml", str(UN_XML)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    body = {"queries": {"q": {"schema": "Company", "properties": {"name": ["Stroygazmontazh"]}}}}
+    answers: list[tuple[int, str]] = []
+    try:
+        while importing.poll() is None:
+            for response in (
+                httpx.post(f"{base}/match/default", json=body, timeout=60),
+                httpx.get(f"{base}/search/default", params={"q": "stroygazmontazh"}, timeout=60),
+                httpx.get(f"{base}/entities/sgm", timeout=60),
+                httpx.get(f"{base}/catalog", timeout=60),
+            ):
+                answers.append((response.status_code, response.headers["content-type"]))
+        assert importing.returncode == 0, importing.stderr.read() if importing.stderr else ""
+        assert len(answers) >= 4
+        assert set(answers) == {(200, "application/json")}
+        # the server moves on to the new state by itself (within its recheck period)
+        un = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Ri Pyong Chol"]}}}}
+        for _ in range(240):
+            found = httpx.post(f"{base}/match/un_sc_sanctions", json=un, timeout=60)
+            if found.status_code == 200 and found.json()["responses"]["q"]["results"]:
+                break
+            assert found.status_code in (200, 404)  # 404: the dataset is not served yet
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the imported list was never served")
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 def test_review_decisions_over_http(home: Path) -> None:

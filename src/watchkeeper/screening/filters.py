@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from followthemoney import model, registry
@@ -66,16 +67,38 @@ def fact_props() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _kind(schema: str, prop: str) -> str:
+    """What a property's values are to the facts: names, text, countries..."""
+    found = model.get(schema)
+    prop_obj = found.get(prop) if found is not None else None
+    if prop_obj is None:
+        return ""
+    kinds = {
+        registry.country: "countries",
+        registry.topic: "topics",
+        registry.gender: "genders",
+        registry.identifier: "identifiers",
+        registry.name: "names",
+    }
+    if prop_obj.type in kinds:
+        return kinds[prop_obj.type]
+    return "text" if prop_obj.type in TEXT_TYPES else ""
+
+
 @cache
 def thing_schemata() -> frozenset[str]:
     return frozenset(s.name for s in model.schemata.values() if s.is_a("Thing"))
 
 
-def tokens(text: str) -> list[str]:
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=200_000)
+def tokens(text: str) -> tuple[str, ...]:
     """Words folded for search: case and accents dropped, any script kept."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return kept.split()
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    return tuple(dict.fromkeys(_WORD.findall(folded)))
 
 
 def _seconds(values: Sequence[str | None]) -> np.ndarray:
@@ -99,15 +122,16 @@ def iso(seconds: int) -> str | None:
 class Field:
     """Values of one field as CSR by value: each value's (entity, marking group) rows."""
 
-    def __init__(self, rows: dict[str, tuple[list[int], list[int]]]) -> None:
-        self.values = sorted(rows)
+    def __init__(self, values: list[str], pos: list[int], grp: list[int]) -> None:
+        uniq, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
+        order = np.argsort(codes, kind="stable")
+        self.values: list[str] = [str(v) for v in uniq]
         self.code = {v: i for i, v in enumerate(self.values)}
-        sizes = [len(rows[v][0]) for v in self.values]
+        self.val = codes[order].astype(np.int64)
+        self.pos = np.array(pos, dtype=np.int32)[order]
+        self.grp = np.array(grp, dtype=np.int32)[order]
         self.offsets = np.zeros(len(self.values) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=self.offsets[1:])
-        self.pos = np.array([p for v in self.values for p in rows[v][0]], dtype=np.int32)
-        self.grp = np.array([g for v in self.values for g in rows[v][1]], dtype=np.int32)
-        self.val = np.repeat(np.arange(len(self.values), dtype=np.int64), sizes)
+        np.cumsum(np.bincount(self.val, minlength=len(self.values)), out=self.offsets[1:])
 
     def rows(self, value: str) -> slice:
         code = self.code.get(value)
@@ -122,8 +146,8 @@ class _Builder:
     pos: dict[str, int] = field(default_factory=dict)
     schema: list[str] = field(default_factory=list)
     groups: dict[Needs, int] = field(default_factory=dict)
-    fields: dict[str, dict[str, tuple[list[int], list[int]]]] = field(
-        default_factory=lambda: defaultdict(dict)
+    fields: dict[str, tuple[list[str], list[int], list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], [], []))
     )
 
     def entity(self, entity_id: str, schema: str) -> int:
@@ -138,11 +162,10 @@ class _Builder:
         return self.groups.setdefault(needs, len(self.groups))
 
     def add(self, name: str, value: str, pos: int, grp: int) -> None:
-        slot = self.fields[name].get(value)
-        if slot is None:
-            slot = self.fields[name][value] = ([], [])
-        slot[0].append(pos)
-        slot[1].append(grp)
+        values, positions, groups = self.fields[name]
+        values.append(value)
+        positions.append(pos)
+        groups.append(grp)
 
 
 class Facts:
@@ -162,7 +185,7 @@ class Facts:
         codes = {name: i for i, name in enumerate(self.schema_names)}
         self.schema = np.array([codes[s] for s in builder.schema], dtype=np.int16)
         self.group_needs = list(builder.groups)
-        self.fields = {name: Field(rows) for name, rows in builder.fields.items()}
+        self.fields = {name: Field(*rows) for name, rows in builder.fields.items()}
         self.from_index = from_index
         self.times = times
         self._views: dict[frozenset[int], FactsView] = {}
@@ -173,41 +196,31 @@ class Facts:
     @classmethod
     def build(cls, store: Store, index: Index) -> Facts:
         b = _Builder()
-        seen_props: dict[str, str] = {}
+        kinds: dict[str, str] = {}
+        things = thing_schemata()
         for entity_id, schema, prop, value, mark, dataset in store.current_values(fact_props()):
-            if schema not in thing_schemata():
+            if schema not in things:
                 continue
             pos = b.entity(entity_id, schema)
             grp = b.group(mark)
             b.add("present", "", pos, grp)
             b.add("datasets", dataset, pos, grp)
             b.add(f"properties.{prop}", value, pos, grp)
-            ptype = seen_props.get(prop)
-            if ptype is None:
-                found = model.get(schema)
-                prop_obj = found.get(prop) if found is not None else None
-                ptype = seen_props[prop] = prop_obj.type.name if prop_obj is not None else ""
-            if ptype == registry.country.name:
-                b.add("countries", value, pos, grp)
-            elif ptype == registry.topic.name:
-                b.add("topics", value, pos, grp)
-                if value in registry.topic.RISKS:
+            kind = kinds.get(prop)
+            if kind is None:
+                kind = kinds[prop] = _kind(schema, prop)
+            if kind in ("countries", "topics", "genders", "identifiers"):
+                b.add(kind, value, pos, grp)
+                if kind == "topics" and value in registry.topic.RISKS:
                     b.add("target", "true", pos, grp)
-            elif ptype == registry.gender.name:
-                b.add("genders", value, pos, grp)
-            elif ptype == registry.identifier.name:
-                b.add("identifiers", value, pos, grp)
-            if ptype in (t.name for t in TEXT_TYPES):
-                name = "names" if ptype == registry.name.name else "text"
-                for word in set(tokens(value)):
-                    b.add(name, word, pos, grp)
-        # Identifiers as the screening index normalises them, so either spelling filters.
-        for prop in ID_PROPS:
-            for value, rows in list(b.fields.get(f"properties.{prop}", {}).items()):
-                norm = normalise_id(ID_PROPS[prop], value)
-                if norm and norm != value:
-                    for pos, grp in zip(*rows, strict=True):
+                if kind == "identifiers":
+                    norm = normalise_id(ID_PROPS.get(prop, "id"), value)
+                    if norm and norm != value:
                         b.add("identifiers", norm, pos, grp)
+            if kind in ("names", "identifiers") or kind == "text":
+                words = "names" if kind == "names" else "text"
+                for word in tokens(value):
+                    b.add(words, word, pos, grp)
         # A Sanction with its authority and id makes its entity a target (index list ids).
         for entity in index.entities:
             pos_found = b.pos.get(entity.id)

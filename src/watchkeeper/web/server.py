@@ -47,7 +47,15 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _exit_quietly(_signum: int, _frame: object) -> None:
+    sys.exit(0)
+
+
 def _serve(app: FastAPI, host: str, port: int, sock: socket.socket) -> None:
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for
+    # the handler it found: this one, so that a stopped server exits with status 0.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
     config = uvicorn.Config(
         app,
         host=host,
@@ -71,8 +79,6 @@ def run(app: FastAPI, sock: socket.socket, workers: int = 1) -> None:
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
                 _serve(app, host, port, sock)
             finally:
