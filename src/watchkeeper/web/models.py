@@ -140,6 +140,13 @@ class EntityAdjacentResponse(BaseModel):
     adjacent: dict[str, AdjacentResultsResponse]
 
 
+class DataPublisher(BaseModel):
+    name: str
+    country_label: str | None
+    url: str | None = None
+    official: bool | None = None
+
+
 class DatasetModel(BaseModel):
     name: str
     title: str
@@ -152,7 +159,7 @@ class DatasetModel(BaseModel):
     index_version: str | None = None
     index_current: bool = True
     children: list[str] = []
-    publisher: dict[str, Any] | None = None
+    publisher: DataPublisher | None = None
 
 
 class DataCatalogModel(BaseModel):

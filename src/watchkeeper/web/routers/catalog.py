@@ -45,7 +45,11 @@ def catalog_data(who: Caller) -> dict[str, Any]:
                 "index_version": version,
                 "index_current": True,
                 "children": [],
-                "publisher": {"name": src["publisher"]} if src else None,
+                "publisher": (
+                    {"name": src["publisher"], "country_label": None, "url": src.get("url")}
+                    if src
+                    else None
+                ),
             }
         )
     names = [d["name"] for d in datasets]
