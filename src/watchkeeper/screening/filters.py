@@ -283,6 +283,8 @@ class FactsView:
         )
         self.present = self.any_of("present", [""])
         self._times: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._values: dict[str, list[str]] = {}
+        self._sets: dict[str, frozenset[str]] = {}
 
     def _empty(self) -> np.ndarray:
         return np.zeros(len(self.facts), dtype=bool)
@@ -300,12 +302,24 @@ class FactsView:
         return out
 
     def values(self, name: str) -> list[str]:
-        """The values of ``name`` this viewer may see on some entity."""
-        found = self.facts.fields.get(name)
+        """The values of ``name`` this viewer may see on some entity (kept: the view
+        lives as long as its index)."""
+        cached = self._values.get(name)
+        if cached is None:
+            found = self.facts.fields.get(name)
+            if found is None:
+                return []
+            keep = self.shown[found.grp]
+            cached = [found.values[int(c)] for c in np.unique(found.val[keep])]
+            self._values[name] = cached
+        return cached
+
+    def has(self, name: str, value: str) -> bool:
+        """Whether the viewer may see ``value`` of ``name`` on some entity."""
+        found = self._sets.get(name)
         if found is None:
-            return []
-        keep = self.shown[found.grp]
-        return [found.values[int(c)] for c in np.unique(found.val[keep])]
+            found = self._sets[name] = frozenset(self.values(name))
+        return value in found
 
     def count(self, name: str, within: np.ndarray) -> list[tuple[str, int]]:
         """Entities of ``within`` per visible value of ``name``, most first."""

@@ -120,7 +120,7 @@ def check_dataset(who: Caller, dataset: str) -> str | None:
     dataset that does not exist and one the caller may not see."""
     if dataset in COLLECTIONS:
         return None
-    if dataset not in who.view().values("datasets"):
+    if not who.view().has("datasets", dataset):
         raise NotFound(f"no such dataset {dataset!r}")
     return dataset
 
