@@ -56,6 +56,7 @@ class Run:
     abuse: list[dict[str, Any]] = field(default_factory=list)
     pss_mb: list[float] = field(default_factory=list)
     phase: str = "before"
+    cpu_s: float = 0.0
 
 
 def free_port() -> int:
@@ -80,6 +81,24 @@ def pss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far: on a shared
+    machine, the measure of the server's own work per request."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def workload(env: dict[str, str]) -> dict[str, list[Any]]:
@@ -269,7 +288,9 @@ async def load(
                 run.pss_mb.append(pss_mb(server.pid))
                 await asyncio.sleep(1)
 
+        cpu_before = cpu_seconds(server.pid)
         await asyncio.gather(phases(), memory(), *tasks)
+        run.cpu_s = cpu_seconds(server.pid) - cpu_before
         if run.phase != "after":
             raise RuntimeError("the import outlasted the run: give it more --seconds")
     return run
@@ -295,6 +316,9 @@ def summary(run: Run, seconds: float) -> dict[str, Any]:
             "max_ms": round(max(times, default=0.0), 1),
         }
     out["all"]["requests_per_s"] = round(len(run.samples) / seconds, 1)
+    out["all"]["server_cpu_ms_per_request"] = round(
+        1000 * run.cpu_s / max(len(run.samples) + len(run.abuse), 1), 1
+    )
     out["by_kind_p99_ms"] = {
         kind: round(percentile([s.seconds * 1000 for s in run.samples if s.kind == kind], 0.99), 1)
         for kind in ("match", "search", "entities")
@@ -349,11 +373,13 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict[str, Any]:
             )
         data = workload(env)
         port = free_port()
+        # The server's log goes to a file: a pipe nobody reads fills up and stops it.
+        log = (Path(folder) / "server.log").open("w")
         server = subprocess.Popen(
             [*WATCHKEEPER, "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -369,7 +395,14 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict[str, Any]:
             stopped = time.perf_counter()
             server.wait(60)
             stop_s = time.perf_counter() - stopped
+        log.close()
+        errors = [
+            line
+            for line in (Path(folder) / "server.log").read_text().splitlines()
+            if "rror" in line
+        ]
         result = summary(run, args.seconds)
+        result["server_log_errors"] = errors[:20]
         result["engine"] = engine
         result["sigterm_to_exit_s"] = round(stop_s, 2)
         return result

@@ -353,12 +353,10 @@ def _free_port() -> int:
 def _serve(home: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
     env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
     cmd = [sys.executable, "-m", "watchkeeper.cli", "serve", "--port", str(port)]
+    # the log goes to a file: a pipe nobody reads would fill up and stop the server
+    log = (home.parent / f"serve-{port}.log").open("w")
     proc = subprocess.Popen(
-        [*cmd, "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        [*cmd, "--workers", str(workers)], env=env, stdout=log, stderr=log, text=True
     )
     for _ in range(240):
         try:
@@ -367,7 +365,7 @@ def _serve(home: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
         except httpx.HTTPError:
             time.sleep(0.25)
     proc.kill()
-    raise AssertionError(f"serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+    raise AssertionError(f"serve did not start: {(home.parent / f'serve-{port}.log').read_text()}")
 
 
 def test_a_second_server_on_the_port_fails_with_one_line(home: Path, tmp_path: Path) -> None:

@@ -75,6 +75,12 @@ def run(app: FastAPI, sock: socket.socket, workers: int = 1) -> None:
     if workers <= 1:
         _serve(app, host, port, sock)
         return
+    # Connections opened so far (migrations, the index build) must not be shared by the
+    # workers: two processes on one PostgreSQL connection corrupt its protocol ("portal
+    # does not exist"), and SQLite's must not cross a fork either. Each worker opens its own.
+    service = getattr(app.state, "service", None)
+    if service is not None:
+        service.before_fork()
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()

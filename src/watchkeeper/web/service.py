@@ -106,6 +106,10 @@ class Service:
             self._checked = time.monotonic()
             self._refreshing.release()
 
+    def before_fork(self) -> None:
+        """Close pooled connections: a forked worker opens its own."""
+        self.store.engine.dispose()
+
     def tick(self) -> None:
         """Every FREEZE_EVERY requests, move what has survived (mostly the name-analysis
         caches, which grow with every new name) out of the collector's reach: otherwise
