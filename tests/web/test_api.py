@@ -350,8 +350,10 @@ def _free_port() -> int:
     return port
 
 
-def _serve(home: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
-    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+def _serve(
+    home: Path, port: int, workers: int = 1, extra: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home), **(extra or {})}
     cmd = [sys.executable, "-m", "watchkeeper.cli", "serve", "--port", str(port)]
     # the log goes to a file: a pipe nobody reads would fill up and stop the server
     log = (home.parent / f"serve-{port}.log").open("w")
@@ -366,6 +368,40 @@ def _serve(home: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
             time.sleep(0.25)
     proc.kill()
     raise AssertionError(f"serve did not start: {(home.parent / f'serve-{port}.log').read_text()}")
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_each_have_their_own_connections(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Workers forked from one server must not share the parent's pooled connections
+    (two processes on one PostgreSQL connection answer 500s: "portal does not exist")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    home = tmp_path / "home"
+    env = {"WATCHKEEPER_HOME": str(home), "WATCHKEEPER_DATABASE_URL": pg_url}
+    store = open_store(load_settings(env))
+    run_import(store, "un-xml", UN_XML)
+    store.close()
+    port = _free_port()
+    proc = _serve(home, port, workers=2, extra={"WATCHKEEPER_DATABASE_URL": pg_url})
+    base = f"http://127.0.0.1:{port}"
+    body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Ri Pyong Chol"]}}}}
+
+    def ask(i: int) -> int:
+        if i % 3 == 0:
+            return httpx.post(f"{base}/match/default", json=body, timeout=120).status_code
+        if i % 3 == 1:
+            return httpx.get(f"{base}/search/default", params={"q": "ri"}, timeout=120).status_code
+        return httpx.get(f"{base}/entities/unsc-kpi-076", timeout=120).status_code
+
+    try:
+        with ThreadPoolExecutor(12) as pool:
+            codes = list(pool.map(ask, range(60)))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert codes == [200] * 60
 
 
 def test_a_second_server_on_the_port_fails_with_one_line(home: Path, tmp_path: Path) -> None:
