@@ -22,7 +22,7 @@ from watchkeeper.errors import WatchkeeperError
 from watchkeeper.screening import index as ix
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.web.middleware import Bounded, ErrorsAsJson
-from watchkeeper.web.routers import catalog, decisions, entities, health, screening
+from watchkeeper.web.routers import catalog, decisions, entities, health, screening, search
 from watchkeeper.web.service import Service
 
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
     app.state.service = Service(settings, index)
     app.add_exception_handler(WatchkeeperError, _known)
     app.add_exception_handler(RequestValidationError, _invalid)
-    for module in (health, screening, entities, decisions, catalog):
+    for module in (health, screening, search, entities, decisions, catalog):
         app.include_router(module.router)
     # Added last, so outermost: bounds before anything reads the request, errors as JSON.
     if settings.cors_origins:

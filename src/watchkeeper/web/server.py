@@ -64,6 +64,9 @@ def _serve(app: FastAPI, host: str, port: int, sock: socket.socket) -> None:
         lifespan="off",
         backlog=BACKLOG,
         timeout_graceful_shutdown=GRACE_SECONDS,
+        # Clients keep connections open between requests; closing an idle one after 5 s
+        # (uvicorn's default) races with a client reusing it ("server disconnected").
+        timeout_keep_alive=30,
     )
     uvicorn.Server(config).run(sockets=[sock])
 
