@@ -26,7 +26,7 @@ from watchkeeper.screening import index as ix
 from watchkeeper.screening.filters import Facts, FactsView
 from watchkeeper.screening.screener import Screener
 from watchkeeper.settings import Settings
-from watchkeeper.store import Store, open_store
+from watchkeeper.store import Reader, Store, open_store
 
 RECHECK_SECONDS = 10.0
 FREEZE_EVERY = 1000
@@ -58,6 +58,7 @@ class Service:
         self._refreshing = threading.Lock()
         self.keys = dict(settings.api_keys)
         self._screeners: dict[Viewer, tuple[float, ix.Index, Screener]] = {}
+        self._readers: dict[Viewer, tuple[float, Reader, dict[str, str]]] = {}
         self._served = 0
 
     @property
@@ -131,6 +132,26 @@ class Service:
             self._screeners[viewer] = cached
         return cached[2]
 
+    def _read(self, viewer: Viewer) -> tuple[float, Reader, dict[str, str]]:
+        now = time.monotonic()
+        cached = self._readers.get(viewer)
+        if cached is None or now - cached[0] > RECHECK_SECONDS:
+            reader = self.store.read(viewer)
+            titles = {src["dataset"]: src["title"] for src in reader.sources()}
+            cached = self._readers[viewer] = (now, reader, titles)
+        return cached
+
+    def reader(self, viewer: Viewer) -> Reader:
+        """A viewer's read path, kept for RECHECK_SECONDS like its screener: its visible
+        markings are read from the store at most that often (a marking created since is
+        not among them, so what it marks is not shown until then)."""
+        return self._read(viewer)[1]
+
+    def dataset_titles(self, viewer: Viewer) -> dict[str, str]:
+        """The titles of the datasets of the sources ``viewer`` may see (the latest
+        release's), kept as the reader is."""
+        return self._read(viewer)[2]
+
     def viewer(self, authorization: str | None) -> Viewer:
         if not self.keys:
             return Viewer(self.settings.organisation, self.settings.country)
@@ -154,6 +175,9 @@ class Caller:
 
     def view(self) -> FactsView:
         return self.facts.view(self.screener.marking_ids)
+
+    def reader(self) -> Reader:
+        return self.service.reader(self.viewer)
 
 
 def get_service(request: Request) -> Service:

@@ -26,7 +26,7 @@ def catalog_data(who: Caller) -> dict[str, Any]:
     counts = dict(view.count("datasets", view.present))
     things = view.present.copy()
     sources: dict[str, dict[str, Any]] = {}
-    for row in who.service.store.read(who.viewer).sources():
+    for row in who.reader().sources():
         sources[row["dataset"]] = row  # ordered by publication: the latest wins
     datasets: list[dict[str, Any]] = []
     for name in sorted(counts):

@@ -43,7 +43,7 @@ Sort = Annotated[list[str], Query(max_length=10)]
 def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, EntityView] | Response:
     """The entity, a redirect to the one a referent was merged into, or a 404 that reads
     the same whether the entity is missing or hidden."""
-    renderer = Renderer(who.service.store.read(who.viewer), who.index)
+    renderer = Renderer(who.reader(), who.index)
     view = renderer.views([entity_id]).get(entity_id)
     if view is not None and any(s.ended_at is None for s in view.statements):
         return renderer, view

@@ -80,15 +80,8 @@ def _label(facet: str, value: str, titles: dict[str, str]) -> str:
 
 
 def _labels(who: Caller, facet: str, values: list[tuple[str, int]]) -> list[dict[str, Any]]:
-    titles = dataset_titles(who) if facet == "datasets" else {}
+    titles = who.service.dataset_titles(who.viewer) if facet == "datasets" else {}
     return [{"name": v, "label": _label(facet, v, titles), "count": n} for v, n in values[:1000]]
-
-
-def dataset_titles(who: Caller) -> dict[str, str]:
-    titles: dict[str, str] = {}
-    for src in who.service.store.read(who.viewer).sources():
-        titles[src["dataset"]] = src["title"]
-    return titles
 
 
 def _sort(
@@ -207,7 +200,7 @@ async def search(
     chosen = np.zeros(len(facts), dtype=bool)
     chosen[positions] = True
     page_ids = [facts.ids[p] for p in positions[offset : offset + limit]]
-    renderer = Renderer(who.service.store.read(who.viewer), who.index)
+    renderer = Renderer(who.reader(), who.index)
     shown = renderer.entities(page_ids)
     facet_data = {}
     for facet in dict.fromkeys(facets):
