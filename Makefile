@@ -9,6 +9,8 @@ BENCH_ARGS ?=
 
 .PHONY: demo test lint bench bench-maritime bench-screening bench-assessment bench-investigations clean
 
+.PHONY: demo test lint bench bench-maritime bench-screening bench-api bench-api-yente-schema clean
+
 # pip's output goes to .venv/install.log and is shown only when the install fails.
 $(STAMP): pyproject.toml
 	@echo "installing Watchkeeper and its dependencies into $(VENV) (a few minutes on a fresh machine; log: $(VENV)/install.log)"
@@ -66,5 +68,18 @@ bench-investigations: $(STAMP)
 	test ! -x $(BENCH_VENV)/bin/python || $(BENCH_VENV)/bin/python -m pip install --quiet -e .
 	bash scripts/with-postgres.sh $(BIN)/python bench/investigations/run.py $(BENCH_ARGS)
 
+# API under load: 50 clients while an import runs, then over-limit requests, on SQLite and
+# a throwaway PostgreSQL (BENCH_ARGS="--seconds 30" for a short run).
+bench-api: $(STAMP)
+	bash scripts/with-postgres.sh $(BIN)/python bench/api/run.py $(BENCH_ARGS)
+
+# yente's own OpenAPI schema against `watchkeeper serve`. yente (from PyPI) brings
+# Elasticsearch clients, so it lives in its own virtualenv, never in ours.
+API_BENCH_VENV := bench/api/.venv
+bench-api-yente-schema: $(STAMP)
+	test -x $(API_BENCH_VENV)/bin/python || $(PYTHON) -m venv $(API_BENCH_VENV)
+	$(API_BENCH_VENV)/bin/python -m pip install --quiet yente==5.5.0 'schemathesis>=4.3,<5'
+	$(API_BENCH_VENV)/bin/python bench/api/yente_schema.py
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(API_BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -672,7 +672,7 @@ def serve(index_path: str, port: int, db: str) -> None:
     settings = load_settings(
         {"WATCHKEEPER_DATABASE_URL": f"sqlite:///{db}", "WATCHKEEPER_HOME": str(Path(db).parent)}
     )
-    server.run(create_app(settings, index), "127.0.0.1", port, workers=2)
+    server.run(create_app(settings, index), server.bind("127.0.0.1", port), workers=2)
 
 
 # -- main --------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Settings:
     api_keys: tuple[tuple[str, str], ...] = ()
     """API keys of the screening API and the organisation each acts as. When none are
     set, ``serve`` answers as the workspace's own organisation (a local, single-user API)."""
+    cors_origins: tuple[str, ...] = ()
+    """Web origins whose pages may call the API from a browser (CORS); ``*`` for any."""
 
     @property
     def viewer(self) -> Viewer:
@@ -100,4 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         spark_master=env.get("WATCHKEEPER_SPARK_MASTER") or "local[2]",
         api_keys=tuple(keys),
         write_wait=write_wait,
+        cors_origins=tuple(
+            o.strip() for o in (env.get("WATCHKEEPER_CORS_ORIGINS") or "").split(",") if o.strip()
+        ),
     )

@@ -54,6 +54,12 @@ def import_(
             " TO partner' (also of its values that carry none of their own)."
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse a file a record of which would lose something (ftm)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Import list releases or FtM files from local files (offline)."""
@@ -72,7 +78,11 @@ def import_(
                     progress.update(task, description=f"{name}: {n:,} records")
 
                 summary = run_import(
-                    ctx.store, fmt, path, Options(dataset, release_date, snapshot, mark), tick
+                    ctx.store,
+                    fmt,
+                    path,
+                    Options(dataset, release_date, snapshot, marking=mark, strict=strict),
+                    tick,
                 )
             changed |= summary.changed_entities
             for note in summary.notes:
@@ -81,6 +91,8 @@ def import_(
             del data["changed_entities"]
             results.append(data)
             if not as_json:
+                for warning in summary.warnings:
+                    err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
                 if not summary.changed and summary.entities == 0:
                     out.print(f"{path.name}: release already imported, nothing changed")
                 else:

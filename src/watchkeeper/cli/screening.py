@@ -198,22 +198,26 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the screening API (yente-compatible /match, /search, /entities, /healthz)."""
+    """Serve the screening API (yente-compatible /match, /search, /entities, /catalog,
+    /healthz, /readyz) until SIGTERM or Ctrl-C."""
     from watchkeeper.web import server
     from watchkeeper.web.app import create_app
     from watchkeeper.web.exposure import check_exposure
 
     with command() as ctx:
+        # settings only (the store opens lazily): a refused exposure or a busy port
+        # fails before anything is loaded
         warning = check_exposure(host, bool(ctx.settings.api_keys), allow_open)
         if warning:
             err.print(warning, highlight=False, soft_wrap=True)
+        try:
+            sock = server.bind(host, port)
+        except OSError as exc:
+            err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}")
+            raise typer.Exit(2) from None
         app_ = create_app(ctx.settings)
         err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
-    try:
-        server.run(app_, host, port, workers)
-    except OSError as exc:
-        err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(2) from None
+    server.run(app_, sock, workers)
 
 
 def _decide(

@@ -12,21 +12,47 @@ from followthemoney.statement.serialize import CSV_COLUMNS
 
 from watchkeeper.errors import InputError
 from watchkeeper.model.marking import MARKING_COLUMNS
-from watchkeeper.store.reader import Reader
+from watchkeeper.store.reader import EntityView, Reader
 
 EXPORT_KINDS = ("ftm", "statements")
 STATEMENT_COLUMNS = [*CSV_COLUMNS, "source_id", "credibility", *MARKING_COLUMNS]
 
 
 def write_ftm(reader: Reader, fh: TextIO) -> int:
-    """FtM entity JSON lines, as OpenSanctions and Aleph read them."""
+    """FtM entity JSON lines, as OpenSanctions and Aleph read them. What an imported
+    export said beyond the values (datasets, referents, target, its dates) is given back
+    as it was (``store.origin``)."""
+    from watchkeeper.store.origin import OriginReader
+
+    origins = OriginReader(reader)
     count = 0
+    batch: list[EntityView] = []
+
+    def emit() -> None:
+        found = origins.origins([view.id for view in batch])
+        for view in batch:
+            data = view.entity.to_dict()
+            data.pop("caption", None)
+            data["caption"] = view.caption
+            origin = found.get(view.id)
+            if origin is not None:
+                if origin.datasets:
+                    data["datasets"] = sorted(origin.datasets)
+                data["referents"] = sorted(origin.referents)
+                if origin.target is not None:
+                    data["target"] = origin.target
+                for key in ("first_seen", "last_seen", "last_change"):
+                    if getattr(origin, key):
+                        data[key] = getattr(origin, key)
+            fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        batch.clear()
+
     for view in reader.entities():
-        data = view.entity.to_dict()
-        data.pop("caption", None)
-        data["caption"] = view.caption
-        fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        batch.append(view)
         count += 1
+        if len(batch) >= 1000:
+            emit()
+    emit()
     return count
 
 

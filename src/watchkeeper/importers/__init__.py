@@ -112,6 +112,9 @@ def write_record(writer: Writer, record: Record) -> None:
         writer.add_entity(record.item, record.marking, record.credibility, record.source)
     else:
         writer.add_statement(record.item, record.marking, record.credibility, record.source)
+    if record.origin and isinstance(record.item, StatementEntity) and record.item.id:
+        writer.add_origin(record.item.id, record.origin, record.marking)
+    writer.summary.warnings.extend(record.warnings)
 
 
 __all__ = ["IMPORTERS", "Options", "Record", "get_importer", "run_import", "write_record"]

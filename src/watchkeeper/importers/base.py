@@ -15,6 +15,7 @@ from followthemoney.exc import InvalidData
 from watchkeeper.errors import InputError
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import Marking
+from watchkeeper.model.origin import Origin
 from watchkeeper.model.source import Source
 
 MAX_FIELD = 1 << 20
@@ -31,6 +32,10 @@ class Record:
     credibility: int | None = None
     source: Source | None = None
     """The source of this record when it is not the file's own (a dataset citing reports)."""
+    origin: Origin | None = None
+    """What an FtM export says about the entity beyond its values (datasets, referents...)."""
+    warnings: tuple[str, ...] = ()
+    """What was left out of this record and why, one line each (the import goes on)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Options:
     marking: Marking | None = None
     """The source's marking (who may see the release itself: title, file, dates,
     checksum), and that of every value without a marking of its own."""
+    strict: bool = False
+    """Refuse the file at the first record something would be left out of."""
 
 
 class Importer(Protocol):

@@ -1,4 +1,4 @@
-"""FollowTheMoney data: entity JSON lines (OpenSanctions/Aleph exports) and statement CSV.
+"""FollowTheMoney data: entity JSON lines (OpenSanctions/yente/Aleph exports) and statement CSV.
 
 Statement CSV may carry Watchkeeper's extra columns (``tlp``, ``rel_to``, ``originator``,
 ``recipients``, ``credibility``), so an export re-imports with its markings intact.
@@ -11,14 +11,17 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from followthemoney import Statement, model
+from followthemoney import Statement, StatementEntity, model
+from followthemoney.dataset.util import dataset_name_check
 from followthemoney.exc import InvalidData
 
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.importers.base import MAX_FIELD, Options, Record, make_entity, slug
 from watchkeeper.model.grading import Credibility, Reliability
 from watchkeeper.model.marking import MARKING_COLUMNS, Marking, most_releasable
+from watchkeeper.model.origin import Origin, timestamp
 from watchkeeper.model.source import Source
 
 STATEMENT_REQUIRED = ("entity_id", "prop", "schema", "value", "dataset")
@@ -54,10 +57,24 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 class FtmJsonImporter:
+    """FtM entity JSON lines, as OpenSanctions, yente and Aleph export them.
+
+    Besides the values, each entity's ``datasets``, ``referents``, ``target``,
+    ``first_seen``, ``last_seen`` and ``last_change`` are kept (``model.origin``).
+    Nested entities (``"sanctions": [{...}]``) are imported as entities of their own,
+    linked to the entity they were nested in. A property the installed FtM does not
+    know is left out of its record with a warning, and the import goes on (with
+    ``strict``, the file is refused instead).
+    """
+
     name = "ftm"
     full_release = False
 
+    def __init__(self) -> None:
+        self.strict = False
+
     def source(self, path: Path, checksum: str, options: Options) -> Source:
+        self.strict = options.strict
         return _source(path, checksum, options, "ftm", "FtM entities")
 
     def records(self, path: Path, source: Source) -> Iterator[Record]:
@@ -72,39 +89,117 @@ class FtmJsonImporter:
                 raise InputError(str(path), f"invalid JSON: {exc.msg}", label) from None
             if not isinstance(data, dict):
                 raise InputError(str(path), "a line must hold one JSON object", label)
-            entity_id, schema_name = data.get("id"), data.get("schema")
-            if not isinstance(entity_id, str) or not entity_id:
-                raise InputError(str(path), "entity has no id", label)
-            label = f"line {number} ({entity_id[:80]})"
-            schema = model.get(schema_name) if isinstance(schema_name, str) else None
-            if schema is None:
-                raise InputError(str(path), f"unknown schema {schema_name!r}", label)
-            entity = make_entity(schema.name, entity_id, source.dataset)
-            props = data.get("properties") or {}
-            if not isinstance(props, dict):
-                raise InputError(str(path), "properties must be an object", label)
-            for prop, values in props.items():
-                if prop not in schema.properties:
-                    raise InputError(
-                        str(path), f"schema {schema.name} has no property {prop!r}", label
-                    )
-                for value in values if isinstance(values, list) else [values]:
-                    if isinstance(value, dict):  # nested entities in some exports
-                        value = value.get("id")
-                    if value is None:
-                        continue
-                    if len(str(value)) > MAX_FIELD:
-                        raise InputError(
-                            str(path), f"value of {prop} is over {MAX_FIELD:,} characters", label
-                        )
-                    try:
-                        entity.add(prop, str(value))
-                    except InvalidData as exc:
-                        raise InputError(str(path), str(exc), label) from None
-            count += 1
-            yield Record(entity)
+            for record in _EntityReader(path, label, source.dataset, self.strict).read(data):
+                count += 1
+                yield record
         if count == 0:
             raise InputError(str(path), "no entities found")
+
+
+# Nested entities deeper than this are refused: real exports nest one or two levels.
+MAX_DEPTH = 8
+
+
+class _EntityReader:
+    """One line of entity JSON: the entity, the entities nested in it, their origins."""
+
+    def __init__(self, path: Path, label: str, dataset: str, strict: bool) -> None:
+        self.path = str(path)
+        self.line = label
+        self.dataset = dataset
+        self.strict = strict
+
+    def fail(self, label: str, reason: str) -> InputError:
+        return InputError(self.path, reason, label)
+
+    def read(self, data: dict[str, Any], depth: int = 0, parent: str | None = None) -> list[Record]:
+        entity_id, schema_name = data.get("id"), data.get("schema")
+        label = self.line if parent is None else f"{self.line}, nested in {parent[:80]}"
+        if not isinstance(entity_id, str) or not entity_id:
+            raise self.fail(label, "entity has no id")
+        label = f"{label} ({entity_id[:80]})"
+        if depth > MAX_DEPTH:
+            raise self.fail(label, f"entities nested more than {MAX_DEPTH} deep")
+        schema = model.get(schema_name) if isinstance(schema_name, str) else None
+        if schema is None:
+            raise self.fail(label, f"unknown schema {schema_name!r}")
+        entity = make_entity(schema.name, entity_id, self.dataset)
+        props = data.get("properties") or {}
+        if not isinstance(props, dict):
+            raise self.fail(label, "properties must be an object")
+        nested: list[Record] = []
+        warnings: list[str] = []
+        for prop_name, values in props.items():
+            prop = schema.get(prop_name)
+            if prop is None:
+                reason = f"schema {schema.name} has no property {prop_name!r}"
+                if self.strict:
+                    raise self.fail(label, reason)
+                warnings.append(f"{self.path}: {label}: {reason}; its values were left out")
+                continue
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, dict):
+                    child = self.read(value, depth + 1, entity_id)
+                    nested.extend(child)
+                    child_entity = child[-1].item
+                    assert isinstance(child_entity, StatementEntity) and child_entity.id
+                    if prop.stub and prop.reverse is not None:
+                        # "sanctions" is the other side of Sanction:entity: the link
+                        # lives on the nested entity.
+                        if entity_id not in child_entity.get(prop.reverse.name, quiet=True):
+                            child_entity.add(prop.reverse.name, entity_id)
+                        continue
+                    value = child_entity.id
+                if value is None or isinstance(value, list):
+                    continue
+                text = value if isinstance(value, str) else json.dumps(value)
+                if len(text) > MAX_FIELD:
+                    raise self.fail(label, f"value of {prop_name} is over {MAX_FIELD:,} characters")
+                if prop.stub:
+                    continue  # a reverse link given as a bare id: its entity carries it
+                try:
+                    entity.add(prop, text)
+                except InvalidData as exc:
+                    raise self.fail(label, str(exc)) from None
+        origin, dropped = self.origin(data)
+        warnings.extend(f"{self.path}: {label}: {reason}" for reason in dropped)
+        if dropped and self.strict:
+            raise self.fail(label, dropped[0])
+        return [*nested, Record(entity, origin=origin, warnings=tuple(warnings))]
+
+    def origin(self, data: dict[str, Any]) -> tuple[Origin | None, list[str]]:
+        dropped: list[str] = []
+        datasets = []
+        for name in _strings(data.get("datasets")):
+            try:
+                datasets.append(dataset_name_check(name))
+            except ValueError:
+                dropped.append(f"dataset name {name!r} is not one FtM accepts; left out")
+        referents = [r for r in _strings(data.get("referents")) if len(r) <= 255]
+        target = data.get("target")
+        times = {}
+        for key in ("first_seen", "last_seen", "last_change"):
+            raw = data.get(key)
+            times[key] = timestamp(raw)
+            if raw is not None and times[key] is None:
+                dropped.append(f"{key} {raw!r} is not a date; left out")
+        origin = Origin(
+            tuple(datasets),
+            tuple(referents),
+            target if isinstance(target, bool) else None,
+            times["first_seen"],
+            times["last_seen"],
+            times["last_change"],
+        )
+        return (origin if origin else None), dropped
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str) and v]
+    return []
 
 
 class StatementCsvImporter:

@@ -586,13 +586,18 @@ class IndexView:
                 self._weights[key] = found
         return found
 
-    def candidates(self, keys: set[str], limit: int) -> list[int]:
-        """Entities sharing the most distinctive keys with the query, best first."""
+    def candidates(
+        self, keys: set[str], limit: int, allowed: np.ndarray | None = None
+    ) -> list[int]:
+        """Entities sharing the most distinctive keys with the query, best first; only
+        those ``allowed`` (a mask over the entities: a dataset scope, filters) if given."""
         cap = max(2000, self.size // 200)
         chosen: list[tuple[np.ndarray, float]] = []
         common: list[tuple[int, str]] = []
         for key in keys:
             plist = self.postings(key)
+            if allowed is not None:
+                plist = plist[allowed[plist]]
             if not len(plist):
                 continue
             if len(plist) > cap and not key.startswith("id:"):
@@ -602,7 +607,10 @@ class IndexView:
             chosen.append((plist, boost * math.log((self.size + 1) / len(plist)) + 0.1))
         if not chosen and common:
             _size, key = min(common)
-            chosen.append((self.postings(key)[:cap], 0.1))
+            plist = self.postings(key)
+            if allowed is not None:
+                plist = plist[allowed[plist]]
+            chosen.append((plist[:cap], 0.1))
         if not chosen:
             return []
         flat = np.concatenate([p for p, _ in chosen])

@@ -205,3 +205,8 @@ from watchkeeper.store.investigations_schema import define as _investigations  #
 
 judgment, xref_candidate, watch = _investigations(metadata)
 TABLES = (*TABLES, judgment, xref_candidate, watch)
+
+# yente's export metadata (datasets, referents, first/last seen): see origin_schema.py.
+from watchkeeper.store import origin_schema as _origin  # noqa: E402
+
+TABLES = (*TABLES, *_origin.TABLES)

@@ -19,6 +19,7 @@ from followthemoney.statement.util import BASE_ID
 from sqlalchemy import ARRAY, Connection, Select, String, and_, any_, bindparam, or_, select
 
 from watchkeeper.model.marking import Marking
+from watchkeeper.model.origin import Origin
 from watchkeeper.model.source import Source
 from watchkeeper.store import schema as t
 
@@ -45,6 +46,8 @@ class ImportSummary:
     # Entities with a statement added, reopened or ended: what derived indexes (screening)
     # must re-read. Not part of the printed summary.
     changed_entities: set[str] = field(default_factory=set, repr=False)
+    # Records read with something left out (an unknown property...), one line each.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -93,6 +96,9 @@ class Writer:
         self.source_existed = found is not None
         """The source was stored before this write began (the same release, again)."""
         self._source_marking = self.use_source(source)
+        # What FtM exports say beyond the values (store/origin.py), written at finish.
+        self._origins: list[tuple[str, int, Origin]] = []
+        self._origins_written = False
 
     def use_source(self, source: Source) -> int:
         """Register a (further) source for statements of this import; returns its marking id.
@@ -213,6 +219,24 @@ class Writer:
         if len(self._pending) >= BATCH:
             self.flush()
 
+    def add_origin(self, entity_id: str, origin: Origin, marking: Marking | None = None) -> None:
+        """Keep an FtM export's datasets, referents, target and dates for ``entity_id``."""
+        source_marking = self.use_source(self.source)
+        marking_id = (
+            source_marking if marking is None else self.store.marking_id(self.conn, marking)
+        )
+        self._origins.append((entity_id, marking_id, origin))
+        if len(self._origins) >= BATCH:
+            self._write_origins()
+
+    def _write_origins(self) -> None:
+        from watchkeeper.store.origin import write_origins
+
+        # A full release replaces every origin of its dataset, once, before its own rows.
+        first = self.full_release and not self._origins_written
+        write_origins(self.conn, self.source.dataset, self._origins, replace_all=first)
+        self._origins, self._origins_written = [], True
+
     def add_all(self, entities: Iterable[StatementEntity]) -> None:
         for entity in entities:
             self.add_entity(entity)
@@ -258,6 +282,8 @@ class Writer:
 
     def finish(self) -> None:
         self.flush()
+        if self._origins or (self.full_release and not self._origins_written):
+            self._write_origins()
         if not self.full_release:
             return
         # Whatever this dataset said before and this release no longer says has ended.

@@ -3,19 +3,26 @@
 Every answer is what the caller's viewer may see: with ``WATCHKEEPER_API_KEYS`` set, a
 request must carry ``Authorization: ApiKey <key>``, which names its organisation; with
 none set, the API answers as the workspace's own organisation (bind it to localhost).
-Errors are one-line JSON ``{"detail": ...}`` with the status of the ``WatchkeeperError``.
+Errors are JSON ``{"detail": ...}`` with the status of the ``WatchkeeperError``; invalid
+parameters are 422 in FastAPI's (and yente's) list shape, without echoing the input.
+Answers are gzipped when the client accepts it; CORS follows
+``WATCHKEEPER_CORS_ORIGINS``; a body without a Content-Type is read as JSON, as yente
+reads it.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.screening import index as ix
 from watchkeeper.settings import Settings, load_settings
-from watchkeeper.web.routers import decisions, entities, health, screening
+from watchkeeper.web.middleware import Bounded, ErrorsAsJson
+from watchkeeper.web.routers import catalog, decisions, entities, health, screening, search
 from watchkeeper.web.service import Service
 
 
@@ -26,17 +33,35 @@ async def _known(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-    reason = first.get("msg", "invalid request")
-    return JSONResponse({"detail": f"invalid request: {where}: {reason}"}, status_code=400)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "invalid")), "type": e.get("type")}
+        for e in exc.errors()[:20]
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
 
 
 def create_app(settings: Settings | None = None, index: ix.Index | None = None) -> FastAPI:
-    app = FastAPI(title="Watchkeeper", version="1")
-    app.state.service = Service(settings or load_settings(), index)
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="Watchkeeper",
+        version="1",
+        description="Screening (yente-compatible), entities and review decisions.",
+        strict_content_type=False,
+    )
+    app.state.service = Service(settings, index)
     app.add_exception_handler(WatchkeeperError, _known)
     app.add_exception_handler(RequestValidationError, _invalid)
-    for module in (health, screening, entities, decisions):
+    for module in (health, screening, search, entities, decisions, catalog):
         app.include_router(module.router)
+    # Added last, so outermost: bounds before anything reads the request, errors as JSON.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(Bounded)
+    app.add_middleware(ErrorsAsJson)
     return app

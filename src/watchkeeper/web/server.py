@@ -1,10 +1,16 @@
-"""Serving the API: one uvicorn server per worker process, sharing the port.
+"""Serving the API: one listening socket, shared by the worker processes forked from it.
 
-Each worker binds its own socket with SO_REUSEPORT and the kernel spreads connections
-over them. uvicorn's own multi-worker mode binds its shared socket without naming the
-TCP protocol, so asyncio does not set TCP_NODELAY and every response waited ~40 ms
-(measured: 175 requests/s with two workers against 600 with one). Workers are forked
-after the index is loaded, so they share its memory copy-on-write.
+The socket is bound once, here, before any fork, without SO_REUSEPORT: the workers of
+this server share it (each accepts from the one queue), and another server on the same
+port fails to bind it — a one-line error for its user — instead of joining it and
+answering half of the requests from another workspace. uvicorn's own multi-worker mode
+binds its socket without naming the TCP protocol, so asyncio does not set TCP_NODELAY
+and every response waited ~40 ms; this socket names it. Workers are forked after the
+index is loaded, so they share its memory copy-on-write.
+
+SIGTERM (or SIGINT) stops promptly: each worker finishes the requests in flight for at
+most ``GRACE_SECONDS`` (a request's work is bounded, ``web.limits``), and a worker still
+running after that is killed.
 """
 
 from __future__ import annotations
@@ -14,36 +20,72 @@ import os
 import signal
 import socket
 import sys
+import time
 
 import uvicorn
 from fastapi import FastAPI
 
+GRACE_SECONDS = 5
+BACKLOG = 2048
 
-def _socket(host: str, port: int) -> socket.socket:
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket; an OSError when the port is taken (by anyone)."""
     # proto must say TCP: asyncio sets TCP_NODELAY on accepted connections only then, and
     # without it Nagle's algorithm meets delayed ACKs and every response waits ~40 ms.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    # SO_REUSEADDR lets a restarted server bind past connections in TIME_WAIT; on Linux
+    # it does not let a second socket bind a port another socket listens on.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
 
+def _exit_quietly(_signum: int, _frame: object) -> None:
+    sys.exit(0)
+
+
 def _serve(app: FastAPI, host: str, port: int, sock: socket.socket) -> None:
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for
+    # the handler it found: this one, so that a stopped server exits with status 0.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        backlog=BACKLOG,
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        # Clients keep connections open between requests; closing an idle one after 5 s
+        # (uvicorn's default) races with a client reusing it ("server disconnected").
+        timeout_keep_alive=30,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def run(app: FastAPI, host: str, port: int, workers: int = 1) -> None:
-    """Serve until interrupted. Every socket is bound here, before any fork, so a port
-    already in use is an OSError for the caller, not a dead worker."""
-    sockets = [_socket(host, port) for _ in range(max(1, workers))]
+def run(app: FastAPI, sock: socket.socket, workers: int = 1) -> None:
+    """Serve on ``sock`` (from ``bind``, before any fork: a port in use is the caller's
+    one-line error, not a dead worker) until SIGTERM or SIGINT."""
+    host, port = sock.getsockname()[:2]
     if workers <= 1:
-        _serve(app, host, port, sockets[0])
+        _serve(app, host, port, sock)
         return
-    children = []
-    for sock in sockets:
+    # Connections opened so far (migrations, the index build) must not be shared by the
+    # workers: two processes on one PostgreSQL connection corrupt its protocol ("portal
+    # does not exist"), and SQLite's must not cross a fork either. Each worker opens its own.
+    service = getattr(app.state, "service", None)
+    if service is not None:
+        service.before_fork()
+    children: list[int] = []
+    for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
@@ -51,14 +93,36 @@ def run(app: FastAPI, host: str, port: int, workers: int = 1) -> None:
             finally:
                 os._exit(0)
         children.append(pid)
+    sock.close()  # the workers hold it
+
+    stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
         for child in children:
-            os.kill(child, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for child in children:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0)
+    running = set(children)
+    deadline: float | None = None
+    while running:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid:
+            running.discard(pid)
+            if not stopping:  # a worker died on its own: stop the others too
+                stop(signal.SIGTERM, None)
+            continue
+        if stopping and deadline is None:
+            deadline = time.monotonic() + GRACE_SECONDS + 2
+        if deadline is not None and time.monotonic() > deadline:
+            for child in running:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+        time.sleep(0.05)
     sys.exit(0)

@@ -2,11 +2,17 @@
 
 One ``Service`` per process, built by ``create_app`` and kept on ``app.state``; routes
 receive it, and the caller's viewer and screener, through ``Depends(caller)``.
+
+The index and its filterable facts (``screening.filters.Facts``) are swapped as one,
+never half-built: when the store's version moves (an import committed), a background
+thread loads the index the import saved (or builds one) and the facts, while requests
+go on being answered from the last committed state.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -17,12 +23,18 @@ from fastapi import Header, Request
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import index as ix
+from watchkeeper.screening.filters import Facts, FactsView
 from watchkeeper.screening.screener import Screener
 from watchkeeper.settings import Settings
-from watchkeeper.store import Store, open_store
+from watchkeeper.store import Reader, Store, open_store
 
 RECHECK_SECONDS = 10.0
 FREEZE_EVERY = 1000
+# After an import commits, the importing process saves the updated index: wait this
+# long for it before building one here.
+SAVED_INDEX_WAIT = 60.0
+
+log = logging.getLogger(__name__)
 
 
 class Unauthorized(WatchkeeperError):
@@ -37,24 +49,67 @@ class Service:
         self.store: Store = open_store(settings)
         # A given index is served as is (benchmarks, embedding); else the store's own.
         self.fixed = index is not None
-        self.index = index or ix.load_or_build(self.store, settings.cache_dir)
+        index = index or ix.load_or_build(self.store, settings.cache_dir)
+        self.state: tuple[ix.Index, Facts] = (index, Facts.build(self.store, index))
         # The index is a large, long-lived object graph: keep it out of the garbage
         # collector's full passes, which otherwise show up as 0.5 s latency spikes.
         gc.freeze()
         self._checked = time.monotonic()
-        self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self.keys = dict(settings.api_keys)
         self._screeners: dict[Viewer, tuple[float, ix.Index, Screener]] = {}
+        self._readers: dict[Viewer, tuple[float, Reader, dict[str, str]]] = {}
         self._served = 0
 
-    def current_index(self) -> ix.Index:
+    @property
+    def index(self) -> ix.Index:
+        return self.state[0]
+
+    @property
+    def facts(self) -> Facts:
+        return self.state[1]
+
+    def current(self) -> tuple[ix.Index, Facts]:
+        """The index and facts to answer from; starts a refresh in the background when
+        the store may have moved on."""
         if not self.fixed and time.monotonic() - self._checked > RECHECK_SECONDS:
-            with self._lock:
-                self._checked = time.monotonic()
-                if self.store.version() != self.index.version:
-                    self.index = ix.load_or_build(self.store, self.settings.cache_dir)
-                    gc.freeze()
-        return self.index
+            self._checked = time.monotonic()
+            if self._refreshing.acquire(blocking=False):
+                threading.Thread(target=self._refresh, daemon=True).start()
+        return self.state
+
+    def current_index(self) -> ix.Index:
+        return self.current()[0]
+
+    def _refresh(self) -> None:
+        try:
+            version = self.store.version()
+            if version == self.state[0].version:
+                return
+            path = ix.index_path(self.settings.cache_dir)
+            deadline = time.monotonic() + SAVED_INDEX_WAIT
+            index = None
+            while index is None or index.version != version:
+                index = ix.Index.load(path) if path.exists() else None
+                if index is not None and index.version == version:
+                    break
+                if time.monotonic() > deadline:
+                    index = ix.build(self.store)
+                    break
+                time.sleep(1.0)
+                if self.store.version() != version:
+                    return  # moved on again: the next check starts over
+            self.state = (index, Facts.build(self.store, index))
+            gc.freeze()
+        except Exception:  # the old state keeps serving; the next check tries again
+            log.exception("refreshing the screening index failed")
+        finally:
+            self._checked = time.monotonic()
+            self._refreshing.release()
+
+    def before_fork(self) -> None:
+        """Close pooled connections: a forked worker opens its own."""
+        self.store.engine.dispose()
 
     def tick(self) -> None:
         """Every FREEZE_EVERY requests, move what has survived (mostly the name-analysis
@@ -66,16 +121,36 @@ class Service:
             gc.collect(1)
             gc.freeze()
 
-    def screener(self, viewer: Viewer) -> Screener:
+    def screener(self, viewer: Viewer, index: ix.Index | None = None) -> Screener:
         """A viewer's screener, kept for RECHECK_SECONDS: its visible markings and its
         organisation's review decisions are read from the store at most that often."""
-        index = self.current_index()
+        index = index or self.current_index()
         now = time.monotonic()
         cached = self._screeners.get(viewer)
         if cached is None or cached[1] is not index or now - cached[0] > RECHECK_SECONDS:
             cached = (now, index, Screener.for_viewer(index, self.store, viewer))
             self._screeners[viewer] = cached
         return cached[2]
+
+    def _read(self, viewer: Viewer) -> tuple[float, Reader, dict[str, str]]:
+        now = time.monotonic()
+        cached = self._readers.get(viewer)
+        if cached is None or now - cached[0] > RECHECK_SECONDS:
+            reader = self.store.read(viewer)
+            titles = {src["dataset"]: src["title"] for src in reader.sources()}
+            cached = self._readers[viewer] = (now, reader, titles)
+        return cached
+
+    def reader(self, viewer: Viewer) -> Reader:
+        """A viewer's read path, kept for RECHECK_SECONDS like its screener: its visible
+        markings are read from the store at most that often (a marking created since is
+        not among them, so what it marks is not shown until then)."""
+        return self._read(viewer)[1]
+
+    def dataset_titles(self, viewer: Viewer) -> dict[str, str]:
+        """The titles of the datasets of the sources ``viewer`` may see (the latest
+        release's), kept as the reader is."""
+        return self._read(viewer)[2]
 
     def viewer(self, authorization: str | None) -> Viewer:
         if not self.keys:
@@ -92,6 +167,17 @@ class Caller:
     service: Service
     viewer: Viewer
     screener: Screener
+    facts: Facts
+
+    @property
+    def index(self) -> ix.Index:
+        return self.screener.index
+
+    def view(self) -> FactsView:
+        return self.facts.view(self.screener.marking_ids)
+
+    def reader(self) -> Reader:
+        return self.service.reader(self.viewer)
 
 
 def get_service(request: Request) -> Service:
@@ -103,4 +189,5 @@ async def caller(request: Request, authorization: Annotated[str | None, Header()
     service = get_service(request)
     service.tick()
     viewer = service.viewer(authorization)
-    return Caller(service, viewer, service.screener(viewer))
+    index, facts = service.current()  # one pair: the facts describe this index
+    return Caller(service, viewer, service.screener(viewer, index), facts)

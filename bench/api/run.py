@@ -1,0 +1,463 @@
+"""API load benchmark: 50 clients mixing /match, /search and /entities against
+`watchkeeper serve --workers 2` while an import runs, plus over-limit requests, on SQLite
+and PostgreSQL. One command: `make bench-api` (BENCH_ARGS="--seconds 30" for a short run).
+
+Each engine: a fresh workspace with the real UN and OFAC lists; the server started as a
+user starts it; clients (each waits ``--think`` seconds between requests, 0 for a closed
+loop) ask for names and ids drawn from the lists; after a warm-up, the OFAC list is
+imported again under another dataset name (264,000 statements written while the clients
+ask; the run waits for it), and in the run's last third an abuser sends requests over
+every bound while the clients go on. Reported:
+errors (any answer but a JSON 200 to a regular request; any answer but the expected 4xx
+to an over-limit one), p50/p99 latency before, during and after the import, requests
+per second, and the server's memory (PSS of its processes, sampled each second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data" / "sanctions"
+UN_XML = SHARED / "un-sc-consolidated-2025-04" / "consolidated.xml"
+OFAC_CSV = SHARED / "ofac-sdn-csv-2024-05" / "sdn.csv"
+RESULTS = ROOT / "bench" / "results" / "api.json"
+WATCHKEEPER = [sys.executable, "-m", "watchkeeper.cli"]
+
+
+@dataclass
+class Sample:
+    kind: str
+    phase: str
+    status: int
+    seconds: float
+    ok: bool
+
+
+@dataclass
+class Run:
+    samples: list[Sample] = field(default_factory=list)
+    abuse: list[dict[str, Any]] = field(default_factory=list)
+    pss_mb: list[float] = field(default_factory=list)
+    phase: str = "before"
+    cpu_s: float = 0.0
+    client_errors: dict[str, int] = field(default_factory=dict)
+    import_s: float = 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of a process and its children (shared pages split)."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        try:
+            for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far: on a shared
+    machine, the measure of the server's own work per request."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def workload(env: dict[str, str]) -> dict[str, list[Any]]:
+    """Names, ids and words drawn from the lists in the workspace."""
+    code = (
+        "import json, random\n"
+        "from watchkeeper.settings import load_settings\n"
+        "from watchkeeper.store import open_store\n"
+        "store = open_store(load_settings())\n"
+        "rows = [(e, s, v) for e, s, p, v, m, d in store.current_values(('name',))"
+        " if s in ('Person', 'Organization', 'Company', 'Vessel')]\n"
+        "random.seed(7); random.shuffle(rows)\n"
+        "print(json.dumps(rows[:2000]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    rows = json.loads(out.stdout)
+    return {
+        "names": [(schema, name) for _, schema, name in rows],
+        "ids": [entity_id for entity_id, _, _ in rows],
+        "words": [name.split()[0] for _, _, name in rows if name.split()],
+    }
+
+
+async def client(
+    http: httpx.AsyncClient, run: Run, data: dict[str, list[Any]], stop: float, think: float
+) -> None:
+    rng = random.Random()
+    while time.monotonic() < stop:
+        pick = rng.random()
+        if pick < 0.5:
+            schema, name = rng.choice(data["names"])
+            body = {"queries": {"q": {"schema": schema, "properties": {"name": [name]}}}}
+            kind, request = "match", http.post("/match/default", json=body)
+        elif pick < 0.75:
+            kind, request = (
+                "search",
+                http.get("/search/default", params={"q": rng.choice(data["words"])}),
+            )
+        else:
+            kind = "entities"
+            request = http.get(f"/entities/{rng.choice(data['ids'])}", params={"nested": "false"})
+        phase = run.phase
+        started = time.perf_counter()
+        try:
+            response = await request
+            ok = response.status_code == 200 and response.headers.get(
+                "content-type", ""
+            ).startswith("application/json")
+            status = response.status_code
+            if kind == "entities" and status == 404:
+                ok = True  # an id read before the import may end with it: a JSON 404
+        except httpx.HTTPError as exc:
+            ok, status = False, 0
+            run.client_errors[type(exc).__name__] = run.client_errors.get(type(exc).__name__, 0) + 1
+        run.samples.append(Sample(kind, phase, status, time.perf_counter() - started, ok))
+        if think:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
+
+
+def abusive_requests() -> list[tuple[str, int, dict[str, Any]]]:
+    """(what, the expected status, request) for each bound of a request."""
+    million = json.dumps(
+        {"queries": {"q": {"schema": "Person", "properties": {"name": ["Kim Chol"] * 1_000_000}}}}
+    )
+    many_values = {
+        "queries": {"q": {"schema": "Person", "properties": {"name": ["Kim Chol"] * 100_000}}}
+    }
+    names = {
+        f"q{i}": {"schema": "Person", "properties": {"name": [f"Kim {i} {j}" for j in range(50)]}}
+        for i in range(100)
+    }
+    return [
+        (
+            "17 MB body, 1,000,000 names",
+            413,
+            {
+                "method": "POST",
+                "url": "/match/default",
+                "content": million,
+                "headers": {"content-type": "application/json"},
+            },
+        ),
+        (
+            "100,000 values of one property",
+            422,
+            {"method": "POST", "url": "/match/default", "json": many_values},
+        ),
+        (
+            "5,000 names in 100 queries",
+            422,
+            {"method": "POST", "url": "/match/default", "json": {"queries": names}},
+        ),
+        (
+            "101 queries",
+            400,
+            {
+                "method": "POST",
+                "url": "/match/default",
+                "json": {"queries": {f"q{i}": names["q0"] for i in range(101)}},
+            },
+        ),
+        (
+            "URL of 62,000 characters",
+            414,
+            {"method": "GET", "url": "/search/default?q=" + "a" * 62_000},
+        ),
+        ("limit=10000", 422, {"method": "GET", "url": "/search/default?q=kim&limit=10000"}),
+        (
+            "value of 100,000 characters",
+            422,
+            {
+                "method": "POST",
+                "url": "/match/default",
+                "json": {
+                    "queries": {"q": {"schema": "Person", "properties": {"name": ["K" * 100_000]}}}
+                },
+            },
+        ),
+    ]
+
+
+async def abuser(http: httpx.AsyncClient, run: Run, stop: float) -> None:
+    requests = abusive_requests()
+    while time.monotonic() < stop:
+        for what, expected, request in requests:
+            started = time.perf_counter()
+            try:
+                response = await http.request(**request)
+                status = response.status_code
+                one_line = "\n" not in response.text
+            except httpx.HTTPError:
+                status, one_line = 0, False
+            run.abuse.append(
+                {
+                    "what": what,
+                    "expected": expected,
+                    "status": status,
+                    "ok": status == expected and one_line,
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+        await asyncio.sleep(0.5)
+
+
+async def load(
+    base: str,
+    server: subprocess.Popen[bytes],
+    env: dict[str, str],
+    data: dict[str, list[Any]],
+    args: argparse.Namespace,
+) -> Run:
+    run = Run()
+    limits = httpx.Limits(
+        max_connections=args.clients + 4, max_keepalive_connections=args.clients + 4
+    )
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        start = time.monotonic()
+        stop = start + args.seconds
+        tasks = [
+            asyncio.create_task(client(http, run, data, stop, args.think))
+            for _ in range(args.clients)
+        ]
+
+        async def phases() -> None:
+            await asyncio.sleep(args.seconds * 0.2)
+            run.phase = "import"
+            started = time.monotonic()
+            importing = await asyncio.create_subprocess_exec(
+                *WATCHKEEPER,
+                "import",
+                "ofac-csv",
+                str(OFAC_CSV),
+                "--dataset",
+                "us_ofac_sdn_again",
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _out, err = await importing.communicate()
+            if importing.returncode != 0:
+                raise RuntimeError(f"the import failed: {err.decode()[-500:]}")
+            run.import_s = time.monotonic() - started
+            run.phase = "after"
+
+        async def abuse() -> None:
+            # the over-limit requests in the run's last third, import finished or not
+            await asyncio.sleep(args.seconds * 0.66)
+            await abuser(http, run, stop)
+
+        async def memory() -> None:
+            while time.monotonic() < stop:
+                run.pss_mb.append(pss_mb(server.pid))
+                await asyncio.sleep(1)
+
+        cpu_before = cpu_seconds(server.pid)
+        await asyncio.gather(phases(), abuse(), memory(), *tasks)
+        run.cpu_s = cpu_seconds(server.pid) - cpu_before
+    return run
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def summary(run: Run, seconds: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for phase in ("before", "import", "after", "all"):
+        chosen = [s for s in run.samples if phase == "all" or s.phase == phase]
+        times = [s.seconds * 1000 for s in chosen]
+        out[phase] = {
+            "requests": len(chosen),
+            "errors": sum(1 for s in chosen if not s.ok),
+            "p50_ms": round(percentile(times, 0.5), 1),
+            "p99_ms": round(percentile(times, 0.99), 1),
+            "max_ms": round(max(times, default=0.0), 1),
+        }
+    out["all"]["requests_per_s"] = round(len(run.samples) / seconds, 1)
+    out["all"]["server_cpu_ms_per_request"] = round(
+        1000 * run.cpu_s / max(len(run.samples) + len(run.abuse), 1), 1
+    )
+    out["by_kind_p99_ms"] = {
+        kind: round(percentile([s.seconds * 1000 for s in run.samples if s.kind == kind], 0.99), 1)
+        for kind in ("match", "search", "entities")
+    }
+    statuses: dict[str, int] = {}
+    for s in run.samples:
+        if not s.ok:
+            statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
+    out["error_statuses"] = statuses
+    out["transport_errors"] = run.client_errors
+    abuse: dict[str, dict[str, Any]] = {}
+    for item in run.abuse:
+        entry = abuse.setdefault(
+            item["what"],
+            {"expected": item["expected"], "sent": 0, "wrong": 0, "statuses": set(), "max_ms": 0.0},
+        )
+        entry["sent"] += 1
+        entry["wrong"] += 0 if item["ok"] else 1
+        entry["statuses"].add(item["status"])
+        entry["max_ms"] = round(max(entry["max_ms"], item["seconds"] * 1000), 1)
+    for entry in abuse.values():
+        entry["statuses"] = sorted(entry["statuses"])
+    out["over_limit"] = abuse
+    out["server_pss_mb_peak"] = round(max(run.pss_mb, default=0.0), 1)
+    out["import_s"] = round(run.import_s, 1)
+    return out
+
+
+def engine_env(engine: str, home: Path) -> tuple[dict[str, str], str | None]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHKEEPER_")}
+    env["WATCHKEEPER_HOME"] = str(home)
+    if engine == "sqlite":
+        return env, None
+    admin_url = os.environ.get("WATCHKEEPER_TEST_DATABASE_URL")
+    if not admin_url:
+        raise SystemExit(
+            "PostgreSQL needs the server `make bench-api` starts (scripts/with-postgres.sh)"
+        )
+    from sqlalchemy import create_engine, text
+
+    name = f"wk_bench_{uuid.uuid4().hex[:8]}"
+    with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    env["WATCHKEEPER_DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + name
+    return env, name
+
+
+def bench_engine(engine: str, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="wk-bench-api-") as folder:
+        env, _db = engine_env(engine, Path(folder) / "home")
+        for fmt, path in (("un-xml", UN_XML), ("ofac-csv", OFAC_CSV)):
+            subprocess.run(
+                [*WATCHKEEPER, "import", fmt, str(path)], env=env, check=True, capture_output=True
+            )
+        data = workload(env)
+        port = free_port()
+        # The server's log goes to a file: a pipe nobody reads fills up and stops it.
+        log = (Path(folder) / "server.log").open("w")
+        server = subprocess.Popen(
+            [*WATCHKEEPER, "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.25)
+            run = asyncio.run(load(base, server, env, data, args))
+        finally:
+            server.terminate()
+            stopped = time.perf_counter()
+            server.wait(60)
+            stop_s = time.perf_counter() - stopped
+        log.close()
+        errors = [
+            line
+            for line in (Path(folder) / "server.log").read_text().splitlines()
+            if "rror" in line
+        ]
+        result = summary(run, args.seconds)
+        result["server_log_errors"] = errors[:20]
+        result["engine"] = engine
+        result["sigterm_to_exit_s"] = round(stop_s, 2)
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--think", type=float, default=0.25, help="mean pause between a client's requests (s)"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    args = parser.parse_args()
+    engines = [e for e in args.engines.split(",") if e]
+    if "postgresql" in engines and not os.environ.get("WATCHKEEPER_TEST_DATABASE_URL"):
+        print("no PostgreSQL server (run through `make bench-api`): SQLite only", file=sys.stderr)
+        engines = [e for e in engines if e != "postgresql"]
+    results = []
+    for engine in engines:
+        print(
+            f"{engine}: importing the lists, serving, {args.clients} clients for {args.seconds:.0f} s",
+            file=sys.stderr,
+        )
+        result = bench_engine(engine, args)
+        results.append(result)
+        print(json.dumps(result, indent=2), file=sys.stderr)
+    report = {
+        "date": date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
+        # The machine is shared: its load says how much of the two cores the run had.
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
+        "settings": {
+            "seconds": args.seconds,
+            "clients": args.clients,
+            "think_s": args.think,
+            "workers": args.workers,
+        },
+        "results": results,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,528 @@
+"""Scoping and filtering screening and search *before* retrieval, per viewer.
+
+``Facts`` holds, for every entity of the store that is a FtM ``Thing``, the values a
+yente client filters, facets and sorts on — datasets (the importing ones and those an
+FtM export named), topics, countries, genders, identifiers, referents, target, any
+property's values, text tokens for ``/search`` and first seen / last seen / last change
+— each value with the marking group it needs, as the screening index keeps its postings.
+A viewer's ``FactsView`` drops what it may not see first, so a filter, a facet count or
+a sort order is computed over exactly what that viewer may see.
+
+A request's filters become a boolean mask over the entities (``FactsView.mask``); a
+``/match`` runs the screener on the index restricted to that mask (``scoped``), so that
+candidates are retrieved within the scope rather than filtered out of a fixed top-N.
+Built once per index version (``Facts.build``), in the background by the web service.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+import numpy as np
+from followthemoney import model, registry
+
+from watchkeeper.screening.index import ID_PROPS, Index, IndexView, Needs, _seen, normalise_id
+from watchkeeper.screening.screener import Screener
+from watchkeeper.store import origin as origins
+from watchkeeper.store.core import Store
+
+# Property types whose values are read for filters, facets and text search.
+FACT_TYPES = frozenset(
+    {
+        registry.name,
+        registry.address,
+        registry.identifier,
+        registry.country,
+        registry.date,
+        registry.topic,
+        registry.gender,
+        registry.phone,
+        registry.email,
+        registry.string,
+        registry.number,
+    }
+)
+# Of those, the types whose words ``/search`` finds (names count three times).
+TEXT_TYPES = frozenset({registry.name, registry.address, registry.identifier, registry.string})
+NO_TIME = np.iinfo(np.int64).min
+FACETS = ("datasets", "schema", "countries", "identifiers", "topics", "genders")
+
+
+@cache
+def fact_props() -> tuple[str, ...]:
+    names = {
+        prop.name
+        for schema in model.schemata.values()
+        if schema.is_a("Thing")
+        for prop in schema.properties.values()
+        if not prop.stub and prop.type in FACT_TYPES
+    }
+    return tuple(sorted(names))
+
+
+def _kind(schema: str, prop: str) -> str:
+    """What a property's values are to the facts: names, text, countries..."""
+    found = model.get(schema)
+    prop_obj = found.get(prop) if found is not None else None
+    if prop_obj is None:
+        return ""
+    kinds = {
+        registry.country: "countries",
+        registry.topic: "topics",
+        registry.gender: "genders",
+        registry.identifier: "identifiers",
+        registry.name: "names",
+    }
+    if prop_obj.type in kinds:
+        return kinds[prop_obj.type]
+    return "text" if prop_obj.type in TEXT_TYPES else ""
+
+
+@cache
+def thing_schemata() -> frozenset[str]:
+    return frozenset(s.name for s in model.schemata.values() if s.is_a("Thing"))
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=200_000)
+def tokens(text: str) -> tuple[str, ...]:
+    """Words folded for search: case and accents dropped, any script kept."""
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    return tuple(dict.fromkeys(_WORD.findall(folded)))
+
+
+def _seconds(values: Sequence[str | None]) -> np.ndarray:
+    """ISO timestamps (or dates) as seconds since the epoch; NO_TIME where absent."""
+    out = np.full(len(values), NO_TIME, dtype=np.int64)
+    for i, value in enumerate(values):
+        if value:
+            try:
+                out[i] = np.datetime64(value[:19], "s").astype(np.int64)
+            except ValueError:
+                continue
+    return out
+
+
+def iso(seconds: int) -> str | None:
+    if seconds == NO_TIME:
+        return None
+    return str(np.datetime64(int(seconds), "s"))
+
+
+class Field:
+    """Values of one field as CSR by value: each value's (entity, marking group) rows."""
+
+    def __init__(self, values: list[str], pos: list[int], grp: list[int]) -> None:
+        uniq, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
+        order = np.argsort(codes, kind="stable")
+        self.values: list[str] = [str(v) for v in uniq]
+        self.code = {v: i for i, v in enumerate(self.values)}
+        self.val = codes[order].astype(np.int64)
+        self.pos = np.array(pos, dtype=np.int32)[order]
+        self.grp = np.array(grp, dtype=np.int32)[order]
+        self.offsets = np.zeros(len(self.values) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.val, minlength=len(self.values)), out=self.offsets[1:])
+
+    def rows(self, value: str) -> slice:
+        code = self.code.get(value)
+        if code is None:
+            return slice(0, 0)
+        return slice(int(self.offsets[code]), int(self.offsets[code + 1]))
+
+
+@dataclass
+class _Builder:
+    ids: list[str] = field(default_factory=list)
+    pos: dict[str, int] = field(default_factory=dict)
+    schema: list[str] = field(default_factory=list)
+    groups: dict[Needs, int] = field(default_factory=dict)
+    fields: dict[str, tuple[list[str], list[int], list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], [], []))
+    )
+
+    def entity(self, entity_id: str, schema: str) -> int:
+        found = self.pos.get(entity_id)
+        if found is None:
+            found = self.pos[entity_id] = len(self.ids)
+            self.ids.append(entity_id)
+            self.schema.append(schema)
+        return found
+
+    def group(self, needs: Needs) -> int:
+        return self.groups.setdefault(needs, len(self.groups))
+
+    def add(self, name: str, value: str, pos: int, grp: int) -> None:
+        values, positions, groups = self.fields[name]
+        values.append(value)
+        positions.append(pos)
+        groups.append(grp)
+
+
+class Facts:
+    """Filterable facts of every Thing in the store, for every marking (see module)."""
+
+    def __init__(
+        self,
+        version: str,
+        builder: _Builder,
+        from_index: np.ndarray,
+        times: tuple[np.ndarray, ...],
+    ) -> None:
+        self.version = version
+        self.ids = builder.ids
+        self.pos = builder.pos
+        self.schema_names = sorted(set(builder.schema))
+        codes = {name: i for i, name in enumerate(self.schema_names)}
+        self.schema = np.array([codes[s] for s in builder.schema], dtype=np.int16)
+        self.group_needs = list(builder.groups)
+        self.fields = {name: Field(*rows) for name, rows in builder.fields.items()}
+        self.from_index = from_index
+        self.times = times
+        self._views: dict[frozenset[int], FactsView] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def build(cls, store: Store, index: Index) -> Facts:
+        b = _Builder()
+        kinds: dict[str, str] = {}
+        things = thing_schemata()
+        for entity_id, schema, prop, value, mark, dataset in store.current_values(fact_props()):
+            if schema not in things:
+                continue
+            pos = b.entity(entity_id, schema)
+            grp = b.group(mark)
+            b.add("present", "", pos, grp)
+            b.add("datasets", dataset, pos, grp)
+            b.add(f"properties.{prop}", value, pos, grp)
+            kind = kinds.get(prop)
+            if kind is None:
+                kind = kinds[prop] = _kind(schema, prop)
+            if kind in ("countries", "topics", "genders", "identifiers"):
+                b.add(kind, value, pos, grp)
+                if kind == "topics" and value in registry.topic.RISKS:
+                    b.add("target", "true", pos, grp)
+                if kind == "identifiers":
+                    norm = normalise_id(ID_PROPS.get(prop, "id"), value)
+                    if norm and norm != value:
+                        b.add("identifiers", norm, pos, grp)
+            if kind in ("names", "identifiers") or kind == "text":
+                words = "names" if kind == "names" else "text"
+                for word in tokens(value):
+                    b.add(words, word, pos, grp)
+        # A Sanction with its authority and id makes its entity a target (index list ids).
+        for entity in index.entities:
+            pos_found = b.pos.get(entity.id)
+            if pos_found is None:
+                continue
+            for _lid, needs in entity.list_ids:
+                b.add("target", "true", pos_found, b.group(needs))
+        # What FtM exports said: publishing datasets, target, referents.
+        origin_rows: list[tuple[int, int, str | None, str | None, str | None]] = []
+        for entity_id, mark, datasets, target, first, last, change in origins.all_origins(store):
+            pos_found = b.pos.get(entity_id)
+            if pos_found is None:
+                continue
+            grp = b.group(mark)
+            for name in datasets:
+                b.add("datasets", name, pos_found, grp)
+            if target:
+                b.add("target", "true", pos_found, grp)
+            origin_rows.append((pos_found, grp, first, last, change))
+        for entity_id, referent, mark in origins.all_referents(store):
+            pos_found = b.pos.get(entity_id)
+            if pos_found is not None:
+                b.add("referents", referent, pos_found, b.group(mark))
+        stmt_rows = [
+            (b.pos[entity_id], b.group(mark), first, last, change)
+            for entity_id, mark, first, last, change in origins.statement_times(store)
+            if entity_id in b.pos
+        ]
+        times = (
+            np.array([r[0] for r in stmt_rows], dtype=np.int32),
+            np.array([r[1] for r in stmt_rows], dtype=np.int32),
+            _seconds([r[2] for r in stmt_rows]),
+            _seconds([r[3] for r in stmt_rows]),
+            _seconds([r[4] for r in stmt_rows]),
+            np.array([r[0] for r in origin_rows], dtype=np.int32),
+            np.array([r[1] for r in origin_rows], dtype=np.int32),
+            _seconds([r[2] for r in origin_rows]),
+            _seconds([r[3] for r in origin_rows]),
+            _seconds([r[4] for r in origin_rows]),
+        )
+        from_index = np.array([b.pos.get(e.id, -1) for e in index.entities], dtype=np.int64)
+        return cls(index.version, b, from_index, times)
+
+    def view(self, marking_ids: frozenset[int]) -> FactsView:
+        found = self._views.get(marking_ids)
+        if found is None:
+            if len(self._views) >= 64:
+                self._views.clear()
+            found = self._views[marking_ids] = FactsView(self, marking_ids)
+        return found
+
+
+class FactsView:
+    """The facts one viewer may see."""
+
+    def __init__(self, facts: Facts, marking_ids: frozenset[int]) -> None:
+        self.facts = facts
+        self.shown = np.array(
+            [_seen(needs, marking_ids) for needs in facts.group_needs] or [False], dtype=bool
+        )
+        self.present = self.any_of("present", [""])
+        self._times: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._values: dict[str, list[str]] = {}
+        self._sets: dict[str, frozenset[str]] = {}
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros(len(self.facts), dtype=bool)
+
+    def any_of(self, name: str, values: Iterable[str]) -> np.ndarray:
+        """Entities with at least one visible value of ``name`` among ``values``."""
+        out = self._empty()
+        found = self.facts.fields.get(name)
+        if found is None:
+            return out
+        for value in values:
+            rows = found.rows(value)
+            pos, grp = found.pos[rows], found.grp[rows]
+            out[pos[self.shown[grp]]] = True
+        return out
+
+    def values(self, name: str) -> list[str]:
+        """The values of ``name`` this viewer may see on some entity (kept: the view
+        lives as long as its index)."""
+        cached = self._values.get(name)
+        if cached is None:
+            found = self.facts.fields.get(name)
+            if found is None:
+                return []
+            keep = self.shown[found.grp]
+            cached = [found.values[int(c)] for c in np.unique(found.val[keep])]
+            self._values[name] = cached
+        return cached
+
+    def has(self, name: str, value: str) -> bool:
+        """Whether the viewer may see ``value`` of ``name`` on some entity."""
+        found = self._sets.get(name)
+        if found is None:
+            found = self._sets[name] = frozenset(self.values(name))
+        return value in found
+
+    def count(self, name: str, within: np.ndarray) -> list[tuple[str, int]]:
+        """Entities of ``within`` per visible value of ``name``, most first."""
+        found = self.facts.fields.get(name)
+        if found is None or not len(found.pos):
+            return []
+        keep = within[found.pos] & self.shown[found.grp]
+        pairs = np.unique(found.val[keep] * len(self.facts) + found.pos[keep])
+        counts = np.bincount(pairs // len(self.facts), minlength=len(found.values))
+        ranked = sorted(
+            ((found.values[i], int(n)) for i, n in enumerate(counts) if n),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
+        return ranked
+
+    def schema_mask(self, names: Iterable[str]) -> np.ndarray:
+        codes = [i for i, s in enumerate(self.facts.schema_names) if s in set(names)]
+        return np.isin(self.facts.schema, codes)
+
+    def schema_counts(self, within: np.ndarray) -> list[tuple[str, int]]:
+        counts = np.bincount(self.facts.schema[within], minlength=len(self.facts.schema_names))
+        return sorted(
+            ((self.facts.schema_names[i], int(n)) for i, n in enumerate(counts) if n),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
+
+    def times(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First seen, last seen and last change per entity (seconds; NO_TIME if none),
+        over what this viewer may see: an FtM export's own dates where it gave them,
+        else the statements' history."""
+        if self._times is None:
+            size = len(self.facts)
+            s_pos, s_grp, s_first, s_last, s_change = self.facts.times[:5]
+            o_pos, o_grp, o_first, o_last, o_change = self.facts.times[5:]
+            first = _least(size, s_pos, s_grp, s_first, self.shown)
+            last = _most(size, s_pos, s_grp, s_last, self.shown)
+            change = _most(size, s_pos, s_grp, s_change, self.shown)
+            # An FtM export's own dates, where it gave them, over the import's history.
+            dated_first = _least(size, o_pos, o_grp, o_first, self.shown)
+            dated_last = _most(size, o_pos, o_grp, o_last, self.shown)
+            dated_change = _most(size, o_pos, o_grp, o_change, self.shown)
+            first = np.where(dated_first != NO_TIME, dated_first, first)
+            last = np.where(dated_last != NO_TIME, dated_last, last)
+            change = np.where(dated_change != NO_TIME, dated_change, change)
+            self._times = (first, last, change)
+        return self._times
+
+
+def _most(
+    size: int, pos: np.ndarray, grp: np.ndarray, values: np.ndarray, shown: np.ndarray
+) -> np.ndarray:
+    out = np.full(size, NO_TIME, dtype=np.int64)
+    if len(grp):
+        keep = shown[grp]
+        np.maximum.at(out, pos[keep], values[keep])
+    return out
+
+
+def _least(
+    size: int, pos: np.ndarray, grp: np.ndarray, values: np.ndarray, shown: np.ndarray
+) -> np.ndarray:
+    never = np.iinfo(np.int64).max
+    out = np.full(size, never, dtype=np.int64)
+    if len(grp):
+        keep = shown[grp] & (values != NO_TIME)
+        np.minimum.at(out, pos[keep], values[keep])
+    out[out == never] = NO_TIME
+    return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a request restricts its results to (yente's parameters)."""
+
+    scope: str | None = None
+    """A dataset named in the path, or None for every dataset (a collection)."""
+    include_dataset: tuple[str, ...] = ()
+    exclude_dataset: tuple[str, ...] = ()
+    schemata: tuple[str, ...] = ()
+    exclude_schema: tuple[str, ...] = ()
+    terms: tuple[tuple[str, str], ...] = ()
+    """(field, value): topics, countries, datasets, target, properties.<name>..."""
+    all_terms: bool = False
+    """filter_op AND: every value of a field must be present, rather than any."""
+    changed_since: str | None = None
+    exclude_entity_ids: tuple[str, ...] = ()
+
+    @property
+    def restricts(self) -> bool:
+        return bool(
+            self.scope
+            or self.include_dataset
+            or self.exclude_dataset
+            or self.schemata
+            or self.exclude_schema
+            or self.terms
+            or self.changed_since
+            or self.exclude_entity_ids
+        )
+
+
+def mask(view: FactsView, filters: Filters) -> np.ndarray:
+    """The entities ``filters`` leave, among those the viewer may see."""
+    out = view.present.copy()
+    if filters.scope is not None or filters.include_dataset or filters.exclude_dataset:
+        names = {filters.scope} if filters.scope is not None else set(view.values("datasets"))
+        if filters.include_dataset:
+            names &= set(filters.include_dataset)
+        names -= set(filters.exclude_dataset)
+        out &= view.any_of("datasets", sorted(names))
+    if filters.schemata:
+        out &= view.schema_mask(filters.schemata)
+    if filters.exclude_schema:
+        out &= ~view.schema_mask(filters.exclude_schema)
+    by_field: dict[str, list[str]] = defaultdict(list)
+    for name, value in filters.terms:
+        by_field[name].append(value)
+    for name, values in by_field.items():
+        if name == "target":
+            targets = view.any_of("target", ["true"])
+            wanted = {v.lower() in ("true", "1", "yes") for v in values}
+            if wanted == {True}:
+                out &= targets
+            elif wanted == {False}:
+                out &= ~targets
+            elif filters.all_terms:
+                out &= False
+            continue
+        if name == "schema":
+            out &= view.schema_mask(values)
+            continue
+        if name == "entity_id":
+            out &= _ids(view, values)
+            continue
+        if filters.all_terms:
+            for value in values:
+                out &= view.any_of(name, [value])
+        else:
+            out &= view.any_of(name, values)
+    if filters.changed_since:
+        since = np.datetime64(filters.changed_since[:19], "s").astype(np.int64)
+        _first, _last, change = view.times()
+        out &= change > since
+    if filters.exclude_entity_ids:
+        out &= ~_ids(view, filters.exclude_entity_ids)
+        out &= ~view.any_of("referents", filters.exclude_entity_ids)
+    return out
+
+
+def _ids(view: FactsView, ids: Iterable[str]) -> np.ndarray:
+    out = np.zeros(len(view.facts), dtype=bool)
+    for entity_id in ids:
+        pos = view.facts.pos.get(entity_id)
+        if pos is not None:
+            out[pos] = True
+    return out
+
+
+def index_mask(facts: Facts, entities: np.ndarray) -> np.ndarray:
+    """``entities`` (over the facts) as a mask over the screening index's entities."""
+    known = facts.from_index >= 0
+    out = np.zeros(len(facts.from_index), dtype=bool)
+    out[known] = entities[facts.from_index[known]]
+    return out
+
+
+class _ScopedView:
+    """An index view whose retrieval only considers the ``allowed`` entities. Token
+    weights stay those of the whole view: a score does not depend on the scope."""
+
+    def __init__(self, view: IndexView, allowed: np.ndarray) -> None:
+        self._view = view
+        self._allowed = allowed
+        self.size = view.size
+        self.weight = view.weight
+        self.postings = view.postings
+
+    def candidates(self, keys: set[str], limit: int) -> list[int]:
+        return self._view.candidates(keys, limit, self._allowed)
+
+
+def scoped(screener: Screener, allowed: np.ndarray) -> Screener:
+    """``screener`` retrieving only among ``allowed`` (a mask over the index)."""
+    out = copy.copy(screener)
+    out.view = _ScopedView(screener.view, allowed)  # type: ignore[assignment]
+    return out
+
+
+def text_matches(view: FactsView, words: Sequence[str], within: np.ndarray) -> dict[int, float]:
+    """Entities of ``within`` having every one of ``words`` (names or other text), with a
+    relevance: each word's rarity, three times over where it is in a name."""
+    if not words:
+        return {}
+    size = max(int(view.present.sum()), 1)
+    found = within.copy()
+    relevance = np.zeros(len(view.facts), dtype=np.float64)
+    for word in words:
+        names = view.any_of("names", [word])
+        text = view.any_of("text", [word])
+        either = names | text
+        found &= either
+        if not found.any():
+            return {}
+        rarity = math.log((size + 1) / max(int(either.sum()), 1)) + 0.1
+        relevance += rarity * np.where(names, 3.0, 1.0)
+    return {int(p): float(relevance[p]) for p in np.flatnonzero(found)}

@@ -1,0 +1,179 @@
+"""Entities in yente's shape, built from what one viewer may see.
+
+Every entity comes through the viewer's ``Reader`` (its values, its links) and
+``OriginReader`` (what an FtM export said: datasets, referents, target, dates), so
+nothing here can show a value, a link or a date the viewer may not see. Nested and
+adjacent entities follow yente: the entities an entity points at and those pointing
+at it, and, for an entity in between (a Sanction, an Ownership, a Payment), what it
+points at on its other side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from followthemoney import model, registry
+
+from watchkeeper.model.origin import OriginView, timestamp
+from watchkeeper.screening.index import Index, visible
+from watchkeeper.store.origin import OriginReader
+from watchkeeper.store.reader import EntityView, Reader
+
+Json = dict[str, Any]
+
+
+def _times(view: EntityView) -> tuple[str | None, str | None, str | None]:
+    firsts = [s.statement.first_seen for s in view.statements if s.statement.first_seen]
+    lasts = [s.statement.last_seen for s in view.statements if s.statement.last_seen]
+    changes = firsts + [s.ended_at for s in view.statements if s.ended_at]
+    return (
+        timestamp(min(firsts)) if firsts else None,
+        timestamp(max(lasts)) if lasts else None,
+        timestamp(max(changes)) if changes else None,
+    )
+
+
+class Renderer:
+    def __init__(self, reader: Reader, index: Index | None = None) -> None:
+        self.reader = reader
+        self.origins = OriginReader(reader)
+        self.index = index
+        self.marking_ids = frozenset(reader.marking_ids)
+
+    # -- one level ------------------------------------------------------------------------
+
+    def views(self, ids: Iterable[str]) -> dict[str, EntityView]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        return {v.id: v for v in self.reader.entities(wanted, include_ended=True)}
+
+    def list_ids(self, entity_id: str) -> list[str]:
+        if self.index is None:
+            return []
+        idx = self.index.by_id.get(entity_id)
+        if idx is None:
+            return []
+        found = visible(self.index.entities[idx], self.marking_ids)
+        return list(found.list_ids) if found is not None else []
+
+    def shallow(self, view: EntityView, origin: OriginView | None) -> Json:
+        first, last, change = _times(view)
+        datasets = {s.statement.dataset for s in view.statements if s.ended_at is None}
+        referents: list[str] = []
+        list_ids = self.list_ids(view.id)
+        topics = set(view.entity.get("topics", quiet=True))
+        target = bool(list_ids) or bool(topics & registry.topic.RISKS)
+        if origin is not None:
+            datasets |= origin.datasets
+            referents = sorted(origin.referents)
+            if origin.target is not None:
+                target = origin.target or target
+            first = origin.first_seen or first
+            last = origin.last_seen or last
+            change = origin.last_change or change
+        return {
+            "id": view.id,
+            "caption": view.caption,
+            "schema": view.schema,
+            "properties": {p: sorted(v) for p, v in view.entity.properties.items()},
+            "datasets": sorted(datasets),
+            "referents": referents,
+            "target": target,
+            "first_seen": first,
+            "last_seen": last,
+            "last_change": change,
+            "list_ids": list_ids,
+        }
+
+    def entities(self, ids: Sequence[str]) -> dict[str, Json]:
+        """Shallow entities (links as ids), by id, of those the viewer may see."""
+        views = self.views(ids)
+        origins = self.origins.origins(list(views))
+        return {i: self.shallow(v, origins.get(i)) for i, v in views.items()}
+
+    # -- nested and adjacent --------------------------------------------------------------
+
+    def adjacency(self, root: EntityView) -> dict[str, list[tuple[str, str | None]]]:
+        """Per property of ``root`` (forward or reverse), the adjacent entity ids, each
+        with the property on its far side to expand (for an entity in between)."""
+        out: dict[str, list[tuple[str, str | None]]] = {}
+        schema = root.entity.schema
+        for prop_name, values in root.entity.properties.items():
+            prop = schema.get(prop_name)
+            if prop is None or prop.type != registry.entity:
+                continue
+            out.setdefault(prop_name, []).extend((v, None) for v in sorted(values))
+        for other in self.reader.referencing(root.id):
+            for prop_name, values in other.entity.properties.items():
+                prop = other.entity.schema.get(prop_name)
+                if prop is None or prop.type != registry.entity or root.id not in values:
+                    continue
+                if prop.reverse is None or not schema.is_a(prop.range or schema):
+                    continue
+                reverse = prop.reverse.name
+                if schema.get(reverse) is None:
+                    continue
+                out.setdefault(reverse, []).append((other.id, prop_name))
+        for prop_name, items in out.items():
+            out[prop_name] = sorted(dict.fromkeys(items), key=lambda item: item[0])
+        return out
+
+    def expand(self, root_id: str, items: Iterable[tuple[str, str | None]]) -> list[str | Json]:
+        """Adjacent entities in full; an entity in between (not a Thing) also carries
+        the entities on its other side, and the root as an id."""
+        items = list(items)
+        found = self.entities([i for i, _ in items])
+        beyond: list[str] = []
+        for entity_id, _ in items:
+            data = found.get(entity_id)
+            if data is None or model.get(data["schema"]).is_a("Thing"):  # type: ignore[union-attr]
+                continue
+            beyond.extend(self._far_ids(data, root_id))
+        far = self.entities(beyond)
+        out: list[str | Json] = []
+        for entity_id, _ in items:
+            data = found.get(entity_id)
+            if data is None:
+                continue  # not visible: the link was not shown either
+            if not model.get(data["schema"]).is_a("Thing"):  # type: ignore[union-attr]
+                data = self._nest_far(data, root_id, far)
+            out.append(data)
+        return out
+
+    @staticmethod
+    def _far_ids(data: Json, root_id: str) -> list[str]:
+        schema = model.get(data["schema"])
+        ids: list[str] = []
+        for prop_name, values in data["properties"].items():
+            prop = schema.get(prop_name) if schema else None
+            if prop is not None and prop.type == registry.entity:
+                ids.extend(v for v in values if isinstance(v, str) and v != root_id)
+        return ids
+
+    @staticmethod
+    def _nest_far(data: Json, root_id: str, far: dict[str, Json]) -> Json:
+        schema = model.get(data["schema"])
+        props: dict[str, list[Any]] = {}
+        for prop_name, values in data["properties"].items():
+            prop = schema.get(prop_name) if schema else None
+            if prop is None or prop.type != registry.entity:
+                props[prop_name] = values
+                continue
+            props[prop_name] = [
+                v if v == root_id else far[v] for v in values if v == root_id or v in far
+            ]
+        return {**data, "properties": props}
+
+    def nested(self, root: EntityView) -> Json:
+        """``root`` with its adjacent entities in place of their ids (yente's
+        ``nested=true``)."""
+        data = self.entities([root.id])[root.id]
+        adjacency = self.adjacency(root)
+        props = {k: v for k, v in data["properties"].items() if k not in adjacency}
+        for prop_name, items in adjacency.items():
+            expanded = self.expand(root.id, items)
+            if expanded:
+                props[prop_name] = expanded
+        return {**data, "properties": props}
