@@ -284,12 +284,32 @@ def http(ws: Workspace) -> Any:
         for dataset in ("default", "lists", "notes"):
             answer = api.post(f"/match/{dataset}?threshold=0.5", json=body)
             out[f"match {dataset}"] = [answer.status_code, _plain(answer.json())]
+        answer = api.post("/match/default?threshold=0.5&topics=sanction", json=body)
+        assert answer.status_code == 200, answer.text
+        out["match topics"] = [answer.status_code, _plain(answer.json())]
         for text in ("kim", "OCEAN STAR", "JOHN SMITH"):
             answer = api.get("/search/default", params={"q": text, "schema": "LegalEntity"})
             out[f"search {text}"] = [answer.status_code, _plain(answer.json())]
+        # facets, filters and sorting over everything (an empty query lists all)
+        for params in (
+            {"schema": "Thing", "facets": ["countries", "datasets", "topics", "schema"]},
+            {"schema": "Thing", "countries": "kp", "sort": "caption:asc"},
+            {"schema": "Thing", "filter": "properties.flag:kp", "target": "true"},
+        ):
+            answer = api.get("/search/default", params=params)
+            assert answer.status_code == 200, answer.text  # compared, not refused in both
+            out[f"search {params}"] = [answer.status_code, _plain(answer.json())]
+        catalog = api.get("/catalog").json()
+        for entry in catalog.get("datasets", []):
+            entry.pop("updated_at", None)  # when each store was built
+        out["catalog"] = catalog
         for ref in IDS:
             answer = api.get(f"/entities/{ref}")
             out[f"entity {ref}"] = [answer.status_code, answer.json()]
+            answer = api.get(f"/entities/{ref}", params={"nested": "false"})
+            out[f"entity {ref} flat"] = [answer.status_code, answer.json()]
+            answer = api.get(f"/entities/{ref}/adjacent")
+            out[f"adjacent {ref}"] = [answer.status_code, answer.json()]
             answer = api.post(
                 "/decisions",
                 json={

@@ -430,7 +430,7 @@ def test_a_second_server_on_the_port_fails_with_one_line(home: Path, tmp_path: P
 
 
 def test_a_long_request_neither_starves_others_nor_delays_sigterm(home: Path) -> None:
-    """One worker; a long batch (400 names) is answered, a health check sent
+    """One worker; a long batch (1,000 names) is answered, a health check sent
     while it runs comes back before it, and SIGTERM in the middle of it stops the server
     (within the grace period, bounded here only by the wait)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -438,10 +438,14 @@ def test_a_long_request_neither_starves_others_nor_delays_sigterm(home: Path) ->
     port = _free_port()
     proc = _serve(home, port)
     try:
-        names = [f"KIM {a} {b}" for a in ("CHOL", "SONG", "YONG", "MIN") for b in range(250)]
+        # 1,000 Korean names that share syllables with many listed ones (seconds of work;
+        # names with digits are cheap since names are cleaned, and were done too soon)
+        syllables = ["CHOL", "SONG", "YONG", "MIN", "HYOK", "NAM", "SU", "IL", "HO", "JIN"]
+        families = ["KIM", "RI", "PAK", "CHOE", "JANG", "HAN", "JO", "KANG", "O", "SIN"]
+        names = [f"{f} {a} {b}" for f in families for a in syllables for b in syllables]
         queries = {
             f"q{i}": {"schema": "Person", "properties": {"name": names[i * 10 : i * 10 + 10]}}
-            for i in range(40)
+            for i in range(100)
         }
         finished: list[str] = []
         with ThreadPoolExecutor(2) as pool:

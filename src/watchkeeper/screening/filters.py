@@ -28,7 +28,15 @@ from functools import cache, lru_cache
 import numpy as np
 from followthemoney import model, registry
 
-from watchkeeper.screening.index import ID_PROPS, Index, IndexView, Needs, _seen, normalise_id
+from watchkeeper.screening.index import (
+    ID_PROPS,
+    Index,
+    IndexView,
+    Needs,
+    _seen,
+    common_schema,
+    normalise_id,
+)
 from watchkeeper.screening.screener import Screener
 from watchkeeper.store import origin as origins
 from watchkeeper.store.core import Store
@@ -144,18 +152,16 @@ class Field:
 class _Builder:
     ids: list[str] = field(default_factory=list)
     pos: dict[str, int] = field(default_factory=dict)
-    schema: list[str] = field(default_factory=list)
     groups: dict[Needs, int] = field(default_factory=dict)
     fields: dict[str, tuple[list[str], list[int], list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: ([], [], []))
     )
 
-    def entity(self, entity_id: str, schema: str) -> int:
+    def entity(self, entity_id: str) -> int:
         found = self.pos.get(entity_id)
         if found is None:
             found = self.pos[entity_id] = len(self.ids)
             self.ids.append(entity_id)
-            self.schema.append(schema)
         return found
 
     def group(self, needs: Needs) -> int:
@@ -181,11 +187,12 @@ class Facts:
         self.version = version
         self.ids = builder.ids
         self.pos = builder.pos
-        self.schema_names = sorted(set(builder.schema))
-        codes = {name: i for i, name in enumerate(self.schema_names)}
-        self.schema = np.array([codes[s] for s in builder.schema], dtype=np.int16)
         self.group_needs = list(builder.groups)
         self.fields = {name: Field(*rows) for name, rows in builder.fields.items()}
+        # Schemas are per marking too (field "schemas"): a viewer's schema of an entity is
+        # the one its visible statements give, never one a hidden statement says.
+        found = self.fields.get("schemas")
+        self.schema_names: list[str] = found.values if found is not None else []
         self.from_index = from_index
         self.times = times
         self._views: dict[frozenset[int], FactsView] = {}
@@ -201,7 +208,7 @@ class Facts:
         for entity_id, schema, prop, value, mark, dataset in store.current_values(fact_props()):
             if schema not in things:
                 continue
-            pos = b.entity(entity_id, schema)
+            pos = b.entity(entity_id)
             grp = b.group(mark)
             b.add("present", "", pos, grp)
             b.add("datasets", dataset, pos, grp)
@@ -221,6 +228,11 @@ class Facts:
                 words = "names" if kind == "names" else "text"
                 for word in tokens(value):
                     b.add(words, word, pos, grp)
+        # Which schema each marking says an entity has (links left out, as the index does).
+        for entity_id, schema, mark in store.current_schemas():
+            pos_found = b.pos.get(entity_id)
+            if pos_found is not None and schema in things:
+                b.add("schemas", schema, pos_found, b.group(mark))
         # A Sanction with its authority and id makes its entity a target (index list ids).
         for entity in index.entities:
             pos_found = b.pos.get(entity.id)
@@ -282,6 +294,7 @@ class FactsView:
             [_seen(needs, marking_ids) for needs in facts.group_needs] or [False], dtype=bool
         )
         self.present = self.any_of("present", [""])
+        self.schema = self._schemas()
         self._times: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._values: dict[str, list[str]] = {}
         self._sets: dict[str, frozenset[str]] = {}
@@ -335,12 +348,37 @@ class FactsView:
         )
         return ranked
 
+    def _schemas(self) -> np.ndarray:
+        """Per entity, the code (in ``facts.schema_names``) of the schema this viewer's
+        visible statements give it: the most specific of them, as FtM merges schemata;
+        -1 where it sees none or they cannot be one entity."""
+        out = np.full(len(self.facts), -1, dtype=np.int64)
+        found = self.facts.fields.get("schemas")
+        if found is None or not len(found.pos):
+            return out
+        keep = self.shown[found.grp]
+        size = len(found.values)
+        pairs = np.unique(found.pos[keep].astype(np.int64) * size + found.val[keep])
+        pos, val = pairs // size, pairs % size
+        counts = np.bincount(pos, minlength=len(self.facts))
+        single = counts[pos] == 1
+        out[pos[single]] = val[single]
+        several: dict[int, list[str]] = defaultdict(list)
+        for p, v in zip(pos[~single].tolist(), val[~single].tolist(), strict=True):
+            several[p].append(found.values[v])
+        for p, names in several.items():
+            common = common_schema(sorted(names))
+            out[p] = found.code[common] if common is not None else -1
+        return out
+
     def schema_mask(self, names: Iterable[str]) -> np.ndarray:
-        codes = [i for i, s in enumerate(self.facts.schema_names) if s in set(names)]
-        return np.isin(self.facts.schema, codes)
+        wanted = set(names)
+        codes = [i for i, s in enumerate(self.facts.schema_names) if s in wanted]
+        return np.isin(self.schema, codes)
 
     def schema_counts(self, within: np.ndarray) -> list[tuple[str, int]]:
-        counts = np.bincount(self.facts.schema[within], minlength=len(self.facts.schema_names))
+        shown = self.schema[within]
+        counts = np.bincount(shown[shown >= 0], minlength=len(self.facts.schema_names))
         return sorted(
             ((self.facts.schema_names[i], int(n)) for i, n in enumerate(counts) if n),
             key=lambda kv: (-kv[1], kv[0]),
