@@ -3,8 +3,9 @@ built from what the viewer may see only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +24,7 @@ from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import detect
 from watchkeeper.maritime.link import link_detections
 from watchkeeper.maritime.places import known_places
-from watchkeeper.maritime.records import identities_table, positions_table
+from watchkeeper.maritime.records import Position, identities_table, positions_table
 from watchkeeper.maritime.simulator import scenario
 from watchkeeper.model.marking import Marking, Viewer
 from watchkeeper.store import Store
@@ -179,3 +180,43 @@ def test_cli_alerts_and_ack(tmp_path: Path) -> None:
     assert bad.exit_code != 0 and "no such alert" in bad.stderr
     bad_date = runner.invoke(app, ["alerts", "--since", "last week"], env=env)
     assert bad_date.exit_code == 2 and "not an ISO date" in bad_date.stderr
+
+
+def _loitering(start: datetime, hours: float) -> list[Position]:
+    """A vessel lying still at sea, 300 km from any port, every 10 minutes."""
+    steps = int(hours * 6)
+    return [
+        Position(273000111, start + timedelta(minutes=10 * i), 40.0 + i * 1e-5, 134.0, sog=0.3)
+        for i in range(steps)
+    ]
+
+
+def test_an_acknowledgement_survives_a_redetection_with_more_data(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The episode grows both ways (a late file fills in its beginning, a new one extends
+    it): the alert keeps its id and acknowledgement, and shows the new span only."""
+    dataset = AisDataset(tmp_path / "ais")
+    first_seen = datetime(2024, 5, 1, 6, tzinfo=UTC)
+    dataset.add_positions(positions_table(_loitering(first_seen, 12), "day-1-noon"))
+
+    def run() -> list[dict[str, Any]]:
+        places, _ = known_places(dataset)
+        found = detect(dataset, theater_ports(), places=places)
+        link_detections(sqlite_store, sqlite_store.read(ANALYST), dataset, found, theater_ports())
+        return list_alerts(sqlite_store.read(ANALYST), kind="loitering")
+
+    [alert] = run()
+    acknowledge_alert(sqlite_store, sqlite_store.read(ANALYST), alert["id"], "J. Kim", "tasked")
+    earlier = datetime(2024, 5, 1, 0, tzinfo=UTC)
+    dataset.add_positions(positions_table(_loitering(earlier, 6), "late-file"))
+    dataset.add_positions(positions_table(_loitering(first_seen + timedelta(hours=12), 8), "day-2"))
+    [grown] = run()
+    assert grown["id"] == alert["id"]
+    assert grown["acknowledged"]["note"] == "tasked"
+    assert grown["start"] == "2024-05-01T00:00:00" and grown["end"] > alert["end"]
+    # What the first run said of the episode has ended: one span, one set of facts.
+    view = sqlite_store.read(ANALYST).entity(grown["id"])
+    assert view is not None
+    assert len(view.entity.get("startDate")) == len(view.entity.get("endDate")) == 1
+    assert "slow for 25.83 h" in grown["reason"]

@@ -6,6 +6,7 @@ import csv
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -309,3 +310,58 @@ def test_an_import_adds_files_and_never_rewrites_a_day(dataset: AisDataset, tmp_
     )
     assert len(dataset.files()) == len(files) + 1 and dataset.count() == 1000
     assert not (dataset.root / ".staging").exists()
+
+
+def test_arrow_and_duckdb_csv_readers_give_the_same_dataset(
+    dataset: AisDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clean ISO-time CSV goes through Arrow's reader, anything else through DuckDB's: the
+    same file gives the same rows, identities and report either way."""
+    from watchkeeper.maritime import columnar
+
+    taken: list[bool] = []
+    arrow_csv = columnar._arrow_csv
+
+    def spy(*args: Any) -> Any:
+        table = arrow_csv(*args)
+        taken.append(table is not None)
+        return table
+
+    monkeypatch.setattr(columnar, "_arrow_csv", spy)
+    by_arrow = ingest_file(dataset, NOAA)
+    assert taken == [True] and by_arrow.error is None
+    monkeypatch.setattr(columnar, "ARROW_CSV_MAX_BYTES", 0)
+    other = AisDataset(tmp_path / "duckdb")
+    by_duckdb = ingest_file(other, NOAA)
+    assert by_arrow.to_dict() == by_duckdb.to_dict()
+    assert dataset.digest() == other.digest()
+
+
+def test_times_with_a_zone_offset_are_read_in_utc(dataset: AisDataset, tmp_path: Path) -> None:
+    """Arrow's reader refuses an offset it would have to ignore; DuckDB's applies it."""
+    path = tmp_path / "offsets.csv"
+    path.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\n"
+        "273355410,2024-03-12T03:00:00+02:00,42.25,130.30,0.1,0,511\n"
+        "273355410,2024-03-12T01:30:00Z,42.26,130.31,0.1,0,511\n"
+    )
+    report = ingest_file(dataset, path)
+    assert report.positions == 2
+    assert [ts for _, ts, _, _ in positions(dataset)] == [
+        datetime(2024, 3, 12, 1, 0, tzinfo=UTC),
+        datetime(2024, 3, 12, 1, 30, tzinfo=UTC),
+    ]
+
+
+def test_rejected_rows_of_a_clean_csv_name_their_lines(dataset: AisDataset, tmp_path: Path) -> None:
+    """Every value parses (Arrow's reader takes the file), two positions are off the globe."""
+    path = tmp_path / "clean.csv"
+    rows = [f"273355410,2024-03-12T{h:02d}:00:00,42.25,130.30,0.1,0,511" for h in range(20)]
+    rows[6] = "273355410,2024-03-12T06:00:00,95.0,130.30,0.1,0,511"
+    rows[13] = "273355410,2024-03-12T13:00:00,42.25,190.0,0.1,0,511"
+    path.write_text("MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\n" + "\n".join(rows) + "\n")
+    report = ingest_file(dataset, path)
+    assert report.positions == 18 and report.lines == 20
+    assert report.rejected["positions off the globe"] == 2
+    examples = report.examples["positions off the globe"]
+    assert [e.split(":")[0] for e in examples] == ["row 8", "row 15"]

@@ -132,7 +132,11 @@ def ais_detect(
             from watchkeeper.maritime.link import link_detections
 
             before = ctx.store.version()
-            summary = link_detections(ctx.store, ctx.reader(as_org), dataset, found, areas)
+            # A run over the whole dataset supersedes what earlier runs stored; one
+            # --since a date adds and updates only.
+            summary = link_detections(
+                ctx.store, ctx.reader(as_org), dataset, found, areas, complete=start is None
+            )
             ctx.follow_write(before, summary.changed_entities)
             err.print(f"{len(found):,} detections stored as events (source {summary.source_id})")
         lines = [json.dumps(d.to_dict(), ensure_ascii=False) for d in found]

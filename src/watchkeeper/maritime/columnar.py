@@ -1,27 +1,34 @@
-"""Vectorised ingest of CSV and Parquet with DuckDB, in one parallel pass per file.
+"""Vectorised ingest of CSV and Parquet: one parallel read per file, then DuckDB.
 
-DuckDB's readers type the mapped columns as they parse (a value that does not parse is a
-rejected row, with its line, from the CSV reader's own reject table); every row is then
-classified in SQL (a row gets the first reason that applies, in the order below),
-positions are de-duplicated on (MMSI, time, latitude, longitude), identity fields folded
-into spans (one row per vessel and identity), and everything is written into the
-dataset's staging folder partitioned by day, in the same pass. No row is numbered and no
-day partition rewritten: line numbers are looked up afterwards for the few rejected rows
-given as examples.
+The mapped columns are typed as the file is read: CSV with ISO times by Arrow's
+multi-threaded reader when every value converts, otherwise by DuckDB's (a value that does
+not parse is a rejected row, with its line, from its reject table); Parquet by DuckDB.
+Every row is classified in SQL (a row gets the first reason that applies, in the order
+below); positions are de-duplicated on (MMSI, time, latitude, longitude) and written as
+one file per day (one file in all when the file holds one day, as providers deliver
+them); identity fields are folded into spans (one row per vessel and identity). All of it
+runs in parallel, without Python per row. No row is numbered and no day partition
+rewritten: line numbers are looked up afterwards for the few rejected rows given as
+examples.
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.dataset import (
+    DAY,
+    PARQUET,
     AisDataset,
     connect,
     identity_spans_sql,
-    sql_files,
     sql_text,
 )
 from watchkeeper.maritime.records import MAX_EXAMPLES, IngestReport
@@ -81,6 +88,49 @@ def _csv_reader(path: Path, types: dict[str, str], time_format: str, rejects: bo
     return f"read_csv({sql_text(path)}, {', '.join(options)})"
 
 
+ARROW_ROWS = "arrow_rows"
+ARROW_CSV_MAX_BYTES = 2_000_000_000
+"""Larger CSV files go to DuckDB's reader, which spills to disk; Arrow's holds the file."""
+
+
+def _arrow_csv(path: Path, layout: Layout, col: dict[str, str]) -> pa.Table | None:
+    """A CSV file with ISO times read by Arrow's multi-threaded reader, its columns named
+    by field; None when the file is not one it reads exactly (a value that does not
+    convert, a time with a zone offset, a ragged row, another delimiter, a custom time
+    format, a file over ARROW_CSV_MAX_BYTES), which DuckDB's reader then reads, each
+    refused row with its line from its reject table. Arrow parses the clean files
+    providers deliver in about two thirds of DuckDB's CPU time (bench/maritime/README.md);
+    both give the same rows (tests/maritime/test_ingest.py)."""
+    if (
+        layout.time_format != "iso"
+        or path.stat().st_size > ARROW_CSV_MAX_BYTES
+        or len(set(col.values())) < len(col)  # one column mapped to two fields
+    ):
+        return None
+    types: dict[str, pa.DataType] = {col["mmsi"]: pa.float64(), col["ts"]: pa.timestamp("us")}
+    types.update({col[f]: pa.float64() for f in NUMBERS if f in col})
+    types.update({col[f]: pa.string() for f in IDENTITY_FIELDS if f in col})
+    fields = {column: field for field, column in col.items() if column in types}
+    try:
+        table = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(delimiter=","),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                include_columns=list(types),
+                null_values=NULL_SPELLINGS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    table = table.rename_columns([fields[name] for name in table.column_names])
+    # Times without a zone are UTC, as DuckDB reads them here (TimeZone = UTC).
+    at = table.schema.get_field_index("ts")
+    return table.set_column(at, "ts", table.column(at).cast(pa.timestamp("us", "UTC")))
+
+
 def _layout_for(
     con: duckdb.DuckDBPyConnection, path: Path, kind: str, layout: Layout | None
 ) -> tuple[Layout, dict[str, str]]:
@@ -138,7 +188,16 @@ def _ingest(
         con = connect(stage.folder / "tmp")
         layout, col = _layout_for(con, path, kind, layout)
         report.format = layout.name
-        if kind == "csv":
+        arrow = _arrow_csv(path, layout, col) if kind == "csv" else None
+        if arrow is not None:
+            con.register(ARROW_ROWS, arrow)
+            source = ARROW_ROWS
+
+            def value(field: str) -> str:
+                return _q(field) if field in col else "NULL"
+
+            bad_numbers = "false"
+        elif kind == "csv":
             types = {col["mmsi"]: "DOUBLE"}
             types[col["ts"]] = "TIMESTAMPTZ" if layout.time_format == "iso" else "TIMESTAMP"
             types.update({col[f]: "DOUBLE" for f in NUMBERS if f in col})
@@ -189,32 +248,57 @@ def _ingest(
                 ({identity_present or "false"}) AS has_identity
             FROM ({typed})"""
         con.execute(f"CREATE VIEW classified AS {classified}")
-        # Positions (and the rejected rows, by reason) in one de-duplicating pass.
-        con.execute(
-            f"""COPY (
-                SELECT mmsi, ts, lat, lon, CAST(min(sog) AS FLOAT) AS sog, CAST(min(cog) AS FLOAT) AS cog,
-                       CAST(min(CASE WHEN heading = 511 THEN NULL ELSE heading END) AS FLOAT) AS heading,
-                       {sql_text(report.file)} AS source, count(*) AS reports,
-                       CASE WHEN reason = 0 AND has_position THEN 'positions' ELSE 'reason' || reason END AS part,
-                       CAST(ts AS DATE) AS day
-                FROM classified GROUP BY mmsi, ts, lat, lon, reason, has_position
-            ) TO {sql_text(stage.folder)} (FORMAT PARQUET, PARTITION_BY (part, day), FILENAME_PATTERN 'part-{{uuid}}')"""
-        )
-        _rename_parts(stage.folder)
+        # The rows, typed and classified, which the counts, the positions and the identity
+        # spans below each read: a view over Arrow's table or the Parquet file (cheap to
+        # read again), a working table for DuckDB's CSV reader (parsed once, spilled to the
+        # staging folder beyond MEMORY_LIMIT).
+        kept = ["mmsi", "ts", "lat", "lon", "reason", "has_position"]
+        kept += [f"CAST({f} AS FLOAT) AS {f}" for f in ("sog", "cog") if f in col]
+        if "heading" in col:
+            kept.append(
+                "CAST(CASE WHEN heading = 511 THEN NULL ELSE heading END AS FLOAT) AS heading"
+            )
+        if identity_present:
+            kept += ["has_identity", *IDENTITY_FIELDS]
+        reread = "VIEW" if arrow is not None or kind == "parquet" else "TEMP TABLE"
+        con.execute(f"CREATE {reread} rows AS SELECT {', '.join(kept)} FROM classified")
+        counts, first_day, last_day = _reason_counts(con)
+        staged = counts.pop("positions", 0)
+
+        # Positions de-duplicated on (MMSI, time, latitude, longitude): one file when the
+        # file holds one day (as providers deliver them), else one per day.
+        def agg(field: str) -> str:
+            return f"min({field})" if field in col else "CAST(NULL AS FLOAT)"
+
+        def positions(day: str = "") -> str:
+            return f"""
+                SELECT mmsi, ts, lat, lon, {agg("sog")} AS sog, {agg("cog")} AS cog,
+                       {agg("heading")} AS heading, {sql_text(report.file)} AS source,
+                       count(*) AS reports{day}
+                FROM rows WHERE reason = 0 AND has_position GROUP BY mmsi, ts, lat, lon"""
+
+        if first_day is not None and first_day == last_day:
+            folder = stage.target("positions") / f"day={first_day.isoformat()}"
+            folder.mkdir(parents=True)
+            target = folder / f"part-{uuid.uuid4().hex}.parquet"
+            con.execute(f"COPY ({positions()}) TO {sql_text(target)} ({PARQUET})")
+        elif first_day is not None:
+            con.execute(
+                f"COPY ({positions(f', {DAY} AS day')}) TO {sql_text(stage.target('positions'))}"
+                f" ({PARQUET}, PARTITION_BY (day), FILENAME_PATTERN 'part-{{uuid}}')"
+            )
         if identity_present:
             _stage_identities(con, stage.target("identities"), report)
         # Rejected rows: counts, and examples with their line numbers.
-        counts = _reason_counts(con, stage.folder)
         report.lines = counts.pop("all")
-        if kind == "csv":
+        if kind == "csv" and arrow is None:
             report.lines += _csv_rejects(con, report, {col["mmsi"], col["ts"]})
         if counts:
-            lines = _example_lines(con, path, kind, source, counts)
+            lines = _example_lines(con, kind, counts, arrow)
             for reason, examples in lines.items():
                 for example in examples:
                     report.reject(REASONS[reason], example)
                 report.rejected[REASONS[reason]] = counts[reason]
-        staged = _sum(con, stage.folder / "positions", "reports")
         published = stage.publish(con, "positions")
         report.positions += published.new
         report.duplicates += staged - published.new
@@ -226,30 +310,23 @@ def _text(expr: str) -> str:
     return "NULL" if expr == "NULL" else f"nullif(trim(CAST({expr} AS VARCHAR)), '')"
 
 
-def _rename_parts(folder: Path) -> None:
-    """``part=positions/day=…`` -> ``positions/day=…``; rejected rows stay as ``part=reasonN``."""
-    source = folder / "part=positions"
-    if source.is_dir():
-        source.rename(folder / "positions")
-
-
-def _sum(con: duckdb.DuckDBPyConnection, folder: Path, column: str) -> int:
-    files = sorted(folder.glob("day=*/*.parquet"))
-    if not files:
-        return 0
-    row = con.execute(f"SELECT sum({column}) FROM read_parquet([{sql_files(files)}])").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
-
-
-def _reason_counts(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[int | str, int]:
-    counts: dict[int | str, int] = {"all": _sum(con, folder / "positions", "reports")}
-    for part in folder.glob("part=reason*"):
-        reason = int(part.name.removeprefix("part=reason"))
-        total = _sum(con, part, "reports")
-        counts["all"] = int(counts["all"]) + total
+def _reason_counts(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[dict[int | str, int], date | None, date | None]:
+    """Rows by reason (``all``: every row; ``positions``: good rows with a position), and
+    the first and last day of the positions."""
+    counts: dict[int | str, int] = {"all": 0}
+    first: date | None = None
+    last: date | None = None
+    for reason, has_position, rows, low, high in con.execute(
+        "SELECT reason, has_position, count(*), min(ts), max(ts) FROM rows GROUP BY ALL"
+    ).fetchall():
+        counts["all"] = int(counts["all"]) + rows
         if reason:
-            counts[reason] = total
-    return counts
+            counts[reason] = int(counts.get(reason, 0)) + rows
+        elif has_position:
+            counts["positions"], first, last = rows, low.date(), high.date()
+    return counts, first, last
 
 
 def _stage_identities(con: duckdb.DuckDBPyConnection, target: Path, report: IngestReport) -> None:
@@ -259,7 +336,7 @@ def _stage_identities(con: duckdb.DuckDBPyConnection, target: Path, report: Inge
         """CREATE TABLE ident AS
             SELECT mmsi, name, imo, call_sign, ship_type, length, width, destination,
                    min(ts) AS ts, max(ts) AS last_ts, count(*) AS reports
-            FROM classified WHERE reason IN (0, 5) AND has_identity
+            FROM rows WHERE reason IN (0, 5) AND has_identity
             GROUP BY mmsi, name, imo, call_sign, ship_type, length, width, destination"""
     )
     bad = "ship_type IS NOT NULL AND TRY_CAST(TRY_CAST(ship_type AS DOUBLE) AS INTEGER) IS NULL"
@@ -282,7 +359,7 @@ def _stage_identities(con: duckdb.DuckDBPyConnection, target: Path, report: Inge
         FROM ident WHERE NOT ({bad})"""
     con.execute(
         f"COPY ({identity_spans_sql(f'({spans})')}) TO {sql_text(target)}"
-        " (FORMAT PARQUET, PARTITION_BY (day), FILENAME_PATTERN 'part-{uuid}')"
+        f" ({PARQUET}, PARTITION_BY (day), FILENAME_PATTERN 'part-{{uuid}}')"
     )
 
 
@@ -308,10 +385,9 @@ def _csv_rejects(
 
 def _example_lines(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
     kind: str,
-    source: str,
     counts: dict[int | str, int],
+    arrow: pa.Table | None,
 ) -> dict[int, list[str]]:
     """Up to MAX_EXAMPLES rows per reason with their line (CSV: line in the file, the
     header being line 1; Parquet: row number). Read in file order, in batches, stopping
@@ -327,13 +403,15 @@ def _example_lines(
     # The classification, over the file in order (insertion order kept on this one).
     view = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'classified'").fetchone()
     assert view is not None
+    if arrow is not None:
+        ordered.register(ARROW_ROWS, arrow)
     ordered.execute(str(view[0]))
     rejected_lines = (
         [
             int(r[0])
             for r in con.execute("SELECT DISTINCT line FROM reject_errors ORDER BY 1").fetchall()
         ]
-        if kind == "csv"
+        if kind == "csv" and arrow is None
         else []
     )
     reader = ordered.sql(f"SELECT reason, {sample} AS sample FROM classified").to_arrow_reader(

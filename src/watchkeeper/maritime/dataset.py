@@ -44,6 +44,13 @@ IDENTITY_KEY = (
 # DuckDB's working memory during an import; beyond it, aggregation spills to the
 # staging folder, so a file of any size imports in bounded memory.
 MEMORY_LIMIT = "4GB"
+# How the dataset's files are written: format version 2 pages (delta-encoded integers and
+# times, split floats) are smaller and cheaper to write than version 1's; DuckDB, Spark
+# and pyarrow all read them.
+PARQUET = "FORMAT PARQUET, PARQUET_VERSION V2"
+# The UTC day of ``ts``, from its epoch milliseconds (a cast of TIMESTAMPTZ to DATE goes
+# through the time-zone library for every row).
+DAY = "(DATE '1970-01-01' + CAST(floor(epoch_ms(ts) / 86400000) AS INTEGER))"
 
 
 def sql_text(value: object) -> str:
@@ -115,7 +122,7 @@ class Staging:
                     f"""COPY (SELECT s.* FROM read_parquet([{sql_files(files)}]) s
                         WHERE NOT EXISTS (SELECT 1 FROM read_parquet([{sql_files(existing)}], union_by_name = true) e
                                           WHERE {match}))
-                        TO {sql_text(final)} (FORMAT PARQUET)"""
+                        TO {sql_text(final)} ({PARQUET})"""
                 )
                 new = pq.ParquetFile(final).metadata.num_rows
             elif len(files) == 1:
@@ -123,7 +130,7 @@ class Staging:
                 new = rows
             else:
                 con.execute(
-                    f"COPY (SELECT * FROM read_parquet([{sql_files(files)}])) TO {sql_text(final)} (FORMAT PARQUET)"
+                    f"COPY (SELECT * FROM read_parquet([{sql_files(files)}])) TO {sql_text(final)} ({PARQUET})"
                 )
                 new = rows
             if new:
@@ -180,7 +187,7 @@ class AisDataset:
             else:
                 sql = identity_spans_sql("incoming")
             con.execute(
-                f"COPY ({sql}) TO {sql_text(stage.target(what))} (FORMAT PARQUET, PARTITION_BY (day), FILENAME_PATTERN 'part-{{uuid}}')"
+                f"COPY ({sql}) TO {sql_text(stage.target(what))} ({PARQUET}, PARTITION_BY (day), FILENAME_PATTERN 'part-{{uuid}}')"
             )
             added = stage.publish(con, what).new
             con.close()

@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 from followthemoney import StatementEntity
 
 from watchkeeper.importers.base import add, add_clean, make_entity
-from watchkeeper.maritime.alerts import DETAILS_PREFIX, ais_facts
+from watchkeeper.maritime.alerts import DETAILS_PREFIX, ais_facts, facts_of
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset, identities_sql
 from watchkeeper.maritime.detectors import Detection
@@ -28,6 +30,8 @@ from watchkeeper.screening.names import name_key
 from watchkeeper.store import ImportSummary, Reader, Store
 
 DATASET = "wk_ais"
+LINKS = "wk_ais_links"
+"""What the knowledge base adds to an event (its vessels, "sanctioned"), for one viewer."""
 LABELS = {
     "port_call": "Port call",
     "gap": "AIS gap",
@@ -130,14 +134,24 @@ def link_detections(
     detections: list[Detection],
     areas: list[Area],
     simulated: bool = False,
+    complete: bool = True,
 ) -> ImportSummary:
-    """Write detections as Events linked to their vessels; returns the write summary."""
+    """Write detections as Events linked to their vessels; returns the write summary.
+
+    An episode keeps its event id from run to run while it grows (episode_ids), so an
+    alert's acknowledgements stay with it. ``complete``: the detections cover the whole
+    dataset (no ``--since``), so what AIS said in earlier runs and no longer says ends: an
+    episode's old end and evidence, and events no longer detected. The links to vessels
+    (dataset ``wk_ais_links``) depend on what each viewer may see and are never ended by
+    another viewer's run."""
     index = vessel_index(reader)
     identities = reported_identities(dataset)
     area_names = {a.id: a for a in areas}
     digest = hashlib.sha256(
         dataset.digest().encode() + repr([d.key for d in detections]).encode()
     ).hexdigest()
+    # Microseconds: a second run within the same second still supersedes the first.
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
     source = Source(
         id=f"{DATASET}:{digest[:16]}",
         dataset=DATASET,
@@ -145,23 +159,83 @@ def link_detections(
         title="Simulated AIS (demo scenario)" if simulated else "AIS detections",
         publisher="Watchkeeper maritime detectors",
         reliability=Reliability.C,
+        retrieved=now,
+        checksum=digest,
+    )
+    links = Source(
+        id=f"{LINKS}:{digest[:16]}",
+        dataset=LINKS,
+        kind="feed",
+        title="AIS detections matched to known vessels",
+        publisher="Watchkeeper maritime detectors",
+        reliability=Reliability.C,
+        retrieved=now,
         checksum=digest,
     )
     if store.has_source(source.id):
         return ImportSummary(source.id, DATASET)
-    with store.write(source, full_release=False) as writer:
-        for det in detections:
+    ids = episode_ids(reader, detections)
+    with store.write(source, full_release=complete) as writer:
+        for det, event_id in zip(detections, ids, strict=True):
             base, derived, marking = _event(
-                det, index, identities, area_names, simulated, reader.viewer.organisation
+                det, event_id, index, identities, area_names, simulated, reader.viewer.organisation
             )
             writer.add_entity(base, credibility=3)
             if derived is not None:
-                writer.add_entity(derived, marking, credibility=3)
+                writer.add_entity(derived, marking, credibility=3, source=links)
     return writer.summary
+
+
+def _new_id(det: Detection) -> str:
+    key = "|".join(map(str, (det.kind, det.mmsi, det.other_mmsi or 0, det.start)))
+    return "ais-" + hashlib.sha1(key.encode()).hexdigest()[:20]
+
+
+def episode_ids(reader: Reader, detections: list[Detection]) -> list[str]:
+    """The event id of each detection: that of the stored event of the same kind and
+    vessels whose time span overlaps it (the earliest, each stored event given once), or a
+    new one keyed on its kind, vessels and start. An episode that grows with new data (a
+    later end, an earlier start when a late file fills in its beginning, a stop whose
+    learned anchorage moved) keeps its id, and with it the alert's acknowledgements."""
+    stored: dict[tuple[Any, ...], list[tuple[str, str, str]]] = {}
+    for view in reader.entities(reader.entity_ids("Event")):
+        facts = facts_of(view)
+        if facts is None:
+            continue
+        starts, ends = view.entity.get("startDate"), view.entity.get("endDate")
+        if not starts:
+            continue
+        vessels = (facts["kind"], facts["mmsi"], facts["other_mmsi"] or 0)
+        stored.setdefault(vessels, []).append((min(starts), max(ends or starts), view.id))
+    taken: set[str] = set()
+    ids: list[str | None] = [None] * len(detections)
+    order = sorted(range(len(detections)), key=lambda i: detections[i].start)
+    # Events found again as they were first, then episodes that grew or moved.
+    for i in order:
+        new = _new_id(detections[i])
+        det = detections[i]
+        if any(e[2] == new for e in stored.get((det.kind, det.mmsi, det.other_mmsi or 0), [])):
+            ids[i] = new
+            taken.add(new)
+    for i in order:
+        det = detections[i]
+        if ids[i] is not None:
+            continue
+        # As the store keeps dates (FtM's form: UTC, to the second, no zone).
+        start, end = (at.strftime("%Y-%m-%dT%H:%M:%S") for at in (det.start, det.end))
+        overlapping = sorted(
+            e
+            for e in stored.get((det.kind, det.mmsi, det.other_mmsi or 0), [])
+            if e[0] <= end and start <= e[1] and e[2] not in taken
+        )
+        ids[i] = overlapping[0][2] if overlapping else _new_id(det)
+        taken.add(ids[i])  # type: ignore[arg-type]
+    return [i for i in ids if i is not None]
 
 
 def _event(
     det: Detection,
+    event_id: str,
     index: VesselIndex,
     identities: dict[int, tuple[str | None, str | None]],
     areas: dict[str, Area],
@@ -170,8 +244,6 @@ def _event(
 ) -> tuple[StatementEntity, StatementEntity | None, Marking | None]:
     """The event in two parts: what AIS alone says (the AIS source's marking), and what
     the knowledge base adds (the vessel link, the alert), marked as its evidence is."""
-    key = "|".join(map(str, det.key))
-    event_id = "ais-" + hashlib.sha1(key.encode()).hexdigest()[:20]
     event = make_entity("Event", event_id, DATASET)
     area = areas.get(det.area or "")
     place = det.details.get("place") or (area.name if area else None)
@@ -200,7 +272,7 @@ def _event(
     facts = ais_facts(det, area)
     add(event, "notes", DETAILS_PREFIX + json.dumps(facts, sort_keys=True, default=str))
 
-    derived = make_entity("Event", event_id, DATASET)
+    derived = make_entity("Event", event_id, LINKS)
     evidence: set[Marking] = set()
     matched_by = []
     sanctioned = False
@@ -224,4 +296,4 @@ def _event(
     return event, derived, derived_marking(evidence, organisation)
 
 
-__all__ = ["link_detections", "reported_identities", "resolve", "vessel_index"]
+__all__ = ["episode_ids", "link_detections", "reported_identities", "resolve", "vessel_index"]
