@@ -7,13 +7,14 @@ layer over the library.
 - ``ais``: AIS import, detect, simulate, track; alerts
 - ``screening``: screen, serve, review
 - ``demo``: the bundled dataset end to end
+- ``users``: workbench accounts, API tokens, the audit trail
 """
 
 from __future__ import annotations
 
 import typer
 
-from watchkeeper.cli import ais, demo, knowledge, org, screening, sources
+from watchkeeper.cli import ais, demo, knowledge, org, screening, sources, users
 
 app = typer.Typer(
     help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True
@@ -28,6 +29,7 @@ app.add_typer(sources.app, name="sources")
 app.add_typer(screening.review_app, name="review")
 app.add_typer(ais.app, name="ais")
 app.add_typer(org.app, name="org")
+app.add_typer(users.app, name="user")
 
 
 def main() -> None:  # pragma: no cover

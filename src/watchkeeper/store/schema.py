@@ -108,3 +108,8 @@ screening_decision = Table(
 )
 
 TABLES = (marking, source, statement, organisation, screening_decision)
+
+# Capabilities' own tables, declared in their own modules on this metadata.
+from watchkeeper.store import web_tables as _web_tables  # noqa: E402
+
+TABLES = (*TABLES, *_web_tables.TABLES)
