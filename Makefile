@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench bench-maritime bench-screening clean
+.PHONY: demo test lint bench bench-maritime bench-screening clean assets bench-web
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The workbench's front-end files: npm packages locked by package-lock.json, copied into
+# src/watchkeeper/web/static/vendor (git-ignored) by the app's own build step.
+ASSETS := src/watchkeeper/web/static/vendor/.built
+$(ASSETS): package.json package-lock.json src/watchkeeper/web/assets.yaml $(STAMP)
+	command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m watchkeeper.web.assets build
+
+assets: $(ASSETS)
+
+# The browser tests drive Debian's Chromium, installed here when missing (never a browser
+# downloaded by a test tool).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# The demo workspace (theater dataset, simulated shuttle, and the real lists given as
+# DEMO_LISTS="consolidated.xml sdn.csv ..."), its logins, then the workbench on
+# http://127.0.0.1:8080 (DEMO_SERVE=0: prepare without serving).
+DEMO_LISTS ?=
+DEMO_SERVE ?= 1
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/watchkeeper demo
+	for f in $(DEMO_LISTS); do \
+	  case "$$f" in *.csv) kind=ofac-csv;; *sdn*.xml|*SDN*.xml) kind=ofac-xml;; *.xml) kind=un-xml;; *.json|*.jsonl) kind=ftm;; *) echo "demo: unknown list format: $$f" >&2; exit 2;; esac; \
+	  $(BIN)/watchkeeper import $$kind "$$f" || exit 2; \
+	done
+	$(BIN)/watchkeeper user demo
+	test "$(DEMO_SERVE)" = 0 || $(BIN)/watchkeeper serve --port 8080
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -24,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
-test: $(STAMP) lint
+test: $(STAMP) $(ASSETS) $(CHROMIUM) lint
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -48,4 +76,4 @@ bench-screening:
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) node_modules src/watchkeeper/web/static/vendor .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -75,6 +75,7 @@ def detail(reader: Reader, ref: str) -> dict[str, Any]:
                 "first_seen": stmt.first_seen,
                 "last_seen": stmt.last_seen,
                 "ended": sv.ended_at,
+                "statement_id": stmt.id,
             }
         )
     linked: dict[str, list[dict[str, Any]]] = {"sanctions": [], "links": [], "events": []}

@@ -39,4 +39,8 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
     app.add_exception_handler(RequestValidationError, _invalid)
     for module in (health, screening, entities, decisions):
         app.include_router(module.router)
+    # The workbench: pages, fragments and their JSON API, behind accounts (workbench.py).
+    from watchkeeper.web import workbench
+
+    workbench.install(app)
     return app

@@ -1,0 +1,35 @@
+"""The overview: new alerts, latest events, cooperation by sector over time, and where
+the sanctioned vessels were last reported."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+
+from watchkeeper.maritime.link import alerts
+from watchkeeper.web import data
+from watchkeeper.web.i18n import N_
+from watchkeeper.web.pages import nav, render
+from watchkeeper.web.workbench import Ctx, ctx
+
+router = APIRouter(include_in_schema=False)
+nav("/", N_("Overview"), order=10)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
+    reader = c.reader
+    events = data.events(reader)
+    vessels = data.sanctioned_vessels(reader)
+    positions = data.last_known_positions(c.bench.ais_datasets(), vessels)
+    return render(
+        c.request,
+        "overview.html",
+        alerts=alerts(reader)[:8],
+        latest=list(reversed(events))[:8],
+        series=data.sector_series(events),
+        vessels=[{"id": v.id, "name": v.caption} for v in vessels],
+        positions=positions,
+    )
