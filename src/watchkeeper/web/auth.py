@@ -199,6 +199,7 @@ WORKBENCH_PREFIXES = (
     "/api/",
     "/overview",
     "/search",
+    "/suggest",
     "/entity",
     "/timeline",
     "/map",

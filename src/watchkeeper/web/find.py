@@ -166,7 +166,7 @@ def suggest(
     text = text.strip()
     if not text:
         return []
-    if script_of(text) in ("latin", "cyrillic"):
+    if script_of(text) == "latin":
         return suggestions.complete(text, visible, limit)
     screened = _screened(screener, text)
     ranked = sorted(screened, key=lambda i: (-screened[i][0], i))[:limit]

@@ -73,7 +73,7 @@ def search_page(
     )
 
 
-@router.get("/search/suggest", response_class=HTMLResponse)
+@router.get("/suggest", response_class=HTMLResponse)
 def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
     screener = c.bench.service.screener(c.viewer)
     items = find.suggest(c.bench.suggestions, screener, q, visible_markings(c))
