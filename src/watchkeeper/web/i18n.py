@@ -27,6 +27,16 @@ def N_(message: str) -> str:
     return message
 
 
+# Words the templates translate from data (roles, decisions), listed for extraction.
+DATA_WORDS = (
+    N_("viewer"),
+    N_("analyst"),
+    N_("admin"),
+    N_("confirmed"),
+    N_("dismissed"),
+)
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
     if locale == DEFAULT:

@@ -25,7 +25,7 @@ from watchkeeper.web.auth import (
     client_address,
     csrf_protect,
 )
-from watchkeeper.web.i18n import LOCALES, gettext
+from watchkeeper.web.i18n import LOCALES, N_, gettext
 from watchkeeper.web.pages import locale_of, render
 from watchkeeper.web.workbench import Workbench, get_bench
 
@@ -80,13 +80,13 @@ def login(
     locale = locale_of(request)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, login_token):
-        return _login_page(request, bench, gettext(locale, "The form expired; try again."), 403)
+        return _login_page(request, bench, gettext(locale, N_("The form expired; try again.")), 403)
     address = client_address(request)
     accounts = bench.accounts
     try:
         accounts.check_attempts(username, address)
     except TooManyAttempts:
-        message = gettext(locale, "Too many failed logins; try again in 15 minutes.")
+        message = gettext(locale, N_("Too many failed logins; try again in 15 minutes."))
         return _login_page(request, bench, message, 429)
     user = accounts.authenticate(username, password)
     if user is None:
@@ -100,7 +100,7 @@ def login(
             organisation=known.organisation if known else "",
             username=username.strip().lower()[:64],
         )
-        message = gettext(locale, "Wrong user name or password.")
+        message = gettext(locale, N_("Wrong user name or password."))
         return _login_page(request, bench, message, 401)
     secret, _csrf = accounts.create_session(user)
     accounts.audit(user, "login", user.username, "", address)

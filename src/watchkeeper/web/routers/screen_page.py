@@ -93,10 +93,11 @@ def screening_page(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
 async def screening_run(
     c: Annotated[Ctx, Depends(ctx)],
     names: Annotated[str, Form(max_length=200_000)] = "",
-    schema: Annotated[str, Form(max_length=32)] = "Person",
+    schema_: Annotated[str, Form(alias="schema", max_length=32)] = "Person",
     upload: Annotated[UploadFile | None, File()] = None,
     output: Annotated[str, Form(max_length=8)] = "html",
 ) -> Response:
+    schema = schema_
     queries, errors = await collect(names, schema, upload)
     results = screen(c, queries)
     if output == "csv":
