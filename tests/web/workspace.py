@@ -18,6 +18,7 @@ from rich.console import Console
 
 from tests.helpers import entity, source, write
 from watchkeeper.maritime.demo import run_demo
+from watchkeeper.screening.index import load_or_build
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import open_store
@@ -98,6 +99,7 @@ def build(home: Path, keep: Callable[[Marking], bool] = lambda _m: True) -> Sett
     accounts = Accounts(store)
     for username, (org, role) in USERS.items():
         accounts.add_user(username, org, role, PASSWORD, "tests")
+    load_or_build(store, settings.cache_dir)  # saved beside the store, as `watchkeeper` does
     store.close()
     return settings
 

@@ -86,9 +86,8 @@ def _facets(
     lists, programs = set(), set()
     for sanction in sanctions:
         for authority in sanction.entity.get("authority"):
-            prefix = list_prefix(authority)
-            if prefix:
-                lists.add(prefix)
+            # the list's short name (OFAC, UN...), else the authority as written
+            lists.add(list_prefix(authority) or authority.split(" (")[0].strip())
         programs.update(sanction.entity.get("program"))
     known = sectors()
     years = {d[:4] for d in entity.get_type_values(registry.date) if d[:4].isdigit()}
