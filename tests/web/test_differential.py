@@ -54,18 +54,25 @@ def workspaces(template_home: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def entity_ids(settings: Settings) -> list[str]:
-    """Every entity id of the full store, as its own organisation sees it (all of them)."""
+    """Entity ids of the full store as its own organisation sees them: every id hidden from
+    the partner, every vessel, and the first few of every other schema."""
     store = open_store(settings)
-    reader = store.read(Viewer("us-dia", "USA"))
-    ids = {v.id for v in reader.entities()}
+    everyone = {v.id: v.schema for v in store.read(Viewer("us-dia", "USA")).entities()}
+    partner = {v.id for v in store.read(Viewer("kr-mofa", "KOR")).entities()}
     store.close()
-    return sorted(ids)
+    chosen = {i for i in everyone if i not in partner}
+    per_schema: dict[str, int] = {}
+    for entity_id, schema in sorted(everyone.items()):
+        per_schema[schema] = per_schema.get(schema, 0) + 1
+        if schema == "Vessel" or per_schema[schema] <= 3:
+            chosen.add(entity_id)
+    return sorted(chosen)
 
 
 def urls(app: Any, ids: list[str]) -> list[str]:
     out: list[str] = []
     covered = set()
-    sample = [i for i in ids if not i.startswith("ais-")] + [i for i in ids if i.startswith("ais-")][:15]
+    sample = ids
     for route in all_routes(app):
         if "GET" not in route.methods:
             continue
@@ -82,7 +89,8 @@ def urls(app: Any, ids: list[str]) -> list[str]:
         elif path == "/api/map/{layer}":
             out += [f"/api/map/{layer}" for layer in ("ports", "tracks", "detections", "alerts")]
         elif path in ("/search", "/api/search"):
-            out += [f"{path}?q={q}{f}" for q in QUERIES for f in FACETS]
+            out += [f"{path}?q={q}" for q in QUERIES]
+            out += [f"{path}?q={q}{f}" for q in QUERIES[:3] for f in FACETS]
         elif path in ("/suggest", "/api/suggest"):
             out += [f"{path}?q={q}" for q in SUGGEST]
         elif path in ("/timeline", "/api/events"):
@@ -104,7 +112,8 @@ def test_every_route_answers_the_same_from_both_workspaces(
     assert "wk-us-nightjar" in ids  # the hidden items are asked for too
     compared = 0
     for url in urls(full.client.app, ids):
-        for accept in ("text/html", "application/json"):
+        api = url.startswith(("/api/", "/search/", "/entities/"))
+        for accept in ("application/json",) if api else ("text/html",):
             a: Any = full.get(url, headers={"accept": accept})
             b: Any = filtered.get(url, headers={"accept": accept})
             assert a.status_code == b.status_code, (url, a.status_code, b.status_code)
@@ -124,4 +133,4 @@ def test_every_route_answers_the_same_from_both_workspaces(
         link = link.replace("&amp;", "&")
         a, b = full.get(link), filtered.get(link)
         assert a.status_code == b.status_code and normalise(a.text) == normalise(b.text), link
-    assert compared > 500
+    assert compared > 150
