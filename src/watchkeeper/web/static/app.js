@@ -74,11 +74,23 @@
     positions: { radius: 7, color: "#990000", fillColor: "#cc0000", fillOpacity: 0.8, weight: 2 }
   };
 
+  /* Coastlines on a canvas; what the analyst clicks in SVG, one element per feature. */
+  var svg = null;
+  function marker(latlng, style, kind) {
+    svg = svg || L.svg();
+    return L.circleMarker(latlng, Object.assign({ renderer: svg, className: "marker-" + kind }, style));
+  }
+
   function geoLayer(name, collection) {
     var style = STYLES[name] || STYLES.detections;
     return L.geoJSON(collection, {
-      style: function () { return style; },
-      pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, style); },
+      style: function (feature) {
+        var kind = feature.geometry.type === "Point" ? (feature.properties.alert ? "marker-alert" : "marker-" + name) : "line-" + name;
+        return Object.assign({ renderer: svg || (svg = L.svg()), className: kind }, style);
+      },
+      pointToLayer: function (feature, latlng) {
+        return marker(latlng, style, feature.properties.alert ? "alert" : name);
+      },
       onEachFeature: function (feature, layer) {
         layer.bindPopup(popup(feature.properties || {}));
         if (feature.properties && feature.properties.name) {
@@ -163,11 +175,15 @@
     var map = baseMap(el);
     getJson(el.dataset.source).then(function (collection) {
       var layer = L.geoJSON(collection, {
-        style: function () { return STYLES.tracks; },
+        style: function (feature) {
+          var point = feature.geometry.type === "Point";
+          var kind = point ? (feature.properties.alert ? "marker-alert" : "marker-" + feature.properties.kind) : "line-track";
+          return Object.assign({ renderer: svg || (svg = L.svg()), className: kind }, point ? {} : STYLES.tracks);
+        },
         pointToLayer: function (feature, latlng) {
-          var kind = feature.properties.kind;
-          var style = kind === "position" ? STYLES.tracks : (feature.properties.alert ? STYLES.alerts : STYLES.detections);
-          return L.circleMarker(latlng, Object.assign({ radius: 6 }, style));
+          var alert = feature.properties.alert;
+          var style = alert ? STYLES.alerts : STYLES.detections;
+          return marker(latlng, Object.assign({}, style, { radius: 6 }), alert ? "alert" : feature.properties.kind);
         },
         onEachFeature: function (feature, lyr) { lyr.bindPopup(popup(feature.properties || {})); }
       }).addTo(map);
