@@ -14,11 +14,14 @@ import pytest
 from tests.browser.conftest import AXE, Outside
 from tests.web.workspace import PASSWORD, SECRETS
 
+# One browser and one server for the module, on one xdist worker (`--dist loadgroup`):
+# the steps run in order on one page.
+pytestmark = pytest.mark.xdist_group("browser")
 TIMEOUT = 30_000
 CSV = b"id,name,schema\nb1,Angara,Vessel\nb2,Kim Jong-un,Person\n"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def analyst(browser: Any, server: str, artifacts: Path) -> Iterator[tuple[Any, Outside]]:
     context = browser.new_context(locale="en-GB", viewport={"width": 1360, "height": 900})
     context.set_default_timeout(TIMEOUT)
@@ -52,7 +55,9 @@ def measure(page: Any, metrics: dict[str, Any], name: str) -> None:
     )
 
 
-def test_1_log_in(analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]) -> None:
+def step_1_log_in(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
     page, _ = analyst
     page.goto(server + "/")
     assert page.url.startswith(server + "/login")
@@ -71,7 +76,9 @@ def test_1_log_in(analyst: tuple[Any, Outside], server: str, artifacts: Path, me
     shot(page, artifacts, "02-overview")
 
 
-def test_2_search_in_hangul_finds_the_romanised_entity(analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]) -> None:
+def step_2_search_in_hangul_finds_the_romanised_entity(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
     page, _ = analyst
     page.goto(server + "/search")
     page.fill("#q", "김정은")
@@ -85,7 +92,9 @@ def test_2_search_in_hangul_finds_the_romanised_entity(analyst: tuple[Any, Outsi
     shot(page, artifacts, "04-search-hangul")
 
 
-def test_3_open_an_entity(analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]) -> None:
+def step_3_open_an_entity(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
     page, _ = analyst
     page.locator("li.result a", has_text="Kim Jong Un").first.click()
     page.wait_for_url("**/entity/wk-person-kim-jong-un")
@@ -103,10 +112,14 @@ def test_3_open_an_entity(analyst: tuple[Any, Outside], server: str, artifacts: 
     shot(page, artifacts, "06-entity-vessel-track")
 
 
-def test_4_screen_a_csv_and_dismiss_a_hit(analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]) -> None:
+def step_4_screen_a_csv_and_dismiss_a_hit(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
     page, _ = analyst
     page.goto(server + "/screening")
-    page.set_input_files("#upload", files=[{"name": "names.csv", "mimeType": "text/csv", "buffer": CSV}])
+    page.set_input_files(
+        "#upload", files=[{"name": "names.csv", "mimeType": "text/csv", "buffer": CSV}]
+    )
     page.get_by_role("button", name="Screen", exact=True).click()
     hit = page.locator(".hit", has=page.locator("a[href='/entity/wk-vessel-angara']")).first
     hit.wait_for()
@@ -120,7 +133,9 @@ def test_4_screen_a_csv_and_dismiss_a_hit(analyst: tuple[Any, Outside], server: 
     shot(page, artifacts, "08-screening-dismissed")
 
 
-def test_5_see_a_maritime_alert_on_the_map(analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]) -> None:
+def step_5_see_a_maritime_alert_on_the_map(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
     page, _ = analyst
     page.goto(server + "/map")
     page.locator("#layers-map[data-loaded=true]").wait_for()
@@ -136,7 +151,9 @@ def test_5_see_a_maritime_alert_on_the_map(analyst: tuple[Any, Outside], server:
     shot(page, artifacts, "09-map-alert")
 
 
-def test_6_add_an_event_as_an_analyst_and_see_it_on_the_timeline(analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]) -> None:
+def step_6_add_an_event_as_an_analyst_and_see_it_on_the_timeline(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
     page, _ = analyst
     page.goto(server + "/entry")
     form = page.locator("#event-form")
@@ -157,7 +174,9 @@ def test_6_add_an_event_as_an_analyst_and_see_it_on_the_timeline(analyst: tuple[
     shot(page, artifacts, "11-timeline-new-event")
 
 
-def test_7_switch_the_interface_to_korean(analyst: tuple[Any, Outside], server: str, artifacts: Path) -> None:
+def step_7_switch_the_interface_to_korean(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path
+) -> None:
     page, _ = analyst
     page.goto(server + "/")
     page.select_option("#lang-select", "ko")
@@ -169,6 +188,21 @@ def test_7_switch_the_interface_to_korean(analyst: tuple[Any, Outside], server: 
     page.select_option("#lang-select", "en")
     page.get_by_role("button", name="언어 변경").click()
     page.get_by_role("heading", name="Overview", exact=True).wait_for()
+
+
+def test_an_analyst_works_through_the_workbench(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
+    """The acceptance steps in order, on one page of one browser."""
+    step_1_log_in(analyst, server, artifacts, metrics)
+    step_2_search_in_hangul_finds_the_romanised_entity(analyst, server, artifacts, metrics)
+    step_3_open_an_entity(analyst, server, artifacts, metrics)
+    step_4_screen_a_csv_and_dismiss_a_hit(analyst, server, artifacts, metrics)
+    step_5_see_a_maritime_alert_on_the_map(analyst, server, artifacts, metrics)
+    step_6_add_an_event_as_an_analyst_and_see_it_on_the_timeline(
+        analyst, server, artifacts, metrics
+    )
+    step_7_switch_the_interface_to_korean(analyst, server, artifacts)
 
 
 PAGES = [
@@ -189,7 +223,9 @@ PAGES = [
 ]
 
 
-def test_8_no_serious_accessibility_violation_on_any_page(browser: Any, server: str, artifacts: Path) -> None:
+def test_no_serious_accessibility_violation_on_any_page(
+    browser: Any, server: str, artifacts: Path
+) -> None:
     context = browser.new_context(bypass_csp=True, locale="en-GB")  # to inject axe-core
     context.set_default_timeout(TIMEOUT)
     outside = Outside(server)
@@ -244,7 +280,9 @@ KOREAN_PAGES = [
 ]
 
 
-def test_9_a_korean_partner_never_sees_what_is_released_to_the_usa_alone(browser: Any, server: str, artifacts: Path) -> None:
+def test_a_korean_partner_never_sees_what_is_released_to_the_usa_alone(
+    browser: Any, server: str, artifacts: Path
+) -> None:
     context = browser.new_context(locale="ko-KR")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()

@@ -33,7 +33,9 @@ def all_routes(app: Any) -> list[APIRoute]:
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "wk-vessel-angara", path).replace("/map/wk-vessel-angara", "/map/ports")
+    return re.sub(r"\{[^}]+\}", "wk-vessel-angara", path).replace(
+        "/map/wk-vessel-angara", "/map/ports"
+    )
 
 
 def test_unauthenticated_callers_reach_only_the_login_page(shared: Settings) -> None:
@@ -106,7 +108,12 @@ def test_login_does_not_redirect_off_site(fresh: Settings) -> None:
     token = re.search(r'name="login_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     response = client.post(
         "/login",
-        data={"username": "analyst", "password": PASSWORD, "login_token": token, "next": "https://evil.example/"},
+        data={
+            "username": "analyst",
+            "password": PASSWORD,
+            "login_token": token,
+            "next": "https://evil.example/",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -114,8 +121,12 @@ def test_login_does_not_redirect_off_site(fresh: Settings) -> None:
 
 def test_every_form_needs_the_csrf_token(fresh: Settings) -> None:
     browser = Browser(fresh, "admin")
-    routes = [r for r in all_routes(browser.client.app) if r.methods & {"POST", "PUT", "DELETE", "PATCH"}]
-    mine = [r for r in routes if not r.path.startswith(("/match", "/decisions", "/login", "/language"))]
+    routes = [
+        r for r in all_routes(browser.client.app) if r.methods & {"POST", "PUT", "DELETE", "PATCH"}
+    ]
+    mine = [
+        r for r in routes if not r.path.startswith(("/match", "/decisions", "/login", "/language"))
+    ]
     assert len(mine) >= 12
     for route in mine:
         path = concrete(route.path)
@@ -123,7 +134,10 @@ def test_every_form_needs_the_csrf_token(fresh: Settings) -> None:
             response = browser.client.post(path, data=data, follow_redirects=False)
             assert response.status_code == 403, (path, response.status_code, response.text[:200])
     # JSON requests made with the session cookie need the header, too
-    response = browser.client.post("/decisions", json={"query_id": "q", "entity_id": "e", "decision": "dismissed", "reason": "x"})
+    response = browser.client.post(
+        "/decisions",
+        json={"query_id": "q", "entity_id": "e", "decision": "dismissed", "reason": "x"},
+    )
     assert response.status_code == 403
 
 
@@ -142,7 +156,15 @@ def test_a_viewer_cannot_edit_decide_or_raise_its_own_role(fresh: Settings) -> N
         ("/entry/entity", {"schema": "Person", "name": "Someone"}),
         ("/entry/source", {"title": "t", "publisher": "p"}),
         ("/entry/entity/wk-vessel-angara", {"prop0": "notes", "value0": "x"}),
-        ("/screening/decide", {"query_id": "q", "entity_id": "wk-vessel-angara", "decision": "dismissed", "reason": "x"}),
+        (
+            "/screening/decide",
+            {
+                "query_id": "q",
+                "entity_id": "wk-vessel-angara",
+                "decision": "dismissed",
+                "reason": "x",
+            },
+        ),
         ("/admin/users/viewer/role", {"role": "admin"}),
         ("/admin/users", {"username": "another", "password": PASSWORD, "role": "admin"}),
     ]
@@ -157,7 +179,12 @@ def test_a_viewer_cannot_edit_decide_or_raise_its_own_role(fresh: Settings) -> N
     # the screening API's decisions need the analyst role too
     response = browser.client.post(
         "/decisions",
-        json={"query_id": "q", "entity_id": "wk-vessel-angara", "decision": "dismissed", "reason": "x"},
+        json={
+            "query_id": "q",
+            "entity_id": "wk-vessel-angara",
+            "decision": "dismissed",
+            "reason": "x",
+        },
         headers={"x-csrf-token": browser.csrf},
     )
     assert response.status_code == 403
@@ -168,7 +195,9 @@ def test_an_admin_manages_only_its_own_organisation(fresh: Settings) -> None:
     browser = Browser(fresh, "kr-admin")
     response: Any = browser.post("/admin/users/analyst/role", {"role": "viewer"})
     assert response.status_code == 403
-    response = browser.post("/admin/users", {"username": "kr-new", "password": PASSWORD, "role": "analyst"})
+    response = browser.post(
+        "/admin/users", {"username": "kr-new", "password": PASSWORD, "role": "analyst"}
+    )
     assert response.status_code == 303
     page: Any = browser.get("/admin/users")
     assert "kr-new" in page.text and "kr-liaison" in page.text
@@ -188,9 +217,17 @@ def test_api_tokens_act_as_their_user(fresh: Settings) -> None:
     client = TestClient(create_app(fresh), base_url="https://testserver")
     me = client.get("/api/me", headers={"authorization": f"Bearer {token}"})
     assert me.status_code == 200
-    assert me.json() == {"username": "kr-viewer", "organisation": "kr-mofa", "country": "KOR", "role": "viewer", "locale": None}
+    assert me.json() == {
+        "username": "kr-viewer",
+        "organisation": "kr-mofa",
+        "country": "KOR",
+        "role": "viewer",
+        "locale": None,
+    }
     # the screening API answers as the token's organisation
-    hit = client.get("/search/default?q=NIGHTJAR&schema=Vessel", headers={"authorization": f"Bearer {token}"})
+    hit = client.get(
+        "/search/default?q=NIGHTJAR&schema=Vessel", headers={"authorization": f"Bearer {token}"}
+    )
     assert hit.status_code == 200 and hit.json()["results"] == []
     bad = client.get("/api/me", headers={"authorization": f"Bearer {token}x"})
     assert bad.status_code == 401

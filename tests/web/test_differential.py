@@ -25,10 +25,34 @@ from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import open_store
 
-QUERIES = ["kim", "김정은", "Pyongsecret", "NIGHTJAR", "9999991", "angara", "Covert", "SECRETALIAS", "Шойгу"]
+QUERIES = [
+    "kim",
+    "김정은",
+    "Pyongsecret",
+    "NIGHTJAR",
+    "9999991",
+    "angara",
+    "Covert",
+    "SECRETALIAS",
+    "Шойгу",
+]
 SUGGEST = ["k", "kim", "nigh", "ri p", "ang", "secretal", "김", "9999"]
-EVENT_FILTERS = ["", "?sector=shipping", "?actor=wk-vessel-angara", "?actor=wk-us-nightjar", "?from=2025&to=2025-12"]
-FACETS = ["", "&schema=Vessel", "&schema=Person", "&list=OFAC", "&program=DPRK3", "&date=2025", "&country=kp"]
+EVENT_FILTERS = [
+    "",
+    "?sector=shipping",
+    "?actor=wk-vessel-angara",
+    "?actor=wk-us-nightjar",
+    "?from=2025&to=2025-12",
+]
+FACETS = [
+    "",
+    "&schema=Vessel",
+    "&schema=Person",
+    "&list=OFAC",
+    "&program=DPRK3",
+    "&date=2025",
+    "&country=kp",
+]
 NORMALISED = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
     (re.compile(r'(name="csrf_token" value=")[^"]+'), r"\1<csrf>"),
@@ -45,12 +69,16 @@ def normalise(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def workspaces(template_home: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Settings]:
+def workspaces(
+    template_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Settings, Settings]:
     full = tmp_path_factory.mktemp("diff-full") / "home"
     shutil.copytree(template_home, full)
     filtered = tmp_path_factory.mktemp("diff-filtered") / "home"
     build(filtered, korean_view)
-    return load_settings({"WATCHKEEPER_HOME": str(full)}), load_settings({"WATCHKEEPER_HOME": str(filtered)})
+    return load_settings({"WATCHKEEPER_HOME": str(full)}), load_settings(
+        {"WATCHKEEPER_HOME": str(filtered)}
+    )
 
 
 def entity_ids(settings: Settings) -> list[str]:
@@ -77,7 +105,16 @@ def urls(app: Any, ids: list[str]) -> list[str]:
         if "GET" not in route.methods:
             continue
         path = route.path
-        if path in ("/login", "/healthz", "/algorithms", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/decisions"):
+        if path in (
+            "/login",
+            "/healthz",
+            "/algorithms",
+            "/openapi.json",
+            "/docs",
+            "/docs/oauth2-redirect",
+            "/redoc",
+            "/decisions",
+        ):
             continue
         covered.add(path)
         if path in ("/search/{dataset}",):

@@ -35,7 +35,9 @@ def test_every_interface_string_is_translated_into_korean() -> None:
     with (WEB / "locale/ko/LC_MESSAGES/messages.po").open("rb") as fh:
         catalog = read_po(fh, locale="ko")
     untranslated = sorted(
-        m for m in messages if not catalog.get(m) or not catalog.get(m).string or catalog.get(m).fuzzy
+        m
+        for m in messages
+        if not catalog.get(m) or not catalog.get(m).string or catalog.get(m).fuzzy
     )
     assert untranslated == [], f"{len(untranslated)} untranslated: {untranslated[:10]}"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 from typing import Any
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 from tests.web.workspace import SECRETS, Browser
 from watchkeeper.settings import Settings
@@ -103,7 +103,13 @@ def test_screening_a_csv_and_dismissing_a_hit(fresh: Settings) -> None:
     assert "Rows refused" in page and "empty name" in page
     decided = browser.client.post(
         "/screening/decide",
-        data={"csrf_token": browser.csrf, "query_id": "c1", "entity_id": "wk-vessel-angara", "decision": "dismissed", "reason": "another ship"},
+        data={
+            "csrf_token": browser.csrf,
+            "query_id": "c1",
+            "entity_id": "wk-vessel-angara",
+            "decision": "dismissed",
+            "reason": "another ship",
+        },
     )
     assert "another ship" in text(decided) and "dismissed" in decided.text
     again = text(
@@ -117,7 +123,8 @@ def test_screening_a_csv_and_dismissing_a_hit(fresh: Settings) -> None:
     trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
     assert any(r["action"] == "decision" and "another ship" in r["detail"] for r in trail)
     export = browser.client.post(
-        "/screening", data={"csrf_token": browser.csrf, "names": "Angara", "schema": "Vessel", "output": "csv"}
+        "/screening",
+        data={"csrf_token": browser.csrf, "names": "Angara", "schema": "Vessel", "output": "csv"},
     )
     assert export.headers["content-type"].startswith("text/csv")
     assert "wk-vessel-angara" in export.text
@@ -158,12 +165,36 @@ def test_entries_are_validated_and_bad_ones_change_nothing(fresh: Settings) -> N
     cases = [
         ("/entry/event", {"title": "x", "date": "June 2025", "sector": "energy"}, "YYYY"),
         ("/entry/event", {"title": "x", "date": "2025-06-01", "sector": "gardening"}, "sector"),
-        ("/entry/event", {"title": "x", "date": "2025-06-01", "sector": "energy", "involved": "no-such-id"}, "no entity"),
-        ("/entry/event", {"title": "x", "date": "2025-06-01", "sector": "energy", "rel_to": "KOREA"}, "alpha-3"),
-        ("/entry/event", {"title": "x", "date": "2025-06-01", "sector": "energy", "credibility": "9"}, "1-6"),
-        ("/entry/entity", {"schema": "Person", "name": "A", "prop0": "birthDate", "value0": "yesterday"}, "birthDate"),
-        ("/entry/entity", {"schema": "Person", "name": "A", "prop0": "imoNumber", "value0": "1"}, "no property"),
-        ("/entry/relationship", {"kind": "Ownership", "left": "wk-vessel-angara", "right": "wk-us-nightjar"}, "no entity"),
+        (
+            "/entry/event",
+            {"title": "x", "date": "2025-06-01", "sector": "energy", "involved": "no-such-id"},
+            "no entity",
+        ),
+        (
+            "/entry/event",
+            {"title": "x", "date": "2025-06-01", "sector": "energy", "rel_to": "KOREA"},
+            "alpha-3",
+        ),
+        (
+            "/entry/event",
+            {"title": "x", "date": "2025-06-01", "sector": "energy", "credibility": "9"},
+            "1-6",
+        ),
+        (
+            "/entry/entity",
+            {"schema": "Person", "name": "A", "prop0": "birthDate", "value0": "yesterday"},
+            "birthDate",
+        ),
+        (
+            "/entry/entity",
+            {"schema": "Person", "name": "A", "prop0": "imoNumber", "value0": "1"},
+            "no property",
+        ),
+        (
+            "/entry/relationship",
+            {"kind": "Ownership", "left": "wk-vessel-angara", "right": "wk-us-nightjar"},
+            "no entity",
+        ),
         ("/entry/source", {"title": "t", "publisher": "p", "url": "ftp://x"}, "http"),
     ]
     for path, data, reason in cases:
@@ -175,9 +206,14 @@ def test_entries_are_validated_and_bad_ones_change_nothing(fresh: Settings) -> N
 
 def test_editing_keeps_history(fresh: Settings) -> None:
     browser = Browser(fresh, "analyst")
-    browser.post("/entry/entity/wk-vessel-angara", {"prop0": "notes", "value0": "Renamed in 2025?", "tlp": "CLEAR"})
+    browser.post(
+        "/entry/entity/wk-vessel-angara",
+        {"prop0": "notes", "value0": "Renamed in 2025?", "tlp": "CLEAR"},
+    )
     page = text(browser.get("/entry/entity/wk-vessel-angara"))
-    statement = re.search(r'name="end" value="([^"]+)"> <label for="end-1">notes: Renamed in 2025\?', page)
+    statement = re.search(
+        r'name="end" value="([^"]+)"> <label for="end-1">notes: Renamed in 2025\?', page
+    )
     assert statement, page
     browser.post(
         "/entry/entity/wk-vessel-angara",
@@ -261,11 +297,17 @@ def test_the_korean_partner_never_sees_values_released_to_the_usa_alone(shared: 
         for secret in SECRETS:
             assert secret not in body, (path, secret)
     for hidden in ("wk-us-pyongsecret", "wk-us-nightjar", "wk-us-covert-transfer"):
-        for path in (f"/entity/{hidden}", f"/api/entities/{hidden}", f"/api/entities/{hidden}/track"):
+        for path in (
+            f"/entity/{hidden}",
+            f"/api/entities/{hidden}",
+            f"/api/entities/{hidden}/track",
+        ):
             response: Any = korean.get(path)
             assert response.status_code == 404
             # the same answer as for an id that exists nowhere
             unknown: Any = korean.get(path.replace(hidden, "wk-no-such-thing"))
-            assert response.text.replace(hidden, "X") == unknown.text.replace("wk-no-such-thing", "X")
+            assert response.text.replace(hidden, "X") == unknown.text.replace(
+                "wk-no-such-thing", "X"
+            )
     shared_event = text(korean.get("/timeline"))
     assert "Shared assessment of Vostochny traffic" in shared_event  # REL TO KOR, USA

@@ -31,7 +31,12 @@ def test_no_server_error_and_responses_as_described(shared: Settings) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
     paths = {op.path for op in operations}
-    assert {"/api/search", "/api/entities/{entity_id}", "/api/map/{layer}", "/match/{dataset}"} <= paths
+    assert {
+        "/api/search",
+        "/api/entities/{entity_id}",
+        "/api/map/{layer}",
+        "/match/{dataset}",
+    } <= paths
     for operation in operations:
         if operation.path.startswith("/api/"):
             checks = [not_a_server_error, response_schema_conformance, content_type_conformance]

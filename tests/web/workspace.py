@@ -8,6 +8,7 @@ differential test's two stores).
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from rich.console import Console
 
 from tests.helpers import entity, source, write
 from watchkeeper.maritime.demo import run_demo
-from watchkeeper.screening.index import load_or_build
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
+from watchkeeper.screening.index import load_or_build
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import open_store
 from watchkeeper.store.accounts import Accounts
@@ -89,7 +90,7 @@ def build(home: Path, keep: Callable[[Marking], bool] = lambda _m: True) -> Sett
     settings = load_settings({"WATCHKEEPER_HOME": str(home)})
     store = open_store(settings)
     load_theater(store)
-    run_demo(Console(file=open("/dev/null", "w")), store, store.read(Viewer("local")), home / "ais-demo")
+    run_demo(Console(file=io.StringIO()), store, store.read(Viewer("local")), home / "ais-demo")
     for dataset, items, marking in restricted_items():
         if keep(marking):
             src = source(dataset, "2025-03-05", marking)

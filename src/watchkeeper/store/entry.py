@@ -103,7 +103,9 @@ def end_values(
                     st.c.id.in_(statement_ids),
                     st.c.entity_id == entity_id,
                     st.c.dataset == DATASET,
-                    st.c.source_id.like(source_prefix(organisation).replace("_", r"\_") + "%", escape="\\"),
+                    st.c.source_id.like(
+                        source_prefix(organisation).replace("_", r"\_") + "%", escape="\\"
+                    ),
                     st.c.ended_at.is_(None),
                 )
             )

@@ -107,7 +107,7 @@ screening_decision = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
-TABLES = (marking, source, statement, organisation, screening_decision)
+TABLES: tuple[Table, ...] = (marking, source, statement, organisation, screening_decision)
 
 # Capabilities' own tables, declared in their own modules on this metadata.
 from watchkeeper.store import web_tables as _web_tables  # noqa: E402

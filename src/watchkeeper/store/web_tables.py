@@ -63,4 +63,4 @@ audit_log = Table(
 Index("ix_audit_log_org", audit_log.c.organisation, audit_log.c.at)
 Index("ix_audit_log_action", audit_log.c.action, audit_log.c.username, audit_log.c.at)
 
-TABLES = (web_user, web_token, web_session, audit_log)
+TABLES: tuple[Table, ...] = (web_user, web_token, web_session, audit_log)

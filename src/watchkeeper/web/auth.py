@@ -139,9 +139,9 @@ class Guard:
         scheme, _, credential = headers.get("authorization", "").partition(" ")
         credential = credential.strip()
         if scheme.lower() == "bearer" and credential:
-            user = self.accounts.token_user(credential)
-            if user is not None:
-                return Principal(user.viewer, user, "token")
+            holder = self.accounts.token_user(credential)
+            if holder is not None:
+                return Principal(holder.viewer, holder, "token")
         if scheme.lower() == "apikey" and credential in self.api_keys:
             viewer = self.accounts.store.organisation(self.api_keys[credential])
             return Principal(viewer, None, "apikey")

@@ -99,7 +99,9 @@ def _facets(
         "list": sorted(lists),
         "program": sorted(programs),
         "sector": sorted(k for k in entity.get("keywords") if k in known),
-        "source": sorted({publishers[s.source_id] for s in view.statements if s.source_id in publishers}),
+        "source": sorted(
+            {publishers[s.source_id] for s in view.statements if s.source_id in publishers}
+        ),
         "date": sorted(years),
     }
 

@@ -26,7 +26,11 @@ def collection(features: list[Feature]) -> dict[str, Any]:
 
 
 def point(lon: float, lat: float, **props: Any) -> Feature:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": props,
+    }
 
 
 def fixes(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[tracks.Fix]:

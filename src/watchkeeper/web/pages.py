@@ -57,7 +57,7 @@ def _json_script(data: Any) -> Markup:
     """Data for a page's script, safe inside <script type="application/json">."""
     text = json.dumps(data, ensure_ascii=False, default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704 - escaped above for the script context
+    return Markup(text)
 
 
 def _with(params: Any, name: str, value: object) -> str:
@@ -97,9 +97,7 @@ def locale_of(request: Request) -> str:
     )
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = locale_of(request)
     who: Principal | None = getattr(request.state, "principal", None)
     if who is not None and who.via == "open":

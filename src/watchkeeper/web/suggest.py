@@ -83,7 +83,7 @@ class Suggestions:
         end = bisect.bisect_left(built.keys, prefix + "\x7f")
         out: list[Suggestion] = []
         seen: set[str] = set()
-        for key, value, entity_id, schema, marking_id in built.rows[start:end]:
+        for _key, value, entity_id, schema, marking_id in built.rows[start:end]:
             if marking_id not in visible or entity_id in seen:
                 continue
             seen.add(entity_id)

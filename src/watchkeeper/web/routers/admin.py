@@ -46,9 +46,7 @@ def add_user(
     password: Annotated[str, Form(max_length=1024)],
     role: Annotated[str, Form(max_length=16)] = "viewer",
 ) -> Response:
-    user = c.bench.accounts.add_user(
-        username, c.user.organisation, role, password, c.user.username
-    )
+    user = c.bench.accounts.add_user(username, c.user.organisation, role, password, c.user.username)
     c.audit("user_added", user.username, f"role {role}")
     return RedirectResponse("/admin/users", status_code=303)
 

@@ -290,7 +290,12 @@ def own_values(c: Ctx, entity_id: str) -> list[dict[str, Any]]:
     if view is None:
         raise NotFound(f"no entity {entity_id!r}")
     return [
-        {"id": sv.statement.id, "prop": sv.statement.prop, "value": sv.statement.value, "marking": sv.marking.key}
+        {
+            "id": sv.statement.id,
+            "prop": sv.statement.prop,
+            "value": sv.statement.value,
+            "marking": sv.marking.key,
+        }
         for sv in view.statements
         if entries.entered_by(sv.source_id, c.user.organisation) and sv.statement.prop != "id"
     ]
@@ -304,7 +309,9 @@ def edit_page(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId)
     view = c.reader.entity(entity_id, include_ended=False)
     if view is None:
         raise NotFound(f"no entity {entity_id!r}")
-    props = sorted(p.name for p in view.entity.schema.properties.values() if not p.stub and not p.hidden)
+    props = sorted(
+        p.name for p in view.entity.schema.properties.values() if not p.stub and not p.hidden
+    )
     return render(
         c.request,
         "edit.html",
@@ -313,7 +320,9 @@ def edit_page(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId)
 
 
 @router.post("/entry/entity/{entity_id}")
-async def edit_entity(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId) -> Response:
+async def edit_entity(
+    c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId
+) -> Response:
     form = await c.request.form()
     view = c.reader.entity(entity_id, include_ended=False)
     if view is None:
@@ -332,10 +341,15 @@ async def edit_entity(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: E
             if prop_def is not None and prop_def.type.name == "entity":
                 visible_ids(c, [value], prop)
             _add(entity, prop, value)
-        entries.write_entities(c.store, own_source, [entity], marking, credibility_from(form), cited)
+        entries.write_entities(
+            c.store, own_source, [entity], marking, credibility_from(form), cited
+        )
     if ended:
         change = entries.entry_source(
-            c.user.organisation, c.user.username, f"Analyst edit: {view.caption}"[:500], marking=marking
+            c.user.organisation,
+            c.user.username,
+            f"Analyst edit: {view.caption}"[:500],
+            marking=marking,
         )
         entries.end_values(c.store, change, c.user.organisation, entity_id, ended)
     detail = f"{len(rows)} value(s) added, {len(ended)} ended ({marking.key})"
@@ -353,7 +367,9 @@ def statement_page(
     entity: Annotated[str, Query(max_length=255)] = "",
 ) -> HTMLResponse:
     view = c.reader.entity(entity) if entity else None
-    found = next((s for s in (view.statements if view else []) if s.statement.id == statement_id), None)
+    found = next(
+        (s for s in (view.statements if view else []) if s.statement.id == statement_id), None
+    )
     if found is None:
         raise NotFound(f"no statement {statement_id!r}")
     return render(

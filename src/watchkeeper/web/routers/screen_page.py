@@ -28,7 +28,17 @@ nav("/screening", N_("Screening"), order=50)
 MAX_QUERIES = 500
 MAX_UPLOAD = 2 * 1024 * 1024
 HITS = 3
-CSV_HEADER = ["query_id", "name", "entity_id", "caption", "score", "match", "datasets", "list_ids", "explanation"]
+CSV_HEADER = [
+    "query_id",
+    "name",
+    "entity_id",
+    "caption",
+    "score",
+    "match",
+    "datasets",
+    "list_ids",
+    "explanation",
+]
 
 
 def pasted(text: str, schema: str) -> list[Query]:
@@ -62,7 +72,8 @@ async def uploaded(upload: UploadFile) -> tuple[list[Query], list[RowError]]:
 async def collect(
     names: str, schema: str, upload: UploadFile | None
 ) -> tuple[list[Query], list[RowError]]:
-    queries, errors = pasted(names, schema), []
+    queries: list[Query] = pasted(names, schema)
+    errors: list[RowError] = []
     if upload is not None and upload.filename:
         more, errors = await uploaded(upload)
         queries += more
@@ -80,7 +91,9 @@ def screen(c: Ctx, queries: list[Query]) -> list[dict[str, Any]]:
         except InputError as exc:
             results.append({"query": query, "error": exc.detail, "hits": []})
             continue
-        results.append({"query": query, "error": None, "hits": [m for m in matches if m.score >= 0.5]})
+        results.append(
+            {"query": query, "error": None, "hits": [m for m in matches if m.score >= 0.5]}
+        )
     return results
 
 
@@ -136,8 +149,6 @@ def decide(
     reason: Annotated[str, Form(max_length=MAX_VALUE)] = "",
 ) -> HTMLResponse:
     screener = c.bench.service.screener(c.viewer)
-    row = screener.decide(
-        c.store, c.viewer, query_id, entity_id, decision, reason, c.user.username
-    )
+    row = screener.decide(c.store, c.viewer, query_id, entity_id, decision, reason, c.user.username)
     c.audit("decision", f"{query_id} ~ {entity_id}", f"{decision}: {row['reason']}")
     return render(c.request, "fragments/decision.html", row=row)

@@ -50,7 +50,7 @@ def search_page(
     q: Text = "",
     schema: Facet = "",
     country: Facet = "",
-    list: Facet = "",  # noqa: A002 - the facet's name in the URL
+    list: Facet = "",
     program: Facet = "",
     sector: Facet = "",
     source: Facet = "",
@@ -68,9 +68,7 @@ def search_page(
     }
     found = run_search(c, q, filters, page)
     template = "fragments/results.html" if c.request.headers.get("hx-request") else "search.html"
-    return render(
-        c.request, template, found=found, labels=FACET_LABELS, page=page, pages=find.PAGE
-    )
+    return render(c.request, template, found=found, labels=FACET_LABELS, page=page, pages=find.PAGE)
 
 
 @router.get("/suggest", response_class=HTMLResponse)
