@@ -75,5 +75,11 @@ bench-screening:
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
 
+# The workbench under 50 concurrent clients (wrk, Debian's package) on the demo workspace
+# and on one with 1 M entities (BENCH_ARGS="--sizes 0" for the demo alone).
+bench-web: $(STAMP) $(ASSETS)
+	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
+	$(BIN)/python bench/web/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) node_modules src/watchkeeper/web/static/vendor .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,7 @@ SEARCH_SCHEMATA = ("LegalEntity", "Vessel", "Airplane")
 MIN_SCORE = 0.6
 CANDIDATES = 60
 PAGE = 20
+WORDS_BELOW = 5
 
 
 @dataclass
@@ -119,9 +120,12 @@ def search(
     if not text:
         return Found(text, [], 0, {}, filters)
     screened = _screened(screener, text)
-    worded = reader.search(text, limit=CANDIDATES)
     order = sorted(screened, key=lambda i: (-screened[i][0], i))
-    order += [v.id for v in worded.results if v.id not in screened]
+    if len(screened) < WORDS_BELOW or any(ch.isdigit() for ch in text):
+        # Words of titles and summaries, and identifiers: the store's substring search,
+        # a scan of every value, asked only when the names found are few.
+        worded = reader.search(text, limit=CANDIDATES)
+        order += [v.id for v in worded.results if v.id not in screened]
     views = {v.id: v for v in reader.entities(order)} if order else {}
     order = [i for i in order if i in views]
     sanctions = _sanctions(store, reader, order)
