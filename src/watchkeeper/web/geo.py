@@ -49,9 +49,15 @@ def fixes(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[tracks.Fi
 
 
 def identity_history(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[dict[str, Any]]:
+    """What the vessel's MMSIs reported about themselves, cached like its track."""
     rows: list[dict[str, Any]] = []
     for dataset in bench.ais_datasets():
-        rows.extend(tracks.identity_history(dataset, tracks.vessel_mmsis(dataset, imos, mmsis)))
+        key = ("identities", str(dataset.root), tuple(sorted(imos)), tuple(sorted(mmsis)))
+
+        def read(ds: AisDataset = dataset) -> list[dict[str, Any]]:
+            return tracks.identity_history(ds, tracks.vessel_mmsis(ds, imos, mmsis))
+
+        rows.extend(bench.cached(key, tracks.fingerprint(dataset), read))
     return sorted(rows, key=lambda r: (str(r["first"]), int(str(r["mmsi"]))))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
+from watchkeeper.maritime import tracks
 from watchkeeper.maritime.link import alerts
 from watchkeeper.web import data
 from watchkeeper.web.i18n import N_
@@ -23,7 +24,14 @@ def overview(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
     reader = c.reader
     events = data.events(reader)
     vessels = data.sanctioned_vessels(reader)
-    positions = data.last_known_positions(c.bench.ais_datasets(), vessels)
+    datasets = c.bench.ais_datasets()
+    # cached by what the viewer may see of the vessels (their ids and identifiers)
+    key = (
+        "positions",
+        tuple((v.id, v.caption, *map(tuple, data.vessel_identifiers(v))) for v in vessels),
+    )
+    version = tuple(tracks.fingerprint(d) for d in datasets)
+    positions = c.bench.cached(key, version, lambda: data.last_known_positions(datasets, vessels))
     return render(
         c.request,
         "overview.html",
