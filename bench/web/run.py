@@ -146,7 +146,7 @@ def wrk(port: int, paths: list[str], token: str, seconds: int, workdir: Path) ->
     env = {**os.environ, "WK_TOKEN": token}
     base = f"http://127.0.0.1:{port}"
     # warm-up: every worker's caches (suggestions, tracks, names) filled once
-    subprocess.run(["wrk", "-t2", "-c8", "-d5s", "-s", str(script), base, "--", str(listing)], env=env, capture_output=True, check=True)  # fmt: skip
+    subprocess.run(["wrk", "-t2", "-c8", "-d15s", "--timeout", "60s", "-s", str(script), base, "--", str(listing)], env=env, capture_output=True, check=True)  # fmt: skip
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script), base, "--", str(listing)],
         env=env, capture_output=True, text=True, check=True,
