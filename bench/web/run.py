@@ -73,7 +73,7 @@ def synthetic(home: Path, size: int, seed: int = 7) -> float:
     from watchkeeper.store import open_store
 
     rng = random.Random(seed)
-    syllables = "kim ri pak choe jong song chol min hyok yong il nam su ivan petr oleg sergei nova mar tek".split()
+    syllables = ["kim", "ri", "pak", "choe", "jong", "song", "chol", "min", "hyok", "yong", "il", "nam", "su", "ivan", "petr", "oleg", "sergei", "nova", "mar", "tek"]
     countries = ["kp", "ru", "cn", "ir", "ae", "hk", "sg"]
     store = open_store(load_settings({"WATCHKEEPER_HOME": str(home)}))
     source = Source(
