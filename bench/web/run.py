@@ -40,8 +40,18 @@ ENDPOINTS = {
         "/entity/wk-vessel-maia-1",
         "/entity/wk-person-shoigu",
     ],
-    "search": ["/search?q=kim%20jong%20un", "/search?q=angara", "/search?q=%EA%B9%80%EC%A0%95%EC%9D%80", "/search?q=shoigu"],
-    "autocompletion": ["/suggest?q=kim", "/suggest?q=ang", "/suggest?q=sh", "/suggest?q=%EA%B9%80%EC%A0%95%EC%9D%80"],
+    "search": [
+        "/search?q=kim%20jong%20un",
+        "/search?q=angara",
+        "/search?q=%EA%B9%80%EC%A0%95%EC%9D%80",
+        "/search?q=shoigu",
+    ],
+    "autocompletion": [
+        "/suggest?q=kim",
+        "/suggest?q=ang",
+        "/suggest?q=sh",
+        "/suggest?q=%EA%B9%80%EC%A0%95%EC%9D%80",
+    ],
     "map track layer": ["/api/entities/wk-vessel-angara/track", "/api/map/tracks"],
 }
 TARGETS = {"autocompletion": 50.0}
@@ -73,7 +83,28 @@ def synthetic(home: Path, size: int, seed: int = 7) -> float:
     from watchkeeper.store import open_store
 
     rng = random.Random(seed)
-    syllables = ["kim", "ri", "pak", "choe", "jong", "song", "chol", "min", "hyok", "yong", "il", "nam", "su", "ivan", "petr", "oleg", "sergei", "nova", "mar", "tek"]
+    syllables = [
+        "kim",
+        "ri",
+        "pak",
+        "choe",
+        "jong",
+        "song",
+        "chol",
+        "min",
+        "hyok",
+        "yong",
+        "il",
+        "nam",
+        "su",
+        "ivan",
+        "petr",
+        "oleg",
+        "sergei",
+        "nova",
+        "mar",
+        "tek",
+    ]
     countries = ["kp", "ru", "cn", "ir", "ae", "hk", "sg"]
     store = open_store(load_settings({"WATCHKEEPER_HOME": str(home)}))
     source = Source(
@@ -157,7 +188,9 @@ def wrk(port: int, paths: list[str], token: str, seconds: int, workdir: Path) ->
         if "%" in line and line.strip().endswith(("us", "ms", "s")) and len(line.split()) == 2
     }
     rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
-    errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+    errors = [
+        line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line
+    ]
     return {
         "p50_ms": ms(latency["50%"]),
         "p90_ms": ms(latency["90%"]),
@@ -171,7 +204,9 @@ def serve(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
     command = [str(BIN / "watchkeeper"), "serve", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
