@@ -53,7 +53,7 @@ lint: $(STAMP)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
 test: $(STAMP) $(ASSETS) $(CHROMIUM) lint
-	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	bash scripts/with-postgres.sh $(BIN)/python bench/run.py $(BENCH_ARGS)

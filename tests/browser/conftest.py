@@ -171,7 +171,3 @@ def metrics(artifacts: Path, namespace: str | None) -> Iterator[dict[str, Any]]:
     yield found
     (artifacts / "metrics.json").write_text(json.dumps(found, indent=2, sort_keys=True))
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    # registered by pytest-xdist when it runs; declared here for runs without it
-    config.addinivalue_line("markers", "xdist_group(name): run on one xdist worker")

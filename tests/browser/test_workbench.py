@@ -14,9 +14,8 @@ import pytest
 from tests.browser.conftest import AXE, Outside
 from tests.web.workspace import PASSWORD, SECRETS
 
-# One browser and one server for the module, on one xdist worker (`--dist loadgroup`):
-# the steps run in order on one page.
-pytestmark = pytest.mark.xdist_group("browser")
+# One browser and one server (session fixtures): the whole check is one test, so that
+# pytest-xdist never splits it over two workers, each starting its own.
 TIMEOUT = 30_000
 CSV = b"id,name,schema\nb1,Angara,Vessel\nb2,Kim Jong-un,Person\n"
 
@@ -190,7 +189,7 @@ def step_7_switch_the_interface_to_korean(
     page.get_by_role("heading", name="Overview", exact=True).wait_for()
 
 
-def test_an_analyst_works_through_the_workbench(
+def analyst_steps(
     analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
 ) -> None:
     """The acceptance steps in order, on one page of one browser."""
@@ -223,9 +222,7 @@ PAGES = [
 ]
 
 
-def test_no_serious_accessibility_violation_on_any_page(
-    browser: Any, server: str, artifacts: Path
-) -> None:
+def check_accessibility(browser: Any, server: str, artifacts: Path) -> None:
     context = browser.new_context(bypass_csp=True, locale="en-GB")  # to inject axe-core
     context.set_default_timeout(TIMEOUT)
     outside = Outside(server)
@@ -280,9 +277,7 @@ KOREAN_PAGES = [
 ]
 
 
-def test_a_korean_partner_never_sees_what_is_released_to_the_usa_alone(
-    browser: Any, server: str, artifacts: Path
-) -> None:
+def check_korean_partner(browser: Any, server: str, artifacts: Path) -> None:
     context = browser.new_context(locale="ko-KR")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
@@ -305,3 +300,17 @@ def test_a_korean_partner_never_sees_what_is_released_to_the_usa_alone(
     assert "wk-us-nightjar" in page.inner_text("body")  # only the id it asked for
     assert "NIGHTJAR" not in page.inner_text("body")
     context.close()
+
+
+def test_the_workbench_in_a_browser(
+    analyst: tuple[Any, Outside],
+    browser: Any,
+    server: str,
+    artifacts: Path,
+    metrics: dict[str, Any],
+) -> None:
+    """The acceptance steps in order on one page; then axe-core on every page; then the
+    Korean partner's rendered pages."""
+    analyst_steps(analyst, server, artifacts, metrics)
+    check_accessibility(browser, server, artifacts)
+    check_korean_partner(browser, server, artifacts)
