@@ -170,4 +170,3 @@ def metrics(artifacts: Path, namespace: str | None) -> Iterator[dict[str, Any]]:
     }
     yield found
     (artifacts / "metrics.json").write_text(json.dumps(found, indent=2, sort_keys=True))
-
