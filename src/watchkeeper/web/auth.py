@@ -184,35 +184,46 @@ class Guard:
                 ):
                     return 403, "missing or wrong CSRF token", None
             needed = WRITE_ROUTES.get(path)
-            if needed and not (principal.user and principal.user.can(needed)):
+            # users need the role; an API key (WATCHKEEPER_API_KEYS) acts as its organisation
+            if needed and principal.user is not None and not principal.user.can(needed):
                 return 403, f"this needs the {needed} role", None
         return None
 
 
 def _api_path(path: str) -> bool:
     """The screening API's own routes, which keep their local mode without accounts."""
-    return not path.startswith(WORKBENCH_PREFIXES) and path != "/"
+    return path not in WORKBENCH_PATHS and not path.startswith(WORKBENCH_PREFIXES)
 
 
-# Paths of the workbench's pages, fragments and JSON API (never open without a login).
+# The workbench's pages, fragments and JSON API (never open without a login). Exact paths
+# and prefixes ending in "/": the screening API's /search/{dataset} and /entities/{id}
+# are not the workbench's /search and /entity/{id}.
+WORKBENCH_PATHS = frozenset(
+    {
+        "/",
+        "/search",
+        "/suggest",
+        "/timeline",
+        "/map",
+        "/screening",
+        "/alerts",
+        "/sources",
+        "/entry",
+        "/account",
+        "/logout",
+        "/docs",
+        "/openapi.json",
+        "/redoc",
+    }
+)
 WORKBENCH_PREFIXES = (
     "/api/",
-    "/overview",
-    "/search",
-    "/suggest",
-    "/entity",
-    "/timeline",
-    "/map",
-    "/screening",
-    "/alerts",
-    "/sources",
-    "/entry",
-    "/admin",
-    "/account",
-    "/logout",
-    "/docs",
-    "/openapi.json",
-    "/redoc",
+    "/entity/",
+    "/entry/",
+    "/admin/",
+    "/account/",
+    "/screening/",
+    "/docs/",
 )
 
 
