@@ -247,3 +247,19 @@ def test_accounts_refuse_bad_input(fresh: Settings) -> None:
     with pytest.raises(Exception, match="unknown organisation"):
         accounts.add_user("someone", "nowhere", "viewer", PASSWORD, "tests")
     assert accounts.find("someone") is None
+
+
+def test_without_accounts_the_screening_api_keeps_its_local_mode(tmp_path: Any) -> None:
+    """No account yet: the screening API answers as the workspace (as before the
+    workbench); the workbench's pages still need a login, which says how to make one."""
+    from watchkeeper.settings import load_settings
+
+    settings = load_settings({"WATCHKEEPER_HOME": str(tmp_path / "home")})
+    client = TestClient(create_app(settings), base_url="https://testserver")
+    assert client.get("/search/default?q=x").status_code == 200
+    assert client.get("/entities/nothing").status_code == 404
+    page = client.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 303
+    assert client.get("/api/me").status_code == 401
+    login = client.get("/login")
+    assert "no accounts yet" in login.text and "watchkeeper user add" in login.text
