@@ -7,9 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench bench-maritime bench-screening bench-assessment bench-investigations clean
-
-.PHONY: demo test lint bench bench-maritime bench-screening bench-api bench-api-yente-schema clean
+.PHONY: demo test lint bench bench-maritime bench-screening bench-assessment bench-investigations \
+	bench-api bench-api-yente-schema bench-web assets clean
 
 # pip's output goes to .venv/install.log and is shown only when the install fails.
 $(STAMP): pyproject.toml
@@ -21,8 +20,38 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 	@echo "installed"
 
-demo: $(STAMP)
+# The workbench's front-end files: npm packages locked by package-lock.json, copied into
+# src/watchkeeper/web/static/vendor (git-ignored) by the app's own build step.
+ASSETS := src/watchkeeper/web/static/vendor/.built
+$(ASSETS): package.json package-lock.json src/watchkeeper/web/assets.yaml $(STAMP)
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	command -v npm >/dev/null || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m watchkeeper.web.assets build
+
+assets: $(ASSETS)
+
+# The browser tests drive Debian's Chromium, installed here when missing (never a browser
+# downloaded by a test tool).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# The demo workspace (theater dataset, simulated shuttle, and the real lists given as
+# DEMO_LISTS="consolidated.xml sdn.csv ..."), its logins; with DEMO_SERVE=1, then the
+# workbench on http://127.0.0.1:8080 until Ctrl-C (by default the demo ends, and says how).
+DEMO_LISTS ?=
+DEMO_SERVE ?= 0
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/watchkeeper demo
+	for f in $(DEMO_LISTS); do \
+	  case "$$f" in *.csv) kind=ofac-csv;; *sdn*.xml|*SDN*.xml) kind=ofac-xml;; *.xml) kind=un-xml;; *.json|*.jsonl) kind=ftm;; *) echo "demo: unknown list format: $$f" >&2; exit 2;; esac; \
+	  $(BIN)/watchkeeper import $$kind "$$f" || exit 2; \
+	done
+	$(BIN)/watchkeeper user demo
+	@test "$(DEMO_SERVE)" != 0 || echo "the workbench: $(BIN)/watchkeeper serve --port 8080, then http://127.0.0.1:8080 (or: make demo DEMO_SERVE=1)"
+	test "$(DEMO_SERVE)" = 0 || $(BIN)/watchkeeper serve --port 8080
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -30,7 +59,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL server started for the run.
-test: $(STAMP) lint
+test: $(STAMP) $(ASSETS) $(CHROMIUM) lint
 	bash scripts/ensure-pdf-libs.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
@@ -81,5 +110,11 @@ bench-api-yente-schema: $(STAMP)
 	$(API_BENCH_VENV)/bin/python -m pip install --quiet yente==5.5.0 'schemathesis>=4.3,<5'
 	$(API_BENCH_VENV)/bin/python bench/api/yente_schema.py
 
+# The workbench under 50 concurrent clients (wrk, Debian's package) on the demo workspace
+# and on one with 1 M entities (BENCH_ARGS="--sizes 0" for the demo alone).
+bench-web: $(STAMP) $(ASSETS)
+	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
+	$(BIN)/python bench/web/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(API_BENCH_VENV) .watchkeeper .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(API_BENCH_VENV) node_modules src/watchkeeper/web/static/vendor .watchkeeper .pytest_cache .mypy_cache .ruff_cache

@@ -91,7 +91,6 @@ def detail(reader: Reader, ref: str, finder: Finder | None = None) -> dict[str, 
         src = sources.get(sv.source_id, {})
         props.append(
             {
-                "statement": stmt.id,
                 "prop": stmt.prop,
                 "value": stmt.value,
                 "dataset": stmt.dataset,
@@ -102,6 +101,7 @@ def detail(reader: Reader, ref: str, finder: Finder | None = None) -> dict[str, 
                 "first_seen": stmt.first_seen,
                 "last_seen": stmt.last_seen,
                 "ended": sv.ended_at,
+                "statement_id": stmt.id,
             }
         )
     linked: dict[str, list[dict[str, Any]]] = {"sanctions": [], "links": [], "events": []}

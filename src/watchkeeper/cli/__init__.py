@@ -11,6 +11,7 @@ layer over the library.
 - ``assessment``: report; assess load / import / estimates / sectors / capabilities /
   futures / ach / model
 - ``investigations``: xref, judge, judgments, resolve, dossier; network …
+- ``users``: workbench accounts, API tokens, the audit trail
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ import os
 
 import typer
 
-from watchkeeper.cli import ais, assessment, demo, knowledge, markings, org, screening, sources
+from watchkeeper.cli import (
+    ais,
+    assessment,
+    demo,
+    knowledge,
+    markings,
+    org,
+    screening,
+    sources,
+    users,
+)
 
 app = typer.Typer(
     help="Watchkeeper: Russia–DPRK partnership and sanctions workbench.", no_args_is_help=True
@@ -51,6 +62,7 @@ from watchkeeper.cli import investigations  # noqa: E402
 
 app.add_typer(investigations.app)
 app.add_typer(investigations.network_app, name="network")
+app.add_typer(users.app, name="user")
 
 
 def main() -> None:  # pragma: no cover

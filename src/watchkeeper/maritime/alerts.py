@@ -151,6 +151,12 @@ def facts_of(view: Any) -> dict[str, Any] | None:
     )
 
 
+def is_alert(view: Any, rules: Rules | None = None) -> bool:
+    """Whether the rules make this event an alert (for the viewer's own view of it)."""
+    facts = facts_of(view)
+    return facts is not None and (rules or default_rules()).assess(facts)[0] >= 1
+
+
 def flatten(
     stored: dict[str, Any], sanctioned: bool = False, known_vessel: bool = False
 ) -> dict[str, Any]:

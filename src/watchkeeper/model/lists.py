@@ -6,6 +6,8 @@ from __future__ import annotations
 AUTHORITIES = (
     ("united nations", "UN"),
     ("foreign assets", "OFAC"),
+    ("ofac", "OFAC"),
+    ("1718 committee", "UN"),
     ("european union", "EU"),
     ("hm treasury", "UK"),
     ("financial sanctions implementation", "UK"),

@@ -210,3 +210,8 @@ TABLES = (*TABLES, judgment, xref_candidate, watch)
 from watchkeeper.store import origin_schema as _origin  # noqa: E402
 
 TABLES = (*TABLES, *_origin.TABLES)
+
+# The workbench's accounts, tokens, sessions and audit trail: see web_tables.py.
+from watchkeeper.store import web_tables as _web_tables  # noqa: E402
+
+TABLES = (*TABLES, *_web_tables.TABLES)

@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
     app.add_exception_handler(RequestValidationError, _invalid)
     for module in (health, screening, search, entities, decisions, catalog):
         app.include_router(module.router)
+    # The workbench: pages, fragments and their JSON API, behind accounts (workbench.py).
+    from watchkeeper.web import workbench
+
+    workbench.install(app)
     # Added last, so outermost: bounds before anything reads the request, errors as JSON.
     if settings.cors_origins:
         app.add_middleware(

@@ -1,0 +1,262 @@
+"""Workbench latency under load: 50 concurrent clients (wrk, Debian's package) against
+`watchkeeper serve` on 127.0.0.1, on the demo workspace and on one with 1 M entities.
+
+    python bench/web/run.py [--sizes 0,1000000] [--seconds 20] [--workers 2]
+
+Measured per endpoint (p50, p90, p99, requests/s): the entity page (HTML), search (HTML),
+autocompletion (the HTML fragment the search box asks for) and the map's track layer
+(GeoJSON). Each wrk run cycles through several paths, so one cached answer does not stand
+for all. Results go to bench/web/results/web.json; the README keeps them with the machine
+and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results"
+BIN = Path(sys.executable).parent
+CLIENTS = 50
+
+ENDPOINTS = {
+    "entity page": [
+        "/entity/wk-vessel-angara",
+        "/entity/wk-person-kim-jong-un",
+        "/entity/wk-vessel-maia-1",
+        "/entity/wk-person-shoigu",
+    ],
+    "search": [
+        "/search?q=kim%20jong%20un",
+        "/search?q=angara",
+        "/search?q=%EA%B9%80%EC%A0%95%EC%9D%80",
+        "/search?q=shoigu",
+    ],
+    "autocompletion": [
+        "/suggest?q=kim",
+        "/suggest?q=ang",
+        "/suggest?q=sh",
+        "/suggest?q=%EA%B9%80%EC%A0%95%EC%9D%80",
+    ],
+    "map track layer": ["/api/entities/wk-vessel-angara/track", "/api/map/tracks"],
+}
+TARGETS = {"autocompletion": 50.0}
+PAGE_TARGET = 200.0
+
+WRK_SCRIPT = """
+local paths = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do table.insert(paths, line) end
+end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i], {["Authorization"] = "Bearer " .. os.getenv("WK_TOKEN")})
+end
+"""
+
+
+def run(command: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def synthetic(home: Path, size: int, seed: int = 7) -> float:
+    """``size`` generated people, companies and vessels written through the store's write
+    path (names from syllables, some with a country, one in twenty sanctioned)."""
+    from watchkeeper.importers.base import make_entity
+    from watchkeeper.model.source import Source
+    from watchkeeper.settings import load_settings
+    from watchkeeper.store import open_store
+
+    rng = random.Random(seed)
+    syllables = [
+        "kim",
+        "ri",
+        "pak",
+        "choe",
+        "jong",
+        "song",
+        "chol",
+        "min",
+        "hyok",
+        "yong",
+        "il",
+        "nam",
+        "su",
+        "ivan",
+        "petr",
+        "oleg",
+        "sergei",
+        "nova",
+        "mar",
+        "tek",
+    ]
+    countries = ["kp", "ru", "cn", "ir", "ae", "hk", "sg"]
+    store = open_store(load_settings({"WATCHKEEPER_HOME": str(home)}))
+    source = Source(
+        id="bench:synthetic", dataset="bench", kind="dataset", title="synthetic", publisher="bench"
+    )
+    started = time.perf_counter()
+    with store.write(source, full_release=False) as writer:
+        for i in range(size):
+            roll = rng.random()
+            schema = "Person" if roll < 0.5 else "Company" if roll < 0.9 else "Vessel"
+            entity = make_entity(schema, f"bench-{i}", "bench")
+            words = [rng.choice(syllables) for _ in range(rng.randint(2, 3))]
+            entity.add("name", " ".join(words).title() + ("" if schema == "Person" else f" {i}"))
+            if rng.random() < 0.5:
+                entity.add("country", rng.choice(countries))
+            if schema == "Vessel":
+                entity.add("imoNumber", str(1_000_000 + i))
+            writer.add_entity(entity)
+            if rng.random() < 0.05:
+                sanction = make_entity("Sanction", f"bench-{i}-sanction", "bench")
+                sanction.add("entity", f"bench-{i}")
+                sanction.add("authority", "US OFAC (bench)")
+                writer.add_entity(sanction)
+    store.close()
+    return time.perf_counter() - started
+
+
+def workspace(home: Path, size: int) -> dict[str, Any]:
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    started = time.perf_counter()
+    run([str(BIN / "watchkeeper"), "demo"], env)
+    run([str(BIN / "watchkeeper"), "user", "demo"], env)
+    built: dict[str, Any] = {"demo_s": round(time.perf_counter() - started, 1)}
+    if size:
+        built["synthetic_s"] = round(synthetic(home, size), 1)
+    from watchkeeper.settings import load_settings
+    from watchkeeper.store import open_store
+    from watchkeeper.store.accounts import Accounts
+
+    store = open_store(load_settings({"WATCHKEEPER_HOME": str(home)}))
+    built["entities"] = store.read(Accounts(store).user("analyst").viewer).stats()["entities"]
+    built["token"] = Accounts(store).create_token("analyst", "bench")
+    started = time.perf_counter()
+    from watchkeeper.screening.index import load_or_build
+
+    load_or_build(store, home / "cache")
+    built["index_s"] = round(time.perf_counter() - started, 1)
+    store.close()
+    return built
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ms(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return round(float(text[: -len(unit)]) * factor, 1)
+    raise ValueError(text)
+
+
+def wrk(port: int, paths: list[str], token: str, seconds: int, workdir: Path) -> dict[str, Any]:
+    listing = workdir / "paths.txt"
+    listing.write_text("\n".join(paths) + "\n")
+    script = workdir / "paths.lua"
+    script.write_text(WRK_SCRIPT)
+    env = {**os.environ, "WK_TOKEN": token}
+    base = f"http://127.0.0.1:{port}"
+    # warm-up: every worker's caches (suggestions, tracks, names) filled once
+    subprocess.run(["wrk", "-t2", "-c8", "-d15s", "--timeout", "60s", "-s", str(script), base, "--", str(listing)], env=env, capture_output=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script), base, "--", str(listing)],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    latency = {
+        line.split()[0]: line.split()[1]
+        for line in out.splitlines()
+        if "%" in line and line.strip().endswith(("us", "ms", "s")) and len(line.split()) == 2
+    }
+    rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
+    errors = [
+        line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line
+    ]
+    return {
+        "p50_ms": ms(latency["50%"]),
+        "p90_ms": ms(latency["90%"]),
+        "p99_ms": ms(latency["99%"]),
+        "requests_per_s": float(rps),
+        "errors": errors,
+    }
+
+
+def serve(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    command = [str(BIN / "watchkeeper"), "serve", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process, port
+        except OSError:
+            time.sleep(1)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="0,1000000", help="synthetic entities added to the demo")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (`make bench-web` does)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_at_start": os.getloadavg(),
+        "clients": CLIENTS,
+        "workers": args.workers,
+        "runs": [],
+    }
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix="wk-bench-web-") as tmp:
+            home = Path(tmp) / "home"
+            built = workspace(home, size)
+            token = built.pop("token")
+            process, port = serve(home, args.workers)
+            try:
+                results = {
+                    name: wrk(port, paths, token, args.seconds, Path(tmp))
+                    for name, paths in ENDPOINTS.items()
+                }
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+            for name, numbers in results.items():
+                target = TARGETS.get(name, PAGE_TARGET)
+                numbers["target_p99_ms"] = target
+                numbers["met"] = numbers["p99_ms"] < target
+            report["runs"].append({"synthetic": size, **built, "endpoints": results})
+            print(json.dumps(report["runs"][-1], indent=2))
+    (RESULTS / "web.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

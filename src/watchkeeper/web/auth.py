@@ -1,0 +1,292 @@
+"""Who is calling, and what they may do: sessions, API tokens, CSRF, roles.
+
+``Guard`` is an ASGI middleware in front of every route, the screening API's included.
+It resolves the caller once per request — a session cookie, ``Authorization: Bearer
+<token>`` (a user's API token) or ``Authorization: ApiKey <key>`` (``WATCHKEEPER_API_KEYS``,
+an organisation without a user) — into a ``Principal`` kept on ``request.state``.
+
+Once the workspace has an account, nothing but the login page, the static files and
+``/healthz`` answers a caller who is not logged in: pages redirect to ``/login``, and
+everything else is a 401. A workspace without accounts keeps the screening API's local
+mode (it answers as the workspace's organisation) and shows the login page, which says
+how to create the first account.
+
+Requests that change something, made with a session cookie, must carry the session's CSRF
+token: forms in a ``csrf_token`` field (checked by ``csrf_protect``, a dependency of every
+workbench router), scripts in an ``X-CSRF-Token`` header (checked here). The cookie is
+``Secure``, ``HttpOnly`` and ``SameSite=Lax``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from watchkeeper.errors import WatchkeeperError
+from watchkeeper.model.marking import Viewer
+from watchkeeper.store.accounts import Accounts, Forbidden, User
+
+SESSION_COOKIE = "wk_session"
+LOGIN_COOKIE = "wk_login"
+LANG_COOKIE = "wk_lang"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/language")
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Routes outside the workbench's routers that change something, and the role they need.
+WRITE_ROUTES = {"/decisions": "analyst", "/alerts/acknowledge": "analyst"}
+ACCOUNTS_RECHECK = 5.0
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Unauthenticated(WatchkeeperError):
+    status = 401
+
+
+class CsrfError(WatchkeeperError):
+    status = 403
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a user (session or token), an organisation (API key), or the
+    workspace itself (a workspace without accounts, screening API only)."""
+
+    viewer: Viewer
+    user: User | None
+    via: str
+    csrf: str | None = None
+
+    @property
+    def role(self) -> str:
+        return self.user.role if self.user else "viewer"
+
+    @property
+    def name(self) -> str:
+        return self.user.username if self.user else f"apikey:{self.viewer.organisation}"
+
+
+class Gate:
+    """Whether accounts are required yet: once the store has one, for good."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+        self._required = False
+        self._checked = 0.0
+
+    @property
+    def required(self) -> bool:
+        if not self._required and time.monotonic() - self._checked > ACCOUNTS_RECHECK:
+            self._checked = time.monotonic()
+            self._required = self.accounts.count() > 0
+        return self._required
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _cookies(headers: dict[str, str]) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # a malformed Cookie header is no cookie
+        return {}
+    return {k: m.value for k, m in jar.items()}
+
+
+def wants_html(headers: dict[str, str], method: str) -> bool:
+    return method == "GET" and "text/html" in headers.get("accept", "")
+
+
+class Guard:
+    """Resolve the caller; refuse what it may not reach (see the module's docstring)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        accounts: Accounts,
+        api_keys: dict[str, str],
+        open_viewer: Viewer,
+    ) -> None:
+        self.app = app
+        self.accounts = accounts
+        self.gate = Gate(accounts)
+        self.api_keys = api_keys
+        self.open_viewer = open_viewer
+
+    def principal(self, headers: dict[str, str]) -> Principal | None:
+        cookie = _cookies(headers).get(SESSION_COOKIE)
+        if cookie:
+            found = self.accounts.session(cookie)
+            if found is not None:
+                user, csrf = found
+                return Principal(user.viewer, user, "session", csrf)
+        scheme, _, credential = headers.get("authorization", "").partition(" ")
+        credential = credential.strip()
+        if scheme.lower() == "bearer" and credential:
+            holder = self.accounts.token_user(credential)
+            if holder is not None:
+                return Principal(holder.viewer, holder, "token")
+        if scheme.lower() == "apikey" and credential in self.api_keys:
+            viewer = self.accounts.store.organisation(self.api_keys[credential])
+            return Principal(viewer, None, "apikey")
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        headers = _headers(scope)
+        principal = self.principal(headers)
+        if principal is None and not self.gate.required:
+            principal = Principal(self.open_viewer, None, "open")
+        state = scope.setdefault("state", {})
+        state["principal"] = principal
+        if path.startswith(OPEN_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(principal, path, method, headers)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        status, detail, location = refusal
+        await _respond(send, status, detail, location, headers)
+
+    def _refusal(
+        self, principal: Principal | None, path: str, method: str, headers: dict[str, str]
+    ) -> tuple[int, str, str | None] | None:
+        if principal is None or (principal.via == "open" and not _api_path(path)):
+            if wants_html(headers, method):
+                return 303, "login required", "/login?next=" + quote(path, safe="/")
+            return 401, "login required: a session, or Authorization: Bearer <token>", None
+        if method in UNSAFE:
+            if principal.via == "session":
+                content_type = headers.get("content-type", "")
+                if not content_type.startswith(FORM_TYPES) and not _same(
+                    headers.get(CSRF_HEADER), principal.csrf
+                ):
+                    return 403, "missing or wrong CSRF token", None
+            needed = WRITE_ROUTES.get(path)
+            # users need the role; an API key (WATCHKEEPER_API_KEYS) acts as its organisation
+            if needed and principal.user is not None and not principal.user.can(needed):
+                return 403, f"this needs the {needed} role", None
+        return None
+
+
+def _api_path(path: str) -> bool:
+    """The screening API's own routes, which keep their local mode without accounts."""
+    return path not in WORKBENCH_PATHS and not path.startswith(WORKBENCH_PREFIXES)
+
+
+# The workbench's pages, fragments and JSON API (never open without a login). Exact paths
+# and prefixes ending in "/": the screening API's /search/{dataset} and /entities/{id}
+# are not the workbench's /search and /entity/{id}.
+WORKBENCH_PATHS = frozenset(
+    {
+        "/",
+        "/search",
+        "/suggest",
+        "/timeline",
+        "/map",
+        "/screening",
+        "/alerts",
+        "/sources",
+        "/entry",
+        "/account",
+        "/logout",
+    }
+)
+# The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
+# where the API is (no accounts), behind a login once there are accounts.
+WORKBENCH_PREFIXES = (
+    "/alerts/",
+    "/api/",
+    "/entity/",
+    "/entry/",
+    "/admin/",
+    "/account/",
+    "/screening/",
+)
+
+
+def _same(given: str | None, expected: str | None) -> bool:
+    return bool(given and expected and hmac.compare_digest(given, expected))
+
+
+async def _respond(
+    send: Send, status: int, detail: str, location: str | None, headers: dict[str, str]
+) -> None:
+    import json
+
+    out = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+    if location:
+        out.append((b"location", location.encode()))
+        if headers.get("hx-request"):
+            out.append((b"hx-redirect", b"/login"))
+    body = json.dumps({"detail": detail}).encode()
+    out.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": out})
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- dependencies for the workbench's routes ------------------------------------------------
+
+
+def principal(request: Request) -> Principal:
+    found: Principal | None = getattr(request.state, "principal", None)
+    if found is None or found.via == "open":
+        raise Unauthenticated("login required")
+    return found
+
+
+def current_user(who: Annotated[Principal, Depends(principal)]) -> User:
+    if who.user is None:
+        raise Forbidden("this needs a user's login or API token, not an API key")
+    return who.user
+
+
+def require(role: str) -> Callable[[User], User]:
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.can(role):
+            raise Forbidden(f"this needs the {role} role")
+        return user
+
+    return check
+
+
+async def csrf_protect(request: Request) -> None:
+    """Forms posted with a session cookie carry the session's CSRF token."""
+    if request.method not in UNSAFE:
+        return
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None or who.via != "session":
+        return
+    if _same(request.headers.get(CSRF_HEADER), who.csrf):
+        return
+    if request.headers.get("content-type", "").startswith(FORM_TYPES):
+        form: FormData = await request.form()
+        token = form.get(CSRF_FIELD)
+        if isinstance(token, str) and _same(token, who.csrf):
+            return
+    raise CsrfError("missing or wrong CSRF token")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""

@@ -1,0 +1,185 @@
+"""GeoJSON for the maps: a vessel's track with its events, and the map page's layers.
+
+A vessel's AIS track is found by the identifiers the viewer may see on it (IMO, MMSI);
+its detections are the Events the viewer may see that involve it, placed at the track's
+position nearest in time. Tracks are cached per identifiers and AIS dataset version, so
+the cache itself holds nothing that depends on who asked.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from watchkeeper.maritime import tracks
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.maritime.link import LABELS
+from watchkeeper.store import EntityView, Reader
+from watchkeeper.web import data
+from watchkeeper.web.workbench import Workbench
+
+Feature = dict[str, Any]
+
+
+def collection(features: list[Feature]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def point(lon: float, lat: float, **props: Any) -> Feature:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": props,
+    }
+
+
+def fixes(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[tracks.Fix]:
+    """Positions of the vessel with these identifiers, over every AIS dataset, in order."""
+    out: list[tracks.Fix] = []
+    for dataset in bench.ais_datasets():
+        version = tracks.fingerprint(dataset)
+        key = ("track", str(dataset.root), tuple(sorted(imos)), tuple(sorted(mmsis)))
+
+        def read(ds: AisDataset = dataset) -> list[tracks.Fix]:
+            return tracks.positions(ds, tracks.vessel_mmsis(ds, imos, mmsis))
+
+        out.extend(bench.cached(key, version, read))
+    out.sort(key=lambda f: (f.ts, f.mmsi))
+    return out
+
+
+def identity_history(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[dict[str, Any]]:
+    """What the vessel's MMSIs reported about themselves, cached like its track."""
+    rows: list[dict[str, Any]] = []
+    for dataset in bench.ais_datasets():
+        key = ("identities", str(dataset.root), tuple(sorted(imos)), tuple(sorted(mmsis)))
+
+        def read(ds: AisDataset = dataset) -> list[dict[str, Any]]:
+            return tracks.identity_history(ds, tracks.vessel_mmsis(ds, imos, mmsis))
+
+        rows.extend(bench.cached(key, tracks.fingerprint(dataset), read))
+    return sorted(rows, key=lambda r: (str(r["first"]), int(str(r["mmsi"]))))
+
+
+def nearest(track: list[tracks.Fix], when: str) -> tracks.Fix | None:
+    if not track or not when:
+        return None
+    times = [f.ts for f in track]
+    i = bisect.bisect_left(times, when)
+    candidates = [track[j] for j in (i - 1, i) if 0 <= j < len(track)]
+    return min(candidates, key=lambda f: abs(_seconds(f.ts) - _seconds(when)))
+
+
+def _seconds(ts: str) -> float:
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(ts)
+    except ValueError:
+        return 0.0
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def event_features(track: list[tracks.Fix], events: list[data.Event]) -> list[Feature]:
+    out = []
+    for event in events:
+        if event.kind is None:
+            continue
+        fix = nearest(track, event.date)
+        if fix is None:
+            continue
+        out.append(
+            point(
+                fix.lon,
+                fix.lat,
+                kind=event.kind,
+                name=f"{LABELS.get(event.kind, event.kind)}: {event.date[:16]}",
+                note=event.title,
+                url=f"/entity/{event.id}",
+                alert=event.alert,
+                id=event.id,
+            )
+        )
+    return out
+
+
+def line(track: list[tracks.Fix], name: str, url: str) -> list[Feature]:
+    """One line per MMSI (a vessel that changed MMSI has two tracks)."""
+    by_mmsi: dict[int, list[tracks.Fix]] = {}
+    for fix in track:
+        by_mmsi.setdefault(fix.mmsi, []).append(fix)
+    out = []
+    for mmsi, fixes_ in sorted(by_mmsi.items()):
+        coords = [[f.lon, f.lat] for f in fixes_]
+        if len(coords) < 2:
+            coords = coords * 2
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": {
+                    "kind": "track",
+                    "name": f"{name} (MMSI {mmsi})",
+                    "note": f"{fixes_[0].ts[:16]} – {fixes_[-1].ts[:16]}, {len(fixes_)} positions",
+                    "url": url,
+                    "alert": False,
+                    "id": url.rsplit("/", 1)[-1],
+                },
+            }
+        )
+    return out
+
+
+def vessel_events(reader: Reader, vessel_id: str) -> list[data.Event]:
+    views = [v for v in reader.referencing(vessel_id) if v.schema == "Event"]
+    captions = {vessel_id: vessel_id}
+    return [data._event(v, captions) for v in views]
+
+
+def vessel_track(bench: Workbench, reader: Reader, view: EntityView) -> dict[str, Any]:
+    imos, mmsis = data.vessel_identifiers(view)
+    track = fixes(bench, imos, mmsis)
+    features = line(track, view.caption, f"/entity/{view.id}")
+    features += event_features(track, vessel_events(reader, view.id))
+    return collection(features)
+
+
+def layer(bench: Workbench, reader: Reader, name: str) -> dict[str, Any]:
+    """The map page's layers: ports, tracks, detections, alerts."""
+    if name == "ports":
+        return collection(
+            [
+                point(
+                    p["lon"],
+                    p["lat"],
+                    kind="port",
+                    name=p["name"],
+                    note=p["note"],
+                    url=f"/entity/{p['id']}",
+                    alert=False,
+                    id=p["id"],
+                )
+                for p in data.watched_ports(reader)
+            ]
+        )
+    vessels = list(reader.entities(reader.entity_ids("Vessel")))
+    features: list[Feature] = []
+    for view in vessels:
+        imos, mmsis = data.vessel_identifiers(view)
+        if not imos and not mmsis:
+            continue
+        track = fixes(bench, imos, mmsis)
+        if not track:
+            continue
+        if name == "tracks":
+            features += line(track, view.caption, f"/entity/{view.id}")
+            continue
+        events = vessel_events(reader, view.id)
+        wanted = [e for e in events if e.kind and (e.alert if name == "alerts" else True)]
+        features += event_features(track, wanted)
+    return collection(features)
+
+
+LAYERS = ("ports", "tracks", "detections", "alerts")

@@ -1,0 +1,107 @@
+"""Alerts: the maritime detections an analyst should read, ranked by the rules of
+``maritime/data/alert_rules.yaml`` with their reasons (``maritime.alerts.list_alerts``),
+filtered as the CLI's ``alerts`` filters, and acknowledged per organisation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from watchkeeper.errors import InputError
+from watchkeeper.maritime.alerts import acknowledge_alert, default_rules, list_alerts
+from watchkeeper.maritime.link import LABELS
+from watchkeeper.store.accounts import User
+from watchkeeper.web.auth import csrf_protect, require
+from watchkeeper.web.i18n import N_
+from watchkeeper.web.limits import MAX_VALUE
+from watchkeeper.web.pages import nav, render
+from watchkeeper.web.workbench import Ctx, ctx
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+nav("/alerts", N_("Alerts"), order=45)
+
+# Severity names come from the rules file; listed here so that the catalog has them.
+SEVERITIES = (N_("low"), N_("medium"), N_("high"), N_("critical"))
+KINDS = (
+    N_("Port call"),
+    N_("AIS gap"),
+    N_("Loitering"),
+    N_("Encounter"),
+    N_("Spoofed positions"),
+    N_("Shared MMSI"),
+    N_("Identity change"),
+)
+Text = Annotated[str, Query(max_length=200)]
+
+
+def _day(name: str, text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise InputError(name, "a date as YYYY-MM-DD", text) from None
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(
+    c: Annotated[Ctx, Depends(ctx)],
+    severity: Text = "",
+    kind: Text = "",
+    vessel: Text = "",
+    area: Text = "",
+    since: Text = "",
+    until: Text = "",
+    open_only: Annotated[bool, Query(alias="open")] = False,
+) -> HTMLResponse:
+    rules = default_rules()
+    if kind and kind not in LABELS:
+        raise InputError("kind", f"one of {', '.join(LABELS)}", kind)
+    items = list_alerts(
+        c.reader,
+        rules,
+        vessel=vessel or None,
+        kind=kind or None,
+        area=area or None,
+        since=_day("since", since),
+        until=_day("until", until),
+        min_severity=severity or None,
+        unacknowledged=open_only,
+    )
+    vessel_ids = sorted({str(v) for a in items for v in a["vessels"]})
+    captions = {v.id: v.caption for v in c.reader.entities(vessel_ids)} if vessel_ids else {}
+    chosen = {
+        "severity": severity,
+        "kind": kind,
+        "vessel": vessel,
+        "area": area,
+        "since": since,
+        "until": until,
+        "open": open_only,
+    }
+    return render(
+        c.request,
+        "alerts.html",
+        alerts=items,
+        labels=LABELS,
+        captions=captions,
+        levels=rules.levels[1:],
+        chosen=chosen,
+        can_acknowledge=c.user.can("analyst"),
+    )
+
+
+@router.post("/alerts/acknowledge")
+def acknowledge(
+    c: Annotated[Ctx, Depends(ctx)],
+    _analyst: Annotated[User, Depends(require("analyst"))],
+    alert_id: Annotated[str, Form(min_length=1, max_length=255)],
+    note: Annotated[str, Form(max_length=MAX_VALUE)] = "",
+) -> RedirectResponse:
+    """The user's organisation has read the alert (others still see it as new)."""
+    done = acknowledge_alert(c.store, c.reader, alert_id, c.user.username, note)
+    c.audit("acknowledge", alert_id, done["note"])
+    return RedirectResponse("/alerts?open=true", status_code=303)

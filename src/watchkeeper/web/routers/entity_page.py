@@ -1,0 +1,81 @@
+"""The entity page: every value with its source, grade and marking (and its history);
+sanctions and list ids; relationships; events on a timeline; for a vessel, its AIS track
+with port calls, gaps and encounters on a map, and the identities it reported."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import HTMLResponse, Response
+
+from watchkeeper.errors import NotFound
+from watchkeeper.model.sectors import sectors
+from watchkeeper.store import EntityView
+from watchkeeper.views import detail
+from watchkeeper.web import data, geo
+from watchkeeper.web.pages import render
+from watchkeeper.web.workbench import Ctx, ctx
+
+router = APIRouter(include_in_schema=False)
+EntityId = Annotated[str, Path(max_length=255)]
+
+
+def visible_entity(c: Ctx, entity_id: str) -> EntityView:
+    """The entity as the viewer may see it; the same answer for hidden and unknown ids."""
+    view = c.reader.entity(entity_id)
+    if view is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    return view
+
+
+def timeline_data(events: list[dict[str, Any]]) -> dict[str, Any]:
+    known = sectors()
+    items, groups = [], {}
+    for event in events:
+        props = event["properties"]
+        dates = sorted(props.get("startDate", []) + props.get("date", []))
+        if not dates:
+            continue
+        group = next((k for k in props.get("keywords", []) if k in known), "other")
+        groups[group] = known[group].label if group in known else group
+        items.append(
+            {
+                "id": event["id"],
+                "group": group,
+                "start": dates[0],
+                "end": (props.get("endDate") or [None])[0],
+                "title": event["caption"],
+                "date": dates[0],
+            }
+        )
+    return {"items": items, "groups": [{"id": g, "label": label} for g, label in groups.items()]}
+
+
+def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
+    view = visible_entity(c, entity_id)
+    info = detail(c.reader, view.id)
+    current = [p for p in info["properties"] if not p["ended"]]
+    history = [p for p in info["properties"] if p["ended"]]
+    vessel: dict[str, Any] | None = None
+    if view.schema == "Vessel":
+        imos, mmsis = data.vessel_identifiers(view)
+        vessel = {
+            "imos": imos,
+            "mmsis": mmsis,
+            "identities": geo.identity_history(c.bench, imos, mmsis),
+            "previous": sorted(view.entity.get("previousName")),
+        }
+    return {
+        "entity": info,
+        "current": current,
+        "history": history,
+        "vessel": vessel,
+        "timeline": timeline_data(info["events"]),
+    }
+
+
+@router.get("/entity/{entity_id}", response_class=HTMLResponse)
+def entity_page(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Response:
+    context = entity_context(c, entity_id)
+    return render(c.request, "entity.html", **context)

@@ -1,0 +1,78 @@
+"""Search: names in any script, facets, and autocompletion as the user types."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+
+from watchkeeper.web import find
+from watchkeeper.web.i18n import N_
+from watchkeeper.web.limits import MAX_VALUE
+from watchkeeper.web.pages import nav, render
+from watchkeeper.web.workbench import Ctx, ctx
+
+router = APIRouter(include_in_schema=False)
+nav("/search", N_("Search"), order=20)
+
+FACET_LABELS = {
+    "schema": N_("Type"),
+    "country": N_("Country"),
+    "list": N_("List"),
+    "program": N_("Program"),
+    "sector": N_("Sector"),
+    "source": N_("Source"),
+    "date": N_("Year"),
+}
+
+Text = Annotated[str, Query(max_length=MAX_VALUE)]
+Facet = Annotated[str, Query(max_length=200)]
+
+
+def visible_markings(c: Ctx) -> frozenset[int]:
+    return frozenset(c.reader.marking_ids)
+
+
+def run_search(
+    c: Ctx,
+    q: str,
+    filters: dict[str, str],
+    page: int,
+) -> find.Found:
+    screener = c.bench.service.screener(c.viewer)
+    return find.search(c.store, c.reader, screener, q, filters, page)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    c: Annotated[Ctx, Depends(ctx)],
+    q: Text = "",
+    schema: Facet = "",
+    country: Facet = "",
+    list: Facet = "",
+    program: Facet = "",
+    sector: Facet = "",
+    source: Facet = "",
+    date: Facet = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> HTMLResponse:
+    filters = {
+        "schema": schema,
+        "country": country,
+        "list": list,
+        "program": program,
+        "sector": sector,
+        "source": source,
+        "date": date,
+    }
+    found = run_search(c, q, filters, page)
+    template = "fragments/results.html" if c.request.headers.get("hx-request") else "search.html"
+    return render(c.request, template, found=found, labels=FACET_LABELS, page=page, pages=find.PAGE)
+
+
+@router.get("/suggest", response_class=HTMLResponse)
+def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
+    screener = c.bench.service.screener(c.viewer)
+    items = find.suggest(c.bench.suggestions, screener, q, visible_markings(c))
+    return render(c.request, "fragments/suggest.html", items=items, q=q)

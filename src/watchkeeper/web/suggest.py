@@ -1,0 +1,93 @@
+"""Autocompletion: names that start with what was typed, among what the viewer may see.
+
+Every current name of the store (names, aliases, previous names) is kept once in memory,
+folded to lower-case ASCII and sorted, with the marking of the statement that says it; a
+prefix is two binary searches, and a name is offered only when its own statement's
+marking is one the viewer may see — a name is a value of its entity, so a name the viewer
+may see is an entity it may see (design.md's rule), and nothing else is counted. Names in
+other scripts are folded by ICU's transliteration (``screening.names.ascii_text``), so
+``Шойгу`` offers ``SHOIGU``; for Hangul, whose romanisations differ too much for a prefix,
+the search page asks the screening engine instead.
+
+The index follows ``Store.version()``, re-read at most every ``RECHECK_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from watchkeeper.screening.names import ascii_text
+from watchkeeper.store import Store
+
+NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
+RECHECK_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entity_id: str
+    name: str
+    schema: str
+
+
+class _Built:
+    def __init__(self, store: Store) -> None:
+        self.version = store.version()
+        rows: list[tuple[str, str, str, str, int]] = []
+        for entity_id, schema, _prop, value, marking_id, _dataset in store.current_values(
+            NAME_PROPS
+        ):
+            key = ascii_text(value)
+            if key:
+                rows.append((key, value, entity_id, schema, marking_id))
+        rows.sort()
+        self.keys = [r[0] for r in rows]
+        self.rows = rows
+
+
+class Suggestions:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._built: _Built | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def _current(self) -> _Built:
+        built = self._built
+        now = time.monotonic()
+        if built is None or now - self._checked > RECHECK_SECONDS:
+            with self._lock:
+                self._checked = now
+                if self._built is None or self._built.version != self.store.version():
+                    self._built = _Built(self.store)
+            built = self._built
+        assert built is not None
+        return built
+
+    def refresh(self) -> None:
+        """Re-read now (after a write of this process)."""
+        with self._lock:
+            self._built = _Built(self.store)
+            self._checked = time.monotonic()
+
+    def complete(self, text: str, visible: Collection[int], limit: int = 10) -> list[Suggestion]:
+        prefix = ascii_text(text)
+        if not prefix:
+            return []
+        built = self._current()
+        start = bisect.bisect_left(built.keys, prefix)
+        end = bisect.bisect_left(built.keys, prefix + "\x7f")
+        out: list[Suggestion] = []
+        seen: set[str] = set()
+        for _key, value, entity_id, schema, marking_id in built.rows[start:end]:
+            if marking_id not in visible or entity_id in seen:
+                continue
+            seen.add(entity_id)
+            out.append(Suggestion(entity_id, value, schema))
+            if len(out) >= limit:
+                break
+        return out

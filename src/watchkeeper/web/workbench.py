@@ -1,0 +1,184 @@
+"""The workbench inside the one FastAPI app: pages, fragments and their JSON API.
+
+``install(app)`` (called by ``create_app``) mounts the static files, puts ``auth.Guard``
+in front of every route, makes the screening API's routes answer as the logged-in
+caller's organisation, and includes one router per capability (``CAPABILITIES``). A
+capability that lands later adds its router module to that tuple; its pages register
+their navigation entries themselves (``pages.nav``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from watchkeeper.errors import WatchkeeperError
+from watchkeeper.maritime.dataset import AisDataset
+from watchkeeper.model.marking import Viewer
+from watchkeeper.store import Reader, Store
+from watchkeeper.store.accounts import Accounts, User
+from watchkeeper.web import assets
+from watchkeeper.web.auth import Guard, Principal, current_user
+from watchkeeper.web.pages import render
+from watchkeeper.web.service import Caller, Service, caller
+from watchkeeper.web.suggest import Suggestions
+
+
+@dataclass
+class Workbench:
+    """What the workbench's routes share, one per process (``app.state.workbench``)."""
+
+    service: Service
+    accounts: Accounts
+    suggestions: Suggestions
+    cache: dict[Any, tuple[Any, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def store(self) -> Store:
+        return self.service.store
+
+    def ais_datasets(self) -> list[AisDataset]:
+        """The workspace's AIS dataset and the demo's simulated one, where they exist."""
+        home = self.service.settings.home
+        folders = (self.service.settings.ais_dir, home / "ais-demo")
+        return [AisDataset(f) for f in folders if (f / "positions").is_dir()]
+
+    def cached(self, key: Any, version: Any, make: Any) -> Any:
+        """``make()``, remembered under ``key`` while ``version`` stays the same."""
+        found = self.cache.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        value = make()
+        with self.lock:
+            if len(self.cache) > 2000:
+                self.cache.clear()
+            self.cache[key] = (version, value)
+        return value
+
+
+@dataclass
+class Ctx:
+    """One request of a logged-in user: who, and the read path as its organisation."""
+
+    request: Request
+    who: Principal
+    user: User
+    bench: Workbench
+
+    @property
+    def viewer(self) -> Viewer:
+        return self.who.viewer
+
+    @cached_property
+    def reader(self) -> Reader:
+        return self.bench.store.read(self.viewer)
+
+    @property
+    def store(self) -> Store:
+        return self.bench.store
+
+    def audit(self, action: str, target: str = "", detail: str = "") -> None:
+        address = self.request.client.host if self.request.client else ""
+        self.bench.accounts.audit(self.user, action, target, detail, address)
+
+
+def get_bench(request: Request) -> Workbench:
+    bench: Workbench = request.app.state.workbench
+    return bench
+
+
+def ctx(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    bench: Annotated[Workbench, Depends(get_bench)],
+) -> Ctx:
+    who: Principal = request.state.principal
+    return Ctx(request, who, user, bench)
+
+
+async def _as_caller(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Caller:
+    """The screening API's ``caller``, for a logged-in user or token: its organisation."""
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None or who.via == "open":
+        return await caller(request, authorization)
+    service: Service = request.app.state.service
+    service.tick()
+    index, facts = service.current()  # one pair: the facts describe this index
+    return Caller(service, who.viewer, service.screener(who.viewer, index), facts)
+
+
+def _capabilities() -> tuple[Any, ...]:
+    from watchkeeper.web.routers import (
+        account,
+        admin,
+        alerts,
+        api,
+        entity_page,
+        entry,
+        login,
+        map_page,
+        overview,
+        screen_page,
+        search_page,
+        sources_page,
+        timeline,
+    )
+
+    return (
+        login,
+        overview,
+        search_page,
+        entity_page,
+        timeline,
+        map_page,
+        screen_page,
+        alerts,
+        sources_page,
+        entry,
+        account,
+        admin,
+        api,
+    )
+
+
+CAPABILITIES = _capabilities
+
+
+async def _html_errors(request: Request, exc: Exception) -> Response:
+    """Workbench errors: a page for a browser, ``{"detail"}`` JSON for everything else."""
+    assert isinstance(exc, WatchkeeperError)
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and not request.url.path.startswith("/api/"):
+        return render(request, "error.html", exc.status, message=exc.detail, status=exc.status)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+
+def install(app: FastAPI) -> None:
+    service: Service = app.state.service
+    accounts = Accounts(service.store)
+    bench = Workbench(service, accounts, Suggestions(service.store))
+    app.state.workbench = bench
+    static = Path(assets.STATIC)
+    app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
+    app.dependency_overrides[caller] = _as_caller
+    app.add_exception_handler(WatchkeeperError, _html_errors)
+    for module in CAPABILITIES():
+        app.include_router(module.router)
+    keys = dict(service.settings.api_keys)
+    open_viewer = Viewer(service.settings.organisation, service.settings.country)
+    app.add_middleware(Guard, accounts=accounts, api_keys=keys, open_viewer=open_viewer)
+    app.state.started = time.monotonic()
+
+
+__all__ = ["Ctx", "HTMLResponse", "Workbench", "ctx", "install"]

@@ -1,0 +1,362 @@
+"""The workbench's pages and their JSON API, as users of different organisations see them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
+
+from tests.web.workspace import SECRETS, Browser
+from watchkeeper.settings import Settings
+from watchkeeper.store import open_store
+from watchkeeper.store.accounts import Accounts
+
+
+def text(response: Any) -> str:
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    return str(response.text)
+
+
+def test_overview_shows_alerts_events_sectors_and_vessel_positions(shared: Settings) -> None:
+    page = text(Browser(shared, "analyst").get("/"))
+    assert "New alerts" in page and "[SIMULATED]" in page
+    assert "Latest events" in page
+    data = re.search(r'<script type="application/json" id="sector-data">(.*?)</script>', page, re.S)
+    assert data and '"periods"' in data.group(1) and '"Munitions"' in data.group(1)
+    positions = re.search(r'id="positions-data">(.*?)</script>', page, re.S)
+    assert positions and "wk-vessel-angara" in positions.group(1)
+
+
+def test_search_in_hangul_finds_the_romanised_entity(shared: Settings) -> None:
+    browser = Browser(shared, "kr-liaison")
+    page = text(browser.get("/search?q=김정은"))
+    assert '<a href="/entity/wk-person-kim-jong-un">Kim Jong Un</a>' in page
+    suggest = text(browser.get("/suggest?q=김정은"))
+    assert "Kim Jong Un" in suggest
+    prefix = text(browser.get("/suggest?q=ang"))
+    assert "ANGARA" in prefix
+
+
+def test_search_facets_count_and_filter(shared: Settings) -> None:
+    browser = Browser(shared, "analyst")
+    answer = browser.client.get("/api/search?q=angara").json()
+    assert answer["total"] >= 2
+    facets = {k: {b["value"]: b["count"] for b in v} for k, v in answer["facets"].items()}
+    assert facets["schema"]["Vessel"] >= 1 and "Event" in facets["schema"]
+    assert "OFAC" in facets["list"]
+    vessels = browser.client.get("/api/search?q=angara&schema=Vessel").json()
+    assert vessels["total"] == facets["schema"]["Vessel"]
+    assert {r["schema"] for r in vessels["results"]} == {"Vessel"}
+    page = text(browser.get("/search?q=angara&schema=Vessel"))
+    assert "remove" in page and f'<span id="total">{vessels["total"]}</span>' in page
+
+
+def test_entity_page_has_values_sanctions_events_and_the_vessel_track(shared: Settings) -> None:
+    browser = Browser(shared, "analyst")
+    page = text(browser.get("/entity/wk-vessel-angara"))
+    assert "9179842" in page and "OFAC:37059" in page
+    assert "TLP:CLEAR" in page and "A1" in page  # marking and grade of each value
+    assert "Sanctions" in page and "RUSSIA-EO14024" in page
+    assert 'id="track-map"' in page and "Identity history" in page and "UBSIM" in page
+    track = browser.client.get("/api/entities/wk-vessel-angara/track").json()
+    kinds = {f["properties"]["kind"] for f in track["features"]}
+    assert {"track", "port_call", "gap"} <= kinds
+    line = next(f for f in track["features"] if f["geometry"]["type"] == "LineString")
+    assert len(line["geometry"]["coordinates"]) > 100
+    missing = browser.get("/entity/no-such-entity")
+    assert missing.status_code == 404  # type: ignore[attr-defined]
+
+
+def test_timeline_filters_by_sector_and_actor(shared: Settings) -> None:
+    browser = Browser(shared, "analyst")
+    everything = browser.client.get("/api/events").json()["total"]
+    shipping = browser.client.get("/api/events?sector=shipping").json()
+    assert 0 < shipping["total"] < everything
+    assert all("shipping" in e["sectors"] for e in shipping["events"])
+    angara = browser.client.get("/api/events?actor=wk-vessel-angara&from=2024").json()
+    assert angara["total"] >= 1
+    assert all(e["date"] >= "2024" for e in angara["events"])
+    page = text(browser.get("/timeline?sector=shipping"))
+    assert f'<span id="event-count">{shipping["total"]}</span>' in page
+
+
+def test_map_layers(shared: Settings) -> None:
+    browser = Browser(shared, "analyst")
+    assert 'id="layers-map"' in text(browser.get("/map"))
+    ports = browser.client.get("/api/map/ports").json()["features"]
+    assert {"Port of Rajin", "Port of Vostochny"} <= {f["properties"]["name"] for f in ports}
+    alerts = browser.client.get("/api/map/alerts").json()["features"]
+    assert alerts and all(f["properties"]["alert"] for f in alerts)
+    assert browser.client.get("/api/map/nothing").status_code in (400, 422)
+
+
+def test_screening_a_csv_and_dismissing_a_hit(fresh: Settings) -> None:
+    browser = Browser(fresh, "kr-liaison")
+    csv_text = "id,name,schema\nc1,Angara,Vessel\nc2,Kim Jong-un,Person\nc3,,Person\n"
+    response = browser.client.post(
+        "/screening",
+        data={"csrf_token": browser.csrf, "names": "", "schema": "Person"},
+        files={"upload": ("names.csv", csv_text.encode(), "text/csv")},
+    )
+    page = text(response)
+    assert "wk-vessel-angara" in page and "wk-person-kim-jong-un" in page
+    assert "Rows refused" in page and "empty name" in page
+    decided = browser.client.post(
+        "/screening/decide",
+        data={
+            "csrf_token": browser.csrf,
+            "query_id": "c1",
+            "entity_id": "wk-vessel-angara",
+            "decision": "dismissed",
+            "reason": "another ship",
+        },
+    )
+    assert "another ship" in text(decided) and "dismissed" in decided.text
+    again = text(
+        browser.client.post(
+            "/screening",
+            data={"csrf_token": browser.csrf, "names": "", "schema": "Person"},
+            files={"upload": ("names.csv", csv_text.encode(), "text/csv")},
+        )
+    )
+    assert 'value="wk-vessel-angara"' not in again  # not raised again for c1
+    trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
+    assert any(r["action"] == "decision" and "another ship" in r["detail"] for r in trail)
+    export = browser.client.post(
+        "/screening",
+        data={"csrf_token": browser.csrf, "names": "Angara", "schema": "Vessel", "output": "csv"},
+    )
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "wk-vessel-angara" in export.text
+    trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
+    assert trail[0]["action"] == "export"
+
+
+def test_analyst_adds_an_event_that_the_timeline_shows(fresh: Settings) -> None:
+    browser = Browser(fresh, "analyst")
+    response: Any = browser.post(
+        "/entry/event",
+        {
+            "title": "Tanker seen loading at Vostochny",
+            "date": "2025-06-02",
+            "sector": "energy",
+            "involved": "wk-vessel-angara",
+            "summary": "Seen on imagery.",
+            "credibility": "3",
+            "tlp": "GREEN",
+        },
+    )
+    assert response.status_code == 303
+    event_id = response.headers["location"].removeprefix("/entity/")
+    page = text(browser.get("/timeline?sector=energy"))
+    assert "Tanker seen loading at Vostochny" in page
+    entity = text(browser.get(f"/entity/{event_id}"))
+    assert "TLP:GREEN | ORIG local" in entity and "F3" in entity
+    trail = Accounts(open_store(fresh)).audit_trail("local")
+    assert trail[0]["action"] == "entry_created"
+    # a partner sees it only once it is releasable to it: GREEN with no REL TO is
+    assert "Tanker seen loading" in text(Browser(fresh, "kr-viewer").get("/timeline"))
+
+
+def test_entries_are_validated_and_bad_ones_change_nothing(fresh: Settings) -> None:
+    browser = Browser(fresh, "analyst")
+    store = open_store(fresh)
+    before = store.version()
+    cases = [
+        ("/entry/event", {"title": "x", "date": "June 2025", "sector": "energy"}, "YYYY"),
+        ("/entry/event", {"title": "x", "date": "2025-06-01", "sector": "gardening"}, "sector"),
+        (
+            "/entry/event",
+            {"title": "x", "date": "2025-06-01", "sector": "energy", "involved": "no-such-id"},
+            "no entity",
+        ),
+        (
+            "/entry/event",
+            {"title": "x", "date": "2025-06-01", "sector": "energy", "rel_to": "KOREA"},
+            "alpha-3",
+        ),
+        (
+            "/entry/event",
+            {"title": "x", "date": "2025-06-01", "sector": "energy", "credibility": "9"},
+            "1-6",
+        ),
+        (
+            "/entry/entity",
+            {"schema": "Person", "name": "A", "prop0": "birthDate", "value0": "yesterday"},
+            "birthDate",
+        ),
+        (
+            "/entry/entity",
+            {"schema": "Person", "name": "A", "prop0": "imoNumber", "value0": "1"},
+            "no property",
+        ),
+        (
+            "/entry/relationship",
+            {"kind": "Ownership", "left": "wk-vessel-angara", "right": "wk-us-nightjar"},
+            "no entity",
+        ),
+        ("/entry/source", {"title": "t", "publisher": "p", "url": "ftp://x"}, "http"),
+    ]
+    for path, data, reason in cases:
+        response: Any = browser.post(path, data, headers={"accept": "text/html"})
+        assert response.status_code == 400, (path, data, response.status_code)
+        assert reason in response.text, (path, reason, response.text[-500:])
+    assert store.version() == before
+
+
+def test_editing_keeps_history(fresh: Settings) -> None:
+    browser = Browser(fresh, "analyst")
+    browser.post(
+        "/entry/entity/wk-vessel-angara",
+        {"prop0": "notes", "value0": "Renamed in 2025?", "tlp": "CLEAR"},
+    )
+    page = text(browser.get("/entry/entity/wk-vessel-angara"))
+    statement = re.search(
+        r'name="end" value="([^"]+)"> <label for="end-1">notes: Renamed in 2025\?', page
+    )
+    assert statement, page
+    browser.post(
+        "/entry/entity/wk-vessel-angara",
+        {"end": statement.group(1), "prop0": "notes", "value0": "Renamed in 2025", "tlp": "CLEAR"},
+    )
+    entity = text(browser.get("/entity/wk-vessel-angara"))
+    history = entity.split("History: values no longer current")[1]
+    assert "Renamed in 2025?" in history
+    current = entity.split("History: values no longer current")[0]
+    assert "Renamed in 2025<" in current and "Renamed in 2025?" not in current
+    # values from the lists cannot be ended by an analyst's edit
+    response: Any = browser.post(
+        "/entry/entity/wk-vessel-angara", {"end": "not-one-of-ours", "tlp": "CLEAR"}
+    )
+    assert response.status_code == 400
+
+
+def _statement_link(browser: Browser, entity_id: str, value: str) -> str:
+    """The re-mark/retract link of the row showing ``value`` on the entity page."""
+    page = text(browser.get(f"/entity/{entity_id}"))
+    for row in page.split("<tr"):
+        link = re.search(r'href="(/entry/statement/[^"?]+)', row)
+        if link and f">{value}<" in row:
+            return link.group(1)
+    raise AssertionError(f"no statement link for {value!r} on {entity_id}")
+
+
+def test_an_analyst_retracts_a_value_of_its_organisation(fresh: Settings) -> None:
+    browser = Browser(fresh, "analyst")
+    link = _statement_link(browser, "wk-vessel-angara", "ANGARA")
+    statement_id = link.rsplit("/", 1)[1]
+    form = text(browser.get(f"{link}?entity=wk-vessel-angara"))
+    assert "Re-mark" in form and "Retract" in form
+    refused: Any = browser.post(link, {"action": "retract", "entity": "wk-vessel-angara"})
+    assert refused.status_code == 400 and "reason" in refused.text  # no reason: nothing done
+    assert statement_id in text(browser.get("/entity/wk-vessel-angara"))
+    done: Any = browser.post(
+        link, {"action": "retract", "reason": "misread", "entity": "wk-vessel-angara"}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/entity/wk-vessel-angara"
+    # gone from every view, not kept as history
+    assert statement_id not in text(browser.get("/entity/wk-vessel-angara"))
+    partner = Browser(fresh, "kr-liaison")
+    assert statement_id not in text(partner.get("/entity/wk-vessel-angara"))
+    trail = Accounts(open_store(fresh)).audit_trail("local")
+    assert trail[0]["action"] == "statement_retract" and "misread" in trail[0]["detail"]
+
+
+def test_a_remarked_value_leaves_a_partner_that_may_no_longer_see_it(fresh: Settings) -> None:
+    analyst = Browser(fresh, "analyst")
+    partner = Browser(fresh, "kr-liaison")
+    link = _statement_link(analyst, "wk-vessel-angara", "ANGARA")
+    statement_id = link.rsplit("/", 1)[1]
+    assert statement_id in text(partner.get("/entity/wk-vessel-angara"))
+    done: Any = analyst.post(
+        link,
+        {
+            "action": "remark",
+            "reason": "source asked",
+            "entity": "wk-vessel-angara",
+            "tlp": "GREEN",
+            "rel_to": "USA",
+        },
+    )
+    assert done.status_code == 303
+    page = text(analyst.get("/entity/wk-vessel-angara"))
+    assert statement_id in page and "REL TO USA" in page
+    assert statement_id not in text(partner.get("/entity/wk-vessel-angara"))
+
+
+def test_a_partner_cannot_retract_what_it_does_not_own(fresh: Settings) -> None:
+    owner = Browser(fresh, "analyst")
+    link = _statement_link(owner, "wk-vessel-angara", "ANGARA")
+    partner = Browser(fresh, "kr-liaison")
+    refused: Any = partner.post(
+        link, {"action": "retract", "reason": "mine now", "entity": "wk-vessel-angara"}
+    )
+    assert refused.status_code in (403, 404)
+    assert link.rsplit("/", 1)[1] in text(owner.get("/entity/wk-vessel-angara"))
+
+
+def test_sources_page_lists_releases_with_grades_and_markings(shared: Settings) -> None:
+    page = text(Browser(shared, "analyst").get("/sources"))
+    assert "wk_theater" in page and "wk_ais" in page and "TLP:CLEAR" in page
+
+
+def test_an_entity_export_is_audited(fresh: Settings) -> None:
+    browser = Browser(fresh, "kr-viewer")
+    body = browser.client.get("/api/entities/wk-person-kim-jong-un/export").json()
+    assert body["id"] == "wk-person-kim-jong-un"
+    assert all(s not in str(body) for s in SECRETS)
+    trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
+    assert trail[0]["action"] == "export" and trail[0]["target"] == "wk-person-kim-jong-un"
+
+
+def test_the_korean_partner_never_sees_values_released_to_the_usa_alone(shared: Settings) -> None:
+    korean = Browser(shared, "kr-viewer")
+    american = Browser(shared, "us-analyst")
+    pages = [
+        "/",
+        "/search?q=Pyongsecret",
+        "/search?q=kim",
+        "/search?q=NIGHTJAR",
+        "/search?q=9999991",
+        "/suggest?q=nigh",
+        "/suggest?q=ri%20pyong",
+        "/entity/wk-person-kim-jong-un",
+        "/entity/wk-vessel-angara",
+        "/timeline",
+        "/timeline?actor=wk-vessel-angara",
+        "/alerts",
+        "/sources",
+        "/api/search?q=kim",
+        "/api/events",
+        "/api/map/tracks",
+        "/api/map/detections",
+        "/api/map/alerts",
+        "/api/entities/wk-vessel-angara",
+        "/api/entities/wk-vessel-angara/track",
+    ]
+    seen_by_us = "".join(text(american.get(p)) for p in pages)
+    for secret in ("SECRETALIAS", "Pyongsecret", "Covert lighter transfer", "NIGHTJAR"):
+        assert secret in seen_by_us  # the test's data is reachable by those cleared for it
+    for path in pages:
+        body = text(korean.get(path))
+        # what the user typed comes back to it (the search box, the links): not a leak
+        typed = parse_qs(urlsplit(path).query).get("q", [])
+        for value in typed:
+            body = body.replace(value, "").replace(quote(value), "").replace(quote_plus(value), "")
+        for secret in SECRETS:
+            assert secret not in body, (path, secret)
+    for hidden in ("wk-us-pyongsecret", "wk-us-nightjar", "wk-us-covert-transfer"):
+        for path in (
+            f"/entity/{hidden}",
+            f"/api/entities/{hidden}",
+            f"/api/entities/{hidden}/track",
+        ):
+            response: Any = korean.get(path)
+            assert response.status_code == 404
+            # the same answer as for an id that exists nowhere
+            unknown: Any = korean.get(path.replace(hidden, "wk-no-such-thing"))
+            assert response.text.replace(hidden, "X") == unknown.text.replace(
+                "wk-no-such-thing", "X"
+            )
+    shared_event = text(korean.get("/timeline"))
+    assert "Shared assessment of Vostochny traffic" in shared_event  # REL TO KOR, USA

@@ -1,0 +1,146 @@
+"""A workbench workspace for tests: the demo (theater dataset, simulated shuttle), partner
+organisations and their users, and restricted items a Korean partner must never reach.
+
+``build(home, keep)`` writes only the items whose marking ``keep`` accepts, so the same
+builder makes the full workspace and the one holding only what a viewer may see (the
+differential test's two stores).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from rich.console import Console
+
+from tests.helpers import entity, source, write
+from watchkeeper.maritime.demo import run_demo
+from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
+from watchkeeper.screening.index import load_or_build
+from watchkeeper.settings import Settings, load_settings
+from watchkeeper.store import open_store
+from watchkeeper.store.accounts import Accounts
+from watchkeeper.theater import load_theater
+from watchkeeper.web.app import create_app
+
+PASSWORD = "correct horse battery"
+ORGS = {"local": None, "kr-mofa": "KOR", "us-dia": "USA", "jp-mofa": "JPN"}
+USERS = {
+    "admin": ("local", "admin"),
+    "analyst": ("local", "analyst"),
+    "viewer": ("local", "viewer"),
+    "kr-liaison": ("kr-mofa", "analyst"),
+    "kr-viewer": ("kr-mofa", "viewer"),
+    "kr-admin": ("kr-mofa", "admin"),
+    "us-analyst": ("us-dia", "analyst"),
+}
+KOREA = Viewer("kr-mofa", "KOR")
+USA_ONLY = Marking(TLP.GREEN, frozenset({"USA"}), "us-dia")
+KOR_USA = Marking(TLP.GREEN, frozenset({"KOR", "USA"}), "us-dia")
+# Words that appear only in values marked REL TO USA: a Korean user must never see them.
+SECRETS = ("SECRETALIAS", "Pyongsecret", "Covert lighter transfer", "NIGHTJAR", "9999991")
+
+
+def restricted_items() -> list[tuple[str, list[object], Marking]]:
+    """(dataset, entities, marking) written after the demo."""
+    person = entity(
+        "Person", "wk-us-pyongsecret", "us_notes", name="Ri Pyongsecret", nationality="kp"
+    )
+    sanction = entity(
+        "Sanction",
+        "wk-us-pyongsecret-sanction",
+        "us_notes",
+        entity="wk-us-pyongsecret",
+        authority="US OFAC (DPRK3)",
+        program="DPRK3",
+        startDate="2025-02-01",
+    )
+    alias = entity("Person", "wk-person-kim-jong-un", "us_notes", alias="KIM SECRETALIAS")
+    vessel = entity("Vessel", "wk-us-nightjar", "us_notes", name="NIGHTJAR", imoNumber="9999991")
+    event = entity(
+        "Event",
+        "wk-us-covert-transfer",
+        "us_notes",
+        name="Covert lighter transfer at Rajin",
+        date="2025-03-04",
+        keywords="shipping",
+        involved=["wk-vessel-angara", "wk-us-nightjar"],
+        summary="A lighter met ANGARA off Rajin (US reporting).",
+    )
+    shared = entity(
+        "Event",
+        "wk-shared-kor-usa",
+        "shared_notes",
+        name="Shared assessment of Vostochny traffic",
+        date="2025-01-15",
+        keywords="shipping",
+        involved=["wk-vessel-angara"],
+    )
+    return [
+        ("us_notes", [person, sanction, alias, vessel, event], USA_ONLY),
+        ("shared_notes", [shared], KOR_USA),
+    ]
+
+
+def build(home: Path, keep: Callable[[Marking], bool] = lambda _m: True) -> Settings:
+    settings = load_settings({"WATCHKEEPER_HOME": str(home)})
+    store = open_store(settings)
+    load_theater(store)
+    run_demo(Console(file=io.StringIO()), store, store.read(Viewer("local")), home / "ais-demo")
+    for dataset, items, marking in restricted_items():
+        if keep(marking):
+            src = source(dataset, "2025-03-05", marking)
+            write(store, [(item, None) for item in items], src, full_release=False)  # type: ignore[misc]
+    for org, country in ORGS.items():
+        store.add_organisation(org, country)
+    accounts = Accounts(store)
+    for username, (org, role) in USERS.items():
+        accounts.add_user(username, org, role, PASSWORD, "tests")
+    load_or_build(store, settings.cache_dir)  # saved beside the store, as `watchkeeper` does
+    store.close()
+    return settings
+
+
+def korean_view(marking: Marking) -> bool:
+    return may_see(KOREA, marking)
+
+
+class Browser:
+    """A logged-in user talking to the app (FastAPI's test client over the real app)."""
+
+    def __init__(self, settings: Settings, username: str | None = None) -> None:
+        self.client = TestClient(create_app(settings), base_url="https://testserver")
+        self.csrf = ""
+        if username:
+            self.login(username)
+
+    def login(self, username: str, password: str = PASSWORD) -> object:
+        page = self.client.get("/login")
+        token = re.search(r'name="login_token" value="([^"]+)"', page.text)
+        assert token, page.text
+        response = self.client.post(
+            "/login",
+            data={"username": username, "password": password, "login_token": token.group(1)},
+            follow_redirects=False,
+        )
+        if response.status_code == 303:
+            home = self.client.get("/", headers={"accept": "text/html"})
+            found = re.search(r'name="csrf-token" content="([^"]+)"', home.text)
+            self.csrf = found.group(1) if found else ""
+        return response
+
+    def get(self, path: str, **kwargs: object) -> object:
+        headers = {"accept": "text/html", **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.get(path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    def post(self, path: str, data: dict[str, object] | None = None, **kwargs: object) -> object:
+        form = {"csrf_token": self.csrf, **(data or {})}
+        return self.client.post(path, data=form, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+
+
+def random_name() -> str:
+    return "test-" + secrets.token_hex(4)
