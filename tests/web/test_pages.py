@@ -360,3 +360,54 @@ def test_the_korean_partner_never_sees_values_released_to_the_usa_alone(shared: 
             )
     shared_event = text(korean.get("/timeline"))
     assert "Shared assessment of Vostochny traffic" in shared_event  # REL TO KOR, USA
+
+
+def _alert_rows(page: str) -> list[tuple[str, str]]:
+    """(severity, alert id) of each row of the alerts table, in order."""
+    return re.findall(r'<tr class="severity-(\w+)">.*?<a href="/entity/([^"]+)">', page, re.S)
+
+
+def test_alerts_are_ranked_with_reasons_and_filtered(shared: Settings) -> None:
+    browser = Browser(shared, "analyst")
+    page = text(browser.get("/alerts"))
+    rows = _alert_rows(page)
+    levels = ["low", "medium", "high", "critical"]
+    ranks = [levels.index(severity) for severity, _ in rows]
+    assert len(rows) >= 5 and ranks == sorted(ranks, reverse=True)  # most severe first
+    assert "sanctioned vessel" in page and "AIS silent for" in page  # the rules' reasons
+    high = _alert_rows(text(browser.get("/alerts?severity=high")))
+    assert high and {s for s, _ in high} <= {"high", "critical"}
+    assert len(high) < len(rows)
+    gaps = text(browser.get("/alerts?kind=gap"))
+    assert _alert_rows(gaps) and "Encounter:" not in gaps and "AIS gap:" in gaps
+    bad: Any = browser.get("/alerts?severity=urgent")
+    assert bad.status_code == 400 and "urgent" not in text(browser.get("/alerts"))
+    korean = text(Browser(shared, "kr-liaison").get("/alerts", headers={"accept-language": "ko"}))
+    assert "심각도" in korean
+
+
+def test_an_acknowledged_alert_leaves_the_open_list_of_that_organisation_only(
+    fresh: Settings,
+) -> None:
+    analyst = Browser(fresh, "analyst")
+    open_before = _alert_rows(text(analyst.get("/alerts?open=true")))
+    _severity, alert_id = open_before[0]
+    viewer: Any = Browser(fresh, "viewer").post(
+        "/alerts/acknowledge", {"alert_id": alert_id, "note": "x"}
+    )
+    assert viewer.status_code == 403  # reading is not triaging
+    missing: Any = analyst.post("/alerts/acknowledge", {"alert_id": "no-such-alert"})
+    assert missing.status_code == 404
+    done: Any = analyst.post(
+        "/alerts/acknowledge", {"alert_id": alert_id, "note": "tasked imagery"}
+    )
+    assert done.status_code == 303
+    open_after = _alert_rows(text(analyst.get("/alerts?open=true")))
+    assert alert_id not in {a for _, a in open_after} and len(open_after) == len(open_before) - 1
+    everything = text(analyst.get("/alerts"))
+    assert "tasked imagery" in everything  # shown with who, when and the note
+    # the partner has not read it: still open there, and the note is not theirs to see
+    partner = text(Browser(fresh, "kr-liaison").get("/alerts?open=true"))
+    assert alert_id in {a for _, a in _alert_rows(partner)} and "tasked imagery" not in partner
+    trail = Accounts(open_store(fresh)).audit_trail("local")
+    assert trail[0]["action"] == "acknowledge" and trail[0]["target"] == alert_id
