@@ -161,3 +161,55 @@ def test_dossier_command(run, tmp_path: Path) -> None:  # type: ignore[no-untype
     assert data["entity"]["id"] == "a-co" and data["paths"][0]["list_ids"] == ["OFAC:20577"]
     bad = run("dossier", "a-co", "-o", str(tmp_path / "d.txt"), code=2)
     assert "d.txt" in bad.stderr
+
+
+def test_the_screening_api_reads_canonical_entities_for_whoever_sees_the_judgment(
+    run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """As `screen` and `show` do: one hit for the man both lists name, listing both list
+    ids; a list entry's address redirects to the canonical entity. A partner that may not
+    see the analyst's judgment (RED to its organisation) still gets two list entries."""
+    from fastapi.testclient import TestClient
+
+    from watchkeeper.settings import load_settings
+    from watchkeeper.web.app import create_app
+
+    run("judge", "a-cho", "b-cho", "same", "--reason", "same man", "--by", "ana")
+    run("org", "add", "partner", "--country", "KOR")
+    env = {
+        "WATCHKEEPER_HOME": str(tmp_path / "home"),
+        "WATCHKEEPER_API_KEYS": "k-unknown=nobody",
+    }
+    refused = TestClient(create_app(load_settings(env))).post(
+        "/match/default", json={}, headers={"Authorization": "ApiKey k-unknown"}
+    )
+    assert refused.status_code == 403 and "'nobody'" in refused.json()["detail"]
+    run("org", "add", "analyst")
+    env = {
+        "WATCHKEEPER_HOME": str(tmp_path / "home"),
+        "WATCHKEEPER_ORG": "analyst",
+        "WATCHKEEPER_API_KEYS": "k-own=analyst,k-partner=partner",
+    }
+    api = TestClient(create_app(load_settings(env)))
+    body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Cho Chun Ryong"]}}}}
+
+    def match(key: str) -> list[dict[str, object]]:
+        answer = api.post("/match/default", json=body, headers={"Authorization": f"ApiKey {key}"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["responses"]["q"]["results"]  # type: ignore[no-any-return]
+
+    own = match("k-own")
+    assert len(own) == 1 and str(own[0]["id"]).startswith("wkc-")
+    assert own[0]["list_ids"] == ["OFAC:20577", "UN:KPi.038"]
+    assert own[0]["referents"] == ["a-cho", "b-cho"]
+    headers = {"Authorization": "ApiKey k-own"}
+    moved = api.get("/entities/a-cho", headers=headers, follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"].endswith(f"/{own[0]['id']}")
+    entity = api.get(f"/entities/{own[0]['id']}", headers=headers)
+    assert entity.status_code == 200 and entity.json()["referents"] == ["a-cho", "b-cho"]
+    partner = match("k-partner")
+    assert sorted(str(r["id"]) for r in partner) == ["a-cho", "b-cho"]
+    headers = {"Authorization": "ApiKey k-partner"}
+    assert api.get("/entities/a-cho", headers=headers, follow_redirects=False).status_code == 200
+    hidden = api.get(f"/entities/{own[0]['id']}", headers=headers)
+    assert hidden.status_code == 404

@@ -30,7 +30,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from watchkeeper.errors import WatchkeeperError
+from watchkeeper.errors import NotFound, WatchkeeperError
 from watchkeeper.model.marking import Viewer
 from watchkeeper.store.accounts import Accounts, Forbidden, User
 
@@ -154,7 +154,11 @@ class Guard:
         path: str = scope["path"]
         method: str = scope["method"]
         headers = _headers(scope)
-        principal = self.principal(headers)
+        try:
+            principal = self.principal(headers)
+        except NotFound as exc:  # an API key whose organisation is not registered
+            await _respond(send, 403, f"this API key cannot be used: {exc.detail}", None, headers)
+            return
         if principal is None and not self.gate.required:
             principal = Principal(self.open_viewer, None, "open")
         state = scope.setdefault("state", {})

@@ -11,10 +11,12 @@ points at on its other side.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from followthemoney import model, registry
 
+from watchkeeper.investigations.resolver import Resolution, ResolvedReader
 from watchkeeper.model.origin import OriginView, timestamp
 from watchkeeper.screening.index import Index, visible
 from watchkeeper.store.origin import OriginReader
@@ -34,12 +36,48 @@ def _times(view: EntityView) -> tuple[str | None, str | None, str | None]:
     )
 
 
+def _union(a: OriginView, b: OriginView) -> OriginView:
+    """What FtM exports said of two members of one canonical entity, together."""
+
+    def pick(x: str | None, y: str | None, most: bool) -> str | None:
+        both = [v for v in (x, y) if v]
+        return (max(both) if most else min(both)) if both else None
+
+    return replace(
+        a,
+        datasets=a.datasets | b.datasets,
+        referents=a.referents | b.referents,
+        target=True if a.target or b.target else a.target if a.target is not None else b.target,
+        first_seen=pick(a.first_seen, b.first_seen, most=False),
+        last_seen=pick(a.last_seen, b.last_seen, most=True),
+        last_change=pick(a.last_change, b.last_change, most=True),
+    )
+
+
 class Renderer:
-    def __init__(self, reader: Reader, index: Index | None = None) -> None:
-        self.reader = reader
+    """Entities as one viewer may see them; with a ``resolution``, the members of a
+    cluster are one canonical entity (``wkc-…``, its members as ``referents``), as the
+    investigations' resolver reads them for that viewer."""
+
+    def __init__(
+        self, reader: Reader, index: Index | None = None, resolution: Resolution | None = None
+    ) -> None:
+        self.resolution = resolution if resolution is not None and resolution.members else None
+        self.reader: Reader = (
+            ResolvedReader(reader, self.resolution) if self.resolution is not None else reader
+        )
         self.origins = OriginReader(reader)
         self.index = index
         self.marking_ids = frozenset(reader.marking_ids)
+
+    def members(self, entity_id: str) -> tuple[str, ...]:
+        """The list entries behind an id: a canonical entity's members, or the id."""
+        if self.resolution is None:
+            return (entity_id,)
+        return self.resolution.members.get(entity_id, (entity_id,))
+
+    def canonical_of(self, entity_id: str) -> str:
+        return self.resolution.of(entity_id) if self.resolution is not None else entity_id
 
     # -- one level ------------------------------------------------------------------------
 
@@ -52,11 +90,12 @@ class Renderer:
     def list_ids(self, entity_id: str) -> list[str]:
         if self.index is None:
             return []
-        idx = self.index.by_id.get(entity_id)
-        if idx is None:
-            return []
-        found = visible(self.index.entities[idx], self.marking_ids)
-        return list(found.list_ids) if found is not None else []
+        out: dict[str, None] = {}
+        for member in self.members(entity_id):
+            idx = self.index.by_id.get(member)
+            found = visible(self.index.entities[idx], self.marking_ids) if idx is not None else None
+            out.update(dict.fromkeys(found.list_ids if found is not None else ()))
+        return sorted(out) if len(self.members(entity_id)) > 1 else list(out)
 
     def shallow(self, view: EntityView, origin: OriginView | None) -> Json:
         first, last, change = _times(view)
@@ -73,6 +112,8 @@ class Renderer:
             first = origin.first_seen or first
             last = origin.last_seen or last
             change = origin.last_change or change
+        if len(self.members(view.id)) > 1:  # a canonical entity: its list entries
+            referents = sorted({*referents, *self.members(view.id)})
         return {
             "id": view.id,
             "caption": view.caption,
@@ -90,7 +131,12 @@ class Renderer:
     def entities(self, ids: Sequence[str]) -> dict[str, Json]:
         """Shallow entities (links as ids), by id, of those the viewer may see."""
         views = self.views(ids)
-        origins = self.origins.origins(list(views))
+        wanted = {member: i for i in views for member in self.members(i)}
+        found = self.origins.origins(list(wanted))
+        origins: dict[str, OriginView] = {}
+        for member, origin in sorted(found.items()):
+            cid = wanted[member]
+            origins[cid] = origin if cid not in origins else _union(origins[cid], origin)
         return {i: self.shallow(v, origins.get(i)) for i, v in views.items()}
 
     # -- nested and adjacent --------------------------------------------------------------

@@ -16,11 +16,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Header, Request
 
 from watchkeeper.errors import WatchkeeperError
+from watchkeeper.investigations.resolver import Resolution, merge_matches, resolve
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import index as ix
 from watchkeeper.screening.filters import Facts, FactsView
@@ -58,7 +60,7 @@ class Service:
         self._refreshing = threading.Lock()
         self.keys = dict(settings.api_keys)
         self._screeners: dict[Viewer, tuple[float, ix.Index, Screener]] = {}
-        self._readers: dict[Viewer, tuple[float, Reader, dict[str, str]]] = {}
+        self._readers: dict[Viewer, tuple[float, Reader, dict[str, str], Resolution]] = {}
         self._served = 0
 
     @property
@@ -128,18 +130,27 @@ class Service:
         now = time.monotonic()
         cached = self._screeners.get(viewer)
         if cached is None or cached[1] is not index or now - cached[0] > RECHECK_SECONDS:
-            cached = (now, index, Screener.for_viewer(index, self.store, viewer))
+            screener = Screener.for_viewer(index, self.store, viewer)
+            resolution = self.resolution(viewer)
+            if resolution.members:  # hits on members of one cluster become one hit
+                screener.merge = partial(merge_matches, resolution=resolution)
+            cached = (now, index, screener)
             self._screeners[viewer] = cached
         return cached[2]
 
-    def _read(self, viewer: Viewer) -> tuple[float, Reader, dict[str, str]]:
+    def _read(self, viewer: Viewer) -> tuple[float, Reader, dict[str, str], Resolution]:
         now = time.monotonic()
         cached = self._readers.get(viewer)
         if cached is None or now - cached[0] > RECHECK_SECONDS:
             reader = self.store.read(viewer)
             titles = {src["dataset"]: src["title"] for src in reader.sources()}
-            cached = self._readers[viewer] = (now, reader, titles)
+            cached = self._readers[viewer] = (now, reader, titles, resolve(reader))
         return cached
+
+    def resolution(self, viewer: Viewer) -> Resolution:
+        """The viewer's canonical entities (the judgments it may see join list entries into
+        one), kept as the reader is."""
+        return self._read(viewer)[3]
 
     def reader(self, viewer: Viewer) -> Reader:
         """A viewer's read path, kept for RECHECK_SECONDS like its screener: its visible
@@ -178,6 +189,9 @@ class Caller:
 
     def reader(self) -> Reader:
         return self.service.reader(self.viewer)
+
+    def resolution(self) -> Resolution:
+        return self.service.resolution(self.viewer)
 
 
 def get_service(request: Request) -> Service:

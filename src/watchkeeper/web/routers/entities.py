@@ -41,9 +41,14 @@ Sort = Annotated[list[str], Query(max_length=10)]
 
 
 def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, EntityView] | Response:
-    """The entity, a redirect to the one a referent was merged into, or a 404 that reads
-    the same whether the entity is missing or hidden."""
-    renderer = Renderer(who.reader(), who.index)
+    """The entity, a redirect to the one it was merged into (by the viewer's judgments,
+    or by an FtM export: a referent), or a 404 that reads the same whether the entity is
+    missing or hidden."""
+    renderer = Renderer(who.reader(), who.index, who.resolution())
+    merged_into = renderer.canonical_of(entity_id)
+    if merged_into != entity_id:  # a list entry the viewer's judgments joined to others
+        url = request.url.replace(path=request.url.path.replace(entity_id, merged_into, 1))
+        return RedirectResponse(str(url), status_code=308)
     view = renderer.views([entity_id]).get(entity_id)
     if view is not None and any(s.ended_at is None for s in view.statements):
         return renderer, view

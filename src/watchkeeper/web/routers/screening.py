@@ -332,7 +332,7 @@ async def match(
         kept = [m for m in found if m.score > cutoff]
         scored[qid] = (kept[:limit], sum(1 for m in found if m.score >= threshold))
         await asyncio.sleep(0)
-    renderer = Renderer(who.reader(), who.index)
+    renderer = Renderer(who.reader(), who.index, who.resolution())
     shown = renderer.entities([m.entity.id for kept, _ in scored.values() for m in kept])
     responses = {}
     for qid, (kept, total) in scored.items():
