@@ -259,7 +259,11 @@ class Reader:
             with self.store.engine.connect() as conn:
                 rows = list(conn.execute(query.order_by(*order)))
             wanted = set(chunk) | {r.value for r in rows if r.prop_type == "entity"}
-            found = self.existing_among(wanted, include_ended)
+            # An entity with an allowed row that is neither a link nor its id is grounded,
+            # so it exists: those rows are at hand. Only the others take the walk.
+            found = {r.entity_id for r in rows if r.prop_type != "entity" and r.prop != BASE_ID}
+            if wanted - found:
+                found |= self.existing_among(wanted - found, include_ended)
             for row in rows:
                 if row.entity_id in found and (row.prop_type != "entity" or row.value in found):
                     yield self._view(row)

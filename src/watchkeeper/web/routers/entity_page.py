@@ -54,7 +54,7 @@ def timeline_data(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
     view = visible_entity(c, entity_id)
-    info = detail(c.reader, view.id)
+    info = detail(c.reader, view)  # read once
     current = [p for p in info["properties"] if not p["ended"]]
     history = [p for p in info["properties"] if p["ended"]]
     vessel: dict[str, Any] | None = None
