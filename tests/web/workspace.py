@@ -71,6 +71,16 @@ def restricted_items() -> list[tuple[str, list[object], Marking]]:
         involved=["wk-vessel-angara", "wk-us-nightjar"],
         summary="A lighter met ANGARA off Rajin (US reporting).",
     )
+    # A link only the US may see: the network explorer of ANGARA must not show it (nor
+    # NIGHTJAR at its end) to the Korean partner.
+    tender = entity(
+        "UnknownLink",
+        "wk-us-angara-nightjar",
+        "us_notes",
+        subject="wk-vessel-angara",
+        object="wk-us-nightjar",
+        role="lighter tender",
+    )
     shared = entity(
         "Event",
         "wk-shared-kor-usa",
@@ -81,7 +91,7 @@ def restricted_items() -> list[tuple[str, list[object], Marking]]:
         involved=["wk-vessel-angara"],
     )
     return [
-        ("us_notes", [person, sanction, alias, vessel, event], USA_ONLY),
+        ("us_notes", [person, sanction, alias, vessel, event, tender], USA_ONLY),
         ("shared_notes", [shared], KOR_USA),
     ]
 

@@ -211,6 +211,7 @@ WORKBENCH_PATHS = frozenset(
         "/entry",
         "/account",
         "/logout",
+        "/resolve",
     }
 )
 # The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
@@ -223,6 +224,9 @@ WORKBENCH_PREFIXES = (
     "/admin/",
     "/account/",
     "/screening/",
+    "/network/",
+    "/resolve/",
+    "/dossier/",
 )
 
 
