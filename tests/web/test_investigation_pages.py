@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from tests.helpers import entity, source, write
-from tests.web.workspace import SECRETS, Browser
+from tests.web.workspace import SECRETS, Browser, add_duplicates
 from watchkeeper.settings import Settings
 from watchkeeper.store import open_store
 from watchkeeper.store.accounts import Accounts
@@ -153,3 +153,87 @@ def test_the_korean_partner_never_sees_us_items_in_the_network_of_angara(
         assert hidden.text.replace("wk-us-nightjar", "X") == unknown.text.replace(
             "wk-no-such-thing", "X"
         )
+
+
+# -- resolution queue ------------------------------------------------------------------------
+
+
+def _pairs(page: str) -> list[tuple[str, str]]:
+    """(left, right) of each pair put up for review on the page."""
+    return re.findall(
+        r'name="left" value="([^"]+)">\s*<input type="hidden" name="right" value="([^"]+)"', page
+    )
+
+
+def test_the_resolution_queue_shows_pairs_side_by_side_and_records_judgments(
+    fresh: Settings,
+) -> None:
+    add_duplicates(fresh)
+    analyst = Browser(fresh, "analyst")
+    assert "Nothing to review." in text(analyst.get("/resolve"))
+    viewer = Browser(fresh, "viewer")
+    for path in ("/resolve/xref", "/resolve/decide"):
+        refused: Any = viewer.post(
+            path, {"left": "wk-test-un-ryom", "right": "wk-test-ofac-ryom", "verdict": "same"}
+        )
+        assert refused.status_code == 403, path  # reading is not deciding
+    assert analyst.post("/resolve/xref").status_code == 303  # type: ignore[attr-defined]
+    page = text(analyst.get("/resolve"))
+    assert _pairs(page) == [("wk-test-ofac-ryom", "wk-test-un-ryom")]
+    assert "RYOM SONG IL" in page and "RYOM, Song-il" in page  # both sides' values
+    assert "un_test release 2025-02-01" in page and "ofac_test release 2025-02-01" in page
+    assert "wk-us-ryom" not in page  # the US entry is not the local organisation's to see
+    # the viewer reads the queue, without the forms
+    seen = text(viewer.get("/resolve"))
+    assert "RYOM, Song-il" in seen and 'action="/resolve/decide"' not in seen
+    # bad decisions: one line each, nothing recorded
+    for form, word in (
+        ({"verdict": "maybe", "reason": "x"}, "maybe"),
+        ({"verdict": "same", "reason": " "}, "reason"),
+    ):
+        bad: Any = analyst.post(
+            "/resolve/decide", {"left": "wk-test-ofac-ryom", "right": "wk-test-un-ryom", **form}
+        )
+        assert bad.status_code == 400 and word in bad.json()["detail"]
+        assert "\n" not in bad.json()["detail"]
+    hidden: Any = analyst.post(
+        "/resolve/decide",
+        {"left": "wk-test-un-ryom", "right": "wk-us-ryom", "verdict": "same", "reason": "x"},
+    )
+    assert hidden.status_code == 404
+    done: Any = analyst.post(
+        "/resolve/decide",
+        {
+            "left": "wk-test-un-ryom",
+            "right": "wk-test-ofac-ryom",
+            "verdict": "same",
+            "reason": "same name and birth date",
+        },
+    )
+    assert done.status_code == 303
+    after = text(analyst.get("/resolve"))
+    assert _pairs(after) == [] and "same name and birth date" in after
+    trail = Accounts(open_store(fresh)).audit_trail("local")
+    assert trail[0]["action"] == "judgment"
+    assert trail[0]["target"] == "wk-test-ofac-ryom ~ wk-test-un-ryom"
+    assert "same" in trail[0]["detail"]
+    # the judgment is the local organisation's: the partner neither sees it nor its queue
+    partner = text(Browser(fresh, "kr-liaison").get("/resolve"))
+    assert "same name and birth date" not in partner and _pairs(partner) == []
+
+
+def test_the_korean_partner_never_pairs_with_an_entity_released_to_the_usa(
+    fresh: Settings,
+) -> None:
+    add_duplicates(fresh)
+    american, korean = Browser(fresh, "us-analyst"), Browser(fresh, "kr-liaison")
+    for browser in (american, korean):
+        assert browser.post("/resolve/xref").status_code == 303  # type: ignore[attr-defined]
+    us_pairs = _pairs(text(american.get("/resolve")))
+    assert any("wk-us-ryom" in pair for pair in us_pairs)
+    page = text(korean.get("/resolve"))
+    assert _pairs(page) == [("wk-test-ofac-ryom", "wk-test-un-ryom")]
+    for word in (*SECRETS, *HIDDEN, "wk-us-ryom", "us_ryom"):
+        assert word not in page, word
+    trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
+    assert trail[0]["action"] == "xref" and "wk-us-ryom" not in str(trail)

@@ -154,3 +154,20 @@ class Browser:
 
 def random_name() -> str:
     return "test-" + secrets.token_hex(4)
+
+
+def add_duplicates(settings: Settings, keep: Callable[[Marking], bool] = lambda _m: True) -> None:
+    """The resolution queue's cases: one man listed in two public datasets, and a third
+    entry of him that only the US may see (written only when ``keep`` accepts it)."""
+    store = open_store(settings)
+    people = [
+        ("un_test", "wk-test-un-ryom", "RYOM SONG IL", None),
+        ("ofac_test", "wk-test-ofac-ryom", "RYOM, Song-il", None),
+        ("us_ryom", "wk-us-ryom", "RYOM SONG IL", USA_ONLY),
+    ]
+    for dataset, entity_id, name, marking in people:
+        if marking is not None and not keep(marking):
+            continue
+        person = entity("Person", entity_id, dataset, name=name, birthDate="1971-09-12")
+        write(store, [person], source(dataset, "2025-02-01", marking), full_release=False)
+    store.close()

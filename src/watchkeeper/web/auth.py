@@ -43,7 +43,12 @@ OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/language")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Routes outside the workbench's routers that change something, and the role they need.
-WRITE_ROUTES = {"/decisions": "analyst", "/alerts/acknowledge": "analyst"}
+WRITE_ROUTES = {
+    "/decisions": "analyst",
+    "/alerts/acknowledge": "analyst",
+    "/resolve/decide": "analyst",
+    "/resolve/xref": "analyst",
+}
 ACCOUNTS_RECHECK = 5.0
 
 Scope = MutableMapping[str, Any]
