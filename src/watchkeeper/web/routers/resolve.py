@@ -47,7 +47,7 @@ def _side(c: Ctx, entity_id: str) -> dict[str, Any] | None:
 def pairs(c: Ctx, limit: int) -> tuple[int, list[dict[str, Any]]]:
     index, _facts = c.bench.service.current()
     found = queue.queue(c.store, c.reader, index)
-    out = []
+    out: list[dict[str, Any]] = []
     for suggestion in found:
         if len(out) >= limit:
             break
