@@ -237,3 +237,66 @@ def test_the_korean_partner_never_pairs_with_an_entity_released_to_the_usa(
         assert word not in page, word
     trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
     assert trail[0]["action"] == "xref" and "wk-us-ryom" not in str(trail)
+
+
+# -- dossier -----------------------------------------------------------------------------------
+
+
+def test_the_dossier_is_shown_and_downloaded_as_pdf_html_and_json(fresh: Settings) -> None:
+    browser = Browser(fresh, "kr-viewer")
+    page = text(browser.get("/dossier/wk-vessel-angara"))
+    article = re.search(r'<article class="dossier" id="dossier">(.*?)</article>', page, re.S)
+    assert article and "Designation dossier: ANGARA" in article.group(1)
+    assert "OFAC:37059" in article.group(1) and "9179842" in article.group(1)
+    assert "Built for kr-mofa (KOR)" in article.group(1)
+    assert "<html" not in article.group(1)  # the body of the dossier, inside the page
+    for kind in ("pdf", "html", "json"):
+        assert f'href="/dossier/wk-vessel-angara/download?format={kind}&amp;max_hops=4"' in page
+    assert 'href="/dossier/wk-vessel-angara"' in text(browser.get("/entity/wk-vessel-angara"))
+    pdf: Any = browser.client.get("/dossier/wk-vessel-angara/download?format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="dossier-wk-vessel-angara.pdf"' in pdf.headers["content-disposition"]
+    html = text(browser.client.get("/dossier/wk-vessel-angara/download?format=html"))
+    assert html.startswith("<!doctype html>") and "Designation dossier: ANGARA" in html
+    data = browser.client.get("/dossier/wk-vessel-angara/download?format=json").json()
+    assert data["entity"]["id"] == "wk-vessel-angara" and data["viewer"]["country"] == "KOR"
+    assert any("OFAC:37059" in e["list_ids"] for e in data["list_entries"])
+    trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
+    exports = [r for r in trail if r["action"] == "export"]
+    assert [r["detail"].split(",")[0] for r in exports] == [
+        "dossier JSON",
+        "dossier HTML",
+        "dossier PDF",
+    ]
+    # (showing the page is not an export: three downloads, three exports)
+    assert {r["target"] for r in exports} == {"wk-vessel-angara"}
+
+
+def test_the_dossier_refuses_bad_input_and_hides_what_the_partner_may_not_see(
+    shared: Settings,
+) -> None:
+    korean = Browser(shared, "kr-viewer")
+    for path, word in (
+        ("/dossier/wk-vessel-angara/download?format=docx", "docx"),
+        ("/dossier/wk-vessel-angara?max_hops=12", "max_hops"),
+        ("/dossier/wk-vessel-angara/download?format=json&max_hops=-1", "max_hops"),
+    ):
+        response: Any = korean.client.get(path)
+        assert response.status_code == 400, path
+        assert word in response.json()["detail"] and "\n" not in response.json()["detail"]
+    american = Browser(shared, "us-analyst")
+    paths = ["/dossier/wk-vessel-angara", "/dossier/wk-vessel-angara/download?format=json"]
+    us_view = "".join(text(american.get(p)) for p in paths)
+    assert "Covert lighter transfer" in us_view  # the US event is in the US dossier
+    for path in (*paths, "/dossier/wk-vessel-angara/download?format=html"):
+        body = text(korean.get(path))
+        for word in (*SECRETS, *HIDDEN):
+            assert word not in body, (path, word)
+    for path in ("/dossier/{}", "/dossier/{}/download?format=json"):
+        hidden: Any = korean.client.get(path.format("wk-us-nightjar"))
+        unknown: Any = korean.client.get(path.format("wk-no-such-thing"))
+        assert hidden.status_code == unknown.status_code == 404
+        assert hidden.text.replace("wk-us-nightjar", "X") == unknown.text.replace(
+            "wk-no-such-thing", "X"
+        )
