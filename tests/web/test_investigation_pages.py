@@ -126,10 +126,11 @@ def test_graphml_export_is_the_subgraph_and_is_audited(fresh: Settings) -> None:
 
 
 def test_the_korean_partner_never_sees_us_items_in_the_network_of_angara(
-    shared: Settings,
+    fresh: Settings,
 ) -> None:
-    korean = Browser(shared, "kr-viewer")
-    american = Browser(shared, "us-analyst")
+    # (fresh: the GraphML downloads write to the audit trail)
+    korean = Browser(fresh, "kr-viewer")
+    american = Browser(fresh, "us-analyst")
     paths = [
         "/network/wk-vessel-angara?hops=3&implied=true",
         "/api/network/wk-vessel-angara?hops=3&implied=true",
@@ -274,9 +275,10 @@ def test_the_dossier_is_shown_and_downloaded_as_pdf_html_and_json(fresh: Setting
 
 
 def test_the_dossier_refuses_bad_input_and_hides_what_the_partner_may_not_see(
-    shared: Settings,
+    fresh: Settings,
 ) -> None:
-    korean = Browser(shared, "kr-viewer")
+    # (fresh: the downloads write to the audit trail)
+    korean = Browser(fresh, "kr-viewer")
     for path, word in (
         ("/dossier/wk-vessel-angara/download?format=docx", "docx"),
         ("/dossier/wk-vessel-angara?max_hops=12", "max_hops"),
@@ -285,7 +287,7 @@ def test_the_dossier_refuses_bad_input_and_hides_what_the_partner_may_not_see(
         response: Any = korean.client.get(path)
         assert response.status_code == 400, path
         assert word in response.json()["detail"] and "\n" not in response.json()["detail"]
-    american = Browser(shared, "us-analyst")
+    american = Browser(fresh, "us-analyst")
     paths = ["/dossier/wk-vessel-angara", "/dossier/wk-vessel-angara/download?format=json"]
     us_view = "".join(text(american.get(p)) for p in paths)
     assert "Covert lighter transfer" in us_view  # the US event is in the US dossier
