@@ -136,6 +136,7 @@ def step_3b_expand_the_network_to_a_sanctioned_entity(
     )
     assert added == {"present": True, "sanctioned": True}, added
     assert page.locator("#node-count").inner_text() == "3"
+    assert page.locator("#nodes-table a", has_text="TRANSMORFLOT").count() == 1  # listed too
     assert page.locator("#paths a[href='/network/wk-company-transmorflot']").count() >= 1
     measure(page, metrics, "network")
     shot(page, artifacts, "06b-network-expanded")

@@ -223,8 +223,35 @@
         { selector: "edge", style: { label: "data(label)", "font-size": 8, width: 1.5, "line-color": "#888", "curve-style": "bezier" } },
         { selector: "edge.implied", style: { "line-style": "dashed" } }
       ],
-      layout: { name: "cose", animate: false }
+      layout: { name: "cose", animate: false, padding: 40 }
     });
+    function settle() {  // a few nodes would otherwise fill the frame
+      if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }
+    }
+    settle();
+    /* New nodes and links are listed in the page's tables too (what the graph shows,
+       readable without it). */
+    function listed(graph, fresh) {
+      var known = {};
+      cy.nodes().forEach(function (n) { known[n.id()] = n.data("label"); });
+      var added = {};
+      fresh.forEach(function (item) { added[item.data.id] = true; });
+      var nodes = document.querySelector("#nodes-table tbody");
+      var links = document.querySelector("#links-table tbody");
+      graph.nodes.forEach(function (n) {
+        if (!added[n.id] || !nodes) { return; }
+        var row = nodes.insertRow(-1);
+        row.innerHTML = "<td>+</td><td><a href=\"/network/" + encodeURIComponent(n.id) + "\">" +
+          escapeHtml(n.caption || n.id) + "</a></td><td>" + escapeHtml(n.schema || "") + "</td><td>" +
+          (n.list_ids || []).map(function (l) { return '<span class="tag list-id">' + escapeHtml(l) + "</span>"; }).join("") + "</td>";
+      });
+      graph.links.forEach(function (l) {
+        if (!added[l.via + "|" + l.source + "|" + l.target] || !links) { return; }
+        var row = links.insertRow(-1);
+        row.innerHTML = "<td>" + escapeHtml(known[l.source] || l.source) + "</td><td>" + escapeHtml(l.kind) +
+          "</td><td>" + escapeHtml(known[l.target] || l.target) + "</td>";
+      });
+    }
     function count() {
       var nodes = document.getElementById("node-count");
       var links = document.getElementById("link-count");
@@ -239,7 +266,9 @@
         var fresh = elements(graph).filter(function (item) { return cy.getElementById(item.data.id).empty(); });
         fresh.forEach(function (item) { if (item.classes) { item.classes = item.classes.replace("start", ""); } });
         cy.add(fresh);
-        cy.layout({ name: "cose", animate: false }).run();
+        cy.layout({ name: "cose", animate: false, padding: 40 }).run();
+        settle();
+        listed(graph, fresh);
         count();
         el.dataset.expanded = (el.dataset.expanded ? el.dataset.expanded + " " : "") + id;
       }).catch(function (err) { el.dataset.error = String(err); });
