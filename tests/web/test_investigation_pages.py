@@ -181,6 +181,7 @@ def test_the_resolution_queue_shows_pairs_side_by_side_and_records_judgments(
     assert analyst.post("/resolve/xref").status_code == 303  # type: ignore[attr-defined]
     page = text(analyst.get("/resolve"))
     assert _pairs(page) == [("wk-test-ofac-ryom", "wk-test-un-ryom")]
+    assert "1 pairs to review" in page
     assert "RYOM SONG IL" in page and "RYOM, Song-il" in page  # both sides' values
     assert "un_test release 2025-02-01" in page and "ofac_test release 2025-02-01" in page
     assert "wk-us-ryom" not in page  # the US entry is not the local organisation's to see
@@ -191,6 +192,8 @@ def test_the_resolution_queue_shows_pairs_side_by_side_and_records_judgments(
     for form, word in (
         ({"verdict": "maybe", "reason": "x"}, "maybe"),
         ({"verdict": "same", "reason": " "}, "reason"),
+        ({"verdict": "same", "reason": "x", "tlp": "PURPLE"}, "PURPLE"),
+        ({"verdict": "same", "reason": "x", "tlp": "GREEN", "rel_to": "Korea!"}, "KOREA!"),
     ):
         bad: Any = analyst.post(
             "/resolve/decide", {"left": "wk-test-ofac-ryom", "right": "wk-test-un-ryom", **form}
@@ -234,6 +237,7 @@ def test_the_korean_partner_never_pairs_with_an_entity_released_to_the_usa(
     assert any("wk-us-ryom" in pair for pair in us_pairs)
     page = text(korean.get("/resolve"))
     assert _pairs(page) == [("wk-test-ofac-ryom", "wk-test-un-ryom")]
+    assert "1 pairs to review" in page  # the US-only pairs are not counted
     for word in (*SECRETS, *HIDDEN, "wk-us-ryom", "us_ryom"):
         assert word not in page, word
     trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
@@ -302,3 +306,28 @@ def test_the_dossier_refuses_bad_input_and_hides_what_the_partner_may_not_see(
         assert hidden.text.replace("wk-us-nightjar", "X") == unknown.text.replace(
             "wk-no-such-thing", "X"
         )
+
+
+def test_a_judgment_shared_rel_to_korea_reaches_the_partner(fresh: Settings) -> None:
+    add_duplicates(fresh)
+    analyst = Browser(fresh, "analyst")
+    analyst.post("/resolve/xref")
+    done: Any = analyst.post(
+        "/resolve/decide",
+        {
+            "left": "wk-test-un-ryom",
+            "right": "wk-test-ofac-ryom",
+            "verdict": "different",
+            "reason": "different fathers' names",
+            "tlp": "GREEN",
+            "rel_to": "KOR",
+        },
+    )
+    assert done.status_code == 303
+    mine = text(analyst.get("/resolve"))
+    assert "different fathers' names" in mine.replace("&#39;", "'") and "REL TO KOR" in mine
+    partner = text(Browser(fresh, "kr-liaison").get("/resolve"))
+    assert "different fathers" in partner  # shared with Korea
+    japan = Accounts(open_store(fresh))
+    japan.add_user("jp-analyst", "jp-mofa", "analyst", "correct horse battery", "tests")
+    assert "different fathers" not in text(Browser(fresh, "jp-analyst").get("/resolve"))

@@ -13,15 +13,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from watchkeeper.errors import NotFound
+from watchkeeper.errors import InputError, NotFound
 from watchkeeper.investigations import judgments, queue
 from watchkeeper.investigations.judgments import VERDICTS
+from watchkeeper.model.marking import Marking
 from watchkeeper.store.accounts import User
 from watchkeeper.views import detail
 from watchkeeper.web.auth import csrf_protect, require
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.limits import MAX_VALUE
 from watchkeeper.web.pages import nav, render
+from watchkeeper.web.routers.entry import TLPS
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -45,16 +47,18 @@ def _side(c: Ctx, entity_id: str) -> dict[str, Any] | None:
 
 
 def pairs(c: Ctx, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many pairs await review, and the first ``limit`` with both sides: only pairs of
+    entities that exist for the viewer are counted (the count reveals nothing hidden)."""
     index, _facts = c.bench.service.current()
     found = queue.queue(c.store, c.reader, index)
+    ids = sorted({e for s in found for e in s.key})
+    present = {v.id for v in c.reader.entities(ids)} if ids else set()
+    found = [s for s in found if s.left in present and s.right in present]
     out: list[dict[str, Any]] = []
-    for suggestion in found:
-        if len(out) >= limit:
-            break
+    for suggestion in found[:limit]:
         left, right = _side(c, suggestion.left), _side(c, suggestion.right)
-        if left is None or right is None:
-            continue
-        out.append({"suggestion": suggestion, "left": left, "right": right})
+        if left is not None and right is not None:
+            out.append({"suggestion": suggestion, "left": left, "right": right})
     return len(found), out
 
 
@@ -72,6 +76,7 @@ def resolve_page(
         pairs=shown,
         decided=decided,
         labels=LABELS,
+        tlps=TLPS,
         can_decide=c.user.can("analyst"),
     )
 
@@ -84,9 +89,20 @@ def decide(
     right: EntityRef,
     verdict: Annotated[str, Form(max_length=20)],
     reason: Annotated[str, Form(max_length=MAX_VALUE)] = "",
+    tlp: Annotated[str, Form(max_length=20)] = "",
+    rel_to: Annotated[str, Form(max_length=400)] = "",
 ) -> RedirectResponse:
-    """A judgment of the user's organisation on the pair (it supersedes an older one)."""
-    found = judgments.decide(c.store, c.reader, left, right, verdict, reason, c.user.username)
+    """A judgment of the user's organisation on the pair (it supersedes an older one),
+    for the organisation alone unless shared (a TLP, REL TO countries), as the CLI's
+    ``judge --tlp --rel-to``."""
+    if tlp and tlp not in TLPS:
+        raise InputError("tlp", f"one of {', '.join(TLPS)}", tlp)
+    marking = None
+    if tlp or rel_to.strip():
+        marking = Marking.make(tlp or "RED", rel_to.strip() or None, c.user.organisation)
+    found = judgments.decide(
+        c.store, c.reader, left, right, verdict, reason, c.user.username, marking
+    )
     c.audit("judgment", f"{found.left} ~ {found.right}", f"{found.verdict}: {found.reason}")
     return RedirectResponse("/resolve", status_code=303)
 
