@@ -140,6 +140,18 @@ def step_3b_expand_the_network_to_a_sanctioned_entity(
     assert page.locator("#paths a[href='/network/wk-company-transmorflot']").count() >= 1
     measure(page, metrics, "network")
     shot(page, artifacts, "06b-network-expanded")
+    # PNG from cytoscape's own export, made in the browser
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG").click()
+    image = Path(download.value.path()).read_bytes()
+    assert image.startswith(b"\x89PNG") and len(image) > 2000
+    assert download.value.suggested_filename == "network-wk-company-mg-flot.png"
+    (artifacts / "06c-network.png").write_bytes(image)
+    # GraphML, from the server
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download GraphML").click()
+    graphml = Path(download.value.path()).read_text()
+    assert "<graphml" in graphml and "wk-vessel-maia-1" in graphml
 
 
 def step_4_screen_a_csv_and_dismiss_a_hit(
