@@ -39,10 +39,10 @@ $(CHROMIUM):
 	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 # The demo workspace (theater dataset, simulated shuttle, and the real lists given as
-# DEMO_LISTS="consolidated.xml sdn.csv ..."), its logins; with DEMO_SERVE=1, then the
-# workbench on http://127.0.0.1:8080 until Ctrl-C (by default the demo ends, and says how).
+# DEMO_LISTS="consolidated.xml sdn.csv ..."), its logins, then the workbench on
+# http://127.0.0.1:8080 until Ctrl-C (DEMO_SERVE=0: prepare, say how to serve, and end).
 DEMO_LISTS ?=
-DEMO_SERVE ?= 0
+DEMO_SERVE ?= 1
 demo: $(STAMP) $(ASSETS)
 	$(BIN)/watchkeeper demo
 	for f in $(DEMO_LISTS); do \
@@ -50,7 +50,8 @@ demo: $(STAMP) $(ASSETS)
 	  $(BIN)/watchkeeper import $$kind "$$f" || exit 2; \
 	done
 	$(BIN)/watchkeeper user demo
-	@test "$(DEMO_SERVE)" != 0 || echo "the workbench: $(BIN)/watchkeeper serve --port 8080, then http://127.0.0.1:8080 (or: make demo DEMO_SERVE=1)"
+	@echo "the workbench: http://127.0.0.1:8080 (log in as analyst, password watchkeeper-demo; Ctrl-C stops it)"
+	@test "$(DEMO_SERVE)" != 0 || echo "not served (DEMO_SERVE=0): $(BIN)/watchkeeper serve --port 8080"
 	test "$(DEMO_SERVE)" = 0 || $(BIN)/watchkeeper serve --port 8080
 
 lint: $(STAMP)

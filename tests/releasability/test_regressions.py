@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import pickle
 import stat
 from pathlib import Path
@@ -249,11 +250,38 @@ def test_the_workspace_and_its_files_are_private(tmp_path: Path) -> None:
     queries.write_text("id,name,schema\nq1,KIM JONG UN,Person\n", encoding="utf-8")
     result = runner.invoke(cli_app, ["screen", str(queries), "-o", str(home / "hits.csv")], env=env)
     assert result.exit_code == 0, result.stderr
+    # the AIS dataset and the detections stored from it
+    sim = tmp_path / "sim"
+    made = runner.invoke(cli_app, ["ais", "simulate", str(sim), "--vessels", "3", "--days", "1"])
+    assert made.exit_code == 0, made.output
+    files = [str(sim / "positions.parquet"), str(sim / "identities.parquet")]
+    assert runner.invoke(cli_app, ["ais", "import", *files], env=env).exit_code == 0
+    assert runner.invoke(cli_app, ["ais", "detect"], env=env).exit_code == 0
     found = list(home.rglob("*"))
     assert any(p.name == "index.npz" for p in found) and any(p.suffix == ".db" for p in found)
+    assert any(p.suffix == ".parquet" for p in found)
     for path in [home, *found]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+
+
+def test_an_ais_dataset_written_by_the_library_is_private(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.records import POSITION_SCHEMA
+
+    dataset = AisDataset(tmp_path / "ais")
+    row = {"mmsi": 273900001, "ts": 1_700_000_000_000, "lat": 43.1, "lon": 131.9, "reports": 1}
+    table = pa.Table.from_pylist(
+        [{name: row.get(name) for name in POSITION_SCHEMA.names}], schema=POSITION_SCHEMA
+    )
+    before = os.umask(0o022)  # a library caller's usual umask, not the CLI's
+    try:
+        assert dataset.add_positions(table) == 1
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "ais").stat().st_mode) == 0o700
 
 
 def test_a_store_opened_by_the_library_is_private(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from watchkeeper.store.core import private_dir
+
 POSITION_KEY = ("mmsi", "ts", "lat", "lon")
 IDENTITY_KEY = (
     "mmsi",
@@ -151,8 +153,10 @@ class AisDataset:
     @contextmanager
     def staging(self) -> Iterator[Staging]:
         """The dataset's write lock and a fresh staging folder, removed afterwards
-        (whatever happens: a failed import leaves the dataset as it was)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        (whatever happens: a failed import leaves the dataset as it was). The dataset's
+        folder is its owner's only (0700), as the store is: positions of vessels a viewer
+        may not know about are in it, and nothing inside is reachable through it."""
+        private_dir(self.root)
         with (self.root / ".lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             stage_root = self.root / ".staging"

@@ -4,9 +4,9 @@ recipients; the originator is always the analyst's organisation), validated here
 server. History is kept (``store.entry``): each change is a write with its own source
 naming who and when; a changed or removed value is end-dated, never deleted.
 
-Re-marking and retracting a statement (issue 10) have their form here; the action is the
-store's ``remark``/``retract`` and is wired when those land on main (until then the form
-answers 501 and says so).
+Re-marking and retracting a statement have their form here; the action is the store's
+``remark``/``retract`` (only values the user's organisation owns, with a reason, recorded in
+the statement audit and in the workbench's audit trail).
 """
 
 from __future__ import annotations
