@@ -4,10 +4,11 @@
     python bench/web/run.py [--sizes 0,1000000] [--seconds 20] [--workers 2]
 
 Measured per endpoint (p50, p90, p99, requests/s): the entity page (HTML), search (HTML),
-autocompletion (the HTML fragment the search box asks for) and the map's track layer
-(GeoJSON). Each wrk run cycles through several paths, so one cached answer does not stand
-for all. Results go to bench/web/results/web.json; the README keeps them with the machine
-and the date.
+autocompletion (the HTML fragment the search box asks for), the map's track layer
+(GeoJSON) and network expansion (the JSON a click in the network explorer fetches). Each
+wrk run cycles through several paths, so one cached answer does not stand for all.
+Results go to bench/web/results/web.json; the README keeps them with the machine and the
+date.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ ENDPOINTS = {
         "/suggest?q=%EA%B9%80%EC%A0%95%EC%9D%80",
     ],
     "map track layer": ["/api/entities/wk-vessel-angara/track", "/api/map/tracks"],
+    "network expansion": [
+        "/api/network/wk-vessel-angara",
+        "/api/network/wk-company-mg-flot",
+        "/api/network/wk-vessel-maia-1?hops=2",
+        "/api/network/wk-person-shoigu",
+    ],
 }
 TARGETS = {"autocompletion": 50.0}
 PAGE_TARGET = 200.0

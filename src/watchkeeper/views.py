@@ -80,9 +80,7 @@ def _score(how: str) -> float:
     return 1.0 if kind not in ("text", "") else 0.0
 
 
-def detail(
-    reader: Reader, ref: str | EntityView, finder: Finder | None = None
-) -> dict[str, Any]:
+def detail(reader: Reader, ref: str | EntityView, finder: Finder | None = None) -> dict[str, Any]:
     """An entity with every value's source, grade and marking, and what links to it;
     ``ref`` names it (see ``resolve``) or is the entity as this reader already read it."""
     view = ref if isinstance(ref, EntityView) else resolve(reader, ref, finder)

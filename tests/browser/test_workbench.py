@@ -111,6 +111,49 @@ def step_3_open_an_entity(
     shot(page, artifacts, "06-entity-vessel-track")
 
 
+def step_3b_expand_the_network_to_a_sanctioned_entity(
+    analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
+) -> None:
+    page, _ = analyst
+    page.goto(server + "/entity/wk-company-mg-flot")
+    page.get_by_role("link", name="Network", exact=True).first.click()
+    page.wait_for_url("**/network/wk-company-mg-flot")
+    graph = page.locator("#network-graph[data-loaded=true]")
+    graph.wait_for()
+    assert graph.get_attribute("data-nodes") == "2"  # the company and the ship it operates
+    # a click on the ship (drawn by cytoscape) adds its neighbours: its sanctioned manager
+    position = page.evaluate(
+        "() => window.watchkeeperNetwork.getElementById('wk-vessel-maia-1').renderedPosition()"
+    )
+    box = graph.bounding_box()
+    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+    page.locator("#network-graph[data-expanded~='wk-vessel-maia-1']").wait_for()
+    added = page.evaluate(
+        """() => {
+            const node = window.watchkeeperNetwork.getElementById('wk-company-transmorflot');
+            return {present: node.nonempty(), sanctioned: node.hasClass('sanctioned')};
+        }"""
+    )
+    assert added == {"present": True, "sanctioned": True}, added
+    assert page.locator("#node-count").inner_text() == "3"
+    assert page.locator("#nodes-table a", has_text="TRANSMORFLOT").count() == 1  # listed too
+    assert page.locator("#paths a[href='/network/wk-company-transmorflot']").count() >= 1
+    measure(page, metrics, "network")
+    shot(page, artifacts, "06b-network-expanded")
+    # PNG from cytoscape's own export, made in the browser
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG").click()
+    image = Path(download.value.path()).read_bytes()
+    assert image.startswith(b"\x89PNG") and len(image) > 2000
+    assert download.value.suggested_filename == "network-wk-company-mg-flot.png"
+    (artifacts / "06c-network.png").write_bytes(image)
+    # GraphML, from the server
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download GraphML").click()
+    graphml = Path(download.value.path()).read_text()
+    assert "<graphml" in graphml and "wk-vessel-maia-1" in graphml
+
+
 def step_4_screen_a_csv_and_dismiss_a_hit(
     analyst: tuple[Any, Outside], server: str, artifacts: Path, metrics: dict[str, Any]
 ) -> None:
@@ -196,6 +239,7 @@ def analyst_steps(
     step_1_log_in(analyst, server, artifacts, metrics)
     step_2_search_in_hangul_finds_the_romanised_entity(analyst, server, artifacts, metrics)
     step_3_open_an_entity(analyst, server, artifacts, metrics)
+    step_3b_expand_the_network_to_a_sanctioned_entity(analyst, server, artifacts, metrics)
     step_4_screen_a_csv_and_dismiss_a_hit(analyst, server, artifacts, metrics)
     step_5_see_a_maritime_alert_on_the_map(analyst, server, artifacts, metrics)
     step_6_add_an_event_as_an_analyst_and_see_it_on_the_timeline(
@@ -209,6 +253,9 @@ PAGES = [
     "/search?q=angara",
     "/entity/wk-vessel-angara",
     "/entity/wk-person-kim-jong-un",
+    "/network/wk-company-mg-flot",
+    "/resolve",
+    "/dossier/wk-vessel-angara",
     "/timeline",
     "/map",
     "/screening",
@@ -270,6 +317,9 @@ KOREAN_PAGES = [
     "/search?q=NIGHTJAR",
     "/entity/wk-person-kim-jong-un",
     "/entity/wk-vessel-angara",
+    "/network/wk-vessel-angara?hops=3&implied=true",
+    "/dossier/wk-vessel-angara",
+    "/resolve",
     "/timeline",
     "/map",
     "/alerts",

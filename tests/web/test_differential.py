@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.web.test_auth import all_routes
-from tests.web.workspace import Browser, build, korean_view
+from tests.web.workspace import Browser, add_duplicates, build, korean_view
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import open_store
@@ -53,6 +53,7 @@ FACETS = [
     "&date=2025",
     "&country=kp",
 ]
+NETWORK = ["?hops=3&implied=true", "?hops=2&type=UnknownLink", "?since=2025&max_hops=6"]
 NORMALISED = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
     (re.compile(r'(name="csrf_token" value=")[^"]+'), r"\1<csrf>"),
@@ -68,6 +69,15 @@ def normalise(text: str) -> str:
     return re.sub(today + r"[T ][0-9:.+]*(Z|\+00:00)?", "<today>", text)
 
 
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF's pages, normalised as pages are."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(content)
+    pages = [pdf[n].get_textpage().get_text_range() for n in range(len(pdf))]
+    return normalise("\n".join(pages))
+
+
 @pytest.fixture(scope="module")
 def workspaces(
     template_home: Path, tmp_path_factory: pytest.TempPathFactory
@@ -76,9 +86,14 @@ def workspaces(
     shutil.copytree(template_home, full)
     filtered = tmp_path_factory.mktemp("diff-filtered") / "home"
     build(filtered, korean_view)
-    return load_settings({"WATCHKEEPER_HOME": str(full)}), load_settings(
-        {"WATCHKEEPER_HOME": str(filtered)}
+    settings = (
+        load_settings({"WATCHKEEPER_HOME": str(full)}),
+        load_settings({"WATCHKEEPER_HOME": str(filtered)}),
     )
+    # the resolution queue's cases (one of them released to the USA alone)
+    add_duplicates(settings[0])
+    add_duplicates(settings[1], korean_view)
+    return settings
 
 
 def entity_ids(settings: Settings) -> list[str]:
@@ -119,6 +134,13 @@ def urls(app: Any, ids: list[str]) -> list[str]:
         covered.add(path)
         if path in ("/search/{dataset}",):
             out += [f"/search/default?q={q}" for q in QUERIES]
+        elif path == "/dossier/{entity_id}/download":
+            # JSON and HTML (the PDF's bytes carry its creation time: compared below)
+            out += [path.replace("{entity_id}", i) + "?format=json" for i in sample]
+            out += [path.replace("{entity_id}", i) + "?format=html" for i in sample[:10]]
+        elif path.startswith(("/network/", "/api/network/")):
+            out += [path.replace("{entity_id}", i) for i in sample]
+            out += [path.replace("{entity_id}", "wk-vessel-angara") + f for f in NETWORK]
         elif path == "/entities/{entity_id}" or "{entity_id}" in path:
             out += [path.replace("{entity_id}", i) for i in sample]
         elif path == "/entry/statement/{statement_id}":
@@ -147,6 +169,9 @@ def test_every_route_answers_the_same_from_both_workspaces(
 ) -> None:
     full_settings, filtered_settings = workspaces
     full, filtered = Browser(full_settings, username), Browser(filtered_settings, username)
+    # the partner's resolution queue, filled by its own cross-reference in each workspace
+    for browser in (full, filtered):
+        assert browser.post("/resolve/xref").status_code == 303  # type: ignore[attr-defined]
     ids = entity_ids(full_settings)
     assert "wk-us-nightjar" in ids  # the hidden items are asked for too
     compared = 0
@@ -172,4 +197,11 @@ def test_every_route_answers_the_same_from_both_workspaces(
         link = link.replace("&amp;", "&")
         a, b = full.get(link), filtered.get(link)
         assert a.status_code == b.status_code and normalise(a.text) == normalise(b.text), link
+    # the dossier as PDF: the same pages of text (its bytes carry its creation time)
+    for entity_id in ("wk-vessel-angara", "wk-us-nightjar", "wk-person-kim-jong-un"):
+        url = f"/dossier/{entity_id}/download?format=pdf"
+        a, b = full.client.get(url), filtered.client.get(url)
+        assert a.status_code == b.status_code, url
+        if a.status_code == 200:
+            assert pdf_text(a.content) == pdf_text(b.content), url
     assert compared > 150

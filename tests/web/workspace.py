@@ -71,6 +71,16 @@ def restricted_items() -> list[tuple[str, list[object], Marking]]:
         involved=["wk-vessel-angara", "wk-us-nightjar"],
         summary="A lighter met ANGARA off Rajin (US reporting).",
     )
+    # A link only the US may see: the network explorer of ANGARA must not show it (nor
+    # NIGHTJAR at its end) to the Korean partner.
+    tender = entity(
+        "UnknownLink",
+        "wk-us-angara-nightjar",
+        "us_notes",
+        subject="wk-vessel-angara",
+        object="wk-us-nightjar",
+        role="lighter tender",
+    )
     shared = entity(
         "Event",
         "wk-shared-kor-usa",
@@ -81,7 +91,7 @@ def restricted_items() -> list[tuple[str, list[object], Marking]]:
         involved=["wk-vessel-angara"],
     )
     return [
-        ("us_notes", [person, sanction, alias, vessel, event], USA_ONLY),
+        ("us_notes", [person, sanction, alias, vessel, event, tender], USA_ONLY),
         ("shared_notes", [shared], KOR_USA),
     ]
 
@@ -144,3 +154,20 @@ class Browser:
 
 def random_name() -> str:
     return "test-" + secrets.token_hex(4)
+
+
+def add_duplicates(settings: Settings, keep: Callable[[Marking], bool] = lambda _m: True) -> None:
+    """The resolution queue's cases: one man listed in two public datasets, and a third
+    entry of him that only the US may see (written only when ``keep`` accepts it)."""
+    store = open_store(settings)
+    people = [
+        ("un_test", "wk-test-un-ryom", "RYOM SONG IL", None),
+        ("ofac_test", "wk-test-ofac-ryom", "RYOM, Song-il", None),
+        ("us_ryom", "wk-us-ryom", "RYOM SONG IL", USA_ONLY),
+    ]
+    for dataset, entity_id, name, marking in people:
+        if marking is not None and not keep(marking):
+            continue
+        person = entity("Person", entity_id, dataset, name=name, birthDate="1971-09-12")
+        write(store, [person], source(dataset, "2025-02-01", marking), full_release=False)
+    store.close()

@@ -43,7 +43,12 @@ OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/language")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Routes outside the workbench's routers that change something, and the role they need.
-WRITE_ROUTES = {"/decisions": "analyst", "/alerts/acknowledge": "analyst"}
+WRITE_ROUTES = {
+    "/decisions": "analyst",
+    "/alerts/acknowledge": "analyst",
+    "/resolve/decide": "analyst",
+    "/resolve/xref": "analyst",
+}
 ACCOUNTS_RECHECK = 5.0
 
 Scope = MutableMapping[str, Any]
@@ -215,6 +220,7 @@ WORKBENCH_PATHS = frozenset(
         "/entry",
         "/account",
         "/logout",
+        "/resolve",
     }
 )
 # The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
@@ -227,6 +233,9 @@ WORKBENCH_PREFIXES = (
     "/admin/",
     "/account/",
     "/screening/",
+    "/network/",
+    "/resolve/",
+    "/dossier/",
 )
 
 

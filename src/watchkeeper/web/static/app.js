@@ -1,6 +1,6 @@
 /* Watchkeeper workbench: the few scripts the pages need. Data comes from the page itself
    (<script type="application/json">) or from this app's JSON API; the libraries (htmx,
-   Leaflet, topojson-client, ECharts, vis-timeline) are served from /static/vendor. Nothing
+   Leaflet, topojson-client, ECharts, vis-timeline, cytoscape) are served from /static/vendor. Nothing
    is fetched from anywhere else. */
 "use strict";
 
@@ -193,6 +193,106 @@
     }).catch(function (err) { el.dataset.error = String(err); });
   }
 
+  /* The network explorer: cytoscape draws the subgraph the page carries; a click on a
+     node fetches its neighbours (same filters) and adds them; PNG is cytoscape's own. */
+  function networkGraph(el, data) {
+    function elements(graph) {
+      var out = graph.nodes.map(function (n) {
+        return {
+          group: "nodes",
+          data: { id: n.id, label: n.caption || n.id, schema: n.schema || "" },
+          classes: (n.sanctioned ? "sanctioned" : "") + (n.id === data.entity ? " start" : "")
+        };
+      });
+      graph.links.forEach(function (l) {
+        out.push({
+          group: "edges",
+          data: { id: l.via + "|" + l.source + "|" + l.target, source: l.source, target: l.target, label: l.kind },
+          classes: l.implied ? "implied" : ""
+        });
+      });
+      return out;
+    }
+    var cy = cytoscape({
+      container: el,
+      elements: elements(data),
+      style: [
+        { selector: "node", style: { label: "data(label)", "font-size": 10, "background-color": "#3d85c6", "text-wrap": "ellipsis", "text-max-width": 120 } },
+        { selector: "node.sanctioned", style: { "background-color": "#cc0000", shape: "diamond" } },
+        { selector: "node.start", style: { "border-width": 3, "border-color": "#111" } },
+        { selector: "edge", style: { label: "data(label)", "font-size": 8, width: 1.5, "line-color": "#888", "curve-style": "bezier" } },
+        { selector: "edge.implied", style: { "line-style": "dashed" } }
+      ],
+      layout: { name: "cose", animate: false, padding: 40 }
+    });
+    function settle() {  // a few nodes would otherwise fill the frame
+      if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }
+    }
+    settle();
+    /* New nodes and links are listed in the page's tables too (what the graph shows,
+       readable without it). */
+    function listed(graph, fresh) {
+      var known = {};
+      cy.nodes().forEach(function (n) { known[n.id()] = n.data("label"); });
+      var added = {};
+      fresh.forEach(function (item) { added[item.data.id] = true; });
+      var nodes = document.querySelector("#nodes-table tbody");
+      var links = document.querySelector("#links-table tbody");
+      graph.nodes.forEach(function (n) {
+        if (!added[n.id] || !nodes) { return; }
+        var row = nodes.insertRow(-1);
+        row.innerHTML = "<td>+</td><td><a href=\"/network/" + encodeURIComponent(n.id) + "\">" +
+          escapeHtml(n.caption || n.id) + "</a></td><td>" + escapeHtml(n.schema || "") + "</td><td>" +
+          (n.list_ids || []).map(function (l) { return '<span class="tag list-id">' + escapeHtml(l) + "</span>"; }).join("") + "</td>";
+      });
+      graph.links.forEach(function (l) {
+        if (!added[l.via + "|" + l.source + "|" + l.target] || !links) { return; }
+        var row = links.insertRow(-1);
+        row.innerHTML = "<td>" + escapeHtml(known[l.source] || l.source) + "</td><td>" + escapeHtml(l.kind) +
+          "</td><td>" + escapeHtml(known[l.target] || l.target) + "</td>";
+      });
+    }
+    function count() {
+      var nodes = document.getElementById("node-count");
+      var links = document.getElementById("link-count");
+      if (nodes) { nodes.textContent = String(cy.nodes().length); }
+      if (links) { links.textContent = String(cy.edges().length); }
+      el.dataset.nodes = String(cy.nodes().length);
+    }
+    cy.on("tap", "node", function (event) {
+      var id = event.target.id();
+      el.dataset.expanding = id;
+      getJson(el.dataset.source.replace("{id}", encodeURIComponent(id))).then(function (graph) {
+        var fresh = elements(graph).filter(function (item) { return cy.getElementById(item.data.id).empty(); });
+        fresh.forEach(function (item) { if (item.classes) { item.classes = item.classes.replace("start", ""); } });
+        cy.add(fresh);
+        cy.layout({ name: "cose", animate: false, padding: 40 }).run();
+        settle();
+        listed(graph, fresh);
+        count();
+        el.dataset.expanded = (el.dataset.expanded ? el.dataset.expanded + " " : "") + id;
+      }).catch(function (err) { el.dataset.error = String(err); });
+    });
+    cy.on("dbltap", "node", function (event) {
+      window.location = "/entity/" + encodeURIComponent(event.target.id());
+    });
+    var png = document.getElementById("network-png");
+    if (png) {
+      png.addEventListener("click", function () {
+        var blob = cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = "network-" + data.entity + ".png";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+      });
+    }
+    count();
+    el.dataset.loaded = "true";
+    window.watchkeeperNetwork = cy;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var el;
     if ((el = document.getElementById("sector-chart")) && window.echarts) {
@@ -205,6 +305,9 @@
     if ((el = document.getElementById("track-map")) && window.L) { trackMap(el); }
     if ((el = document.getElementById("timeline")) && window.vis) {
       timeline(el, readJson("timeline-data"));
+    }
+    if ((el = document.getElementById("network-graph")) && window.cytoscape) {
+      networkGraph(el, readJson("network-data"));
     }
   });
 })();
