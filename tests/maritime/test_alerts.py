@@ -220,3 +220,38 @@ def test_an_acknowledgement_survives_a_redetection_with_more_data(
     assert view is not None
     assert len(view.entity.get("startDate")) == len(view.entity.get("endDate")) == 1
     assert "slow for 25.83 h" in grown["reason"]
+
+
+def test_a_note_that_looks_like_a_detection_is_no_alert(store: Store) -> None:
+    """An analyst's Event whose note starts like a detection's record but names no kind
+    (writable through analyst entry) is not an alert, and breaks no listing."""
+    event = entity(
+        "Event",
+        "analyst-note",
+        "notes",
+        name="A note",
+        date="2024-03-01",
+        notes='AIS {"watched": true}',
+    )
+    write(store, [event], source("notes"))
+    reader = store.read(Viewer("local"))
+    assert "analyst-note" not in {a["id"] for a in list_alerts(reader)}
+    with pytest.raises(NotFound):
+        acknowledge_alert(store, reader, "analyst-note", "ana", "")
+
+
+def test_a_vessel_filter_of_digits_no_one_types_is_no_crash(store: Store) -> None:
+    record = '{"kind": "gap", "mmsi": 273900001, "watched": true, "details": {"hours": 30}}'
+    event = entity(
+        "Event",
+        "gap-1",
+        "wk_ais",
+        name="AIS gap",
+        startDate="2024-03-01T00:00:00",
+        notes="AIS " + record,
+    )
+    write(store, [event], source("wk_ais"))
+    reader = store.read(Viewer("local"))
+    assert [a["id"] for a in list_alerts(reader)] == ["gap-1"]  # an alert to filter
+    assert list_alerts(reader, vessel="²") == []
+    assert [a["id"] for a in list_alerts(reader, vessel="273900001")] == ["gap-1"]

@@ -385,6 +385,31 @@ def test_only_the_owner_may_correct_and_a_hidden_statement_is_unknown(store: Sto
     store.retract(Viewer("local"), [listed], by="me", reason="r", owner_org="local")
 
 
+def test_correcting_a_link_to_a_hidden_entity_answers_as_a_missing_statement(
+    store: Store,
+) -> None:
+    """A partner that names a link statement it may see by marking, but whose target is
+    hidden from it, gets the answer of a statement that does not exist, not "someone
+    else's information": otherwise the answer would confirm the hidden target."""
+    us_only = Marking(TLP.GREEN, frozenset({"USA"}), "analysts")
+    write(
+        store, [entity("Person", "hidden-p", "us", name="RI HIDDEN")], source("us", marking=us_only)
+    )
+    link = entity("Sanction", "s-open", "lists", entity="hidden-p", program="DPRK")
+    write(store, [link], source("lists"))
+    owner = Viewer("local", "USA")  # the workspace's organisation, cleared for the target
+    (statement,) = store.read(owner).statement_ids("s-open", "entity")
+    with pytest.raises(NotFound) as hidden:
+        store.retract(OUTSIDER, [statement], by="x", reason="y", owner_org="local")
+    with pytest.raises(NotFound) as missing:
+        store.retract(OUTSIDER, ["no-such-id"], by="x", reason="y", owner_org="local")
+    assert hidden.value.detail.replace(statement, "ID") == missing.value.detail.replace(
+        "no-such-id", "ID"
+    )
+    # the owner, who sees the target, still may
+    store.retract(owner, [statement], by="me", reason="r", owner_org="local")
+
+
 def test_remark_and_retract_from_the_command_line(tmp_path: Path) -> None:
     env = {"WATCHKEEPER_HOME": str(tmp_path / "h"), "WATCHKEEPER_ORG": "analysts"}
     runner = CliRunner()

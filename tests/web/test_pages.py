@@ -6,6 +6,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
+from fastapi.testclient import TestClient
+
 from tests.web.workspace import SECRETS, Browser
 from watchkeeper.settings import Settings
 from watchkeeper.store import open_store
@@ -380,8 +382,15 @@ def test_alerts_are_ranked_with_reasons_and_filtered(shared: Settings) -> None:
     assert len(high) < len(rows)
     gaps = text(browser.get("/alerts?kind=gap"))
     assert _alert_rows(gaps) and "Encounter:" not in gaps and "AIS gap:" in gaps
-    bad: Any = browser.get("/alerts?severity=urgent")
-    assert bad.status_code == 400 and "urgent" not in text(browser.get("/alerts"))
+    bad: Any = browser.get("/alerts?severity=urgent", headers={"accept": "application/json"})
+    assert bad.status_code == 400 and "severity" in bad.json()["detail"]
+    assert "\n" not in bad.json()["detail"]  # one line, naming the parameter
+    odd: Any = browser.get("/alerts?vessel=²&until=2024-03-05")
+    assert odd.status_code == 200  # not a digit anyone types, and not a crash
+    # a bare date "until" means the whole day, as the CLI's --until does
+    starts = re.findall(r'<time datetime="([^"]+)"', text(browser.get("/alerts?until=2024-03-05")))
+    assert any(start.startswith("2024-03-05T") for start in starts)
+    assert not any(start > "2024-03-06" for start in starts)
     korean = text(Browser(shared, "kr-liaison").get("/alerts", headers={"accept-language": "ko"}))
     assert "심각도" in korean
 
@@ -411,3 +420,38 @@ def test_an_acknowledged_alert_leaves_the_open_list_of_that_organisation_only(
     assert alert_id in {a for _, a in _alert_rows(partner)} and "tasked imagery" not in partner
     trail = Accounts(open_store(fresh)).audit_trail("local")
     assert trail[0]["action"] == "acknowledge" and trail[0]["target"] == alert_id
+
+
+def test_what_an_analyst_remarks_leaves_the_partners_search_and_matches_at_once(
+    fresh: Settings,
+) -> None:
+    """Re-marking every value of an entity REL TO USA: the Korean partner's screening (hits
+    and their count), not only its entity page, stops finding it — the index follows the
+    write in the request, not at its next check."""
+    analyst = Browser(fresh, "analyst")
+    partner = Browser(fresh)  # the same server process as the analyst's (one worker)
+    partner.client = TestClient(analyst.client.app, base_url="https://testserver")
+    partner.login("kr-liaison")
+    body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Sergei Shoigu"]}}}}
+
+    def matches() -> dict[str, Any]:
+        answer = partner.client.post(
+            "/match/default", json=body, headers={"x-csrf-token": partner.csrf}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["responses"]["q"]  # type: ignore[no-any-return]
+
+    assert matches()["total"]["value"] == 1
+    page = text(analyst.get("/entity/wk-person-shoigu"))
+    links = sorted(set(re.findall(r'href="(/entry/statement/[^"?]+)', page)))
+    assert len(links) >= 3
+    for link in links:
+        done: Any = analyst.post(
+            link,
+            {"action": "remark", "reason": "US only", "tlp": "GREEN", "rel_to": "USA"},
+        )
+        assert done.status_code == 303, done.text
+    found = matches()
+    assert found["total"]["value"] == 0 and found["results"] == []
+    assert "wk-person-shoigu" not in text(partner.get("/search?q=Shoigu"))
+    assert partner.get("/entity/wk-person-shoigu").status_code == 404  # type: ignore[attr-defined]

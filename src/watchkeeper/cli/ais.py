@@ -401,14 +401,6 @@ def alerts_ack(
 
 
 def _when(option: str, text: str | None, end_of_day: bool = False) -> Any:
-    from datetime import UTC, datetime, timedelta
+    from watchkeeper.maritime.alerts import parse_when
 
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(option, f"not an ISO date or time: {text!r}") from None
-    if end_of_day and len(text) == 10:
-        value += timedelta(days=1) - timedelta(microseconds=1)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_when(option, text, end_of_day)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -142,8 +142,8 @@ def facts_of(view: Any) -> dict[str, Any] | None:
                 stored = json.loads(note[len(DETAILS_PREFIX) :])
             except json.JSONDecodeError:
                 continue
-    if not isinstance(stored, dict):
-        return None
+    if not isinstance(stored, dict) or not isinstance(stored.get("kind"), str):
+        return None  # not a detection's record (an analyst's note may look like one)
     return flatten(
         stored,
         sanctioned="sanctioned" in entity.get("keywords"),
@@ -256,7 +256,7 @@ EVIDENCE = (
 
 def _is_vessel(alert: dict[str, Any], wanted: str) -> bool:
     text = wanted.strip().upper().removeprefix("IMO").strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text) in alert["mmsi"] or text in alert["title"]
     return wanted in alert["vessels"] or wanted.upper() in str(alert["title"]).upper()
 
@@ -266,6 +266,20 @@ def _in_area(view: Any, facts: dict[str, Any], wanted: str) -> bool:
     places = [facts.get("place"), facts.get("area"), facts.get("start_area"), facts.get("end_area")]
     places += list(view.entity.get("location"))
     return any(text in str(p).lower() for p in places if p)
+
+
+def parse_when(option: str, text: str | None, end_of_day: bool = False) -> datetime | None:
+    """A filter's date or time (ISO 8601): a bare date ``until`` means its whole day; no
+    zone means UTC."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(option, f"not an ISO date or time: {text!r}") from None
+    if end_of_day and len(text) == 10:
+        value += timedelta(days=1) - timedelta(microseconds=1)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _in_period(start: str, end: str, since: datetime | None, until: datetime | None) -> bool:

@@ -349,6 +349,17 @@ class Store:
                 ):
                     if row.marking_id in visible:
                         rows[row.id] = row
+        # Visible as the actor's reader shows it: of an entity that exists for it and, for
+        # a link, pointing at one (an answer that differed for a hidden link target would
+        # reveal the target).
+        ends = {r.entity_id for r in rows.values()}
+        ends |= {r.value for r in rows.values() if r.prop_type == "entity"}
+        existing = self.read(actor).existing_among(ends, include_ended=True) if ends else set()
+        rows = {
+            key: r
+            for key, r in rows.items()
+            if r.entity_id in existing and (r.prop_type != "entity" or r.value in existing)
+        }
         for statement_id in wanted:
             found = rows.get(statement_id)
             if found is None:

@@ -59,7 +59,7 @@ class Service:
         self._checked = time.monotonic()
         self._refreshing = threading.Lock()
         self.keys = dict(settings.api_keys)
-        self._screeners: dict[Viewer, tuple[float, ix.Index, Screener]] = {}
+        self._screeners: dict[Viewer, tuple[float, ix.Index, Screener, Resolution]] = {}
         self._readers: dict[Viewer, tuple[float, Reader, dict[str, str], Resolution]] = {}
         self._served = 0
 
@@ -109,6 +109,18 @@ class Service:
             self._checked = time.monotonic()
             self._refreshing.release()
 
+    def after_write(self, before: str, changed: set[str]) -> None:
+        """A write made through this process (a re-marking, a retraction): the saved index
+        and this process's state follow it now rather than at the next check, so that no
+        search, match or facet still finds what a viewer may no longer see; the cached
+        readers and screeners go too. (Other worker processes follow at their next check.)"""
+        if not self.fixed:
+            index = ix.refresh(self.store, self.settings.cache_dir, before, changed)
+            if index is not None:
+                self.state = (index, Facts.build(self.store, index))
+        self._screeners.clear()
+        self._readers.clear()
+
     def before_fork(self) -> None:
         """Close pooled connections: a forked worker opens its own."""
         self.store.engine.dispose()
@@ -129,14 +141,27 @@ class Service:
         index = index or self.current_index()
         now = time.monotonic()
         cached = self._screeners.get(viewer)
-        if cached is None or cached[1] is not index or now - cached[0] > RECHECK_SECONDS:
+        resolution = self.resolution(viewer)
+        if (
+            cached is None
+            or cached[1] is not index
+            or cached[3] is not resolution
+            or now - cached[0] > RECHECK_SECONDS
+        ):
             screener = Screener.for_viewer(index, self.store, viewer)
-            resolution = self.resolution(viewer)
             if resolution.members:  # hits on members of one cluster become one hit
                 screener.merge = partial(merge_matches, resolution=resolution)
-            cached = (now, index, screener)
+            cached = (now, index, screener, resolution)
             self._screeners[viewer] = cached
         return cached[2]
+
+    def resolution_of(self, viewer: Viewer, screener: Screener) -> Resolution:
+        """The resolution ``screener`` merges hits with (what renders its results must
+        read entities the same way), else the viewer's current one."""
+        cached = self._screeners.get(viewer)
+        if cached is not None and cached[2] is screener:
+            return cached[3]
+        return self.resolution(viewer)
 
     def _read(self, viewer: Viewer) -> tuple[float, Reader, dict[str, str], Resolution]:
         now = time.monotonic()
@@ -191,7 +216,7 @@ class Caller:
         return self.service.reader(self.viewer)
 
     def resolution(self) -> Resolution:
-        return self.service.resolution(self.viewer)
+        return self.service.resolution_of(self.viewer, self.screener)
 
 
 def get_service(request: Request) -> Service:

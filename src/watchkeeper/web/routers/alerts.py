@@ -4,14 +4,18 @@ filtered as the CLI's ``alerts`` filters, and acknowledged per organisation."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from watchkeeper.errors import InputError
-from watchkeeper.maritime.alerts import acknowledge_alert, default_rules, list_alerts
+from watchkeeper.maritime.alerts import (
+    acknowledge_alert,
+    default_rules,
+    list_alerts,
+    parse_when,
+)
 from watchkeeper.maritime.link import LABELS
 from watchkeeper.store.accounts import User
 from watchkeeper.web.auth import csrf_protect, require
@@ -37,15 +41,6 @@ KINDS = (
 Text = Annotated[str, Query(max_length=200)]
 
 
-def _day(name: str, text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError:
-        raise InputError(name, "a date as YYYY-MM-DD", text) from None
-
-
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(
     c: Annotated[Ctx, Depends(ctx)],
@@ -66,8 +61,8 @@ def alerts_page(
         vessel=vessel or None,
         kind=kind or None,
         area=area or None,
-        since=_day("since", since),
-        until=_day("until", until),
+        since=parse_when("since", since),
+        until=parse_when("until", until, end_of_day=True),
         min_severity=severity or None,
         unacknowledged=open_only,
     )

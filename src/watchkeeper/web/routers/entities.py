@@ -40,6 +40,16 @@ Offset = Annotated[int, Query(ge=0, le=limits.MAX_RESULTS - limits.MAX_PAGE)]
 Sort = Annotated[list[str], Query(max_length=10)]
 
 
+def _moved(request: Request, entity_id: str) -> RedirectResponse:
+    """308 to the same route and query for ``entity_id`` (the path rebuilt from the route,
+    not by replacing text: an id may occur elsewhere in the path)."""
+    route = request.scope["route"]
+    url = str(request.url_for(route.name, **{**request.path_params, "entity_id": entity_id}))
+    if request.url.query:
+        url += "?" + request.url.query
+    return RedirectResponse(url, status_code=308)
+
+
 def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, EntityView] | Response:
     """The entity, a redirect to the one it was merged into (by the viewer's judgments,
     or by an FtM export: a referent), or a 404 that reads the same whether the entity is
@@ -47,15 +57,13 @@ def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, Enti
     renderer = Renderer(who.reader(), who.index, who.resolution())
     merged_into = renderer.canonical_of(entity_id)
     if merged_into != entity_id:  # a list entry the viewer's judgments joined to others
-        url = request.url.replace(path=request.url.path.replace(entity_id, merged_into, 1))
-        return RedirectResponse(str(url), status_code=308)
+        return _moved(request, merged_into)
     view = renderer.views([entity_id]).get(entity_id)
     if view is not None and any(s.ended_at is None for s in view.statements):
         return renderer, view
     for canonical in renderer.origins.canonical(entity_id):
         if canonical != entity_id and renderer.views([canonical]):
-            url = request.url.replace(path=request.url.path.replace(entity_id, canonical, 1))
-            return RedirectResponse(str(url), status_code=308)
+            return _moved(request, canonical)
     raise NotFound(f"no entity {entity_id!r}")
 
 

@@ -393,9 +393,10 @@ async def correct_statement(
     if not reason:
         raise InputError("reason", "a reason is required")
     owner_org = c.bench.service.settings.organisation
+    before = c.store.version()
     if action == "remark":
         marking = marking_from(form, c.user.organisation)
-        c.store.remark(
+        changed = c.store.remark(
             c.viewer,
             [statement_id],
             marking,
@@ -405,10 +406,11 @@ async def correct_statement(
         )
         detail = f"{statement_id} re-marked {marking.key}: {reason}"
     else:
-        c.store.retract(
+        changed = c.store.retract(
             c.viewer, [statement_id], by=c.user.username, reason=reason, owner_org=owner_org
         )
         detail = f"{statement_id} retracted: {reason}"
+    c.bench.service.after_write(before, changed)
     if entity_id and c.bench.store.read(c.viewer).entity(entity_id) is not None:
         return _done(c, entity_id, f"statement_{action}", detail)
     c.audit(f"statement_{action}", statement_id, detail)
