@@ -188,3 +188,23 @@ def test_an_index_of_another_version_is_rebuilt_not_updated(store: Store, tmp_pa
     index = refresh(store, tmp_path, stale.version + "-not-it", summary.changed_entities)
     assert index is not None and {"p7", "p8"} <= set(index.by_id)
     assert postings(index) == postings(build(store))
+
+
+def test_saving_the_index_from_two_writers_at_once(store: Store, tmp_path: Path) -> None:
+    """Two imports of one release finish at once and both save the index: neither writes
+    into nor renames away the other's file, and what is left is a whole index."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    write(store, first_release(), source("un", "2024-01-01"))
+    index = build(store)
+    path = index_path(tmp_path / "cache")
+
+    def save_often(_: int) -> None:
+        for _ in range(25):
+            index.save(path)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(save_often, range(2)))  # re-raises what a saver raised
+    again = Index.load(path)
+    assert again is not None and postings(again) == postings(index)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no file left behind

@@ -455,3 +455,11 @@ def test_what_an_analyst_remarks_leaves_the_partners_search_and_matches_at_once(
     assert found["total"]["value"] == 0 and found["results"] == []
     assert "wk-person-shoigu" not in text(partner.get("/search?q=Shoigu"))
     assert partner.get("/entity/wk-person-shoigu").status_code == 404  # type: ignore[attr-defined]
+
+
+def test_search_finds_a_sanction_by_its_list_id(shared: Settings) -> None:
+    """A Sanction (no keywords, unlike an Event) among the results is no server error
+    (found by schemathesis)."""
+    answer = Browser(shared, "analyst").client.get("/api/search?q=37059")
+    assert answer.status_code == 200, answer.text
+    assert "Sanction" in {r["schema"] for r in answer.json()["results"]}

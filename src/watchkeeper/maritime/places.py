@@ -24,7 +24,9 @@ import csv
 import importlib.util
 import json
 import math
+import os
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -496,9 +498,14 @@ def save_anchorages(
 ) -> Path:
     path = anchorages_path(dataset)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(to_geojson(anchorages, rules, positions), indent=1))
-    temp.replace(path)
+    # a temporary file of this process's own: two detections learning at once must not
+    # write into or rename away each other's (the last whole file wins)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        temp.write_text(json.dumps(to_geojson(anchorages, rules, positions), indent=1))
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
     return path
 
 

@@ -24,6 +24,7 @@ import gc
 import math
 import os
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -460,18 +461,25 @@ class Index:
             ],
         }
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        # Restricted names and identifiers are in it: readable by the workspace's owner only.
-        with os.fdopen(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb") as fh:
-            np.savez(
-                fh,
-                offsets=self.offsets,
-                flat=self.flat,
-                groups=self.groups,
-                repeated=self.repeated,
-                meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
-            )
-        tmp.replace(path)
+        # A file of this process's own: two processes saving at once (two imports of one
+        # release) must not write into, or rename away, each other's half-written file;
+        # the last complete one replaces the index.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            # Restricted names and identifiers are in it: readable by its owner only.
+            flags = os.O_CREAT | os.O_WRONLY | os.O_EXCL
+            with os.fdopen(os.open(tmp, flags, 0o600), "wb") as fh:
+                np.savez(
+                    fh,
+                    offsets=self.offsets,
+                    flat=self.flat,
+                    groups=self.groups,
+                    repeated=self.repeated,
+                    meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+                )
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> Index | None:

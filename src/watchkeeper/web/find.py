@@ -99,7 +99,7 @@ def _facets(
         "country": sorted(entity.get_type_values(registry.country)),
         "list": sorted(lists),
         "program": sorted(programs),
-        "sector": sorted(k for k in entity.get("keywords") if k in known),
+        "sector": sorted(k for k in entity.get("keywords", quiet=True) if k in known),
         "source": sorted(
             {publishers[s.source_id] for s in view.statements if s.source_id in publishers}
         ),
@@ -142,7 +142,7 @@ def search(
                 score,
                 why,
                 _facets(view, sanctions.get(entity_id, []), publishers),
-                " ".join(view.entity.get("summary"))[:240],
+                " ".join(view.entity.get("summary", quiet=True))[:240],
             )
         )
     chosen = [h for h in hits if all(v in h.facets.get(k, []) for k, v in filters.items())]
