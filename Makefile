@@ -45,14 +45,14 @@ DEMO_LISTS ?=
 DEMO_SERVE ?= 1
 demo: $(STAMP) $(ASSETS)
 	$(BIN)/watchkeeper demo
-	for f in $(DEMO_LISTS); do \
+	@for f in $(DEMO_LISTS); do \
 	  case "$$f" in *.csv) kind=ofac-csv;; *sdn*.xml|*SDN*.xml) kind=ofac-xml;; *.xml) kind=un-xml;; *.json|*.jsonl) kind=ftm;; *) echo "demo: unknown list format: $$f" >&2; exit 2;; esac; \
 	  $(BIN)/watchkeeper import $$kind "$$f" || exit 2; \
 	done
-	$(BIN)/watchkeeper user demo
+	@$(BIN)/watchkeeper user demo
 	@echo "the workbench: http://127.0.0.1:8080 (log in as analyst, password watchkeeper-demo; Ctrl-C stops it)"
 	@test "$(DEMO_SERVE)" != 0 || echo "not served (DEMO_SERVE=0): $(BIN)/watchkeeper serve --port 8080"
-	test "$(DEMO_SERVE)" = 0 || $(BIN)/watchkeeper serve --port 8080
+	@test "$(DEMO_SERVE)" = 0 || $(BIN)/watchkeeper serve --port 8080
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
