@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -15,12 +16,13 @@ from hypothesis import strategies as st
 from tests.helpers import entity, source
 from watchkeeper.investigations import dossier, judgments, queue, watch
 from watchkeeper.investigations.network import Network
-from watchkeeper.investigations.resolver import ResolvedReader, resolve
+from watchkeeper.investigations.resolver import ResolvedReader, merge_matches, resolve
 from watchkeeper.investigations.xref import xref
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
-from watchkeeper.screening import build
+from watchkeeper.screening import Query, Screener, build
 from watchkeeper.store import Store, open_store
 from watchkeeper.store import judgments as sql
+from watchkeeper.web.render import Renderer
 
 ORGS = ["org-a", "org-b", "org-c"]
 COUNTRIES = ["USA", "KOR"]
@@ -211,6 +213,20 @@ def _answers(store: Store, viewer: Viewer) -> dict[str, Any]:
         data["dossier"] = json.loads(json.dumps(report, default=str))
         per_entity[eid] = data
     out["entities"] = per_entity
+    # the screening API's /match: hits merged into canonical entities, rendered in yente's
+    # shape (referents, list ids, datasets) as web/routers/screening.py does
+    index = build(store)
+    screener = Screener.for_viewer(index, store, viewer)
+    if resolution.members:
+        screener.merge = partial(merge_matches, resolution=resolution)
+    renderer = Renderer(reader, index, resolution)
+    for name in NAMES:
+        hits = screener.match(Query("q", "LegalEntity", (name,)), 10, 0.5)
+        shown = renderer.entities([m.entity.id for m in hits])
+        out[f"match {name}"] = [
+            (m.entity.id, round(m.score, 4), m.entity.list_ids, shown.get(m.entity.id))
+            for m in hits
+        ]
     out["fifty"] = network.fifty_percent(None)
     out["stats"] = resolved.stats()
     out["search"] = [(r.id, r.caption) for r in resolved.search("kim").results]
