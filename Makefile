@@ -40,9 +40,11 @@ $(CHROMIUM):
 
 # The demo workspace (theater dataset, simulated shuttle, and the real lists given as
 # DEMO_LISTS="consolidated.xml sdn.csv ..."), its logins, then the workbench on
-# http://127.0.0.1:8080 until Ctrl-C (DEMO_SERVE=0: prepare, say how to serve, and end).
+# http://127.0.0.1:8080 until Ctrl-C when run from a terminal; from a script (no terminal
+# on stdin, so that `make demo && make test` goes on) it prepares, says how, and ends.
+# DEMO_SERVE=1 / DEMO_SERVE=0 decide either way.
 DEMO_LISTS ?=
-DEMO_SERVE ?= 1
+DEMO_SERVE ?= auto
 demo: $(STAMP) $(ASSETS)
 	$(BIN)/watchkeeper demo
 	@for f in $(DEMO_LISTS); do \
@@ -50,9 +52,10 @@ demo: $(STAMP) $(ASSETS)
 	  $(BIN)/watchkeeper import $$kind "$$f" || exit 2; \
 	done
 	@$(BIN)/watchkeeper user demo
-	@echo "the workbench: http://127.0.0.1:8080 (log in as analyst, password watchkeeper-demo; Ctrl-C stops it)"
-	@test "$(DEMO_SERVE)" != 0 || echo "not served (DEMO_SERVE=0): $(BIN)/watchkeeper serve --port 8080"
-	@test "$(DEMO_SERVE)" = 0 || $(BIN)/watchkeeper serve --port 8080
+	@echo "the workbench: http://127.0.0.1:8080 (log in as analyst, password watchkeeper-demo)"
+	@serve="$(DEMO_SERVE)"; if [ "$$serve" = auto ]; then if [ -t 0 ]; then serve=1; else serve=0; fi; fi; \
+	if [ "$$serve" = 0 ]; then echo "not served now: $(BIN)/watchkeeper serve --port 8080 (or make demo DEMO_SERVE=1)"; \
+	else exec $(BIN)/watchkeeper serve --port 8080; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
