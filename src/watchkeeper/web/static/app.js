@@ -115,7 +115,12 @@
       });
     });
     Promise.all(pending).then(function () {
-      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.2), { maxZoom: 9 }); }
+      /* Without animation: "loaded" means the view has settled, and a click lands where
+         the marker is drawn. Alerts go on top of the ports they sit in. */
+      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.2), { maxZoom: 9, animate: false }); }
+      map.eachLayer(function (lyr) {
+        if (lyr.options && lyr.options.className === "marker-alert" && lyr.bringToFront) { lyr.bringToFront(); }
+      });
       el.dataset.loaded = "true";
     }).catch(function (err) { el.dataset.error = String(err); });
   }
@@ -131,7 +136,7 @@
     });
     var layer = geoLayer("positions", { type: "FeatureCollection", features: features }).addTo(map);
     if (features.length && layer.getBounds().isValid()) {
-      map.fitBounds(layer.getBounds().pad(0.5), { maxZoom: 7 });
+      map.fitBounds(layer.getBounds().pad(0.5), { maxZoom: 7, animate: false });
     }
     el.dataset.loaded = "true";
   }
@@ -187,7 +192,7 @@
         },
         onEachFeature: function (feature, lyr) { lyr.bindPopup(popup(feature.properties || {})); }
       }).addTo(map);
-      if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 9 }); }
+      if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 9, animate: false }); }
       el.dataset.loaded = "true";
       el.dataset.features = String(collection.features.length);
     }).catch(function (err) { el.dataset.error = String(err); });
