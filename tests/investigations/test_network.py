@@ -100,6 +100,20 @@ def test_paths_to_sanctioned(store: Store) -> None:
     assert net.paths_to_sanctioned("boss")[0].nodes == ("boss",)
 
 
+def test_paths_to_sanctioned_through_links_in_force(store: Store) -> None:
+    _network(store)
+    net = Network(store.read(Viewer("org-b")))
+    assert net.paths_to_sanctioned("front")[0].nodes == ("front", "boss")
+    # the ownership ended in 2020: from 2022 the way to Boss goes through the ship's
+    # owner, whose director he became in 2022
+    later = net.paths_to_sanctioned("front", since="2022-01-01")
+    assert later[0].nodes == ("front", "ship", "owner", "boss")
+    assert [lk.kind for lk in later[0].links] == ["Vessel.operator", "Vessel.owner", "Directorship"]
+    before = net.paths_to_sanctioned("front", until="2020-12-31")
+    assert before[0].nodes == ("front", "boss")
+    assert net.paths_to_sanctioned("front", max_hops=2, since="2022-01-01") == []
+
+
 def test_implied_links_with_evidence(store: Store) -> None:
     _network(store)
     net = Network(store.read(Viewer("org-b")))

@@ -228,6 +228,8 @@ def _show_side(reader: Any, entity_id: str) -> None:
 # -- network ----------------------------------------------------------------------------------
 
 HopsOption = Annotated[int, typer.Option(help="Links to follow.")]
+SinceOption = Annotated[str | None, typer.Option(help="Links in force on or after this date.")]
+UntilOption = Annotated[str | None, typer.Option(help="Links in force on or before this date.")]
 TypeOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -241,10 +243,8 @@ def neighbours(
     entity: str,
     hops: HopsOption = 1,
     kind: TypeOption = None,
-    since: Annotated[str | None, typer.Option(help="Links in force on or after this date.")] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Links in force on or before this date.")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     implied: Annotated[
         bool,
         typer.Option(
@@ -312,14 +312,18 @@ def paths(
     entity: str,
     max_hops: Annotated[int, typer.Option(help="Longest path looked for.")] = 4,
     kind: TypeOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Shortest paths from an entity to sanctioned ones."""
+    """Shortest paths from an entity to sanctioned ones (through links in force between
+    --since and --until, when given)."""
     from watchkeeper.investigations.network import Network
 
     with command() as ctx:
-        found = Network(ctx.reader(as_org)).paths_to_sanctioned(entity, max_hops, kind)
+        network = Network(ctx.reader(as_org))
+        found = network.paths_to_sanctioned(entity, max_hops, kind, since=since, until=until)
         if as_json:
             emit_json([p.to_dict() for p in found])
             return

@@ -239,18 +239,21 @@ class Network:
         max_hops: int = 4,
         kinds: Collection[str] | None = None,
         limit: int = 5,
+        since: str | None = None,
+        until: str | None = None,
     ) -> list[Path]:
         """The shortest paths from ``entity`` to sanctioned entities, nearest first (one
-        per target; the entity itself, if sanctioned, is a path of length 0)."""
+        per target; the entity itself, if sanctioned, is a path of length 0), only through
+        links of ``kinds`` in force some time between ``since`` and ``until``."""
         self._check(max_hops, kinds)
         start, members = self._start(entity)
-        reached = self.sql.reach(list(members), max_hops, kinds)
+        reached = self.sql.reach(list(members), max_hops, kinds, since, until)
         sanctioned = self._list_ids(sorted({self.resolution.of(n) for n in reached}))
         if not sanctioned:
             return []
         g: nx.MultiGraph[str] = nx.MultiGraph()
         g.add_node(start)
-        for link in map(self._link, self.sql.edges(reached, kinds)):
+        for link in map(self._link, self.sql.edges(reached, kinds, since, until)):
             if link.source != link.target:
                 g.add_edge(link.source, link.target, key=link.via, link=link)
         lengths = nx.single_source_shortest_path_length(g, start)

@@ -10,10 +10,14 @@ The graph is read off statements, with no table of its own:
   entity holding it and its value;
 - a Sanction's ``entity`` marks its value as sanctioned.
 
-One recursive step goes from a node to every link statement touching it, by its value
-(the partial index of links) or by its entity id, and then, for a relationship, to the
-relationship's other endpoint. Relationship types and dates filter the step itself, so
-a filtered-out link is not walked through.
+A walk goes level by level, in one query per level (and per thousand nodes): from the
+nodes reached last to every link statement touching them, by its value (the partial
+index of links) or by its entity id, and then, for a relationship, to the relationship's
+other endpoint. Relationship types and dates filter the step itself, so a filtered-out
+link is not walked through. Reads that start from given nodes filter statements by their
+markings in SQL and check the existence rule (``Reader.existing_among``) on the ids the
+rows bring, which stays near those nodes; whole-store reads (the 50 % rule's ownerships,
+every sanction) use ``Reader.visible()``.
 """
 
 from __future__ import annotations
@@ -26,12 +30,8 @@ from followthemoney import model
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Text,
     and_,
-    case,
-    cast,
     exists,
-    func,
     literal,
     or_,
     select,
@@ -92,6 +92,7 @@ class GraphSQL:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
         self.engine = reader.store.engine
+        self._known: dict[str, bool] = {}
 
     # -- the pieces of a step ----------------------------------------------------------
 
@@ -102,10 +103,78 @@ class GraphSQL:
         direct = [DIRECT_TYPES[k] for k in kinds if k in DIRECT_TYPES]
         return rels, direct
 
+    def _direct(self, s1: Any, direct: list[tuple[str, str]]) -> ColumnElement[bool]:
+        if not direct:
+            return literal(False)
+        return or_(*(and_(s1.c.schema == s, s1.c.prop == p) for s, p in direct))
+
+    def _exist(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` exist for the viewer, remembered for this object's life (one
+        request): the existence walk starts from the ids at hand instead of evaluating
+        the whole store's existence for every query."""
+        wanted = set(ids)
+        unknown = wanted - self._known.keys()
+        if unknown:
+            found = self.reader.existing_among(unknown)
+            for entity_id in unknown:
+                self._known[entity_id] = entity_id in found
+        return {i for i in wanted if self._known[i]}
+
+    def _links(
+        self,
+        chunk: list[str],
+        kinds: Collection[str] | None,
+        since: str | None,
+        until: str | None,
+    ) -> Iterator[Edge]:
+        """The visible links touching the nodes of ``chunk``: a relationship through one
+        of its endpoints, a direct property from either side. Statements are filtered by
+        their own markings in SQL; the existence of the entities they join (the link, its
+        holder, both ends) is checked on the ids the rows bring."""
+        rels, direct = self._kinds(kinds)
+        rows: list[Edge] = []
+        with self.engine.connect() as conn:
+            if rels:
+                s1, s2 = aliased(t.statement), aliased(t.statement)
+                rel_query = select(
+                    s1.c.entity_id, s1.c.schema, s1.c.prop, s1.c.value, s2.c.prop, s2.c.value
+                ).where(
+                    s1.c.prop_type == "entity",
+                    s1.c.value.in_(chunk),
+                    s1.c.schema.in_(rels),
+                    s1.c.prop.in_(ENDPOINTS),
+                    s2.c.entity_id == s1.c.entity_id,
+                    s2.c.prop_type == "entity",
+                    s2.c.prop.in_(ENDPOINTS),
+                    s2.c.prop != s1.c.prop,
+                    self._in_time(s1, since, until),
+                    self.reader.allowed(s1),
+                    self.reader.allowed(s2),
+                )
+                for via, schema, p1, v1, p2, v2 in conn.execute(rel_query):
+                    source_prop, _target = endpoints(schema)
+                    if p1 == source_prop:
+                        rows.append(Edge(v1, v2, via, schema, p1, p2))
+                    else:
+                        rows.append(Edge(v2, v1, via, schema, p2, p1))
+            if direct:
+                d = aliased(t.statement)
+                direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
+                    d.c.prop_type == "entity",
+                    or_(d.c.value.in_(chunk), d.c.entity_id.in_(chunk)),
+                    self._direct(d, direct),
+                    self.reader.allowed(d),
+                )
+                for holder, schema, prop, value in conn.execute(direct_query):
+                    rows.append(Edge(holder, value, holder, f"{schema}.{prop}", "id", prop))
+        real = self._exist(i for e in rows for i in (e.source, e.target, e.via))
+        yield from (e for e in rows if e.source in real and e.target in real and e.via in real)
+
     def _in_time(self, rel: Any, since: str | None, until: str | None) -> ColumnElement[bool]:
         """The relationship ``rel`` (a statement alias) was in force at some time between
         ``since`` and ``until``: it did not start after ``until`` nor end before ``since``
-        (an undated relationship is taken as in force)."""
+        (an undated relationship is taken as in force). The relationship's own existence
+        is checked with its link, so its dates need only their markings."""
         clauses: list[ColumnElement[bool]] = []
         for prop, op, bound in (("startDate", ">", until), ("endDate", "<", since)):
             if bound is None:
@@ -117,54 +186,10 @@ class GraphSQL:
                     d.c.entity_id == rel.c.entity_id,
                     d.c.prop == prop,
                     compare,
-                    self.reader.visible(d),
+                    self.reader.allowed(d),
                 )
             )
         return and_(literal(True), *clauses)
-
-    def _direct(self, s1: Any, direct: list[tuple[str, str]]) -> ColumnElement[bool]:
-        if not direct:
-            return literal(False)
-        return or_(*(and_(s1.c.schema == s, s1.c.prop == p) for s, p in direct))
-
-    def _step(
-        self,
-        node: Any,
-        kinds: Collection[str] | None,
-        since: str | None,
-        until: str | None,
-    ) -> tuple[Any, Any, ColumnElement[bool], ColumnElement[bool], ColumnElement[bool], Any]:
-        """Aliases and conditions of one step from the column ``node``: link statement
-        ``s1`` touching it and, for a relationship, its other endpoint ``s2``."""
-        rels, direct = self._kinds(kinds)
-        s1, s2 = aliased(t.statement), aliased(t.statement)
-        is_rel = and_(
-            s1.c.schema.in_(rels or ["-"]),
-            s1.c.prop.in_(ENDPOINTS),
-            s1.c.value == node,
-            self._in_time(s1, since, until),
-        )
-        is_direct = self._direct(s1, direct)
-        touch = and_(
-            s1.c.prop_type == "entity",
-            or_(s1.c.value == node, s1.c.entity_id == node),
-            self.reader.visible(s1),
-        )
-        other = and_(
-            s2.c.entity_id == s1.c.entity_id,
-            s2.c.prop_type == "entity",
-            s2.c.prop != s1.c.prop,
-            s2.c.prop.in_(ENDPOINTS),
-            is_rel,
-            self.reader.visible(s2),
-        )
-        neighbour = case(
-            (s2.c.value.is_not(None), s2.c.value),
-            (and_(is_direct, s1.c.value == node), s1.c.entity_id),
-            (and_(is_direct, s1.c.entity_id == node), s1.c.value),
-            else_=None,
-        )
-        return s1, s2, touch, other, is_direct, neighbour
 
     # -- queries -----------------------------------------------------------------------
 
@@ -176,31 +201,33 @@ class GraphSQL:
         since: str | None = None,
         until: str | None = None,
     ) -> dict[str, int]:
-        """Every node within ``hops`` links of ``starts``, with its distance (a recursive
-        query; the starts are at 0)."""
+        """Every node within ``hops`` links of ``starts``, with its distance (the starts
+        are at 0), walked level by level: one query per level and per chunk of its
+        nodes, each step through the links of the nodes reached last."""
         if not starts:
             return {}
         st = t.statement
-        seed = (
-            select(cast(st.c.entity_id, Text).label("node"), literal(0).label("depth"))
-            .where(st.c.entity_id.in_(list(starts)))
-            .distinct()
-        )
-        walk = seed.cte("walk", recursive=True)
-        s1, s2, touch, other, _direct, neighbour = self._step(walk.c.node, kinds, since, until)
-        step = (
-            select(cast(neighbour, Text).label("node"), (walk.c.depth + 1).label("depth"))
-            .select_from(walk.join(s1, touch).outerjoin(s2, other))
-            .where(walk.c.depth < hops, walk.c.node.is_not(None))
-        )
-        walk = walk.union(step)
-        query = (
-            select(walk.c.node, func.min(walk.c.depth))
-            .where(walk.c.node.is_not(None))
-            .group_by(walk.c.node)
-        )
         with self.engine.connect() as conn:
-            return {row[0]: int(row[1]) for row in conn.execute(query)}
+            seeds = conn.execute(
+                select(st.c.entity_id).where(st.c.entity_id.in_(list(starts))).distinct()
+            )
+            depth = {str(row[0]): 0 for row in seeds}
+        frontier = sorted(depth)
+        for level in range(1, hops + 1):
+            if not frontier:
+                break
+            found: set[str] = set()
+            wanted = set(frontier)
+            for i in range(0, len(frontier), ID_CHUNK):
+                chunk = frontier[i : i + ID_CHUNK]
+                for edge in self._links(chunk, kinds, since, until):
+                    if edge.source in wanted:
+                        found.add(edge.target)
+                    if edge.target in wanted:
+                        found.add(edge.source)
+            frontier = sorted(found - depth.keys())
+            depth.update((node, level) for node in frontier)
+        return depth
 
     def edges(
         self,
@@ -215,75 +242,42 @@ class GraphSQL:
         ordered = sorted(nodes)
         for i in range(0, len(ordered), ID_CHUNK):
             chunk = ordered[i : i + ID_CHUNK]
-            for edge in self._edges_of(chunk, kinds, since, until):
+            for edge in self._links(chunk, kinds, since, until):
                 found[(edge.via, edge.source, edge.target)] = edge
         return sorted(found.values(), key=lambda e: (e.source, e.target, e.via))
-
-    def _edges_of(
-        self,
-        chunk: list[str],
-        kinds: Collection[str] | None,
-        since: str | None,
-        until: str | None,
-    ) -> Iterator[Edge]:
-        rels, direct = self._kinds(kinds)
-        s1, s2 = aliased(t.statement), aliased(t.statement)
-        rel_query = select(
-            s1.c.entity_id, s1.c.schema, s1.c.prop, s1.c.value, s2.c.prop, s2.c.value
-        ).where(
-            s1.c.prop_type == "entity",
-            s1.c.value.in_(chunk),
-            s1.c.schema.in_(rels or ["-"]),
-            s1.c.prop.in_(ENDPOINTS),
-            s2.c.entity_id == s1.c.entity_id,
-            s2.c.prop_type == "entity",
-            s2.c.prop.in_(ENDPOINTS),
-            s2.c.prop != s1.c.prop,
-            self._in_time(s1, since, until),
-            self.reader.visible(s1),
-            self.reader.visible(s2),
-        )
-        with self.engine.connect() as conn:
-            for via, schema, p1, v1, p2, v2 in conn.execute(rel_query):
-                source_prop, _target = endpoints(schema)
-                if p1 == source_prop:
-                    yield Edge(v1, v2, via, schema, p1, p2)
-                else:
-                    yield Edge(v2, v1, via, schema, p2, p1)
-            if direct:
-                d = aliased(t.statement)
-                direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
-                    d.c.prop_type == "entity",
-                    or_(d.c.value.in_(chunk), d.c.entity_id.in_(chunk)),
-                    self._direct(d, direct),
-                    self.reader.visible(d),
-                )
-                for holder, schema, prop, value in conn.execute(direct_query):
-                    yield Edge(holder, value, holder, f"{schema}.{prop}", "id", prop)
 
     def sanctioned(self, nodes: Collection[str] | None = None) -> dict[str, list[str]]:
         """Nodes (among ``nodes``, or all) with a current Sanction the viewer may see,
         with the Sanctions' ids."""
         s = aliased(t.statement)
-        query: Select[Any] = select(s.c.value, s.c.entity_id).where(
-            s.c.schema == "Sanction",
-            s.c.prop == "entity",
-            s.c.prop_type == "entity",
-            self.reader.visible(s),
-        )
+        where = (s.c.schema == "Sanction", s.c.prop == "entity", s.c.prop_type == "entity")
         out: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
-            if nodes is None:
-                rows: Iterable[Any] = conn.execute(query)
-                for target, sanction in rows:
+        if nodes is None:
+            with self.engine.connect() as conn:
+                for target, sanction in conn.execute(
+                    select(s.c.value, s.c.entity_id).where(*where, self.reader.visible(s))
+                ):
                     out.setdefault(target, []).append(sanction)
-            else:
-                ordered = sorted(nodes)
-                for i in range(0, len(ordered), ID_CHUNK):
-                    chunk = ordered[i : i + ID_CHUNK]
-                    for target, sanction in conn.execute(query.where(s.c.value.in_(chunk))):
-                        out.setdefault(target, []).append(sanction)
+        else:
+            query = select(s.c.value, s.c.entity_id).where(*where, self.reader.allowed(s))
+            out = self._by_value(query, s, nodes)
         return {k: sorted(set(v)) for k, v in out.items()}
+
+    def _by_value(self, query: Select[Any], s: Any, nodes: Collection[str]) -> dict[str, list[str]]:
+        """(value, entity id) rows of ``query`` for values among ``nodes``, both ends
+        existing for the viewer: value -> entity ids."""
+        rows: list[tuple[str, str]] = []
+        ordered = sorted(nodes)
+        with self.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                chunk = ordered[i : i + ID_CHUNK]
+                rows.extend((r[0], r[1]) for r in conn.execute(query.where(s.c.value.in_(chunk))))
+        real = self._exist(i for row in rows for i in row)
+        out: dict[str, list[str]] = {}
+        for target, holder in rows:
+            if target in real and holder in real:
+                out.setdefault(target, []).append(holder)
+        return out
 
     def ownership(self) -> Iterator[tuple[str, str, str, list[str]]]:
         """Every current Ownership the viewer may see: (owner, asset, ownership id, its
@@ -335,6 +329,7 @@ class GraphSQL:
         s1, s2 = aliased(t.statement), aliased(t.statement)
         things = THINGS
         ordered = sorted(nodes)
+        rows: list[tuple[str, str, str, str, str]] = []
         with self.engine.connect() as conn:
             for i in range(0, len(ordered), ID_CHUNK):
                 chunk = ordered[i : i + ID_CHUNK]
@@ -344,16 +339,20 @@ class GraphSQL:
                     s1.c.entity_id.in_(chunk),
                     s1.c.prop_type.in_(list(types)),
                     s1.c.schema.in_(things),
-                    self.reader.visible(s1),
+                    self.reader.allowed(s1),
                     s2.c.prop_type.in_(list(types)),
                     s2.c.value == s1.c.value,
                     s2.c.prop_type == s1.c.prop_type,
                     s2.c.entity_id != s1.c.entity_id,
                     s2.c.schema.in_(things),
-                    self.reader.visible(s2),
+                    self.reader.allowed(s2),
                 )
-                for row in conn.execute(query.distinct()):
-                    yield (row[0], row[1], row[2], row[3], row[4])
+                rows.extend(
+                    (row[0], row[1], row[2], row[3], row[4])
+                    for row in conn.execute(query.distinct())
+                )
+        real = self._exist(i for row in rows for i in row[:2])
+        yield from (row for row in rows if row[0] in real and row[1] in real)
 
     def designated_since(self, nodes: Collection[str], since: str) -> dict[str, list[str]]:
         """Nodes (among ``nodes``) with a current, visible Sanction first seen after
@@ -364,15 +363,9 @@ class GraphSQL:
             s.c.prop == "entity",
             s.c.prop_type == "entity",
             s.c.first_seen > since,
-            self.reader.visible(s),
+            self.reader.allowed(s),
         )
-        out: dict[str, list[str]] = {}
-        ordered = sorted(nodes)
-        with self.engine.connect() as conn:
-            for i in range(0, len(ordered), ID_CHUNK):
-                chunk = ordered[i : i + ID_CHUNK]
-                for target, sanction in conn.execute(query.where(s.c.value.in_(chunk))):
-                    out.setdefault(target, []).append(sanction)
+        out = self._by_value(query, s, nodes)
         return {k: sorted(set(v)) for k, v in out.items()}
 
 

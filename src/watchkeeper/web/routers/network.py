@@ -103,7 +103,14 @@ def graph_dict(start: str, sub: Subgraph) -> dict[str, Any]:
 
 
 def paths_dict(network: Network, entity_id: str, max_hops: int, chosen: dict[str, Any]) -> Any:
-    found = [p.to_dict() for p in network.paths_to_sanctioned(entity_id, max_hops, chosen["kinds"])]
+    paths = network.paths_to_sanctioned(
+        entity_id,
+        max_hops,
+        chosen["kinds"],
+        since=chosen["since"] or None,
+        until=chosen["until"] or None,
+    )
+    found = [p.to_dict() for p in paths]
     ids = sorted({n for p in found for n in p["nodes"]})
     captions = {v.id: v.caption for v in network.resolved.entities(ids)} if ids else {}
     return [p | {"captions": [captions.get(n, n) for n in p["nodes"]]} for p in found]
