@@ -82,6 +82,33 @@ def test_neighbours_by_hops_type_and_date(store: Store) -> None:
         net.neighbours("nobody")
 
 
+@pytest.mark.spark
+def test_spark_walks_the_same_neighbourhoods(sqlite_store: Store) -> None:
+    from watchkeeper.investigations.spark import neighbours as on_spark
+
+    _network(sqlite_store)
+    asked = [
+        ("ship", 1, None, None, None),
+        ("ship", 3, None, None, None),
+        ("twin", 2, None, None, None),
+        ("ship", 3, ["Vessel.owner", "Directorship"], None, None),
+        ("boss", 2, None, "2021-01-01", "2021-12-31"),
+        ("boss", 2, None, "2020-06-01", "2020-06-30"),
+        ("far", 0, None, None, None),
+    ]
+    for org in ("org-a", "org-b"):
+        network = Network(sqlite_store.read(Viewer(org)))
+        for entity_id, hops, kinds, since, until in asked:
+            expected = network.neighbours(entity_id, hops, kinds, since, until)
+            got = on_spark(network, entity_id, hops, kinds, since, until)
+            assert got.to_dict() == expected.to_dict(), (org, entity_id, hops, kinds)
+    # what org-b may not see (the RED employment) is not walked on Spark either
+    twin = on_spark(Network(sqlite_store.read(Viewer("org-b"))), "twin", 1)
+    assert "owner" not in twin.nodes
+    with pytest.raises(NotFound):
+        on_spark(Network(sqlite_store.read(Viewer("org-b"))), "nobody", 1)
+
+
 def test_hidden_links_are_not_walked(store: Store) -> None:
     _network(store)
     mine = Network(store.read(Viewer("org-a"))).neighbours("twin", hops=1)

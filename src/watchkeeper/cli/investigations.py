@@ -228,6 +228,7 @@ def _show_side(reader: Any, entity_id: str) -> None:
 # -- network ----------------------------------------------------------------------------------
 
 HopsOption = Annotated[int, typer.Option(help="Links to follow.")]
+EngineOption = Annotated[str, typer.Option(help="sql (embedded) or spark")]
 SinceOption = Annotated[str | None, typer.Option(help="Links in force on or after this date.")]
 UntilOption = Annotated[str | None, typer.Option(help="Links in force on or before this date.")]
 TypeOption = Annotated[
@@ -255,6 +256,7 @@ def neighbours(
         Path | None,
         typer.Option("-o", "--output", help="Write the subgraph: .graphml or .ftm.json"),
     ] = None,
+    engine: EngineOption = "sql",
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -263,7 +265,16 @@ def neighbours(
 
     with command() as ctx:
         network = Network(ctx.reader(as_org))
-        sub = network.neighbours(entity, hops, kind, since, until, implied)
+        if engine == "spark":
+            from watchkeeper.investigations.spark import neighbours as on_spark
+
+            sub = on_spark(
+                network, entity, hops, kind, since, until, implied, ctx.settings.spark_master
+            )
+        elif engine == "sql":
+            sub = network.neighbours(entity, hops, kind, since, until, implied)
+        else:
+            raise InputError("--engine", f"sql or spark, not {engine!r}")
         if output is not None:
             _write_graph(network, sub, output, to_graphml, to_ftm)
         if as_json:
@@ -374,7 +385,7 @@ def fifty_percent(
             "--list", help="Designations of these lists block (default OFAC; 'any' for all)."
         ),
     ] = None,
-    engine: Annotated[str, typer.Option(help="sql (embedded) or spark")] = "sql",
+    engine: EngineOption = "sql",
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -107,13 +107,15 @@ class Network:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _start(self, entity: str) -> tuple[str, tuple[str, ...]]:
+    def start_of(self, entity: str) -> tuple[str, tuple[str, ...]]:
+        """The canonical id of ``entity`` for this viewer and its members' ids."""
         view = self.resolved.entity(entity)
         if view is None:
             raise NotFound(f"no entity {entity!r}")
         return view.id, self.resolution.group(view.id)
 
-    def _check(self, hops: int, kinds: Collection[str] | None) -> None:
+    def check(self, hops: int, kinds: Collection[str] | None) -> None:
+        """A clear error for a walk this module does not take."""
         if not 0 <= hops <= MAX_HOPS:
             raise InputError("hops", f"from 0 to {MAX_HOPS}, got {hops}")
         unknown = sorted(set(kinds or ()) - set(KINDS))
@@ -174,9 +176,24 @@ class Network:
         """Entities within ``hops`` links, only through links of ``kinds`` in force some
         time between ``since`` and ``until``; with ``implied``, also the entities sharing
         an identifier, address, phone, e-mail or vessel with one of them."""
-        self._check(hops, kinds)
-        start, members = self._start(entity)
+        self.check(hops, kinds)
+        start, members = self.start_of(entity)
         reached = self.sql.reach(list(members), hops, kinds, since, until)
+        return self.subgraph(start, reached, hops, kinds, since, until, implied)
+
+    def subgraph(
+        self,
+        start: str,
+        reached: dict[str, int],
+        hops: int,
+        kinds: Collection[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        implied: bool = False,
+    ) -> Subgraph:
+        """The subgraph of the nodes a walk from ``start`` reached (node -> distance, as
+        stored; a walk in SQL or on Spark), with their links and, with ``implied``, the
+        implied links around them."""
         depth: dict[str, int] = {}
         for node, d in reached.items():
             cid = self.resolution.of(node)
@@ -245,8 +262,8 @@ class Network:
         """The shortest paths from ``entity`` to sanctioned entities, nearest first (one
         per target; the entity itself, if sanctioned, is a path of length 0), only through
         links of ``kinds`` in force some time between ``since`` and ``until``."""
-        self._check(max_hops, kinds)
-        start, members = self._start(entity)
+        self.check(max_hops, kinds)
+        start, members = self.start_of(entity)
         reached = self.sql.reach(list(members), max_hops, kinds, since, until)
         sanctioned = self._list_ids(sorted({self.resolution.of(n) for n in reached}))
         if not sanctioned:
@@ -271,7 +288,7 @@ class Network:
     def ownership_chains(self, entity: str, max_depth: int = 6) -> dict[str, Any]:
         """Who owns ``entity``, directly and through chains, with each chain's share (the
         product along it) and each owner's aggregate interest (summed over its chains)."""
-        start, _members = self._start(entity)
+        start, _members = self.start_of(entity)
         holdings = self.holdings()
         chains, interest = chains_to(start, holdings, max_depth)
         return {

@@ -2,9 +2,12 @@
 
 GraphFrames needs a JVM package from the Spark Packages repository, which the machines
 here cannot reach (only PyPI, npm and Debian are), so the fixpoints are written as
-iterated DataFrame joins instead: each round joins the blocked set to the ownership edges
-and sums the shares per asset, until a round adds nothing. Only what the viewer may see
-is sent to Spark: the edges and designations come from the viewer's ``Network``.
+iterated DataFrame joins instead: for the 50 % rule, each round joins the blocked set to
+the ownership edges and sums the shares per asset, until a round adds nothing; for a
+neighbourhood, each round joins the nodes reached last to the links and keeps the nodes
+not reached before. Only what the viewer may see is sent to Spark: the edges and
+designations come from the viewer's ``Network``; the subgraph a walk reaches is then
+read back through the same ``Network`` (networkx for the algorithms on it).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from watchkeeper.investigations.network import Network, _flag
+from watchkeeper.investigations.network import Network, Subgraph, _flag
 from watchkeeper.investigations.ownership import THRESHOLD, Flag, Holding
 from watchkeeper.spark import spark_session
 
@@ -83,3 +86,41 @@ def _flags(
             entity, "blocked" if sure else "possibly blocked", (min(low, 100.0), high), counted
         )
     return flags
+
+
+def neighbours(
+    network: Network,
+    entity: str,
+    hops: int = 1,
+    kinds: Collection[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    implied: bool = False,
+    master: str = "local[2]",
+) -> Subgraph:
+    """As ``Network.neighbours``, with the walk computed on Spark over every link the
+    viewer may see."""
+    from pyspark.sql import functions as F
+
+    network.check(hops, kinds)
+    start, members = network.start_of(entity)
+    spark = spark_session(master, "watchkeeper-network")
+    pairs = [(e.source, e.target) for e in network.sql.all_edges(kinds, since, until)]
+    links = spark.createDataFrame(pairs or [("", "")], "a string, b string").where("a != b")
+    # both directions, once each: a walk goes along a link either way
+    links = links.union(links.select(F.col("b").alias("a"), F.col("a").alias("b"))).distinct()
+    links = links.cache()
+    depth = dict.fromkeys(network.sql.seeds(members), 0)
+    frontier = sorted(depth)
+    for level in range(1, hops + 1):
+        if not frontier:
+            break
+        nodes = spark.createDataFrame([(n,) for n in frontier], "node string")
+        found = {
+            row["b"]
+            for row in links.join(nodes, links.a == nodes.node).select("b").distinct().collect()
+        }
+        frontier = sorted(found - depth.keys())
+        depth.update((node, level) for node in frontier)
+    links.unpersist()
+    return network.subgraph(start, depth, hops, kinds, since, until, implied)

@@ -90,7 +90,7 @@ def alerts(store: Store, reader: Reader) -> list[Alert]:
 
 def _alerts_for(network: Network, row: dict[str, Any]) -> list[Alert]:
     entity, hops, since = row["entity_id"], int(row["hops"]), row["since"]
-    start, members = network._start(entity)
+    start, members = network.start_of(entity)
     reached = network.sql.reach(list(members), max(hops, 1))
     near = {n: d for n, d in reached.items() if d <= hops}
     view = network.resolved.entity(start)

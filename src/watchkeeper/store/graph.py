@@ -193,6 +193,18 @@ class GraphSQL:
 
     # -- queries -----------------------------------------------------------------------
 
+    def seeds(self, starts: Collection[str]) -> set[str]:
+        """The starts a walk begins from: those the store holds (whether they exist for
+        the viewer is checked with each link the walk takes from them)."""
+        if not starts:
+            return set()
+        st = t.statement
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(st.c.entity_id).where(st.c.entity_id.in_(sorted(starts))).distinct()
+            )
+            return {str(row[0]) for row in rows}
+
     def reach(
         self,
         starts: Sequence[str],
@@ -204,14 +216,7 @@ class GraphSQL:
         """Every node within ``hops`` links of ``starts``, with its distance (the starts
         are at 0), walked level by level: one query per level and per chunk of its
         nodes, each step through the links of the nodes reached last."""
-        if not starts:
-            return {}
-        st = t.statement
-        with self.engine.connect() as conn:
-            seeds = conn.execute(
-                select(st.c.entity_id).where(st.c.entity_id.in_(list(starts))).distinct()
-            )
-            depth = {str(row[0]): 0 for row in seeds}
+        depth = dict.fromkeys(self.seeds(starts), 0)
         frontier = sorted(depth)
         for level in range(1, hops + 1):
             if not frontier:
@@ -245,6 +250,45 @@ class GraphSQL:
             for edge in self._links(chunk, kinds, since, until):
                 found[(edge.via, edge.source, edge.target)] = edge
         return sorted(found.values(), key=lambda e: (e.source, e.target, e.via))
+
+    def all_edges(
+        self,
+        kinds: Collection[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Iterator[Edge]:
+        """Every link the viewer may see (the scale-out tier's input), streamed: two
+        queries, each with the whole store's existence rule evaluated once."""
+        rels, direct = self._kinds(kinds)
+        with self.engine.connect() as conn:
+            streamed = conn.execution_options(stream_results=True, yield_per=10000)
+            if rels:
+                s1, s2 = aliased(t.statement), aliased(t.statement)
+                source_props = [endpoints(r)[0] for r in rels]
+                rel_query = select(
+                    s1.c.entity_id, s1.c.schema, s1.c.value, s2.c.prop, s2.c.value
+                ).where(
+                    s1.c.prop_type == "entity",
+                    s1.c.schema.in_(rels),
+                    s1.c.prop.in_(source_props),
+                    s2.c.entity_id == s1.c.entity_id,
+                    s2.c.prop_type == "entity",
+                    s2.c.prop.in_(ENDPOINTS),
+                    s2.c.prop != s1.c.prop,
+                    self._in_time(s1, since, until),
+                    self.reader.visible(s1),
+                    self.reader.visible(s2),
+                )
+                for via, schema, source, target_prop, target in streamed.execute(rel_query):
+                    source_prop, _target = endpoints(schema)
+                    yield Edge(source, target, via, schema, source_prop, target_prop)
+            if direct:
+                d = aliased(t.statement)
+                direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
+                    d.c.prop_type == "entity", self._direct(d, direct), self.reader.visible(d)
+                )
+                for holder, schema, prop, value in streamed.execute(direct_query):
+                    yield Edge(holder, value, holder, f"{schema}.{prop}", "id", prop)
 
     def sanctioned(self, nodes: Collection[str] | None = None) -> dict[str, list[str]]:
         """Nodes (among ``nodes``, or all) with a current Sanction the viewer may see,
