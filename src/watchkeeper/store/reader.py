@@ -7,7 +7,9 @@ link nor its bare id statement, or a visible link to an entity that itself exist
 applied until nothing changes (a recursive query, the same on SQLite and PostgreSQL).
 A link to an entity that does not exist for the viewer is dropped, so neither the ids
 nor the counts of hidden entities leak through relationships, however many hops away.
-Retracted statements exist for nobody. A marking's recipients are shown only to its
+The recursive query runs once per store state and set of visible markings
+(``readcache``): reads by id then look entities up in its answer, and queries filter on
+the viewer's few dangling ids (allowed, yet not existing) in SQL. Retracted statements exist for nobody. A marking's recipients are shown only to its
 originator; others see its TLP, REL TO, originator and, if they are one, themselves as a
 recipient.
 
