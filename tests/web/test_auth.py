@@ -232,7 +232,9 @@ def test_api_tokens_act_as_their_user(fresh: Settings) -> None:
     bad = client.get("/api/me", headers={"authorization": f"Bearer {token}x"})
     assert bad.status_code == 401
     token_id = token.split("_")[1]
-    Accounts(store).revoke_token("kr-viewer", token_id)
+    # revoked through the server's own accounts: refused at once (from another process:
+    # within auth.PRINCIPAL_TTL, see the tests below)
+    client.app.state.workbench.accounts.revoke_token("kr-viewer", token_id)  # type: ignore[attr-defined]
     assert client.get("/api/me", headers={"authorization": f"Bearer {token}"}).status_code == 401
 
 
@@ -263,3 +265,47 @@ def test_without_accounts_the_screening_api_keeps_its_local_mode(tmp_path: Any) 
     assert client.get("/api/me").status_code == 401
     login = client.get("/login")
     assert "no accounts yet" in login.text and "watchkeeper user add" in login.text
+
+
+def test_account_changes_through_the_server_apply_to_the_next_request(fresh: Settings) -> None:
+    """The guard keeps resolved callers a moment (auth.PRINCIPAL_TTL); a change made
+    through the same process is seen at once all the same."""
+    client = TestClient(create_app(fresh), base_url="https://testserver")
+    accounts: Accounts = client.app.state.workbench.accounts  # type: ignore[attr-defined]
+    store = accounts.store
+    token = accounts.create_token("kr-viewer", "script")
+    bearer = {"authorization": f"Bearer {token}"}
+    assert client.get("/api/me", headers=bearer).json()["country"] == "KOR"  # cached now
+    # the organisation's country decides what it sees: a change is the next request's
+    store.update_organisation("kr-mofa", "JPN", by="test", reason="moved")
+    assert client.get("/api/me", headers=bearer).json()["country"] == "JPN"
+    accounts.set_role("kr-viewer", "analyst")
+    assert client.get("/api/me", headers=bearer).json()["role"] == "analyst"
+    accounts.set_disabled("kr-viewer", True)
+    assert client.get("/api/me", headers=bearer).status_code == 401
+    accounts.set_disabled("kr-viewer", False)
+    assert client.get("/api/me", headers=bearer).status_code == 200
+    accounts.revoke_token("kr-viewer", token.split("_")[1])
+    assert client.get("/api/me", headers=bearer).status_code == 401
+    # a session ended by its logout is refused at once too
+    browser = Browser(fresh, "viewer")
+    assert browser.client.get("/api/me").status_code == 200
+    browser.post("/logout")
+    assert browser.client.get("/api/me").status_code == 401
+
+
+def test_a_change_made_elsewhere_applies_within_the_principal_ttl(
+    fresh: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (the CLI, another worker) changes accounts through its own store:
+    this process resolves the caller again once PRINCIPAL_TTL has passed."""
+    from watchkeeper.web import auth
+
+    client = TestClient(create_app(fresh), base_url="https://testserver")
+    elsewhere = Accounts(open_store(fresh))
+    token = elsewhere.create_token("kr-viewer", "script")
+    bearer = {"authorization": f"Bearer {token}"}
+    assert client.get("/api/me", headers=bearer).status_code == 200
+    elsewhere.revoke_token("kr-viewer", token.split("_")[1])
+    monkeypatch.setattr(auth, "PRINCIPAL_TTL", 0.0)  # the time has passed
+    assert client.get("/api/me", headers=bearer).status_code == 401

@@ -190,6 +190,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (one per core).", min=1)] = 1,
+    threads: Annotated[
+        int, typer.Option(help="Requests each worker runs at once (the others queue).", min=1)
+    ] = 6,
     allow_open: Annotated[
         bool,
         typer.Option(
@@ -217,7 +220,7 @@ def serve(
             raise typer.Exit(2) from None
         app_ = create_app(ctx.settings)
         err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
-    server.run(app_, sock, workers)
+    server.run(app_, sock, workers, threads)
 
 
 def _decide(

@@ -179,10 +179,16 @@ class Accounts:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(web_user)).scalar() or 0)
 
+    def _changed(self) -> None:
+        """An account changed: callers resolved earlier in this process are resolved
+        again (the web guard's cache compares this generation)."""
+        self.store.accounts_generation += 1
+
     def _update(self, username: str, **values: Any) -> User:
         user = self.user(username)
         with self.engine.begin() as conn:
             conn.execute(web_user.update().where(web_user.c.id == user.id).values(**values))
+        self._changed()
         return self.user(username)
 
     def set_role(self, username: str, role: str) -> User:
@@ -202,6 +208,7 @@ class Accounts:
     def set_locale(self, user_id: int, locale: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(web_user.update().where(web_user.c.id == user_id).values(locale=locale))
+        self._changed()
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user when the password is right and the account enabled; else None.
@@ -279,6 +286,7 @@ class Accounts:
                 .where(web_token.c.id == token_id, web_token.c.user_id == user.id)
                 .values(revoked_at=now())
             )
+        self._changed()
         if result.rowcount == 0:
             raise NotFound(f"no token {token_id!r} of {username!r}")
 
@@ -321,10 +329,12 @@ class Accounts:
     def end_session(self, secret: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(web_session.delete().where(web_session.c.id_hash == _digest(secret)))
+        self._changed()
 
     def end_sessions(self, user_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(web_session.delete().where(web_session.c.user_id == user_id))
+        self._changed()
 
     # -- the audit trail ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from watchkeeper.model.marking import TLP, Marking, Viewer, check_country, may_s
 from watchkeeper.model.source import Source
 from watchkeeper.settings import Settings
 from watchkeeper.store import schema as t
+from watchkeeper.store.readcache import ReadCache
 from watchkeeper.store.reader import ID_CHUNK
 
 if TYPE_CHECKING:
@@ -67,6 +68,11 @@ class Store:
         self.write_wait = write_wait
         self._markings: dict[int, Marking] = {}
         self._marking_ids: dict[str, int] = {}
+        # What reads derive from the store, kept per store state (see readcache).
+        self.read_cache = ReadCache(engine)
+        # Moved by every change of accounts or organisations made through this Store:
+        # whoever caches resolved callers (the web guard) resolves them again.
+        self.accounts_generation = 0
 
     @property
     def dialect(self) -> str:
@@ -123,15 +129,32 @@ class Store:
         """Drop cached markings after a rollback (ids may be reused)."""
         self._markings.clear()
         self._marking_ids.clear()
+        self.read_cache.clear()
 
     def markings(self) -> dict[int, Marking]:
         with self.engine.connect() as conn:
             self._load_markings(conn)
         return dict(self._markings)
 
-    def visible_marking_ids(self, viewer: Viewer) -> list[int]:
-        """The ids of every marking ``viewer`` may see: the one place the rule is applied."""
-        return sorted(i for i, mark in self.markings().items() if may_see(viewer, mark))
+    def markings_at(self, stamp: tuple[Any, ...]) -> dict[int, Marking]:
+        """Every marking, as of ``stamp`` (``read_cache.stamp()``); read once per stamp.
+        Callers must not change the dict."""
+        return self.read_cache.get(stamp, "markings", self.markings)
+
+    def visible_marking_ids(
+        self, viewer: Viewer, stamp: tuple[Any, ...] | None = None
+    ) -> list[int]:
+        """The ids of every marking ``viewer`` may see: the one place the rule is applied.
+        Derived once per store state and viewer (organisation and country)."""
+        stamp = stamp or self.read_cache.stamp()
+        found = self.read_cache.get(
+            stamp,
+            ("visible markings", viewer),
+            lambda: tuple(
+                sorted(i for i, m in self.markings_at(stamp).items() if may_see(viewer, m))
+            ),
+        )
+        return list(found)
 
     # -- organisations (the viewers the CLI and API can act as) ------------------------
 
@@ -181,6 +204,7 @@ class Store:
                     reason=reason.strip(),
                 )
             )
+        self.accounts_generation += 1
         return before, after
 
     def organisation_changes(self, name: str | None = None) -> list[dict[str, Any]]:

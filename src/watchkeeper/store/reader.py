@@ -7,7 +7,9 @@ link nor its bare id statement, or a visible link to an entity that itself exist
 applied until nothing changes (a recursive query, the same on SQLite and PostgreSQL).
 A link to an entity that does not exist for the viewer is dropped, so neither the ids
 nor the counts of hidden entities leak through relationships, however many hops away.
-Retracted statements exist for nobody. A marking's recipients are shown only to its
+The recursive query runs once per store state and set of visible markings
+(``readcache``): reads by id then look entities up in its answer, and queries filter on
+the viewer's few dangling ids (allowed, yet not existing) in SQL. Retracted statements exist for nobody. A marking's recipients are shown only to its
 originator; others see its TLP, REL TO, originator and, if they are one, themselves as a
 recipient.
 
@@ -24,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from followthemoney import Dataset, Statement, StatementEntity, model
 from followthemoney.statement.util import BASE_ID
-from sqlalchemy import CTE, ColumnElement, Text, and_, cast, exists, func, or_, select
+from sqlalchemy import CTE, ColumnElement, Text, and_, cast, func, or_, select, union
 
 from watchkeeper.model.marking import Marking, Viewer
 from watchkeeper.store import schema as t
+from watchkeeper.store.readcache import Existence
 
 if TYPE_CHECKING:
     from watchkeeper.store.core import Store
@@ -37,10 +40,11 @@ ID_CHUNK = 1000
 # The statement table under the names the filters below use. Built once: SQLAlchemy
 # spends far longer building an alias's column collection than SQLite spends running a
 # small query.
-OWN = t.statement.alias("own")
 BASE = t.statement.alias("base")
 LINK = t.statement.alias("link")
-SEED = t.statement.alias("seed")
+# Up to this many dangling ids (see ``Reader.visible``) go into SQL as a NOT IN list;
+# past it, the recursive query filters instead.
+DANGLING_IN_SQL = 2000
 DATASET = Dataset.make({"name": "watchkeeper", "title": "Watchkeeper"})
 SEARCH_TYPES = ("name", "identifier")
 RESTRICTED_SOURCE = "(restricted source)"
@@ -89,10 +93,15 @@ class Reader:
     def __init__(self, store: Store, viewer: Viewer) -> None:
         self.store = store
         self.viewer = viewer
-        self.marking_ids = store.visible_marking_ids(viewer)
-        self._markings = store.markings()
+        # What follows is derived once per store state (``readcache``): one small query
+        # here, then set lookups.
+        self._cache = store.read_cache
+        self.stamp = self._cache.stamp()
+        self._markings = store.markings_at(self.stamp)
+        self.marking_ids = store.visible_marking_ids(viewer, self.stamp)
+        self._scope = frozenset(self.marking_ids)
         self._shown: dict[int, Marking] = {}
-        self._visible_sources: set[str] | None = None
+        self._visible_sources: frozenset[str] | None = None
         self._existing: dict[bool, CTE] = {}
         self._visible: dict[tuple[Any, bool], ColumnElement[bool]] = {}
 
@@ -107,16 +116,6 @@ class Reader:
         if not include_ended:
             clauses.append(stmt.c.ended_at.is_(None))
         return and_(*clauses)
-
-    def grounded(self, entity_id: Any, include_ended: bool = False) -> ColumnElement[bool]:
-        """Does ``entity_id`` have an allowed statement that is neither a link nor its id?"""
-        own = OWN
-        return exists().where(
-            own.c.entity_id == entity_id,
-            self.allowed(own, include_ended),
-            own.c.prop_type != "entity",
-            own.c.prop != BASE_ID,
-        )
 
     def existing(self, include_ended: bool = False) -> CTE:
         """Every entity that exists for this viewer: the grounded ones, then whatever
@@ -143,55 +142,60 @@ class Reader:
 
     def visible(self, stmt: Any = t.statement, include_ended: bool = False) -> ColumnElement[bool]:
         """Statements the viewer gets: allowed, of an existing entity, and, for a link,
-        pointing at an existing entity."""
+        pointing at an existing entity.
+
+        An allowed statement's entity, and an allowed link's target, exist unless they
+        are among the viewer's dangling ids (``existence``): when those are few, that is
+        the filter, exact and without the recursive query; else the recursive query."""
         cached = self._visible.get((stmt, include_ended))
         if cached is not None:
             return cached
-        found = self.existing(include_ended)
-        clause = and_(
-            self.allowed(stmt, include_ended),
-            stmt.c.entity_id.in_(select(found.c.entity_id)),
-            or_(stmt.c.prop_type != "entity", stmt.c.value.in_(select(found.c.entity_id))),
-        )
+        dangling = self.existence(include_ended).dangling
+        if len(dangling) <= DANGLING_IN_SQL:
+            clauses = [self.allowed(stmt, include_ended)]
+            if dangling:
+                clauses += [
+                    stmt.c.entity_id.not_in(dangling),
+                    or_(stmt.c.prop_type != "entity", stmt.c.value.not_in(dangling)),
+                ]
+            clause = and_(*clauses)
+        else:
+            found = self.existing(include_ended)
+            clause = and_(
+                self.allowed(stmt, include_ended),
+                stmt.c.entity_id.in_(select(found.c.entity_id)),
+                or_(stmt.c.prop_type != "entity", stmt.c.value.in_(select(found.c.entity_id))),
+            )
         self._visible[(stmt, include_ended)] = clause
         return clause
 
-    def existing_among(self, entity_ids: Collection[str], include_ended: bool = False) -> set[str]:
-        """Which of ``entity_ids`` exist for this viewer. The walk starts from them and
-        follows allowed links only out of entities that are not grounded themselves, so
-        it stays near them instead of visiting the whole store."""
-        ordered = sorted(set(entity_ids))
-        found: set[str] = set()
+    def existence(self, include_ended: bool = False) -> Existence:
+        """The existence rule's answer for this viewer's visible markings, computed once
+        per store state and set of visible markings (``readcache``)."""
+        return self._cache.get(
+            self.stamp,
+            ("existence", self._scope, include_ended),
+            lambda: self._compute_existence(include_ended),
+        )
+
+    def _compute_existence(self, include_ended: bool) -> Existence:
+        found = self.existing(include_ended)
+        st = t.statement
+        allowed = self.allowed(st, include_ended)
+        # every id an allowed statement names: its entity, or a link's target (one column
+        # type in both terms: PostgreSQL's entity ids are VARCHAR(255), link values TEXT)
+        mentioned = union(
+            select(cast(st.c.entity_id, Text)).where(allowed),
+            select(cast(st.c.value, Text)).where(allowed, st.c.prop_type == "entity"),
+        )
         with self.store.engine.connect() as conn:
-            for i in range(0, len(ordered), ID_CHUNK):
-                chunk = ordered[i : i + ID_CHUNK]
-                seed, link = SEED, LINK
-                # one column type in both terms (PostgreSQL: entity ids are VARCHAR(255),
-                # link values TEXT)
-                walk = (
-                    select(
-                        cast(seed.c.entity_id, Text).label("origin"),
-                        cast(seed.c.entity_id, Text).label("node"),
-                    )
-                    .where(seed.c.entity_id.in_(chunk))
-                    .distinct()
-                    .cte("walk", recursive=True)
-                )
-                walk = walk.union(
-                    select(walk.c.origin, cast(link.c.value, Text)).where(
-                        link.c.entity_id == walk.c.node,
-                        self.allowed(link, include_ended),
-                        link.c.prop_type == "entity",
-                        ~self.grounded(walk.c.node, include_ended),
-                    )
-                )
-                query = (
-                    select(walk.c.origin)
-                    .where(self.grounded(walk.c.node, include_ended))
-                    .distinct()
-                )
-                found.update(row[0] for row in conn.execute(query))
-        return found
+            existing = frozenset(row[0] for row in conn.execute(select(found.c.entity_id)))
+            dangling = sorted({row[0] for row in conn.execute(mentioned)} - existing)
+        return Existence(existing, tuple(dangling))
+
+    def existing_among(self, entity_ids: Collection[str], include_ended: bool = False) -> set[str]:
+        """Which of ``entity_ids`` exist for this viewer (a set lookup)."""
+        return set(entity_ids) & self.existence(include_ended).existing
 
     # -- statements and entities ----------------------------------------------------------
 
@@ -221,7 +225,11 @@ class Reader:
             last_seen=row.last_seen,
         )
         if self._visible_sources is None:
-            self._visible_sources = {src["id"] for src in self.sources()}
+            self._visible_sources = self._cache.get(
+                self.stamp,
+                ("source ids", self.viewer),
+                lambda: frozenset(src["id"] for src in self.sources()),
+            )
         # A value may be releasable when the source it came from is not: then even the
         # source's id (which names its dataset) stays hidden.
         source_id = row.source_id if row.source_id in self._visible_sources else RESTRICTED_SOURCE
@@ -248,8 +256,7 @@ class Reader:
                 for row in result:
                     yield self._view(row)
             return
-        # By entity: the allowed rows first, then existence for them and their links'
-        # targets only (see ``existing_among``), instead of for the whole store.
+        # By entity: the allowed rows, kept when their entity (and a link's target) exists.
         ordered = sorted(set(entity_ids))
         for i in range(0, len(ordered), ID_CHUNK):
             chunk = ordered[i : i + ID_CHUNK]
@@ -258,12 +265,7 @@ class Reader:
             )
             with self.store.engine.connect() as conn:
                 rows = list(conn.execute(query.order_by(*order)))
-            wanted = set(chunk) | {r.value for r in rows if r.prop_type == "entity"}
-            # An entity with an allowed row that is neither a link nor its id is grounded,
-            # so it exists: those rows are at hand. Only the others take the walk.
-            found = {r.entity_id for r in rows if r.prop_type != "entity" and r.prop != BASE_ID}
-            if wanted - found:
-                found |= self.existing_among(wanted - found, include_ended)
+            found = self.existence(include_ended).existing
             for row in rows:
                 if row.entity_id in found and (row.prop_type != "entity" or row.value in found):
                     yield self._view(row)
@@ -311,7 +313,7 @@ class Reader:
 
     def referencing(self, entity_id: str) -> list[EntityView]:
         """Entities that link to ``entity_id``: sanctions, relationships, events."""
-        if entity_id not in self.existing_among([entity_id]):
+        if entity_id not in self.existence().existing:
             return []
         query = (
             select(t.statement.c.entity_id)
@@ -420,7 +422,12 @@ class Reader:
         }
 
     def sources(self) -> list[dict[str, Any]]:
-        """The sources this viewer may see (a source carries a marking of its own)."""
+        """The sources this viewer may see (a source carries a marking of its own); read
+        once per store state and viewer (the marking shown depends on the viewer)."""
+        found = self._cache.get(self.stamp, ("sources", self.viewer), self._read_sources)
+        return [dict(src) for src in found]
+
+    def _read_sources(self) -> tuple[dict[str, Any], ...]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(
                 select(t.source)
@@ -432,7 +439,7 @@ class Reader:
                 data = dict(row)
                 data["marking"] = self.shown_marking(data.pop("marking_id")).key
                 out.append(data)
-            return out
+            return tuple(out)
 
     def source(self, source_id: str) -> dict[str, Any] | None:
         for src in self.sources():

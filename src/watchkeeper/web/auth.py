@@ -19,6 +19,7 @@ workbench router), scripts in an ``X-CSRF-Token`` header (checked here). The coo
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -50,6 +51,13 @@ WRITE_ROUTES = {
     "/resolve/xref": "analyst",
 }
 ACCOUNTS_RECHECK = 5.0
+# How long a resolved caller (session, token or API key -> user -> organisation) is
+# reused in this process: the longest a change made by another process (the CLI, the
+# other workers) takes to apply here — a revoked token, a disabled user, a new role or an
+# organisation's new country. Changes made through this process apply at once (see
+# ``Store.accounts_generation``).
+PRINCIPAL_TTL = 2.0
+PRINCIPAL_CACHE_MAX = 10_000
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -83,6 +91,34 @@ class Principal:
     @property
     def name(self) -> str:
         return self.user.username if self.user else f"apikey:{self.viewer.organisation}"
+
+
+class PrincipalCache:
+    """Resolved callers of this process, by a digest of their credential (the secret
+    itself is not kept), for ``PRINCIPAL_TTL`` seconds and while no account changed
+    through this process."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._found: dict[tuple[str, str], tuple[float, int, Principal]] = {}
+
+    def get(
+        self, kind: str, credential: str, resolve: Callable[[], Principal | None]
+    ) -> Principal | None:
+        key = (kind, hashlib.sha256(credential.encode()).hexdigest())
+        generation = self.store.accounts_generation
+        now = time.monotonic()
+        found = self._found.get(key)
+        if found is not None and found[1] == generation and now - found[0] < PRINCIPAL_TTL:
+            return found[2]
+        principal = resolve()
+        if principal is None:
+            self._found.pop(key, None)  # refusals are not kept: a new login works at once
+            return None
+        if len(self._found) >= PRINCIPAL_CACHE_MAX:
+            self._found.clear()
+        self._found[key] = (now, generation, principal)
+        return principal
 
 
 class Gate:
@@ -133,24 +169,38 @@ class Guard:
         self.gate = Gate(accounts)
         self.api_keys = api_keys
         self.open_viewer = open_viewer
+        self.cache = PrincipalCache(accounts.store)
 
     def principal(self, headers: dict[str, str]) -> Principal | None:
         cookie = _cookies(headers).get(SESSION_COOKIE)
         if cookie:
-            found = self.accounts.session(cookie)
+            found = self.cache.get("session", cookie, lambda: self._session(cookie))
             if found is not None:
-                user, csrf = found
-                return Principal(user.viewer, user, "session", csrf)
+                return found
         scheme, _, credential = headers.get("authorization", "").partition(" ")
         credential = credential.strip()
         if scheme.lower() == "bearer" and credential:
-            holder = self.accounts.token_user(credential)
-            if holder is not None:
-                return Principal(holder.viewer, holder, "token")
+            found = self.cache.get("token", credential, lambda: self._token(credential))
+            if found is not None:
+                return found
         if scheme.lower() == "apikey" and credential in self.api_keys:
-            viewer = self.accounts.store.organisation(self.api_keys[credential])
-            return Principal(viewer, None, "apikey")
+            name = self.api_keys[credential]
+            return self.cache.get("apikey", credential, lambda: self._api_key(name))
         return None
+
+    def _session(self, cookie: str) -> Principal | None:
+        found = self.accounts.session(cookie)
+        if found is None:
+            return None
+        user, csrf = found
+        return Principal(user.viewer, user, "session", csrf)
+
+    def _token(self, credential: str) -> Principal | None:
+        holder = self.accounts.token_user(credential)
+        return Principal(holder.viewer, holder, "token") if holder is not None else None
+
+    def _api_key(self, name: str) -> Principal:
+        return Principal(self.accounts.store.organisation(name), None, "apikey")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

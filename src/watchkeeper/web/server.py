@@ -15,6 +15,7 @@ running after that is killed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -27,6 +28,12 @@ from fastapi import FastAPI
 
 GRACE_SECONDS = 5
 BACKLOG = 2048
+# Requests each worker runs at once (its routes are synchronous: SQL and rendering, on one
+# GIL); the others wait in anyio's queue. anyio's default of 40 exceeded the store's
+# connection pool (SQLAlchemy's 5 + 10 overflow; a request may hold two), so a burst
+# could wait on the pool, up to its 30 s timeout, instead of in the queue. Measured with
+# wrk (bench/web/README.md): the same server CPU per request with 4 or 40.
+THREADS = 6
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -51,7 +58,7 @@ def _exit_quietly(_signum: int, _frame: object) -> None:
     sys.exit(0)
 
 
-def _serve(app: FastAPI, host: str, port: int, sock: socket.socket) -> None:
+def _serve(app: FastAPI, host: str, port: int, sock: socket.socket, threads: int) -> None:
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for
     # the handler it found: this one, so that a stopped server exits with status 0.
     signal.signal(signal.SIGTERM, _exit_quietly)
@@ -68,15 +75,23 @@ def _serve(app: FastAPI, host: str, port: int, sock: socket.socket) -> None:
         # (uvicorn's default) races with a client reusing it ("server disconnected").
         timeout_keep_alive=30,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        await server.serve(sockets=[sock])
+
+    asyncio.run(serve())
 
 
-def run(app: FastAPI, sock: socket.socket, workers: int = 1) -> None:
+def run(app: FastAPI, sock: socket.socket, workers: int = 1, threads: int = THREADS) -> None:
     """Serve on ``sock`` (from ``bind``, before any fork: a port in use is the caller's
     one-line error, not a dead worker) until SIGTERM or SIGINT."""
     host, port = sock.getsockname()[:2]
     if workers <= 1:
-        _serve(app, host, port, sock)
+        _serve(app, host, port, sock, threads)
         return
     # Connections opened so far (migrations, the index build) must not be shared by the
     # workers: two processes on one PostgreSQL connection corrupt its protocol ("portal
@@ -89,7 +104,7 @@ def run(app: FastAPI, sock: socket.socket, workers: int = 1) -> None:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
-                _serve(app, host, port, sock)
+                _serve(app, host, port, sock, threads)
             finally:
                 os._exit(0)
         children.append(pid)

@@ -164,9 +164,14 @@ class Service:
         return self.resolution(viewer)
 
     def _read(self, viewer: Viewer) -> tuple[float, Reader, dict[str, str], Resolution]:
+        """The viewer's reader, kept while the store's state (``Store.read_cache``) stays
+        the same — a re-marking or retraction made anywhere is read by the next request —
+        and for at most RECHECK_SECONDS (judgments, which the resolution reads, do not
+        always move the state)."""
         now = time.monotonic()
+        stamp = self.store.read_cache.stamp()
         cached = self._readers.get(viewer)
-        if cached is None or now - cached[0] > RECHECK_SECONDS:
+        if cached is None or cached[1].stamp != stamp or now - cached[0] > RECHECK_SECONDS:
             reader = self.store.read(viewer)
             titles = {src["dataset"]: src["title"] for src in reader.sources()}
             cached = self._readers[viewer] = (now, reader, titles, resolve(reader))
@@ -178,9 +183,7 @@ class Service:
         return self._read(viewer)[3]
 
     def reader(self, viewer: Viewer) -> Reader:
-        """A viewer's read path, kept for RECHECK_SECONDS like its screener: its visible
-        markings are read from the store at most that often (a marking created since is
-        not among them, so what it marks is not shown until then)."""
+        """A viewer's read path, kept as ``_read`` says."""
         return self._read(viewer)[1]
 
     def dataset_titles(self, viewer: Viewer) -> dict[str, str]:

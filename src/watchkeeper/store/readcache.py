@@ -1,0 +1,104 @@
+"""What the read path derives from the store, computed once per store state and scope.
+
+Every request builds a ``Reader``; without this, each one re-read the marking table,
+re-derived its viewer's visible markings and sources, and evaluated the existence rule
+(a recursive query over the whole store) inside every query that needs it. Here those are
+computed once and reused until the store changes.
+
+**Keys.** Everything is keyed by the store's *stamp*: its instance, its revision counter
+(moved by every write of statements or sources: imports, re-markings, retractions,
+re-dating) and the number of markings (judgments add markings without moving the
+revision; markings are never deleted, so the count moves with each one committed). One
+query reads the stamp when a Reader is made, so every request sees the state at least
+as new as the stamp it read: a re-marking or retraction is seen by the next request, in
+every process. Within a stamp, what depends on the viewer is keyed by the ``Viewer``
+itself (organisation and country decide its visible markings and which recipients it is
+shown), and existence by the exact set of visible marking ids: two viewers share an
+entry only when they may see exactly the same markings, hence the same statements.
+
+A value is computed after its stamp was read, so it is never older than its key says
+(at worst newer, when a write commits in between; the next request reads the new stamp
+and recomputes). When a new stamp is seen the entries of the others are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, func, select
+
+from watchkeeper.store import schema as t
+
+T = TypeVar("T")
+# Entries per stamp (viewers and scopes of one process); past it, the oldest go.
+MAX_ENTRIES = 256
+
+
+@dataclass(frozen=True)
+class Existence:
+    """The existence rule's answer for one set of visible markings (one reading: current
+    or with history). ``existing``: every entity that exists. ``dangling``: ids that occur
+    in an allowed statement (as its entity or a link's target) and do not exist — usually
+    a handful (links to hidden entities), so that SQL can filter on them directly."""
+
+    existing: frozenset[str]
+    dangling: tuple[str, ...]
+
+
+class ReadCache:
+    """One per ``Store`` (per process): stamp-keyed values, computed once per key even
+    when many request threads ask at the same time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._stamp: tuple[Any, ...] | None = None
+        self._values: dict[tuple[Any, ...], Any] = {}
+        self._locks: dict[tuple[Any, ...], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def stamp(self) -> tuple[Any, ...]:
+        """The store's state as of now (one small query)."""
+        marking_count = select(func.count()).select_from(t.marking).scalar_subquery()
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.store_revision.c.instance, t.store_revision.c.revision, marking_count)
+            ).one()
+        stamp = (row[0], int(row[1]), int(row[2]))
+        with self._lock:
+            if stamp != self._stamp:
+                # A newer state (or, for a moment, an older one a slow request still
+                # holds): entries of other stamps are dropped, never reused.
+                self._stamp = stamp
+                self._values = {k: v for k, v in self._values.items() if k[0] == stamp}
+                self._locks = {k: v for k, v in self._locks.items() if k[0] == stamp}
+        return stamp
+
+    def get(self, stamp: tuple[Any, ...], key: Hashable, make: Callable[[], T]) -> T:
+        """``make()`` remembered under (``stamp``, ``key``)."""
+        full = (stamp, key)
+        found = self._values.get(full)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        with self._lock:
+            lock = self._locks.setdefault(full, threading.Lock())
+        with lock:  # one thread computes; the others wait for its answer
+            found = self._values.get(full)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+            value = make()
+            with self._lock:
+                if stamp == self._stamp:
+                    if len(self._values) >= MAX_ENTRIES:
+                        self._values.pop(next(iter(self._values)))
+                    self._values[full] = value
+                self._locks.pop(full, None)
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stamp = None
+            self._values.clear()
+            self._locks.clear()
