@@ -189,15 +189,23 @@ def score(
     weight: Callable[[str], float],
     threshold: float = THRESHOLD,
     effects: Mapping[str, float] | None = None,
+    listed_readings: list[Name] | None = None,
 ) -> Match | None:
+    """``listed_readings``: the readings of ``entity.names`` as analysed here, when the
+    caller has them already (xref scores one entity in many pairs)."""
     if not compatible(query.schema, entity.schema):
         return None
     org = is_org(entity.schema)
     best: NameComparison | None = None
     query_keys = _token_keys(readings)
-    korean = says_korean(entity.countries)
-    vessel = entity.schema == "Vessel"
-    listed = [c for name in entity.names for c in analyse(name, org, vessel=vessel, korean=korean)]
+    if listed_readings is None:
+        korean = says_korean(entity.countries)
+        vessel = entity.schema == "Vessel"
+        listed = [
+            c for name in entity.names for c in analyse(name, org, vessel=vessel, korean=korean)
+        ]
+    else:
+        listed = list(listed_readings)
     # Names sharing a token key with the query first; the others only if needed (an
     # entity with many aliases is mostly compared through the one that matters).
     listed.sort(key=lambda c: not (_token_keys((c,)) & query_keys))
