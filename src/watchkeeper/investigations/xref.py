@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from watchkeeper.screening.compare import NameComparison
 from watchkeeper.screening.index import (
     Index,
     IndexView,
@@ -140,6 +141,8 @@ class _Prepared:
 
 # Prepared entities a worker keeps (beyond, it starts again: memory stays bounded at 1 M).
 PREPARED_CACHE = 50_000
+# Name comparisons a worker keeps (likewise).
+COMPARED_CACHE = 200_000
 
 
 class Blocker:
@@ -158,6 +161,10 @@ class Blocker:
         self._visible: dict[int, Visible | None] = {}
         self._cap = max(2000, self.view.size // 200)
         self._prepared: dict[int, _Prepared] = {}
+        # Name comparisons made for this view's weights: the same two names meet in many
+        # pairs (a common name's holders, an entity listed under one name in several
+        # datasets), and the comparison is most of a pair's cost.
+        self._compared: dict[tuple[Name, Name, bool], NameComparison] = {}
         self._masks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def entity(self, idx: int) -> Visible | None:
@@ -278,7 +285,10 @@ class Blocker:
             self.view.weight,
             0.0,
             listed_readings=[r for i in theirs for r in right.readings[i]],
+            compared=self._compared,
         )
+        if len(self._compared) >= COMPARED_CACHE:
+            self._compared.clear()
         if best is None:
             return None
         rule, evidence, needs = strong_rule(self.index.entities[a], self.index.entities[b], self)

@@ -190,9 +190,13 @@ def score(
     threshold: float = THRESHOLD,
     effects: Mapping[str, float] | None = None,
     listed_readings: list[Name] | None = None,
+    compared: dict[tuple[Name, Name, bool], NameComparison] | None = None,
 ) -> Match | None:
     """``listed_readings``: the readings of ``entity.names`` as analysed here, when the
-    caller has them already (xref scores one entity in many pairs)."""
+    caller has them already (xref scores one entity in many pairs). ``compared``: name
+    comparisons already made with the same ``weight`` (a comparison depends on the two
+    readings, the weights and ``org`` alone), kept by a caller that scores many pairs
+    sharing names; it is filled in here."""
     if not compatible(query.schema, entity.schema):
         return None
     org = is_org(entity.schema)
@@ -220,7 +224,14 @@ def score(
                 and (q.unqualified or c.unqualified)
             ):
                 continue  # Bank of China (Hong Kong) is not Bank of China (Australia)
-            result = compare(q, c, weight, org)
+            if compared is None:
+                result = compare(q, c, weight, org)
+            else:
+                memo = (q, c, org)
+                found = compared.get(memo)
+                if found is None:
+                    found = compared[memo] = compare(q, c, weight, org)
+                result = found
             if best is None or result.score > best.score:
                 best = result
         if best is not None and best.score >= 0.97:
