@@ -14,6 +14,7 @@ Each automatic acceptance records its rule and the values it rests on.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -140,7 +141,7 @@ class _Prepared:
 
 
 # Prepared entities a worker keeps (beyond, it starts again: memory stays bounded at 1 M).
-PREPARED_CACHE = 50_000
+PREPARED_CACHE = 200_000
 # Name comparisons a worker keeps (likewise).
 COMPARED_CACHE = 200_000
 
@@ -234,17 +235,19 @@ class Blocker:
         if not chosen:
             return []
         flat = np.concatenate(chosen)
-        uniq, inverse = np.unique(flat, return_inverse=True)
-        sums = np.bincount(inverse, weights=np.repeat(weights, [len(p) for p in chosen]))
+        weight = np.repeat(weights, [len(p) for p in chosen])
         # Only entities of other datasets (cross-referencing is across datasets), of a
-        # schema that may match, and not the entity itself.
+        # schema that may match, and not the entity itself: dropped before they are
+        # counted (most of a common key's postings are in the entity's own dataset).
         ok, dataset_code, schema_code, pairs = self.masks()
-        keep = ok[uniq] & (dataset_code[uniq] != dataset_code[idx])
-        keep &= pairs[schema_code[idx]][schema_code[uniq]]
-        keep &= uniq != idx
-        uniq, sums = uniq[keep], sums[keep]
-        if not len(uniq):
+        keep = ok[flat] & (dataset_code[flat] != dataset_code[idx])
+        keep &= pairs[schema_code[idx]][schema_code[flat]]
+        keep &= flat != idx
+        flat, weight = flat[keep], weight[keep]
+        if not len(flat):
             return []
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        sums = np.bincount(inverse, weights=weight)
         order = np.argsort(-sums, kind="stable")
         # Candidates far behind the best share little with the entity: not scored.
         order = order[sums[order] >= float(sums[order[0]]) * FLOOR][:limit]
@@ -359,12 +362,14 @@ def _pairs_for(indices: list[int]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _score_chunk(pairs: list[tuple[int, int]]) -> list[Suggestion]:
+def _score_chunk(pairs: list[tuple[int, int]], review: float) -> list[Suggestion]:
+    """The pairs scoring at least ``review`` or meeting a rule: the rest (most pairs)
+    are dropped in the worker, not sent back."""
     assert _WORKER is not None
     out = []
     for a, b in pairs:
         found = _WORKER.score_pair(a, b)
-        if found is not None:
+        if found is not None and (found.score >= review or found.rule is not None):
             out.append(found)
     return out
 
@@ -408,14 +413,18 @@ def xref(
                 pairs.update(_pairs_for(chunk))
                 if progress:
                     progress(min((n + 1) * 512, len(todo)))
-            for suggestion in _score_chunk(sorted(pairs)):
-                found.append(suggestion)
+            found.extend(_score_chunk(sorted(pairs), review))
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
+                done = 0
                 for chunk_pairs in pool.imap_unordered(_pairs_for, _chunks(todo, 512)):
                     pairs.update(chunk_pairs)
-                for chunk in pool.imap_unordered(_score_chunk, _chunks(sorted(pairs), 256)):
+                    done += 512
+                    if progress:
+                        progress(min(done, len(todo)))
+                score_chunk = functools.partial(_score_chunk, review=review)
+                for chunk in pool.imap_unordered(score_chunk, _chunks(sorted(pairs), 1024)):
                     found.extend(chunk)
     finally:
         _WORKER = None
