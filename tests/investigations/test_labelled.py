@@ -4,7 +4,9 @@ suggested; ships are accepted by their IMO and kept apart from their namesakes."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,23 @@ import pytest
 from tests.conftest import OFAC_CSV, UN_XML
 from watchkeeper.importers import run_import
 from watchkeeper.investigations.evaluate import Labels, measure
-from watchkeeper.investigations.xref import RULE_IMO, THRESHOLD, Suggestion, xref
+from watchkeeper.investigations.xref import (
+    CANDIDATES,
+    FLOOR,
+    RULE_IMO,
+    THRESHOLD,
+    Blocker,
+    Suggestion,
+    _token_keys,
+    as_query,
+    xref,
+)
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import Index, build
+from watchkeeper.screening.compare import NameComparison
+from watchkeeper.screening.index import ORG_SCHEMATA, Visible, entity_keys
+from watchkeeper.screening.names import Name, default_weight
+from watchkeeper.screening.score import Query, compatible, score
 from watchkeeper.store import Store, open_store
 from watchkeeper.theater import load_theater
 
@@ -87,3 +103,97 @@ def test_cho_chun_ryong_is_one_man(suggestions: list[Suggestion]) -> None:
     found = {s.key: s for s in suggestions}[("ofac-20577", "unsc-kpi-038")]
     assert found.suggested and found.score >= THRESHOLD
     assert any("birth" in why for why in found.explanation)
+
+
+# -- blocking and scoring as a plain walk would do them ------------------------------------
+
+
+def _plain_candidates(blocker: Blocker, idx: int) -> list[int]:
+    """The blocking rule read one candidate at a time (how xref once walked them)."""
+    me = blocker.entity(idx)
+    if me is None:
+        return []
+    keys = entity_keys(me.names, me.ids, me.schema in ORG_SCHEMATA)
+    sums: dict[int, float] = {}
+    size = blocker.view.size
+    for key in keys:
+        plist = blocker.view.postings(key)
+        if len(plist) <= 1 or (len(plist) > max(2000, size // 200) and not key.startswith("id:")):
+            continue
+        weight = (10.0 if key.startswith("id:") else 1.0) * math.log((size + 1) / len(plist)) + 0.1
+        for other in plist:
+            sums[int(other)] = sums.get(int(other), 0.0) + weight
+    out: list[int] = []
+    best = 0.0
+    for other, total in sorted(sums.items(), key=lambda item: (-item[1], item[0])):
+        them = blocker.entity(other)
+        if other == idx or them is None or set(them.datasets) == set(me.datasets):
+            continue
+        if not (compatible(me.schema, them.schema) or compatible(them.schema, me.schema)):
+            continue
+        if best and total < best * FLOOR:
+            break
+        best = best or total
+        out.append(other)
+        if len(out) >= CANDIDATES:
+            break
+    return out
+
+
+def test_blocking_in_numpy_is_the_plain_walk(lists: tuple[Store, Index]) -> None:
+    store, index = lists
+    blocker = Blocker(index, frozenset(store.visible_marking_ids(Viewer("local"))))
+    starts = [i for i, e in enumerate(index.entities) if e.id.startswith(("unsc-kp", "wk-vessel"))]
+    assert len(starts) > 100
+    for idx in starts:
+        assert blocker.candidates(idx) == _plain_candidates(blocker, idx), index.entities[idx].id
+
+
+def test_kept_readings_and_comparisons_score_as_the_plain_score(
+    lists: tuple[Store, Index], suggestions: list[Suggestion]
+) -> None:
+    store, index = lists
+    blocker = Blocker(index, frozenset(store.visible_marking_ids(Viewer("local"))))
+    for s in suggestions:
+        a, b = index.by_id[s.left], index.by_id[s.right]
+        found = blocker.score_pair(a, b)
+        assert found is not None
+        # the plain score: every name analysed afresh, every comparison made again
+        left, right = blocker.entity(a), blocker.entity(b)
+        assert left is not None and right is not None
+        if left.id > right.id:
+            left, right = right, left
+
+        def sharing(one: Visible, two: Visible) -> tuple[str, ...]:
+            org = one.schema in ORG_SCHEMATA
+            theirs = set().union(*(_token_keys(n, org) for n in two.names))
+            return tuple(
+                n for i, n in enumerate(one.names) if i == 0 or _token_keys(n, org) & theirs
+            )
+
+        query = as_query(replace(left, names=sharing(left, right)))
+        plain = score(
+            query,
+            query.readings(),
+            replace(right, names=sharing(right, left)),
+            blocker.view.weight,
+            0.0,
+        )
+        assert plain is not None
+        assert (found.score, found.explanation) == (plain.score, plain.explanation)
+        assert (found.score, found.explanation) == (s.score, s.explanation)
+
+
+def test_a_kept_comparison_is_used() -> None:
+    """The comparisons a caller keeps are what the score reads (a stale one would show)."""
+    query = Query("q", "Person", ("CHO CHUN RYONG",))
+    listed = Visible("l", "Person", ("Cho Chun-ryong",), (), (), (), (), ())
+    readings = query.readings()
+    kept: dict[tuple[Name, Name, bool], NameComparison] = {}
+    first = score(query, readings, listed, default_weight, 0.0, compared=kept)
+    assert first is not None and first.score == 1.0 and kept
+    planted = NameComparison(0.25, "planted", "planted", ())
+    for memo in kept:
+        kept[memo] = planted
+    again = score(query, readings, listed, default_weight, 0.0, compared=kept)
+    assert again is not None and again.score == 0.25

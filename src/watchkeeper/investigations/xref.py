@@ -14,6 +14,7 @@ Each automatic acceptance records its rule and the values it rests on.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -21,9 +22,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from watchkeeper.screening.index import Index, IndexView, Listed, Visible, entity_keys, visible
-from watchkeeper.screening.names import analyse
-from watchkeeper.screening.score import Query, compatible, score
+from watchkeeper.screening.compare import NameComparison
+from watchkeeper.screening.index import (
+    Index,
+    IndexView,
+    Listed,
+    Visible,
+    entity_keys,
+    is_org,
+    visible,
+)
+from watchkeeper.screening.names import Name, analyse
+from watchkeeper.screening.score import Query, compatible, says_korean, score
 
 # The schemata worth cross-referencing (those the screening engine matches).
 SCHEMATA = frozenset(
@@ -89,27 +99,51 @@ def as_query(entity: Visible) -> Query:
     return Query(entity.id, entity.schema, entity.names, entity.dates, entity.countries, entity.ids)
 
 
-def _token_keys(name: str, org: bool) -> set[str]:
+def _token_keys(name: str, org: bool) -> frozenset[str]:
     keys = set()
     for reading in analyse(name, org):
         for token in reading.tokens:
             keys.add(token.key)
             if token.korean:
                 keys.update(token.korean.split("-"))
-    return keys
+    return frozenset(keys)
 
 
-def _sharing(query: Visible, listed: Visible) -> tuple[str, ...]:
-    """The query's names worth comparing with ``listed``'s: those sharing a token with
-    one of them, and the first (main) name. The screening score compares every query
-    name with every listed one; between two entities of twenty aliases each, most of
-    those comparisons cannot win."""
-    org = query.schema in _ORGS
-    theirs: set[str] = set()
-    for name in listed.names:
-        theirs |= _token_keys(name, org)
-    kept = [n for i, n in enumerate(query.names) if i == 0 or _token_keys(n, org) & theirs]
-    return tuple(kept)
+def _sharing(
+    names: tuple[str, ...], mine: tuple[frozenset[str], ...], theirs: tuple[frozenset[str], ...]
+) -> list[int]:
+    """Which of ``names`` are worth comparing with the other side's: those sharing a
+    token with one of its names (``mine``/``theirs``: each name's token keys), and the
+    first (main) name. The screening score compares every query name with every listed
+    one; between two entities of twenty aliases each, most of those comparisons cannot
+    win."""
+    other = frozenset().union(*theirs)
+    return [i for i in range(len(names)) if i == 0 or mine[i] & other]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One entity's names analysed once for all the pairs it is in (a worker meets the
+    same entity in several pairs; analysing its names is a third of a pair's cost)."""
+
+    entity: Visible
+    readings: tuple[tuple[Name, ...], ...]
+    """Each name's readings as the screening score reads them (``score``'s own flags:
+    the entity's schema and countries decide org, vessel and Korean)."""
+    keys: dict[bool, tuple[frozenset[str], ...]]
+    """Each name's token keys, read as an organisation's or not (``_sharing``)."""
+
+    def token_keys(self, org: bool) -> tuple[frozenset[str], ...]:
+        found = self.keys.get(org)
+        if found is None:
+            found = self.keys[org] = tuple(_token_keys(n, org) for n in self.entity.names)
+        return found
+
+
+# Prepared entities a worker keeps (beyond, it starts again: memory stays bounded at 1 M).
+PREPARED_CACHE = 200_000
+# Name comparisons a worker keeps (likewise).
+COMPARED_CACHE = 200_000
 
 
 class Blocker:
@@ -127,6 +161,12 @@ class Blocker:
         self.datasets = datasets
         self._visible: dict[int, Visible | None] = {}
         self._cap = max(2000, self.view.size // 200)
+        self._prepared: dict[int, _Prepared] = {}
+        # Name comparisons made for this view's weights: the same two names meet in many
+        # pairs (a common name's holders, an entity listed under one name in several
+        # datasets), and the comparison is most of a pair's cost.
+        self._compared: dict[tuple[Name, Name, bool], NameComparison] = {}
+        self._masks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def entity(self, idx: int) -> Visible | None:
         """What the viewer may see of the entity at ``idx`` (None: nothing, or not a
@@ -144,6 +184,34 @@ class Blocker:
         self._visible[idx] = found
         return found
 
+    def masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Over all the index's entities, as this viewer sees them: which may be
+        cross-referenced (``entity`` is not None), a code per set of datasets (equal codes,
+        equal sets), a code per schema, and which schema codes may match which. Built
+        once, before the workers fork, so that blocking filters candidates in numpy
+        instead of looking at each one."""
+        if self._masks is None:
+            size = len(self.index.entities)
+            ok = np.zeros(size, dtype=bool)
+            dataset_code = np.zeros(size, dtype=np.int32)
+            schema_code = np.zeros(size, dtype=np.int32)
+            sets: dict[tuple[str, ...], int] = {}
+            schemata: dict[str, int] = {"": 0}
+            for idx in range(size):
+                found = self.entity(idx)
+                if found is None:
+                    continue
+                ok[idx] = True
+                dataset_code[idx] = sets.setdefault(found.datasets, len(sets))
+                schema_code[idx] = schemata.setdefault(found.schema, len(schemata))
+            names = sorted(schemata, key=schemata.__getitem__)
+            pairs = np.zeros((len(names), len(names)), dtype=bool)
+            for i, a in enumerate(names):
+                for j, b in enumerate(names):
+                    pairs[i, j] = bool(a and b) and (compatible(a, b) or compatible(b, a))
+            self._masks = (ok, dataset_code, schema_code, pairs)
+        return self._masks
+
     def candidates(self, idx: int, limit: int = CANDIDATES) -> list[int]:
         """Entities sharing the most distinctive keys with the one at ``idx``, from
         other datasets, best first."""
@@ -151,7 +219,8 @@ class Blocker:
         if me is None:
             return []
         keys = entity_keys(me.names, me.ids, me.schema in _ORGS)
-        chosen: list[tuple[np.ndarray, float]] = []
+        chosen: list[np.ndarray] = []
+        weights: list[float] = []
         size = self.view.size
         for key in keys:
             plist = self.view.postings(key)
@@ -161,54 +230,74 @@ class Blocker:
             if len(plist) > self._cap and not is_id:
                 continue  # a common token blocks nothing
             boost = 10.0 if is_id else 1.0
-            chosen.append((plist, boost * math.log((size + 1) / len(plist)) + 0.1))
+            chosen.append(plist)
+            weights.append(boost * math.log((size + 1) / len(plist)) + 0.1)
         if not chosen:
             return []
-        flat = np.concatenate([p for p, _ in chosen])
-        weights = np.concatenate([np.full(len(p), w) for p, w in chosen])
+        flat = np.concatenate(chosen)
+        weight = np.repeat(weights, [len(p) for p in chosen])
+        # Only entities of other datasets (cross-referencing is across datasets), of a
+        # schema that may match, and not the entity itself: dropped before they are
+        # counted (most of a common key's postings are in the entity's own dataset).
+        ok, dataset_code, schema_code, pairs = self.masks()
+        keep = ok[flat] & (dataset_code[flat] != dataset_code[idx])
+        keep &= pairs[schema_code[idx]][schema_code[flat]]
+        keep &= flat != idx
+        flat, weight = flat[keep], weight[keep]
+        if not len(flat):
+            return []
         uniq, inverse = np.unique(flat, return_inverse=True)
-        sums = np.bincount(inverse, weights=weights)
+        sums = np.bincount(inverse, weights=weight)
         order = np.argsort(-sums, kind="stable")
-        out: list[int] = []
-        mine = set(me.datasets)
-        best = 0.0
-        for i in order:
-            other = int(uniq[i])
-            if other == idx:
-                continue
-            if best and float(sums[i]) < best * FLOOR:
-                break
-            them = self.entity(other)
-            if them is None or set(them.datasets) == mine:
-                continue  # cross-referencing is across datasets
-            if not (compatible(me.schema, them.schema) or compatible(them.schema, me.schema)):
-                continue
-            best = best or float(sums[i])
-            out.append(other)
-            if len(out) >= limit:
-                break
-        return out
+        # Candidates far behind the best share little with the entity: not scored.
+        order = order[sums[order] >= float(sums[order[0]]) * FLOOR][:limit]
+        return [int(i) for i in uniq[order]]
+
+    def prepared(self, idx: int) -> _Prepared | None:
+        found = self._prepared.get(idx)
+        if found is None:
+            me = self.entity(idx)
+            if me is None:
+                return None
+            org, vessel = is_org(me.schema), me.schema == "Vessel"
+            korean = says_korean(me.countries)
+            readings = tuple(analyse(name, org, vessel=vessel, korean=korean) for name in me.names)
+            if len(self._prepared) >= PREPARED_CACHE:
+                self._prepared.clear()
+            found = self._prepared[idx] = _Prepared(me, readings, {})
+        return found
 
     def score_pair(self, a: int, b: int) -> Suggestion | None:
-        left, right = self.entity(a), self.entity(b)
+        left, right = self.prepared(a), self.prepared(b)
         if left is None or right is None:
             return None
-        if left.id > right.id:
+        if left.entity.id > right.entity.id:
             a, b, left, right = b, a, right, left
         # One way is enough: on the labelled set the score read the other way round
         # differs for no pair (measured; bench/investigations/README.md).
-        query = as_query(replace(left, names=_sharing(left, right)))
+        left_org, right_org = left.entity.schema in _ORGS, right.entity.schema in _ORGS
+        mine = _sharing(left.entity.names, left.token_keys(left_org), right.token_keys(left_org))
+        theirs = _sharing(
+            right.entity.names, right.token_keys(right_org), left.token_keys(right_org)
+        )
+        query = as_query(replace(left.entity, names=tuple(left.entity.names[i] for i in mine)))
         best = score(
             query,
-            query.readings(),
-            replace(right, names=_sharing(right, left)),
+            tuple(r for i in mine for r in left.readings[i]),
+            replace(right.entity, names=tuple(right.entity.names[i] for i in theirs)),
             self.view.weight,
             0.0,
+            listed_readings=[r for i in theirs for r in right.readings[i]],
+            compared=self._compared,
         )
+        if len(self._compared) >= COMPARED_CACHE:
+            self._compared.clear()
         if best is None:
             return None
         rule, evidence, needs = strong_rule(self.index.entities[a], self.index.entities[b], self)
-        return Suggestion(left.id, right.id, best.score, best.explanation, rule, evidence, needs)
+        return Suggestion(
+            left.entity.id, right.entity.id, best.score, best.explanation, rule, evidence, needs
+        )
 
 
 _ORGS = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
@@ -273,12 +362,14 @@ def _pairs_for(indices: list[int]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _score_chunk(pairs: list[tuple[int, int]]) -> list[Suggestion]:
+def _score_chunk(pairs: list[tuple[int, int]], review: float) -> list[Suggestion]:
+    """The pairs scoring at least ``review`` or meeting a rule: the rest (most pairs)
+    are dropped in the worker, not sent back."""
     assert _WORKER is not None
     out = []
     for a, b in pairs:
         found = _WORKER.score_pair(a, b)
-        if found is not None:
+        if found is not None and (found.score >= review or found.rule is not None):
             out.append(found)
     return out
 
@@ -310,7 +401,9 @@ def xref(
     starts = range(len(index.entities))
     if only is not None:
         starts = sorted(index.by_id[e] for e in set(only) if e in index.by_id)  # type: ignore[assignment]
-    todo = [i for i in starts if blocker.entity(i) is not None]
+    # Every entity's visibility and codes, once, before the workers fork (they share them).
+    ok = blocker.masks()[0]
+    todo = [i for i in starts if ok[i]]
     _WORKER = blocker
     try:
         pairs: set[tuple[int, int]] = set()
@@ -320,14 +413,18 @@ def xref(
                 pairs.update(_pairs_for(chunk))
                 if progress:
                     progress(min((n + 1) * 512, len(todo)))
-            for suggestion in _score_chunk(sorted(pairs)):
-                found.append(suggestion)
+            found.extend(_score_chunk(sorted(pairs), review))
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
+                done = 0
                 for chunk_pairs in pool.imap_unordered(_pairs_for, _chunks(todo, 512)):
                     pairs.update(chunk_pairs)
-                for chunk in pool.imap_unordered(_score_chunk, _chunks(sorted(pairs), 256)):
+                    done += 512
+                    if progress:
+                        progress(min(done, len(todo)))
+                score_chunk = functools.partial(_score_chunk, review=review)
+                for chunk in pool.imap_unordered(score_chunk, _chunks(sorted(pairs), 1024)):
                     found.extend(chunk)
     finally:
         _WORKER = None

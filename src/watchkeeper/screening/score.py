@@ -189,15 +189,27 @@ def score(
     weight: Callable[[str], float],
     threshold: float = THRESHOLD,
     effects: Mapping[str, float] | None = None,
+    listed_readings: list[Name] | None = None,
+    compared: dict[tuple[Name, Name, bool], NameComparison] | None = None,
 ) -> Match | None:
+    """``listed_readings``: the readings of ``entity.names`` as analysed here, when the
+    caller has them already (xref scores one entity in many pairs). ``compared``: name
+    comparisons already made with the same ``weight`` (a comparison depends on the two
+    readings, the weights and ``org`` alone), kept by a caller that scores many pairs
+    sharing names; it is filled in here."""
     if not compatible(query.schema, entity.schema):
         return None
     org = is_org(entity.schema)
     best: NameComparison | None = None
     query_keys = _token_keys(readings)
-    korean = says_korean(entity.countries)
-    vessel = entity.schema == "Vessel"
-    listed = [c for name in entity.names for c in analyse(name, org, vessel=vessel, korean=korean)]
+    if listed_readings is None:
+        korean = says_korean(entity.countries)
+        vessel = entity.schema == "Vessel"
+        listed = [
+            c for name in entity.names for c in analyse(name, org, vessel=vessel, korean=korean)
+        ]
+    else:
+        listed = list(listed_readings)
     # Names sharing a token key with the query first; the others only if needed (an
     # entity with many aliases is mostly compared through the one that matters).
     listed.sort(key=lambda c: not (_token_keys((c,)) & query_keys))
@@ -212,7 +224,14 @@ def score(
                 and (q.unqualified or c.unqualified)
             ):
                 continue  # Bank of China (Hong Kong) is not Bank of China (Australia)
-            result = compare(q, c, weight, org)
+            if compared is None:
+                result = compare(q, c, weight, org)
+            else:
+                memo = (q, c, org)
+                found = compared.get(memo)
+                if found is None:
+                    found = compared[memo] = compare(q, c, weight, org)
+                result = found
             if best is None or result.score > best.score:
                 best = result
         if best is not None and best.score >= 0.97:
