@@ -370,7 +370,7 @@ def in_process(args: list[str], pythonpath: Path | None = None) -> dict[str, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "31acaef"  # the code before issue 13
-INGEST_BEFORE = "8fdf72a"  # issue 13's first ingest (one COPY partitioned by day)
+INGEST_BEFORE = "7b01a14"  # the ingest before the hash-split de-duplication (2026-12-06)
 QUALITY = Path(__file__).parent / "quality.py"
 
 

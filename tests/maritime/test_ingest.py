@@ -365,3 +365,95 @@ def test_rejected_rows_of_a_clean_csv_name_their_lines(dataset: AisDataset, tmp_
     assert report.rejected["positions off the globe"] == 2
     examples = report.examples["positions off the globe"]
     assert [e.split(":")[0] for e in examples] == ["row 8", "row 15"]
+
+
+def test_duplicates_within_a_file_are_folded_exactly(dataset: AisDataset, tmp_path: Path) -> None:
+    """Rows repeating (MMSI, time, lat, lon) are one position whose reports count them and
+    whose speed is the smallest reported; rows differing in any key field (a tenth of a
+    second, the fifth decimal) stay apart, and every unique row keeps one report."""
+    path = tmp_path / "dups.csv"
+    path.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\n"
+        "440000001,2024-03-01T00:00:00,40.00000,130.00000,12.5,10,11\n"
+        "440000001,2024-03-01T00:00:00,40.00000,130.00000,11.5,10,11\n"  # same key
+        "440000001,2024-03-01T00:00:00,40.00000,130.00000,13.0,10,11\n"  # same key
+        "440000001,2024-03-01T00:00:00.100,40.00000,130.00000,9.0,10,11\n"
+        "440000001,2024-03-01T00:00:00,40.00001,130.00000,9.0,10,11\n"
+        "440000002,2024-03-01T00:00:00,40.00000,130.00000,7.0,10,11\n"
+    )
+    report = ingest_file(dataset, path)
+    assert report.error is None and report.positions == 4 and report.duplicates == 2
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    rows = con.execute(
+        f"SELECT mmsi, epoch_ms(ts), lat, sog, reports FROM read_parquet({[str(f) for f in dataset.files()]})"
+        " ORDER BY ALL"
+    ).fetchall()
+    start = 1709251200000
+    assert rows == [
+        (440000001, start, 40.0, 11.5, 3),
+        (440000001, start, 40.00001, 9.0, 1),
+        (440000001, start + 100, 40.0, 9.0, 1),
+        (440000002, start, 40.0, 7.0, 1),
+    ]
+
+
+def test_csv_header_read_directly_or_by_duckdb(tmp_path: Path) -> None:
+    """A plain comma-separated header is read without DuckDB's sniffing; anything less
+    plain is left to it (None)."""
+    from watchkeeper.maritime.columnar import _comma_header
+
+    def header(text: bytes) -> list[str] | None:
+        path = tmp_path / "h.csv"
+        path.write_bytes(text)
+        return _comma_header(path)
+
+    assert header(b'\xef\xbb\xbf"MMSI","BaseDateTime",LAT,LON\n1,2,3,4\n') == [
+        "MMSI", "BaseDateTime", "LAT", "LON"
+    ]  # fmt: skip
+    assert header(b"MMSI,Time,Lat,Lon\r\n1,2,3,4\r\n") == ["MMSI", "Time", "Lat", "Lon"]
+    assert header(b"MMSI;Time;Lat;Lon\n1;2;3;4\n") is None  # another delimiter
+    assert header(b"MMSI\tTime,x\n") is None
+    assert header(b'MMSI,"Ti\nme",Lat\n') is None  # a quoted line break
+    assert header(b"MMSI,MMSI,Lat\n") is None  # a repeated name
+    assert header(b"MMSI,,Lat\n") is None  # an empty name
+    assert header(b"MMSI,Time,Lat") is None  # no line end: one line, no rows
+    assert header(b"MMSI,\xff\xfe,Lat\n") is None
+
+
+def test_semicolon_csv_still_imports(dataset: AisDataset, tmp_path: Path) -> None:
+    """A file whose header is not read directly goes through DuckDB's probe as before."""
+    lines = NOAA.read_text().splitlines()
+    path = tmp_path / "semicolon.csv"
+    path.write_text("\n".join(line.replace(",", ";") for line in lines[:50]) + "\n")
+    report = ingest_file(dataset, path, "csv")
+    assert report.error is None and report.positions == 49
+
+
+def test_typed_parquet_columns_keep_the_dataset_types(dataset: AisDataset, tmp_path: Path) -> None:
+    """Parquet columns already numbers (float32 positions, int32 MMSIs) are read without a
+    cast that could fail, and stored with the dataset's types (lat and lon as doubles);
+    an off-globe float still counts as off the globe."""
+    path = tmp_path / "typed.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "mmsi": pa.array([440000001, 440000001, 440000002], pa.int32()),
+                "ts": pa.array(
+                    [datetime(2024, 3, 1, h, tzinfo=UTC) for h in (1, 2, 3)],
+                    pa.timestamp("ms", "UTC"),
+                ),
+                "lat": pa.array([40.5, 40.25, 95.0], pa.float32()),
+                "lon": pa.array([130.5, 130.25, 130.0], pa.float32()),
+                "sog": pa.array([10, 11, 12], pa.int16()),
+            }
+        ),
+        path,
+    )
+    report = ingest_file(dataset, path)
+    assert report.error is None and report.positions == 2
+    assert report.rejected == {"positions off the globe": 1}
+    schema = pq.read_schema(dataset.files()[0])
+    assert schema.field("lat").type == pa.float64() and schema.field("lon").type == pa.float64()
+    assert schema.field("mmsi").type == pa.int64()
+    assert positions(dataset)[0][2:] == (40.5, 130.5)
