@@ -152,3 +152,35 @@ def test_many_dangling_ids_take_the_recursive_query_with_the_same_answers(
     assert store.read(PUBLIC).existence().dangling == ("c-secret",)
     monkeypatch.setattr(reader_module, "DANGLING_IN_SQL", -1)
     assert answers() == listed
+
+
+def test_a_large_store_walks_existence_from_the_ids_at_hand_with_the_same_answers(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _world(store)
+    write(
+        store,
+        [entity("Ownership", "own-2", "links", owner="c-secret", asset="v-ship")],
+        source("links"),
+    )
+
+    def answers() -> tuple[object, ...]:
+        reader = store.read(PUBLIC)
+        ids = ["c-secret", "v-ship", "own-2", "nobody"]
+        return (
+            reader.small,
+            reader.search("S").total,
+            reader.entity_ids("Thing"),
+            sorted(reader.existing_among(ids)),
+            [v.id for v in reader.entities(ids)],
+            [v.id for v in reader.referencing("v-ship")],
+            [(s.statement.entity_id, s.statement.prop) for s in reader.statements(ids)],
+        )
+
+    small = answers()
+    monkeypatch.setattr(reader_module, "WHOLE_EXISTENCE_UP_TO", 0)
+    store.read_cache.clear()
+    large = answers()
+    assert small[0] is True and large[0] is False
+    assert large[1:] == small[1:]
+    assert "c-secret" not in small[3]

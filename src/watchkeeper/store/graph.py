@@ -159,14 +159,20 @@ class GraphSQL:
                         rows.append(Edge(v2, v1, via, schema, p2, p1))
             if direct:
                 d = aliased(t.statement)
-                direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
-                    d.c.prop_type == "entity",
-                    or_(d.c.value.in_(chunk), d.c.entity_id.in_(chunk)),
-                    self._direct(d, direct),
-                    self.reader.allowed(d),
-                )
-                for holder, schema, prop, value in conn.execute(direct_query):
-                    rows.append(Edge(holder, value, holder, f"{schema}.{prop}", "id", prop))
+                # by value, then by holder: two index searches (SQLite scans the whole
+                # table for the OR of the two)
+                seen: set[tuple[str, str, str, str]] = set()
+                for touching in (d.c.value.in_(chunk), d.c.entity_id.in_(chunk)):
+                    direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
+                        d.c.prop_type == "entity",
+                        touching,
+                        self._direct(d, direct),
+                        self.reader.allowed(d),
+                    )
+                    for holder, schema, prop, value in conn.execute(direct_query):
+                        if (holder, schema, prop, value) not in seen:
+                            seen.add((holder, schema, prop, value))
+                            rows.append(Edge(holder, value, holder, f"{schema}.{prop}", "id", prop))
         real = self._exist(i for e in rows for i in (e.source, e.target, e.via))
         yield from (e for e in rows if e.source in real and e.target in real and e.via in real)
 

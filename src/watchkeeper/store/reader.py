@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from followthemoney import Dataset, Statement, StatementEntity, model
 from followthemoney.statement.util import BASE_ID
-from sqlalchemy import CTE, ColumnElement, Text, and_, cast, func, or_, select, union
+from sqlalchemy import CTE, ColumnElement, Text, and_, cast, exists, func, or_, select, union
 
 from watchkeeper.model.marking import Marking, Viewer
 from watchkeeper.store import schema as t
@@ -42,6 +42,13 @@ ID_CHUNK = 1000
 # small query.
 BASE = t.statement.alias("base")
 LINK = t.statement.alias("link")
+OWN = t.statement.alias("own")
+SEED = t.statement.alias("seed")
+# Up to this many statements, the existence rule's whole answer is computed once per store
+# state and visible-marking set and kept in memory (``readcache``): reads become set
+# lookups. Past it (a 1 M-entity store takes ~25 s and a million ids per scope, after
+# every write), reads walk the rule from the ids at hand instead.
+WHOLE_EXISTENCE_UP_TO = 250_000
 # Up to this many dangling ids (see ``Reader.visible``) go into SQL as a NOT IN list;
 # past it, the recursive query filters instead.
 DANGLING_IN_SQL = 2000
@@ -150,8 +157,8 @@ class Reader:
         cached = self._visible.get((stmt, include_ended))
         if cached is not None:
             return cached
-        dangling = self.existence(include_ended).dangling
-        if len(dangling) <= DANGLING_IN_SQL:
+        dangling = self.existence(include_ended).dangling if self.small else None
+        if dangling is not None and len(dangling) <= DANGLING_IN_SQL:
             clauses = [self.allowed(stmt, include_ended)]
             if dangling:
                 clauses += [
@@ -193,9 +200,66 @@ class Reader:
             dangling = sorted({row[0] for row in conn.execute(mentioned)} - existing)
         return Existence(existing, tuple(dangling))
 
+    @property
+    def small(self) -> bool:
+        """Is the store small enough for the whole existence answer in memory?"""
+        return self._cache.get(self.stamp, ("small",), self._is_small)
+
+    def _is_small(self) -> bool:
+        st = t.statement
+        probe = select(st.c.id).limit(WHOLE_EXISTENCE_UP_TO + 1).subquery()
+        with self.store.engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(probe)).scalar_one()
+        return int(count) <= WHOLE_EXISTENCE_UP_TO
+
+    def grounded(self, entity_id: Any, include_ended: bool = False) -> ColumnElement[bool]:
+        """Does ``entity_id`` have an allowed statement that is neither a link nor its id?"""
+        own = OWN
+        return exists().where(
+            own.c.entity_id == entity_id,
+            self.allowed(own, include_ended),
+            own.c.prop_type != "entity",
+            own.c.prop != BASE_ID,
+        )
+
     def existing_among(self, entity_ids: Collection[str], include_ended: bool = False) -> set[str]:
-        """Which of ``entity_ids`` exist for this viewer (a set lookup)."""
-        return set(entity_ids) & self.existence(include_ended).existing
+        """Which of ``entity_ids`` exist for this viewer: a set lookup in a small store;
+        in a large one, a walk that starts from them and follows allowed links only out
+        of entities that are not grounded themselves, so it stays near them."""
+        if self.small:
+            return set(entity_ids) & self.existence(include_ended).existing
+        ordered = sorted(set(entity_ids))
+        found: set[str] = set()
+        with self.store.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                chunk = ordered[i : i + ID_CHUNK]
+                seed, link = SEED, LINK
+                # one column type in both terms (PostgreSQL: entity ids are VARCHAR(255),
+                # link values TEXT)
+                walk = (
+                    select(
+                        cast(seed.c.entity_id, Text).label("origin"),
+                        cast(seed.c.entity_id, Text).label("node"),
+                    )
+                    .where(seed.c.entity_id.in_(chunk))
+                    .distinct()
+                    .cte("walk", recursive=True)
+                )
+                walk = walk.union(
+                    select(walk.c.origin, cast(link.c.value, Text)).where(
+                        link.c.entity_id == walk.c.node,
+                        self.allowed(link, include_ended),
+                        link.c.prop_type == "entity",
+                        ~self.grounded(walk.c.node, include_ended),
+                    )
+                )
+                query = (
+                    select(walk.c.origin)
+                    .where(self.grounded(walk.c.node, include_ended))
+                    .distinct()
+                )
+                found.update(row[0] for row in conn.execute(query))
+        return found
 
     # -- statements and entities ----------------------------------------------------------
 
@@ -265,7 +329,8 @@ class Reader:
             )
             with self.store.engine.connect() as conn:
                 rows = list(conn.execute(query.order_by(*order)))
-            found = self.existence(include_ended).existing
+            ends = {r.entity_id for r in rows} | {r.value for r in rows if r.prop_type == "entity"}
+            found = self.existing_among(ends, include_ended)
             for row in rows:
                 if row.entity_id in found and (row.prop_type != "entity" or row.value in found):
                     yield self._view(row)
@@ -313,7 +378,7 @@ class Reader:
 
     def referencing(self, entity_id: str) -> list[EntityView]:
         """Entities that link to ``entity_id``: sanctions, relationships, events."""
-        if entity_id not in self.existence().existing:
+        if not self.existing_among([entity_id]):
             return []
         query = (
             select(t.statement.c.entity_id)
