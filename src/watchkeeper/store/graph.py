@@ -22,7 +22,7 @@ every sanction) use ``Reader.visible()``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -135,28 +135,10 @@ class GraphSQL:
         rows: list[Edge] = []
         with self.engine.connect() as conn:
             if rels:
-                s1, s2 = aliased(t.statement), aliased(t.statement)
-                rel_query = select(
-                    s1.c.entity_id, s1.c.schema, s1.c.prop, s1.c.value, s2.c.prop, s2.c.value
-                ).where(
-                    s1.c.prop_type == "entity",
-                    s1.c.value.in_(chunk),
-                    s1.c.schema.in_(rels),
-                    s1.c.prop.in_(ENDPOINTS),
-                    s2.c.entity_id == s1.c.entity_id,
-                    s2.c.prop_type == "entity",
-                    s2.c.prop.in_(ENDPOINTS),
-                    s2.c.prop != s1.c.prop,
-                    self._in_time(s1, since, until),
-                    self.reader.allowed(s1),
-                    self.reader.allowed(s2),
+                query = self._relationships(
+                    rels, since, until, lambda s1: s1.c.value.in_(chunk), self.reader.allowed
                 )
-                for via, schema, p1, v1, p2, v2 in conn.execute(rel_query):
-                    source_prop, _target = endpoints(schema)
-                    if p1 == source_prop:
-                        rows.append(Edge(v1, v2, via, schema, p1, p2))
-                    else:
-                        rows.append(Edge(v2, v1, via, schema, p2, p1))
+                rows.extend(_relationship_edge(*row) for row in conn.execute(query))
             if direct:
                 d = aliased(t.statement)
                 # by value, then by holder: two index searches (SQLite scans the whole
@@ -175,6 +157,34 @@ class GraphSQL:
                             rows.append(Edge(holder, value, holder, f"{schema}.{prop}", "id", prop))
         real = self._exist(i for e in rows for i in (e.source, e.target, e.via))
         yield from (e for e in rows if e.source in real and e.target in real and e.via in real)
+
+    def _relationships(
+        self,
+        rels: list[str],
+        since: str | None,
+        until: str | None,
+        first: Callable[[Any], ColumnElement[bool]],
+        shown: Callable[[Any], ColumnElement[bool]],
+    ) -> Select[Any]:
+        """Rows (relationship id, schema, prop, value, other prop, other value): an
+        endpoint statement chosen by ``first`` and the relationship's other endpoint,
+        both passing ``shown`` (markings only, or the whole visibility rule)."""
+        s1, s2 = aliased(t.statement), aliased(t.statement)
+        return select(
+            s1.c.entity_id, s1.c.schema, s1.c.prop, s1.c.value, s2.c.prop, s2.c.value
+        ).where(
+            s1.c.prop_type == "entity",
+            first(s1),
+            s1.c.schema.in_(rels),
+            s1.c.prop.in_(ENDPOINTS),
+            s2.c.entity_id == s1.c.entity_id,
+            s2.c.prop_type == "entity",
+            s2.c.prop.in_(ENDPOINTS),
+            s2.c.prop != s1.c.prop,
+            self._in_time(s1, since, until),
+            shown(s1),
+            shown(s2),
+        )
 
     def _in_time(self, rel: Any, since: str | None, until: str | None) -> ColumnElement[bool]:
         """The relationship ``rel`` (a statement alias) was in force at some time between
@@ -269,25 +279,13 @@ class GraphSQL:
         with self.engine.connect() as conn:
             streamed = conn.execution_options(stream_results=True, yield_per=10000)
             if rels:
-                s1, s2 = aliased(t.statement), aliased(t.statement)
-                source_props = [endpoints(r)[0] for r in rels]
-                rel_query = select(
-                    s1.c.entity_id, s1.c.schema, s1.c.value, s2.c.prop, s2.c.value
-                ).where(
-                    s1.c.prop_type == "entity",
-                    s1.c.schema.in_(rels),
-                    s1.c.prop.in_(source_props),
-                    s2.c.entity_id == s1.c.entity_id,
-                    s2.c.prop_type == "entity",
-                    s2.c.prop.in_(ENDPOINTS),
-                    s2.c.prop != s1.c.prop,
-                    self._in_time(s1, since, until),
-                    self.reader.visible(s1),
-                    self.reader.visible(s2),
+                # each relationship once: from its source endpoint
+                source_props = sorted({endpoints(r)[0] for r in rels})
+                query = self._relationships(
+                    rels, since, until, lambda s1: s1.c.prop.in_(source_props), self.reader.visible
                 )
-                for via, schema, source, target_prop, target in streamed.execute(rel_query):
-                    source_prop, _target = endpoints(schema)
-                    yield Edge(source, target, via, schema, source_prop, target_prop)
+                for row in streamed.execute(query):
+                    yield _relationship_edge(*row)
             if direct:
                 d = aliased(t.statement)
                 direct_query = select(d.c.entity_id, d.c.schema, d.c.prop, d.c.value).where(
@@ -417,6 +415,14 @@ class GraphSQL:
         )
         out = self._by_value(query, s, nodes)
         return {k: sorted(set(v)) for k, v in out.items()}
+
+
+def _relationship_edge(via: str, schema: str, p1: str, v1: str, p2: str, v2: str) -> Edge:
+    """An edge from a relationship row, oriented from its source endpoint."""
+    source_prop, _target = endpoints(schema)
+    if p1 == source_prop:
+        return Edge(v1, v2, via, schema, p1, p2)
+    return Edge(v2, v1, via, schema, p2, p1)
 
 
 __all__ = ["DIRECT", "RELATIONSHIPS", "Edge", "GraphSQL", "endpoints"]
