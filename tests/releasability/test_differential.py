@@ -29,6 +29,7 @@ from tests.releasability.world import World, build, filtered_copy, viewers, worl
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import load_settings
 from watchkeeper.store import open_store
+from watchkeeper.store import reader as reader_module
 
 SLOW = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 
@@ -150,3 +151,58 @@ def test_every_path_with_cli_and_http_on_postgresql(
     if not PG_URL:
         pytest.skip("no PostgreSQL test server (run through `make test`)")
     compare("postgresql", _root(tmp_path_factory), world, viewer, PATHS)
+
+
+# The same paths through a store read as a large one (``reader.WHOLE_EXISTENCE_UP_TO``):
+# existence walked from the ids at hand, the dangling ids from one query, and given to SQL
+# as one bound list (``reader.DANGLING_IN_SQL``), as a 1 M-entity store is read.
+def _as_large_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader_module, "WHOLE_EXISTENCE_UP_TO", 0)
+    monkeypatch.setattr(reader_module, "DANGLING_IN_SQL", 0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=SLOW)
+@given(world=worlds(), viewer=viewers)
+def test_library_paths_on_a_large_sqlite_store(
+    world: World,
+    viewer: Viewer,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _as_large_store(monkeypatch)
+    compare("sqlite", _root(tmp_path_factory), world, viewer, LIBRARY)
+
+
+@pytest.mark.postgres
+@settings(max_examples=5, deadline=None, suppress_health_check=SLOW)
+@given(world=worlds(), viewer=viewers)
+def test_library_paths_on_a_large_postgresql_store(
+    world: World,
+    viewer: Viewer,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not PG_URL:
+        pytest.skip("no PostgreSQL test server (run through `make test`)")
+    _as_large_store(monkeypatch)
+    compare("postgresql", _root(tmp_path_factory), world, viewer, LIBRARY)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=SLOW)
+@given(world=worlds(), viewer=viewers)
+def test_a_store_read_as_a_large_one_answers_as_a_small_one(
+    world: World,
+    viewer: Viewer,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The two ways of reading existence (the whole answer in memory; walked from the ids
+    at hand, with the dangling ids from one query) give every path the same answer."""
+    with workspaces("sqlite", _root(tmp_path_factory), viewer) as (full, _own):
+        build(full.store, world)
+        small = {name: path(full) for name, path in LIBRARY.items()}
+        with monkeypatch.context() as patched:
+            _as_large_store(patched)
+            full.store.read_cache.clear()
+            large = {name: path(full) for name, path in LIBRARY.items()}
+        assert large == small, difference(large, small)

@@ -8,8 +8,9 @@ applied until nothing changes (a recursive query, the same on SQLite and Postgre
 A link to an entity that does not exist for the viewer is dropped, so neither the ids
 nor the counts of hidden entities leak through relationships, however many hops away.
 The recursive query runs once per store state and set of visible markings
-(``readcache``): reads by id then look entities up in its answer, and queries filter on
-the viewer's few dangling ids (allowed, yet not existing) in SQL. Retracted statements exist for nobody. A marking's recipients are shown only to its
+(``readcache``): queries filter on the viewer's dangling ids (allowed, yet not existing)
+in SQL; in a small store reads by id look entities up in the rule's whole answer, in a
+large one they walk the rule from the ids at hand. Retracted statements exist for nobody. A marking's recipients are shown only to its
 originator; others see its TLP, REL TO, originator and, if they are one, themselves as a
 recipient.
 
@@ -19,6 +20,7 @@ history (``include_ended``: ended statements too, existence judged over them as 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +28,21 @@ from typing import TYPE_CHECKING, Any
 
 from followthemoney import Dataset, Statement, StatementEntity, model
 from followthemoney.statement.util import BASE_ID
-from sqlalchemy import CTE, ColumnElement, Text, and_, cast, exists, func, or_, select, union
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Text,
+    all_,
+    and_,
+    bindparam,
+    cast,
+    except_,
+    func,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from watchkeeper.model.marking import Marking, Viewer
 from watchkeeper.store import schema as t
@@ -43,14 +59,13 @@ ID_CHUNK = 1000
 BASE = t.statement.alias("base")
 LINK = t.statement.alias("link")
 OWN = t.statement.alias("own")
-SEED = t.statement.alias("seed")
 # Up to this many statements, the existence rule's whole answer is computed once per store
 # state and visible-marking set and kept in memory (``readcache``): reads become set
 # lookups. Past it (a 1 M-entity store takes ~25 s and a million ids per scope, after
 # every write), reads walk the rule from the ids at hand instead.
 WHOLE_EXISTENCE_UP_TO = 250_000
-# Up to this many dangling ids (see ``Reader.visible``) go into SQL as a NOT IN list;
-# past it, the recursive query filters instead.
+# Up to this many dangling ids (see ``Reader.visible``) go into SQL as a NOT IN list of
+# bound values; past it, as one bound array or JSON list.
 DANGLING_IN_SQL = 2000
 DATASET = Dataset.make({"name": "watchkeeper", "title": "Watchkeeper"})
 SEARCH_TYPES = ("name", "identifier")
@@ -152,29 +167,68 @@ class Reader:
         pointing at an existing entity.
 
         An allowed statement's entity, and an allowed link's target, exist unless they
-        are among the viewer's dangling ids (``existence``): when those are few, that is
-        the filter, exact and without the recursive query; else the recursive query."""
+        are among the viewer's dangling ids (``dangling``), computed once per store state
+        and visible-marking set: the filter is on those ids, never the recursive query
+        itself. (Inside a statement filter, PostgreSQL's planner takes the recursive
+        query for billions of rows and re-scans it for every row: at 1 M entities the
+        whole-store sanctions query ran for more than 13 minutes.)"""
         cached = self._visible.get((stmt, include_ended))
         if cached is not None:
             return cached
-        dangling = self.existence(include_ended).dangling if self.small else None
-        if dangling is not None and len(dangling) <= DANGLING_IN_SQL:
-            clauses = [self.allowed(stmt, include_ended)]
-            if dangling:
-                clauses += [
-                    stmt.c.entity_id.not_in(dangling),
-                    or_(stmt.c.prop_type != "entity", stmt.c.value.not_in(dangling)),
-                ]
-            clause = and_(*clauses)
-        else:
-            found = self.existing(include_ended)
-            clause = and_(
-                self.allowed(stmt, include_ended),
-                stmt.c.entity_id.in_(select(found.c.entity_id)),
-                or_(stmt.c.prop_type != "entity", stmt.c.value.in_(select(found.c.entity_id))),
-            )
+        dangling = self.dangling(include_ended)
+        clauses = [self.allowed(stmt, include_ended)]
+        if dangling:
+            clauses += [
+                self._not_among(stmt.c.entity_id, dangling),
+                or_(stmt.c.prop_type != "entity", self._not_among(stmt.c.value, dangling)),
+            ]
+        clause = and_(*clauses)
         self._visible[(stmt, include_ended)] = clause
         return clause
+
+    def _not_among(self, column: ColumnElement[str], ids: tuple[str, ...]) -> ColumnElement[bool]:
+        """``column`` is none of ``ids``: a NOT IN list of bound values when they are few;
+        past ``DANGLING_IN_SQL``, one bound parameter (SQLite limits a statement to 32,766
+        of them): an array on PostgreSQL (which hashes a NOT IN over a constant array), a
+        JSON list read by ``json_each`` on SQLite."""
+        if len(ids) <= DANGLING_IN_SQL:
+            return column.not_in(ids)
+        if self.store.engine.dialect.name == "postgresql":
+            return column != all_(bindparam(None, list(ids), type_=ARRAY(Text)))
+        listed = func.json_each(json.dumps(list(ids))).table_valued("value")
+        return column.not_in(select(listed.c.value))
+
+    def dangling(self, include_ended: bool = False) -> tuple[str, ...]:
+        """Ids that occur in an allowed statement (as its entity or a link's target) and do
+        not exist for the viewer, once per store state and set of visible markings. In a
+        small store, from the whole existence answer; in a large one, by one query (the
+        rule's answer is never brought into memory)."""
+        if self.small:
+            return self.existence(include_ended).dangling
+        return self._cache.get(
+            self.stamp,
+            ("dangling", self._scope, include_ended),
+            lambda: self._compute_dangling(include_ended),
+        )
+
+    def _mentioned(self, include_ended: bool) -> Any:
+        """Every id an allowed statement names: its entity, or a link's target (one
+        column type in both terms: PostgreSQL's entity ids are VARCHAR(255), link values
+        TEXT)."""
+        st = t.statement
+        allowed = self.allowed(st, include_ended)
+        return union(
+            select(cast(st.c.entity_id, Text)).where(allowed),
+            select(cast(st.c.value, Text)).where(allowed, st.c.prop_type == "entity"),
+        )
+
+    def _compute_dangling(self, include_ended: bool) -> tuple[str, ...]:
+        found = self.existing(include_ended)
+        mentioned = self._mentioned(include_ended).subquery()
+        # SQLite takes no parenthesised compound query on EXCEPT's left: a plain SELECT
+        query = except_(select(mentioned.c[0]), select(cast(found.c.entity_id, Text)))
+        with self.store.engine.connect() as conn:
+            return tuple(sorted(str(row[0]) for row in conn.execute(query)))
 
     def existence(self, include_ended: bool = False) -> Existence:
         """The existence rule's answer for this viewer's visible markings, computed once
@@ -187,18 +241,10 @@ class Reader:
 
     def _compute_existence(self, include_ended: bool) -> Existence:
         found = self.existing(include_ended)
-        st = t.statement
-        allowed = self.allowed(st, include_ended)
-        # every id an allowed statement names: its entity, or a link's target (one column
-        # type in both terms: PostgreSQL's entity ids are VARCHAR(255), link values TEXT)
-        mentioned = union(
-            select(cast(st.c.entity_id, Text)).where(allowed),
-            select(cast(st.c.value, Text)).where(allowed, st.c.prop_type == "entity"),
-        )
         with self.store.engine.connect() as conn:
             existing = frozenset(row[0] for row in conn.execute(select(found.c.entity_id)))
-            dangling = sorted({row[0] for row in conn.execute(mentioned)} - existing)
-        return Existence(existing, tuple(dangling))
+            mentioned = {row[0] for row in conn.execute(self._mentioned(include_ended))}
+        return Existence(existing, tuple(sorted(mentioned - existing)))
 
     @property
     def small(self) -> bool:
@@ -212,54 +258,70 @@ class Reader:
             count = conn.execute(select(func.count()).select_from(probe)).scalar_one()
         return int(count) <= WHOLE_EXISTENCE_UP_TO
 
-    def grounded(self, entity_id: Any, include_ended: bool = False) -> ColumnElement[bool]:
-        """Does ``entity_id`` have an allowed statement that is neither a link nor its id?"""
-        own = OWN
-        return exists().where(
-            own.c.entity_id == entity_id,
-            self.allowed(own, include_ended),
-            own.c.prop_type != "entity",
-            own.c.prop != BASE_ID,
-        )
-
     def existing_among(self, entity_ids: Collection[str], include_ended: bool = False) -> set[str]:
         """Which of ``entity_ids`` exist for this viewer: a set lookup in a small store;
-        in a large one, a walk that starts from them and follows allowed links only out
-        of entities that are not grounded themselves, so it stays near them."""
+        in a large one, a walk that starts from them, level by level, following allowed
+        links only out of entities that are not grounded themselves, so it stays near
+        them. Each level is two index searches by entity id (a recursive query here was
+        planned by PostgreSQL for a million rows and took ~2 s per thousand ids)."""
         if self.small:
             return set(entity_ids) & self.existence(include_ended).existing
-        ordered = sorted(set(entity_ids))
-        found: set[str] = set()
+        wanted = set(entity_ids)
+        grounded: set[str] = set()
+        holders: dict[str, set[str]] = {}  # link target -> ungrounded entities linking it
+        seen: set[str] = set()
+        frontier = wanted
+        while frontier:
+            seen |= frontier
+            level = self._grounded_among(frontier, include_ended)
+            grounded |= level
+            following: set[str] = set()
+            for holder, target in self._links_out(frontier - level, include_ended):
+                holders.setdefault(target, set()).add(holder)
+                if target not in seen:
+                    following.add(target)
+            frontier = following
+        # exists: grounded, or linking (through ungrounded entities) to what exists
+        found = set(grounded)
+        queue = list(grounded)
+        while queue:
+            for holder in holders.get(queue.pop(), ()):
+                if holder not in found:
+                    found.add(holder)
+                    queue.append(holder)
+        return wanted & found
+
+    def _grounded_among(self, entity_ids: Collection[str], include_ended: bool) -> set[str]:
+        """Those of ``entity_ids`` with an allowed statement that is neither a link nor
+        their id."""
+        own = OWN
+        out: set[str] = set()
+        ordered = sorted(entity_ids)
         with self.store.engine.connect() as conn:
             for i in range(0, len(ordered), ID_CHUNK):
-                chunk = ordered[i : i + ID_CHUNK]
-                seed, link = SEED, LINK
-                # one column type in both terms (PostgreSQL: entity ids are VARCHAR(255),
-                # link values TEXT)
-                walk = (
-                    select(
-                        cast(seed.c.entity_id, Text).label("origin"),
-                        cast(seed.c.entity_id, Text).label("node"),
-                    )
-                    .where(seed.c.entity_id.in_(chunk))
-                    .distinct()
-                    .cte("walk", recursive=True)
+                query = select(own.c.entity_id).where(
+                    own.c.entity_id.in_(ordered[i : i + ID_CHUNK]),
+                    self.allowed(own, include_ended),
+                    own.c.prop_type != "entity",
+                    own.c.prop != BASE_ID,
                 )
-                walk = walk.union(
-                    select(walk.c.origin, cast(link.c.value, Text)).where(
-                        link.c.entity_id == walk.c.node,
-                        self.allowed(link, include_ended),
-                        link.c.prop_type == "entity",
-                        ~self.grounded(walk.c.node, include_ended),
-                    )
+                out.update(str(row[0]) for row in conn.execute(query.distinct()))
+        return out
+
+    def _links_out(
+        self, entity_ids: Collection[str], include_ended: bool
+    ) -> Iterator[tuple[str, str]]:
+        """(holder, target) of the allowed links held by ``entity_ids``."""
+        link = LINK
+        ordered = sorted(entity_ids)
+        with self.store.engine.connect() as conn:
+            for i in range(0, len(ordered), ID_CHUNK):
+                query = select(link.c.entity_id, link.c.value).where(
+                    link.c.entity_id.in_(ordered[i : i + ID_CHUNK]),
+                    self.allowed(link, include_ended),
+                    link.c.prop_type == "entity",
                 )
-                query = (
-                    select(walk.c.origin)
-                    .where(self.grounded(walk.c.node, include_ended))
-                    .distinct()
-                )
-                found.update(row[0] for row in conn.execute(query))
-        return found
+                yield from ((str(row[0]), str(row[1])) for row in conn.execute(query))
 
     # -- statements and entities ----------------------------------------------------------
 
