@@ -118,6 +118,10 @@ def test_acknowledgements_are_per_organisation(sqlite_store: Store, tmp_path: Pa
     # An id the viewer cannot see is answered as one that does not exist.
     with pytest.raises(NotFound, match="no such alert"):
         acknowledge_alert(sqlite_store, sqlite_store.read(PARTNER), "ais-nonexistent", "x", "")
+    # so is the id of an entity of a schema that has no notes (a Sanction): no crash
+    write(sqlite_store, [entity("Sanction", "s-1", entity="v-partner", authority="X")])
+    with pytest.raises(NotFound, match="no such alert"):
+        acknowledge_alert(sqlite_store, sqlite_store.read(ANALYST), "s-1", "x", "")
 
 
 def test_alerts_equal_those_of_a_store_holding_only_what_the_viewer_may_see(
