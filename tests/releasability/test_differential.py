@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_URL
-from tests.releasability.paths import LIBRARY, PATHS, Workspace
+from tests.releasability.paths import LIBRARY, PATHS, SPARK, Workspace
 from tests.releasability.world import World, build, filtered_copy, viewers, worlds
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import load_settings
@@ -150,3 +150,12 @@ def test_every_path_with_cli_and_http_on_postgresql(
     if not PG_URL:
         pytest.skip("no PostgreSQL test server (run through `make test`)")
     compare("postgresql", _root(tmp_path_factory), world, viewer, PATHS)
+
+
+@pytest.mark.spark
+@settings(max_examples=4, deadline=None, suppress_health_check=SLOW)
+@given(world=worlds(max_values=10, max_links=5), viewer=viewers)
+def test_spark_screening_on_sqlite(
+    world: World, viewer: Viewer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    compare("sqlite", _root(tmp_path_factory), world, viewer, SPARK)
