@@ -118,6 +118,10 @@ def test_acknowledgements_are_per_organisation(sqlite_store: Store, tmp_path: Pa
     # An id the viewer cannot see is answered as one that does not exist.
     with pytest.raises(NotFound, match="no such alert"):
         acknowledge_alert(sqlite_store, sqlite_store.read(PARTNER), "ais-nonexistent", "x", "")
+    # so is the id of an entity of a schema that has no notes (a Sanction): no crash
+    write(sqlite_store, [entity("Sanction", "s-1", entity="v-partner", authority="X")])
+    with pytest.raises(NotFound, match="no such alert"):
+        acknowledge_alert(sqlite_store, sqlite_store.read(ANALYST), "s-1", "x", "")
 
 
 def test_alerts_equal_those_of_a_store_holding_only_what_the_viewer_may_see(
@@ -143,6 +147,76 @@ def test_alerts_equal_those_of_a_store_holding_only_what_the_viewer_may_see(
     assert seen(full) == seen(only)
     full.close()
     only.close()
+
+
+NIS = Viewer("kor-nis", "KOR")
+
+
+def _shuttle_facts(store: Store, marking: Marking, listed: Marking | None = None) -> None:
+    """ANGARA's IMO and its sanction, as kor-nis recorded them."""
+    ship = entity("Vessel", "v-angara", "nis", name="ANGARA", imoNumber="9179842")
+    listing = entity("Sanction", "s-angara", "nis", entity="v-angara", authority="NIS list")
+    write(store, [(ship, marking), (listing, listed or marking)], source("nis", "2024-01-01"))
+
+
+def _alerts(store: Store, viewer: Viewer) -> list[tuple[str, str, str, str]]:
+    return [
+        (a["id"], a["severity"], a["reason"], ",".join(a["vessels"]))
+        for a in list_alerts(store.read(viewer))
+    ]
+
+
+def test_alerts_follow_a_remark_of_the_facts_they_rest_on(store: Store, tmp_path: Path) -> None:
+    """Issue 10: after a re-mark, viewers no longer cleared see nothing of the value. An
+    alert's "sanctioned vessel" was derived while the sanction was GREEN by mistake; once
+    re-marked RED, the partner's alerts (and kor-nis's) are those of a store where it was
+    RED from the start, not a conclusion still drawn from it under the old marking. On
+    both engines (the store corrected), against SQLite (the store made right)."""
+    from watchkeeper.store import open_store
+
+    green = Marking.make("GREEN", originator="kor-nis")
+    red = Marking.make("RED", originator="kor-nis")
+    fixed = store
+    right = open_store(f"sqlite:///{tmp_path / 'right.db'}")
+    _shuttle_facts(fixed, green)
+    _linked(fixed, tmp_path / "a", viewer=NIS)
+    assert any("sanctioned vessel" in a[2] for a in _alerts(fixed, PARTNER))  # the mistake
+    listing = fixed.read(NIS).statement_ids("s-angara")
+    fixed.remark(NIS, listing, red, by="J. Kim", reason="source protection", owner_org="analyst")
+    _shuttle_facts(right, green, listed=red)
+    _linked(right, tmp_path / "b", viewer=NIS)
+    for viewer in (PARTNER, NIS, ANALYST):
+        assert _alerts(fixed, viewer) == _alerts(right, viewer), viewer
+    assert not any("sanctioned" in a[2] for a in _alerts(fixed, PARTNER))
+    assert any("sanctioned vessel" in a[2] for a in _alerts(fixed, NIS))
+    # the derived statements' re-marking is in kor-nis's audit, and no one else's
+    derived = [e for e in fixed.read(NIS).audit() if e["entity_id"].startswith("ais-")]
+    assert derived and all(e["new_marking"] == "TLP:RED | ORIG kor-nis" for e in derived)
+    assert fixed.read(PARTNER).audit() == [] and fixed.read(ANALYST).audit() == []
+    right.close()
+
+
+def test_alerts_follow_a_retraction_of_the_facts_they_rest_on(store: Store, tmp_path: Path) -> None:
+    """A retracted sanction leaves every view, the alerts it made "critical" included; a
+    value the link did not rest on (the flag) leaves the alerts as they were."""
+    green = Marking.make("GREEN", originator="kor-nis")
+    _shuttle_facts(store, green)
+    write(
+        store,
+        [(entity("Vessel", "v-angara", "nis", flag="ru"), green)],
+        source("nis", "2024-02-01"),
+        full_release=False,
+    )
+    _linked(store, tmp_path, viewer=NIS)
+    before = {v: _alerts(store, v) for v in (PARTNER, NIS)}
+    assert any("sanctioned vessel" in a[2] for a in before[PARTNER])
+    flag = store.read(NIS).statement_ids("v-angara", "flag")
+    store.retract(NIS, flag, by="J. Kim", reason="wrong ship", owner_org="analyst")
+    assert {v: _alerts(store, v) for v in (PARTNER, NIS)} == before
+    listing = store.read(NIS).statement_ids("s-angara")
+    store.retract(NIS, listing, by="J. Kim", reason="never listed", owner_org="analyst")
+    for viewer in (PARTNER, NIS, ANALYST):
+        assert not any("sanctioned" in a[2] for a in _alerts(store, viewer)), viewer
 
 
 def test_bad_rules_are_one_line() -> None:

@@ -25,7 +25,7 @@ from watchkeeper import views
 from watchkeeper.cli import app as cli_app
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.exports import write_ftm, write_statements
-from watchkeeper.maritime.alerts import list_alerts
+from watchkeeper.maritime.alerts import acknowledge_alert, list_alerts
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import Screener, build
 from watchkeeper.screening.score import Query
@@ -38,6 +38,17 @@ from watchkeeper.web.app import create_app
 IDS = [entity_id(i) for i in range(8)] + [f"l{i}" for i in range(8)]
 QUERIES = [("Person", n) for n in NAMES[:5]] + [("Company", n) for n in NAMES[5:]]
 QUERIES += [("Vessel", "OCEAN STAR"), ("LegalEntity", "KIM JONG UN")]
+# Links through one property (forward and reverse), and one no schema has.
+ADJACENT = [
+    "sanctions",
+    "directorshipDirector",
+    "ownershipAsset",
+    "unknownLinkTo",
+    "involved",
+    "entity",
+    "director",
+    "nosuchproperty",
+]
 
 
 @dataclass
@@ -143,7 +154,22 @@ def graph_helpers(ws: Workspace) -> Any:
 
 
 def alert_list(ws: Workspace) -> Any:
-    return _plain(list_alerts(ws.store.read(ws.viewer)))
+    out: dict[str, Any] = {"before": _plain(list_alerts(ws.store.read(ws.viewer)))}
+    for ref in IDS:  # acknowledging: an id the viewer cannot see is one that does not exist
+        done = _attempt(
+            lambda ref=ref: acknowledge_alert(
+                ws.store, ws.store.read(ws.viewer), ref, "tester", "seen"
+            )
+        )
+        if isinstance(done, dict):
+            done.pop("at", None)
+        out[f"ack {ref}"] = done
+    after = _plain(list_alerts(ws.store.read(ws.viewer)))
+    for alert in after:
+        if alert["acknowledged"]:
+            alert["acknowledged"].pop("at", None)
+    out["after"] = after
+    return out
 
 
 def overview(ws: Workspace) -> Any:
@@ -310,6 +336,10 @@ def http(ws: Workspace) -> Any:
             out[f"entity {ref} flat"] = [answer.status_code, answer.json()]
             answer = api.get(f"/entities/{ref}/adjacent")
             out[f"adjacent {ref}"] = [answer.status_code, answer.json()]
+            for prop in ADJACENT:  # totals and pages through one property
+                for page in ({}, {"limit": 1, "offset": 1}):
+                    answer = api.get(f"/entities/{ref}/adjacent/{prop}", params=page)
+                    out[f"adjacent {ref} {prop} {page}"] = [answer.status_code, answer.json()]
             answer = api.post(
                 "/decisions",
                 json={
@@ -331,3 +361,24 @@ def http(ws: Workspace) -> Any:
 
 
 PATHS: dict[str, Callable[[Workspace], Any]] = {**LIBRARY, "cli": cli, "http": http}
+
+
+# -- Spark -------------------------------------------------------------------------------------
+
+
+def spark_screen(ws: Workspace) -> Any:
+    """``screen --engine spark``'s batch: executors get the viewer's part of the index."""
+    from watchkeeper.screening.spark import screen_file_spark
+
+    queries = ws.tmp / "spark-queries.csv"
+    queries.write_text(
+        "id,name,schema\n" + "".join(f"q{i},{n},{s}\n" for i, (s, n) in enumerate(QUERIES)),
+        encoding="utf-8",
+    )
+    hits, errors = ws.tmp / "spark-hits.csv", ws.tmp / "spark-errors.csv"
+    screener = Screener.for_viewer(build(ws.store), ws.store, ws.viewer)
+    summary = screen_file_spark(screener, queries, hits, errors, min_score=0.0, partitions=2)
+    return [_plain(asdict(summary)), hits.read_text(encoding="utf-8")]
+
+
+SPARK: dict[str, Callable[[Workspace], Any]] = {"screen --engine spark": spark_screen}

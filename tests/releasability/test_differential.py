@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_URL
-from tests.releasability.paths import LIBRARY, PATHS, Workspace
+from tests.releasability.paths import LIBRARY, PATHS, SPARK, Workspace
 from tests.releasability.world import World, build, filtered_copy, viewers, worlds
 from watchkeeper.model.marking import Viewer
 from watchkeeper.settings import load_settings
@@ -206,3 +206,12 @@ def test_a_store_read_as_a_large_one_answers_as_a_small_one(
             full.store.read_cache.clear()
             large = {name: path(full) for name, path in LIBRARY.items()}
         assert large == small, difference(large, small)
+
+
+@pytest.mark.spark
+@settings(max_examples=4, deadline=None, suppress_health_check=SLOW)
+@given(world=worlds(max_values=10, max_links=5), viewer=viewers)
+def test_spark_screening_on_sqlite(
+    world: World, viewer: Viewer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    compare("sqlite", _root(tmp_path_factory), world, viewer, SPARK)

@@ -160,6 +160,26 @@ def test_a_file_of_red_rows_has_a_red_source(store: Store, tmp_path: Path) -> No
     assert analysts.sources()[0]["marking"] == "TLP:RED | ORIG analysts"
 
 
+def test_a_file_of_mixed_rows_has_the_source_of_its_most_releasable_row(
+    store: Store, tmp_path: Path
+) -> None:
+    """A source is no more releasable than its most releasable row: a viewer who may see
+    one row may see where it came from, and one who may see none is told nothing."""
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "entity_id,prop,schema,value,dataset,tlp,rel_to,originator\n"
+        "s1,name,Person,SHARED PERSON,intel,GREEN,KOR,analysts\n"
+        "s2,name,Person,SECRET PERSON,intel,RED,,analysts\n",
+        encoding="utf-8",
+    )
+    run_import(store, "statements", path)
+    (shown,) = store.read(OUTSIDER).sources()
+    assert shown["marking"] == "TLP:GREEN | REL TO KOR | ORIG analysts"
+    assert store.read(OUTSIDER).stats()["entities"] == 1
+    assert store.read(Viewer("elsewhere", "USA")).sources() == []
+    assert store.read(Viewer("elsewhere", "USA")).stats()["sources"] == 0
+
+
 def test_import_marking_sets_the_source_marking(store: Store) -> None:
     run_import(store, "un-xml", UN_XML, Options(marking=Marking(TLP.AMBER, None, "analysts")))
     assert store.read(OUTSIDER).sources() == []

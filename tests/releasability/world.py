@@ -3,7 +3,9 @@
 A world is written through the real write path: two full releases of a list (values
 that the second one drops end), an analyst's partial release, each source with its own
 marking, values with markings of their own, links of several kinds (relationships,
-events, sanctions with list ids, ownership), then re-markings and retractions.
+events, some of them maritime alerts with AIS facts under the source's marking and
+"sanctioned" under the link's, sanctions with list ids, ownership), then re-markings and
+retractions.
 
 The oracle is the house rule restated in plain Python over the stored rows, applied to
 a fixpoint: a statement is shown when its marking passes ``may_see``, it is not
@@ -15,6 +17,7 @@ holding only what the viewer may see" that every read path is compared against.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +27,7 @@ from sqlalchemy import select
 
 from tests.helpers import entity
 from watchkeeper.errors import Forbidden, NotFound
+from watchkeeper.maritime.alerts import DETAILS_PREFIX
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.model.source import Source
 from watchkeeper.store import Store
@@ -210,13 +214,42 @@ def _link_entity(world: World, n: int, link: Link, dataset: str) -> Any:
     if link.kind == "directorship":
         return entity("Directorship", lid, dataset, director=a, organization=b)
     if link.kind == "event":
-        return entity("Event", lid, dataset, involved=[a, b], date="2024-03-01")
+        event = entity("Event", lid, dataset, involved=[a, b], date="2024-03-01")
+        if link.number % 3 == 0:  # what the knowledge base adds to a maritime alert
+            event.add("keywords", "sanctioned")
+        return event
     if link.kind == "ownership":
         return entity("Ownership", lid, dataset, owner=a, asset=b, percentage=str(link.number))
     authority = "OFAC" if link.number % 2 else "UN Security Council"
     prop = "authorityId" if link.number % 2 else "unscId"
     return entity(
         "Sanction", lid, dataset, entity=b, authority=authority, **{prop: f"X{link.number}"}
+    )
+
+
+def _ais_facts(n: int, link: Link, dataset: str) -> Any:
+    """What AIS says of a maritime event (every other event is one), under the source's
+    own marking: the alerts path ranks it with what the viewer sees of the rest."""
+    facts = {
+        "kind": "gap" if link.number % 4 == 0 else "encounter",
+        "mmsi": 273000000 + link.number,
+        "other_mmsi": None if link.number % 4 == 0 else 273100000 + link.number,
+        "area": "rajin",
+        "place": "Rajin",
+        "place_kind": "watched area",
+        "watched": link.number % 8 == 0,
+        "lat": 42.2,
+        "lon": 130.3,
+        "details": {"hours": 30.0 + link.number},
+        "evidence": {"positions": link.number},
+    }
+    return entity(
+        "Event",
+        f"l{n}",
+        dataset,
+        notes=DETAILS_PREFIX + json.dumps(facts, sort_keys=True),
+        startDate="2024-03-01T00:00:00",
+        endDate="2024-03-02T06:00:00",
     )
 
 
@@ -233,6 +266,8 @@ def build(store: Store, world: World) -> None:
             release.items.append(
                 (_link_entity(world, n, link, release.source.dataset), link.marking)
             )
+            if link.kind == "event" and link.number % 2 == 0:
+                release.items.append((_ais_facts(n, link, release.source.dataset), None))
     for release in releases.values():
         with store.write(release.source, full_release=release.full) as writer:
             for item, mark in release.items:

@@ -202,7 +202,14 @@ def test_the_list_entries_issue_10_names_are_attached() -> None:
     }
     for local, ident in expected.items():
         assert by_id[local]["list_ids"]["OFAC"] == ident, local
-    for local in ("person-putin", "person-shoigu", "person-lavrov", "person-gerasimov"):
+    for local in (
+        "person-putin",
+        "person-shoigu",
+        "person-lavrov",
+        "person-belousov",
+        "person-manturov",
+        "person-gerasimov",
+    ):
         programs = {d.get("program") for d in by_id[local]["designations"]}
         assert "RUSSIA-EO14024" in programs, local
     chon_ma_san = by_id["vessel-chon-ma-san"]

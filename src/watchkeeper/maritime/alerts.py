@@ -136,7 +136,8 @@ def facts_of(view: Any) -> dict[str, Any] | None:
     """An event's facts as the viewer sees them; None when it is no maritime event."""
     entity = view.entity
     stored = None
-    for note in entity.get("notes"):
+    # quiet: an id given to acknowledge may be any entity's, of a schema without notes
+    for note in entity.get("notes", quiet=True):
         if note.startswith(DETAILS_PREFIX + "{"):
             try:
                 stored = json.loads(note[len(DETAILS_PREFIX) :])
@@ -146,8 +147,8 @@ def facts_of(view: Any) -> dict[str, Any] | None:
         return None  # not a detection's record (an analyst's note may look like one)
     return flatten(
         stored,
-        sanctioned="sanctioned" in entity.get("keywords"),
-        known_vessel=bool(entity.get("involved")),
+        sanctioned="sanctioned" in entity.get("keywords", quiet=True),
+        known_vessel=bool(entity.get("involved", quiet=True)),
     )
 
 

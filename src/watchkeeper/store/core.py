@@ -39,6 +39,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # How long a writer waits for another to finish before giving up (seconds).
 WRITE_WAIT = 600.0
 
+# Statements derived from others: the maritime links (dataset wk_ais_links) say which
+# known vessels an AIS event involves and whether they are sanctioned, under the markings
+# of the facts they rest on when they were drawn. A re-marking or retraction of such a
+# fact must reach them, or the conclusion would still tell what was corrected.
+DERIVED_LINKS = "wk_ais_links"
+MATCHED = {"imo": {"imoNumber"}, "mmsi": {"mmsi"}, "name": {"name", "alias", "previousName"}}
+"""How a link says it matched its vessel ("Vessel matched by MMSI 1: imo") -> the
+vessel's properties it rests on."""
+PUBLIC = Viewer("", None)
+
 
 def _frame(codes: frozenset[str] | None) -> str | None:
     """``{"KOR","USA"}`` -> ``",KOR,USA,"``: membership becomes a substring test."""
@@ -416,6 +426,7 @@ class Store:
         marks = self.markings()
         now = _now()
         changed: set[str] = set()
+        moved: list[Any] = []
         with self.engine.connect() as conn, conn.begin():
             self._take_write_lock(conn)
             for row in rows:
@@ -449,7 +460,98 @@ class Store:
                     )
                 )
                 changed.add(row.entity_id)
+                moved.append(row)
+            # the owner of every row is the actor's organisation (owned_statements)
+            for row in self._derived_from(conn, moved):
+                new = _stricter(marks[row.marking_id], marking, actor.organisation)
+                new_id = self.marking_id(conn, new)
+                if new_id == row.marking_id:
+                    continue
+                conn.execute(
+                    t.statement.update()
+                    .where(t.statement.c.id == row.id)
+                    .values(marking_id=new_id, own_marking=True)
+                )
+                self._audit_derived(conn, row, "remark", now, actor, by, reason, new_id)
+                changed.add(row.entity_id)
         return changed
+
+    def _derived_from(self, conn: Connection, rows: Sequence[Any]) -> list[Any]:
+        """The derived statements (current and ended, not retracted) that rest on
+        ``rows``: the maritime links of events involving a vessel whose matching property
+        (as the link says it matched) or whose sanction (a Sanction's ``entity``) is among
+        them."""
+        by_vessel: dict[str, set[str]] = {}
+        for r in rows:
+            if r.schema == "Sanction" and r.prop == "entity":
+                by_vessel.setdefault(r.value, set()).add("sanction")
+            elif any(r.prop in props for props in MATCHED.values()):
+                by_vessel.setdefault(r.entity_id, set()).add(r.prop)
+        if not by_vessel:
+            return []
+        st = t.statement
+        events: dict[str, set[str]] = {}
+        vessels = sorted(by_vessel)
+        for i in range(0, len(vessels), ID_CHUNK):
+            for event_id, vessel in conn.execute(
+                select(st.c.entity_id, st.c.value).where(
+                    st.c.dataset == DERIVED_LINKS,
+                    st.c.prop == "involved",
+                    st.c.value.in_(vessels[i : i + ID_CHUNK]),
+                )
+            ):
+                events.setdefault(event_id, set()).add(vessel)
+        out: list[Any] = []
+        ids = sorted(events)
+        for i in range(0, len(ids), ID_CHUNK):
+            found = list(
+                conn.execute(
+                    select(st).where(
+                        st.c.dataset == DERIVED_LINKS,
+                        st.c.entity_id.in_(ids[i : i + ID_CHUNK]),
+                        st.c.retracted_at.is_(None),
+                    )
+                )
+            )
+            rests: dict[str, set[str]] = {}  # event -> the vessel properties it rests on
+            for r in found:
+                if r.prop == "notes" and r.value.startswith("Vessel matched by"):
+                    for how in MATCHED:
+                        if r.value.endswith(f": {how}") or f": {how};" in r.value:
+                            rests.setdefault(r.entity_id, set()).update(MATCHED[how])
+            for r in found:
+                props = rests.get(r.entity_id, set()) | {"sanction"}
+                if any(by_vessel[v] & props for v in events[r.entity_id]):
+                    out.append(r)
+        return out
+
+    def _audit_derived(
+        self,
+        conn: Connection,
+        row: Any,
+        action: str,
+        now: str,
+        actor: Viewer,
+        by: str,
+        reason: str,
+        new_id: int | None,
+    ) -> None:
+        """A derived statement's correction, in the audit of the owner of the fact it
+        followed (what the conclusion was, and why it changed, is that owner's)."""
+        conn.execute(
+            t.statement_audit.insert().values(
+                at=now,
+                action=action,
+                statement_id=row.id,
+                entity_id=row.entity_id,
+                old_marking_id=row.marking_id,
+                new_marking_id=new_id,
+                organisation=actor.organisation,
+                decided_by=by,
+                reason=f"derived from a corrected statement: {reason.strip()}",
+                owner=actor.organisation,
+            )
+        )
 
     def retract(
         self,
@@ -487,7 +589,14 @@ class Store:
                         owner=marks[row.marking_id].originator or owner_org,
                     )
                 )
-        return {row.entity_id for row in rows}
+            changed = {row.entity_id for row in rows}
+            for row in self._derived_from(conn, rows):
+                conn.execute(
+                    t.statement.update().where(t.statement.c.id == row.id).values(retracted_at=now)
+                )
+                self._audit_derived(conn, row, "retract", now, actor, by, reason, None)
+                changed.add(row.entity_id)
+        return changed
 
     def read(self, viewer: Viewer) -> Reader:
         from watchkeeper.store.reader import Reader
@@ -644,6 +753,21 @@ def private_file(path: Path) -> None:
             os.close(os.open(each, os.O_CREAT | os.O_WRONLY, 0o600))
         if each.exists() and each.stat().st_uid == os.getuid():
             each.chmod(0o600)
+
+
+def _stricter(old: Marking, marking: Marking, owner: str) -> Marking:
+    """The marking of a derived statement after a fact it rests on was re-marked
+    ``marking`` by ``owner``: no more releasable than it was, nor than the fact now is
+    (two different restrictive markings cannot be combined safely: TLP:RED for the
+    fact's owner, as the maritime linker does)."""
+    if marking.originator is None:
+        marking = replace(marking, originator=owner)
+    restricted = {m for m in (old, marking) if not may_see(PUBLIC, m)}
+    if not restricted:
+        return old
+    if len(restricted) == 1:
+        return next(iter(restricted))
+    return Marking(TLP.RED, originator=owner)
 
 
 def _now() -> str:
