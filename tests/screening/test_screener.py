@@ -124,6 +124,28 @@ def test_fuzzy_retrieval_goes_only_through_words_the_viewer_may_see(store: Store
     assert all(m.entity.id != "v3" for m in partner.match(query, threshold=0.0))
 
 
+def test_bank_accounts_and_crypto_wallets_are_screened_by_their_numbers(store: Store) -> None:
+    """FtM's BankAccount and CryptoWallet have no name: their IBAN, account number or
+    public key is what screens them (a query of those was 'nothing to match on')."""
+    wallet = "bc1qsanctionedwallet0000000000000000000000"
+    write(
+        store,
+        [
+            entity("CryptoWallet", "w1", publicKey=wallet, currency="XBT"),
+            entity(
+                "BankAccount", "b1", iban="DE89 3704 0044 0532 0130 00", accountNumber="532013000"
+            ),
+        ],
+    )
+    found = screener(store, ANALYST)
+    by_key = found.match(Query("q", "CryptoWallet", (), ids=(("wallet", wallet.upper()),)))
+    assert [m.entity.id for m in by_key] == ["w1"] and by_key[0].match
+    by_iban = found.match(Query("q", "BankAccount", (), ids=(("iban", "DE89370400440532013000"),)))
+    assert [m.entity.id for m in by_iban] == ["b1"] and by_iban[0].match
+    by_number = found.match(Query("q", "BankAccount", (), ids=(("account", "532013000"),)))
+    assert [m.entity.id for m in by_number] == ["b1"]
+
+
 PARTNER_QUERIES = (
     Query("q1", "Person", ("KIM JONG SIK",)),
     Query("q2", "Person", ("Kim Chong Sik Ho",)),

@@ -45,7 +45,7 @@ from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
 # changes (a change to the rules declared in data/*.yaml is caught by ``rules_digest``).
-FORMAT = 5
+FORMAT = 6
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -62,6 +62,10 @@ ID_PROPS = {
     "leiCode": "lei",
     "serialNumber": "serial",
     "number": "document",
+    # what screens a bank account or a crypto wallet (FtM's BankAccount, CryptoWallet)
+    "iban": "iban",
+    "accountNumber": "account",
+    "publicKey": "wallet",
 }
 ID_KINDS = frozenset(ID_PROPS.values())
 DATE_PROPS = ("birthDate",)
