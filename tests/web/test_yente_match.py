@@ -86,6 +86,13 @@ def test_exclude_dataset(api: TestClient) -> None:
     assert answer(api, body, "vv", exclude_dataset="zala")["results"] == []
 
 
+def test_exclude_schema(api: TestClient) -> None:
+    body = {"queries": {"vv": QUERY_ZAKHAROV}}
+    assert answer(api, body, "vv", exclude_schema="Person")["results"] == []
+    kept = answer(api, body, "vv", exclude_schema=["Company", "Address"])["results"]
+    assert kept[0]["id"] == ZAKHAROV
+
+
 def test_include_dataset(api: TestClient) -> None:
     body = {"queries": {"vv": QUERY_ZAKHAROV}}
     none = answer(api, body, "vv", include_dataset=["ae_local_terrorists", "mx_governors"])
