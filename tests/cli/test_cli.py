@@ -87,6 +87,27 @@ def test_bad_input_is_one_line_and_exit_code_2(run, tmp_path: Path) -> None:  # 
     assert "unknown format" in run("import", "csv", str(bad), code=2).stderr
 
 
+def test_ftm_import_reports_an_unknown_property_and_strict_refuses(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12: a property the installed FtM does not know is reported for its record and
+    the import goes on; with --strict the file is refused, one line, nothing stored."""
+    odd = {
+        "id": "p1",
+        "schema": "Person",
+        "properties": {"name": ["Ivan Petrov"], "shoeSize": ["44"]},
+    }
+    fine = {"id": "p2", "schema": "Person", "properties": {"name": ["Olga Ivanova"]}}
+    path = tmp_path / "odd.ftm.json"
+    path.write_text(json.dumps(odd) + "\n" + json.dumps(fine) + "\n")
+    run("init")
+    refused = run("import", "ftm", str(path), "--strict", code=2)
+    assert refused.stderr.count("\n") == 1 and "shoeSize" in refused.stderr
+    assert json.loads(run("stats", "--json").stdout)["entities"] == 0
+    imported = run("import", "ftm", str(path))
+    said = " ".join(imported.output.split())  # the console wraps long lines
+    assert "shoeSize" in said and "line 1 (p1)" in said
+    assert json.loads(run("stats", "--json").stdout)["entities"] == 2
+
+
 def test_sources_list_shows_configured_downloads(run) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(run("sources", "list", "--json").stdout)
     assert {s["name"] for s in data["configured"]} == {"un_sc_sanctions", "us_ofac_sdn"}

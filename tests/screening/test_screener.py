@@ -12,6 +12,7 @@ from watchkeeper.importers import run_import
 from watchkeeper.model.marking import TLP, Marking, Viewer
 from watchkeeper.screening import Query, Screener, build, load_or_build
 from watchkeeper.screening.index import index_path
+from watchkeeper.screening.names import analyse
 from watchkeeper.store import Store
 
 ANALYST = Viewer("wk-analysts", "GBR")
@@ -102,6 +103,47 @@ def test_a_restricted_alias_matches_only_for_who_may_see_it(store: Store) -> Non
         Query("q", "Vessel", ("SUNSHINE STAR",))
     )
     assert public[0].entity.id == "v3" and "HIDDEN TIGER" not in public[0].entity.names
+
+
+def test_fuzzy_retrieval_goes_only_through_words_the_viewer_may_see(store: Store) -> None:
+    """No word of HIDDAN TIGOR is listed: fuzzy retrieval finds HIDDEN TIGER through the
+    listed word HIDDEN, one typing error away, for the analysts who may see that alias;
+    for the partner that word does not exist, so it retrieves nothing through it."""
+    vessels(store)
+    index = build(store)
+    query = Query("q", "Vessel", ("HIDDAN TIGOR",))
+    words = {t.key for t in analyse("HIDDAN TIGOR")[0].tokens}  # hidan, tigor (folded)
+    analysts = Screener.for_viewer(index, store, ANALYST)
+    listed = {t.key for t in analyse("HIDDEN TIGER")[0].tokens}  # hiden, tiger
+    assert analysts.view.fuzzy_keys(words) == listed
+    found = analysts.match(query, threshold=0.0)
+    assert found and found[0].entity.id == "v3" and "HIDDEN TIGER" in found[0].explain()
+    assert all(m.entity.id != "v3" for m in analysts.match(query, threshold=0.0, fuzzy=False))
+    partner = Screener.for_viewer(index, store, PARTNER)
+    assert partner.view.fuzzy_keys(words) == set()
+    assert all(m.entity.id != "v3" for m in partner.match(query, threshold=0.0))
+
+
+def test_bank_accounts_and_crypto_wallets_are_screened_by_their_numbers(store: Store) -> None:
+    """FtM's BankAccount and CryptoWallet have no name: their IBAN, account number or
+    public key is what screens them (a query of those was 'nothing to match on')."""
+    wallet = "bc1qsanctionedwallet0000000000000000000000"
+    write(
+        store,
+        [
+            entity("CryptoWallet", "w1", publicKey=wallet, currency="XBT"),
+            entity(
+                "BankAccount", "b1", iban="DE89 3704 0044 0532 0130 00", accountNumber="532013000"
+            ),
+        ],
+    )
+    found = screener(store, ANALYST)
+    by_key = found.match(Query("q", "CryptoWallet", (), ids=(("wallet", wallet.upper()),)))
+    assert [m.entity.id for m in by_key] == ["w1"] and by_key[0].match
+    by_iban = found.match(Query("q", "BankAccount", (), ids=(("iban", "DE89370400440532013000"),)))
+    assert [m.entity.id for m in by_iban] == ["b1"] and by_iban[0].match
+    by_number = found.match(Query("q", "BankAccount", (), ids=(("account", "532013000"),)))
+    assert [m.entity.id for m in by_number] == ["b1"]
 
 
 PARTNER_QUERIES = (

@@ -86,6 +86,13 @@ def test_exclude_dataset(api: TestClient) -> None:
     assert answer(api, body, "vv", exclude_dataset="zala")["results"] == []
 
 
+def test_exclude_schema(api: TestClient) -> None:
+    body = {"queries": {"vv": QUERY_ZAKHAROV}}
+    assert answer(api, body, "vv", exclude_schema="Person")["results"] == []
+    kept = answer(api, body, "vv", exclude_schema=["Company", "Address"])["results"]
+    assert kept[0]["id"] == ZAKHAROV
+
+
 def test_include_dataset(api: TestClient) -> None:
     body = {"queries": {"vv": QUERY_ZAKHAROV}}
     none = answer(api, body, "vv", include_dataset=["ae_local_terrorists", "mx_governors"])
@@ -138,6 +145,26 @@ def test_numeric_property_value_is_text(api: TestClient) -> None:
         }
     }
     assert "1965" in answer(api, body, "q")["query"]["properties"]["birthDate"]
+
+
+def test_a_name_written_without_spaces(api: TestClient) -> None:
+    """yente's test_match_name_without_spaces: the listed name's letters run together
+    (beside a name that finds nothing) still find the entity; the entity has many other
+    names that share no word with the joined one."""
+    names = ["alexandervyacheslavovichzakharov", "foo bar"]
+    body = {"queries": {"a": {"schema": "Person", "properties": {"name": names}}}}
+    results = answer(api, body, "a")["results"]
+    assert results and results[0]["id"] == ZAKHAROV
+    assert "split differently" in results[0]["explanation"]
+
+
+def test_fuzzy_retrieval_finds_a_name_with_typing_errors_in_every_word(api: TestClient) -> None:
+    """yente's test_fuzzy_names: no word of the query is a listed word, yet fuzzy
+    retrieval (on by default) finds the entity; `fuzzy=false` turns it off."""
+    body = {"queries": {"a": {"schema": "Person", "properties": {"name": "Aiexandvr Zakharom"}}}}
+    found = answer(api, body, "a", threshold=0.2, algorithm="logic-v2")["results"]
+    assert found and found[0]["id"] == ZAKHAROV
+    assert answer(api, body, "a", threshold=0.2, fuzzy="false")["results"] == []
 
 
 def test_exclude_entity_ids_by_id_or_referent(api: TestClient) -> None:

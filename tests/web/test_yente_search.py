@@ -157,3 +157,9 @@ def test_limit_offset_and_their_bounds(api: TestClient) -> None:
 def test_names_in_other_scripts(api: TestClient) -> None:
     results = get(api, "/search/zala", q="Захаров Александр")["results"]
     assert results[0]["id"] == ZAKHAROV
+
+
+def test_fuzzy_search_finds_names_with_typing_errors(api: TestClient) -> None:
+    assert get(api, "/search/zala", q="Aiexandvr Zakharom")["results"] == []
+    fuzzy = get(api, "/search/zala", q="Aiexandvr Zakharom", fuzzy="true")["results"]
+    assert fuzzy and fuzzy[0]["id"] == ZAKHAROV

@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -534,9 +534,10 @@ class _ScopedView:
         self.size = view.size
         self.weight = view.weight
         self.postings = view.postings
+        self.fuzzy_keys = view.fuzzy_keys
 
-    def candidates(self, keys: set[str], limit: int) -> list[int]:
-        return self._view.candidates(keys, limit, self._allowed)
+    def candidates(self, keys: set[str], limit: int, fuzzy: Collection[str] = ()) -> list[int]:
+        return self._view.candidates(keys, limit, self._allowed, fuzzy)
 
 
 def scoped(screener: Screener, allowed: np.ndarray) -> Screener:

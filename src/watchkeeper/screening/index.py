@@ -37,6 +37,7 @@ import numpy as np
 import orjson
 from followthemoney import model
 from followthemoney.exc import InvalidData
+from rapidfuzz.distance import Levenshtein
 
 from watchkeeper.model.lists import list_id
 from watchkeeper.screening.names import Name, analyse, fold, korean_word, rules_digest
@@ -44,7 +45,7 @@ from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
 # changes (a change to the rules declared in data/*.yaml is caught by ``rules_digest``).
-FORMAT = 5
+FORMAT = 6
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -61,6 +62,10 @@ ID_PROPS = {
     "leiCode": "lei",
     "serialNumber": "serial",
     "number": "document",
+    # what screens a bank account or a crypto wallet (FtM's BankAccount, CryptoWallet)
+    "iban": "iban",
+    "accountNumber": "account",
+    "publicKey": "wallet",
 }
 ID_KINDS = frozenset(ID_PROPS.values())
 DATE_PROPS = ("birthDate",)
@@ -72,6 +77,15 @@ ALL_PROPS = (*NAME_PROPS, *ID_PROPS, *DATE_PROPS, *COUNTRY_PROPS, *LINK_PROPS, *
 CANDIDATE_FLOOR = 0.25
 # Views are cached per set of visible markings; a service has few distinct viewers.
 MAX_VIEWS = 64
+# Fuzzy retrieval (yente's ``fuzzy``, on by default): a query word of at least FUZZY_MIN
+# letters that no name the viewer may see has is looked up among the listed words that
+# begin or end with its first or last FUZZY_AFFIX letters, are of a near length and lie
+# within one typing error of it (two from FUZZY_TWO letters on). Such words weigh half
+# in retrieval; the score alone decides whether the candidate is a match.
+FUZZY_MIN = 5
+FUZZY_AFFIX = 3
+FUZZY_TWO = 8
+FUZZY_WEIGHT = 0.5
 ORG_SCHEMATA = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
 
 # A value needs one marking, or several (a list id needs the Sanction's id, its link to
@@ -296,6 +310,7 @@ class Index:
         self.size = _live(entities)
         self._views: dict[frozenset[int], IndexView] = {}
         self._nonuniform: np.ndarray | None = None
+        self._fuzzy: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
 
     def nonuniform(self) -> np.ndarray:
         """Positions of entities whose statements give them more than one schema: for
@@ -383,6 +398,25 @@ class Index:
         self.size = _live(self.entities)
         self._views = {}
         self._nonuniform = None
+        self._fuzzy = None
+
+    def fuzzy_words(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """The listed words (name keys of letters only, FUZZY_MIN or more) by their first
+        and by their last FUZZY_AFFIX letters with their length (``_affixes``); computed
+        once per state of the index."""
+        found: tuple[dict[str, list[str]], dict[str, list[str]]] | None = getattr(
+            self, "_fuzzy", None
+        )
+        if found is None:
+            starts: dict[str, list[str]] = defaultdict(list)
+            ends: dict[str, list[str]] = defaultdict(list)
+            for key in self.keys:
+                if len(key) >= FUZZY_MIN and key.isalpha():
+                    start, end = _affixes(key, len(key))
+                    starts[start].append(key)
+                    ends[end].append(key)
+            found = self._fuzzy = (dict(starts), dict(ends))
+        return found
 
     def view(self, marking_ids: frozenset[int]) -> IndexView:
         """The index as a viewer who may see ``marking_ids`` sees it (cached)."""
@@ -434,6 +468,7 @@ class Index:
         state = dict(self.__dict__)
         state["_views"] = {}
         state["_nonuniform"] = None
+        state["_fuzzy"] = None
         return state
 
     # -- persistence ----------------------------------------------------------------------
@@ -594,11 +629,44 @@ class IndexView:
                 self._weights[key] = found
         return found
 
+    def fuzzy_keys(self, keys: Collection[str]) -> set[str]:
+        """The listed words near each of ``keys`` that no name this viewer may see has
+        (FUZZY_MIN and after): those within typing errors of it, sharing its first or
+        last letters, that this viewer may see. All of them, whatever else the index
+        holds: what a viewer may not see neither adds a word nor crowds one out."""
+        out: set[str] = set()
+        starts: dict[str, list[str]] | None = None
+        ends: dict[str, list[str]] = {}
+        for key in keys:
+            if len(key) < FUZZY_MIN or not key.isalpha() or len(self.postings(key)):
+                continue
+            if starts is None:
+                starts, ends = self.index.fuzzy_words()
+            edits = 2 if len(key) >= FUZZY_TWO else 1
+            near: set[str] = set()
+            for length in range(len(key) - edits, len(key) + edits + 1):
+                start, end = _affixes(key, length)
+                near.update(starts.get(start, ()))
+                near.update(ends.get(end, ()))
+            for word in near:
+                if Levenshtein.distance(key, word, score_cutoff=edits) <= edits and len(
+                    self.postings(word)
+                ):
+                    out.add(word)
+        return out
+
     def candidates(
-        self, keys: set[str], limit: int, allowed: np.ndarray | None = None
+        self,
+        keys: set[str],
+        limit: int,
+        allowed: np.ndarray | None = None,
+        fuzzy: Collection[str] = (),
     ) -> list[int]:
         """Entities sharing the most distinctive keys with the query, best first; only
-        those ``allowed`` (a mask over the entities: a dataset scope, filters) if given."""
+        those ``allowed`` (a mask over the entities: a dataset scope, filters) if given.
+        ``fuzzy``: words near the query's (``fuzzy_keys``), which weigh less."""
+        weaker = set(fuzzy) - keys
+        keys = keys | weaker
         cap = max(2000, self.size // 200)
         chosen: list[tuple[np.ndarray, float]] = []
         common: list[tuple[int, str]] = []
@@ -611,7 +679,7 @@ class IndexView:
             if len(plist) > cap and not key.startswith("id:"):
                 common.append((len(plist), key))
                 continue
-            boost = 10.0 if key.startswith("id:") else 1.0
+            boost = 10.0 if key.startswith("id:") else FUZZY_WEIGHT if key in weaker else 1.0
             chosen.append((plist, boost * math.log((self.size + 1) / len(plist)) + 0.1))
         if not chosen and common:
             _size, key = min(common)
@@ -630,6 +698,11 @@ class IndexView:
         # Candidates far behind the best share little with the query: not worth scoring.
         floor = float(sums[top[0]]) * CANDIDATE_FLOOR
         return [int(uniq[i]) for i in top if sums[i] >= floor]
+
+
+def _affixes(word: str, length: int) -> tuple[str, str]:
+    """The first and the last FUZZY_AFFIX letters of ``word``, each with a length."""
+    return f"{word[:FUZZY_AFFIX]}{length}", f"{length}{word[-FUZZY_AFFIX:]}"
 
 
 # The schema of an entity that has gone from the store since the index was built: its

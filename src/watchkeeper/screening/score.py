@@ -30,7 +30,7 @@ from followthemoney import model
 
 from watchkeeper.errors import InputError
 from watchkeeper.screening.compare import NameComparison, compare
-from watchkeeper.screening.index import Visible, is_org
+from watchkeeper.screening.index import FUZZY_AFFIX, FUZZY_MIN, Visible, is_org
 from watchkeeper.screening.names import Name, analyse, default_weight
 
 THRESHOLD = 0.70
@@ -86,10 +86,19 @@ NAMES_WITHOUT_SHARED_KEY = 3
 
 
 def _token_keys(readings: tuple[Name, ...]) -> set[str]:
+    """Each reading's word keys (Korean ones by syllable), its letters joined, and the
+    first and last letters of its longer words: a name written without spaces
+    (ALEXANDERVYACHESLAVOVICHZAKHAROV), or with a typing error in every word it shares
+    with a listed name (the listed words fuzzy retrieval finds: ``index.fuzzy_keys``),
+    shares no word with that name, yet that name must be among those compared."""
     keys = set()
     for reading in readings:
+        keys.add("j:" + reading.joined)
         for token in reading.tokens:
             keys.add(token.key)
+            if len(token.key) >= FUZZY_MIN and token.key.isalpha():
+                keys.add("<" + token.key[:FUZZY_AFFIX])
+                keys.add(">" + token.key[-FUZZY_AFFIX:])
             if token.korean:
                 keys.update(token.korean.split("-"))
     return keys

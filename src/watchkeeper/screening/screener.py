@@ -86,9 +86,11 @@ class Screener:
         threshold: float = THRESHOLD,
         include_dismissed: bool = False,
         effects: Mapping[str, float] | None = None,
+        fuzzy: bool = True,
     ) -> list[Match]:
         """The best ``limit`` candidates for ``query``, scored, best first; ``effects``
-        scale the evidence other than names (``score.EFFECTS``)."""
+        scale the evidence other than names (``score.EFFECTS``); ``fuzzy`` also retrieves
+        through listed words a typing error or two from the query's (``fuzzy_keys``)."""
         readings = query.readings()
         if not readings and not query.ids:
             raise InputError("query", "it has no usable name or identifier", query.id)
@@ -97,7 +99,8 @@ class Screener:
         keys = entity_keys(query.names, ids, False)
         keys |= entity_keys(query.names, (), True)
         results: list[Match] = []
-        for idx in self.view.candidates(keys, max(limit * 4, 20)):
+        near = self.view.fuzzy_keys(keys) if fuzzy else set()
+        for idx in self.view.candidates(keys, max(limit * 4, 20), fuzzy=near):
             entity = visible(self.index.entities[idx], self.marking_ids)
             if entity is None:
                 continue

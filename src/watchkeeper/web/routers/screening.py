@@ -285,7 +285,6 @@ async def match(
     fuzzy: bool = True,
 ) -> Any:
     """Match entities given by example (yente's ``/match``), best first."""
-    del fuzzy  # retrieval here is always by name keys, any script
     if not body.queries:
         raise InputError("request", "no queries provided")
     if len(body.queries) > limits.MAX_QUERIES:
@@ -328,7 +327,7 @@ async def match(
     candidates = min(max(limit, 10) * 2, 2 * limits.MAX_MATCHES)
     scored: dict[str, tuple[list[Match], int]] = {}
     for qid, item in parsed.items():
-        found = screener.match(item.query, candidates, threshold, effects=effects)
+        found = screener.match(item.query, candidates, threshold, effects=effects, fuzzy=fuzzy)
         kept = [m for m in found if m.score > cutoff]
         scored[qid] = (kept[:limit], sum(1 for m in found if m.score >= threshold))
         await asyncio.sleep(0)

@@ -139,8 +139,9 @@ async def search(
     filter_op: Operator = Operator.OR,
 ) -> Any:
     """Search by text (yente's ``/search``): every word of ``q`` in a name or another
-    value, and names as screening reads them in any script; with facets."""
-    del fuzzy
+    value, and names as screening reads them in any script (with ``fuzzy``, also
+    through listed words a typing error or two away, as ``/match`` does by default);
+    with facets."""
     check_filter_count(include_dataset, exclude_dataset, exclude_schema, countries, topics)
     check_filter_count(datasets, filter)
     found_schema = model.get(schema)
@@ -186,7 +187,7 @@ async def search(
             query = ScreeningQuery("search", schema_name, (q,))
             if not query.readings():
                 continue
-            for m in screener.match(query, max(limit + offset, 10), THRESHOLD):
+            for m in screener.match(query, max(limit + offset, 10), THRESHOLD, fuzzy=fuzzy):
                 pos = facts.pos.get(m.entity.id)
                 if pos is not None and m.match:
                     named[pos] = max(named.get(pos, 0.0), m.score)
