@@ -27,10 +27,11 @@ QUESTION = {"id": "q1", "text": "Is the second source right?"}
 
 def _file(tmp_path: Path, name: str, version: int = 1, **extra: Any) -> Path:
     published = f"2024-0{5 + version}-01"
+    estimates = extra.pop("estimates", [estimate("e1", best=7777777), estimate("e2")])
     return write_file(
         tmp_path / name,
         {"version": version, "published": published},
-        estimates=[estimate("e1", best=7777777), estimate("e2")],
+        estimates=estimates,
         questions=[QUESTION],
         **extra,
     )
@@ -203,3 +204,32 @@ def test_a_corrected_item_leaves_the_report_as_if_it_had_never_been_given(
         assert "7,777,777" in as_cleared and "Is the secret source right?" in as_cleared
     else:
         assert as_cleared == _html(without, CLEARED)
+
+
+def test_a_new_item_citing_a_remarked_citation_gets_one_under_its_own_marking(
+    store: Store, tmp_path: Path
+) -> None:
+    """e1's citation moved in place to e1's new marking (nothing else cited it); a later
+    release adds e3, unrestricted, citing the same report: e3 must keep its citation for
+    everyone who sees e3, and the re-marked e1 its own for org-a alone."""
+    url = "https://example.org/e1"
+    import_assessment(store, _file(tmp_path, "v1.yaml"))
+    remark_rows(store, ORG_A, ["e1"], TO_A, by="Ana", reason="r", owner_org="org-a")
+    assert url not in _urls(store, ORG_B)
+    later = estimate("e3", best=3333333, citation=estimate("e1")["citation"])
+    import_assessment(store, _file(tmp_path, "v2.yaml", version=2, estimates=[
+        estimate("e1", best=7777777), estimate("e2"), later,
+    ]))  # fmt: skip
+    for viewer in (ORG_A, ORG_B):
+        rows = {r.record.key: r for r in read_estimates(store.read(viewer))}
+        source = rows["e3"].provenance.source
+        assert source is not None and source["url"] == url, viewer
+        assert source["marking"] == "TLP:CLEAR"
+    assert "e1" not in _keys(store, ORG_B)
+    e1 = {r.record.key: r for r in read_estimates(store.read(ORG_A))}["e1"]
+    assert e1.provenance.source is not None and e1.provenance.source["url"] == url
+    assert e1.provenance.source["marking"] == "TLP:AMBER | ORIG org-a | TO org-a"
+    # org-b sees the report cited once: by e3, under e3's marking.
+    assert [s["marking"] for s in store.read(ORG_B).sources() if s.get("url") == url] == [
+        "TLP:CLEAR"
+    ]

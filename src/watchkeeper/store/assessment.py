@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from watchkeeper.store.writer import Writer
 
 HISTORY = ("first_seen", "last_seen", "ended_at")
+CITE = ":cite:"
+"""What the id of a source an item cites carries (:func:`~watchkeeper.assessment.loader.
+citation_source`), as against the release's own source."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,12 @@ class AssessmentWriter:
         source: Source | None,
     ) -> None:
         conn = self.writer.conn
-        marking_id = self._marking_id(marking, source)
+        cited = source is not None and CITE in source.id
+        if cited:
+            assert source is not None
+            marking_id = self.writer.store.marking_id(conn, marking or source.marking)
+        else:
+            marking_id = self._marking_id(marking, source)
         mark_key = (marking or (source or self.writer.source).marking).key
         text = json.dumps([self.dataset, content, mark_key], sort_keys=True, default=str)
         row_id = hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -140,11 +148,15 @@ class AssessmentWriter:
         if found is None:
             marking_id = _carried_remark(conn, table, self.dataset, content["key"], marking_id)
             retracted = _carried_retraction(conn, table, self.dataset, content)
+            source_id = (source or self.writer.source).id
+            if cited:
+                assert source is not None
+                source_id = self._citation(source, marking_id)
             conn.execute(
                 table.insert().values(
                     id=row_id,
                     dataset=self.dataset,
-                    source_id=(source or self.writer.source).id,
+                    source_id=source_id,
                     marking_id=marking_id,
                     first_seen=self.seen,
                     last_seen=self.seen,
@@ -160,6 +172,39 @@ class AssessmentWriter:
             .where(table.c.id == row_id)
             .values(last_seen=max(self.seen, found.last_seen or ""), ended_at=None)
         )
+
+    def _citation(self, source: Source, marking_id: int) -> str:
+        """The id of the source row for a new item citing ``source`` under the item's own
+        marking (``marking_id``, after any re-marking carried over). The row named by
+        ``source.id`` serves when it has that marking; a re-marking may have moved it to
+        another (:func:`_remarked_citation`), and then the item gets a copy of its own
+        under the next free id (``…:cite:<hash>.1``, ``.2``...), so that an item others may
+        see never points at a citation only the re-marking's audience may see."""
+        conn = self.writer.conn
+        for n in range(1000):
+            cid = source.id if n == 0 else f"{source.id}.{n}"
+            row = conn.execute(select(t.source.c.marking_id).where(t.source.c.id == cid)).first()
+            if row is not None and row.marking_id == marking_id:
+                return cid
+            if row is None:
+                conn.execute(
+                    t.source.insert().values(
+                        id=cid,
+                        dataset=source.dataset,
+                        kind=source.kind,
+                        title=source.title,
+                        publisher=source.publisher,
+                        reliability=source.reliability.name,
+                        url=source.url,
+                        published=source.published,
+                        retrieved=source.retrieved,
+                        checksum=source.checksum,
+                        marking_id=marking_id,
+                        date_assumed=source.date_assumed,
+                    )
+                )
+                return cid
+        raise InputError(source.id, "too many copies of one citation under other markings")
 
     def add_estimate(
         self, record: EstimateRecord, marking: Marking | None = None, source: Source | None = None
@@ -474,7 +519,7 @@ def _remarked_citation(
     citation_source`): re-marked in place when nothing else current cites it, else copied
     under the new marking. Returns the row's new source id, or None when it keeps its
     own. A release's own source (an item without a citation) is left as it is."""
-    if ":cite:" not in row.source_id:
+    if CITE not in row.source_id:
         return None
     moving = {r.id for r in rows if r.source_id == row.source_id}
     others = 0
