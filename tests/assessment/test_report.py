@@ -241,6 +241,9 @@ def test_pages_render_to_png_with_every_section(tmp_path: Path) -> None:
     for heading in HEADINGS:
         assert heading in flat, heading
     assert "TLP:CLEAR" in flat and "page 1 of" in flat
+    # In the PDF too an analyst's reason stating a fact has its citations beside it, and
+    # then its label.
+    assert re.search(r"clearest sign of a downgrade\.\[\d+\]\[\d+\] Judgment — ", flat)
 
 
 def test_the_same_store_and_date_give_the_same_report(tmp_path: Path) -> None:
