@@ -111,3 +111,42 @@ def test_models_from_the_command_line(run: Run, tmp_path: Path) -> None:
     result = run("assess", "model", "troop_rotations", "--assumptions", str(override), code=2)
     assert "low must not exceed high" in result.stderr
     assert "unknown model" in run("assess", "model", "bananas", code=2).stderr
+
+
+def test_remark_and_retract_estimates_and_judgments(run: Run, tmp_path: Path) -> None:
+    run("init")
+    path = write_file(
+        tmp_path / "mine.yaml",
+        estimates=[estimate("e1"), estimate("e2")],
+        questions=[{"id": "q1", "text": "Is it so?"}],
+    )
+    run("assess", "import", str(path))
+
+    def shown() -> dict[str, str]:
+        data = json.loads(run("assess", "estimates", "--json").stdout)
+        return {e["key"]: e["marking"] for e in data["estimates"]}
+
+    assert shown() == {"e1": "TLP:CLEAR", "e2": "TLP:CLEAR"}
+    row_id = json.loads(run("assess", "estimates", "--json").stdout)["estimates"][0]["id"]
+    text = run("assess", "remark", row_id, "--marking", "TLP:RED", "--reason", "asked").stdout
+    assert "re-marked 1 estimate or judgment row(s)" in text
+    assert shown()["e1"] == "TLP:RED | ORIG analyst"
+    text = run("assess", "retract", "e2", "question:q1", "--reason", "wrong", "--by", "Ana").stdout
+    assert "retracted 2 estimate or judgment row(s)" in text
+    assert set(shown()) == {"e1"}
+    audit = json.loads(run("audit", "--json").stdout)
+    assert [(a["action"], a["entity_id"], a["reason"]) for a in audit] == [
+        ("remark", "estimate:e1", "asked"),
+        ("retract", "estimate:e2", "wrong"),
+        ("retract", "judgment:question:q1", "wrong"),
+    ]
+    # Bad input: one line on stderr, nothing changed.
+    for args, message in [
+        (("assess", "retract", "e1"), "a reason is required"),
+        (("assess", "remark", "e1", "--reason", "r"), "the new marking is required"),
+        (("assess", "retract", "e2", "--reason", "r"), "no estimate or judgment 'e2'"),
+        (("assess", "remark", "e1", "--marking", "TLP:PINK", "--reason", "r"), "unknown TLP"),
+    ]:
+        result = run(*args, code=2)
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert len(json.loads(run("audit", "--json").stdout)) == 3

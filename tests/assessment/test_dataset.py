@@ -151,6 +151,8 @@ def test_every_event_the_assessment_cites_is_in_the_theater_dataset() -> None:
     for ind in bundle.sections["indicators"]:
         cited += [o["event"] for o in ind.get("observations", []) if o.get("event")]
     cited += [e["event"] for e in bundle.sections["evidence"] if e.get("event")]
+    for section in ("scenarios", "indicators", "questions"):
+        cited += [e for item in bundle.sections[section] for e in item.get("events", [])]
     for dom in bundle.sections["domains"]:
         for change in dom.get("changes", []):
             cited += change.get("evidence", [])
@@ -214,3 +216,33 @@ def test_read_file_refuses_unknown_sections(tmp_path: Path) -> None:
     path.write_text("meta: {name: x}\nestimatez: []\n")
     with pytest.raises(Exception, match=r"a\.yaml: unknown section\(s\): estimatez"):
         dataset.read_file(path)
+
+
+def test_what_the_futures_say_the_essay_says_cites_the_essay() -> None:
+    """A scenario, indicator or question whose text leans on the essay cites it."""
+    bundle = load_bundle()
+    leaning = [
+        item
+        for section in ("scenarios", "indicators", "questions")
+        for item in bundle.sections[section]
+        if "essay" in " ".join(str(item.get(k, "")) for k in ("description", "reason", "text"))
+    ]
+    assert len(leaning) >= 5
+    for item in leaning:
+        assert "warontherocks.com" in (item.get("citation") or {}).get("url", ""), item["id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"events": "ev-x"}, "events must be a list of event ids"),
+        ({"events": [""]}, "events must be a list of event ids"),
+        ({"citation": {"publisher": "P"}}, "citation lacks title"),
+    ],
+)
+def test_what_a_scenario_rests_on_is_checked(change: dict[str, object], problem: str) -> None:
+    scenario = {"id": "s1", "title": "S", "description": "D.", "prior": 0.5, "reason": "R."}
+    good = Bundle("test.yaml", {}, {"scenarios": [scenario | {"events": ["ev-1"]}]}, "x")
+    assert [p for p in validate(good) if "scenarios" in p] == []
+    problems = [p for p in validate(Bundle("test.yaml", {}, {"scenarios": [scenario | change]}, "x")) if "scenarios" in p]  # fmt: skip
+    assert problems and problem in problems[0], problems

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -77,6 +79,80 @@ class Facts(HTMLParser):
                 break
 
 
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+LABELS = ("Judgment", "Assumption", "Open question")
+KINDS = ("fact", "judgment", "note")
+SKIPPED = {"style", "svg", "title", "h1", "h2", "h3", "th"}
+
+
+@dataclass
+class Claim:
+    kind: str
+    prose: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.prose).split())
+
+
+class Sentences(HTMLParser):
+    """Every piece of text in the report's sections (References aside), with the
+    innermost element of class fact, judgment or note that holds it: its prose, its
+    label(s) and the citation links inside it. Text held by none is an orphan."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, set[str], Claim | None]] = []
+        self.claims: list[Claim] = []
+        self.orphans: list[str] = []
+
+    def _inside(self, cls: str) -> bool:
+        return any(cls in classes for _, classes, _ in self.stack)
+
+    def _claim(self) -> Claim | None:
+        return next((c for _, _, c in reversed(self.stack) if c is not None), None)
+
+    def _skipped(self) -> bool:
+        tags = [tag for tag, _, _ in self.stack]
+        in_refs = any(tag == "section" and "references" in cl for tag, cl, _ in self.stack)
+        return "section" not in tags or in_refs or bool(SKIPPED & set(tags))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        classes = set((found.get("class") or "").split())
+        if tag == "section":
+            classes.add(str(found.get("id")))
+        claim = self._claim()
+        if tag == "a" and claim is not None and str(found.get("href", "")).startswith("#ref-"):
+            claim.links.append(str(found["href"])[1:])
+        if tag in VOID:
+            return
+        kind = next((k for k in KINDS if k in classes), None)
+        own = Claim(kind) if kind and not self._skipped() else None
+        self.stack.append((tag, classes, own))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            name, _, claim = self.stack.pop()
+            if claim is not None:
+                self.claims.append(claim)
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not data.strip() or self._skipped() or self._inside("cite"):
+            return
+        claim = self._claim()
+        if claim is None:
+            self.orphans.append(data.strip())
+        elif claim.kind == "judgment" and self._inside("label"):
+            claim.labels.append(" ".join(data.split()))
+        else:
+            claim.prose.append(data)
+
+
 def _demo(store: Store) -> Store:
     load_theater(store)
     load_assessment(store)
@@ -102,6 +178,49 @@ def test_the_report_has_its_sections_and_every_fact_its_citation(store: Store) -
     assert "Every estimate of rounds supplied" in html and html.count("<svg") == 5
 
 
+def test_every_sentence_is_cited_or_labelled_a_judgment(store: Store) -> None:
+    """The rule, over the rendered HTML of every section but References: headings, table
+    headers, figures (SVG, drawn from the cited rows) and the masthead above the first
+    section are structure, not statements. Every other piece of text lies in an element
+    of class
+    - "fact": it carries at least one citation link to an entry of References;
+    - "judgment": it carries a visible label beginning "Judgment", "Assumption" or "Open
+      question", and if its own text (label and citation numbers
+      aside) names a year it states a dated fact, so it carries a citation link too;
+    - "note": how the report is made and what it counts; a note names no year (a dated
+      statement about the world is a fact, and must be cited).
+    Citations that a viewer may not see are withheld (see the differential tests)."""
+    built = report.build(_demo(store).read(PARTNER), parse_period("2024"))
+    html = report.render_html(built)
+    parser = Sentences()
+    parser.feed(html)
+    refs = Facts()
+    refs.feed(html)
+    assert parser.orphans == []
+    kinds = Counter(c.kind for c in parser.claims)
+    assert kinds["fact"] > 100 and kinds["judgment"] > 15 and kinds["note"] > 3
+    for claim in parser.claims:
+        assert set(claim.links) <= refs.ids, claim
+        if claim.kind == "fact":
+            assert claim.links, claim.text
+        elif claim.kind == "judgment":
+            assert claim.labels and all(x.startswith(LABELS) for x in claim.labels), claim
+            if YEAR.search(claim.text):
+                assert claim.links, claim.text
+        else:
+            assert not YEAR.search(claim.text), claim.text
+    # The analysts' reasons that state facts carry their citations beside them.
+    texts = {c.text: c for c in parser.claims if c.kind == "judgment"}
+    seoul = next(
+        c for t, c in texts.items() if "recognition of Seoul came with the end of aid" in t
+    )
+    cited = {built.references[int(n.removeprefix("ref-")) - 1].title for n in seoul.links}
+    assert {"Soviets set S. Korean, Israeli ties",
+            "Putting the Screws on the Partnership Between North Korea and Russia"} <= cited  # fmt: skip
+    downgrade = next(c for t, c in texts.items() if "Once the war in Ukraine winds down" in t)
+    assert len(downgrade.links) == 2 and "in 1990" in downgrade.text
+
+
 def test_pages_render_to_png_with_every_section(tmp_path: Path) -> None:
     store = _demo(open_store(f"sqlite:///{tmp_path / 's.db'}"))
     html = report.render_html(report.build(store.read(PARTNER), parse_period("2024-Q4")))
@@ -122,6 +241,9 @@ def test_pages_render_to_png_with_every_section(tmp_path: Path) -> None:
     for heading in HEADINGS:
         assert heading in flat, heading
     assert "TLP:CLEAR" in flat and "page 1 of" in flat
+    # In the PDF too an analyst's reason stating a fact has its citations beside it, and
+    # then its label.
+    assert re.search(r"clearest sign of a downgrade\.\[\d+\]\[\d+\] Judgment — ", flat)
 
 
 def test_the_same_store_and_date_give_the_same_report(tmp_path: Path) -> None:
@@ -220,6 +342,9 @@ def _analyst_judgments() -> dict[str, list[dict[str, Any]]]:
         "scenarios": [
             {"id": "collapse", "title": "Regime collapse", "description": "A restricted scenario.", "prior": 0.1,
              "reason": "restricted reasoning", "made_on": "2023-07-01", "marking": secret},
+            # Public, but resting on an event the partner may not see: no link for it.
+            {"id": "reset", "title": "Reset by treaty", "description": "A public scenario.", "prior": 0.05,
+             "reason": "The June 2024 treaty, as reported.", "made_on": "2023-07-01", "events": [HIDDEN_EVENT]},
         ],
         "likelihoods": [
             {"indicator": "strategic-transfers", "scenario": "collapse", "ratio": 0.5, "reason": "hidden", "marking": secret, "made_on": "2023-07-01"},
@@ -278,6 +403,12 @@ def test_the_differential_test_can_fail(tmp_path: Path) -> None:
     ):
         assert text in as_cleared and text not in as_partner, text
     assert "4,444,444" in as_partner and "4,444,444" not in as_cleared
+    # The public scenario's citation of the hidden event: a link for org-a, none for org-b.
+    for html, links in ((as_cleared, 1), (as_partner, 0)):
+        parser = Sentences()
+        parser.feed(html)
+        reset = next(c for c in parser.claims if c.text.startswith("Reset by treaty :"))
+        assert len(reset.links) == links, reset
     assert "Sergei Shoigu" not in as_partner and "Sergei Shoigu" not in as_cleared
     assert "TLP:AMBER" in as_cleared and "TLP:RED" in as_partner
     # A recipient learns it is cleared, not who else is.

@@ -302,10 +302,20 @@ def validate(bundle: Bundle) -> list[str]:
     return problems.lines
 
 
+def _check_cites(where: str, item: dict[str, Any], problems: _Problems) -> None:
+    """What an analyst's text rests on: ``events`` (theater event ids) and/or a
+    ``citation`` (a report), both optional."""
+    events = item.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(e, str) and e for e in events):
+        problems.add(where, "events must be a list of event ids")
+    _check_citation(where, item.get("citation"), problems, required=False)
+
+
 def _check_scenario(where: str, item: dict[str, Any], problems: _Problems) -> None:
     for key in ("id", "title", "description", "reason"):
         if not item.get(key):
             problems.add(where, f"no {key}")
+    _check_cites(where, item, problems)
     prior = item.get("prior")
     if not _number(prior) or not 0 < prior <= 1:
         problems.add(where, f"prior must be a probability in (0, 1], got {prior!r}")
@@ -346,6 +356,7 @@ def _check_indicator(where: str, item: dict[str, Any], problems: _Problems) -> N
         if sector not in sectors():
             problems.add(where, f"unknown sector {sector!r}")
     _check_likelihoods(where, item.get("likelihoods"), problems)
+    _check_cites(where, item, problems)
     for index, obs in enumerate(item.get("observations", [])):
         _check_observation(f"{where} observation[{index}]", obs, problems)
     _check_common(where, item, problems)
@@ -363,6 +374,7 @@ def _check_likelihood(where: str, item: dict[str, Any], problems: _Problems) -> 
             problems.add(where, f"no {key}")
     if not _number(item.get("ratio")) or item["ratio"] <= 0:
         problems.add(where, "ratio must be a number > 0")
+    _check_cites(where, item, problems)
     _check_common(where, item, problems)
 
 
@@ -423,6 +435,7 @@ def _check_question(where: str, item: dict[str, Any], problems: _Problems) -> No
         for code in item.get(key, []):
             if code not in measures():
                 problems.add(where, f"unknown measure {code!r}")
+    _check_cites(where, item, problems)
     _check_common(where, item, problems)
 
 
@@ -512,8 +525,13 @@ def items(bundle: Bundle) -> Iterator[Item]:
         )
         yield Item(record, marking(est), est["citation"])
 
+    def cited_events(item: dict[str, Any]) -> dict[str, Any]:
+        """The events an analyst's text rests on, as stored (none: nothing added)."""
+        events = [event_entity(e) for e in item.get("events", [])]
+        return {"events": events} if events else {}
+
     for scn in bundle.sections.get("scenarios", []):
-        detail = {"title": scn["title"], "description": scn["description"]}
+        detail = {"title": scn["title"], "description": scn["description"]} | cited_events(scn)
         yield Item(
             judgment(
                 scn,
@@ -524,7 +542,7 @@ def items(bundle: Bundle) -> Iterator[Item]:
                 detail=detail,
             ),
             marking(scn),
-            None,
+            scn.get("citation"),
         )
         yield Item(
             judgment(
@@ -534,9 +552,10 @@ def items(bundle: Bundle) -> Iterator[Item]:
                 subject=scn["id"],
                 value=repr(float(scn["prior"])),
                 reason=scn["reason"],
+                detail=cited_events(scn),
             ),
             marking(scn),
-            None,
+            scn.get("citation"),
         )
 
     def likelihood_items(ind: str, values: dict[str, Any], item: dict[str, Any]) -> Iterator[Item]:
@@ -551,9 +570,10 @@ def items(bundle: Bundle) -> Iterator[Item]:
                     object=scenario,
                     value=repr(_ratio(value)),
                     reason=reason or item["reason"],
+                    detail=cited_events(item),
                 ),
                 marking(item),
-                None,
+                item.get("citation"),
             )
 
     def observation_item(ind: str, obs: dict[str, Any]) -> Item:
@@ -590,7 +610,7 @@ def items(bundle: Bundle) -> Iterator[Item]:
             "title": ind["title"],
             "description": ind["description"],
             "sectors": list(ind.get("sectors", [])),
-        }
+        } | cited_events(ind)
         yield Item(
             judgment(
                 ind,
@@ -601,7 +621,7 @@ def items(bundle: Bundle) -> Iterator[Item]:
                 detail=detail,
             ),
             marking(ind),
-            None,
+            ind.get("citation"),
         )
         yield from likelihood_items(ind["id"], ind["likelihoods"], ind)
         for obs in ind.get("observations", []):
@@ -618,9 +638,10 @@ def items(bundle: Bundle) -> Iterator[Item]:
                 object=lik["scenario"],
                 value=repr(float(lik["ratio"])),
                 reason=lik["reason"],
+                detail=cited_events(lik),
             ),
             marking(lik),
-            None,
+            lik.get("citation"),
         )
 
     for ev in bundle.sections.get("evidence", []):
@@ -707,6 +728,7 @@ def items(bundle: Bundle) -> Iterator[Item]:
     for q in bundle.sections.get("questions", []):
         detail = {key: list(q.get(key, [])) for key in ("measures", "indicators", "domains")}
         detail["text"] = q["text"]
+        detail |= cited_events(q)
         yield Item(
             judgment(
                 q,
@@ -717,5 +739,5 @@ def items(bundle: Bundle) -> Iterator[Item]:
                 detail=detail,
             ),
             marking(q),
-            None,
+            q.get("citation"),
         )

@@ -17,7 +17,7 @@ from watchkeeper.assessment.periods import first_day
 from watchkeeper.assessment.sources import Citation
 from watchkeeper.assessment.trackers import EventFact, strength
 from watchkeeper.store import Reader
-from watchkeeper.store.assessment import StoredJudgment, read_judgments
+from watchkeeper.store.assessment import CITE, StoredJudgment, read_judgments
 
 KINDS = ("scenario", "prior", "indicator", "likelihood", "observation", "evidence", "consistency")
 
@@ -33,6 +33,11 @@ class Scenario:
     confidence: str | None
     made_on: str
     marking: str
+    citations: tuple[Citation | None, ...] = ()
+    """What the description and the prior's reason state as fact rests on (the viewer's
+    events and reports only)."""
+    cited_markings: tuple[str, ...] = ()
+    """The markings of the events cited."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class Indicator:
     likelihoods: dict[str, float] = field(default_factory=dict)
     likelihood_reasons: dict[str, str] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
+    citations: list[Citation | None] = field(default_factory=list)
+    """What the description and the likelihoods' reasons rest on, as for a scenario."""
+    cited_markings: set[str] = field(default_factory=set)
 
     @property
     def observed(self) -> bool:
@@ -128,6 +136,13 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         if _made_by(stored.record, as_of):
             kinds[stored.record.kind].append(stored)
 
+    def cited(*rows: StoredJudgment) -> list[Citation | None]:
+        return citations(rows, by_event)
+
+    def cited_marks(*rows: StoredJudgment) -> set[str]:
+        named = {e for r in rows for e in r.record.detail.get("events", [])}
+        return {by_event[e].marking for e in named if e in by_event}
+
     priors = {j.record.subject: j for j in kinds["prior"]}
     scenarios = []
     for stored in kinds["scenario"]:
@@ -146,6 +161,8 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
                 prior.record.confidence,
                 prior.record.made_on,
                 prior.provenance.marking.key,
+                tuple(cited(stored, prior)),
+                tuple(sorted(cited_marks(stored, prior))),
             )
         )
     scenarios.sort(key=lambda s: s.id)
@@ -162,6 +179,8 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
             rec.reason,
             rec.analyst,
             stored.provenance.marking.key,
+            citations=cited(stored),
+            cited_markings=cited_marks(stored),
         )
     for stored in kinds["likelihood"]:
         rec = stored.record
@@ -170,6 +189,8 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
             continue
         ind.likelihoods[str(rec.object)] = float(rec.value or 1)
         ind.likelihood_reasons[str(rec.object)] = rec.reason
+        ind.citations += [c for c in cited(stored) if c not in ind.citations]
+        ind.cited_markings |= cited_marks(stored)
     for stored in kinds["observation"]:
         rec = stored.record
         ind = indicators.get(rec.subject)
@@ -229,6 +250,25 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         result,
         items,
     )
+
+
+def citations(
+    rows: tuple[StoredJudgment, ...], by_event: dict[str, EventFact]
+) -> list[Citation | None]:
+    """The citations of judgments' text, in order, each once: the events they name that the
+    viewer may see (an event's citation is None when its report is withheld from the
+    viewer), then the report they cite when the viewer may see it. An event or report the
+    viewer may not see leaves no trace."""
+    out: list[Citation | None] = []
+    for stored in rows:
+        found = [
+            by_event[e].citation for e in stored.record.detail.get("events", []) if e in by_event
+        ]
+        source = stored.provenance.source
+        if source is not None and CITE in str(source.get("id", "")):
+            found.append(Citation.from_source(source))
+        out += [c for c in found if c not in out]
+    return out
 
 
 def _cited_evidence(stored: StoredJudgment) -> EventFact | None:

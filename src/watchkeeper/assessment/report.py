@@ -291,6 +291,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     fut = futures.futures(reader, all_events, as_of)
     for s in fut.scenarios:
         markings.add(s.marking)
+        markings.update(s.cited_markings)
     names = {s.id: s.title for s in fut.scenarios}
     probability_rows = [
         {
@@ -313,6 +314,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
             "analyst": s.analyst,
             "made_on": s.made_on,
             "confidence": s.confidence,
+            "cites": sorted({refs.number(c) for c in s.citations}),
         }
         for s in fut.scenarios
     ]
@@ -354,10 +356,17 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     board = []
     for ind in fut.indicators:
         markings.add(ind.marking)
+        markings.update(ind.cited_markings)
         markings.update(o.marking for o in ind.observations if period.contains(o.event.date))
+        last = ind.observations[-1] if ind.observations else None
+        if last is not None:
+            markings.add(last.marking)
+            markings.add(last.event.marking)
         board.append(
             {
                 "title": ind.title,
+                "cites": sorted({refs.number(c) for c in ind.citations}),
+                "last_cite": refs.number(last.event.citation) if last else None,
                 "description": ind.description,
                 "observed": ind.observed,
                 "last": ind.last_observed,
@@ -408,8 +417,10 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     network_cites = sorted({cites_of[e.id] for e in in_period if e.involved})
 
     # -- open questions
-    questions = _questions(reader, as_of, fut, caps, found_conflicts, refs)
+    by_event = {e.id: e for e in all_events}
+    questions = _questions(reader, as_of, fut, caps, found_conflicts, refs, by_event)
     markings.update(str(q["marking"]) for q in questions if q.get("marking"))
+    markings.update(m for q in questions for m in q.get("cited_markings", []))
 
     data = {
         "timeline": timeline,
@@ -512,18 +523,22 @@ def _questions(
     caps: list[trackers.Capability],
     found: list[estimates.Conflict],
     refs: References,
+    by_event: dict[str, trackers.EventFact],
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for stored in read_judgments(reader, ["question"]):
         rec = stored.record
         if first_day(rec.made_on) > as_of:
             continue
+        named = [by_event[e] for e in rec.detail.get("events", []) if e in by_event]
         out.append(
             {
                 "text": str(rec.detail.get("text", rec.reason)),
                 "by": rec.analyst,
-                "cites": [],
+                "kind": "analyst",
+                "cites": sorted({refs.number(c) for c in futures.citations((stored,), by_event)}),
                 "marking": stored.provenance.marking.key,
+                "cited_markings": sorted({e.marking for e in named}),
             }
         )
     groups: dict[str, list[estimates.Conflict]] = {}
@@ -535,6 +550,7 @@ def _questions(
             {
                 "text": f"{label}: {len(clashes)} pair(s) of estimates of the same time "
                 "cannot both be right; none has been set aside.",
+                "kind": "derived",
                 "by": "derived from the estimates",
                 "cites": cites,
             }
@@ -544,6 +560,7 @@ def _questions(
             out.append(
                 {
                     "text": f"Indicator not yet observed: {ind.title}.",
+                    "kind": "derived",
                     "by": "derived from the indicator board",
                     "cites": [],
                 }
@@ -553,6 +570,7 @@ def _questions(
             {
                 "text": f"No likelihood set for scenario {scenario!r} on indicator {ind_id!r}: "
                 "its observations leave that scenario unmoved.",
+                "kind": "derived",
                 "by": "derived from the judgments",
                 "cites": [],
             }
@@ -563,6 +581,7 @@ def _questions(
                 {
                     "text": f"{cap.label}: Russian help is only {cap.help} so far; "
                     "is it borne out?",
+                    "kind": "derived",
                     "by": "derived from the capability tracker",
                     "cites": sorted(
                         {refs.number(e.citation) for c in cap.changes for e in c.evidence}

@@ -413,3 +413,67 @@ def model(
                 str(a["name"]), str(a["distribution"]), ", ".join(a["cites"]), str(a["reason"])
             )
         out.print(table)
+
+
+ItemArgs = Annotated[
+    list[str],
+    typer.Argument(
+        help="Estimate or judgment row ids, or item keys (`assess estimates --json` lists "
+        "both; a judgment's key is e.g. 'prior:downgrade')."
+    ),
+]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (required; kept in the audit).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who (an analyst's name).")]
+
+
+@app.command()
+def remark(
+    items: ItemArgs,
+    marking: Annotated[
+        str, typer.Option("--marking", help="The new marking, e.g. 'TLP:RED' or 'TLP:AMBER | TO x'")
+    ] = "",
+    reason: ReasonOption = "",
+    by: ByOption = "",
+    as_org: AsOption = None,
+) -> None:
+    """Give your organisation's estimates or judgments a new marking (history alike)."""
+    from watchkeeper.model.marking import Marking
+    from watchkeeper.store.assessment import remark_rows
+
+    with command() as ctx:
+        if not marking:
+            raise InputError("--marking", "the new marking is required")
+        viewer = ctx.viewer(as_org)
+        changed = remark_rows(
+            ctx.store,
+            viewer,
+            items,
+            Marking.parse(marking),
+            by=by or viewer.organisation,
+            reason=reason,
+            owner_org=ctx.settings.organisation,
+        )
+        out.print(f"re-marked {changed:,} estimate or judgment row(s)")
+
+
+@app.command()
+def retract(
+    items: ItemArgs,
+    reason: ReasonOption = "",
+    by: ByOption = "",
+    as_org: AsOption = None,
+) -> None:
+    """Withdraw your organisation's estimates or judgments from every view (audit only)."""
+    from watchkeeper.store.assessment import retract_rows
+
+    with command() as ctx:
+        viewer = ctx.viewer(as_org)
+        changed = retract_rows(
+            ctx.store,
+            viewer,
+            items,
+            by=by or viewer.organisation,
+            reason=reason,
+            owner_org=ctx.settings.organisation,
+        )
+        out.print(f"retracted {changed:,} estimate or judgment row(s)")

@@ -12,6 +12,10 @@ schema of our own would have to be patched into it at import time for the Reader
 assemble such entities. A judgment (a prior, a likelihood, a consistency mark, a
 capability status) is a subject-kind-object-value record with a reason and the analyst
 it is attributed to, which FtM has no schema for either.
+
+Judgments and estimates are statements too: the organisation their information belongs
+to re-marks or retracts them (``watchkeeper assess remark|retract``) as it does
+statements, in place, with the reason in ``statement_audit``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ estimate = Table(
     Column("first_seen", String(32), nullable=True),
     Column("last_seen", String(32), nullable=True),
     Column("ended_at", String(32), nullable=True),
+    # Set when the organisation the estimate's information belongs to withdraws it: it
+    # leaves every view, current and history (migration 0009), as a retracted statement.
+    Column("retracted_at", String(32), nullable=True),
 )
 Index("ix_estimate_measure", estimate.c.measure, estimate.c.marking_id)
 Index("ix_estimate_dataset", estimate.c.dataset, estimate.c.ended_at)
@@ -80,6 +87,7 @@ judgment = Table(
     Column("first_seen", String(32), nullable=True),
     Column("last_seen", String(32), nullable=True),
     Column("ended_at", String(32), nullable=True),
+    Column("retracted_at", String(32), nullable=True),
 )
 Index("ix_analyst_judgment_kind", judgment.c.kind, judgment.c.marking_id)
 Index("ix_analyst_judgment_dataset", judgment.c.dataset, judgment.c.ended_at)
