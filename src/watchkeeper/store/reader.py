@@ -106,7 +106,7 @@ class Reader:
         self.stamp = self._cache.stamp()
         self._markings = store.markings_at(self.stamp)
         self.marking_ids = store.visible_marking_ids(viewer, self.stamp)
-        self.scope = frozenset(self.marking_ids)
+        self.scope = frozenset(self.marking_ids)  # the visible markings, as a set (a cache key)
         self._shown: dict[int, Marking] = {}
         self._visible_sources: frozenset[str] | None = None
         self._existing: dict[bool, CTE] = {}

@@ -240,9 +240,7 @@ def search(
 
 @router.get("/suggest", response_model=Suggestions, response_model_by_alias=True)
 def suggest(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> dict[str, Any]:
-    screener = c.screener
-    visible = frozenset(c.reader.marking_ids)
-    items = find.suggest(c.bench.suggestions, screener, q, visible)
+    items = find.suggest(c.bench.suggestions, lambda: c.screener, q, c.reader.scope)
     return {"results": [{"id": s.entity_id, "name": s.name, "schema": s.schema} for s in items]}
 
 

@@ -31,7 +31,7 @@ Facet = Annotated[str, Query(max_length=200)]
 
 
 def visible_markings(c: Ctx) -> frozenset[int]:
-    return frozenset(c.reader.marking_ids)
+    return c.reader.scope
 
 
 def run_search(
@@ -81,6 +81,5 @@ def search_page(
 
 @router.get("/suggest", response_class=HTMLResponse)
 def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
-    screener = c.screener
-    items = find.suggest(c.bench.suggestions, screener, q, visible_markings(c))
+    items = find.suggest(c.bench.suggestions, lambda: c.screener, q, visible_markings(c))
     return render(c.request, "fragments/suggest.html", items=items, q=q)
