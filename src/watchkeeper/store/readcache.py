@@ -33,8 +33,12 @@ from sqlalchemy import Engine, func, select
 from watchkeeper.store import schema as t
 
 T = TypeVar("T")
-# Entries per stamp (viewers and scopes of one process); past it, the oldest go.
-MAX_ENTRIES = 256
+# Entries per stamp and pool, past which the oldest of that pool go. "read": what the read
+# path derives (viewers and scopes of one process: markings, existence, sources);
+# "answer": what pages and API routes derive from it for one viewer and request
+# (``web.workbench.Ctx.answer``), many more and each cheap to recompute, kept apart so
+# that a run of different searches never pushes out an existence answer.
+LIMITS = {"read": 256, "answer": 1024}
 
 
 @dataclass(frozen=True)
@@ -54,51 +58,73 @@ class ReadCache:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        marking_count = select(func.count()).select_from(t.marking).scalar_subquery()
+        query = select(t.store_revision.c.instance, t.store_revision.c.revision, marking_count)
+        # Compiled once: every request reads the stamp, and SQLAlchemy's statement
+        # machinery costs ten times the query itself (~170 against ~15 µs on SQLite).
+        self._stamp_sql = str(query.compile(engine))
         self._stamp: tuple[Any, ...] | None = None
-        self._values: dict[tuple[Any, ...], Any] = {}
+        self._pools: dict[str, dict[tuple[Any, ...], Any]] = {name: {} for name in LIMITS}
         self._locks: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def stamp(self) -> tuple[Any, ...]:
         """The store's state as of now (one small query)."""
-        marking_count = select(func.count()).select_from(t.marking).scalar_subquery()
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.store_revision.c.instance, t.store_revision.c.revision, marking_count)
-            ).one()
+        conn = self.engine.raw_connection()  # from the pool, returned (rolled back) on close
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._stamp_sql)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            conn.close()
+        if row is None:
+            raise RuntimeError("the store has no revision row")
         stamp = (row[0], int(row[1]), int(row[2]))
         with self._lock:
             if stamp != self._stamp:
                 # A newer state (or, for a moment, an older one a slow request still
                 # holds): entries of other stamps are dropped, never reused.
                 self._stamp = stamp
-                self._values = {k: v for k, v in self._values.items() if k[0] == stamp}
+                self._pools = {
+                    name: {k: v for k, v in values.items() if k[0] == stamp}
+                    for name, values in self._pools.items()
+                }
                 self._locks = {k: v for k, v in self._locks.items() if k[0] == stamp}
         return stamp
 
-    def get(self, stamp: tuple[Any, ...], key: Hashable, make: Callable[[], T]) -> T:
-        """``make()`` remembered under (``stamp``, ``key``)."""
+    def get(
+        self, stamp: tuple[Any, ...], key: Hashable, make: Callable[[], T], pool: str = "read"
+    ) -> T:
+        """``make()`` remembered under (``stamp``, ``key``) in ``pool`` (see ``LIMITS``).
+        An exception from ``make()`` is raised to the caller and nothing is kept."""
         full = (stamp, key)
-        found = self._values.get(full)
+        values = self._pools[pool]
+        found = values.get(full)
         if found is not None:
             return found  # type: ignore[no-any-return]
         with self._lock:
             lock = self._locks.setdefault(full, threading.Lock())
         with lock:  # one thread computes; the others wait for its answer
-            found = self._values.get(full)
-            if found is not None:
-                return found  # type: ignore[no-any-return]
-            value = make()
-            with self._lock:
-                if stamp == self._stamp:
-                    if len(self._values) >= MAX_ENTRIES:
-                        self._values.pop(next(iter(self._values)))
-                    self._values[full] = value
-                self._locks.pop(full, None)
-            return value
+            try:
+                found = self._pools[pool].get(full)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
+                value = make()
+                with self._lock:
+                    values = self._pools[pool]
+                    if stamp == self._stamp:
+                        if len(values) >= LIMITS[pool]:
+                            values.pop(next(iter(values)))
+                        values[full] = value
+                return value
+            finally:
+                with self._lock:
+                    self._locks.pop(full, None)
 
     def clear(self) -> None:
         with self._lock:
             self._stamp = None
-            self._values.clear()
+            for values in self._pools.values():
+                values.clear()
             self._locks.clear()

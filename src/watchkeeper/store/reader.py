@@ -121,7 +121,7 @@ class Reader:
         self.stamp = self._cache.stamp()
         self._markings = store.markings_at(self.stamp)
         self.marking_ids = store.visible_marking_ids(viewer, self.stamp)
-        self._scope = frozenset(self.marking_ids)
+        self.scope = frozenset(self.marking_ids)  # the visible markings, as a set (a cache key)
         self._shown: dict[int, Marking] = {}
         self._visible_sources: frozenset[str] | None = None
         self._existing: dict[bool, CTE] = {}
@@ -235,7 +235,7 @@ class Reader:
         per store state and set of visible markings (``readcache``)."""
         return self._cache.get(
             self.stamp,
-            ("existence", self._scope, include_ended),
+            ("existence", self.scope, include_ended),
             lambda: self._compute_existence(include_ended),
         )
 

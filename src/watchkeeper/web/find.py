@@ -9,6 +9,7 @@ so a total, a bucket or a suggestion can never reveal what the viewer may not se
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,23 +162,24 @@ def search(
 
 def suggest(
     suggestions: Suggestions,
-    screener: Screener,
+    screener: Callable[[], Screener],
     text: str,
     visible: frozenset[int],
     limit: int = 8,
 ) -> list[Suggestion]:
     """Names starting with ``text``; for Hangul and other scripts a prefix of a
-    romanisation means little, so the screening engine's best matches are offered."""
+    romanisation means little, so the screening engine's best matches are offered
+    (``screener`` gives the viewer's, asked for only then)."""
     text = text.strip()
     if not text:
         return []
     if script_of(text) == "latin":
         return suggestions.complete(text, visible, limit)
-    screened = _screened(screener, text)
+    screened = _screened(screener(), text)
     ranked = sorted(screened, key=lambda i: (-screened[i][0], i))[:limit]
     out = []
     for entity_id in ranked:
-        entity = screener.entity(entity_id)
+        entity = screener().entity(entity_id)
         out.append(Suggestion(entity_id, entity.caption, entity.schema))
     return out
 

@@ -33,6 +33,12 @@ def point(lon: float, lat: float, **props: Any) -> Feature:
     }
 
 
+def ais_versions(bench: Workbench) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    """The AIS datasets' fingerprints: what a cached map answer must be keyed by besides
+    the store (AIS files are not in the store's stamp)."""
+    return tuple((str(ds.root), tracks.fingerprint(ds)) for ds in bench.ais_datasets())
+
+
 def fixes(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[tracks.Fix]:
     """Positions of the vessel with these identifiers, over every AIS dataset, in order."""
     out: list[tracks.Fix] = []

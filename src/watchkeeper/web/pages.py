@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
 from watchkeeper.model.grading import grade
@@ -71,6 +71,32 @@ def _without(params: Any, name: str) -> str:
     return urlencode({k: v for k, v in params.items() if k not in (name, "page") and v})
 
 
+# Translated strings without variables kept per language (``_remembered``), at most this
+# many (templates translate a few hundred fixed strings and labels).
+REMEMBERED = 4000
+
+
+def _remembered(gettext: Any) -> Any:
+    """Jinja's gettext (new style: the translation, escaped, formatted even without
+    variables), remembered for strings without variables: a page translates dozens of
+    strings, each time the same, and the formatting cost more than the rest of its
+    rendering's work on them."""
+    known: dict[str, Any] = {}
+
+    @pass_context
+    def remembered(context: Any, string: str, **variables: Any) -> Any:
+        if variables or not context.eval_ctx.autoescape:
+            return gettext(context, string, **variables)
+        found = known.get(string)
+        if found is None:
+            found = gettext(context, string)
+            if len(known) < REMEMBERED:
+                known[string] = found
+        return found
+
+    return remembered
+
+
 @cache
 def environment(locale: str) -> Environment:
     env = Environment(
@@ -79,8 +105,11 @@ def environment(locale: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # compiled once per process: no check of the template files on every render
+        auto_reload=False,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["gettext"] = _remembered(env.globals["gettext"])
     env.filters["json_script"] = _json_script
     env.filters["urlencode_with"] = _with
     env.filters["urlencode_without"] = _without

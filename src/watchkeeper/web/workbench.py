@@ -1,35 +1,40 @@
 """The workbench inside the one FastAPI app: pages, fragments and their JSON API.
 
 ``install(app)`` (called by ``create_app``) mounts the static files, puts ``auth.Guard``
-in front of every route, makes the screening API's routes answer as the logged-in
-caller's organisation, and includes one router per capability (``CAPABILITIES``). A
-capability that lands later adds its router module to that tuple; its pages register
-their navigation entries themselves (``pages.nav``).
+in front of every route (the screening API's ``service.caller`` then answers as the
+organisation of the caller it resolved), and includes one router per capability
+(``CAPABILITIES``). A capability that lands later adds its router module to that tuple;
+its pages register their navigation entries themselves (``pages.nav``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, TypeAdapter
 
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.model.marking import Viewer
+from watchkeeper.screening.screener import Screener
 from watchkeeper.store import Reader, Store
 from watchkeeper.store.accounts import Accounts, User
 from watchkeeper.web import assets
 from watchkeeper.web.auth import Guard, Principal, current_user
 from watchkeeper.web.pages import render
-from watchkeeper.web.service import Caller, Service, caller
+from watchkeeper.web.service import ReadState, Service
 from watchkeeper.web.suggest import Suggestions
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -79,8 +84,56 @@ class Ctx:
         return self.who.viewer
 
     @cached_property
+    def state(self) -> ReadState:
+        """The process's read path for this viewer (``Service.read``): the store's stamp
+        is read once per request, and the reader, screener and resolution agree."""
+        return self.bench.service.read(self.viewer)
+
+    @property
     def reader(self) -> Reader:
-        return self.bench.store.read(self.viewer)
+        return self.state[1]
+
+    @cached_property
+    def screener(self) -> Screener:
+        return self.bench.service.screener(self.viewer, resolution=self.state[3])
+
+    def answer(
+        self, kind: str, key: Hashable, make: Callable[[], T], depends_on: object = None
+    ) -> T:
+        """``make()``, remembered for this viewer while its read state stays the same.
+
+        The key holds the store's stamp (any write moves it: ``readcache``), the viewer
+        and its exact set of visible markings (two viewers never share an answer unless
+        both are the same), and the moment ``Service.read`` made this viewer's reader
+        (a new one comes with every stamp, and every ``RECHECK_SECONDS`` for the
+        judgments its resolution reads). ``depends_on``: an object the answer was derived
+        from that may be replaced while the stamp stays (the screener, whose index follows
+        the store in the background): an answer is reused only with that same object.
+        ``make()`` must derive from the store only — never from the user, the session or
+        its CSRF token, or the language: cache data, and render it per request."""
+        made, reader = self.state[0], self.state[1]
+        full = ("answer", kind, self.viewer, reader.scope, made, id(depends_on), key)
+
+        def made_with() -> tuple[object, T]:
+            return depends_on, make()
+
+        found = self.store.read_cache.get(reader.stamp, full, made_with, pool="answer")
+        if found[0] is not depends_on:  # an id reused by a newer object: not this answer
+            return make()
+        return found[1]
+
+    def json_answer(
+        self, kind: str, key: Hashable, make: Callable[[], Any], model: type[BaseModel]
+    ) -> Response:
+        """``answer`` for a JSON route: kept as the body FastAPI makes of ``make()`` with
+        the route's response ``model`` (validated, then serialized by alias), so that
+        neither step is repeated per request for a large answer (a map layer)."""
+        adapter = _adapter(model)
+
+        def body() -> bytes:
+            return adapter.dump_json(adapter.validate_python(make()), by_alias=True)
+
+        return Response(self.answer(kind, key, body), media_type="application/json")
 
     @property
     def store(self) -> Store:
@@ -89,6 +142,11 @@ class Ctx:
     def audit(self, action: str, target: str = "", detail: str = "") -> None:
         address = self.request.client.host if self.request.client else ""
         self.bench.accounts.audit(self.user, action, target, detail, address)
+
+
+@cache
+def _adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
 
 
 def get_bench(request: Request) -> Workbench:
@@ -103,19 +161,6 @@ def ctx(
 ) -> Ctx:
     who: Principal = request.state.principal
     return Ctx(request, who, user, bench)
-
-
-async def _as_caller(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> Caller:
-    """The screening API's ``caller``, for a logged-in user or token: its organisation."""
-    who: Principal | None = getattr(request.state, "principal", None)
-    if who is None or who.via == "open":
-        return await caller(request, authorization)
-    service: Service = request.app.state.service
-    service.tick()
-    index, facts = service.current()  # one pair: the facts describe this index
-    return Caller(service, who.viewer, service.screener(who.viewer, index), facts)
 
 
 def _capabilities() -> tuple[Any, ...]:
@@ -177,7 +222,6 @@ def install(app: FastAPI) -> None:
     app.state.workbench = bench
     static = Path(assets.STATIC)
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
-    app.dependency_overrides[caller] = _as_caller
     app.add_exception_handler(WatchkeeperError, _html_errors)
     for module in CAPABILITIES():
         app.include_router(module.router)

@@ -16,6 +16,7 @@ from watchkeeper.web import data, find, geo
 from watchkeeper.web.auth import csrf_protect
 from watchkeeper.web.limits import MAX_VALUE
 from watchkeeper.web.routers.entity_page import visible_entity
+from watchkeeper.web.routers.search_page import run_search
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(prefix="/api", tags=["workbench"], dependencies=[Depends(csrf_protect)])
@@ -234,22 +235,19 @@ def search(
         "source": source,
         "date": date,
     }
-    screener = c.bench.service.screener(c.viewer)
-    return find.as_dict(find.search(c.store, c.reader, screener, q, filters, page))
+    return find.as_dict(run_search(c, q, filters, page))
 
 
 @router.get("/suggest", response_model=Suggestions, response_model_by_alias=True)
 def suggest(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> dict[str, Any]:
-    screener = c.bench.service.screener(c.viewer)
-    visible = frozenset(c.reader.marking_ids)
-    items = find.suggest(c.bench.suggestions, screener, q, visible)
+    items = find.suggest(c.bench.suggestions, lambda: c.screener, q, c.reader.scope)
     return {"results": [{"id": s.entity_id, "name": s.name, "schema": s.schema} for s in items]}
 
 
 @router.get("/entities/{entity_id}", response_model=EntityDetail, response_model_by_alias=True)
 def entity(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
     view = visible_entity(c, entity_id)
-    return detail(c.reader, view.id)
+    return c.answer("entity detail", view.id, lambda: detail(c.reader, view))
 
 
 @router.get("/entities/{entity_id}/export", response_model=Export, response_model_by_alias=True)
@@ -268,11 +266,17 @@ def export(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, An
 
 
 @router.get("/entities/{entity_id}/track", response_model=FeatureCollection)
-def track(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
+def track(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Any:
     view = visible_entity(c, entity_id)
     if view.schema != "Vessel":
         return geo.collection([])
-    return geo.vessel_track(c.bench, c.reader, view)
+    # the store's part and the AIS files' fingerprints both in the key
+    return c.json_answer(
+        "track",
+        (view.id, geo.ais_versions(c.bench)),
+        lambda: geo.vessel_track(c.bench, c.reader, view),
+        FeatureCollection,
+    )
 
 
 @router.get("/events", response_model=Events)
@@ -291,8 +295,13 @@ def events(
 def map_layer(
     c: Annotated[Ctx, Depends(ctx)],
     layer: Literal["ports", "tracks", "detections", "alerts"],
-) -> dict[str, Any]:
-    return geo.layer(c.bench, c.reader, layer)
+) -> Any:
+    return c.json_answer(
+        "map layer",
+        (layer, geo.ais_versions(c.bench)),
+        lambda: geo.layer(c.bench, c.reader, layer),
+        FeatureCollection,
+    )
 
 
 @router.get("/alerts", response_model=Alerts)

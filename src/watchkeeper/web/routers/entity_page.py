@@ -22,8 +22,9 @@ EntityId = Annotated[str, Path(max_length=255)]
 
 
 def visible_entity(c: Ctx, entity_id: str) -> EntityView:
-    """The entity as the viewer may see it; the same answer for hidden and unknown ids."""
-    view = c.reader.entity(entity_id)
+    """The entity as the viewer may see it; the same answer for hidden and unknown ids.
+    Read once per read state and viewer (``Ctx.answer``); callers must not change it."""
+    view = c.answer("entity", entity_id, lambda: c.reader.entity(entity_id))
     if view is None:
         raise NotFound(f"no entity {entity_id!r}")
     return view
@@ -52,7 +53,8 @@ def timeline_data(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": items, "groups": [{"id": g, "label": label} for g, label in groups.items()]}
 
 
-def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
+def _store_context(c: Ctx, entity_id: str) -> dict[str, Any]:
+    """What the page shows from the store (everything but the AIS identities)."""
     view = visible_entity(c, entity_id)
     info = detail(c.reader, view)  # read once
     current = [p for p in info["properties"] if not p["ended"]]
@@ -60,12 +62,7 @@ def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
     vessel: dict[str, Any] | None = None
     if view.schema == "Vessel":
         imos, mmsis = data.vessel_identifiers(view)
-        vessel = {
-            "imos": imos,
-            "mmsis": mmsis,
-            "identities": geo.identity_history(c.bench, imos, mmsis),
-            "previous": sorted(view.entity.get("previousName")),
-        }
+        vessel = {"imos": imos, "mmsis": mmsis, "previous": sorted(view.entity.get("previousName"))}
     return {
         "entity": info,
         "current": current,
@@ -73,6 +70,17 @@ def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
         "vessel": vessel,
         "timeline": timeline_data(info["events"]),
     }
+
+
+def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
+    """The page's data: the store's part derived once per read state and viewer
+    (``Ctx.answer``), the AIS identities (cached by the AIS files' fingerprint) added."""
+    found = c.answer("entity page", entity_id, lambda: _store_context(c, entity_id))
+    vessel = found["vessel"]
+    if vessel is not None:
+        identities = geo.identity_history(c.bench, vessel["imos"], vessel["mmsis"])
+        vessel = vessel | {"identities": identities}
+    return found | {"vessel": vessel}
 
 
 @router.get("/entity/{entity_id}", response_class=HTMLResponse)

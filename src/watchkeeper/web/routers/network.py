@@ -125,11 +125,16 @@ def network_json(
     since: Day = "",
     until: Day = "",
     implied: bool = False,
-) -> dict[str, Any]:
+) -> Any:
     """The entity's neighbours to ``hops`` links, as the caller may see them."""
     chosen = _filters(kinds, since, until)
-    start, sub = neighbours(Network(c.reader), entity_id, hops, chosen, implied)
-    return graph_dict(start, sub)
+    key = (entity_id, hops, tuple(chosen["kinds"] or ()), since, until, implied)
+
+    def make() -> dict[str, Any]:
+        start, sub = neighbours(Network(c.reader), entity_id, hops, chosen, implied)
+        return graph_dict(start, sub)
+
+    return c.json_answer("network", key, make, Graph)
 
 
 @router.get("/api/network/{entity_id}/paths", response_model=Paths)

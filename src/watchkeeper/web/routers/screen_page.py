@@ -83,7 +83,7 @@ async def collect(
 
 
 def screen(c: Ctx, queries: list[Query]) -> list[dict[str, Any]]:
-    screener = c.bench.service.screener(c.viewer)
+    screener = c.screener
     results = []
     for query in queries:
         try:
@@ -148,7 +148,7 @@ def decide(
     decision: Annotated[str, Form(max_length=20)],
     reason: Annotated[str, Form(max_length=MAX_VALUE)] = "",
 ) -> HTMLResponse:
-    screener = c.bench.service.screener(c.viewer)
+    screener = c.screener
     row = screener.decide(c.store, c.viewer, query_id, entity_id, decision, reason, c.user.username)
     c.audit("decision", f"{query_id} ~ {entity_id}", f"{decision}: {row['reason']}")
     return render(c.request, "fragments/decision.html", row=row)

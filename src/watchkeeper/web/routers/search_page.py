@@ -31,7 +31,7 @@ Facet = Annotated[str, Query(max_length=200)]
 
 
 def visible_markings(c: Ctx) -> frozenset[int]:
-    return frozenset(c.reader.marking_ids)
+    return c.reader.scope
 
 
 def run_search(
@@ -40,8 +40,16 @@ def run_search(
     filters: dict[str, str],
     page: int,
 ) -> find.Found:
-    screener = c.bench.service.screener(c.viewer)
-    return find.search(c.store, c.reader, screener, q, filters, page)
+    """The search's answer, derived once per read state, viewer and screener (its index
+    follows the store in the background) for the same words, filters and page."""
+    screener = c.screener
+    key = (q, tuple(sorted(filters.items())), page)
+    return c.answer(
+        "search",
+        key,
+        lambda: find.search(c.store, c.reader, screener, q, filters, page),
+        depends_on=screener,
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -73,6 +81,5 @@ def search_page(
 
 @router.get("/suggest", response_class=HTMLResponse)
 def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
-    screener = c.bench.service.screener(c.viewer)
-    items = find.suggest(c.bench.suggestions, screener, q, visible_markings(c))
+    items = find.suggest(c.bench.suggestions, lambda: c.screener, q, visible_markings(c))
     return render(c.request, "fragments/suggest.html", items=items, q=q)

@@ -1,0 +1,133 @@
+"""The answers the workbench keeps per read state and viewer (``Ctx.answer``): one viewer's
+never reaches another whose visible markings differ, and any write — in this process or
+another — replaces them at the next request.
+
+Both users below talk to one app (one process, one cache): a US analyst, who sees the
+values released to the USA alone, asks first, so that
+every answer it is given is in the cache when the Korean partner asks the same paths.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.web.workspace import SECRETS, Browser
+from watchkeeper.settings import Settings
+
+# Paths whose answers are cached, each shown to both users. ANGARA and Kim Jong Un exist
+# for both, with values and links the partner may not see; Pyongsecret and NIGHTJAR exist
+# for the analyst alone. The queries are in lower case: the pages repeat them as asked.
+PATHS = (
+    "/entity/wk-vessel-angara",
+    "/entity/wk-person-kim-jong-un",
+    "/entity/wk-us-nightjar",
+    "/search?q=pyongsecret",
+    "/search?q=nightjar",
+    "/api/search?q=pyongsecret",
+    "/api/entities/wk-person-kim-jong-un",
+    "/api/entities/wk-us-nightjar",
+    "/api/entities/wk-vessel-angara/track",
+    "/api/network/wk-vessel-angara",
+    "/api/network/wk-vessel-angara?hops=2",
+    "/api/map/tracks",
+    "/api/map/detections",
+)
+
+
+def _pair(settings: Settings, first: str = "analyst") -> tuple[Browser, Browser]:
+    analyst = Browser(settings, first)
+    partner = Browser(settings)
+    partner.client = TestClient(analyst.client.app, base_url="https://testserver")
+    partner.login("kr-liaison")
+    return analyst, partner
+
+
+def _answers(browser: Browser) -> dict[str, Any]:
+    return browser.client.app.state.service.store.read_cache._pools["answer"]  # type: ignore[attr-defined,no-any-return]
+
+
+def _leaks(body: str) -> list[str]:
+    return [s for s in SECRETS if s in body]  # as written (the ids asked for are lower-case)
+
+
+def test_a_second_viewer_never_gets_the_first_viewers_cached_answer(shared: Settings) -> None:
+    analyst, partner = _pair(shared, "us-analyst")
+    seen = {}
+    for path in PATHS:
+        response: Any = analyst.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        seen[path] = _leaks(response.text)
+    # the cache holds what the analyst may see, the values released to the USA alone...
+    for path in (
+        "/entity/wk-vessel-angara",
+        "/api/network/wk-vessel-angara",
+        "/search?q=pyongsecret",
+    ):
+        assert seen[path], path
+    cached = _answers(analyst)
+    viewers = {key[1][2] for key in cached}
+    assert len(cached) >= len(PATHS) and len(viewers) == 1
+    # ...and asked again, the analyst gets them from it (no new entry)
+    before = len(cached)
+    assert _leaks(analyst.get("/entity/wk-vessel-angara").text)  # type: ignore[attr-defined]
+    assert len(cached) == before
+    for path in PATHS:
+        response = partner.get(path)
+        assert response.status_code in (200, 404), (path, response.status_code)
+        assert not _leaks(response.text), (path, _leaks(response.text))
+        if "nightjar" in path and not path.startswith("/search"):
+            assert response.status_code == 404, path
+    # the partner's answers were made for it: entries of its own, none reused
+    assert len({key[1][2] for key in cached}) == 2
+    assert len(cached) >= 2 * len(PATHS) - 2  # (404s keep their "not found" as one entry)
+
+
+def test_a_write_replaces_the_cached_answers(fresh: Settings) -> None:
+    analyst, partner = _pair(fresh)
+    page = analyst.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+    row = next(r for r in page.split("<tr") if ">ANGARA<" in r and "/entry/statement/" in r)
+    link = re.search(r'href="(/entry/statement/[^"?]+)', row)
+    assert link
+    statement_id = link.group(1).rsplit("/", 1)[1]
+    for _ in range(2):  # asked twice: the second answer comes from the cache
+        assert statement_id in partner.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+        hits = partner.get("/api/search?q=ANGARA").json()  # type: ignore[attr-defined]
+        assert "wk-vessel-angara" in {h["id"] for h in hits["results"]}
+
+    # a write through this process: the same cache's next answers follow it
+    done: Any = analyst.post(
+        link.group(1),
+        {
+            "action": "remark",
+            "reason": "US only",
+            "entity": "wk-vessel-angara",
+            "tlp": "GREEN",
+            "rel_to": "USA",
+        },
+    )
+    assert done.status_code == 303, done.text
+    assert statement_id not in partner.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+    assert statement_id in analyst.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+
+    # a write through another process (another app over the same workspace): this one's
+    # cache follows at its next request, by the store's stamp
+    other = Browser(fresh, "analyst")
+    before = partner.get("/api/network/wk-vessel-angara").json()  # type: ignore[attr-defined]
+    assert before["nodes"]
+    neighbour = next(n["id"] for n in before["nodes"] if n["id"] != "wk-vessel-angara")
+    again = partner.get("/api/network/wk-vessel-angara").json()  # type: ignore[attr-defined]
+    assert again == before  # from the cache, the same answer
+    page = other.get(f"/entity/{neighbour}").text  # type: ignore[attr-defined]
+    links = sorted(set(re.findall(r'href="(/entry/statement/[^"?]+)', page)))
+    assert links
+    for each in links:  # every value of the neighbour re-marked: it no longer exists for KOR
+        done = other.post(
+            each, {"action": "remark", "reason": "US only", "tlp": "GREEN", "rel_to": "USA"}
+        )
+        assert done.status_code == 303, done.text
+    after = partner.get("/api/network/wk-vessel-angara").json()  # type: ignore[attr-defined]
+    assert neighbour not in {n["id"] for n in after["nodes"]}
+    assert partner.get(f"/entity/{neighbour}").status_code == 404  # type: ignore[attr-defined]
