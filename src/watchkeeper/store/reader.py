@@ -207,7 +207,7 @@ class Reader:
             return self.existence(include_ended).dangling
         return self._cache.get(
             self.stamp,
-            ("dangling", self._scope, include_ended),
+            ("dangling", self.scope, include_ended),
             lambda: self._compute_dangling(include_ended),
         )
 
