@@ -148,6 +148,7 @@ def test_network_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyp
     assert "a-co" in run("network", "fifty-percent").stdout
     run("network", "neighbours", "a-ship", "--type", "Marriage", code=2)
     assert "sql or spark" in run("network", "neighbours", "a-ship", "--engine", "x", code=2).stderr
+    assert "sql or spark" in run("network", "paths", "a-ship", "--engine", "x", code=2).stderr
     run("network", "watch", "a-ship", "--hops", "2", "--since", "2000-01-01")
     alerts = json.loads(run("network", "alerts", "--json").stdout)
     assert alerts[0]["designated"] == "a-cho" and alerts[0]["path"] == ["a-ship", "a-co", "a-cho"]

@@ -109,6 +109,33 @@ def test_spark_walks_the_same_neighbourhoods(sqlite_store: Store) -> None:
         on_spark(Network(sqlite_store.read(Viewer("org-b"))), "nobody", 1)
 
 
+@pytest.mark.spark
+def test_spark_finds_the_same_paths_to_sanctioned_entities(sqlite_store: Store) -> None:
+    from watchkeeper.investigations.spark import paths_to_sanctioned as on_spark
+
+    _network(sqlite_store)
+    asked = [
+        ("far", 4, None, None, None),
+        ("far", 1, None, None, None),
+        ("boss", 4, None, None, None),
+        ("front", 4, None, "2022-01-01", None),
+        ("front", 4, None, None, "2020-12-31"),
+        ("front", 2, None, "2022-01-01", None),
+        ("ship", 4, ["Vessel.owner", "Directorship"], None, None),
+    ]
+    for org in ("org-a", "org-b"):
+        network = Network(sqlite_store.read(Viewer(org)))
+        for entity_id, hops, kinds, since, until in asked:
+            expected = network.paths_to_sanctioned(entity_id, hops, kinds, since=since, until=until)
+            got = on_spark(network, entity_id, hops, kinds, since=since, until=until)
+            assert [p.to_dict() for p in got] == [p.to_dict() for p in expected], (org, entity_id)
+    # the path org-b is given runs only through what it may see, on Spark too
+    far = on_spark(Network(sqlite_store.read(Viewer("org-b"))), "far")
+    assert far[0].nodes == ("far", "twin", "boss")
+    with pytest.raises(NotFound):
+        on_spark(Network(sqlite_store.read(Viewer("org-b"))), "nobody")
+
+
 def test_hidden_links_are_not_walked(store: Store) -> None:
     _network(store)
     mine = Network(store.read(Viewer("org-a"))).neighbours("twin", hops=1)

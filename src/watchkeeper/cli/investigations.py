@@ -325,6 +325,7 @@ def paths(
     kind: TypeOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    engine: EngineOption = "sql",
     as_org: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -334,7 +335,17 @@ def paths(
 
     with command() as ctx:
         network = Network(ctx.reader(as_org))
-        found = network.paths_to_sanctioned(entity, max_hops, kind, since=since, until=until)
+        if engine == "spark":
+            from watchkeeper.investigations.spark import paths_to_sanctioned as on_spark
+
+            found = on_spark(
+                network, entity, max_hops, kind, since=since, until=until,
+                master=ctx.settings.spark_master,
+            )  # fmt: skip
+        elif engine == "sql":
+            found = network.paths_to_sanctioned(entity, max_hops, kind, since=since, until=until)
+        else:
+            raise InputError("--engine", f"sql or spark, not {engine!r}")
         if as_json:
             emit_json([p.to_dict() for p in found])
             return

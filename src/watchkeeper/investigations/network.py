@@ -265,6 +265,19 @@ class Network:
         self.check(max_hops, kinds)
         start, members = self.start_of(entity)
         reached = self.sql.reach(list(members), max_hops, kinds, since, until)
+        return self.paths_within(start, reached, kinds, limit, since, until)
+
+    def paths_within(
+        self,
+        start: str,
+        reached: Collection[str],
+        kinds: Collection[str] | None = None,
+        limit: int = 5,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Path]:
+        """The shortest paths from ``start`` to sanctioned entities among ``reached`` (the
+        nodes a walk from it reached, by SQL or on Spark), through their visible links."""
         sanctioned = self._list_ids(sorted({self.resolution.of(n) for n in reached}))
         if not sanctioned:
             return []

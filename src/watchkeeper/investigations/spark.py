@@ -1,4 +1,5 @@
-"""The scale-out tier: the 50 % rule and neighbourhoods as iterative Spark SQL.
+"""The scale-out tier: the 50 % rule, neighbourhoods and paths to sanctioned entities as
+iterative Spark SQL.
 
 GraphFrames needs a JVM package from the Spark Packages repository, which the machines
 here cannot reach (only PyPI, npm and Debian are), so the fixpoints are written as
@@ -7,7 +8,8 @@ the ownership edges and sums the shares per asset, until a round adds nothing; f
 neighbourhood, each round joins the nodes reached last to the links and keeps the nodes
 not reached before. Only what the viewer may see is sent to Spark: the edges and
 designations come from the viewer's ``Network``; the subgraph a walk reaches is then
-read back through the same ``Network`` (networkx for the algorithms on it).
+read back through the same ``Network`` (networkx for the algorithms on it, such as the
+shortest paths to sanctioned entities among the nodes reached).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from watchkeeper.investigations.network import Network, Subgraph, _flag
+from watchkeeper.investigations.network import Network, Path, Subgraph, _flag
 from watchkeeper.investigations.ownership import THRESHOLD, Flag, Holding
 from watchkeeper.spark import spark_session
 
@@ -88,22 +90,19 @@ def _flags(
     return flags
 
 
-def neighbours(
+def _reach(
     network: Network,
-    entity: str,
-    hops: int = 1,
-    kinds: Collection[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    implied: bool = False,
-    master: str = "local[2]",
-) -> Subgraph:
-    """As ``Network.neighbours``, with the walk computed on Spark over every link the
-    viewer may see."""
+    members: Collection[str],
+    hops: int,
+    kinds: Collection[str] | None,
+    since: str | None,
+    until: str | None,
+    master: str,
+) -> dict[str, int]:
+    """Every node within ``hops`` links of ``members`` with its distance, walked on Spark
+    over every link the viewer may see (as ``GraphSQL.reach`` walks it in SQL)."""
     from pyspark.sql import functions as F
 
-    network.check(hops, kinds)
-    start, members = network.start_of(entity)
     spark = spark_session(master, "watchkeeper-network")
     pairs = [(e.source, e.target) for e in network.sql.all_edges(kinds, since, until)]
     links = spark.createDataFrame(pairs or [("", "")], "a string, b string").where("a != b")
@@ -123,4 +122,39 @@ def neighbours(
         frontier = sorted(found - depth.keys())
         depth.update((node, level) for node in frontier)
     links.unpersist()
+    return depth
+
+
+def neighbours(
+    network: Network,
+    entity: str,
+    hops: int = 1,
+    kinds: Collection[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    implied: bool = False,
+    master: str = "local[2]",
+) -> Subgraph:
+    """As ``Network.neighbours``, with the walk computed on Spark."""
+    network.check(hops, kinds)
+    start, members = network.start_of(entity)
+    depth = _reach(network, members, hops, kinds, since, until, master)
     return network.subgraph(start, depth, hops, kinds, since, until, implied)
+
+
+def paths_to_sanctioned(
+    network: Network,
+    entity: str,
+    max_hops: int = 4,
+    kinds: Collection[str] | None = None,
+    limit: int = 5,
+    since: str | None = None,
+    until: str | None = None,
+    master: str = "local[2]",
+) -> list[Path]:
+    """As ``Network.paths_to_sanctioned``, with the walk computed on Spark; the paths are
+    then found among the nodes it reached."""
+    network.check(max_hops, kinds)
+    start, members = network.start_of(entity)
+    reached = _reach(network, members, max_hops, kinds, since, until, master)
+    return network.paths_within(start, reached, kinds, limit, since, until)
