@@ -162,3 +162,30 @@ def test_a_releasable_value_from_a_restricted_source_hides_the_source(store: Sto
     assert public.sources() == [] and public.stats()["sources"] == 0
     cleared = store.read(Viewer("kor-mofa", "KOR"))
     assert {s.source_id for s in cleared.entity("v-feed").statements} == {"partner_feed:2024-05-01"}  # type: ignore[union-attr]
+
+
+def test_a_large_write_refreshes_the_planner_statistics_on_postgresql(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an import of many rows PostgreSQL's statistics are refreshed at once, not
+    when autovacuum gets there: without them, the first walks after a 1 M-entity import
+    were planned for an empty table. A small write leaves them to autovacuum."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    from sqlalchemy import text as sql
+
+    from watchkeeper.store import core
+
+    def analysed() -> bool:
+        with store.engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    sql("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'statement'")
+                ).scalar()
+            )
+
+    write(store, [entity("Person", "p-small", "small", name="Small Write")], source("small"))
+    assert not analysed()
+    monkeypatch.setattr(core, "ANALYZE_AFTER_ROWS", 2)
+    write(store, [entity("Person", "p-large", "large", name="Large Write")], source("large"))
+    assert analysed()

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # How long a writer waits for another to finish before giving up (seconds).
 WRITE_WAIT = 600.0
+# Rows written by one import past which PostgreSQL's statistics are refreshed (``_analyze``).
+ANALYZE_AFTER_ROWS = 50_000
 
 # Statements derived from others: the maritime links (dataset wk_ais_links) say which
 # known vessels an AIS event involves and whether they are sanctioned, under the markings
@@ -335,6 +337,18 @@ class Store:
                 trans.rollback()
                 self.forget_uncommitted()
                 raise
+            summary = writer.summary
+            if summary.added + summary.reopened + summary.ended >= ANALYZE_AFTER_ROWS:
+                self._analyze(conn)
+
+    def _analyze(self, conn: Connection) -> None:
+        """Refresh PostgreSQL's statistics of the statement table after a large write:
+        until its autovacuum gets there, the planner reads a table it thinks empty, and
+        network walks right after a 1 M-entity import took up to 16 s instead of 0.1 s.
+        (SQLite plans from its indexes without statistics.)"""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE statement"))
+            conn.commit()
 
     def _take_write_lock(self, conn: Connection) -> None:
         """Wait for any other writer to finish (up to ``write_wait`` seconds), then hold
