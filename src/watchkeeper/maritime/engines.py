@@ -3,7 +3,6 @@ default) and Apache Spark (local mode in tests; a cluster by ``WATCHKEEPER_SPARK
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -107,8 +106,10 @@ class DuckDBEngine(_Loading):
         self.con.execute("SET preserve_insertion_order = false")
         # Bounded memory, whatever the machine: beyond the limit DuckDB spills its tables,
         # sorts and joins to a temporary folder of its own (removed on close). Without a
-        # limit it takes 80 % of RAM before spilling (100 M positions: 15.7 GB peak).
-        self.temp = Path(tempfile.mkdtemp(prefix="watchkeeper-detect-"))
+        # limit it takes up to 80 % of RAM before spilling.
+        # (Removed on close, or when the engine is collected or the process exits.)
+        self._temp = tempfile.TemporaryDirectory(prefix="watchkeeper-detect-")
+        self.temp = Path(self._temp.name)
         self.con.execute(f"SET memory_limit = {sql_text(MEMORY_LIMIT)}")
         self.con.execute(f"SET temp_directory = {sql_text(self.temp)}")
 
@@ -192,7 +193,7 @@ class DuckDBEngine(_Loading):
 
     def close(self) -> None:
         self.con.close()
-        shutil.rmtree(self.temp, ignore_errors=True)
+        self._temp.cleanup()
 
 
 class SparkEngine(_Loading):
