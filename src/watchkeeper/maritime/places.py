@@ -293,10 +293,15 @@ def learn_anchorages(
                     GROUP BY ALL HAVING epoch(max(ts)) - epoch(min(ts)) >= {rules.min_stay_hours * 3600}
                 ), cells AS (
                     SELECT DISTINCT cy, cx FROM stays
+                ), offsets AS (
+                    SELECT a.range AS dy, b.range AS dx
+                    FROM range(-{rules.neighbours}, {rules.neighbours} + 1) a,
+                         range(-{rules.neighbours}, {rules.neighbours} + 1) b
                 ), around AS (  -- the vessels that stayed in each stay cell or its neighbours
-                    SELECT c.cy, c.cx, s.mmsi FROM cells c JOIN stays s
-                      ON s.cy BETWEEN c.cy - {rules.neighbours} AND c.cy + {rules.neighbours}
-                     AND s.cx BETWEEN c.cx - {rules.neighbours} AND c.cx + {rules.neighbours}
+                    -- (an equi-join on each neighbour offset: a range join of stays
+                    -- with cells grows with their product, minutes at 100 M positions)
+                    SELECT c.cy, c.cx, s.mmsi FROM stays s CROSS JOIN offsets o
+                    JOIN cells c ON c.cy = s.cy + o.dy AND c.cx = s.cx + o.dx
                 )
                 SELECT a.cy, a.cx, count(DISTINCT a.mmsi) AS vessels,
                        (SELECT count(*) FROM stays s WHERE s.cy = a.cy AND s.cx = a.cx) AS stays
