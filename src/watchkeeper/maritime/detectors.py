@@ -459,6 +459,14 @@ def _slow_cells_sql(t: Thresholds) -> str:
     """
 
 
+OFFSETS = " UNION ALL ".join(
+    f"SELECT {dy} AS dy, {dx} AS dx" for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+)
+"""The 3 x 3 block of neighbouring cells, as rows: pairs are found by an equi-join on
+(bucket, cell + offset), so the cost grows with the pairs, not with the square of the
+slow vessels in a bucket (a range join on cy, cx within a bucket does)."""
+
+
 def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
     # Pairs are only compared within the same time bucket and neighbouring cells, never
     # all against all.
@@ -466,13 +474,14 @@ def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
     sql = f"""
     WITH cells AS (
         SELECT * FROM slow_cells
+    ), offsets AS (
+        {OFFSETS}
     ), near AS (
         SELECT a.mmsi AS m1, o.mmsi AS m2, a.bucket, {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} AS d,
                (a.speed + o.speed) / 2 AS speed, (a.lat + o.lat) / 2 AS lat, (a.lon + o.lon) / 2 AS lon,
                a.n + o.n AS n
-        FROM cells a JOIN cells o
-          ON a.bucket = o.bucket AND a.mmsi < o.mmsi AND o.cy BETWEEN a.cy - 1 AND a.cy + 1
-             AND o.cx BETWEEN a.cx - 1 AND a.cx + 1
+        FROM cells a CROSS JOIN offsets f JOIN cells o
+          ON o.bucket = a.bucket AND o.cy = a.cy + f.dy AND o.cx = a.cx + f.dx AND a.mmsi < o.mmsi
         WHERE {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} <= {t.encounter_meters}
     ), marks AS (
         SELECT *, CASE WHEN bucket - lag(bucket) OVER w <= {size * 2} THEN 0 ELSE 1 END AS new_run
