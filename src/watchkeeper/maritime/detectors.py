@@ -24,7 +24,7 @@ from typing import Any
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.engines import Engine, get_engine
-from watchkeeper.maritime.episodes import episodes
+from watchkeeper.maritime.episodes import identity_episodes, position_episodes, spans_by_mmsi
 from watchkeeper.maritime.events import Detection, when
 from watchkeeper.maritime.places import LOOKUP_DEGREES, Place, place_cells
 from watchkeeper.maritime.thresholds import Thresholds
@@ -42,6 +42,8 @@ ANOMALIES = KINDS[1:]
 """Every kind but port calls, which are what ships are expected to do."""
 EARTH_M = 6371008.8
 KNOT_M_PER_H = 1852.0
+TRACK_BATCH = 500
+"""Vessels whose tracks are fetched and split at a time (spoofing, shared MMSIs)."""
 __all__ = ["ANOMALIES", "KINDS", "Detection", "detect", "prepare_sql"]
 
 
@@ -178,12 +180,21 @@ def detect(
 
     runner = get_engine(engine) if isinstance(engine, str) else engine
     found: list[Detection] = []
-    jumps: list[dict[str, Any]] = []
-    tracks: dict[int, list[tuple[float, float, float]]] = {}
+    shared: dict[int, list[tuple[float, float]]] = {}
     per_vessel = {"port_call": _port_calls, "gap": _gaps, "loitering": _loitering}
     names = {a.id: (a.name, "watched area", True) for a in areas}
     names.update({p.id: (p.name, p.kind, False) for p in places or []})
     try:
+        # Identity spans first: the shared-MMSI episodes of each pass name the identities.
+        spans: list[dict[str, Any]] = []
+        if {"identity_change", "shared_mmsi"} & set(kinds) and runner.load_identities(
+            dataset, since
+        ):
+            spans = runner.rows(
+                "SELECT mmsi, t, last_t, reports, name, imo, call_sign FROM ident"
+                " ORDER BY mmsi, t, last_t, name, imo, call_sign"
+            )
+        by_mmsi = spans_by_mmsi(spans)
         runner.load_areas(areas)
         positions = runner.load_positions(dataset, since)
         if positions:
@@ -209,11 +220,21 @@ def detect(
                         found.extend(step(runner, t, names))
                         timed(kind, started)
                 if {"spoofing", "shared_mmsi"} & set(kinds):
+                    # The tracks of the vessels that jumped (most vessels of a large feed)
+                    # are split a few hundred vessels at a time, and only their events
+                    # are kept: memory stays that of one batch of tracks.
                     started = time.perf_counter()
-                    group_jumps = _jumps(runner, t)
-                    jumps.extend(group_jumps)
-                    tracks.update(_tracks_of(runner, {j["mmsi"] for j in group_jumps}))
+                    jumped = sorted({int(j["mmsi"]) for j in _jumps(runner, t)})
                     timed("spoofing", started)
+                    for at in range(0, len(jumped), TRACK_BATCH):
+                        started = time.perf_counter()
+                        tracks = _tracks_of(runner, jumped[at : at + TRACK_BATCH])
+                        timed("spoofing", started)
+                        started = time.perf_counter()
+                        events, periods = position_episodes(tracks, by_mmsi, t)
+                        found.extend(events)
+                        shared.update(periods)
+                        timed("episodes", started)
                 if "encounter" in kinds:
                     started = time.perf_counter()
                     runner.append("slow_cells", _slow_cells_sql(t))
@@ -224,16 +245,9 @@ def detect(
                 started = time.perf_counter()
                 found.extend(_encounters(runner, t))
                 timed("encounter", started)
-        spans: list[dict[str, Any]] = []
-        if {"identity_change", "shared_mmsi"} & set(kinds) and runner.load_identities(
-            dataset, since
-        ):
-            spans = runner.rows(
-                "SELECT mmsi, t, last_t, reports, name, imo, call_sign FROM ident"
-                " ORDER BY mmsi, t, last_t, name, imo, call_sign"
-            )
         started = time.perf_counter()
-        found.extend(episodes(jumps, tracks, spans, t, kinds))
+        if "identity_change" in kinds:
+            found.extend(identity_episodes(spans, by_mmsi, shared))
         _outages(found, t)
         timed("episodes", started)
     finally:
@@ -445,6 +459,14 @@ def _slow_cells_sql(t: Thresholds) -> str:
     """
 
 
+OFFSETS = " UNION ALL ".join(
+    f"SELECT {dy} AS dy, {dx} AS dx" for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+)
+"""The 3 x 3 block of neighbouring cells, as rows: pairs are found by an equi-join on
+(bucket, cell + offset), so the cost grows with the pairs, not with the square of the
+slow vessels in a bucket (a range join on cy, cx within a bucket does)."""
+
+
 def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
     # Pairs are only compared within the same time bucket and neighbouring cells, never
     # all against all.
@@ -452,13 +474,14 @@ def _encounters(engine: Engine, t: Thresholds) -> list[Detection]:
     sql = f"""
     WITH cells AS (
         SELECT * FROM slow_cells
+    ), offsets AS (
+        {OFFSETS}
     ), near AS (
         SELECT a.mmsi AS m1, o.mmsi AS m2, a.bucket, {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} AS d,
                (a.speed + o.speed) / 2 AS speed, (a.lat + o.lat) / 2 AS lat, (a.lon + o.lon) / 2 AS lon,
                a.n + o.n AS n
-        FROM cells a JOIN cells o
-          ON a.bucket = o.bucket AND a.mmsi < o.mmsi AND o.cy BETWEEN a.cy - 1 AND a.cy + 1
-             AND o.cx BETWEEN a.cx - 1 AND a.cx + 1
+        FROM cells a CROSS JOIN offsets f JOIN cells o
+          ON o.bucket = a.bucket AND o.cy = a.cy + f.dy AND o.cx = a.cx + f.dx AND a.mmsi < o.mmsi
         WHERE {dist_m("a.lat", "a.lon", "o.lat", "o.lon")} <= {t.encounter_meters}
     ), marks AS (
         SELECT *, CASE WHEN bucket - lag(bucket) OVER w <= {size * 2} THEN 0 ELSE 1 END AS new_run
@@ -502,15 +525,21 @@ def _jumps(engine: Engine, t: Thresholds) -> list[dict[str, Any]]:
     return engine.rows(sql)
 
 
-def _tracks_of(engine: Engine, mmsis: set[int]) -> dict[int, list[tuple[float, float, float]]]:
-    """The positions of the vessels that jumped, in order (few vessels: the rest never
-    leave SQL)."""
+def _tracks_of(engine: Engine, mmsis: list[int]) -> dict[int, list[tuple[float, float, float]]]:
+    """The positions of the vessels that jumped, in order, fetched column by column."""
     if not mmsis:
         return {}
     listed = ", ".join(str(int(m)) for m in sorted(mmsis))
-    out: dict[int, list[tuple[float, float, float]]] = {}
-    for r in engine.rows(
+    cols = engine.columns(
         f"SELECT mmsi, t, lat, lon FROM p WHERE mmsi IN ({listed}) ORDER BY mmsi, t, lat, lon"
-    ):
-        out.setdefault(int(r["mmsi"]), []).append((float(r["t"]), r["lat"], r["lon"]))
+    )
+    out: dict[int, list[tuple[float, float, float]]] = {}
+    vessels, times, lats, lons = cols["mmsi"], cols["t"], cols["lat"], cols["lon"]
+    start = 0
+    for end in range(1, len(vessels) + 1):
+        if end == len(vessels) or vessels[end] != vessels[start]:
+            out[int(vessels[start])] = list(
+                zip(map(float, times[start:end]), lats[start:end], lons[start:end], strict=True)
+            )
+            start = end
     return out

@@ -51,23 +51,39 @@ class _Track:
 def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> list[int]:
     """A track label for each (time, lat, lon), in order: the track whose last position
     this one can follow (within jump speed, or closer than the jump distance), the
-    nearest if several; a new track when none can."""
+    nearest if several; a new track when none can.
+
+    This runs once per position of every vessel that jumped (most of a large dataset:
+    a feed damages a position on about a fifth of vessel-days), so the distance is
+    :func:`_km` inlined, with each position's radians and cosine computed once: the same
+    operations in the same order, so the same floats."""
+    sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
+    two_r = 2 * EARTH_KM
+    min_km, max_knots = t.jump_min_km, t.jump_knots
+    # Each track's last position: [time, lat radians, lon radians, cos(lat)]; positions.
+    lasts: list[list[float]] = []
     tracks: list[_Track] = []
     labels = []
     for when_s, lat, lon in points:
+        la2, lo2 = radians(lat), radians(lon)
+        c2 = cos(la2)
         best, best_km = -1, math.inf
-        for index, track in enumerate(tracks):
-            d = _km(track.lat, track.lon, lat, lon)
-            dt = when_s - track.t
-            plausible = d < t.jump_min_km or (dt > 0 and d / dt * 3600 / 1.852 <= t.jump_knots)
-            if (plausible or len(tracks) >= MAX_TRACKS) and d < best_km:
-                best, best_km = index, d
+        crowded = len(tracks) >= MAX_TRACKS
+        for index, (t1, la1, lo1, c1) in enumerate(lasts):
+            h = sin((la2 - la1) / 2) ** 2 + c1 * c2 * sin((lo2 - lo1) / 2) ** 2
+            d = two_r * asin(min(1.0, sqrt(h)))
+            if d < best_km:
+                dt = when_s - t1
+                if crowded or d < min_km or (dt > 0 and d / dt * 3600 / 1.852 <= max_knots):
+                    best, best_km = index, d
         if best < 0:
             tracks.append(_Track(when_s, lat, lon))
+            lasts.append([0.0, 0.0, 0.0, 0.0])
             best = len(tracks) - 1
         track = tracks[best]
         track.t, track.lat, track.lon = when_s, lat, lon
         track.positions += 1
+        lasts[best] = [when_s, la2, lo2, c2]
         labels.append(best)
     return labels
 
@@ -356,6 +372,43 @@ def _reflags(spans: list[dict[str, Any]]) -> list[Detection]:
     return out
 
 
+def spans_by_mmsi(spans: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    by_mmsi: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for span in spans:
+        by_mmsi[int(span["mmsi"])].append(span)
+    return by_mmsi
+
+
+def position_episodes(
+    tracks: dict[int, list[tuple[float, float, float]]],
+    by_mmsi: dict[int, list[dict[str, Any]]],
+    t: Thresholds,
+) -> tuple[list[Detection], dict[int, list[tuple[float, float]]]]:
+    """Spoofing and shared-MMSI events of the vessels whose positions are in ``tracks``
+    (each vessel on its own, so the detectors hand them over a few vessels at a time),
+    and the periods each MMSI was shared."""
+    out: list[Detection] = []
+    shared: dict[int, list[tuple[float, float]]] = {}
+    for mmsi in sorted(tracks):
+        found, periods = _position_episodes(mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t)
+        out.extend(found)
+        shared[mmsi] = periods
+    return out, shared
+
+
+def identity_episodes(
+    spans: list[dict[str, Any]],
+    by_mmsi: dict[int, list[dict[str, Any]]],
+    shared: dict[int, list[tuple[float, float]]],
+) -> list[Detection]:
+    """Identity changes (outside the periods an MMSI was shared) and re-flags."""
+    out: list[Detection] = []
+    for mmsi, vessel_spans in sorted(by_mmsi.items()):
+        out.extend(_identity_changes(mmsi, vessel_spans, shared.get(mmsi, [])))
+    out.extend(_reflags(spans))
+    return out
+
+
 def episodes(
     jumps: list[dict[str, Any]],
     tracks: dict[int, list[tuple[float, float, float]]],
@@ -365,20 +418,19 @@ def episodes(
 ) -> list[Detection]:
     """Spoofing, shared-MMSI and identity-change events from the detectors' raw jumps,
     the jumping vessels' tracks and the identity spans."""
-    by_mmsi: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for span in spans:
-        by_mmsi[int(span["mmsi"])].append(span)
-    out: list[Detection] = []
-    shared: dict[int, list[tuple[float, float]]] = {}
-    for mmsi in sorted({int(j["mmsi"]) for j in jumps}):
-        found, periods = _position_episodes(mmsi, tracks.get(mmsi, []), by_mmsi[mmsi], t)
-        out.extend(found)
-        shared[mmsi] = periods
+    by_mmsi = spans_by_mmsi(spans)
+    jumped = {int(j["mmsi"]) for j in jumps}
+    out, shared = position_episodes({m: tracks.get(m, []) for m in jumped}, by_mmsi, t)
     if "identity_change" in kinds:
-        for mmsi, vessel_spans in sorted(by_mmsi.items()):
-            out.extend(_identity_changes(mmsi, vessel_spans, shared.get(mmsi, [])))
-        out.extend(_reflags(spans))
+        out.extend(identity_episodes(spans, by_mmsi, shared))
     return out
 
 
-__all__ = ["episodes", "split_tracks", "valid_imo"]
+__all__ = [
+    "episodes",
+    "identity_episodes",
+    "position_episodes",
+    "spans_by_mmsi",
+    "split_tracks",
+    "valid_imo",
+]

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -280,28 +281,34 @@ def learn_anchorages(
     files = dataset.files("positions")
     if not files:
         return []
-    con = connect()
     size, window = rules.cell_degrees, rules.window_hours * 3600
-    rows = con.execute(
-        f"""WITH stays AS (
-                SELECT mmsi, CAST(floor(lat / {size}) AS BIGINT) AS cy, CAST(floor(lon / {size}) AS BIGINT) AS cx,
-                       floor(epoch(ts) / {window}) AS w
-                FROM read_parquet([{sql_files(files)}])
-                GROUP BY ALL HAVING epoch(max(ts)) - epoch(min(ts)) >= {rules.min_stay_hours * 3600}
-            ), cells AS (
-                SELECT DISTINCT cy, cx FROM stays
-            ), around AS (  -- the vessels that stayed in each stay cell or its neighbours
-                SELECT c.cy, c.cx, s.mmsi FROM cells c JOIN stays s
-                  ON s.cy BETWEEN c.cy - {rules.neighbours} AND c.cy + {rules.neighbours}
-                 AND s.cx BETWEEN c.cx - {rules.neighbours} AND c.cx + {rules.neighbours}
-            )
-            SELECT a.cy, a.cx, count(DISTINCT a.mmsi) AS vessels,
-                   (SELECT count(*) FROM stays s WHERE s.cy = a.cy AND s.cx = a.cx) AS stays
-            FROM around a GROUP BY a.cy, a.cx
-            HAVING count(DISTINCT a.mmsi) >= {int(min(rules.min_vessels, rules.min_vessels_near_port))}
-            ORDER BY a.cy, a.cx"""
-    ).fetchall()
-    con.close()
+    # The stays are grouped from every position of the dataset: in bounded memory
+    # (connect's limit), spilling to a temporary folder beyond it.
+    with tempfile.TemporaryDirectory(prefix="watchkeeper-anchorages-") as temp:
+        con = connect(Path(temp))
+        rows = con.execute(f"""WITH stays AS (
+                    SELECT mmsi, CAST(floor(lat / {size}) AS BIGINT) AS cy, CAST(floor(lon / {size}) AS BIGINT) AS cx,
+                           floor(epoch(ts) / {window}) AS w
+                    FROM read_parquet([{sql_files(files)}])
+                    GROUP BY ALL HAVING epoch(max(ts)) - epoch(min(ts)) >= {rules.min_stay_hours * 3600}
+                ), cells AS (
+                    SELECT DISTINCT cy, cx FROM stays
+                ), offsets AS (
+                    SELECT a.range AS dy, b.range AS dx
+                    FROM range(-{rules.neighbours}, {rules.neighbours} + 1) a,
+                         range(-{rules.neighbours}, {rules.neighbours} + 1) b
+                ), around AS (  -- the vessels that stayed in each stay cell or its neighbours
+                    -- (an equi-join on each neighbour offset: a range join of stays
+                    -- with cells grows with their product, minutes at 100 M positions)
+                    SELECT c.cy, c.cx, s.mmsi FROM stays s CROSS JOIN offsets o
+                    JOIN cells c ON c.cy = s.cy + o.dy AND c.cx = s.cx + o.dx
+                )
+                SELECT a.cy, a.cx, count(DISTINCT a.mmsi) AS vessels,
+                       (SELECT count(*) FROM stays s WHERE s.cy = a.cy AND s.cx = a.cx) AS stays
+                FROM around a GROUP BY a.cy, a.cx
+                HAVING count(DISTINCT a.mmsi) >= {int(min(rules.min_vessels, rules.min_vessels_near_port))}
+                ORDER BY a.cy, a.cx""").fetchall()
+        con.close()
     near = [p.points[0] for p in ports or []]
 
     def enough(cy: int, cx: int, vessels: int) -> bool:
