@@ -10,9 +10,9 @@ nor the counts of hidden entities leak through relationships, however many hops 
 The recursive query runs once per store state and set of visible markings
 (``readcache``): queries filter on the viewer's dangling ids (allowed, yet not existing)
 in SQL; in a small store reads by id look entities up in the rule's whole answer, in a
-large one they walk the rule from the ids at hand. Retracted statements exist for nobody. A marking's recipients are shown only to its
-originator; others see its TLP, REL TO, originator and, if they are one, themselves as a
-recipient.
+large one they walk the rule from the ids at hand, level by level. Retracted statements
+exist for nobody. A marking's recipients are shown only to its originator; others see
+its TLP, REL TO, originator and, if they are one, themselves as a recipient.
 
 Every query exists in two readings: current (what the lists and reports say now) and
 history (``include_ended``: ended statements too, existence judged over them as well).
