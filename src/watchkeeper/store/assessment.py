@@ -24,6 +24,7 @@ from watchkeeper.model.marking import Marking, Viewer
 from watchkeeper.model.source import Source
 from watchkeeper.store import schema as t
 from watchkeeper.store.assessment_schema import estimate, judgment
+from watchkeeper.store.writer import source_row
 
 if TYPE_CHECKING:
     from watchkeeper.store.core import Store
@@ -187,22 +188,7 @@ class AssessmentWriter:
             if row is not None and row.marking_id == marking_id:
                 return cid
             if row is None:
-                conn.execute(
-                    t.source.insert().values(
-                        id=cid,
-                        dataset=source.dataset,
-                        kind=source.kind,
-                        title=source.title,
-                        publisher=source.publisher,
-                        reliability=source.reliability.name,
-                        url=source.url,
-                        published=source.published,
-                        retrieved=source.retrieved,
-                        checksum=source.checksum,
-                        marking_id=marking_id,
-                        date_assumed=source.date_assumed,
-                    )
-                )
+                conn.execute(t.source.insert().values(source_row(source, marking_id, cid)))
                 return cid
         raise InputError(source.id, "too many copies of one citation under other markings")
 

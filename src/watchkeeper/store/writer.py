@@ -79,6 +79,25 @@ def bulk_insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(t.statement.insert(), rows)
 
 
+def source_row(source: Source, marking_id: int, source_id: str | None = None) -> dict[str, Any]:
+    """The source table's row for ``source`` under ``marking_id`` (as ``source_id`` when
+    it is stored under another id, a citation's copy under another marking)."""
+    return {
+        "id": source_id or source.id,
+        "dataset": source.dataset,
+        "kind": source.kind,
+        "title": source.title,
+        "publisher": source.publisher,
+        "reliability": source.reliability.name,
+        "url": source.url,
+        "published": source.published,
+        "retrieved": source.retrieved,
+        "checksum": source.checksum,
+        "marking_id": marking_id,
+        "date_assumed": source.date_assumed,
+    }
+
+
 class Writer:
     """Collects statements for one import and writes them in batches, in one transaction."""
 
@@ -113,22 +132,7 @@ class Writer:
         exists = self.conn.execute(select(t.source.c.id).where(t.source.c.id == source.id)).first()
         if exists is not None:
             return marking_id
-        self.conn.execute(
-            t.source.insert().values(
-                id=source.id,
-                dataset=source.dataset,
-                kind=source.kind,
-                title=source.title,
-                publisher=source.publisher,
-                reliability=source.reliability.name,
-                url=source.url,
-                published=source.published,
-                retrieved=source.retrieved,
-                checksum=source.checksum,
-                marking_id=marking_id,
-                date_assumed=source.date_assumed,
-            )
-        )
+        self.conn.execute(t.source.insert().values(source_row(source, marking_id)))
         return marking_id
 
     # -- adding -------------------------------------------------------------------------
