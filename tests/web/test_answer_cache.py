@@ -1,6 +1,7 @@
-"""The answers the workbench keeps per read state and viewer (``Ctx.answer``): one viewer's
-never reaches another whose visible markings differ, and any write — in this process or
-another — replaces them at the next request.
+"""The answers the workbench keeps per read state and viewer (``Ctx.answer``), and the pages
+it renders from them (``Ctx.page``): one viewer's never reaches another whose visible
+markings differ, one user's page never shows another user, and any write — in this
+process or another — replaces them at the next request.
 
 Both users below talk to one app (one process, one cache): a US analyst, who sees the
 values released to the USA alone, asks first, so that
@@ -26,6 +27,9 @@ PATHS = (
     "/entity/wk-us-nightjar",
     "/search?q=pyongsecret",
     "/search?q=nightjar",
+    "/suggest?q=pyongs",
+    "/suggest?q=nightj",
+    "/api/suggest?q=nightj",
     "/api/search?q=pyongsecret",
     "/api/entities/wk-person-kim-jong-un",
     "/api/entities/wk-us-nightjar",
@@ -131,3 +135,79 @@ def test_a_write_replaces_the_cached_answers(fresh: Settings) -> None:
     after = partner.get("/api/network/wk-vessel-angara").json()  # type: ignore[attr-defined]
     assert neighbour not in {n["id"] for n in after["nodes"]}
     assert partner.get(f"/entity/{neighbour}").status_code == 404  # type: ignore[attr-defined]
+
+
+def test_a_kept_page_is_the_callers_own(fresh: Settings) -> None:
+    """Two users of one organisation see the same data, yet each page names its own user
+    and carries its own session's CSRF token, also when the other asked first; the
+    language is the caller's too."""
+    viewer = Browser(fresh, "viewer")
+    analyst = Browser(fresh)
+    analyst.client = TestClient(viewer.client.app, base_url="https://testserver")
+    analyst.login("analyst")
+    pages = viewer.client.app.state.workbench.pages
+    for path in ("/entity/wk-vessel-angara", "/search?q=angara", "/suggest?q=ang"):
+        first = viewer.get(path).text  # type: ignore[attr-defined]
+        assert viewer.get(path).text == first  # type: ignore[attr-defined]  # kept, the same
+        kept = len(pages)
+        second = analyst.get(path).text  # type: ignore[attr-defined]
+        assert len(pages) == kept + 1  # a page of its own
+        if path.startswith("/suggest"):
+            assert second == first  # a fragment: no user in it, the same text
+            continue
+        assert ">viewer · local" in first and ">analyst · local" in second
+        assert ">analyst · local" not in first and ">viewer · local" not in second
+        csrf = re.findall(r'name="csrf-token" content="([^"]+)"', first + second)
+        assert len(set(csrf)) == 2
+    korean = analyst.get(  # type: ignore[attr-defined]
+        "/entity/wk-vessel-angara", headers={"accept-language": "ko"}
+    ).text
+    assert korean != analyst.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+
+
+def test_a_kept_page_follows_the_ais_files(fresh: Settings) -> None:
+    """A vessel's page shows the identities its AIS files hold: the page is kept only while
+    those files stay as they are."""
+    from watchkeeper.web import geo
+
+    analyst = Browser(fresh, "analyst")
+    bench = analyst.client.app.state.workbench
+    analyst.get("/entity/wk-vessel-angara")
+    (entry,) = [k for k in bench.pages if k[3] == "/entity/wk-vessel-angara"]
+    assert entry[-1] == geo.fingerprints(bench) and entry[-1]
+
+
+# The screening API's routes, which keep the entities they show per viewer's read state
+# (``Caller.renderer``). The US analyst asks first, then the Korean partner.
+API_PATHS = (
+    "/entities/wk-vessel-angara",
+    "/entities/wk-vessel-angara?nested=false",
+    "/entities/wk-person-kim-jong-un?nested=false",
+    "/entities/wk-us-nightjar?nested=false",
+    "/search/default?q=angara",
+    "/search/default?q=pyongsecret",
+)
+
+
+def test_the_api_keeps_each_viewers_entities_apart(shared: Settings) -> None:
+    analyst, partner = _pair(shared, "us-analyst")
+    match = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Kim Jong Un"]}}}}
+    bodies: dict[str, dict[str, str]] = {}
+    for who, browser in (("analyst", analyst), ("partner", partner)):
+        for path in API_PATHS:
+            response: Any = browser.client.get(path)
+            assert response.status_code in (200, 404), (who, path, response.status_code)
+            bodies.setdefault(path, {})[who] = response.text
+        response = browser.client.post("/match/default", json=match, headers=_csrf(browser))
+        assert response.status_code == 200, response.text
+        bodies.setdefault("/match", {})[who] = response.text
+    assert _leaks(bodies["/entities/wk-vessel-angara"]["analyst"])  # the analyst's were kept
+    assert _leaks(bodies["/match"]["analyst"])
+    for path, answers in bodies.items():
+        assert not _leaks(answers["partner"]), (path, _leaks(answers["partner"]))
+    kept = [k for k in _answers(analyst) if k[1][1] == "rendered entities"]
+    assert len({k[1][2] for k in kept}) == 2  # one memo per viewer
+
+
+def _csrf(browser: Browser) -> dict[str, str]:
+    return {"x-csrf-token": browser.csrf}

@@ -160,6 +160,12 @@ def search(
     return Found(text, chosen[start : start + PAGE], len(chosen), facets, filters)
 
 
+def prefix_completes(text: str) -> bool:
+    """Whether ``suggest`` completes ``text`` from the prefix index (Latin script) rather
+    than from the screening engine."""
+    return script_of(text.strip()) == "latin"
+
+
 def suggest(
     suggestions: Suggestions,
     screener: Callable[[], Screener],
@@ -173,7 +179,7 @@ def suggest(
     text = text.strip()
     if not text:
         return []
-    if script_of(text) == "latin":
+    if prefix_completes(text):
         return suggestions.complete(text, visible, limit)
     screened = _screened(screener(), text)
     ranked = sorted(screened, key=lambda i: (-screened[i][0], i))[:limit]

@@ -26,6 +26,10 @@ def _too_large() -> HTTPException:
     return HTTPException(413, f"request body over {limits.MAX_BODY:,} bytes")
 
 
+def _too_large_response() -> JSONResponse:
+    return JSONResponse({"detail": _too_large().detail}, status_code=413)
+
+
 class ErrorsAsJson:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -75,7 +79,6 @@ class Bounded:
                 scope, receive, send
             )
             return
-        too_large = JSONResponse({"detail": _too_large().detail}, status_code=413)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -83,7 +86,7 @@ class Bounded:
                 except ValueError:
                     declared = 0
                 if declared > limits.MAX_BODY:
-                    await too_large(scope, receive, send)
+                    await _too_large_response()(scope, receive, send)
                     return
         received = 0
 
@@ -111,4 +114,4 @@ class Bounded:
         except HTTPException as exc:
             if started or exc.status_code != 413:
                 raise
-            await too_large(scope, receive, send)
+            await _too_large_response()(scope, receive, send)

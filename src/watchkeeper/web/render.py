@@ -10,7 +10,7 @@ points at on its other side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -60,8 +60,16 @@ class Renderer:
     investigations' resolver reads them for that viewer."""
 
     def __init__(
-        self, reader: Reader, index: Index | None = None, resolution: Resolution | None = None
+        self,
+        reader: Reader,
+        index: Index | None = None,
+        resolution: Resolution | None = None,
+        kept: dict[Hashable, Any] | None = None,
     ) -> None:
+        """``kept``: views and shallow entities already made for this same reader, index
+        and resolution (``service.Caller.renderer`` keeps one per read state), filled
+        as entities are read; without it, each is read again."""
+        self.kept: dict[Hashable, Any] = kept if kept is not None else {}
         self.resolution = resolution if resolution is not None and resolution.members else None
         self.reader: Reader = (
             ResolvedReader(reader, self.resolution) if self.resolution is not None else reader
@@ -82,10 +90,19 @@ class Renderer:
     # -- one level ------------------------------------------------------------------------
 
     def views(self, ids: Iterable[str]) -> dict[str, EntityView]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        return {v.id: v for v in self.reader.entities(wanted, include_ended=True)}
+        """The entities the viewer may see among ``ids`` (with their ended values)."""
+        kept = self.kept
+        wanted = sorted({i for i in ids if ("view", i) not in kept})
+        if wanted:
+            found = {v.id: v for v in self.reader.entities(wanted, include_ended=True)}
+            for entity_id in wanted:  # an id not found is kept as not found
+                kept[("view", entity_id)] = found.get(entity_id)
+        out = {}
+        for entity_id in ids:
+            view = kept.get(("view", entity_id))
+            if view is not None:
+                out[entity_id] = view
+        return out
 
     def list_ids(self, entity_id: str) -> list[str]:
         if self.index is None:
@@ -129,15 +146,24 @@ class Renderer:
         }
 
     def entities(self, ids: Sequence[str]) -> dict[str, Json]:
-        """Shallow entities (links as ids), by id, of those the viewer may see."""
-        views = self.views(ids)
+        """Shallow entities (links as ids), by id, of those the viewer may see. The
+        dictionaries may be shared with other requests (``kept``): never change them."""
+        kept = self.kept
+        views = self.views([i for i in ids if ("shallow", i) not in kept])
         wanted = {member: i for i in views for member in self.members(i)}
         found = self.origins.origins(list(wanted))
         origins: dict[str, OriginView] = {}
         for member, origin in sorted(found.items()):
             cid = wanted[member]
             origins[cid] = origin if cid not in origins else _union(origins[cid], origin)
-        return {i: self.shallow(v, origins.get(i)) for i, v in views.items()}
+        for entity_id, view in views.items():
+            kept[("shallow", entity_id)] = self.shallow(view, origins.get(entity_id))
+        out = {}
+        for entity_id in ids:
+            data = kept.get(("shallow", entity_id))
+            if data is not None:
+                out[entity_id] = data
+        return out
 
     # -- nested and adjacent --------------------------------------------------------------
 

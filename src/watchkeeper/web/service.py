@@ -15,9 +15,10 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Request
 
@@ -29,6 +30,7 @@ from watchkeeper.screening.filters import Facts, FactsView
 from watchkeeper.screening.screener import Screener
 from watchkeeper.settings import Settings
 from watchkeeper.store import Reader, Store, open_store
+from watchkeeper.web.render import Renderer
 
 RECHECK_SECONDS = 10.0
 FREEZE_EVERY = 1000
@@ -41,6 +43,41 @@ log = logging.getLogger(__name__)
 # A viewer's read path as of one store state: when it was made, the reader, its dataset
 # titles, its resolution (``Service.read``).
 ReadState = tuple[float, Reader, dict[str, str], Resolution]
+
+T = TypeVar("T")
+# Entities (views and their yente JSON) kept per viewer's read state (``Caller.renderer``).
+RENDERED_ENTITIES = 20_000
+
+
+def answer(
+    viewer: Viewer,
+    state: ReadState,
+    kind: str,
+    key: Hashable,
+    make: Callable[[], T],
+    depends_on: object = None,
+) -> T:
+    """``make()``, remembered for ``viewer`` while its read state stays the same.
+
+    The key holds the store's stamp (any write moves it: ``readcache``), the viewer
+    and its exact set of visible markings (two viewers never share an answer unless
+    both are the same), and the moment ``Service.read`` made this viewer's reader
+    (a new one comes with every stamp, and every ``RECHECK_SECONDS`` for the
+    judgments its resolution reads). ``depends_on``: an object the answer was derived
+    from that may be replaced while the stamp stays (the screener or the index, which
+    follow the store in the background): an answer is reused only with that same
+    object. ``make()`` must derive from the store only — never from the user, the
+    session or its CSRF token, or the language: cache data, and render it per request."""
+    made, reader = state[0], state[1]
+    full = ("answer", kind, viewer, reader.scope, made, id(depends_on), key)
+
+    def made_with() -> tuple[object, T]:
+        return depends_on, make()
+
+    found = reader.store.read_cache.get(reader.stamp, full, made_with, pool="answer")
+    if found[0] is not depends_on:  # an id reused by a newer object: not this answer
+        return make()
+    return found[1]
 
 
 class Unauthorized(WatchkeeperError):
@@ -237,8 +274,22 @@ class Caller:
     def resolution(self) -> Resolution:
         return self.service.resolution_of(self.viewer, self.screener)
 
+    def renderer(self, resolved: bool = True) -> Renderer:
+        """Entities in yente's shape as this caller may see them (with its resolution
+        unless ``resolved`` is false), each read and shaped once per read state: the
+        entities a match, a search or a lookup shows are kept (``answer``) for the next
+        request that shows them."""
+        state = self.state if self.state is not None else self.service.read(self.viewer)
+        kept: dict[Hashable, Any] = answer(
+            self.viewer, state, "rendered entities", resolved, dict, depends_on=self.index
+        )
+        if len(kept) > RENDERED_ENTITIES:
+            kept.clear()
+        resolution = self.resolution() if resolved else None
+        return Renderer(state[1], self.index, resolution, kept=kept)
 
-def get_service(request: Request) -> Service:
+
+async def get_service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
@@ -250,7 +301,7 @@ async def caller(request: Request, authorization: Annotated[str | None, Header()
     This is one dependency, not an override of it: FastAPI re-derives every route's
     dependency tree on every request while ``app.dependency_overrides`` is non-empty
     (signature inspection, ~1 ms of CPU per request)."""
-    service = get_service(request)
+    service: Service = request.app.state.service
     service.tick()
     who = getattr(request.state, "principal", None)
     if who is not None and who.via != "open":

@@ -56,7 +56,7 @@ class Suggestions:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def _current(self) -> _Built:
+    def current(self) -> _Built:
         built = self._built
         now = time.monotonic()
         if built is None or now - self._checked > RECHECK_SECONDS:
@@ -78,12 +78,14 @@ class Suggestions:
         prefix = ascii_text(text)
         if not prefix:
             return []
-        built = self._current()
+        built = self.current()
         start = bisect.bisect_left(built.keys, prefix)
         end = bisect.bisect_left(built.keys, prefix + "\x7f")
         out: list[Suggestion] = []
         seen: set[str] = set()
-        for _key, value, entity_id, schema, marking_id in built.rows[start:end]:
+        rows = built.rows
+        for i in range(start, end):  # no slice: a short prefix spans many names at 1 M
+            _key, value, entity_id, schema, marking_id = rows[i]
             if marking_id not in visible or entity_id in seen:
                 continue
             seen.add(entity_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -30,11 +31,17 @@ from watchkeeper.store import Reader, Store
 from watchkeeper.store.accounts import Accounts, User
 from watchkeeper.web import assets
 from watchkeeper.web.auth import Guard, Principal, current_user
-from watchkeeper.web.pages import render
-from watchkeeper.web.service import ReadState, Service
+from watchkeeper.web.pages import SECURITY_HEADERS, locale_of, render
+from watchkeeper.web.service import ReadState, Service, answer
 from watchkeeper.web.suggest import Suggestions
 
 T = TypeVar("T")
+
+# Rendered pages kept per process (``Ctx.page``): the most recently used, and none larger
+# than PAGE_MAX_BYTES (a page that large is rare, and rendering is then a small part of
+# its cost).
+PAGE_ENTRIES = 512
+PAGE_MAX_BYTES = 512 * 1024
 
 
 @dataclass
@@ -46,6 +53,9 @@ class Workbench:
     suggestions: Suggestions
     cache: dict[Any, tuple[Any, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pages: OrderedDict[Hashable, tuple[tuple[object, ...], bytes, int]] = field(
+        default_factory=OrderedDict
+    )
 
     @property
     def store(self) -> Store:
@@ -100,27 +110,9 @@ class Ctx:
     def answer(
         self, kind: str, key: Hashable, make: Callable[[], T], depends_on: object = None
     ) -> T:
-        """``make()``, remembered for this viewer while its read state stays the same.
-
-        The key holds the store's stamp (any write moves it: ``readcache``), the viewer
-        and its exact set of visible markings (two viewers never share an answer unless
-        both are the same), and the moment ``Service.read`` made this viewer's reader
-        (a new one comes with every stamp, and every ``RECHECK_SECONDS`` for the
-        judgments its resolution reads). ``depends_on``: an object the answer was derived
-        from that may be replaced while the stamp stays (the screener, whose index follows
-        the store in the background): an answer is reused only with that same object.
-        ``make()`` must derive from the store only — never from the user, the session or
-        its CSRF token, or the language: cache data, and render it per request."""
-        made, reader = self.state[0], self.state[1]
-        full = ("answer", kind, self.viewer, reader.scope, made, id(depends_on), key)
-
-        def made_with() -> tuple[object, T]:
-            return depends_on, make()
-
-        found = self.store.read_cache.get(reader.stamp, full, made_with, pool="answer")
-        if found[0] is not depends_on:  # an id reused by a newer object: not this answer
-            return make()
-        return found[1]
+        """``make()``, remembered for this viewer while its read state stays the same
+        (``service.answer`` says how)."""
+        return answer(self.viewer, self.state, kind, key, make, depends_on)
 
     def json_answer(
         self, kind: str, key: Hashable, make: Callable[[], Any], model: type[BaseModel]
@@ -134,6 +126,52 @@ class Ctx:
             return adapter.dump_json(adapter.validate_python(make()), by_alias=True)
 
         return Response(self.answer(kind, key, body), media_type="application/json")
+
+    def page(
+        self,
+        template: str,
+        derived_from: tuple[object, ...],
+        context: Callable[[], dict[str, Any]],
+        key: Hashable = (),
+    ) -> HTMLResponse:
+        """``render(template, **context())``, remembered while the answers the context
+        was made of (``derived_from``: objects ``answer`` returned, compared by identity,
+        so a new read state, viewer or screener means a new page) stay the same, for
+        this exact request: the caller itself (user, role, organisation, session and its
+        CSRF token: a page shows them), the language, the path and query string, whether
+        htmx asked for a fragment, and ``key`` (anything else the context came from, such
+        as the AIS files' fingerprints). Rendering is most of a cached page's CPU time
+        (the entity page: 44 % under wrk, py-spy)."""
+        request = self.request
+        full = (
+            template,
+            self.who,
+            locale_of(request),
+            request.url.path,
+            request.url.query,
+            request.headers.get("hx-request"),
+            key,
+        )
+        pages = self.bench.pages
+        found = pages.get(full)
+        if (
+            found is not None
+            and len(found[0]) == len(derived_from)
+            and all(a is b for a, b in zip(found[0], derived_from, strict=True))
+        ):
+            with self.bench.lock:
+                if full in pages:
+                    pages.move_to_end(full)
+            return HTMLResponse(found[1], status_code=found[2], headers=SECURITY_HEADERS)
+        response = render(request, template, **context())
+        body = bytes(response.body)
+        if len(body) <= PAGE_MAX_BYTES:
+            with self.bench.lock:
+                pages[full] = (derived_from, body, response.status_code)
+                pages.move_to_end(full)
+                while len(pages) > PAGE_ENTRIES:
+                    pages.popitem(last=False)
+        return response
 
     @property
     def store(self) -> Store:
@@ -149,12 +187,12 @@ def _adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
     return TypeAdapter(model)
 
 
-def get_bench(request: Request) -> Workbench:
+async def get_bench(request: Request) -> Workbench:
     bench: Workbench = request.app.state.workbench
     return bench
 
 
-def ctx(
+async def ctx(
     request: Request,
     user: Annotated[User, Depends(current_user)],
     bench: Annotated[Workbench, Depends(get_bench)],

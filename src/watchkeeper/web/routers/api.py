@@ -16,7 +16,7 @@ from watchkeeper.web import data, find, geo
 from watchkeeper.web.auth import csrf_protect
 from watchkeeper.web.limits import MAX_VALUE
 from watchkeeper.web.routers.entity_page import visible_entity
-from watchkeeper.web.routers.search_page import run_search
+from watchkeeper.web.routers.search_page import run_search, suggestions
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(prefix="/api", tags=["workbench"], dependencies=[Depends(csrf_protect)])
@@ -240,7 +240,7 @@ def search(
 
 @router.get("/suggest", response_model=Suggestions, response_model_by_alias=True)
 def suggest(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> dict[str, Any]:
-    items = find.suggest(c.bench.suggestions, lambda: c.screener, q, c.reader.scope)
+    items = suggestions(c, q)
     return {"results": [{"id": s.entity_id, "name": s.name, "schema": s.schema} for s in items]}
 
 

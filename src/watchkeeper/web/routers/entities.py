@@ -54,7 +54,7 @@ def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, Enti
     """The entity, a redirect to the one it was merged into (by the viewer's judgments,
     or by an FtM export: a referent), or a 404 that reads the same whether the entity is
     missing or hidden."""
-    renderer = Renderer(who.reader(), who.index, who.resolution())
+    renderer = who.renderer()
     merged_into = renderer.canonical_of(entity_id)
     if merged_into != entity_id:  # a list entry the viewer's judgments joined to others
         return _moved(request, merged_into)
@@ -81,7 +81,7 @@ def entity(
     renderer, view = found
     if nested:
         return json_response(renderer.nested(view))
-    return json_response(renderer.entities([view.id])[view.id])
+    return json_response(renderer.entities([view.id])[view.id])  # the view read once: kept
 
 
 def _page(

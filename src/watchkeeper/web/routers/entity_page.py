@@ -14,7 +14,6 @@ from watchkeeper.model.sectors import sectors
 from watchkeeper.store import EntityView
 from watchkeeper.views import detail
 from watchkeeper.web import data, geo
-from watchkeeper.web.pages import render
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False)
@@ -72,10 +71,15 @@ def _store_context(c: Ctx, entity_id: str) -> dict[str, Any]:
     }
 
 
-def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
-    """The page's data: the store's part derived once per read state and viewer
-    (``Ctx.answer``), the AIS identities (cached by the AIS files' fingerprint) added."""
-    found = c.answer("entity page", entity_id, lambda: _store_context(c, entity_id))
+def store_part(c: Ctx, entity_id: str) -> dict[str, Any]:
+    """The page's data from the store, derived once per read state and viewer
+    (``Ctx.answer``)."""
+    return c.answer("entity page", entity_id, lambda: _store_context(c, entity_id))
+
+
+def entity_context(c: Ctx, found: dict[str, Any]) -> dict[str, Any]:
+    """The page's data: the store's part with the AIS identities (cached by the AIS
+    files' fingerprint) added."""
     vessel = found["vessel"]
     if vessel is not None:
         identities = geo.identity_history(c.bench, vessel["imos"], vessel["mmsis"])
@@ -85,5 +89,7 @@ def entity_context(c: Ctx, entity_id: str) -> dict[str, Any]:
 
 @router.get("/entity/{entity_id}", response_class=HTMLResponse)
 def entity_page(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Response:
-    context = entity_context(c, entity_id)
-    return render(c.request, "entity.html", **context)
+    found = store_part(c, entity_id)
+    # a vessel's page shows what its AIS files say: the page is kept while they stay
+    ais = geo.fingerprints(c.bench) if found["vessel"] is not None else ()
+    return c.page("entity.html", (found,), lambda: entity_context(c, found), key=ais)

@@ -57,7 +57,7 @@ from watchkeeper.web.models import (
     EntityMatchQuery,
     EntityMatchResponse,
 )
-from watchkeeper.web.render import Json, Renderer
+from watchkeeper.web.render import Json
 from watchkeeper.web.respond import json_response
 from watchkeeper.web.service import Caller, caller
 
@@ -331,7 +331,7 @@ async def match(
         kept = [m for m in found if m.score > cutoff]
         scored[qid] = (kept[:limit], sum(1 for m in found if m.score >= threshold))
         await asyncio.sleep(0)
-    renderer = Renderer(who.reader(), who.index, who.resolution())
+    renderer = who.renderer()
     shown = renderer.entities([m.entity.id for kept, _ in scored.values() for m in kept])
     responses = {}
     for qid, (kept, total) in scored.items():

@@ -23,7 +23,6 @@ from watchkeeper.screening.score import THRESHOLD
 from watchkeeper.screening.score import Query as ScreeningQuery
 from watchkeeper.web import limits
 from watchkeeper.web.models import ERRORS, SearchResponse
-from watchkeeper.web.render import Renderer
 from watchkeeper.web.respond import json_response
 from watchkeeper.web.routers.screening import TS_PATTERN, check_dataset, check_filter_count
 from watchkeeper.web.service import Caller, caller
@@ -201,7 +200,7 @@ async def search(
     chosen = np.zeros(len(facts), dtype=bool)
     chosen[positions] = True
     page_ids = [facts.ids[p] for p in positions[offset : offset + limit]]
-    renderer = Renderer(who.reader(), who.index)
+    renderer = who.renderer(resolved=False)
     shown = renderer.entities(page_ids)
     facet_data = {}
     for facet in dict.fromkeys(facets):

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 from watchkeeper.web import find
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.limits import MAX_VALUE
-from watchkeeper.web.pages import nav, render
+from watchkeeper.web.pages import nav
+from watchkeeper.web.suggest import Suggestion
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False)
@@ -76,10 +77,27 @@ def search_page(
     }
     found = run_search(c, q, filters, page)
     template = "fragments/results.html" if c.request.headers.get("hx-request") else "search.html"
-    return render(c.request, template, found=found, labels=FACET_LABELS, page=page, pages=find.PAGE)
+    return c.page(
+        template,
+        (found,),
+        lambda: {"found": found, "labels": FACET_LABELS, "page": page, "pages": find.PAGE},
+    )
 
 
 @router.get("/suggest", response_class=HTMLResponse)
 def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
-    items = find.suggest(c.bench.suggestions, lambda: c.screener, q, visible_markings(c))
-    return render(c.request, "fragments/suggest.html", items=items, q=q)
+    items = suggestions(c, q)
+    return c.page("fragments/suggest.html", (items,), lambda: {"items": items, "q": q})
+
+
+def suggestions(c: Ctx, q: str) -> list[Suggestion]:
+    """What the search box offers for ``q``, derived once per read state and viewer and
+    per names index: the prefix index for Latin script (it follows the store by itself),
+    the viewer's screener for other scripts (``find.suggest``)."""
+    source: object = c.bench.suggestions.current() if find.prefix_completes(q) else c.screener
+    return c.answer(
+        "suggest",
+        q,
+        lambda: find.suggest(c.bench.suggestions, lambda: c.screener, q, visible_markings(c)),
+        depends_on=source,
+    )
