@@ -278,6 +278,7 @@ async def load(
                 str(OFAC_CSV),
                 "--dataset",
                 "us_ofac_sdn_again",
+                *(() if args.nice_import else ("--no-nice",)),
                 env=env,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
@@ -386,7 +387,8 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict[str, Any]:
         # The server's log goes to a file: a pipe nobody reads fills up and stops it.
         log = (Path(folder) / "server.log").open("w")
         server = subprocess.Popen(
-            [*WATCHKEEPER, "serve", "--port", str(port), "--workers", str(args.workers)],
+            [*WATCHKEEPER, "serve", "--port", str(port), "--workers", str(args.workers)]
+            + (["--threads", str(args.threads)] if args.threads else []),
             env=env,
             stdout=log,
             stderr=log,
@@ -426,6 +428,13 @@ def main() -> None:
         "--think", type=float, default=0.25, help="mean pause between a client's requests (s)"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0, help="serve --threads (0: its default)")
+    parser.add_argument(
+        "--nice-import",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the import at its default lower CPU priority (--no-nice-import: --no-nice)",
+    )
     parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
     engines = [e for e in args.engines.split(",") if e]
@@ -451,6 +460,8 @@ def main() -> None:
             "clients": args.clients,
             "think_s": args.think,
             "workers": args.workers,
+            "threads": args.threads or "default",
+            "nice_import": args.nice_import,
         },
         "results": results,
     }

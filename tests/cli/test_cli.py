@@ -131,3 +131,38 @@ def test_demo_as_a_real_process(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert "already loaded, nothing changed" in again.stdout
+
+
+@pytest.mark.parametrize("flag, lowered", [((), True), (("--no-nice",), False)])
+def test_an_import_runs_at_a_lower_cpu_priority(
+    tmp_path: Path, flag: tuple[str, ...], lowered: bool
+) -> None:
+    """An import yields the CPU to a server on the same machine (niceness 10) unless told
+    not to; the priority is that of the importing process, read when it is done."""
+    from watchkeeper.cli.common import IMPORT_NICENESS
+
+    entity = {"id": "p1", "schema": "Person", "properties": {"name": ["Ri Chol"]}}
+    data = tmp_path / "one.json"
+    data.write_text(json.dumps(entity) + "\n")
+    code = (
+        "import os, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from watchkeeper.cli import app\n"
+        "before = os.nice(0)\n"
+        "result = CliRunner().invoke(app, sys.argv[1:])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(before, os.nice(0))\n"
+    )
+    env = {**__import__("os").environ, "WATCHKEEPER_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "import", "ftm", str(data), *flag],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, after = (int(n) for n in done.stdout.split()[-2:])
+    if lowered:
+        assert after == max(before, IMPORT_NICENESS)
+    else:
+        assert after == before

@@ -14,10 +14,12 @@ from watchkeeper import exports, views
 from watchkeeper.cli.common import (
     AsOption,
     JsonOption,
+    NiceOption,
     check_output,
     command,
     emit_json,
     err,
+    lower_priority,
     out,
     progress_bar,
 )
@@ -61,8 +63,10 @@ def import_(
         ),
     ] = False,
     as_json: JsonOption = False,
+    nice: NiceOption = True,
 ) -> None:
     """Import list releases or FtM files from local files (offline)."""
+    lower_priority(nice)
     with command() as ctx:
         mark = Marking.parse(marking) if marking is not None else None
         results = []

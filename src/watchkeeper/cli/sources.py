@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from watchkeeper.cli.common import AsOption, JsonOption, command, emit_json, err, out
+from watchkeeper.cli.common import (
+    AsOption,
+    JsonOption,
+    NiceOption,
+    command,
+    emit_json,
+    err,
+    lower_priority,
+    out,
+)
 from watchkeeper.importers import run_import
 
 app = typer.Typer(help="Official list sources.", no_args_is_help=True)
@@ -48,8 +57,10 @@ def sources_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
 def sources_update(
     only: Annotated[list[str] | None, typer.Option(help="Only these configured sources.")] = None,
     no_import: Annotated[bool, typer.Option("--no-import", help="Download only.")] = False,
+    nice: NiceOption = True,
 ) -> None:
     """Download the official lists (cached, checksummed, resumable) and import them."""
+    lower_priority(nice)
     from watchkeeper.sources import configured_sources, download
 
     with command() as ctx:
