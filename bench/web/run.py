@@ -234,10 +234,11 @@ def wrk(
     }
 
 
-def serve(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def serve(home: Path, workers: int, threads: int = 0) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
     command = [str(BIN / "watchkeeper"), "serve", "--port", str(port), "--workers", str(workers)]
+    command += ["--threads", str(threads)] if threads else []
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -257,6 +258,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="0,1000000", help="synthetic entities added to the demo")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0, help="serve --threads (0: its default)")
     parser.add_argument(
         "--keep",
         type=Path,
@@ -272,6 +274,7 @@ def main() -> None:
         "load_average_at_start": os.getloadavg(),
         "clients": CLIENTS,
         "workers": args.workers,
+        "threads": args.threads or "default",
         "runs": [],
     }
     for size in (int(s) for s in args.sizes.split(",")):
@@ -285,7 +288,7 @@ def main() -> None:
                 marker.write_text(json.dumps(built))
             token = built.pop("token")
             distinct = prefixes(home, 1000)
-            process, port = serve(home, args.workers)
+            process, port = serve(home, args.workers, args.threads)
             try:
                 results = {
                     name: wrk(port, paths, token, args.seconds, Path(tmp))
