@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 ReadState = tuple[float, Reader, dict[str, str], Resolution]
 
 T = TypeVar("T")
-# Entities (views and their yente JSON) kept per viewer's read state (``Caller.renderer``).
-RENDERED_ENTITIES = 20_000
+# Entities (views and their yente JSON) kept per viewer's read state (``Caller.renderer``):
+# a view holds its statements, a few kB each, so a memo is at most some tens of MB.
+RENDERED_ENTITIES = 5_000
 
 
 def answer(
@@ -274,19 +275,26 @@ class Caller:
     def resolution(self) -> Resolution:
         return self.service.resolution_of(self.viewer, self.screener)
 
+    def answer(
+        self, kind: str, key: Hashable, make: Callable[[], T], depends_on: object = None
+    ) -> T:
+        """``make()``, remembered for this caller's viewer while its read state stays the
+        same (``answer``)."""
+        state = self.state if self.state is not None else self.service.read(self.viewer)
+        return answer(self.viewer, state, kind, key, make, depends_on)
+
     def renderer(self, resolved: bool = True) -> Renderer:
         """Entities in yente's shape as this caller may see them (with its resolution
         unless ``resolved`` is false), each read and shaped once per read state: the
         entities a match, a search or a lookup shows are kept (``answer``) for the next
         request that shows them."""
-        state = self.state if self.state is not None else self.service.read(self.viewer)
-        kept: dict[Hashable, Any] = answer(
-            self.viewer, state, "rendered entities", resolved, dict, depends_on=self.index
+        kept: dict[Hashable, Any] = self.answer(
+            "rendered entities", resolved, dict, depends_on=self.index
         )
         if len(kept) > RENDERED_ENTITIES:
             kept.clear()
         resolution = self.resolution() if resolved else None
-        return Renderer(state[1], self.index, resolution, kept=kept)
+        return Renderer(self.reader(), self.index, resolution, kept=kept)
 
 
 async def get_service(request: Request) -> Service:

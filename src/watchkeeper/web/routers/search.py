@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from followthemoney import model, registry
 
 from watchkeeper.errors import InputError
@@ -23,7 +25,6 @@ from watchkeeper.screening.score import THRESHOLD
 from watchkeeper.screening.score import Query as ScreeningQuery
 from watchkeeper.web import limits
 from watchkeeper.web.models import ERRORS, SearchResponse
-from watchkeeper.web.respond import json_response
 from watchkeeper.web.routers.screening import TS_PATTERN, check_dataset, check_filter_count
 from watchkeeper.web.service import Caller, caller
 
@@ -117,6 +118,7 @@ def _sort(
 )
 async def search(
     dataset: str,
+    request: Request,
     who: Annotated[Caller, Depends(caller)],
     q: Annotated[str, Query(max_length=limits.MAX_VALUE)] = "",
     schema: Annotated[str, Query(max_length=100)] = "Thing",
@@ -147,74 +149,84 @@ async def search(
     if found_schema is None:
         raise InputError("schema", f"unknown schema {schema!r}")
     scope = check_dataset(who, dataset)
-    schemata = set(found_schema.matchable_schemata)
-    if not found_schema.matchable:
-        schemata |= set(found_schema.descendants)
-    schemata.add(found_schema)
-    terms: list[tuple[str, str]] = [("countries", c) for c in countries]
-    terms += [("topics", t) for t in topics] + [("datasets", d) for d in datasets]
-    for item in filter:
-        field, sep, value = item.partition(":")
-        if not sep or not field:
-            raise InputError("filter", f"a filter is field:value, not {item!r}")
-        terms.append((field, value))
-    if target is not None:
-        terms.append(("target", "true" if target else "false"))
-    filters = flt.Filters(
-        scope=scope,
-        include_dataset=tuple(include_dataset),
-        exclude_dataset=tuple(exclude_dataset),
-        schemata=tuple(s.name for s in schemata),
-        exclude_schema=tuple(exclude_schema),
-        terms=tuple(terms),
-        all_terms=filter_op == Operator.AND,
-        changed_since=changed_since,
-    )
-    if not simple:
-        _check_syntax(q)
-    facts, view = who.facts, who.view()
-    within = flt.mask(view, filters)
-    words = [w for w in flt.tokens(q) if w.upper() not in _OPERATORS]
-    if words:
-        relevance = flt.text_matches(view, words, within)
-        named: dict[int, float] = {}
-        # One screening pass: people and organisations (vessels and other things are
-        # found by their words).
-        screen_as = [found_schema.name] if found_schema.matchable else ["LegalEntity"]
-        screener = flt.scoped(who.screener, flt.index_mask(facts, within))
-        for schema_name in screen_as:
-            query = ScreeningQuery("search", schema_name, (q,))
-            if not query.readings():
-                continue
-            for m in screener.match(query, max(limit + offset, 10), THRESHOLD, fuzzy=fuzzy):
-                pos = facts.pos.get(m.entity.id)
-                if pos is not None and m.match:
-                    named[pos] = max(named.get(pos, 0.0), m.score)
-        hits = set(relevance) | set(named)
-        positions = sorted(
-            hits, key=lambda p: (-named.get(p, 0.0), -relevance.get(p, 0.0), facts.ids[p])
+    # The answer depends on the parameters alone (and the caller's read state and
+    # screener): kept as its body, like the workbench's search (``service.answer``).
+    key = (dataset, tuple(sorted(request.query_params.multi_items())))
+
+    def make() -> bytes:
+        schemata = set(found_schema.matchable_schemata)
+        if not found_schema.matchable:
+            schemata |= set(found_schema.descendants)
+        schemata.add(found_schema)
+        terms: list[tuple[str, str]] = [("countries", c) for c in countries]
+        terms += [("topics", t) for t in topics] + [("datasets", d) for d in datasets]
+        for item in filter:
+            field, sep, value = item.partition(":")
+            if not sep or not field:
+                raise InputError("filter", f"a filter is field:value, not {item!r}")
+            terms.append((field, value))
+        if target is not None:
+            terms.append(("target", "true" if target else "false"))
+        filters = flt.Filters(
+            scope=scope,
+            include_dataset=tuple(include_dataset),
+            exclude_dataset=tuple(exclude_dataset),
+            schemata=tuple(s.name for s in schemata),
+            exclude_schema=tuple(exclude_schema),
+            terms=tuple(terms),
+            all_terms=filter_op == Operator.AND,
+            changed_since=changed_since,
         )
-    else:
-        positions = [int(p) for p in np.flatnonzero(within)]
-    positions = _sort(positions, sort, view, facts)
-    chosen = np.zeros(len(facts), dtype=bool)
-    chosen[positions] = True
-    page_ids = [facts.ids[p] for p in positions[offset : offset + limit]]
-    renderer = who.renderer(resolved=False)
-    shown = renderer.entities(page_ids)
-    facet_data = {}
-    for facet in dict.fromkeys(facets):
-        counts = view.schema_counts(chosen) if facet == Facet.SCHEMA else view.count(facet, chosen)
-        facet_data[facet.value] = {
-            "label": FACET_LABELS[facet.value],
-            "values": _labels(who, facet.value, counts),
-        }
-    return json_response(
-        {
-            "results": [shown[i] for i in page_ids if i in shown],
-            "facets": facet_data,
-            "total": {"value": len(positions), "relation": "eq"},
-            "limit": limit,
-            "offset": offset,
-        }
-    )
+        if not simple:
+            _check_syntax(q)
+        facts, view = who.facts, who.view()
+        within = flt.mask(view, filters)
+        words = [w for w in flt.tokens(q) if w.upper() not in _OPERATORS]
+        if words:
+            relevance = flt.text_matches(view, words, within)
+            named: dict[int, float] = {}
+            # One screening pass: people and organisations (vessels and other things are
+            # found by their words).
+            screen_as = [found_schema.name] if found_schema.matchable else ["LegalEntity"]
+            screener = flt.scoped(who.screener, flt.index_mask(facts, within))
+            for schema_name in screen_as:
+                query = ScreeningQuery("search", schema_name, (q,))
+                if not query.readings():
+                    continue
+                for m in screener.match(query, max(limit + offset, 10), THRESHOLD, fuzzy=fuzzy):
+                    pos = facts.pos.get(m.entity.id)
+                    if pos is not None and m.match:
+                        named[pos] = max(named.get(pos, 0.0), m.score)
+            hits = set(relevance) | set(named)
+            positions = sorted(
+                hits, key=lambda p: (-named.get(p, 0.0), -relevance.get(p, 0.0), facts.ids[p])
+            )
+        else:
+            positions = [int(p) for p in np.flatnonzero(within)]
+        positions = _sort(positions, sort, view, facts)
+        chosen = np.zeros(len(facts), dtype=bool)
+        chosen[positions] = True
+        page_ids = [facts.ids[p] for p in positions[offset : offset + limit]]
+        renderer = who.renderer(resolved=False)
+        shown = renderer.entities(page_ids)
+        facet_data = {}
+        for facet in dict.fromkeys(facets):
+            counts = (
+                view.schema_counts(chosen) if facet == Facet.SCHEMA else view.count(facet, chosen)
+            )
+            facet_data[facet.value] = {
+                "label": FACET_LABELS[facet.value],
+                "values": _labels(who, facet.value, counts),
+            }
+        return orjson.dumps(
+            {
+                "results": [shown[i] for i in page_ids if i in shown],
+                "facets": facet_data,
+                "total": {"value": len(positions), "relation": "eq"},
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+
+    body = who.answer("api search", key, make, depends_on=who.screener)
+    return Response(body, media_type="application/json")
