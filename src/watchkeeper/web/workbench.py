@@ -39,9 +39,9 @@ T = TypeVar("T")
 
 # Rendered pages kept per process (``Ctx.page``): the most recently used, and none larger
 # than PAGE_MAX_BYTES (a page that large is rare, and rendering is then a small part of
-# its cost).
-PAGE_ENTRIES = 512
-PAGE_MAX_BYTES = 512 * 1024
+# its cost): at most 64 MB per worker.
+PAGE_ENTRIES = 256
+PAGE_MAX_BYTES = 256 * 1024
 
 
 @dataclass
