@@ -210,8 +210,16 @@ def wrk(
     base = f"http://127.0.0.1:{port}"
     # One client thread: it drives 50 connections at thousands of requests/s, and a
     # second one would take CPU from the server on this 2-core machine.
-    if warm:  # every worker's caches (suggestions, tracks, names) filled once
-        subprocess.run(["wrk", "-t1", "-c8", "-d15s", "--timeout", "60s", "-s", str(script), base, "--", str(listing)], env=env, capture_output=True, check=True)  # fmt: skip
+    # Warm-up: every worker's caches (suggestions, tracks, names, answers) filled, i.e.
+    # until no request of a 15 s round takes a second (at 1 M entities a first search
+    # or the first autocompletion takes seconds per worker).
+    for _round in range(8 if warm else 0):
+        warmed = subprocess.run(["wrk", "-t1", "-c8", "-d15s", "--timeout", "60s", "--latency", "-s", str(script), base, "--", str(listing)], env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+        slowest = next(
+            line.split()[3] for line in warmed.splitlines() if line.strip().startswith("Latency")
+        )
+        if ms(slowest) < 1000:
+            break
     out = subprocess.run(
         ["wrk", "-t1", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script), base, "--", str(listing)],
         env=env, capture_output=True, text=True, check=True,
@@ -305,7 +313,11 @@ def main() -> None:
             for name, numbers in results.items():
                 target = TARGETS.get(name, PAGE_TARGET)
                 numbers["target_p99_ms"] = target
-                numbers["met"] = numbers["p99_ms"] < target
+                numbers["met"] = (
+                    numbers["p99_ms"] < target
+                    and numbers["requests_per_s"] > 0
+                    and not numbers["errors"]
+                )
             report["runs"].append({"synthetic": size, **built, "endpoints": results})
             print(json.dumps(report["runs"][-1], indent=2))
     (RESULTS / "web.json").write_text(json.dumps(report, indent=2) + "\n")

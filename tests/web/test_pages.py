@@ -463,3 +463,18 @@ def test_search_finds_a_sanction_by_its_list_id(shared: Settings) -> None:
     answer = Browser(shared, "analyst").client.get("/api/search?q=37059")
     assert answer.status_code == 200, answer.text
     assert "Sanction" in {r["schema"] for r in answer.json()["results"]}
+
+
+def test_the_tracks_layer_looks_up_only_the_vessels_the_ais_data_knows(shared: Settings) -> None:
+    """The map's tracks come from the vessels whose MMSI reported a position or whose IMO
+    number was reported: exactly those of all visible vessels that have a track (a store
+    of 1 M entities holds 100,000 vessels, each looked up in the AIS files before)."""
+    from watchkeeper.web import data, geo
+
+    browser = Browser(shared, "analyst")
+    bench = browser.client.app.state.workbench
+    reader = bench.service.reader(bench.accounts.user("analyst").viewer)
+    every = list(reader.entities(reader.entity_ids("Vessel")))
+    with_track = sorted(v.id for v in every if geo.fixes(bench, *data.vessel_identifiers(v)))
+    assert with_track and len(every) > len(with_track)
+    assert geo.vessels_with_tracks(bench, reader) == with_track

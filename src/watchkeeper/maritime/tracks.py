@@ -56,6 +56,29 @@ def vessel_mmsis(dataset: AisDataset, imos: Iterable[str], mmsis: Iterable[str])
     return sorted(found)
 
 
+def identifiers(dataset: AisDataset) -> tuple[frozenset[int], frozenset[str]]:
+    """The MMSIs that reported a position, and the IMO numbers reported: a vessel with
+    neither has no track here (``vessel_mmsis``, ``positions``)."""
+    positions_files = sorted(dataset.positions_dir.glob("day=*/*.parquet"))
+    identity_files = sorted(dataset.identities_dir.glob("day=*/*.parquet"))
+    con = _connect()
+    mmsis: frozenset[int] = frozenset()
+    imos: frozenset[str] = frozenset()
+    if positions_files:
+        rows = con.execute(
+            f"SELECT DISTINCT mmsi FROM read_parquet([{sql_files(positions_files)}])"
+        ).fetchall()
+        mmsis = frozenset(int(r[0]) for r in rows)
+    if identity_files:
+        rows = con.execute(
+            f"SELECT DISTINCT imo FROM read_parquet([{sql_files(identity_files)}])"
+            " WHERE imo IS NOT NULL"
+        ).fetchall()
+        imos = frozenset(str(r[0]) for r in rows)
+    con.close()
+    return mmsis, imos
+
+
 def positions(dataset: AisDataset, mmsis: list[int], max_points: int = 2000) -> list[Fix]:
     """Positions of ``mmsis`` in time order, thinned to at most ``max_points``."""
     files = sorted(dataset.positions_dir.glob("day=*/*.parquet"))

@@ -465,6 +465,18 @@ class Reader:
         with self.store.engine.connect() as conn:
             return [r[0] for r in conn.execute(query)]
 
+    def values_of(self, schema: str, props: Collection[str]) -> list[tuple[str, str, str]]:
+        """(entity id, property, value) of the visible current statements of ``props`` on
+        entities of ``schema`` (or a schema descending from it): one query, where reading
+        the entities would read all of their values."""
+        wanted = model.get(schema)
+        names = [d.name for d in wanted.descendants] + [schema] if wanted else [schema]
+        query = select(t.statement.c.entity_id, t.statement.c.prop, t.statement.c.value).where(
+            self.visible(), t.statement.c.schema.in_(names), t.statement.c.prop.in_(list(props))
+        )
+        with self.store.engine.connect() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(query)]
+
     def most_referenced(self, limit: int = 10) -> list[tuple[str, int]]:
         """Entities linked to by the most other visible entities (events, links, sanctions)."""
         count = func.count(func.distinct(t.statement.c.entity_id))

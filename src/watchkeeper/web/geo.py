@@ -158,6 +158,32 @@ def vessel_track(bench: Workbench, reader: Reader, view: EntityView) -> dict[str
     return collection(features)
 
 
+def vessels_with_tracks(bench: Workbench, reader: Reader) -> list[str]:
+    """The visible vessels with an MMSI that reported a position, or an IMO number that
+    was reported, in some AIS dataset: the others have no track. (A store of 1 M
+    entities holds 100,000 vessels; a track is looked up per vessel.)"""
+    mmsis: set[int] = set()
+    imos: set[str] = set()
+    for dataset in bench.ais_datasets():
+        found = bench.cached(
+            ("ais identifiers", str(dataset.root)),
+            tracks.fingerprint(dataset),
+            lambda ds=dataset: tracks.identifiers(ds),
+        )
+        mmsis |= found[0]
+        imos |= found[1]
+    ids: set[str] = set()
+    for entity_id, prop, value in reader.values_of("Vessel", ("mmsi", "imoNumber")):
+        reported = (
+            value.strip().isdigit() and int(value) in mmsis
+            if prop == "mmsi"
+            else value.upper().removeprefix("IMO").strip() in imos
+        )
+        if reported:
+            ids.add(entity_id)
+    return sorted(ids)
+
+
 def layer(bench: Workbench, reader: Reader, name: str) -> dict[str, Any]:
     """The map page's layers: ports, tracks, detections, alerts."""
     if name == "ports":
@@ -176,7 +202,7 @@ def layer(bench: Workbench, reader: Reader, name: str) -> dict[str, Any]:
                 for p in data.watched_ports(reader)
             ]
         )
-    vessels = list(reader.entities(reader.entity_ids("Vessel")))
+    vessels = list(reader.entities(vessels_with_tracks(bench, reader)))
     features: list[Feature] = []
     for view in vessels:
         imos, mmsis = data.vessel_identifiers(view)
