@@ -211,3 +211,40 @@ def test_the_api_keeps_each_viewers_entities_apart(shared: Settings) -> None:
 
 def _csrf(browser: Browser) -> dict[str, str]:
     return {"x-csrf-token": browser.csrf}
+
+
+def test_a_correction_made_elsewhere_is_followed_at_the_next_request(fresh: Settings) -> None:
+    """A re-marking made by another process (the command line, another worker of the
+    server) takes the value away at this process's next request, through every path that
+    reads the screening index or the names' index: the answers are those of a process
+    started after the correction. (Before, they waited for the background check, up to
+    ten seconds and the index's reload: the re-marked name still matched, counted and
+    completed.)"""
+    analyst, partner = _pair(fresh)
+    match = {"queries": {"q": {"schema": "Vessel", "properties": {"name": ["ANGARA"]}}}}
+    paths = ("/suggest?q=angar", "/api/suggest?q=angar", "/search/default?q=angara")
+
+    def answers(browser: Browser) -> dict[str, str]:
+        out = {p: browser.client.get(p).text for p in paths}
+        done = browser.client.post("/match/default", json=match, headers=_csrf(browser))
+        out["/match"] = done.text
+        return out
+
+    before = answers(partner)  # every answer kept, and the indexes loaded
+    assert "ANGARA" in before["/suggest?q=angar"]
+    page = analyst.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+    rows = [r for r in page.split("<tr") if ">ANGARA<" in r and "/entry/statement/" in r]
+    links = [re.search(r'href="(/entry/statement/[^"?]+)', r) for r in rows]
+    assert links and all(links)
+    elsewhere = Browser(fresh, "analyst")  # another process over the same workspace
+    for link in links:
+        assert link is not None
+        done: Any = elsewhere.post(
+            link.group(1), {"action": "remark", "reason": "US only", "tlp": "GREEN", "rel_to": "USA"}
+        )
+        assert done.status_code == 303, done.text
+    after = answers(partner)
+    started_after = Browser(fresh, "kr-liaison")  # a process that never saw the name
+    assert after == answers(started_after)
+    assert "ANGARA" not in after["/suggest?q=angar"]
+    assert after != before

@@ -883,7 +883,12 @@ MAX_UPDATE_SHARE = 0.2
 
 
 def refresh(
-    store: Store, cache_dir: Path, before: str, changed: Collection[str], rebuild: bool = True
+    store: Store,
+    cache_dir: Path,
+    before: str,
+    changed: Collection[str],
+    rebuild: bool = True,
+    save: bool = True,
 ) -> Index | None:
     """The index after a write that changed ``changed`` entities of a store that was at
     version ``before``: the saved index updated in place when it was at ``before`` and the
@@ -906,7 +911,8 @@ def refresh(
         index = build(store)
     else:
         return None
-    index.save(path)
+    if save:
+        index.save(path)
     return index
 
 

@@ -628,6 +628,21 @@ class Store:
             ).one()
         return f"{row.instance[:12]}-{row.revision}"
 
+    def correction_mark(self) -> int:
+        """How far the corrections (re-markings, retractions) have gone: the last one's
+        number, 0 before any. A derived index made at one mark must re-read the entities
+        ``corrected_since`` it before it answers again: a correction takes away what a
+        viewer may see, and must not wait for a background refresh."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(func.max(t.statement_audit.c.id))).scalar()
+        return int(found or 0)
+
+    def corrected_since(self, mark: int) -> set[str]:
+        """The entities corrected after ``mark`` (``correction_mark``)."""
+        query = select(t.statement_audit.c.entity_id).where(t.statement_audit.c.id > mark)
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(query.distinct())}
+
     def current_values(
         self, props: Sequence[str], entity_ids: Collection[str] | None = None
     ) -> Iterator[tuple[str, str, str, str, int, str]]:

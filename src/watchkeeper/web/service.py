@@ -93,6 +93,9 @@ class Service:
         self.store: Store = open_store(settings)
         # A given index is served as is (benchmarks, embedding); else the store's own.
         self.fixed = index is not None
+        # read before the index: a correction made while it loads is followed again
+        self.corrections = self.store.correction_mark()
+        self._following = threading.Lock()
         index = index or ix.load_or_build(self.store, settings.cache_dir)
         self.state: tuple[ix.Index, Facts] = (index, Facts.build(self.store, index))
         # The index is a large, long-lived object graph: keep it out of the garbage
@@ -155,13 +158,44 @@ class Service:
         """A write made through this process (a re-marking, a retraction): the saved index
         and this process's state follow it now rather than at the next check, so that no
         search, match or facet still finds what a viewer may no longer see; the cached
-        readers and screeners go too. (Other worker processes follow at their next check.)"""
-        if not self.fixed:
-            index = ix.refresh(self.store, self.settings.cache_dir, before, changed)
-            if index is not None:
-                self.state = (index, Facts.build(self.store, index))
-        self._screeners.clear()
-        self._readers.clear()
+        readers and screeners go too. (Other processes follow at their next request:
+        ``follow_corrections``.)"""
+        mark = self.store.correction_mark()  # this write's included
+        with self._following:
+            if not self.fixed:
+                index = ix.refresh(self.store, self.settings.cache_dir, before, changed)
+                if index is not None:
+                    self.state = (index, Facts.build(self.store, index))
+            self._screeners.clear()
+            self._readers.clear()
+            self.corrections = max(self.corrections, mark)
+
+    def follow_corrections(self) -> None:
+        """Corrections (re-markings, retractions) made by another process — the command
+        line, or another worker of this server — are followed before this process
+        answers from a new store state: the index is updated for the entities corrected
+        (or the one the correcting process saved is loaded), and the cached readers and
+        screeners go. Until then the old index still held the corrected values with their
+        old markings: matches, scores, search counts and facets from what a viewer may no
+        longer see. Imports are followed in the background instead (``current``): they
+        add and end values, and take nothing away from what a viewer may see.
+
+        ``corrections`` is the mark followed so far (``Store.correction_mark``)."""
+        mark = self.store.correction_mark()
+        if mark <= self.corrections:
+            return
+        with self._following:
+            if mark <= self.corrections:
+                return  # another request followed it meanwhile
+            changed = self.store.corrected_since(self.corrections)
+            if not self.fixed:
+                before = self.index.version
+                index = ix.refresh(self.store, self.settings.cache_dir, before, changed, save=False)
+                if index is not None:
+                    self.state = (index, Facts.build(self.store, index))
+            self._screeners.clear()
+            self._readers.clear()
+            self.corrections = mark
 
     def before_fork(self) -> None:
         """Close pooled connections: a forked worker opens its own."""
@@ -222,6 +256,7 @@ class Service:
         stamp = self.store.read_cache.stamp()
         cached = self._readers.get(viewer)
         if cached is None or cached[1].stamp != stamp or now - cached[0] > RECHECK_SECONDS:
+            self.follow_corrections()
             reader = self.store.read(viewer)
             titles = {src["dataset"]: src["title"] for src in reader.sources()}
             cached = self._readers[viewer] = (now, reader, titles, resolve(reader))

@@ -9,7 +9,9 @@ other scripts are folded by ICU's transliteration (``screening.names.ascii_text`
 ``Шойгу`` offers ``SHOIGU``; for Hangul, whose romanisations differ too much for a prefix,
 the search page asks the screening engine instead.
 
-The index follows ``Store.version()``, re-read at most every ``RECHECK_SECONDS``.
+The index follows ``Store.version()``, re-read at most every ``RECHECK_SECONDS``, and
+corrections (re-markings, retractions) before it answers again: the entities corrected
+are read again (``Suggestions.corrections``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from watchkeeper.screening.names import ascii_text
@@ -34,24 +36,49 @@ class Suggestion:
     schema: str
 
 
+Row = tuple[str, str, str, str, int]  # folded name, name, entity id, schema, marking id
+
+
+def _rows(store: Store, entity_ids: Collection[str] | None = None) -> list[Row]:
+    rows: list[Row] = []
+    for entity_id, schema, _prop, value, marking_id, _dataset in store.current_values(
+        NAME_PROPS, entity_ids
+    ):
+        key = ascii_text(value)
+        if key:
+            rows.append((key, value, entity_id, schema, marking_id))
+    return rows
+
+
 class _Built:
-    def __init__(self, store: Store) -> None:
-        self.version = store.version()
-        rows: list[tuple[str, str, str, str, int]] = []
-        for entity_id, schema, _prop, value, marking_id, _dataset in store.current_values(
-            NAME_PROPS
-        ):
-            key = ascii_text(value)
-            if key:
-                rows.append((key, value, entity_id, schema, marking_id))
+    def __init__(self, store: Store, rows: list[Row] | None = None, corrections: int = 0) -> None:
+        if rows is None:
+            # read before the names: a correction made meanwhile is followed again
+            corrections = store.correction_mark()
+            self.version = store.version()
+            rows = _rows(store)
+        else:
+            self.version = ""  # a patched index: the next version check reads the store
         rows.sort()
+        self.corrections = corrections
         self.keys = [r[0] for r in rows]
         self.rows = rows
 
+    def corrected(self, store: Store, mark: int) -> _Built:
+        """This index with the entities corrected since it was made read again (their
+        names with their markings as they are now), as of correction ``mark``."""
+        changed = store.corrected_since(self.corrections)
+        kept = [r for r in self.rows if r[2] not in changed]
+        return _Built(store, kept + _rows(store, changed), mark)
+
 
 class Suggestions:
-    def __init__(self, store: Store) -> None:
+    """``corrections``: the correction mark the process has reached
+    (``Service.corrections``): an index made before it is corrected before it answers."""
+
+    def __init__(self, store: Store, corrections: Callable[[], int] = lambda: 0) -> None:
         self.store = store
+        self.corrections = corrections
         self._built: _Built | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -66,6 +93,13 @@ class Suggestions:
                     self._built = _Built(self.store)
             built = self._built
         assert built is not None
+        mark = self.corrections()
+        if built.corrections < mark:
+            with self._lock:
+                assert self._built is not None
+                if self._built.corrections < mark:
+                    self._built = self._built.corrected(self.store, mark)
+                built = self._built
         return built
 
     def refresh(self) -> None:

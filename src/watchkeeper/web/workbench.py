@@ -256,7 +256,7 @@ async def _html_errors(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     service: Service = app.state.service
     accounts = Accounts(service.store)
-    bench = Workbench(service, accounts, Suggestions(service.store))
+    bench = Workbench(service, accounts, Suggestions(service.store, lambda: service.corrections))
     app.state.workbench = bench
     static = Path(assets.STATIC)
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")

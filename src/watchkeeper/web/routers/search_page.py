@@ -94,6 +94,7 @@ def suggestions(c: Ctx, q: str) -> list[Suggestion]:
     """What the search box offers for ``q``, derived once per read state and viewer and
     per names index: the prefix index for Latin script (it follows the store by itself),
     the viewer's screener for other scripts (``find.suggest``)."""
+    c.state  # noqa: B018 - the read state first: it follows corrections made elsewhere
     source: object = c.bench.suggestions.current() if find.prefix_completes(q) else c.screener
     return c.answer(
         "suggest",
