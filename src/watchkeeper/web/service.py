@@ -91,7 +91,8 @@ class Service:
     def __init__(self, settings: Settings, index: ix.Index | None = None) -> None:
         self.settings = settings
         self.store: Store = open_store(settings)
-        # A given index is served as is (benchmarks, embedding); else the store's own.
+        # A given index is served as is (benchmarks, embedding; neither imports nor
+        # corrections reach it); else the store's own.
         self.fixed = index is not None
         # read before the index: a correction made while it loads is followed again
         self.corrections = self.store.correction_mark()
