@@ -248,3 +248,36 @@ def test_a_correction_made_elsewhere_is_followed_at_the_next_request(fresh: Sett
     assert after == answers(started_after)
     assert "ANGARA" not in after["/suggest?q=angar"]
     assert after != before
+
+
+def test_a_recheck_that_finds_nothing_new_keeps_the_answers(fresh: Settings) -> None:
+    """Every RECHECK_SECONDS a viewer's read state and screener are read again (judgments
+    and review decisions do not move the store's stamp); when nothing they read has
+    changed, they are kept as they were, and so are the answers derived from them. A
+    review decision recorded by another process makes a new screener."""
+    analyst = Browser(fresh, "analyst")
+    service = analyst.client.app.state.service
+    viewer = analyst.client.app.state.workbench.accounts.user("analyst").viewer
+    state = service.read(viewer)
+    screener = service.screener(viewer, resolution=state[3])
+    service._reader_checked[viewer] = 0.0  # as if RECHECK_SECONDS had passed
+    cached = service._screeners[viewer]
+    service._screeners[viewer] = (0.0, *cached[1:])
+    assert service.read(viewer) is state
+    assert service.screener(viewer, resolution=state[3]) is screener
+
+    service.store.record_decision(
+        {
+            "organisation": viewer.organisation,
+            "query_id": "q1",
+            "entity_id": "wk-vessel-angara",
+            "decision": "dismissed",
+            "reason": "another vessel",
+            "decided_by": "ana",
+            "decided_at": "2026-12-07",
+            "fingerprint": "x",
+        }
+    )
+    cached = service._screeners[viewer]
+    service._screeners[viewer] = (0.0, *cached[1:])
+    assert service.screener(viewer, resolution=state[3]) is not screener

@@ -51,6 +51,9 @@ class Screener:
         self.marking_ids = marking_ids
         self.view = index.view(marking_ids)
         self._decisions = {(d["query_id"], d["entity_id"]): d for d in decisions or []}
+        # The decisions as read from the store when this screener was made (``decide``
+        # adds to ``_decisions``): two screeners read the same when these are equal.
+        self.read_decisions = tuple(sorted(tuple(sorted(d.items())) for d in decisions or []))
         # Set by the caller to read hits as canonical entities (investigations'
         # ``merge_matches`` bound to the viewer's resolution); picklable.
         self.merge: Callable[[list[Match]], list[Match]] | None = None
