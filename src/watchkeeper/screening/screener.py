@@ -53,10 +53,15 @@ class Screener:
         self._decisions = {(d["query_id"], d["entity_id"]): d for d in decisions or []}
         # The decisions as read from the store when this screener was made (``decide``
         # adds to ``_decisions``): two screeners read the same when these are equal.
-        self.read_decisions = tuple(sorted(tuple(sorted(d.items())) for d in decisions or []))
+        self.read_decisions = self.decisions_key(decisions or [])
         # Set by the caller to read hits as canonical entities (investigations'
         # ``merge_matches`` bound to the viewer's resolution); picklable.
         self.merge: Callable[[list[Match]], list[Match]] | None = None
+
+    @staticmethod
+    def decisions_key(decisions: list[dict[str, str]]) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Review decisions as a comparable value (``read_decisions``)."""
+        return tuple(sorted(tuple(sorted(d.items())) for d in decisions))
 
     @classmethod
     def for_viewer(cls, index: Index, store: Store, viewer: Viewer) -> Screener:

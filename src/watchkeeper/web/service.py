@@ -54,16 +54,17 @@ def _same_screening(
     cached: tuple[float, ix.Index, Screener, Resolution],
     index: ix.Index,
     resolution: Resolution,
-    screener: Screener,
+    markings: frozenset[int],
+    decisions: list[dict[str, str]],
 ) -> bool:
-    """Whether ``screener`` reads what the cached one reads: the same index and
-    resolution, visible markings and review decisions."""
+    """Whether a screener of these would read what the cached one reads: the same index
+    and resolution, visible markings and review decisions."""
     old = cached[2]
     return (
         cached[1] is index
         and cached[3] is resolution
-        and old.marking_ids == screener.marking_ids
-        and old.read_decisions == screener.read_decisions
+        and old.marking_ids == markings
+        and old.read_decisions == Screener.decisions_key(decisions)
     )
 
 
@@ -251,13 +252,19 @@ class Service:
             or cached[3] is not resolution
             or now - cached[0] > RECHECK_SECONDS
         ):
-            screener = Screener.for_viewer(index, self.store, viewer)
-            if resolution.members:  # hits on members of one cluster become one hit
-                screener.merge = partial(merge_matches, resolution=resolution)
-            if cached is not None and _same_screening(cached, index, resolution, screener):
+            markings = frozenset(self.store.visible_marking_ids(viewer))
+            decisions = self.store.decisions(viewer.organisation)
+            if cached is not None and _same_screening(
+                cached, index, resolution, markings, decisions
+            ):
                 # nothing it reads has changed: the same object, so that the answers
-                # derived from it (``answer``'s ``depends_on``) stay valid
+                # derived from it (``answer``'s ``depends_on``) stay valid (and no new
+                # view of the index is made: a second's work at 1 M entities)
                 screener = cached[2]
+            else:
+                screener = Screener(index, markings, decisions)
+                if resolution.members:  # hits on members of one cluster become one hit
+                    screener.merge = partial(merge_matches, resolution=resolution)
             cached = (now, index, screener, resolution)
             self._screeners[viewer] = cached
         return cached[2]
