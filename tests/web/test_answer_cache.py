@@ -240,7 +240,8 @@ def test_a_correction_made_elsewhere_is_followed_at_the_next_request(fresh: Sett
     for link in links:
         assert link is not None
         done: Any = elsewhere.post(
-            link.group(1), {"action": "remark", "reason": "US only", "tlp": "GREEN", "rel_to": "USA"}
+            link.group(1),
+            {"action": "remark", "reason": "US only", "tlp": "GREEN", "rel_to": "USA"},
         )
         assert done.status_code == 303, done.text
     after = answers(partner)
@@ -281,3 +282,32 @@ def test_a_recheck_that_finds_nothing_new_keeps_the_answers(fresh: Settings) -> 
     cached = service._screeners[viewer]
     service._screeners[viewer] = (0.0, *cached[1:])
     assert service.screener(viewer, resolution=state[3]) is not screener
+
+
+def test_autocompletion_is_answered_from_what_is_kept_until_the_store_moves(
+    fresh: Settings,
+) -> None:
+    """A prefix asked again is answered from the kept read state, names' index, answer
+    and page (on the event loop, without a thread); once another process has written,
+    none of it is taken as kept."""
+    from watchkeeper.web.service import kept_answer
+
+    analyst = Browser(fresh, "analyst")
+    app: Any = analyst.client.app
+    service, suggestions = app.state.service, app.state.workbench.suggestions
+    viewer = app.state.workbench.accounts.user("analyst").viewer
+    first = analyst.get("/suggest?q=ang").text  # type: ignore[attr-defined]
+    state, built = service.peek(viewer), suggestions.peek()
+    assert state is not None and built is not None
+    found, items = kept_answer(viewer, state, "suggest", "ang", depends_on=built)
+    assert found and "ANGARA" in {i.name.strip() for i in items}
+    assert analyst.get("/suggest?q=ang").text == first  # type: ignore[attr-defined]
+
+    page = analyst.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
+    link = re.search(r'href="(/entry/statement/[^"?]+)', page)
+    assert link
+    done: Any = Browser(fresh, "analyst").post(
+        link.group(1), {"action": "remark", "reason": "US only", "tlp": "GREEN", "rel_to": "USA"}
+    )
+    assert done.status_code == 303, done.text
+    assert service.peek(viewer) is None

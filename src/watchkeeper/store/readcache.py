@@ -122,6 +122,10 @@ class ReadCache:
                 with self._lock:
                     self._locks.pop(full, None)
 
+    def peek(self, stamp: tuple[Any, ...], key: Hashable, pool: str = "read") -> Any | None:
+        """What ``get`` keeps under (``stamp``, ``key``), or None: nothing is made."""
+        return self._pools[pool].get((stamp, key))
+
     def clear(self) -> None:
         with self._lock:
             self._stamp = None

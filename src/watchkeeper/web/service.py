@@ -68,6 +68,13 @@ def _same_screening(
     )
 
 
+def _answer_key(
+    viewer: Viewer, state: ReadState, kind: str, key: Hashable, depends_on: object
+) -> tuple[Any, ...]:
+    made, reader = state[0], state[1]
+    return ("answer", kind, viewer, reader.scope, made, id(depends_on), key)
+
+
 def answer(
     viewer: Viewer,
     state: ReadState,
@@ -81,14 +88,14 @@ def answer(
     The key holds the store's stamp (any write moves it: ``readcache``), the viewer
     and its exact set of visible markings (two viewers never share an answer unless
     both are the same), and the moment ``Service.read`` made this viewer's reader
-    (a new one comes with every stamp, and every ``RECHECK_SECONDS`` for the
-    judgments its resolution reads). ``depends_on``: an object the answer was derived
-    from that may be replaced while the stamp stays (the screener or the index, which
-    follow the store in the background): an answer is reused only with that same
-    object. ``make()`` must derive from the store only — never from the user, the
-    session or its CSRF token, or the language: cache data, and render it per request."""
-    made, reader = state[0], state[1]
-    full = ("answer", kind, viewer, reader.scope, made, id(depends_on), key)
+    (a new one comes with every stamp, and with a recheck that finds other judgments).
+    ``depends_on``: an object the answer was derived from that may be replaced while
+    the stamp stays (the screener or the index, which follow the store in the
+    background): an answer is reused only with that same object. ``make()`` must derive
+    from the store only — never from the user, the session or its CSRF token, or the
+    language: cache data, and render it per request."""
+    reader = state[1]
+    full = _answer_key(viewer, state, kind, key, depends_on)
 
     def made_with() -> tuple[object, T]:
         return depends_on, make()
@@ -97,6 +104,19 @@ def answer(
     if found[0] is not depends_on:  # an id reused by a newer object: not this answer
         return make()
     return found[1]
+
+
+def kept_answer(
+    viewer: Viewer, state: ReadState, kind: str, key: Hashable, depends_on: object = None
+) -> tuple[bool, Any]:
+    """(True, the answer) when ``answer`` keeps one for these, else (False, None):
+    nothing is made."""
+    reader = state[1]
+    full = _answer_key(viewer, state, kind, key, depends_on)
+    found = reader.store.read_cache.peek(reader.stamp, full, pool="answer")
+    if found is None or found[0] is not depends_on:
+        return False, None
+    return True, found[1]
 
 
 class Unauthorized(WatchkeeperError):
@@ -301,6 +321,16 @@ class Service:
         cached = self._readers[viewer] = (now, reader, titles, resolve(reader))
         self._reader_checked[viewer] = now
         return cached
+
+    def peek(self, viewer: Viewer) -> ReadState | None:
+        """The viewer's read state when ``read`` would answer it as it is, without any
+        other work than reading the store's stamp; else None."""
+        cached = self._readers.get(viewer)
+        if cached is None:
+            return None
+        if time.monotonic() - self._reader_checked.get(viewer, 0.0) > RECHECK_SECONDS:
+            return None
+        return cached if cached[1].stamp == self.store.read_cache.stamp() else None
 
     def resolution(self, viewer: Viewer) -> Resolution:
         """The viewer's canonical entities (the judgments it may see join list entries into

@@ -102,6 +102,14 @@ class Suggestions:
                 built = self._built
         return built
 
+    def peek(self) -> _Built | None:
+        """The index when ``current`` would answer it as it is (checked lately, and
+        corrected as far as the process is), else None: nothing is read."""
+        built = self._built
+        if built is None or time.monotonic() - self._checked > RECHECK_SECONDS:
+            return None
+        return built if built.corrections >= self.corrections() else None
+
     def refresh(self) -> None:
         """Re-read now (after a write of this process)."""
         with self._lock:

@@ -142,28 +142,12 @@ class Ctx:
         htmx asked for a fragment, and ``key`` (anything else the context came from, such
         as the AIS files' fingerprints). Rendering is most of a cached page's CPU time
         (the entity page: 44 % under wrk, py-spy)."""
-        request = self.request
-        full = (
-            template,
-            self.who,
-            locale_of(request),
-            request.url.path,
-            request.url.query,
-            request.headers.get("hx-request"),
-            key,
-        )
+        kept = self.kept_page(template, derived_from, key)
+        if kept is not None:
+            return kept
+        full = self._page_key(template, key)
         pages = self.bench.pages
-        found = pages.get(full)
-        if (
-            found is not None
-            and len(found[0]) == len(derived_from)
-            and all(a is b for a, b in zip(found[0], derived_from, strict=True))
-        ):
-            with self.bench.lock:
-                if full in pages:
-                    pages.move_to_end(full)
-            return HTMLResponse(found[1], status_code=found[2], headers=SECURITY_HEADERS)
-        response = render(request, template, **context())
+        response = render(self.request, template, **context())
         body = bytes(response.body)
         if len(body) <= PAGE_MAX_BYTES:
             with self.bench.lock:
@@ -172,6 +156,41 @@ class Ctx:
                 while len(pages) > PAGE_ENTRIES:
                     pages.popitem(last=False)
         return response
+
+    def _page_key(self, template: str, key: Hashable) -> tuple[Hashable, ...]:
+        request = self.request
+        return (
+            template,
+            self.who,
+            locale_of(request),
+            request.url.path,
+            request.url.query,
+            request.headers.get("hx-request"),
+            key,
+        )
+
+    def kept_page(
+        self, template: str, derived_from: tuple[object, ...], key: Hashable = ()
+    ) -> HTMLResponse | None:
+        """The page ``page`` keeps for these, or None: nothing is rendered."""
+        full = self._page_key(template, key)
+        pages = self.bench.pages
+        found = pages.get(full)
+        if (
+            found is None
+            or len(found[0]) != len(derived_from)
+            or not all(a is b for a, b in zip(found[0], derived_from, strict=True))
+        ):
+            return None
+        with self.bench.lock:  # the most recently used are kept
+            if full in pages:
+                pages.move_to_end(full)
+        return HTMLResponse(found[1], status_code=found[2], headers=SECURITY_HEADERS)
+
+    def use_state(self, state: ReadState) -> None:
+        """Answer this request from ``state`` (``Service.peek``'s) rather than reading
+        the viewer's state again."""
+        self.__dict__["state"] = state
 
     @property
     def store(self) -> Store:

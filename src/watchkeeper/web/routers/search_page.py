@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from watchkeeper.web import find
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.limits import MAX_VALUE
 from watchkeeper.web.pages import nav
+from watchkeeper.web.service import kept_answer
 from watchkeeper.web.suggest import Suggestion
 from watchkeeper.web.workbench import Ctx, ctx
 
@@ -85,9 +87,35 @@ def search_page(
 
 
 @router.get("/suggest", response_class=HTMLResponse)
-def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
+async def suggest_fragment(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> HTMLResponse:
+    """What the search box offers as the user types. Answered on the event loop when it
+    is kept (nothing to read, make or render: a thread hand-off would be most of its
+    cost under load); else in the thread pool, as the other pages are."""
+    kept = _kept_suggestions(c, q)
+    if kept is not None:
+        return kept
+    return await run_in_threadpool(_suggest_page, c, q)
+
+
+def _suggest_page(c: Ctx, q: str) -> HTMLResponse:
     items = suggestions(c, q)
     return c.page("fragments/suggest.html", (items,), lambda: {"items": items, "q": q})
+
+
+def _kept_suggestions(c: Ctx, q: str) -> HTMLResponse | None:
+    """``_suggest_page``'s answer when every part of it is kept (the viewer's read state,
+    the names' index, the answer and the page: each checked as ``suggestions`` and
+    ``Ctx.page`` check it), else None. Other scripts than Latin ask the screener: always
+    in the thread pool."""
+    if not find.prefix_completes(q):
+        return None
+    state = c.bench.service.peek(c.viewer)
+    built = c.bench.suggestions.peek()
+    if state is None or built is None:
+        return None
+    c.use_state(state)
+    found, items = kept_answer(c.viewer, state, "suggest", q, depends_on=built)
+    return c.kept_page("fragments/suggest.html", (items,)) if found else None
 
 
 def suggestions(c: Ctx, q: str) -> list[Suggestion]:
