@@ -40,14 +40,6 @@ def _km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-@dataclass
-class _Track:
-    t: float
-    lat: float
-    lon: float
-    positions: int = 0
-
-
 def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> list[int]:
     """A track label for each (time, lat, lon), in order: the track whose last position
     this one can follow (within jump speed, or closer than the jump distance), the
@@ -60,15 +52,14 @@ def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> lis
     sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
     two_r = 2 * EARTH_KM
     min_km, max_knots = t.jump_min_km, t.jump_knots
-    # Each track's last position: [time, lat radians, lon radians, cos(lat)]; positions.
-    lasts: list[list[float]] = []
-    tracks: list[_Track] = []
+    # Each track's last position: (time, lat radians, lon radians, cos(lat)).
+    lasts: list[tuple[float, float, float, float]] = []
     labels = []
     for when_s, lat, lon in points:
         la2, lo2 = radians(lat), radians(lon)
         c2 = cos(la2)
         best, best_km = -1, math.inf
-        crowded = len(tracks) >= MAX_TRACKS
+        crowded = len(lasts) >= MAX_TRACKS
         for index, (t1, la1, lo1, c1) in enumerate(lasts):
             h = sin((la2 - la1) / 2) ** 2 + c1 * c2 * sin((lo2 - lo1) / 2) ** 2
             d = two_r * asin(min(1.0, sqrt(h)))
@@ -77,13 +68,10 @@ def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> lis
                 if crowded or d < min_km or (dt > 0 and d / dt * 3600 / 1.852 <= max_knots):
                     best, best_km = index, d
         if best < 0:
-            tracks.append(_Track(when_s, lat, lon))
-            lasts.append([0.0, 0.0, 0.0, 0.0])
-            best = len(tracks) - 1
-        track = tracks[best]
-        track.t, track.lat, track.lon = when_s, lat, lon
-        track.positions += 1
-        lasts[best] = [when_s, la2, lo2, c2]
+            lasts.append((when_s, la2, lo2, c2))
+            best = len(lasts) - 1
+        else:
+            lasts[best] = (when_s, la2, lo2, c2)
         labels.append(best)
     return labels
 
