@@ -81,3 +81,28 @@ def test_split_tracks_splits_a_stray_position_off() -> None:
     labels = split_tracks(points, t)
     assert labels == [0] * 7 + [1] + [0] * 12
     assert labels == reference(points, t)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_single_track_prefixes_label_as_the_plain_algorithm(seed: int) -> None:
+    """The positions numpy finds plainly on one track (all at once, for several vessels
+    in a row) are labelled as the comparisons one by one label them, steps within a few
+    parts in 1e9 of the jump speed or distance included."""
+    import numpy as np
+
+    from watchkeeper.maritime.episodes import single_track_prefixes
+
+    rng = random.Random(seed)
+    t = Thresholds()
+    vessels = []
+    for _ in range(30):
+        n = rng.choice([1, 2, 3, 5, 50, 400])
+        vessels.append(_track(rng, n, rng.randint(0, min(6, n - 1)), edge=rng.random() < 0.5))
+    mmsi = np.repeat(np.arange(len(vessels)), [len(v) for v in vessels])
+    when, lat, lon = (np.array([p[i] for v in vessels for p in v]) for i in range(3))
+    prefixes = single_track_prefixes(mmsi, when, lat, lon, t).tolist()
+    assert len(prefixes) == len(vessels)
+    assert any(1 < k < len(v) for k, v in zip(prefixes, vessels, strict=True))
+    for points, known in zip(vessels, prefixes, strict=True):
+        assert 1 <= known <= len(points)
+        assert split_tracks(points, t, known) == reference(points, t)

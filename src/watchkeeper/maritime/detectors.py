@@ -31,7 +31,12 @@ from numpy.typing import NDArray
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.engines import Engine, get_engine
-from watchkeeper.maritime.episodes import identity_episodes, position_episodes, spans_by_mmsi
+from watchkeeper.maritime.episodes import (
+    identity_episodes,
+    position_episodes,
+    single_track_prefixes,
+    spans_by_mmsi,
+)
 from watchkeeper.maritime.events import Detection, when
 from watchkeeper.maritime.places import LOOKUP_DEGREES, Place, place_cells
 from watchkeeper.maritime.thresholds import Thresholds
@@ -688,7 +693,9 @@ class TrackSplitter:
 
     def _split(self, batch: TrackBatch) -> Episodes:
         started = time.perf_counter()
-        events, periods = position_episodes(tracks_of(batch), self.by_mmsi, self.t)
+        tracks = tracks_of(batch)
+        one_track = dict(zip(tracks, single_track_prefixes(*batch, self.t).tolist(), strict=True))
+        events, periods = position_episodes(tracks, self.by_mmsi, self.t, one_track)
         return events, periods, time.perf_counter() - started
 
     def submit(self, batch: TrackBatch) -> None:

@@ -21,6 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from watchkeeper.maritime.events import Detection, when
 from watchkeeper.maritime.flags import flag_of
 from watchkeeper.maritime.thresholds import Thresholds
@@ -40,7 +43,9 @@ def _km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> list[int]:
+def split_tracks(
+    points: list[tuple[float, float, float]], t: Thresholds, one_track: int = 0
+) -> list[int]:
     """A track label for each (time, lat, lon), in order: the track whose last position
     this one can follow (within jump speed, or closer than the jump distance), the
     nearest if several; a new track when none can.
@@ -48,14 +53,21 @@ def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> lis
     This runs once per position of every vessel that jumped (most of a large dataset:
     a feed damages a position on about a fifth of vessel-days), so the distance is
     :func:`_km` inlined, with each position's radians and cosine computed once: the same
-    operations in the same order, so the same floats."""
+    operations in the same order, so the same floats. ``one_track``: the first this many
+    positions each plainly continue the one before (:func:`single_track_prefixes`), so
+    they are track 0 without being compared one by one."""
     sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
     two_r = 2 * EARTH_KM
     min_km, max_knots = t.jump_min_km, t.jump_knots
     # Each track's last position: (time, lat radians, lon radians, cos(lat)).
     lasts: list[tuple[float, float, float, float]] = []
     labels = []
-    for when_s, lat, lon in points:
+    if one_track > 0:
+        when_s, lat, lon = points[one_track - 1]
+        la = radians(lat)
+        lasts.append((when_s, la, radians(lon), cos(la)))
+        labels = [0] * one_track
+    for when_s, lat, lon in itertools.islice(points, one_track, None):
         la2, lo2 = radians(lat), radians(lon)
         c2 = cos(la2)
         best, best_km = -1, math.inf
@@ -74,6 +86,42 @@ def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> lis
             lasts[best] = (when_s, la2, lo2, c2)
         labels.append(best)
     return labels
+
+
+PLAIN_MARGIN = 1e-7
+"""How far inside the jump distance or speed a step must be to count as plainly not a
+jump in :func:`single_track_prefixes` (numpy's and math's sines may differ in the last
+bits; this is many times that)."""
+
+
+def single_track_prefixes(
+    mmsi: NDArray[Any], when: NDArray[Any], lat: NDArray[Any], lon: NDArray[Any], t: Thresholds
+) -> NDArray[np.int64]:
+    """For positions ordered by vessel and time: for each vessel, in order, how many of
+    its first positions each plainly continue the one before (closer than the jump
+    distance, or slower than the jump speed, by a margin: :data:`PLAIN_MARGIN`). Until
+    its first doubtful step a vessel has one track, so :func:`split_tracks` labels those
+    positions as its own comparisons would; computed for every position at once."""
+    n = len(mmsi)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    la, lo = np.radians(lat), np.radians(lon)
+    h = (
+        np.sin((la[1:] - la[:-1]) / 2) ** 2
+        + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin((lo[1:] - lo[:-1]) / 2) ** 2
+    )
+    km = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    dt = when[1:] - when[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        knots = np.where(dt > 0, km / np.where(dt > 0, dt, 1.0) * 3600 / 1.852, np.inf)
+    plain = (km < t.jump_min_km * (1 - PLAIN_MARGIN)) | (knots <= t.jump_knots * (1 - PLAIN_MARGIN))
+    plain &= mmsi[1:] == mmsi[:-1]
+    # Positions that do not plainly continue the one before (each vessel's first too).
+    breaks = np.append(np.flatnonzero(~plain) + 1, n)
+    starts = np.append(0, np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1)
+    first_break = breaks[np.searchsorted(breaks, starts, side="right")]
+    lengths: NDArray[np.int64] = (first_break - starts).astype(np.int64)
+    return lengths
 
 
 def _identities_between(
@@ -105,11 +153,12 @@ def _position_episodes(
     points: list[tuple[float, float, float]],
     spans: list[dict[str, Any]],
     t: Thresholds,
+    one_track: int = 0,
 ) -> tuple[list[Detection], list[tuple[float, float]]]:
     """Spoofing and shared-MMSI events of one vessel; and the periods shared."""
     if not points:
         return [], []
-    labels = split_tracks(points, t)
+    labels = split_tracks(points, t, one_track)
     counts: dict[int, int] = defaultdict(int)
     for label in labels:
         counts[label] += 1
@@ -371,14 +420,19 @@ def position_episodes(
     tracks: dict[int, list[tuple[float, float, float]]],
     by_mmsi: dict[int, list[dict[str, Any]]],
     t: Thresholds,
+    one_track: dict[int, int] | None = None,
 ) -> tuple[list[Detection], dict[int, list[tuple[float, float]]]]:
     """Spoofing and shared-MMSI events of the vessels whose positions are in ``tracks``
     (each vessel on its own, so the detectors hand them over a few vessels at a time),
-    and the periods each MMSI was shared."""
+    and the periods each MMSI was shared. ``one_track``: per MMSI, how many first
+    positions are known to be one track (:func:`single_track_prefixes`)."""
     out: list[Detection] = []
     shared: dict[int, list[tuple[float, float]]] = {}
+    known = one_track or {}
     for mmsi in sorted(tracks):
-        found, periods = _position_episodes(mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t)
+        found, periods = _position_episodes(
+            mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t, known.get(mmsi, 0)
+        )
         out.extend(found)
         shared[mmsi] = periods
     return out, shared
@@ -418,6 +472,7 @@ __all__ = [
     "episodes",
     "identity_episodes",
     "position_episodes",
+    "single_track_prefixes",
     "spans_by_mmsi",
     "split_tracks",
     "valid_imo",
