@@ -34,8 +34,8 @@ from watchkeeper.maritime.engines import Engine, get_engine
 from watchkeeper.maritime.episodes import (
     identity_episodes,
     position_episodes,
-    single_track_prefixes,
     spans_by_mmsi,
+    split_track_arrays,
 )
 from watchkeeper.maritime.events import Detection, when
 from watchkeeper.maritime.places import LOOKUP_DEGREES, Place, place_cells
@@ -694,8 +694,14 @@ class TrackSplitter:
     def _split(self, batch: TrackBatch) -> Episodes:
         started = time.perf_counter()
         tracks = tracks_of(batch)
-        one_track = dict(zip(tracks, single_track_prefixes(*batch, self.t).tolist(), strict=True))
-        events, periods = position_episodes(tracks, self.by_mmsi, self.t, one_track)
+        mmsi, when, lat, lon = batch
+        starts = [0, *(np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1).tolist(), len(mmsi)]
+        labels = {
+            int(mmsi[a]): split_track_arrays(when[a:b], lat[a:b], lon[a:b], self.t)
+            for a, b in itertools.pairwise(starts)
+            if b > a
+        }
+        events, periods = position_episodes(tracks, self.by_mmsi, self.t, labels)
         return events, periods, time.perf_counter() - started
 
     def submit(self, batch: TrackBatch) -> None:

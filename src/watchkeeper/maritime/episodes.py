@@ -43,9 +43,7 @@ def _km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def split_tracks(
-    points: list[tuple[float, float, float]], t: Thresholds, one_track: int = 0
-) -> list[int]:
+def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> list[int]:
     """A track label for each (time, lat, lon), in order: the track whose last position
     this one can follow (within jump speed, or closer than the jump distance), the
     nearest if several; a new track when none can.
@@ -53,75 +51,112 @@ def split_tracks(
     This runs once per position of every vessel that jumped (most of a large dataset:
     a feed damages a position on about a fifth of vessel-days), so the distance is
     :func:`_km` inlined, with each position's radians and cosine computed once: the same
-    operations in the same order, so the same floats. ``one_track``: the first this many
-    positions each plainly continue the one before (:func:`single_track_prefixes`), so
-    they are track 0 without being compared one by one."""
+    operations in the same order, so the same floats. :func:`split_track_arrays` gives
+    the same labels faster."""
+    lasts: list[tuple[float, float, float, float]] = []
+    return [_follow(lasts, when_s, lat, lon, t) for when_s, lat, lon in points]
+
+
+def _follow(
+    lasts: list[tuple[float, float, float, float]],
+    when_s: float,
+    lat: float,
+    lon: float,
+    t: Thresholds,
+) -> int:
+    """The track (index in ``lasts``, each track's last position as (time, lat radians,
+    lon radians, cos(lat))) that the position joins, ``lasts`` updated."""
     sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
     two_r = 2 * EARTH_KM
     min_km, max_knots = t.jump_min_km, t.jump_knots
-    # Each track's last position: (time, lat radians, lon radians, cos(lat)).
-    lasts: list[tuple[float, float, float, float]] = []
-    labels = []
-    if one_track > 0:
-        when_s, lat, lon = points[one_track - 1]
-        la = radians(lat)
-        lasts.append((when_s, la, radians(lon), cos(la)))
-        labels = [0] * one_track
-    for when_s, lat, lon in itertools.islice(points, one_track, None):
-        la2, lo2 = radians(lat), radians(lon)
-        c2 = cos(la2)
-        best, best_km = -1, math.inf
-        crowded = len(lasts) >= MAX_TRACKS
-        for index, (t1, la1, lo1, c1) in enumerate(lasts):
-            h = sin((la2 - la1) / 2) ** 2 + c1 * c2 * sin((lo2 - lo1) / 2) ** 2
-            d = two_r * asin(min(1.0, sqrt(h)))
-            if d < best_km:
-                dt = when_s - t1
-                if crowded or d < min_km or (dt > 0 and d / dt * 3600 / 1.852 <= max_knots):
-                    best, best_km = index, d
-        if best < 0:
-            lasts.append((when_s, la2, lo2, c2))
-            best = len(lasts) - 1
-        else:
-            lasts[best] = (when_s, la2, lo2, c2)
-        labels.append(best)
-    return labels
+    la2, lo2 = radians(lat), radians(lon)
+    c2 = cos(la2)
+    best, best_km = -1, math.inf
+    crowded = len(lasts) >= MAX_TRACKS
+    for index, (t1, la1, lo1, c1) in enumerate(lasts):
+        h = sin((la2 - la1) / 2) ** 2 + c1 * c2 * sin((lo2 - lo1) / 2) ** 2
+        d = two_r * asin(min(1.0, sqrt(h)))
+        if d < best_km:
+            dt = when_s - t1
+            if crowded or d < min_km or (dt > 0 and d / dt * 3600 / 1.852 <= max_knots):
+                best, best_km = index, d
+    if best < 0:
+        lasts.append((when_s, la2, lo2, c2))
+        return len(lasts) - 1
+    lasts[best] = (when_s, la2, lo2, c2)
+    return best
 
 
-PLAIN_MARGIN = 1e-7
-"""How far inside the jump distance or speed a step must be to count as plainly not a
-jump in :func:`single_track_prefixes` (numpy's and math's sines may differ in the last
-bits; this is many times that)."""
+PLAIN_MARGIN = 1e-6
+"""How far (relatively) inside the jump distance or speed a step must be, and how much
+nearer than every other track, to be decided in numpy by :func:`split_track_arrays`
+(numpy's and math's sines may differ in the last bits; this is far more than that)."""
 
 
-def single_track_prefixes(
-    mmsi: NDArray[Any], when: NDArray[Any], lat: NDArray[Any], lon: NDArray[Any], t: Thresholds
-) -> NDArray[np.int64]:
-    """For positions ordered by vessel and time: for each vessel, in order, how many of
-    its first positions each plainly continue the one before (closer than the jump
-    distance, or slower than the jump speed, by a margin: :data:`PLAIN_MARGIN`). Until
-    its first doubtful step a vessel has one track, so :func:`split_tracks` labels those
-    positions as its own comparisons would; computed for every position at once."""
-    n = len(mmsi)
-    if n == 0:
-        return np.zeros(0, np.int64)
+def _km_np(
+    la1: Any, lo1: Any, c1: Any, la2: NDArray[Any], lo2: NDArray[Any], c2: NDArray[Any]
+) -> NDArray[Any]:
+    h = np.sin((la2 - la1) / 2) ** 2 + c1 * c2 * np.sin((lo2 - lo1) / 2) ** 2
+    km: NDArray[Any] = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return km
+
+
+def split_track_arrays(
+    when: NDArray[Any], lat: NDArray[Any], lon: NDArray[Any], t: Thresholds
+) -> list[int]:
+    """:func:`split_tracks` of one vessel's positions given as arrays: the same labels.
+
+    Most positions plainly continue the track of the position before them: the step is
+    well within the jump distance or speed, and every other track's last position is
+    well farther away. Those are decided in numpy, a run at a time; only the others (a
+    jump, a doubtful step) go through :func:`split_tracks`' own comparisons."""
+    n = len(when)
+    times, lats, lons = when.tolist(), lat.tolist(), lon.tolist()
     la, lo = np.radians(lat), np.radians(lon)
-    h = (
-        np.sin((la[1:] - la[:-1]) / 2) ** 2
-        + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin((lo[1:] - lo[:-1]) / 2) ** 2
-    )
-    km = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    dt = when[1:] - when[:-1]
+    cl = np.cos(la)
+    step = np.zeros(n)
+    step[1:] = _km_np(la[:-1], lo[:-1], cl[:-1], la[1:], lo[1:], cl[1:])
+    dt = np.zeros(n)
+    dt[1:] = when[1:] - when[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        knots = np.where(dt > 0, km / np.where(dt > 0, dt, 1.0) * 3600 / 1.852, np.inf)
-    plain = (km < t.jump_min_km * (1 - PLAIN_MARGIN)) | (knots <= t.jump_knots * (1 - PLAIN_MARGIN))
-    plain &= mmsi[1:] == mmsi[:-1]
-    # Positions that do not plainly continue the one before (each vessel's first too).
-    breaks = np.append(np.flatnonzero(~plain) + 1, n)
-    starts = np.append(0, np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1)
-    first_break = breaks[np.searchsorted(breaks, starts, side="right")]
-    lengths: NDArray[np.int64] = (first_break - starts).astype(np.int64)
-    return lengths
+        knots = np.where(dt > 0, step / np.where(dt > 0, dt, 1.0) * 3600 / 1.852, np.inf)
+    plain = (step < t.jump_min_km * (1 - PLAIN_MARGIN)) | (
+        knots <= t.jump_knots * (1 - PLAIN_MARGIN)
+    )
+    nearer = step * (1 + PLAIN_MARGIN) + 1e-9  # other tracks must be farther than this
+    lasts: list[tuple[float, float, float, float]] = []
+    last_at: list[int] = []  # each track's last position's index
+    labels = [0] * n
+    i = 0
+    while i < n:
+        label = _follow(lasts, times[i], lats[i], lons[i], t)
+        if label == len(last_at):
+            last_at.append(i)
+        last_at[label] = i
+        labels[i] = label
+        i += 1
+        # Then the positions that plainly follow on this track, a block at a time.
+        start, block = i, 64
+        while i < n:
+            end = min(n, i + block)
+            ok = plain[i:end].copy()
+            for other, at in enumerate(last_at):
+                if other != label:
+                    ok &= (
+                        _km_np(la[at], lo[at], cl[at], la[i:end], lo[i:end], cl[i:end])
+                        > nearer[i:end]
+                    )
+            doubtful = np.flatnonzero(~ok)
+            if len(doubtful):
+                i += int(doubtful[0])
+                break
+            i, block = end, block * 2
+        if i > start:
+            labels[start:i] = [label] * (i - start)
+            la_last = math.radians(lats[i - 1])
+            lasts[label] = (times[i - 1], la_last, math.radians(lons[i - 1]), math.cos(la_last))
+            last_at[label] = i - 1
+    return labels
 
 
 def _identities_between(
@@ -153,12 +188,13 @@ def _position_episodes(
     points: list[tuple[float, float, float]],
     spans: list[dict[str, Any]],
     t: Thresholds,
-    one_track: int = 0,
+    labels: list[int] | None = None,
 ) -> tuple[list[Detection], list[tuple[float, float]]]:
-    """Spoofing and shared-MMSI events of one vessel; and the periods shared."""
+    """Spoofing and shared-MMSI events of one vessel; and the periods shared. ``labels``:
+    the positions' tracks, when already split."""
     if not points:
         return [], []
-    labels = split_tracks(points, t, one_track)
+    labels = split_tracks(points, t) if labels is None else labels
     counts: dict[int, int] = defaultdict(int)
     for label in labels:
         counts[label] += 1
@@ -420,18 +456,18 @@ def position_episodes(
     tracks: dict[int, list[tuple[float, float, float]]],
     by_mmsi: dict[int, list[dict[str, Any]]],
     t: Thresholds,
-    one_track: dict[int, int] | None = None,
+    labels: dict[int, list[int]] | None = None,
 ) -> tuple[list[Detection], dict[int, list[tuple[float, float]]]]:
     """Spoofing and shared-MMSI events of the vessels whose positions are in ``tracks``
     (each vessel on its own, so the detectors hand them over a few vessels at a time),
-    and the periods each MMSI was shared. ``one_track``: per MMSI, how many first
-    positions are known to be one track (:func:`single_track_prefixes`)."""
+    and the periods each MMSI was shared. ``labels``: per MMSI, its positions' tracks
+    when already split (:func:`split_track_arrays`)."""
     out: list[Detection] = []
     shared: dict[int, list[tuple[float, float]]] = {}
-    known = one_track or {}
+    known = labels or {}
     for mmsi in sorted(tracks):
         found, periods = _position_episodes(
-            mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t, known.get(mmsi, 0)
+            mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t, known.get(mmsi)
         )
         out.extend(found)
         shared[mmsi] = periods
@@ -472,8 +508,8 @@ __all__ = [
     "episodes",
     "identity_episodes",
     "position_episodes",
-    "single_track_prefixes",
     "spans_by_mmsi",
+    "split_track_arrays",
     "split_tracks",
     "valid_imo",
 ]
