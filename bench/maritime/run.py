@@ -201,8 +201,11 @@ def time_detectors(dataset: AisDataset, rows: int) -> dict[str, object]:
     def jumps(engine: DuckDBEngine, t: Thresholds, _: object) -> list[object]:
         return list(det._jumps(engine, t))
 
+    def gaps(engine: DuckDBEngine, t: Thresholds, names: Any) -> list[det.Detection]:
+        return det._gaps(engine, t, names, areas)
+
     steps: list[tuple[str, Any]] = [
-        ("gaps", det._gaps), ("port calls", det._port_calls), ("loitering", det._loitering),
+        ("gaps", gaps), ("port calls", det._port_calls), ("loitering", det._loitering),
         ("encounters", encounters), ("jumps", jumps),
     ]  # fmt: skip
     for name, step in steps:

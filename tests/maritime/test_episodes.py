@@ -81,3 +81,37 @@ def test_split_tracks_splits_a_stray_position_off() -> None:
     labels = split_tracks(points, t)
     assert labels == [0] * 7 + [1] + [0] * 12
     assert labels == reference(points, t)
+
+
+def _crowded(rng: random.Random, n: int) -> list[tuple[float, float, float]]:
+    """Several ships (or spoofed positions) on one MMSI, reporting in turn: up to six
+    tracks, more than MAX_TRACKS, some close together."""
+    centres = [(rng.uniform(-50, 50), rng.uniform(-170, 170)) for _ in range(rng.randint(2, 6))]
+    centres += [(centres[0][0] + 0.04, centres[0][1])]  # one within the jump distance
+    when_s, out = 1.7e9, []
+    for i in range(n):
+        when_s += rng.choice([0, 10, 60, 180, 3600])
+        lat, lon = centres[rng.randrange(len(centres))] if rng.random() < 0.3 else centres[0]
+        out.append((when_s, lat + 0.0001 * i, lon))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_split_track_arrays_labels_as_the_plain_algorithm(seed: int) -> None:
+    """The labels from arrays (runs decided in numpy) are those of the comparisons one
+    by one: steps within a few parts in 1e9 of the jump speed or distance, tracks
+    alternating, more tracks than MAX_TRACKS."""
+    import numpy as np
+
+    from watchkeeper.maritime.episodes import split_track_arrays
+
+    rng = random.Random(seed)
+    t = Thresholds()
+    for _ in range(20):
+        n = rng.choice([1, 2, 3, 5, 50, 400, 1500])
+        if rng.random() < 0.25:
+            points = _crowded(rng, n)
+        else:
+            points = _track(rng, n, rng.randint(0, min(12, n - 1)), edge=rng.random() < 0.5)
+        when, lat, lon = (np.array([p[i] for p in points]) for i in range(3))
+        assert split_track_arrays(when, lat, lon, t) == reference(points, t)

@@ -110,6 +110,22 @@ def test_anchorages_are_learned_where_many_ships_wait(tmp_path: Path) -> None:
     assert "stored for this dataset" in known_places(dataset)[1]
 
 
+def test_anchorages_learned_share_by_share_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large datasets group their stays a share of the vessels at a time (bounded
+    memory): the anchorages are those of one grouping of every position."""
+    from watchkeeper.maritime import places
+
+    dataset = _suez(tmp_path)
+    ports = gazetteer()
+    whole = learn_anchorages(dataset, AnchorageRules(), ports)
+    monkeypatch.setattr(places, "STAY_ROWS_PER_SHARE", 1_000)  # dozens of shares
+    assert dataset.count() > 20 * 1_000
+    shared = learn_anchorages(dataset, AnchorageRules(), ports)
+    assert whole and shared == whole
+
+
 def test_review_keeps_a_rejection_and_the_anchorage_suppresses_nothing(tmp_path: Path) -> None:
     dataset = _suez(tmp_path)
     known_places(dataset)  # learns and stores them

@@ -15,16 +15,28 @@ Results are sorted, so two runs on the same input give the same list.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
 
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.engines import Engine, get_engine
-from watchkeeper.maritime.episodes import identity_episodes, position_episodes, spans_by_mmsi
+from watchkeeper.maritime.episodes import (
+    identity_episodes,
+    position_episodes,
+    spans_by_mmsi,
+    split_track_arrays,
+)
 from watchkeeper.maritime.events import Detection, when
 from watchkeeper.maritime.places import LOOKUP_DEGREES, Place, place_cells
 from watchkeeper.maritime.thresholds import Thresholds
@@ -59,7 +71,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def inside_sql(ring: tuple[tuple[float, float], ...]) -> str:
+def inside_sql(ring: tuple[tuple[float, float], ...], lat: str = "lat", lon: str = "lon") -> str:
     """Is (lat, lon) inside the ring? Ray casting as one SQL expression, behind a
     bounding-box test. Each edge's slope is computed here, so the SQL never divides
     (Spark's ANSI mode would fail a division by zero)."""
@@ -71,35 +83,90 @@ def inside_sql(ring: tuple[tuple[float, float], ...]) -> str:
             continue  # a horizontal edge is never crossed by the ray
         slope = (x2 - x1) / (y2 - y1)
         terms.append(
-            f"CASE WHEN (({y1!r} > lat) <> ({y2!r} > lat)) AND lon < {slope!r} * (lat - {y1!r}) + {x1!r} THEN 1 ELSE 0 END"
+            f"CASE WHEN (({y1!r} > {lat}) <> ({y2!r} > {lat})) AND {lon} < {slope!r} * ({lat} - {y1!r}) + {x1!r} THEN 1 ELSE 0 END"
         )
     crossings = " + ".join(terms) or "0"
     return (
-        f"(lat BETWEEN {min(lats)!r} AND {max(lats)!r} AND lon BETWEEN {min(lons)!r} AND {max(lons)!r}"
+        f"({lat} BETWEEN {min(lats)!r} AND {max(lats)!r} AND {lon} BETWEEN {min(lons)!r} AND {max(lons)!r}"
         f" AND ({crossings}) % 2 = 1)"
     )
 
 
-def _area_distance(area: Area) -> str:
+def _area_distance(area: Area, lat: str = "lat", lon: str = "lon") -> str:
     """Metres from (lat, lon) to the area: to its centre, or 0 inside a polygon."""
-    centre = dist_m("lat", "lon", str(area.lat), str(area.lon))
+    centre = dist_m(lat, lon, str(area.lat), str(area.lon))
     if area.polygon is None:
         return centre
-    return f"(CASE WHEN {inside_sql(area.polygon)} THEN 0.0 ELSE {centre} END)"
+    return f"(CASE WHEN {inside_sql(area.polygon, lat, lon)} THEN 0.0 ELSE {centre} END)"
+
+
+def nearest_area_sql(areas: list[Area], lat: str = "lat", lon: str = "lon") -> str:
+    """Metres from (lat, lon) to the nearest watched area, as an SQL expression."""
+    dists = [_area_distance(a, lat, lon) for a in areas]
+    return f"least({', '.join(dists)})" if len(dists) > 1 else dists[0]
+
+
+def reach_km(area: Area, t: Thresholds) -> float:
+    """The distance within which a position's nearest-area columns can change what prepare
+    decides (a zone, the core, not clear of the area)."""
+    return max(0.0, area.radius_km + t.port_exit_margin_km, area.radius_km, t.away_from_port_km)
+
+
+def reach_box_sql(area: Area, km: float) -> str | None:
+    """A test on (lat, lon), in degrees, true for every position within ``km`` of the
+    area's centre (or inside its polygon): a bounding box, a little wider than needed.
+    None where no box is safe (near a pole, across the antimeridian).
+
+    Why it holds: the haversine distance d = 2R asin(sqrt(h)) is at least R * |dlat| (h is
+    at least sin(dlat / 2)^2), and at least 2R * c * |sin(dlon / 2)| where c is the
+    smaller cosine of the two latitudes (asin x >= x)."""
+    earth_km = EARTH_M / 1000
+    dlat = math.degrees(km / earth_km) * 1.01 + 1e-6
+    south, north = area.lat - dlat, area.lat + dlat
+    if max(abs(south), abs(north)) >= 85:
+        return None
+    ratio = km / (2 * earth_km * math.cos(math.radians(max(abs(south), abs(north)))))
+    if ratio >= 0.5:
+        return None
+    dlon = math.degrees(2 * math.asin(ratio)) * 1.01 + 1e-6
+    west, east = area.lon - dlon, area.lon + dlon
+    if west <= -180 or east >= 180:
+        return None
+    if area.polygon is not None:
+        south = min(south, *(p[1] for p in area.polygon))
+        north = max(north, *(p[1] for p in area.polygon))
+        west = min(west, *(p[0] for p in area.polygon))
+        east = max(east, *(p[0] for p in area.polygon))
+    return f"(lat BETWEEN {south!r} AND {north!r} AND lon BETWEEN {west!r} AND {east!r})"
 
 
 def prepare_sql(areas: list[Area], t: Thresholds | None = None) -> str:
     """Positions with their nearest watched area, nearest port and anchorage, the zone
     they are in, whether they are clear of every place, and a speed for every position.
 
-    The nearest watched area is a projection (``least`` and ``CASE`` over the few areas);
-    ports and anchorages come from one equi-join with the look-up grid ``place_cells``
-    (places.py). Both keep this step linear and streaming.
+    The nearest watched area is a projection (``least`` and ``CASE`` over the few areas),
+    computed only for positions inside a bounding box around some area's reach
+    (:func:`reach_box_sql`); elsewhere ``area_id``, ``area_km`` and ``radius_km`` are NULL,
+    which decides the zone, the core and the clearance as the far distance would (the
+    gaps step computes the exact distance for its few rows). Ports and anchorages come
+    from one equi-join with the look-up grid ``place_cells`` (places.py). Both keep this
+    step linear and streaming.
+
+    Each row also says whether the previous position of the vessel was slow and clear
+    (``prev_slow``, from the previous position's own speed, computed here from the same
+    window): loitering needs no window of its own over every position.
     """
     t = t or Thresholds()
     margin = t.port_exit_margin_km
     if areas:
-        dists = [_area_distance(a) for a in areas]
+        boxes = [reach_box_sql(a, reach_km(a, t)) for a in areas]
+        in_reach = "true" if None in boxes else "(" + " OR ".join(b for b in boxes if b) + ")"
+        # Each area's distance, only for positions in reach of some area (NULL elsewhere).
+        dists = [f"wd{i}" for i in range(len(areas))]
+        watched = ", ".join(
+            f"CASE WHEN near_watched THEN {_area_distance(a)} END AS {d}"
+            for a, d in zip(areas, dists, strict=True)
+        )
         nearest = f"least({', '.join(dists)})" if len(dists) > 1 else dists[0]
         area_id = (
             "CASE "
@@ -118,17 +185,34 @@ def prepare_sql(areas: list[Area], t: Thresholds | None = None) -> str:
             + " END"
         )
         area_cols = f"{area_id} AS area_id, {nearest} / 1000 AS area_km, {radius} AS radius_km"
+        source = f"""boxed AS (
+    SELECT mmsi, t, lat, lon, sog, reports, {in_reach} AS near_watched FROM raw
+), watched AS (
+    SELECT mmsi, t, lat, lon, sog, reports, {watched} FROM boxed
+)"""
     else:
         area_cols = "CAST(NULL AS VARCHAR) AS area_id, CAST(NULL AS DOUBLE) AS area_km, CAST(NULL AS DOUBLE) AS radius_km"
+        source = "watched AS (SELECT mmsi, t, lat, lon, sog, reports FROM raw)"
     cell = f"{LOOKUP_DEGREES!r}"
+    # A position's speed from its row's columns: its own SOG, else the distance from the
+    # previous position over the time, else to the next. ``prev_speed`` is the same for
+    # the previous position (whose next position is this one), the same float operations.
+    speed = f"""coalesce(sog,
+        CASE WHEN t - prev_t > 0 THEN {dist_m("prev_lat", "prev_lon", "lat", "lon")} / (t - prev_t) * 3600 / 1852 END,
+        CASE WHEN next_t - t > 0 THEN {dist_m("lat", "lon", "next_lat", "next_lon")} / (next_t - t) * 3600 / 1852 END
+    )"""
+    prev_speed = f"""coalesce(prev_sog,
+        CASE WHEN prev_t - prev2_t > 0 THEN {dist_m("prev2_lat", "prev2_lon", "prev_lat", "prev_lon")} / (prev_t - prev2_t) * 3600 / 1852 END,
+        CASE WHEN t - prev_t > 0 THEN {dist_m("prev_lat", "prev_lon", "lat", "lon")} / (t - prev_t) * 3600 / 1852 END
+    )"""
     return f"""
-WITH near AS (
+WITH {source}, near AS (
     SELECT r.mmsi, r.t, r.lat, r.lon, r.sog, r.reports, {area_cols},
         c.port_id, {dist_m("r.lat", "r.lon", "c.port_lat", "c.port_lon")} / 1000 AS port_km,
         c.port_radius, c.port_clear,
         c.anch_id, {dist_m("r.lat", "r.lon", "c.anch_lat", "c.anch_lon")} / 1000 AS anch_km,
         c.anch_radius, c.anch_clear
-    FROM raw r LEFT JOIN place_cells c
+    FROM watched r LEFT JOIN place_cells c
       ON c.cy = CAST(floor(r.lat / {cell}) AS BIGINT) AND c.cx = CAST(floor(r.lon / {cell}) AS BIGINT)
 ), zoned AS (
     SELECT mmsi, t, lat, lon, sog, reports, area_id, area_km, radius_km,
@@ -143,17 +227,18 @@ WITH near AS (
 ), lagged AS (
     SELECT *,
         lag(t) OVER w AS prev_t, lag(lat) OVER w AS prev_lat, lag(lon) OVER w AS prev_lon,
-        lag(zone_id) OVER w AS prev_zone_id, lag(area_km) OVER w AS prev_area_km,
-        lead(t) OVER w AS next_t, lead(lat) OVER w AS next_lat, lead(lon) OVER w AS next_lon
+        lag(zone_id) OVER w AS prev_zone_id,
+        lead(t) OVER w AS next_t, lead(lat) OVER w AS next_lat, lead(lon) OVER w AS next_lon,
+        lag(sog) OVER w AS prev_sog, lag(clear) OVER w AS prev_clear,
+        lag(t, 2) OVER w AS prev2_t, lag(lat, 2) OVER w AS prev2_lat, lag(lon, 2) OVER w AS prev2_lon
     FROM zoned WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
 )
-SELECT *,
+SELECT mmsi, t, lat, lon, sog, reports, area_id, area_km, radius_km, zone_id, in_core, clear,
+    prev_t, prev_lat, prev_lon, prev_zone_id, next_t, next_lat, next_lon,
     {dist_m("prev_lat", "prev_lon", "lat", "lon")} AS step_m,
     t - prev_t AS step_s,
-    coalesce(sog,
-        CASE WHEN t - prev_t > 0 THEN {dist_m("prev_lat", "prev_lon", "lat", "lon")} / (t - prev_t) * 3600 / 1852 END,
-        CASE WHEN next_t - t > 0 THEN {dist_m("lat", "lon", "next_lat", "next_lon")} / (next_t - t) * 3600 / 1852 END
-    ) AS speed
+    {speed} AS speed,
+    {prev_speed} < {t.loiter_knots} AND prev_clear AS prev_slow
 FROM lagged
 """
 
@@ -180,8 +265,14 @@ def detect(
 
     runner = get_engine(engine) if isinstance(engine, str) else engine
     found: list[Detection] = []
-    shared: dict[int, list[tuple[float, float]]] = {}
-    per_vessel = {"port_call": _port_calls, "gap": _gaps, "loitering": _loitering}
+    splitter = TrackSplitter()
+    per_vessel: dict[
+        str, Callable[[Engine, Thresholds, dict[str, tuple[str, str, bool]]], list[Detection]]
+    ] = {
+        "port_call": _port_calls,
+        "gap": functools.partial(_gaps, areas=areas),
+        "loitering": _loitering,
+    }
     names = {a.id: (a.name, "watched area", True) for a in areas}
     names.update({p.id: (p.name, p.kind, False) for p in places or []})
     try:
@@ -195,6 +286,7 @@ def detect(
                 " ORDER BY mmsi, t, last_t, name, imo, call_sign"
             )
         by_mmsi = spans_by_mmsi(spans)
+        splitter.start(by_mmsi, t)
         runner.load_areas(areas)
         positions = runner.load_positions(dataset, since)
         if positions:
@@ -214,27 +306,22 @@ def detect(
                 runner.select_vessels(groups, group)
                 runner.table("p", prepare_sql(areas, t))
                 timed("prepare", started)
+                if {"spoofing", "shared_mmsi"} & set(kinds):
+                    # The tracks of the vessels that jumped (most vessels of a large feed)
+                    # are fetched once per pass and split in a background thread a few
+                    # hundred vessels at a time, while this thread runs the other steps
+                    # in DuckDB (which releases the GIL): only their events are kept.
+                    started = time.perf_counter()
+                    jumped = sorted({int(j["mmsi"]) for j in _jumps(runner, t)})
+                    tracks = _jumped_tracks(runner, jumped)
+                    timed("spoofing", started)
+                    for batch in track_batches(tracks, TRACK_BATCH):
+                        splitter.submit(batch)
                 for kind, step in per_vessel.items():
                     if kind in kinds:
                         started = time.perf_counter()
                         found.extend(step(runner, t, names))
                         timed(kind, started)
-                if {"spoofing", "shared_mmsi"} & set(kinds):
-                    # The tracks of the vessels that jumped (most vessels of a large feed)
-                    # are split a few hundred vessels at a time, and only their events
-                    # are kept: memory stays that of one batch of tracks.
-                    started = time.perf_counter()
-                    jumped = sorted({int(j["mmsi"]) for j in _jumps(runner, t)})
-                    timed("spoofing", started)
-                    for at in range(0, len(jumped), TRACK_BATCH):
-                        started = time.perf_counter()
-                        tracks = _tracks_of(runner, jumped[at : at + TRACK_BATCH])
-                        timed("spoofing", started)
-                        started = time.perf_counter()
-                        events, periods = position_episodes(tracks, by_mmsi, t)
-                        found.extend(events)
-                        shared.update(periods)
-                        timed("episodes", started)
                 if "encounter" in kinds:
                     started = time.perf_counter()
                     runner.append("slow_cells", _slow_cells_sql(t))
@@ -246,11 +333,15 @@ def detect(
                 found.extend(_encounters(runner, t))
                 timed("encounter", started)
         started = time.perf_counter()
+        events, shared, busy = splitter.results()
+        found.extend(events)
+        clock["episodes, background"] = clock.get("episodes, background", 0.0) + busy
         if "identity_change" in kinds:
             found.extend(identity_episodes(spans, by_mmsi, shared))
         _outages(found, t)
         timed("episodes", started)
     finally:
+        splitter.close()
         runner.close()
     return sorted(
         (d for d in found if d.kind in kinds),
@@ -333,15 +424,23 @@ def _port_calls(
 
 
 def _gaps(
-    engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]]
+    engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]], areas: list[Area]
 ) -> list[Detection]:
     # How regularly the vessel reported in the gap_hours before it went silent: a
     # vessel heard once in a while was out of coverage, not necessarily switched off.
     window = t.gap_hours * 3600
+    # The watched areas' distance at both ends, for these few rows (prepare computes it
+    # only near the areas).
+    if areas:
+        start_km = f"{nearest_area_sql(areas, 'prev_lat', 'prev_lon')} / 1000"
+        end_km = f"{nearest_area_sql(areas)} / 1000"
+    else:
+        start_km = end_km = "CAST(NULL AS DOUBLE)"
     sql = f"""
     WITH g AS (
         SELECT mmsi, prev_t, t, prev_lat, prev_lon, lat, lon, step_m, step_s,
-               prev_zone_id AS start_area, zone_id AS end_area, prev_area_km, area_km
+               prev_zone_id AS start_area, zone_id AS end_area,
+               {start_km} AS prev_area_km, {end_km} AS area_km
         FROM p WHERE step_s >= {window}
     ), before AS (
         SELECT g.mmsi, g.prev_t, count(q.t) AS reported_before
@@ -384,18 +483,21 @@ def _gaps(
 def _loitering(
     engine: Engine, t: Thresholds, names: dict[str, tuple[str, str, bool]]
 ) -> list[Detection]:
+    # Runs of slow positions clear of every place: a slow position starts a new run unless
+    # the one before it (prepare's prev_slow) was slow too and came less than a gap ago.
+    # Only slow positions are windowed: a fast one between two slow ones makes the second
+    # start a run, so numbering the runs over slow positions alone groups them the same.
     sql = f"""
-    WITH s AS (
-        SELECT *, speed < {t.loiter_knots} AND clear AS slow FROM p
-    ), marks AS (
-        SELECT *, CASE WHEN slow AND lag(slow) OVER w AND t - lag(t) OVER w < {t.gap_hours * 3600} THEN 0 ELSE 1 END AS new_run
-        FROM s WINDOW w AS (PARTITION BY mmsi ORDER BY t, lat, lon)
+    WITH marks AS (
+        SELECT mmsi, t, lat, lon, speed, reports,
+               CASE WHEN prev_slow AND t - prev_t < {t.gap_hours * 3600} THEN 0 ELSE 1 END AS new_run
+        FROM p WHERE speed < {t.loiter_knots} AND clear
     ), runs AS (
         SELECT *, sum(new_run) OVER (PARTITION BY mmsi ORDER BY t, lat, lon) AS run FROM marks
     )
     SELECT mmsi, min(t) AS start_t, max(t) AS end_t, avg(lat) AS lat, avg(lon) AS lon,
            sum(speed) AS sum_speed, count(*) AS positions, sum(reports) AS messages
-    FROM runs WHERE slow GROUP BY mmsi, run
+    FROM runs GROUP BY mmsi, run
     HAVING max(t) - min(t) >= {t.loiter_hours * 3600} / 4
     """
     # One stay broken by a position or two that look faster (noise on a slow ship) is
@@ -525,21 +627,104 @@ def _jumps(engine: Engine, t: Thresholds) -> list[dict[str, Any]]:
     return engine.rows(sql)
 
 
-def _tracks_of(engine: Engine, mmsis: list[int]) -> dict[int, list[tuple[float, float, float]]]:
-    """The positions of the vessels that jumped, in order, fetched column by column."""
-    if not mmsis:
-        return {}
-    listed = ", ".join(str(int(m)) for m in sorted(mmsis))
-    cols = engine.columns(
-        f"SELECT mmsi, t, lat, lon FROM p WHERE mmsi IN ({listed}) ORDER BY mmsi, t, lat, lon"
+TrackBatch = tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]
+"""The positions of a few vessels, ordered by (mmsi, t, lat, lon): mmsi, t, lat, lon."""
+
+
+def _jumped_tracks(engine: Engine, mmsis: list[int]) -> TrackBatch:
+    """The positions of the vessels that jumped, in order, fetched column by column in
+    one query (one sort of the pass's jumping vessels, not one scan of it per batch)."""
+    engine.load_table("jumped", pa.table({"mmsi": pa.array(mmsis, pa.int64())}))
+    cols = engine.arrays(
+        "SELECT mmsi, t, lat, lon FROM p WHERE mmsi IN (SELECT mmsi FROM jumped)"
+        " ORDER BY mmsi, t, lat, lon"
     )
+    engine.drop("jumped")
+    return cols["mmsi"], cols["t"], cols["lat"], cols["lon"]
+
+
+def track_batches(tracks: TrackBatch, vessels: int) -> Iterator[TrackBatch]:
+    """``tracks`` cut into pieces of at most ``vessels`` whole vessels each."""
+    mmsi = tracks[0]
+    if not len(mmsi):
+        return
+    starts = np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1
+    cuts = [0, *starts[vessels - 1 :: vessels].tolist(), len(mmsi)]
+    for begin, end in itertools.pairwise(cuts):
+        yield tracks[0][begin:end], tracks[1][begin:end], tracks[2][begin:end], tracks[3][begin:end]
+
+
+def tracks_of(batch: TrackBatch) -> dict[int, list[tuple[float, float, float]]]:
+    """Each vessel's (t, lat, lon) positions, in order."""
+    vessels, times, lats, lons = (column.tolist() for column in batch)
     out: dict[int, list[tuple[float, float, float]]] = {}
-    vessels, times, lats, lons = cols["mmsi"], cols["t"], cols["lat"], cols["lon"]
-    start = 0
-    for end in range(1, len(vessels) + 1):
-        if end == len(vessels) or vessels[end] != vessels[start]:
+    starts = [0, *(np.flatnonzero(batch[0][1:] != batch[0][:-1]) + 1).tolist(), len(vessels)]
+    for start, end in itertools.pairwise(starts):
+        if end > start:
             out[int(vessels[start])] = list(
                 zip(map(float, times[start:end]), lats[start:end], lons[start:end], strict=True)
             )
-            start = end
     return out
+
+
+Episodes = tuple[list[Detection], dict[int, list[tuple[float, float]]], float]
+"""A batch's spoofing and shared-MMSI events, the periods each MMSI was shared, and the
+seconds it took."""
+
+
+class TrackSplitter:
+    """Spoofing and shared-MMSI episodes of batches of tracks, worked out in one
+    background thread (pure Python: it holds the GIL, which DuckDB's queries in the
+    calling thread release, so both run at once). At most ``MAX_PENDING`` batches wait,
+    so memory stays bounded when the thread falls behind."""
+
+    MAX_PENDING = 24
+
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: list[Future[Episodes]] = []
+        self.done: list[Episodes] = []
+        self.by_mmsi: dict[int, list[dict[str, Any]]] = {}
+        self.t = Thresholds()
+
+    def start(self, by_mmsi: dict[int, list[dict[str, Any]]], t: Thresholds) -> None:
+        self.by_mmsi, self.t = by_mmsi, t
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watchkeeper-tracks")
+
+    def _split(self, batch: TrackBatch) -> Episodes:
+        started = time.perf_counter()
+        tracks = tracks_of(batch)
+        mmsi, when, lat, lon = batch
+        starts = [0, *(np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1).tolist(), len(mmsi)]
+        labels = {
+            int(mmsi[a]): split_track_arrays(when[a:b], lat[a:b], lon[a:b], self.t)
+            for a, b in itertools.pairwise(starts)
+            if b > a
+        }
+        events, periods = position_episodes(tracks, self.by_mmsi, self.t, labels)
+        return events, periods, time.perf_counter() - started
+
+    def submit(self, batch: TrackBatch) -> None:
+        assert self.pool is not None, "start() first"
+        while len(self.pending) >= self.MAX_PENDING:
+            self.done.append(self.pending.pop(0).result())
+        self.pending.append(self.pool.submit(self._split, batch))
+
+    def results(self) -> Episodes:
+        """Every batch's events (in the order submitted), the periods each MMSI was
+        shared, and the thread's busy seconds."""
+        self.done.extend(future.result() for future in self.pending)
+        self.pending = []
+        events: list[Detection] = []
+        shared: dict[int, list[tuple[float, float]]] = {}
+        busy = 0.0
+        for found, periods, seconds in self.done:
+            events.extend(found)
+            shared.update(periods)
+            busy += seconds
+        return events, shared, busy
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

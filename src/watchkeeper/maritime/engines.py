@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.areas import Area
@@ -40,7 +42,7 @@ class Engine(Protocol):
     def append(self, name: str, sql: str) -> None: ...
     def drop(self, name: str) -> None: ...
     def rows(self, sql: str) -> list[dict[str, Any]]: ...
-    def columns(self, sql: str) -> dict[str, list[Any]]: ...
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]: ...
     def close(self) -> None: ...
 
 
@@ -187,9 +189,12 @@ class DuckDBEngine(_Loading):
         names = [c[0] for c in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def columns(self, sql: str) -> dict[str, list[Any]]:
-        """The result column by column (no Python object per row: for large results)."""
-        return {name: array.tolist() for name, array in self.con.execute(sql).fetchnumpy().items()}
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
+        """The result column by column as numpy arrays (no Python object per row: for
+        large results; columns without NULLs)."""
+        return {
+            name: np.asarray(array) for name, array in self.con.execute(sql).fetchnumpy().items()
+        }
 
     def close(self) -> None:
         self.con.close()
@@ -248,10 +253,10 @@ class SparkEngine(_Loading):
     def rows(self, sql: str) -> list[dict[str, Any]]:
         return [_plain(row.asDict()) for row in self.spark.sql(sql).collect()]
 
-    def columns(self, sql: str) -> dict[str, list[Any]]:
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
         frame = self.spark.sql(sql)
         rows = self.rows(sql)
-        return {name: [r[name] for r in rows] for name in frame.columns}
+        return {name: np.array([r[name] for r in rows]) for name in frame.columns}
 
     def close(self) -> None:
         # The session outlives this engine (getOrCreate): leave no views behind.

@@ -21,6 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from watchkeeper.maritime.events import Detection, when
 from watchkeeper.maritime.flags import flag_of
 from watchkeeper.maritime.thresholds import Thresholds
@@ -40,14 +43,6 @@ def _km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-@dataclass
-class _Track:
-    t: float
-    lat: float
-    lon: float
-    positions: int = 0
-
-
 def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> list[int]:
     """A track label for each (time, lat, lon), in order: the track whose last position
     this one can follow (within jump speed, or closer than the jump distance), the
@@ -56,35 +51,111 @@ def split_tracks(points: list[tuple[float, float, float]], t: Thresholds) -> lis
     This runs once per position of every vessel that jumped (most of a large dataset:
     a feed damages a position on about a fifth of vessel-days), so the distance is
     :func:`_km` inlined, with each position's radians and cosine computed once: the same
-    operations in the same order, so the same floats."""
+    operations in the same order, so the same floats. :func:`split_track_arrays` gives
+    the same labels faster."""
+    lasts: list[tuple[float, float, float, float]] = []
+    return [_follow(lasts, when_s, lat, lon, t) for when_s, lat, lon in points]
+
+
+def _follow(
+    lasts: list[tuple[float, float, float, float]],
+    when_s: float,
+    lat: float,
+    lon: float,
+    t: Thresholds,
+) -> int:
+    """The track (index in ``lasts``, each track's last position as (time, lat radians,
+    lon radians, cos(lat))) that the position joins, ``lasts`` updated."""
     sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
     two_r = 2 * EARTH_KM
     min_km, max_knots = t.jump_min_km, t.jump_knots
-    # Each track's last position: [time, lat radians, lon radians, cos(lat)]; positions.
-    lasts: list[list[float]] = []
-    tracks: list[_Track] = []
-    labels = []
-    for when_s, lat, lon in points:
-        la2, lo2 = radians(lat), radians(lon)
-        c2 = cos(la2)
-        best, best_km = -1, math.inf
-        crowded = len(tracks) >= MAX_TRACKS
-        for index, (t1, la1, lo1, c1) in enumerate(lasts):
-            h = sin((la2 - la1) / 2) ** 2 + c1 * c2 * sin((lo2 - lo1) / 2) ** 2
-            d = two_r * asin(min(1.0, sqrt(h)))
-            if d < best_km:
-                dt = when_s - t1
-                if crowded or d < min_km or (dt > 0 and d / dt * 3600 / 1.852 <= max_knots):
-                    best, best_km = index, d
-        if best < 0:
-            tracks.append(_Track(when_s, lat, lon))
-            lasts.append([0.0, 0.0, 0.0, 0.0])
-            best = len(tracks) - 1
-        track = tracks[best]
-        track.t, track.lat, track.lon = when_s, lat, lon
-        track.positions += 1
-        lasts[best] = [when_s, la2, lo2, c2]
-        labels.append(best)
+    la2, lo2 = radians(lat), radians(lon)
+    c2 = cos(la2)
+    best, best_km = -1, math.inf
+    crowded = len(lasts) >= MAX_TRACKS
+    for index, (t1, la1, lo1, c1) in enumerate(lasts):
+        h = sin((la2 - la1) / 2) ** 2 + c1 * c2 * sin((lo2 - lo1) / 2) ** 2
+        d = two_r * asin(min(1.0, sqrt(h)))
+        if d < best_km:
+            dt = when_s - t1
+            if crowded or d < min_km or (dt > 0 and d / dt * 3600 / 1.852 <= max_knots):
+                best, best_km = index, d
+    if best < 0:
+        lasts.append((when_s, la2, lo2, c2))
+        return len(lasts) - 1
+    lasts[best] = (when_s, la2, lo2, c2)
+    return best
+
+
+PLAIN_MARGIN = 1e-6
+"""How far (relatively) inside the jump distance or speed a step must be, and how much
+nearer than every other track, to be decided in numpy by :func:`split_track_arrays`
+(numpy's and math's sines may differ in the last bits; this is far more than that)."""
+
+
+def _km_np(
+    la1: Any, lo1: Any, c1: Any, la2: NDArray[Any], lo2: NDArray[Any], c2: NDArray[Any]
+) -> NDArray[Any]:
+    h = np.sin((la2 - la1) / 2) ** 2 + c1 * c2 * np.sin((lo2 - lo1) / 2) ** 2
+    km: NDArray[Any] = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return km
+
+
+def split_track_arrays(
+    when: NDArray[Any], lat: NDArray[Any], lon: NDArray[Any], t: Thresholds
+) -> list[int]:
+    """:func:`split_tracks` of one vessel's positions given as arrays: the same labels.
+
+    Most positions plainly continue the track of the position before them: the step is
+    well within the jump distance or speed, and every other track's last position is
+    well farther away. Those are decided in numpy, a run at a time; only the others (a
+    jump, a doubtful step) go through :func:`split_tracks`' own comparisons."""
+    n = len(when)
+    times, lats, lons = when.tolist(), lat.tolist(), lon.tolist()
+    la, lo = np.radians(lat), np.radians(lon)
+    cl = np.cos(la)
+    step = np.zeros(n)
+    step[1:] = _km_np(la[:-1], lo[:-1], cl[:-1], la[1:], lo[1:], cl[1:])
+    dt = np.zeros(n)
+    dt[1:] = when[1:] - when[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        knots = np.where(dt > 0, step / np.where(dt > 0, dt, 1.0) * 3600 / 1.852, np.inf)
+    plain = (step < t.jump_min_km * (1 - PLAIN_MARGIN)) | (
+        knots <= t.jump_knots * (1 - PLAIN_MARGIN)
+    )
+    nearer = step * (1 + PLAIN_MARGIN) + 1e-9  # other tracks must be farther than this
+    lasts: list[tuple[float, float, float, float]] = []
+    last_at: list[int] = []  # each track's last position's index
+    labels = [0] * n
+    i = 0
+    while i < n:
+        label = _follow(lasts, times[i], lats[i], lons[i], t)
+        if label == len(last_at):
+            last_at.append(i)
+        last_at[label] = i
+        labels[i] = label
+        i += 1
+        # Then the positions that plainly follow on this track, a block at a time.
+        start, block = i, 64
+        while i < n:
+            end = min(n, i + block)
+            ok = plain[i:end].copy()
+            for other, at in enumerate(last_at):
+                if other != label:
+                    ok &= (
+                        _km_np(la[at], lo[at], cl[at], la[i:end], lo[i:end], cl[i:end])
+                        > nearer[i:end]
+                    )
+            doubtful = np.flatnonzero(~ok)
+            if len(doubtful):
+                i += int(doubtful[0])
+                break
+            i, block = end, block * 2
+        if i > start:
+            labels[start:i] = [label] * (i - start)
+            la_last = math.radians(lats[i - 1])
+            lasts[label] = (times[i - 1], la_last, math.radians(lons[i - 1]), math.cos(la_last))
+            last_at[label] = i - 1
     return labels
 
 
@@ -117,11 +188,13 @@ def _position_episodes(
     points: list[tuple[float, float, float]],
     spans: list[dict[str, Any]],
     t: Thresholds,
+    labels: list[int] | None = None,
 ) -> tuple[list[Detection], list[tuple[float, float]]]:
-    """Spoofing and shared-MMSI events of one vessel; and the periods shared."""
+    """Spoofing and shared-MMSI events of one vessel; and the periods shared. ``labels``:
+    the positions' tracks, when already split."""
     if not points:
         return [], []
-    labels = split_tracks(points, t)
+    labels = split_tracks(points, t) if labels is None else labels
     counts: dict[int, int] = defaultdict(int)
     for label in labels:
         counts[label] += 1
@@ -383,14 +456,19 @@ def position_episodes(
     tracks: dict[int, list[tuple[float, float, float]]],
     by_mmsi: dict[int, list[dict[str, Any]]],
     t: Thresholds,
+    labels: dict[int, list[int]] | None = None,
 ) -> tuple[list[Detection], dict[int, list[tuple[float, float]]]]:
     """Spoofing and shared-MMSI events of the vessels whose positions are in ``tracks``
     (each vessel on its own, so the detectors hand them over a few vessels at a time),
-    and the periods each MMSI was shared."""
+    and the periods each MMSI was shared. ``labels``: per MMSI, its positions' tracks
+    when already split (:func:`split_track_arrays`)."""
     out: list[Detection] = []
     shared: dict[int, list[tuple[float, float]]] = {}
+    known = labels or {}
     for mmsi in sorted(tracks):
-        found, periods = _position_episodes(mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t)
+        found, periods = _position_episodes(
+            mmsi, tracks[mmsi], by_mmsi.get(mmsi, []), t, known.get(mmsi)
+        )
         out.extend(found)
         shared[mmsi] = periods
     return out, shared
@@ -431,6 +509,7 @@ __all__ = [
     "identity_episodes",
     "position_episodes",
     "spans_by_mmsi",
+    "split_track_arrays",
     "split_tracks",
     "valid_imo",
 ]

@@ -46,6 +46,8 @@ LOOKUP_DEGREES = 0.02
 MAX_PORTS = 100_000
 ANCHORAGES_FILE = "anchorages.geojson"
 FILE_KIND = "watchkeeper-anchorages"
+STAY_ROWS_PER_SHARE = 30_000_000
+"""Positions whose stays are grouped at a time (about 2 GB of DuckDB's hash table)."""
 
 
 @dataclass(frozen=True)
@@ -283,15 +285,25 @@ def learn_anchorages(
         return []
     size, window = rules.cell_degrees, rules.window_hours * 3600
     # The stays are grouped from every position of the dataset: in bounded memory
-    # (connect's limit), spilling to a temporary folder beyond it.
+    # (connect's limit), spilling to a temporary folder beyond it. Nearly every
+    # (vessel, cell, window) of a moving ship is a group of its own (82 M groups for
+    # 100 M positions), so the vessels are grouped a share at a time (by a hash of the
+    # MMSI: every group falls in exactly one share), each share's table fitting in
+    # memory; reading the positions again per share costs less than spilling.
     with tempfile.TemporaryDirectory(prefix="watchkeeper-anchorages-") as temp:
         con = connect(Path(temp))
-        rows = con.execute(f"""WITH stays AS (
-                    SELECT mmsi, CAST(floor(lat / {size}) AS BIGINT) AS cy, CAST(floor(lon / {size}) AS BIGINT) AS cx,
-                           floor(epoch(ts) / {window}) AS w
-                    FROM read_parquet([{sql_files(files)}])
-                    GROUP BY ALL HAVING epoch(max(ts)) - epoch(min(ts)) >= {rules.min_stay_hours * 3600}
-                ), cells AS (
+        listed = f"read_parquet([{sql_files(files)}])"
+        found = con.execute(f"SELECT count(*) FROM {listed}").fetchone()
+        shares = max(1, math.ceil((found[0] if found else 0) / STAY_ROWS_PER_SHARE))
+        con.execute("CREATE TABLE stays (mmsi BIGINT, cy BIGINT, cx BIGINT, w DOUBLE)")
+        for share in range(shares):
+            where = f"WHERE hash(mmsi) % {shares} = {share}" if shares > 1 else ""
+            con.execute(f"""INSERT INTO stays
+                SELECT mmsi, CAST(floor(lat / {size}) AS BIGINT) AS cy, CAST(floor(lon / {size}) AS BIGINT) AS cx,
+                       floor(epoch(ts) / {window}) AS w
+                FROM {listed} {where}
+                GROUP BY ALL HAVING epoch(max(ts)) - epoch(min(ts)) >= {rules.min_stay_hours * 3600}""")
+        rows = con.execute(f"""WITH cells AS (
                     SELECT DISTINCT cy, cx FROM stays
                 ), offsets AS (
                     SELECT a.range AS dy, b.range AS dx
