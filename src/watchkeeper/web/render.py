@@ -91,18 +91,19 @@ class Renderer:
 
     def views(self, ids: Iterable[str]) -> dict[str, EntityView]:
         """The entities the viewer may see among ``ids`` (with their ended values)."""
+        ids = list(ids)
         kept = self.kept
         wanted = sorted({i for i in ids if ("view", i) not in kept})
         if wanted:
             found = {v.id: v for v in self.reader.entities(wanted, include_ended=True)}
             for entity_id in wanted:  # an id not found is kept as not found
                 kept[("view", entity_id)] = found.get(entity_id)
-        out = {}
-        for entity_id in ids:
-            view = kept.get(("view", entity_id))
-            if view is not None:
-                out[entity_id] = view
-        return out
+        return self._kept_of("view", ids)
+
+    def _kept_of(self, kind: str, ids: Iterable[str]) -> dict[str, Any]:
+        """What ``kept`` holds of ``kind`` for ``ids``, by id (none for the not found)."""
+        found = ((i, self.kept.get((kind, i))) for i in ids)
+        return {i: value for i, value in found if value is not None}
 
     def list_ids(self, entity_id: str) -> list[str]:
         if self.index is None:
@@ -158,12 +159,7 @@ class Renderer:
             origins[cid] = origin if cid not in origins else _union(origins[cid], origin)
         for entity_id, view in views.items():
             kept[("shallow", entity_id)] = self.shallow(view, origins.get(entity_id))
-        out = {}
-        for entity_id in ids:
-            data = kept.get(("shallow", entity_id))
-            if data is not None:
-                out[entity_id] = data
-        return out
+        return self._kept_of("shallow", ids)
 
     # -- nested and adjacent --------------------------------------------------------------
 
