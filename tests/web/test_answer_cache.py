@@ -302,6 +302,13 @@ def test_autocompletion_is_answered_from_what_is_kept_until_the_store_moves(
     found, items = kept_answer(viewer, state, "suggest", "ang", depends_on=built)
     assert found and "ANGARA" in {i.name.strip() for i in items}
     assert analyst.get("/suggest?q=ang").text == first  # type: ignore[attr-defined]
+    # Hangul is completed by the screener: kept for it the same way
+    korean = analyst.get("/suggest?q=김정은").text  # type: ignore[attr-defined]
+    screener = service.peek_screener(viewer, state)
+    assert screener is not None
+    found, items = kept_answer(viewer, state, "suggest", "김정은", depends_on=screener)
+    assert found and "wk-person-kim-jong-un" in {i.entity_id for i in items}
+    assert analyst.get("/suggest?q=김정은").text == korean  # type: ignore[attr-defined]
 
     page = analyst.get("/entity/wk-vessel-angara").text  # type: ignore[attr-defined]
     link = re.search(r'href="(/entry/statement/[^"?]+)', page)

@@ -289,6 +289,19 @@ class Service:
             self._screeners[viewer] = cached
         return cached[2]
 
+    def peek_screener(self, viewer: Viewer, state: ReadState) -> Screener | None:
+        """The viewer's screener when ``screener`` would answer it as it is for ``state``
+        (``peek``'s), else None: nothing is read or made."""
+        cached = self._screeners.get(viewer)
+        if (
+            cached is None
+            or cached[1] is not self.state[0]
+            or cached[3] is not state[3]
+            or time.monotonic() - cached[0] > RECHECK_SECONDS
+        ):
+            return None
+        return cached[2]
+
     def resolution_of(self, viewer: Viewer, screener: Screener) -> Resolution:
         """The resolution ``screener`` merges hits with (what renders its results must
         read entities the same way), else the viewer's current one."""

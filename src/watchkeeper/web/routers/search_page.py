@@ -104,17 +104,21 @@ def _suggest_page(c: Ctx, q: str) -> HTMLResponse:
 
 def _kept_suggestions(c: Ctx, q: str) -> HTMLResponse | None:
     """``_suggest_page``'s answer when every part of it is kept (the viewer's read state,
-    the names' index, the answer and the page: each checked as ``suggestions`` and
-    ``Ctx.page`` check it), else None. Other scripts than Latin ask the screener: always
-    in the thread pool."""
-    if not find.prefix_completes(q):
+    the names' index for Latin script or the screener for the others, the answer and the
+    page: each checked as ``suggestions`` and ``Ctx.page`` check it), else None."""
+    service = c.bench.service
+    state = service.peek(c.viewer)
+    if state is None:
         return None
-    state = c.bench.service.peek(c.viewer)
-    built = c.bench.suggestions.peek()
-    if state is None or built is None:
+    source: object | None = (
+        c.bench.suggestions.peek()
+        if find.prefix_completes(q)
+        else service.peek_screener(c.viewer, state)
+    )
+    if source is None:
         return None
     c.use_state(state)
-    found, items = kept_answer(c.viewer, state, "suggest", q, depends_on=built)
+    found, items = kept_answer(c.viewer, state, "suggest", q, depends_on=source)
     return c.kept_page("fragments/suggest.html", (items,)) if found else None
 
 
