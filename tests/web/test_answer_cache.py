@@ -174,7 +174,7 @@ def test_a_kept_page_follows_the_ais_files(fresh: Settings) -> None:
     bench = analyst.client.app.state.workbench
     analyst.get("/entity/wk-vessel-angara")
     (entry,) = [k for k in bench.pages if k[3] == "/entity/wk-vessel-angara"]
-    assert entry[-1] == geo.fingerprints(bench) and entry[-1]
+    assert entry[-1] == geo.ais_versions(bench) and entry[-1]
 
 
 # The screening API's routes, which keep the entities they show per viewer's read state

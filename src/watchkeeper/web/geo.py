@@ -9,7 +9,6 @@ the cache itself holds nothing that depends on who asked.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable
 from typing import Any
 
 from watchkeeper.maritime import tracks
@@ -53,11 +52,6 @@ def fixes(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[tracks.Fi
         out.extend(bench.cached(key, version, read))
     out.sort(key=lambda f: (f.ts, f.mmsi))
     return out
-
-
-def fingerprints(bench: Workbench) -> tuple[Hashable, ...]:
-    """The workbench's AIS files as they are now: changes whenever one is written."""
-    return tuple((str(d.root), tracks.fingerprint(d)) for d in bench.ais_datasets())
 
 
 def identity_history(bench: Workbench, imos: list[str], mmsis: list[str]) -> list[dict[str, Any]]:

@@ -91,5 +91,5 @@ def entity_context(c: Ctx, found: dict[str, Any]) -> dict[str, Any]:
 def entity_page(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Response:
     found = store_part(c, entity_id)
     # a vessel's page shows what its AIS files say: the page is kept while they stay
-    ais = geo.fingerprints(c.bench) if found["vessel"] is not None else ()
+    ais = geo.ais_versions(c.bench) if found["vessel"] is not None else ()
     return c.page("entity.html", (found,), lambda: entity_context(c, found), key=ais)
