@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import UN_XML
+from tests.conftest import OFAC_CSV, UN_XML
 from tests.helpers import entity, source, write
 from watchkeeper.importers import run_import
 from watchkeeper.model.marking import TLP, Marking
@@ -577,3 +577,64 @@ def test_review_decisions_over_http(home: Path) -> None:
         assert response.status_code == 400 and "\n" not in response.json()["detail"], bad
     too_long = api.post("/decisions", json=decision | {"reason": "x" * 10_000}, headers=kr)
     assert too_long.status_code == 422 and "x" * 100 not in too_long.text
+
+
+def test_a_server_warms_up_before_it_serves(home: Path) -> None:
+    """``serve`` loads the name-analysis tables and each open viewer's state before it
+    forks (``Service.warm_up``), and each worker asks every screening route once before
+    it accepts a connection (``server.warm_routes``): all of them answer, and nothing is
+    written."""
+    import asyncio
+
+    from watchkeeper.web.server import WARM_UP_REQUESTS, warm_routes
+
+    app = create_app(load_settings({"WATCHKEEPER_HOME": str(home)}))
+    service = app.state.service
+    before = service.store.version()
+    service.warm_up()
+    viewer = service.viewer(None)
+    assert viewer in service._readers and viewer in service._screeners
+    kept = service._screeners[viewer][2]
+    assert asyncio.run(warm_routes(app)) == [200] * len(WARM_UP_REQUESTS)
+    assert service._screeners[viewer][2] is kept  # the requests used what was warmed
+    assert service.store.version() == before
+    # with API keys, the keys' organisations are warmed (the warm-up requests are refused)
+    keyed = create_app(
+        load_settings({"WATCHKEEPER_HOME": str(home), "WATCHKEEPER_API_KEYS": "k=kr-nis,x=nobody"})
+    )
+    keyed.state.service.warm_up()
+    assert [v.organisation for v in keyed.state.service._readers] == ["kr-nis"]
+    assert asyncio.run(warm_routes(keyed))[1:] == [401] * (len(WARM_UP_REQUESTS) - 1)
+
+
+def test_after_an_import_a_server_loads_the_saved_index_and_facts(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The importing process saves the index and the facts of the new version; a running
+    server loads both (``Service._saved``) rather than building the facts, seconds of
+    its CPU while it answers, and answers from them."""
+    from watchkeeper.screening.filters import Facts
+
+    app = create_app(load_settings({"WATCHKEEPER_HOME": str(home)}))
+    service = app.state.service
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-m", "watchkeeper.cli", "import", "ofac-csv", str(OFAC_CSV)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+    def no_build(*_args: object) -> Facts:
+        raise AssertionError("the facts were built, not loaded")
+
+    monkeypatch.setattr(Facts, "build", no_build)
+    version = service.store.version()
+    found = service._saved(version)
+    assert found is not None
+    index, facts = found
+    assert index.version == facts.version == version
+    service.state = found
+    api = TestClient(app)
+    answer = api.get("/search/us_ofac_sdn", params={"q": "korea", "limit": 1}).json()
+    assert answer["total"]["value"] > 0 and answer["facets"]["datasets"]["values"]

@@ -106,10 +106,14 @@ class Context:
     def refresh_index(self, before: str, changed: set[str]) -> None:
         """Keep the screening index in step with the store after an import: updated for
         the entities the import changed, or rebuilt."""
+        from watchkeeper.screening.filters import save_facts
         from watchkeeper.screening.index import refresh
 
         index = refresh(self.store, self.settings.cache_dir, before, changed)
         if index is not None:
+            # and the filterable facts beside it, which a running server loads rather
+            # than builds (``web.service``)
+            save_facts(self.store, index, self.settings.cache_dir)
             # counted as this workspace's viewer sees it, like every other count
             visible = frozenset(self.store.visible_marking_ids(self.viewer(None)))
             err.print(
@@ -121,10 +125,14 @@ class Context:
     def follow_write(self, before: str, changed: set[str]) -> None:
         """After a write that is not an import (the demo's dataset, detections stored as
         events): update a saved screening index for what changed, so that the next
-        screening need not rebuild it; build nothing if there is none."""
+        screening need not rebuild it, and its facts beside it (``refresh_index``); build
+        nothing if there is none."""
+        from watchkeeper.screening.filters import save_facts
         from watchkeeper.screening.index import refresh
 
-        refresh(self.store, self.settings.cache_dir, before, changed, rebuild=False)
+        index = refresh(self.store, self.settings.cache_dir, before, changed, rebuild=False)
+        if index is not None:
+            save_facts(self.store, index, self.settings.cache_dir)
 
 
 def progress_bar(quiet: bool) -> Progress:

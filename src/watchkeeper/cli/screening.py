@@ -219,6 +219,7 @@ def serve(
             err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}")
             raise typer.Exit(2) from None
         app_ = create_app(ctx.settings)
+        app_.state.service.warm_up()
         err.print(f"serving on http://{host}:{port} with {workers} worker(s)")
     server.run(app_, sock, workers, threads)
 

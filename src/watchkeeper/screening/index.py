@@ -25,6 +25,7 @@ import math
 import os
 import re
 import uuid
+import zipfile
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -495,26 +496,17 @@ class Index:
                 for e in self.entities
             ],
         }
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # A file of this process's own: two processes saving at once (two imports of one
-        # release) must not write into, or rename away, each other's half-written file;
-        # the last complete one replaces the index.
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            # Restricted names and identifiers are in it: readable by its owner only.
-            flags = os.O_CREAT | os.O_WRONLY | os.O_EXCL
-            with os.fdopen(os.open(tmp, flags, 0o600), "wb") as fh:
-                np.savez(
-                    fh,
-                    offsets=self.offsets,
-                    flat=self.flat,
-                    groups=self.groups,
-                    repeated=self.repeated,
-                    meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
-                )
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_private(
+            path,
+            {
+                "offsets": self.offsets,
+                "flat": self.flat,
+                "groups": self.groups,
+                "repeated": self.repeated,
+                "meta": np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+                "version": np.array(self.version),
+            },
+        )
 
     @classmethod
     def load(cls, path: Path) -> Index | None:
@@ -544,7 +536,7 @@ class Index:
             entities = [_listed(row) for row in meta["entities"]]
             keys = {key: i for i, key in enumerate(meta["keys"])}
             group_needs = [_needs(n) for n in meta["group_needs"]]
-        except (OSError, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
+        except (*UNREADABLE, TypeError, IndexError, orjson.JSONDecodeError):
             return None
         if len(offsets) != len(keys) + 1 or int(offsets[-1]) != len(flat):
             return None
@@ -876,6 +868,41 @@ def read_affected(store: Store, affected: set[str]) -> list[Listed]:
     that points at them now."""
     readset = affected | store.linking(affected, LINK_PROPS)
     return [e for e in read_entities(store, readset) if e.id in affected]
+
+
+# What reading a damaged or foreign ``.npz`` raises (a file cut short is no zip file).
+UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
+def saved_version(path: Path) -> str | None:
+    """The ``version`` array of a saved ``.npz`` (an index, or facts), read without the
+    rest: what a process waiting for another's save polls (loading the whole index to
+    read its version held this process's CPU a quarter of a second each time)."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            if "version" not in arrays.files:
+                return None
+            found = arrays["version"]
+    except UNREADABLE:
+        return None
+    return str(found) if found.shape == () and found.dtype.kind == "U" else None
+
+
+def write_private(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``arrays`` saved to ``path`` (an ``.npz``), readable by its owner only: restricted
+    names and identifiers are in them."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # A file of this process's own: two processes saving at once (two imports of one
+    # release) must not write into, or rename away, each other's half-written file; the
+    # last complete one replaces the saved one.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        flags = os.O_CREAT | os.O_WRONLY | os.O_EXCL
+        with os.fdopen(os.open(tmp, flags, 0o600), "wb") as fh:
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # Past this share of the index changed, rebuilding is as quick as updating.

@@ -316,3 +316,35 @@ def pair_score(
     found = score(query, query.readings(), listed, weight, threshold)
     assert found is not None  # same schema on both sides
     return found
+
+
+# One name in each script and form the analysis reads differently: scoring each against
+# the others loads every table analysis and comparison read lazily (the rules, pinyin,
+# hanja, Korean and Cyrillic readings, legal forms, nicknames, equivalent words).
+_WARM_UP = (
+    ("Person", "KIM Jong Un", ("kp",)),
+    ("Person", "김정은", ()),
+    ("Person", "金正恩", ("kp",)),
+    ("Person", "王建平", ()),
+    ("Person", "Ким Чен Ын", ()),
+    ("Person", "Сергей Кужугетович Шойгу", ("ru",)),
+    ("Person", "علي خامنئي", ("ir",)),
+    ("Person", "Mr. William Bill O'Neil Jr.", ()),
+    ("Organization", "Korea Ryonbong General Corporation", ("kp",)),
+    ("Organization", "조선련봉총회사", ()),
+    ("Company", "ООО «Ромашка»", ("ru",)),
+    ("Company", "DAEDONG CREDIT BANK (DCB)", ()),
+    ("Vessel", "M/V ANGARA", ()),
+)
+
+
+def warm_up() -> None:
+    """Load now what name analysis and comparison load at their first use (~1 s of
+    tables): a server does this before it forks its workers, so that they share the
+    tables and no request waits for them."""
+    for schema, name, countries in _WARM_UP:
+        query = Query("warm-up", schema, (name,), countries=countries)
+        readings = query.readings()
+        for other_schema, other, other_countries in _WARM_UP:
+            listed = Visible("warm-up", other_schema, (other,), (), (), other_countries, (), ())
+            score(query, readings, listed, default_weight)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Table, and_, select
 
 from watchkeeper.model.origin import Origin, OriginView
 from watchkeeper.store.origin_schema import entity_origin, entity_referent
@@ -101,9 +101,22 @@ class OriginReader:
         self.store = reader.store
         self.marking_ids = list(reader.marking_ids)
 
+    def _holds_rows(self, table: Table) -> bool:
+        """Whether ``table`` has any row, once per store state: lists imported from
+        their own formats leave both origin tables empty, and then ``origins`` reads
+        nothing (two queries fewer for every entity a match or a search shows)."""
+
+        def any_row() -> bool:
+            with self.store.engine.connect() as conn:
+                return conn.execute(select(table.c.entity_id).limit(1)).first() is not None
+
+        return self.store.read_cache.get(self.reader.stamp, ("holds rows", table.name), any_row)
+
     def origins(self, entity_ids: Collection[str]) -> dict[str, OriginView]:
         ordered = sorted(set(entity_ids))
         found: dict[str, list[tuple[frozenset[str], frozenset[str], Origin]]] = {}
+        if not ordered or not self._holds_rows(entity_origin):
+            return {}
         with self.store.engine.connect() as conn:
             for i in range(0, len(ordered), ID_CHUNK):
                 chunk = ordered[i : i + ID_CHUNK]

@@ -392,7 +392,11 @@ class Reader:
             with self.store.engine.connect() as conn:
                 rows = list(conn.execute(query.order_by(*order)))
             ends = {r.entity_id for r in rows} | {r.value for r in rows if r.prop_type == "entity"}
-            found = self.existing_among(ends, include_ended)
+            # An entity with an allowed statement that is neither a link nor its id is
+            # grounded (``existing``): its rows, just read, say so; the others are asked.
+            grounded = {r.entity_id for r in rows if r.prop_type != "entity" and r.prop != BASE_ID}
+            asked = ends - grounded
+            found = grounded | (self.existing_among(asked, include_ended) if asked else set())
             for row in rows:
                 if row.entity_id in found and (row.prop_type != "entity" or row.value in found):
                     yield self._view(row)

@@ -26,7 +26,8 @@ from watchkeeper.errors import WatchkeeperError
 from watchkeeper.investigations.resolver import Resolution, merge_matches, resolve
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import index as ix
-from watchkeeper.screening.filters import Facts, FactsView
+from watchkeeper.screening.filters import Facts, FactsView, facts_path, load_or_build_facts
+from watchkeeper.screening.score import warm_up as score_warm_up
 from watchkeeper.screening.screener import Screener
 from watchkeeper.settings import Settings
 from watchkeeper.store import Reader, Store, open_store
@@ -135,8 +136,12 @@ class Service:
         # read before the index: a correction made while it loads is followed again
         self.corrections = self.store.correction_mark()
         self._following = threading.Lock()
-        index = index or ix.load_or_build(self.store, settings.cache_dir)
-        self.state: tuple[ix.Index, Facts] = (index, Facts.build(self.store, index))
+        if index is None:
+            index = ix.load_or_build(self.store, settings.cache_dir)
+            facts = load_or_build_facts(self.store, index, settings.cache_dir)
+        else:
+            facts = Facts.build(self.store, index)
+        self.state: tuple[ix.Index, Facts] = (index, facts)
         # The index is a large, long-lived object graph: keep it out of the garbage
         # collector's full passes, which otherwise show up as 0.5 s latency spikes.
         gc.freeze()
@@ -147,6 +152,8 @@ class Service:
         self._readers: dict[Viewer, ReadState] = {}
         self._reader_checked: dict[Viewer, float] = {}
         self._served = 0
+        # an entity the first open viewer may see, for the workers' warm-up requests
+        self.warm_entity: str | None = None
 
     @property
     def index(self) -> ix.Index:
@@ -173,26 +180,48 @@ class Service:
             version = self.store.version()
             if version == self.state[0].version:
                 return
-            path = ix.index_path(self.settings.cache_dir)
-            deadline = time.monotonic() + SAVED_INDEX_WAIT
-            index = None
-            while index is None or index.version != version:
-                index = ix.Index.load(path) if path.exists() else None
-                if index is not None and index.version == version:
-                    break
-                if time.monotonic() > deadline:
-                    index = ix.build(self.store)
-                    break
-                time.sleep(1.0)
-                if self.store.version() != version:
-                    return  # moved on again: the next check starts over
-            self.state = (index, Facts.build(self.store, index))
+            found = self._saved(version)
+            if found is None:
+                return  # moved on again: the next check starts over
+            self.state = found
             gc.freeze()
         except Exception:  # the old state keeps serving; the next check tries again
             log.exception("refreshing the screening index failed")
         finally:
             self._checked = time.monotonic()
             self._refreshing.release()
+
+    def _saved(self, version: str) -> tuple[ix.Index, Facts] | None:
+        """The index and facts of ``version`` as the importing process saves them (loading
+        arrays; building the facts here took seconds of the CPU and of the lock this
+        process's requests run under), waiting up to SAVED_INDEX_WAIT for them, then
+        built here; None when the store moves on meanwhile."""
+        index_file = ix.index_path(self.settings.cache_dir)
+        facts_file = facts_path(self.settings.cache_dir)
+        deadline = time.monotonic() + SAVED_INDEX_WAIT
+        index: ix.Index | None = None
+        while True:
+            # each file read whole only once its version is the one waited for
+            if (index is None or index.version != version) and ix.saved_version(index_file) in (
+                version,
+                None,
+            ):
+                index = ix.Index.load(index_file) if index_file.exists() else None
+            if (
+                index is not None
+                and index.version == version
+                and ix.saved_version(facts_file) in (version, None)
+            ):
+                facts = Facts.load(facts_file, index) if facts_file.exists() else None
+                if facts is not None:
+                    return index, facts
+            if time.monotonic() > deadline:
+                if index is None or index.version != version:
+                    index = ix.build(self.store)
+                return index, Facts.build(self.store, index)
+            time.sleep(1.0)
+            if self.store.version() != version:
+                return None
 
     def after_write(self, before: str, changed: set[str]) -> None:
         """A write made through this process (a re-marking, a retraction): the saved index
@@ -205,7 +234,9 @@ class Service:
             if not self.fixed:
                 index = ix.refresh(self.store, self.settings.cache_dir, before, changed)
                 if index is not None:
-                    self.state = (index, Facts.build(self.store, index))
+                    # saved for the other workers, which follow this correction next
+                    facts = load_or_build_facts(self.store, index, self.settings.cache_dir)
+                    self.state = (index, facts)
             self._screeners.clear()
             self._readers.clear()
             self.corrections = max(self.corrections, mark)
@@ -232,10 +263,40 @@ class Service:
                 before = self.index.version
                 index = ix.refresh(self.store, self.settings.cache_dir, before, changed, save=False)
                 if index is not None:
-                    self.state = (index, Facts.build(self.store, index))
+                    # the correcting process's facts when it has saved them already
+                    cache_dir = self.settings.cache_dir
+                    facts = load_or_build_facts(self.store, index, cache_dir, save=False)
+                    self.state = (index, facts)
             self._screeners.clear()
             self._readers.clear()
             self.corrections = mark
+
+    def warm_up(self) -> None:
+        """Before serving (and before forking workers, which then share it): the name
+        analysis tables, and the read state and screener of each viewer the API answers
+        without a login (the workspace's own, or each API key's organisation). Without
+        it, a worker's first requests each waited for a table or a viewer's state, and
+        the requests queued behind them on its event loop (p99 0.6-0.9 s in the first
+        10 s of ``bench/api``)."""
+        score_warm_up()
+        viewers = [] if self.keys else [self.viewer(None)]
+        for org in sorted(set(self.keys.values())):
+            try:
+                viewers.append(self.store.organisation(org))
+            except WatchkeeperError:
+                continue  # a key of an unknown organisation: refused per request
+
+        index = self.current_index()
+        for viewer in viewers:
+            state = self.read(viewer)
+            screener = self.screener(viewer, index, state[3])
+            if self.warm_entity is None:
+                marks = screener.marking_ids
+                self.warm_entity = next(
+                    (e.id for e in index.entities[:1000] if ix.visible(e, marks) is not None),
+                    None,
+                )
+        gc.freeze()
 
     def before_fork(self) -> None:
         """Close pooled connections: a forked worker opens its own."""

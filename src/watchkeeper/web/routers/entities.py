@@ -67,8 +67,11 @@ def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, Enti
     raise NotFound(f"no entity {entity_id!r}")
 
 
+# On the event loop, as /match and /search are: in the thread pool, each of its reads
+# waited again for the interpreter's lock, held by the requests the loop was running
+# (its p99 under load was the highest of the three; ``bench/api``).
 @router.get("/entities/{entity_id}", response_model=EntityResponse, responses=RESPONSES)
-def entity(
+async def entity(
     entity_id: EntityId,
     request: Request,
     who: Annotated[Caller, Depends(caller)],
