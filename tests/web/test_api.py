@@ -586,6 +586,7 @@ def test_a_server_warms_up_before_it_serves(home: Path) -> None:
     written."""
     import asyncio
 
+    from watchkeeper.screening.score import analyse_listed
     from watchkeeper.web.server import WARM_UP_REQUESTS, warm_routes
 
     app = create_app(load_settings({"WATCHKEEPER_HOME": str(home)}))
@@ -598,6 +599,9 @@ def test_a_server_warms_up_before_it_serves(home: Path) -> None:
     assert asyncio.run(warm_routes(app)) == [200] * len(WARM_UP_REQUESTS)
     assert service._screeners[viewer][2] is kept  # the requests used what was warmed
     assert service.store.version() == before
+    listed = sum(len(e.names) for e in service.index.entities)
+    assert analyse_listed(service.index) == listed > 0  # the readings a worker inherits
+    assert analyse_listed(service.index, most=listed - 1) == 0  # past the cache's size
     # with API keys, the keys' organisations are warmed (the warm-up requests are refused)
     keyed = create_app(
         load_settings({"WATCHKEEPER_HOME": str(home), "WATCHKEEPER_API_KEYS": "k=kr-nis,x=nobody"})
@@ -638,3 +642,35 @@ def test_after_an_import_a_server_loads_the_saved_index_and_facts(
     api = TestClient(app)
     answer = api.get("/search/us_ofac_sdn", params={"q": "korea", "limit": 1}).json()
     assert answer["total"]["value"] > 0 and answer["facets"]["datasets"]["values"]
+
+
+def test_a_kept_match_answer_is_the_callers_own(home: Path) -> None:
+    """/match answers are kept per caller's read state (``Caller.answer``): the same body
+    from an organisation that may not see the hit gets its own answer, before and after
+    one that may, and a retraction made elsewhere is followed at the next request."""
+    api = client(home, "key-kr=kr-nis,key-jp=jp-mofa")
+    kr = {"Authorization": "ApiKey key-kr"}
+    jp = {"Authorization": "ApiKey key-jp"}
+    body = {"queries": {"q": {"schema": "Vessel", "properties": {"name": ["GHOST TRADER"]}}}}
+
+    def hits(headers: dict[str, str]) -> list[str]:
+        found = api.post("/match/default", json=body, headers=headers)
+        assert found.headers["x-batch-size"] == "1"
+        return [r["id"] for r in found.json()["responses"]["q"]["results"]]
+
+    assert hits(kr) == hits(kr) == ["ghost"]  # the second one kept
+    assert hits(jp) == []
+    assert hits(kr) == ["ghost"]
+    assert hits(jp) == []
+    # retracted by another process: gone from the next answer, kept or not
+    public = {"queries": {"q": {"schema": "Company", "properties": {"name": ["Stroygazmontazh"]}}}}
+    asked = [api.post("/match/default", json=public, headers=h) for h in (kr, kr, jp)]
+    assert [[r["id"] for r in a.json()["responses"]["q"]["results"]] for a in asked] == [
+        ["sgm"]
+    ] * 3
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    retract = [sys.executable, "-m", "watchkeeper.cli", "retract", "--entity", "sgm"]
+    subprocess.run([*retract, "--reason", "x"], env=env, check=True, capture_output=True)
+    for headers in (kr, jp):
+        again = api.post("/match/default", json=public, headers=headers).json()
+        assert again["responses"]["q"]["results"] == []

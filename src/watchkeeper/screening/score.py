@@ -30,7 +30,7 @@ from followthemoney import model
 
 from watchkeeper.errors import InputError
 from watchkeeper.screening.compare import NameComparison, compare
-from watchkeeper.screening.index import FUZZY_AFFIX, FUZZY_MIN, Visible, is_org
+from watchkeeper.screening.index import FUZZY_AFFIX, FUZZY_MIN, Index, Visible, is_org
 from watchkeeper.screening.names import Name, analyse, default_weight
 
 THRESHOLD = 0.70
@@ -318,6 +318,11 @@ def pair_score(
     return found
 
 
+# Listed names analysed before serving at most (``analyse_listed``): the size of the
+# analysis cache (``names.analyse``).
+LISTED_WARM_UP = 100_000
+
+
 # One name in each script and form the analysis reads differently: scoring each against
 # the others loads every table analysis and comparison read lazily (the rules, pinyin,
 # hanja, Korean and Cyrillic readings, legal forms, nicknames, equivalent words).
@@ -336,6 +341,24 @@ _WARM_UP = (
     ("Company", "DAEDONG CREDIT BANK (DCB)", ()),
     ("Vessel", "M/V ANGARA", ()),
 )
+
+
+def analyse_listed(index: Index, most: int = LISTED_WARM_UP) -> int:
+    """Analyse the listed names of ``index`` as ``score`` reads them, into the analysis
+    cache, unless there are more than ``most`` (the cache's size: a million entities'
+    names would only push each other out). A server does this before it forks: its
+    workers then share the readings instead of each making them at a candidate's first
+    comparison. Returns how many were analysed."""
+    if sum(len(e.names) for e in index.entities) > most:
+        return 0
+    count = 0
+    for entity in index.entities:
+        org, vessel = is_org(entity.schema), entity.schema == "Vessel"
+        korean = says_korean(tuple(value for value, _ in entity.countries))
+        for name, _ in entity.names:
+            analyse(name, org, vessel=vessel, korean=korean)
+            count += 1
+    return count
 
 
 def warm_up() -> None:

@@ -54,6 +54,9 @@ class Screener:
         # The decisions as read from the store when this screener was made (``decide``
         # adds to ``_decisions``): two screeners read the same when these are equal.
         self.read_decisions = self.decisions_key(decisions or [])
+        # Moves with every ``decide`` here: what an answer derived from this screener's
+        # decisions is keyed on as well as on the screener itself.
+        self.decided = 0
         # Set by the caller to read hits as canonical entities (investigations'
         # ``merge_matches`` bound to the viewer's resolution); picklable.
         self.merge: Callable[[list[Match]], list[Match]] | None = None
@@ -157,4 +160,5 @@ class Screener:
         }
         store.record_decision(row)
         self._decisions[(query_id, entity.id)] = row
+        self.decided += 1
         return row

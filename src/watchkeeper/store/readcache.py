@@ -37,8 +37,9 @@ T = TypeVar("T")
 # path derives (viewers and scopes of one process: markings, existence, sources);
 # "answer": what pages and API routes derive from it for one viewer and request
 # (``web.workbench.Ctx.answer``), many more and each cheap to recompute, kept apart so
-# that a run of different searches never pushes out an existence answer.
-LIMITS = {"read": 256, "answer": 1024}
+# that a run of different searches never pushes out an existence answer. An API answer is
+# a few kB (a /match of five results, a /search page): 4096 of them some tens of MB.
+LIMITS = {"read": 256, "answer": 4096}
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,15 @@ response's ``matcher``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from followthemoney import EntityProxy, model, registry
 from followthemoney.exc import InvalidData
 
@@ -270,6 +273,7 @@ def result_json(found: Match, data: Json) -> Json:
 )
 async def match(
     dataset: str,
+    request: Request,
     body: EntityMatchQuery,
     who: Annotated[Caller, Depends(caller)],
     limit: Annotated[int, Query(ge=0, le=limits.MAX_MATCHES)] = 5,
@@ -319,6 +323,17 @@ async def match(
         changed_since=changed_since,
         exclude_entity_ids=tuple(exclude_entity_ids),
     )
+    # The answer depends on the body and the parameters alone (and the caller's read
+    # state and screener, and the review decisions made through it since): kept as sent,
+    # like /search's, for the next identical request
+    # (a client screening the same counterparties again, a retry). The body by its
+    # digest: a key is not to hold two megabytes.
+    digest = hashlib.sha256(await request.body()).digest()
+    params = tuple(sorted(request.query_params.multi_items()))
+    asked = (dataset, params, digest, who.screener.decided)
+    is_kept, sent = who.kept_answer("api match", asked, depends_on=who.screener)
+    if is_kept:
+        return Response(sent, media_type="application/json", headers=sent_headers(parsed))
     screener = who.screener
     if filters.restricts:
         allowed = flt.index_mask(who.facts, flt.mask(who.view(), filters))
@@ -354,7 +369,13 @@ async def match(
             "ignored_weights": ignored,
         },
     }
-    return json_response(answer, headers={"x-batch-size": str(len(responses))})
+    sent = orjson.dumps(answer)
+    who.answer("api match", asked, lambda: sent, depends_on=who.screener)
+    return Response(sent, media_type="application/json", headers=sent_headers(parsed))
+
+
+def sent_headers(parsed: dict[str, Parsed]) -> dict[str, str]:
+    return {"x-batch-size": str(len(parsed))}
 
 
 # -- /algorithms -----------------------------------------------------------------------------

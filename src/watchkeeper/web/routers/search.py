@@ -151,7 +151,7 @@ async def search(
     scope = check_dataset(who, dataset)
     # The answer depends on the parameters alone (and the caller's read state and
     # screener): kept as its body, like the workbench's search (``service.answer``).
-    key = (dataset, tuple(sorted(request.query_params.multi_items())))
+    key = (dataset, tuple(sorted(request.query_params.multi_items())), who.screener.decided)
 
     def make() -> bytes:
         schemata = set(found_schema.matchable_schemata)
