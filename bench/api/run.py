@@ -119,6 +119,9 @@ class Run:
     cpu_s: float = 0.0
     cpu_by_process: list[float] = field(default_factory=list)
     own_cpu_s: float = 0.0
+    machine_busy: list[tuple[float, float]] = field(default_factory=list)  # (second, share)
+    asked: set[tuple[str, str, bytes | None]] = field(default_factory=set)
+    repeated: int = 0  # requests asked before in the run, the same in every byte
     client_errors: dict[str, int] = field(default_factory=dict)
     import_s: float = 0.0
 
@@ -166,8 +169,17 @@ def cpu_seconds(pid: int) -> dict[int, float]:
     return out
 
 
-def workload(env: dict[str, str]) -> dict[str, list[Any]]:
-    """Names, ids and words drawn from the lists in the workspace."""
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far (/proc/stat): whether the cores
+    were all taken when requests waited."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def workload(env: dict[str, str], pool: int) -> dict[str, list[Any]]:
+    """Names, ids and words drawn from the lists in the workspace: ``pool`` of each (a
+    larger pool asks fewer names twice; the server keeps its answers)."""
     code = (
         "import json, random\n"
         "from watchkeeper.settings import load_settings\n"
@@ -176,7 +188,7 @@ def workload(env: dict[str, str]) -> dict[str, list[Any]]:
         "rows = [(e, s, v) for e, s, p, v, m, d in store.current_values(('name',))"
         " if s in ('Person', 'Organization', 'Company', 'Vessel')]\n"
         "random.seed(7); random.shuffle(rows)\n"
-        "print(json.dumps(rows[:2000]))\n"
+        f"print(json.dumps(rows[:{pool}]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
@@ -214,6 +226,9 @@ async def client(
         else:
             entity_id = urllib.parse.quote(rng.choice(data["ids"]), safe="")
             kind, method, target = "entities", "GET", f"/entities/{entity_id}?nested=false"
+        asked = (method, target, body)
+        run.repeated += asked in run.asked
+        run.asked.add(asked)
         phase = run.phase
         sent_at = time.monotonic() - start
         started = time.perf_counter()
@@ -395,9 +410,14 @@ async def load(
         process.join()
 
     async def memory() -> None:
+        busy, total = machine_cpu()
         while time.monotonic() < stop:
             run.pss_mb.append(pss_mb(server.pid))
             await asyncio.sleep(1)
+            now_busy, now_total = machine_cpu()
+            share = (now_busy - busy) / max(now_total - total, 1)
+            run.machine_busy.append((time.monotonic() - start, share))
+            busy, total = now_busy, now_total
 
     cpu_before = cpu_seconds(server.pid)
     own_before = time.process_time()
@@ -434,6 +454,7 @@ def summary(run: Run, seconds: float) -> dict[str, Any]:
     out["all"]["server_cpu_ms_per_request"] = round(
         1000 * run.cpu_s / max(len(run.samples) + len(run.abuse), 1), 1
     )
+    out["all"]["repeated_share"] = round(run.repeated / max(len(run.samples), 1), 3)
     out["all"]["server_cpu_s_by_process"] = run.cpu_by_process  # the parent, then each worker
     out["all"]["load_generator_cpu_ms_per_request"] = round(
         1000 * run.own_cpu_s / max(len(run.samples) + len(run.abuse), 1), 2
@@ -449,6 +470,12 @@ def summary(run: Run, seconds: float) -> dict[str, Any]:
             "requests": len(times),
             "p50_ms": round(percentile(times, 0.5), 1),
             "p99_ms": round(percentile(times, 0.99), 1),
+            # the share of the machine's cores in use (all processes), over these 5 s
+            "machine_busy": round(
+                sum(b for t, b in run.machine_busy if start <= t - 1 < start + 5)
+                / max(sum(1 for t, _ in run.machine_busy if start <= t - 1 < start + 5), 1),
+                2,
+            ),
         }
         for start, times in sorted(timeline.items())
     ]
@@ -506,7 +533,7 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict[str, Any]:
             subprocess.run(
                 [*WATCHKEEPER, "import", fmt, str(path)], env=env, check=True, capture_output=True
             )
-        data = workload(env)
+        data = workload(env, args.pool)
         port = free_port()
         # The server's log goes to a file: a pipe nobody reads fills up and stops it.
         log = (Path(folder) / "server.log").open("w")
@@ -561,6 +588,12 @@ def main() -> None:
     )
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument(
+        "--pool",
+        type=int,
+        default=2000,
+        help="names, ids and words to draw requests from (20000: nearly every request new)",
+    )
+    parser.add_argument(
         "--abuse",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -593,6 +626,7 @@ def main() -> None:
             "threads": args.threads or "default",
             "nice_import": args.nice_import,
             "abuse": args.abuse,
+            "pool": args.pool,
         },
         "results": results,
     }

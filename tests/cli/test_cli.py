@@ -133,6 +133,45 @@ def test_demo_as_a_real_process(tmp_path: Path) -> None:
     assert "already loaded, nothing changed" in again.stdout
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("nice", [True, False])
+def test_an_import_on_a_local_postgresql_lowers_its_backends_too(
+    pg_url: str, tmp_path: Path, nice: bool
+) -> None:
+    """The backend (server process) of every connection a niced import opens to a
+    PostgreSQL server of this machine runs at the import's niceness: it does the import's
+    writes, which otherwise take the CPU the niced importer leaves to a server."""
+    import os
+
+    from watchkeeper.cli.common import IMPORT_NICENESS
+
+    code = (
+        "import os, sys\n"
+        "from sqlalchemy import text\n"
+        "from watchkeeper.cli.common import Context, lower_priority\n"
+        "nice = sys.argv[1] == 'nice'\n"
+        "lower_priority(nice)\n"
+        "ctx = Context()\n"
+        "ctx.lowered = nice\n"
+        "with ctx.store.engine.connect() as conn:\n"
+        "    pid = conn.execute(text('SELECT pg_backend_pid()')).scalar_one()\n"
+        "    print(os.getpriority(os.PRIO_PROCESS, pid), os.stat(f'/proc/{pid}').st_uid)\n"
+    )
+    env = {
+        **os.environ,
+        "WATCHKEEPER_HOME": str(tmp_path / "home"),
+        "WATCHKEEPER_DATABASE_URL": pg_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code, "nice" if nice else "not"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    niceness, owner = (int(n) for n in done.stdout.split())
+    if nice and os.geteuid() not in (0, owner):
+        pytest.skip("another user's PostgreSQL: its processes are not ours to renice")
+    assert niceness == (IMPORT_NICENESS if nice else 0)
+
+
 @pytest.mark.parametrize("flag, lowered", [((), True), (("--no-nice",), False)])
 def test_an_import_runs_at_a_lower_cpu_priority(
     tmp_path: Path, flag: tuple[str, ...], lowered: bool

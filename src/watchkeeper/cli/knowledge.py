@@ -68,6 +68,7 @@ def import_(
     """Import list releases or FtM files from local files (offline)."""
     lower_priority(nice)
     with command() as ctx:
+        ctx.lowered = nice  # and its database backends (lower_backend_priority)
         mark = Marking.parse(marking) if marking is not None else None
         results = []
         before = ctx.store.version()

@@ -64,6 +64,7 @@ def sources_update(
     from watchkeeper.sources import configured_sources, download
 
     with command() as ctx:
+        ctx.lowered = nice  # and its database backends (lower_backend_priority)
         for src in configured_sources(ctx.settings):
             if only and src.name not in only:
                 continue

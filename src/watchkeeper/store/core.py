@@ -82,6 +82,9 @@ class Store:
         self._marking_ids: dict[str, int] = {}
         # What reads derive from the store, kept per store state (see readcache).
         self.read_cache = ReadCache(engine)
+        # More statements than the existence rule is read whole for (``Reader.small``):
+        # once true, true for good (statements are never deleted).
+        self.found_large = False
         # Moved by every change of accounts or organisations made through this Store:
         # whoever caches resolved callers (the web guard) resolves them again.
         self.accounts_generation = 0

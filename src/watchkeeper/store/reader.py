@@ -252,11 +252,17 @@ class Reader:
         return self._cache.get(self.stamp, ("small",), self._is_small)
 
     def _is_small(self) -> bool:
+        # Statements are never deleted (a retraction marks them): a store found large
+        # stays large, and is not counted again after every write (a scan of a quarter
+        # of a million rows, on the request that first reads a new state).
+        if self.store.found_large:
+            return False
         st = t.statement
         probe = select(st.c.id).limit(WHOLE_EXISTENCE_UP_TO + 1).subquery()
         with self.store.engine.connect() as conn:
             count = conn.execute(select(func.count()).select_from(probe)).scalar_one()
-        return int(count) <= WHOLE_EXISTENCE_UP_TO
+        self.store.found_large = int(count) > WHOLE_EXISTENCE_UP_TO
+        return not self.store.found_large
 
     def existing_among(self, entity_ids: Collection[str], include_ended: bool = False) -> set[str]:
         """Which of ``entity_ids`` exist for this viewer: a set lookup in a small store;

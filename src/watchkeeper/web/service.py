@@ -121,6 +121,10 @@ def kept_answer(
     return True, found[1]
 
 
+def _at(index: ix.Index | None, version: str) -> bool:
+    return index is not None and index.version == version
+
+
 class Unauthorized(WatchkeeperError):
     status = 401
 
@@ -202,22 +206,18 @@ class Service:
         deadline = time.monotonic() + SAVED_INDEX_WAIT
         index: ix.Index | None = None
         while True:
-            # each file read whole only once its version is the one waited for
-            if (index is None or index.version != version) and ix.saved_version(index_file) in (
-                version,
-                None,
-            ):
+            # each file is read whole only once its version is the one waited for (or
+            # it tells none: a file of an earlier format)
+            waited = (version, None)
+            if not _at(index, version) and ix.saved_version(index_file) in waited:
                 index = ix.Index.load(index_file) if index_file.exists() else None
-            if (
-                index is not None
-                and index.version == version
-                and ix.saved_version(facts_file) in (version, None)
-            ):
+            if _at(index, version) and ix.saved_version(facts_file) in waited:
+                assert index is not None
                 facts = Facts.load(facts_file, index) if facts_file.exists() else None
                 if facts is not None:
                     return index, facts
             if time.monotonic() > deadline:
-                if index is None or index.version != version:
+                if index is None or not _at(index, version):
                     index = ix.build(self.store)
                 return index, Facts.build(self.store, index)
             time.sleep(1.0)
