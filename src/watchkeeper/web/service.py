@@ -15,7 +15,8 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -121,6 +122,21 @@ def kept_answer(
     return True, found[1]
 
 
+@contextmanager
+def _frozen_after() -> Iterator[None]:
+    """No collection while a saved index or facts load (a million objects at once, which
+    every collection would otherwise walk, in the loading thread, with the lock requests
+    need), and frozen out of the collector's reach once loaded."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
 def _at(index: ix.Index | None, version: str) -> bool:
     return index is not None and index.version == version
 
@@ -210,10 +226,12 @@ class Service:
             # it tells none: a file of an earlier format)
             waited = (version, None)
             if not _at(index, version) and ix.saved_version(index_file) in waited:
-                index = ix.Index.load(index_file) if index_file.exists() else None
+                with _frozen_after():
+                    index = ix.Index.load(index_file) if index_file.exists() else None
             if _at(index, version) and ix.saved_version(facts_file) in waited:
                 assert index is not None
-                facts = Facts.load(facts_file, index) if facts_file.exists() else None
+                with _frozen_after():
+                    facts = Facts.load(facts_file, index) if facts_file.exists() else None
                 if facts is not None:
                     return index, facts
             if time.monotonic() > deadline:
@@ -396,7 +414,13 @@ class Service:
         self.follow_corrections()
         reader = self.store.read(viewer)
         titles = {src["dataset"]: src["title"] for src in reader.sources()}
-        cached = self._readers[viewer] = (now, reader, titles, resolve(reader))
+        resolution = resolve(reader)
+        if cached is not None and cached[3] == resolution:
+            # the same clusters: the same object, so that the viewer's screener (made
+            # with it) is kept through an import, not made again with a new view of the
+            # index on the request that first reads the new state
+            resolution = cached[3]
+        cached = self._readers[viewer] = (now, reader, titles, resolution)
         self._reader_checked[viewer] = now
         return cached
 
