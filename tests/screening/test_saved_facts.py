@@ -12,7 +12,7 @@ import numpy as np
 
 from tests.conftest import UN_XML
 from tests.helpers import entity, source, write
-from tests.screening.test_index_update import ANALYST, PARTNER, RESTRICTED, first_release
+from tests.screening.test_index_update import ANALYST, PARTNER, setup
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import build
 from watchkeeper.screening.filters import (
@@ -27,15 +27,7 @@ from watchkeeper.store import Store, open_store
 
 
 def _stocked(store: Store) -> Index:
-    store.add_organisation("wk-analysts", "GBR")
-    store.add_organisation("jp-mofa", "JPN")
-    write(store, first_release(), source("un", "2024-01-01"))
-    write(
-        store,
-        [(entity("Person", "p1", "analyst_notes", alias="KIM CHOL", nationality="kp"), RESTRICTED)],
-        source("analyst_notes", "2024-01-15"),
-        full_release=False,
-    )
+    setup(store)  # the partner may not see the analyst's alias KIM CHOL
     return build(store)
 
 
