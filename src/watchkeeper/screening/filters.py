@@ -11,7 +11,9 @@ a sort order is computed over exactly what that viewer may see.
 A request's filters become a boolean mask over the entities (``FactsView.mask``); a
 ``/match`` runs the screener on the index restricted to that mask (``scoped``), so that
 candidates are retrieved within the scope rather than filtered out of a fixed top-N.
-Built once per index version (``Facts.build``), in the background by the web service.
+Built once per index version (``Facts.build``) by the process that saves the index (an
+import: ``save_facts``), and saved beside it as data (``Facts.save``); the web service
+loads them (``Facts.load``), building them itself only when none were saved.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ port fails to bind it — a one-line error for its user — instead of joining i
 answering half of the requests from another workspace. uvicorn's own multi-worker mode
 binds its socket without naming the TCP protocol, so asyncio does not set TCP_NODELAY
 and every response waited ~40 ms; this socket names it. Workers are forked after the
-index is loaded, so they share its memory copy-on-write.
+index is loaded and the service warmed up (``Service.warm_up``), so they share that
+memory copy-on-write; each then asks every screening route once (``warm_routes``)
+before it accepts a connection.
 
 SIGTERM (or SIGINT) stops promptly: each worker finishes the requests in flight for at
 most ``GRACE_SECONDS`` (a request's work is bounded, ``web.limits``), and a worker still

@@ -5,8 +5,9 @@ receive it, and the caller's viewer and screener, through ``Depends(caller)``.
 
 The index and its filterable facts (``screening.filters.Facts``) are swapped as one,
 never half-built: when the store's version moves (an import committed), a background
-thread loads the index the import saved (or builds one) and the facts, while requests
-go on being answered from the last committed state.
+thread loads the index and the facts the import saved (or builds them), while requests
+go on being answered from the last committed state. Before serving, ``warm_up`` loads
+what the first requests would otherwise wait for.
 """
 
 from __future__ import annotations
