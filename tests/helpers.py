@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from followthemoney import StatementEntity
@@ -46,3 +50,16 @@ def write(
             ent, mark = item if isinstance(item, tuple) else (item, None)
             writer.add_entity(ent, mark)
     return writer.summary
+
+
+def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``watchkeeper ARGS`` over the workspace ``home``, in a process of its own (as
+    another user's command beside a running server); raises when it fails."""
+    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "watchkeeper.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )

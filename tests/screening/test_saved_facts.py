@@ -3,15 +3,12 @@ loads after an import instead of building them while it answers."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from tests.conftest import UN_XML
-from tests.helpers import entity, source, write
+from tests.helpers import entity, run_cli, source, write
 from tests.screening.test_index_update import ANALYST, PARTNER, setup
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import build
@@ -99,13 +96,7 @@ def test_an_import_saves_the_facts_beside_the_index(tmp_path: Path) -> None:
     """What a running server waits for after an import (``Service._saved``): the index
     and the facts of the store's new version, saved by the importing process."""
     home = tmp_path / "home"
-    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
-    subprocess.run(
-        [sys.executable, "-m", "watchkeeper.cli", "import", "un-xml", str(UN_XML)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run_cli(home, "import", "un-xml", str(UN_XML))
     settings = load_settings({"WATCHKEEPER_HOME": str(home)})
     store = open_store(settings)
     try:

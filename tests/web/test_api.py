@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import OFAC_CSV, UN_XML
-from tests.helpers import entity, source, write
+from tests.helpers import entity, run_cli, source, write
 from watchkeeper.importers import run_import
 from watchkeeper.model.marking import TLP, Marking
 from watchkeeper.settings import load_settings
@@ -621,13 +621,7 @@ def test_after_an_import_a_server_loads_the_saved_index_and_facts(
 
     app = create_app(load_settings({"WATCHKEEPER_HOME": str(home)}))
     service = app.state.service
-    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
-    subprocess.run(
-        [sys.executable, "-m", "watchkeeper.cli", "import", "ofac-csv", str(OFAC_CSV)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run_cli(home, "import", "ofac-csv", str(OFAC_CSV))
 
     def no_build(*_args: object) -> Facts:
         raise AssertionError("the facts were built, not loaded")
@@ -668,9 +662,7 @@ def test_a_kept_match_answer_is_the_callers_own(home: Path) -> None:
     assert [[r["id"] for r in a.json()["responses"]["q"]["results"]] for a in asked] == [
         ["sgm"]
     ] * 3
-    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
-    retract = [sys.executable, "-m", "watchkeeper.cli", "retract", "--entity", "sgm"]
-    subprocess.run([*retract, "--reason", "x"], env=env, check=True, capture_output=True)
+    run_cli(home, "retract", "--entity", "sgm", "--reason", "x")
     for headers in (kr, jp):
         again = api.post("/match/default", json=public, headers=headers).json()
         assert again["responses"]["q"]["results"] == []
