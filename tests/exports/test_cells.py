@@ -9,7 +9,7 @@ import pytest
 
 from watchkeeper.exports.cells import SafeDictWriter, SafeWriter, neutralise, original
 
-DANGEROUS = ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+DANGEROUS = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 HARMLESS = ["Kim Jong Un", "김정은", "1.0000", "", "a=b", "OFAC:20157"]
 
 
