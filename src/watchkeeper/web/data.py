@@ -144,10 +144,10 @@ def sector_series(items: list[Event]) -> dict[str, Any]:
 
 
 def sanctioned_ids(reader: Reader) -> set[str]:
-    out: set[str] = set()
-    for sanction in reader.entities(reader.entity_ids("Sanction")):
-        out.update(sanction.entity.get("entity"))
-    return out
+    """Entities that a sanction the viewer may see names: the sanctions' ``entity``
+    values alone, in one query (reading every sanction whole took 1.8 s on the demo with
+    the real UN and OFAC lists, 16,000 sanctions)."""
+    return {value for _id, _prop, value in reader.values_of("Sanction", ("entity",))}
 
 
 def vessel_identifiers(view: EntityView) -> tuple[list[str], list[str]]:
