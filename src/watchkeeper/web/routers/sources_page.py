@@ -27,6 +27,7 @@ def sources_page(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
         c.request,
         "sources.html",
         datasets=sorted(by_dataset.items()),
-        stats=c.reader.stats(),
+        # counted once per read state (0.4-1 s on the demo with the real lists)
+        stats=c.answer("stats", (), c.reader.stats),
         reliability=reliability,
     )
