@@ -114,8 +114,9 @@ bench-api-yente-schema: $(STAMP)
 	$(API_BENCH_VENV)/bin/python -m pip install --quiet yente==5.5.0 'schemathesis>=4.3,<5'
 	$(API_BENCH_VENV)/bin/python bench/api/yente_schema.py
 
-# The workbench under 50 concurrent clients (wrk, Debian's package) on the demo workspace
-# and on one with 1 M entities (BENCH_ARGS="--sizes 0" for the demo alone).
+# The workbench under 50 concurrent clients (wrk, Debian's package) on the demo workspace with
+# the real UN and OFAC lists (from ../shared) and on one with 1 M entities (BENCH_ARGS="--sizes 0"
+# for the demo alone).
 bench-web: $(STAMP) $(ASSETS)
 	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
 	$(BIN)/python bench/web/run.py $(BENCH_ARGS)
