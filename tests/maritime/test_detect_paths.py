@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -180,3 +181,29 @@ def test_background_split_equals_the_sequential_split(per_batch: int) -> None:
         splitter.close()
     assert [d.to_dict() for d in events] == [d.to_dict() for d in expected_events]
     assert shared == expected_shared
+
+
+def test_duckdb_engine_takes_a_table_after_loading_positions(tmp_path: Path) -> None:
+    """``load_positions`` counts the rows it loaded and reads that answer to its end: a
+    result left open made the next ``load_table`` (an Arrow table registered) fail with
+    DuckDB's ResourceInUseException, as ``make bench-maritime`` did."""
+    from watchkeeper.maritime.areas import theater_ports
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.engines import DuckDBEngine
+    from watchkeeper.maritime.records import identities_table, positions_table
+    from watchkeeper.maritime.simulator import scenario
+
+    sim = scenario(theater_ports(), seed=3, background=2, days=1)
+    dataset = AisDataset(tmp_path / "ais")
+    dataset.add_positions(positions_table(sim.positions, "simulator"))
+    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    engine = DuckDBEngine()
+    try:
+        loaded = engine.load_positions(dataset, None)
+        assert loaded == len(sim.positions)
+        engine.load_table("cells", pa.table({"cell": [1, 2, 3]}))
+        engine.append("more", "SELECT 1 AS x")
+        engine.load_table("cells2", pa.table({"cell": [4]}))
+        assert engine.rows("SELECT count(*) AS n FROM cells") == [{"n": 3}]
+    finally:
+        engine.close()

@@ -139,8 +139,14 @@ class DuckDBEngine(_Loading):
             f"CREATE VIEW {name} AS SELECT {columns.format(epoch='epoch_ms')}, epoch_ms(ts) / 1000.0 AS t"
             f" FROM (SELECT *{extra} FROM {base}) {where}"
         )
-        found = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
-        return int(found[0]) if found else 0
+        return int(self._scalar(f"SELECT count(*) FROM {name}") or 0)
+
+    def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The first value of ``sql``'s answer, read to its end: a result left open
+        makes the connection refuse the next ``register`` (a ``load_table`` after a
+        ``load_positions`` raised ResourceInUseException in the benchmark)."""
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def select_vessels(self, groups: int, group: int) -> None:
         if groups <= 1:
@@ -173,10 +179,8 @@ class DuckDBEngine(_Loading):
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
     def append(self, name: str, sql: str) -> None:
-        exists = self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
-        ).fetchone()
-        if exists and exists[0]:
+        exists = self._scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])
+        if exists:
             self.con.execute(f"INSERT INTO {name} {sql}")
         else:
             self.table(name, sql)
