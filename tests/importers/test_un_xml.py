@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -46,6 +47,7 @@ def test_one_entity_per_record_with_all_dprk_aliases(
     assert len(views) == 155
     missing = []
     aliases = 0
+    crossed = []
     for rec in dprk:
         view = views[entity_id(rec)]
         names = {
@@ -56,10 +58,31 @@ def test_one_entity_per_record_with_all_dprk_aliases(
         for alias in rec.iter("ALIAS_NAME"):
             text = (alias.text or "").strip().strip('"').strip()
             aliases += bool(text)
-            if text and text.casefold() not in names:
+            if re.search(r"\([A-Z]{2}[EI]\.\d{3}\)$", text, re.IGNORECASE):
+                crossed.append((ref(rec), text))  # another entry's reference: a link
+                assert text.casefold() not in names
+            elif text and text.casefold() not in names:
                 missing.append((ref(rec), text))
     assert aliases == 214
     assert missing == []
+    assert crossed == [("KPe.021", "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)")]
+
+
+def test_an_alias_naming_another_entry_is_a_link_to_it(store: Store) -> None:
+    """The Academy of National Defence Science (KPe.021) lists "SECOND ACADEMY OF NATURAL
+    SCIENCES (KPE.018)" as an a.k.a.: a pointer to the Second Academy's own entry, linked
+    as such, never an alias that would make the two one entity for xref."""
+    run_import(store, "un-xml", UN_XML)
+    reader = store.read(VIEWER)
+    academy = reader.entity("unsc-kpe-021")
+    assert academy is not None
+    names = {n.casefold() for p in ("name", "alias") for n in academy.entity.get(p)}
+    assert not any("second academy" in n for n in names)
+    links = [v for v in reader.referencing("unsc-kpe-018") if v.schema == "UnknownLink"]
+    assert [(v.entity.get("subject"), v.entity.get("object")) for v in links] == [
+        (["unsc-kpe-021"], ["unsc-kpe-018"])
+    ]
+    assert "KPe.018" in links[0].entity.get("role")[0]
 
 
 def test_dprk_record_details(store: Store) -> None:

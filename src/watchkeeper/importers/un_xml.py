@@ -7,6 +7,7 @@ Sanction as ``unscId``/``authorityId`` so screening output can show ``UN:KPi.038
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -29,6 +30,25 @@ from watchkeeper.model.source import Source
 DATASET = "un_sc_sanctions"
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
 LISTED = 1  # Admiralty "confirmed": the list is the authority on its own entries.
+# An "alias" naming another entry by its reference number, as in KPe.021's "SECOND
+# ACADEMY OF NATURAL SCIENCES (KPE.018)": the list points at another designated entity,
+# not at another name of this one. Read as an alias, it made the Academy of National
+# Defence Science and the Second Academy of Natural Sciences one entity to xref.
+CROSS_REFERENCE = re.compile(r"(?P<name>.+?)\s*\((?P<ref>[A-Z]{2}[EI]\.\d{3})\)", re.IGNORECASE)
+
+
+def cross_reference(entity: StatementEntity, found: re.Match[str], dataset: str) -> StatementEntity:
+    """A link from ``entity`` to the entry an alias refers to by its reference number."""
+    ref = found.group("ref")
+    ref = ref[:2].upper() + ref[2:].lower()
+    target = f"unsc-{slug(ref)}"
+    link = make_entity("UnknownLink", f"{entity.id}-refers-{slug(ref)}", dataset)
+    link.add("subject", entity.id)
+    link.add("object", target)
+    link.add("role", f"the list names {found.group('name')} ({ref}) among its aliases")
+    return link
+
+
 ALIAS_PROP = {"good": "alias", "a.k.a.": "alias", "low": "weakAlias", "f.k.a.": "previousName"}
 
 
@@ -116,9 +136,14 @@ class UNConsolidatedImporter:
             for sub in children(elem, "NATIONALITY"):
                 for value in children(sub, "VALUE"):
                     add(entity, "nationality", text(value), fuzzy=True)
+        links: list[StatementEntity] = []
         for alias in children(elem, f"{tag}_ALIAS"):
             name = (text(alias, "ALIAS_NAME") or "").strip().strip('"').strip()
             quality = (text(alias, "QUALITY") or "a.k.a.").lower()
+            crossed = CROSS_REFERENCE.fullmatch(name)
+            if crossed:
+                links.append(cross_reference(entity, crossed, dataset))
+                continue
             add(entity, ALIAS_PROP.get(quality, "alias"), name)
         for addr in children(elem, f"{tag}_ADDRESS"):
             fields = ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY", "NOTE")
@@ -152,6 +177,8 @@ class UNConsolidatedImporter:
         yield Record(sanction, credibility=LISTED)
         for doc in docs:
             yield Record(doc, credibility=LISTED)
+        for link in links:
+            yield Record(link, credibility=LISTED)
 
     def _documents(
         self, elem: Element, holder: StatementEntity, dataset: str
