@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 
 import pytest
 
@@ -101,7 +102,7 @@ def test_sidecar_alt_and_add_files_are_used(store: Store, tmp_path) -> None:  # 
     (tmp_path / "add.csv").write_text(
         '37059,2,-0- ,"Vladivostok","Russia",-0- \n', encoding="latin-1"
     )
-    run_import(
+    summary = run_import(
         store,
         "ofac-csv",
         sdn,
@@ -110,3 +111,26 @@ def test_sidecar_alt_and_add_files_are_used(store: Store, tmp_path) -> None:  # 
     assert view is not None
     assert view.entity.get("alias") == ["ANGARA-1"]
     assert view.entity.get("address") == ["Vladivostok, Russia"]
+    assert not [w for w in summary.warnings if "not found beside it" in w]
+
+
+@pytest.mark.parametrize("present", [(), ("alt.csv",), ("add.csv",)])
+def test_missing_sidecars_are_warned_of(
+    sqlite_store: Store, tmp_path: Path, present: tuple[str, ...]
+) -> None:
+    """Without alt.csv or add.csv beside sdn.csv, the import says which is missing (the
+    aliases and addresses they hold are otherwise lost without a word), and goes on."""
+    sdn = tmp_path / "sdn.csv"
+    sdn.write_text(
+        '37059,"ANGARA","vessel","RUSSIA-EO14024",-0- ,-0- ,"Roll-on Roll-off",-0- ,"8811","Russia",-0- ,"Vessel Registration Identification IMO 9179842."\n',
+        encoding="latin-1",
+    )
+    for name in present:
+        (tmp_path / name).write_text("", encoding="latin-1")
+    summary = run_import(sqlite_store, "ofac-csv", sdn)
+    warned = [w for w in summary.warnings if "not found beside it" in w]
+    missing = [n for n in ("alt.csv", "add.csv") if n not in present]
+    assert len(warned) == 1 and warned[0].startswith(str(sdn))
+    assert all(n in warned[0] for n in missing)
+    assert all(n not in warned[0] for n in present)
+    assert sqlite_store.read(VIEWER).entity("ofac-37059") is not None

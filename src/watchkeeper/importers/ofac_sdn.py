@@ -302,7 +302,19 @@ class OfacCsvImporter:
                 full = ", ".join(v for v in (_null(row[2]), _null(row[3]), _null(row[4])) if v)
                 if full:
                     addresses.setdefault(row[0].strip(), []).append((full, _null(row[4])))
-        yield from emit(self._entries(path, aliases, addresses), source.dataset)
+        missing = [name for name, found in (("alt.csv", alt), ("add.csv", add_file)) if not found]
+        records = emit(self._entries(path, aliases, addresses), source.dataset)
+        if missing:
+            # OFAC publishes aliases and addresses in these files beside sdn.csv; without
+            # them only what the remarks repeat is known, and screening misses the rest.
+            warning = (
+                f"{path}: {' and '.join(missing)} not found beside it: OFAC's aliases and"
+                " addresses come from those files, so only what the remarks repeat is imported"
+            )
+            first = next(records, None)
+            if first is not None:
+                yield replace(first, warnings=(*first.warnings, warning))
+        yield from records
 
     def _entries(
         self,
