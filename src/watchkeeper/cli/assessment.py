@@ -296,6 +296,7 @@ def futures(as_org: AsOption = None, as_of: DateOption = None, as_json: JsonOpti
 @app.command()
 def ach(as_org: AsOption = None, as_json: JsonOption = False) -> None:
     """The ACH matrix: evidence x hypotheses, diagnosticity and sensitivity."""
+    from watchkeeper.assessment import ach as ach_mod
     from watchkeeper.assessment import futures as fut
     from watchkeeper.assessment import trackers
 
@@ -311,25 +312,25 @@ def ach(as_org: AsOption = None, as_json: JsonOption = False) -> None:
                     "hypotheses": result.hypotheses,
                     "items": [{"id": i.id, "label": i.label, "weight": i.weight, "marks": dict(i.marks)} for i in result.items],
                     "inconsistency": result.inconsistency,
-                    "score": result.score,
-                    "ranking": result.ranking,
+                    "ranks": result.ranks,
                     "diagnosticity": result.diagnosticity,
                     "sensitivity": [asdict(s) for s in result.sensitivity],
                 }
             )  # fmt: skip
             return
-        table = Table("evidence", *result.hypotheses, "diagnosticity", "decisive")
+        table = Table("evidence", *result.hypotheses, "diagnosticity", "if it is wrong")
         sens = {s.item: s for s in result.sensitivity}
         for item in result.items:
             table.add_row(
                 item.label[:60], *[item.mark(h) for h in result.hypotheses],
-                str(result.diagnosticity[item.id]), "yes" if sens[item.id].changes_leader else "",
+                str(result.diagnosticity[item.id]),
+                ach_mod.describe(sens[item.id].ranks_without) if sens[item.id].changes_leader else "no change at the top",
             )  # fmt: skip
         table.add_row(
             "inconsistency", *[f"{result.inconsistency[h]:.2f}" for h in result.hypotheses], "", ""
         )
         out.print(table)
-        out.print("least inconsistent first: " + " < ".join(result.ranking))
+        out.print("least inconsistent first: " + ach_mod.describe(result.ranks))
 
 
 @app.command()
