@@ -247,14 +247,22 @@ def capabilities(as_org: AsOption = None, as_json: JsonOption = False) -> None:
 def futures(as_org: AsOption = None, as_of: DateOption = None, as_json: JsonOption = False) -> None:
     """Scenario probabilities (ICD 203 words), what moved them, and the indicator board."""
     from watchkeeper.assessment import futures as fut
-    from watchkeeper.assessment import trackers
+    from watchkeeper.assessment import judgments, trackers
 
     with command() as ctx:
         reader = ctx.reader(as_org)
         when = _as_of(as_of)
         result = fut.futures(reader, trackers.read_events(reader, when), when)
+        key = judgments.key_judgments(result)
         data: dict[str, Any] = {
             "probabilities": [asdict(p) for p in result.posterior],
+            "key_judgments": [
+                {k: v for k, v in asdict(j).items() if k != "confidence_cite"} for j in key
+            ],
+            "departures": [
+                {k: v for k, v in asdict(d).items() if k != "citation"}
+                for d in judgments.departures(result)
+            ],
             "steps": [
                 {
                     "date": s.date,
@@ -282,10 +290,14 @@ def futures(as_org: AsOption = None, as_of: DateOption = None, as_json: JsonOpti
         if as_json:
             emit_json(data)
             return
-        table = Table("scenario", "probability", "ICD 203", "range")
-        for p in sorted(result.posterior, key=lambda p: -p.value):
-            table.add_row(p.scenario, f"{p.value:.0%}", p.word, f"{p.range[0]}–{p.range[1]} %")
+        table = Table("scenario", "probability", "ICD 203", "range", "confidence")
+        for j in key:
+            table.add_row(
+                j.scenario, f"{j.percent}%", j.word, f"{j.range[0]}–{j.range[1]} %", j.confidence
+            )
         out.print(table)
+        for j in key:
+            out.print(f"{j.scenario}: {j.confidence} confidence: {j.confidence_reason}.")
         table = Table("date", "evidence", "indicator", "after", title="What moved them")
         for s in result.steps:
             after = ", ".join(f"{k} {v:.0%}" for k, v in s.after.items())
