@@ -319,3 +319,14 @@ def test_the_report_warns_of_impossible_draws(demo: Store) -> None:
     rounds = next(m for m in built.data["models"] if m["unit"] == "rounds")
     assert rounds["impossible"] is None
     assert not math.isnan(float(share["median"]))
+
+
+def test_an_override_shown_in_the_report_marks_it(tmp_path: Path) -> None:
+    """A restricted override, used or named as not used, raises the report's banner."""
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    load_theater(store)
+    load_assessment(store)
+    import_assessment(store, _override(tmp_path / "b.yaml", "org-b", 1.22, "2025-02-01", "AMBER"))
+    built = report.build(store.read(ORG_B), parse_period("2025"))
+    assert built.banner == "TLP:AMBER"
+    assert report.build(store.read(ORG_A), parse_period("2025")).banner == "TLP:CLEAR"

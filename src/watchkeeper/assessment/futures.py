@@ -87,6 +87,8 @@ class Indicator:
     """Per scenario, whose ratio is used."""
     likelihood_others: dict[str, list[str]] = field(default_factory=dict)
     """Per scenario, the other organisations' ratios the viewer may see, not used."""
+    likelihood_markings: set[str] = field(default_factory=set)
+    """The markings of the likelihood judgments shown, used or not."""
     observations: list[Observation] = field(default_factory=list)
     citations: list[Citation | None] = field(default_factory=list)
     """What the description and the likelihoods' reasons rest on, as for a scenario."""
@@ -304,6 +306,9 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         ind.likelihood_others[str(rec.object)] = [
             f"{owner(o)} x{float(o.record.value or 1):g}" for o in unused.get(rec.key, [])
         ]
+        ind.likelihood_markings |= {
+            o.provenance.marking.key for o in [stored, *unused.get(rec.key, [])]
+        }
         ind.citations += [c for c in cited(stored) if c not in ind.citations]
         ind.cited_markings |= cited_marks(stored)
     for stored in kinds["observation"]:

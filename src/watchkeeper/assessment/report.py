@@ -405,6 +405,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     for ind in fut.indicators:
         markings.add(ind.marking)
         markings.update(ind.cited_markings)
+        markings.update(ind.likelihood_markings)
         markings.update(o.marking for o in ind.observations if period.contains(o.event.date))
         last = ind.observations[-1] if ind.observations else None
         if last is not None:
