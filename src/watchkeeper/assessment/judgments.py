@@ -111,7 +111,8 @@ def confidence(fut: Futures, scenario: str) -> tuple[str, str, Citation | None]:
             level = lowered
     if len(reasons) == 1:
         count = len(confirmed_post_war)
-        reasons.append(f"{count} confirmed post-war observation(s) moved it")
+        plural = "s" if count > 1 else ""
+        reasons.append(f"{count} confirmed post-war observation{plural} moved it")
     return level, "; ".join(reasons), cited
 
 
@@ -157,7 +158,8 @@ def _movers(fut: Futures, scenarios: set[str], against: frozenset[str] = frozens
         count[step.evidence.indicator] += 1
     ranked = sorted(by_indicator.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     return [
-        f"{indicator} {change * 100:+.0f} points ({count[indicator]} observation(s))"
+        f"{indicator} {change * 100:+.0f} points over {count[indicator]} observation"
+        + ("s" if count[indicator] > 1 else "")
         for indicator, change in ranked[:MOVERS]
         if round(change * 100) != 0
     ]
@@ -212,8 +214,8 @@ def departures(fut: Futures) -> list[Departure]:
             gap = posterior[ours_first] - posterior[item["leading"]]
             movers = _movers(fut, {ours_first}, frozenset({item["leading"]}))
             why = [
-                f"our priors put {item['leading']} at {priors[item['leading']] / prior_total:.0%}"
-                f" and {ours_first} at {priors[ours_first] / prior_total:.0%}"
+                f"our priors put {item['leading']} at {priors[item['leading']] / prior_total * 100:.0f} %"
+                f" and {ours_first} at {priors[ours_first] / prior_total * 100:.0f} %"
             ] + (
                 [f"the lead of {ours_first} was moved most by " + ", ".join(movers)]
                 if movers
