@@ -132,3 +132,20 @@ def test_every_bundled_assumption_cites_and_explains() -> None:
             if assumption.distribution != "fixed":
                 assert assumption.cites, (spec.name, assumption.name)
             assert assumption.describe()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"checks": [{"measure": "m", "relation": "part"}]}, "checks need the model's period"),
+        ({"period": {"start": "2024", "end": "2024"}, "checks": [{"measure": "m", "relation": "near"}]}, "relation is one of part, same"),
+        ({"at_most": 1.0}, "at_most needs at_most_reason"),
+    ],
+)  # fmt: skip
+def test_bad_model_settings_are_refused(settings: dict[str, object], message: str) -> None:
+    from watchkeeper.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        models._check_settings("models.yaml: m", settings)
+    for spec in models.load_models().values():  # the bundled settings are sound
+        models._check_settings(spec.name, spec.settings)

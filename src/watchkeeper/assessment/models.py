@@ -169,8 +169,28 @@ def load_models(override: Path | None = None) -> dict[str, ModelSpec]:
         if missing:
             raise InputError(where, f"{name} lacks assumption(s) {', '.join(missing)}")
         settings = {k: v for k, v in model.items() if k not in ("title", "unit", "assumptions")}
+        _check_settings(f"models.yaml: {name}", settings)
         out[name] = ModelSpec(name, model["title"], model["unit"], assumptions, settings)
     return out
+
+
+CHECK_RELATIONS = ("part", "same")
+
+
+def _check_settings(where: str, settings: dict[str, Any]) -> None:
+    """The checks against estimates need the model's period and a known relation; a
+    bound the output cannot pass needs its reason."""
+    checks = settings.get("checks") or []
+    period = settings.get("period") or {}
+    if checks and not (isinstance(period, dict) and period.get("start") and period.get("end")):
+        raise InputError(where, "checks need the model's period (start, end)")
+    for rule in checks:
+        if not isinstance(rule, dict) or not rule.get("measure"):
+            raise InputError(where, "a check names a measure")
+        if rule.get("relation") not in CHECK_RELATIONS:
+            raise InputError(where, f"a check's relation is one of {', '.join(CHECK_RELATIONS)}")
+    if "at_most" in settings and not settings.get("at_most_reason"):
+        raise InputError(where, "at_most needs at_most_reason")
 
 
 # -- drawing ------------------------------------------------------------------------------------

@@ -361,16 +361,21 @@ def model(
         Path | None, typer.Option(help="Write the distribution chart (SVG) here.")
     ] = None,
     as_json: JsonOption = False,
+    as_org: AsOption = None,
 ) -> None:
-    """Run a Monte Carlo model: its distribution, and the assumptions it rests on."""
-    from watchkeeper.assessment import charts, models
+    """Run a Monte Carlo model: its distribution, the assumptions it rests on, impossible
+    draws, and how it compares with the best-graded estimates ORG may see."""
+    from watchkeeper.assessment import charts, modelcheck, models
+    from watchkeeper.assessment.estimates import estimates
 
-    with command():
+    with command() as ctx:
         specs = models.load_models(assumptions)
         if name not in specs:
             raise InputError(name, f"unknown model; one of: {', '.join(specs)}")
         result = models.run(specs[name], draws=draws, seed=seed)
         summary = asdict(result.summary)
+        checks = modelcheck.check(result, estimates(ctx.reader(as_org)))
+        warning = modelcheck.impossible_text(result)
         if chart is not None:
             if result.path:
                 months = list(result.path)
@@ -404,6 +409,16 @@ def model(
                     "draws": draws,
                     "summary": summary,
                     "closed_form": result.closed,
+                    "impossible": result.impossible,
+                    "checks": [
+                        {
+                            "estimate": c.estimate.key,
+                            "relation": c.relation,
+                            "conflict": c.conflict,
+                            "text": c.text,
+                        }
+                        for c in checks
+                    ],
                     "assumptions": stated,
                     "path": {
                         m: {k: asdict(v) for k, v in s.items()} for m, s in result.path.items()
@@ -420,6 +435,10 @@ def model(
             out.print(
                 "closed form: " + ", ".join(f"{k} {v:,.4g}" for k, v in result.closed.items())
             )
+        if warning:
+            out.print(f"[bold]impossible draws:[/bold] {warning}")
+        for c in checks:
+            out.print(f"[bold]{c.text}[/bold]" if c.conflict else c.text)
         table = Table("assumption", "distribution", "rests on", "why", title="Assumptions")
         for a in stated:
             table.add_row(
