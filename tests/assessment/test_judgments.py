@@ -330,3 +330,24 @@ def test_an_override_shown_in_the_report_marks_it(tmp_path: Path) -> None:
     built = report.build(store.read(ORG_B), parse_period("2025"))
     assert built.banner == "TLP:AMBER"
     assert report.build(store.read(ORG_A), parse_period("2025")).banner == "TLP:CLEAR"
+
+
+def test_an_override_of_a_wartime_ratio_is_held_to_the_band(tmp_path: Path) -> None:
+    """An organisation's own likelihood for a bundled wartime indicator cannot bring back
+    a large ratio: it is held to the band, and the step says so."""
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    load_theater(store)
+    load_assessment(store)
+    path = write_file(
+        tmp_path / "b.yaml",
+        meta={"name": "judgments_b", "marking": {"tlp": "GREEN", "originator": "org-b"}},
+        likelihoods=[{"indicator": "security-guarantees", "scenario": "downgrade", "ratio": 0.3,
+                      "reason": "a treaty ends all doubt", "made_on": "2024-07-01"}],
+    )  # fmt: skip
+    import_assessment(store, path)
+    fut = _futures(store, ORG_B)
+    ind = next(i for i in fut.indicators if i.id == "security-guarantees")
+    assert ind.likelihoods["downgrade"] == 0.3 and ind.likelihood_owners["downgrade"] == "org-b"
+    signing = ind.observations[0]
+    assert signing.applied["downgrade"] >= 0.8 - 1e-9
+    assert any("wartime indicator: ratios held to 0.8-1.25" in n for n in signing.limits)
