@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.assessment.helpers import CITE, add_events, write_file
-from watchkeeper.assessment import ach, futures, models, report, trackers
+from watchkeeper.assessment import ach, futures, models, report, trackers, weighing
 from watchkeeper.assessment.dataset import Bundle, read_file, validate
 from watchkeeper.assessment.estimates import estimates
 from watchkeeper.assessment.loader import import_assessment, load_assessment
@@ -112,7 +112,7 @@ def test_one_report_moves_the_odds_no_more_than_its_grade_allows(tmp_path: Path)
     )  # fmt: skip
     fut = futures.futures(store.read(ORG_A), trackers.read_events(store.read(ORG_A)))
     cap = 1.5**0.8  # credibility 3's cap, raised to reliability B's weight
-    assert futures.grade_cap("B", 3) == pytest.approx(cap)
+    assert weighing.grade_cap("B", 3) == pytest.approx(cap)
     s1 = next(p.value for p in fut.posterior if p.scenario == "s1")
     assert s1 == pytest.approx(cap / (1 + cap))  # not 4 / 5
     obs = fut.indicators[0].observations[0]
@@ -125,7 +125,7 @@ def test_the_bundled_b3_claim_is_capped(demo: Store) -> None:
     odds = (step.after["deepening"] / step.after["downgrade"]) / (
         step.before["deepening"] / step.before["downgrade"]
     )
-    assert odds <= futures.grade_cap("B", 3) + 1e-9
+    assert odds <= weighing.grade_cap("B", 3) + 1e-9
     assert step.change("deepening") < 0.05
 
 
