@@ -276,6 +276,11 @@ def test_own_organisations_override_wins_then_the_newest(tmp_path: Path) -> None
     built = report.build(store.read(ORG_C), parse_period("2025"))
     row = next(b for b in built.data["board"] if b["title"] == "Transfers in strategic domains")
     assert row["owners"]["deepening"]["by"] == "org-b"
+    html = report.render_html(built)
+    assert (
+        'deepening ×1.22 <span class="meta">(org-b; not used: org-a x1.05, wk_assessment x1.2)'
+        in html
+    )
 
 
 def test_an_override_a_viewer_may_not_see_leaves_no_trace(tmp_path: Path) -> None:
