@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.assessment.helpers import CITE, add_events, write_file
-from watchkeeper.assessment import ach, futures, models, report, trackers, weighing
+from watchkeeper.assessment import ach, futures, models, report, trackers
 from watchkeeper.assessment.dataset import Bundle, read_file, validate
 from watchkeeper.assessment.estimates import estimates
 from watchkeeper.assessment.loader import import_assessment, load_assessment
@@ -50,9 +50,11 @@ def _futures(store: Store, viewer: Viewer, when: date | None = END_2025) -> futu
 def test_wartime_evidence_does_not_compound_into_a_post_war_certainty(demo: Store) -> None:
     """Treaty, troops and veto were multiplied as independent evidence about the post-war
     path: 45 % -> 3 % for a downgrade by end-2025."""
+    fut = _futures(demo, ORG_B)
+    downgrade = next(p for p in fut.posterior if p.scenario == "downgrade")
+    assert downgrade.value > 0.2 and downgrade.word != "almost no chance"  # was 3 %
     from watchkeeper.assessment.dataset import WARTIME_TOTAL
 
-    fut = _futures(demo, ORG_B)
     horizon = {i.id: i.horizon for i in fut.indicators}
     assert horizon["security-guarantees"] == horizon["troops-for-russia"] == "wartime"
     assert horizon["china-stance"] == "wartime" and horizon["labour-flows"] == "post-war"
@@ -62,8 +64,6 @@ def test_wartime_evidence_does_not_compound_into_a_post_war_certainty(demo: Stor
             for h, v in step.evidence.likelihoods.items():
                 together[h] = together.get(h, 1.0) * v
     assert max(together.values()) / min(together.values()) <= WARTIME_TOTAL * (1 + 1e-6)
-    downgrade = next(p for p in fut.posterior if p.scenario == "downgrade")
-    assert downgrade.value > 0.2 and downgrade.word != "almost no chance"
 
 
 def test_a_wartime_indicator_with_large_ratios_is_refused(tmp_path: Path) -> None:
@@ -94,6 +94,8 @@ def test_a_wartime_indicator_with_large_ratios_is_refused(tmp_path: Path) -> Non
 
 def test_one_report_moves_the_odds_no_more_than_its_grade_allows(tmp_path: Path) -> None:
     """A single claim graded 3 moved deepening 39 -> 52 % with the indicator's full ratio."""
+    from watchkeeper.assessment import weighing
+
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     add_events(store, [("claim", "2024-02-01", ["missiles"], None)], credibility=3, reliability="B")
     import_assessment(
@@ -120,6 +122,8 @@ def test_one_report_moves_the_odds_no_more_than_its_grade_allows(tmp_path: Path)
 
 
 def test_the_bundled_b3_claim_is_capped(demo: Store) -> None:
+    from watchkeeper.assessment import weighing
+
     fut = _futures(demo, ORG_B)
     step = next(s for s in fut.steps if "kn-23" in s.evidence.id)
     odds = (step.after["deepening"] / step.after["downgrade"]) / (
@@ -267,6 +271,15 @@ def test_own_organisations_override_wins_then_the_newest(tmp_path: Path) -> None
     load_assessment(store)
     import_assessment(store, _override(tmp_path / "a.yaml", "org-a", 1.05, "2025-01-01"))
     import_assessment(store, _override(tmp_path / "b.yaml", "org-b", 1.22, "2025-02-01"))
+    ratio = {
+        viewer: next(
+            i.likelihoods["deepening"]
+            for i in _futures(store, viewer).indicators
+            if i.id == "strategic-transfers"
+        )
+        for viewer in (ORG_A, ORG_B)
+    }
+    assert ratio == {ORG_A: 1.05, ORG_B: 1.22}  # each its own, whatever the row ids
     assert _used(store, ORG_A)[:2] == (1.05, "org-a")
     assert _used(store, ORG_B)[:2] == (1.22, "org-b")
     value, owner, others = _used(store, ORG_C)  # neither is its own: the newest
