@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tests.helpers import entity, source
+from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import Marking
 from watchkeeper.store import Store
 
@@ -57,10 +59,14 @@ def write_file(path: Path, meta: dict[str, Any] | None = None, **sections: Any) 
 
 
 def add_events(
-    store: Store, events: list[tuple[str, str, list[str], Marking | None]], credibility: int = 2
+    store: Store,
+    events: list[tuple[str, str, list[str], Marking | None]],
+    credibility: int = 2,
+    reliability: str = "F",
 ) -> None:
-    """Events (id, date, sectors, marking) written through the real write path."""
-    src = source("events_t", "2024-01-01")
+    """Events (id, date, sectors, marking) written through the real write path, from a
+    source of ``reliability`` (F, "cannot be judged", unless told)."""
+    src = replace(source("events_t", "2024-01-01"), reliability=Reliability[reliability])
     with store.write(src, full_release=False) as writer:
         for ident, when, sectors, mark in events:
             ent = entity(

@@ -93,15 +93,16 @@ def test_ach_matches_the_hand_computed_case() -> None:
     # Inconsistency (I = 1, II = 2, times weight):
     #   h1 = 1*1 + 0.5*2 + 0 + 0.4*1 = 2.4; h2 = 0.4*2 = 0.8; h3 = 0 (w unmarked = N).
     assert result.inconsistency == {"h1": 2.4, "h2": 0.8, "h3": 0.0}
-    # Scores (CC 2, C 1, N 0, I -1, II -2, times weight):
-    #   h1 = -1 - 1 + 1 - 0.4 = -1.4; h2 = 1 + 1 + 1 - 0.8 = 2.2; h3 = 2 + 0.5 + 1 + 0 = 3.5.
-    assert result.score == {"h1": -1.4, "h2": 2.2, "h3": 3.5}
     assert result.ranking == ["h3", "h2", "h1"]
+    assert result.ranks == [["h3"], ["h2"], ["h1"]]
     # Diagnosticity: spread of scores across hypotheses.
     assert result.diagnosticity == {"w": 2, "x": 3, "y": 4, "z": 0}
     sens = {s.item: s for s in result.sensitivity}
     assert sens["w"].inconsistency_change == {"h1": 0.4, "h2": 0.8, "h3": 0.0}
-    assert not any(s.changes_leader for s in result.sensitivity)
+    # Without w, h2 is as little inconsistent as h3: a tie at the top, which counting
+    # consistent marks (h3's CCs) does not break.
+    assert sens["w"].changes_leader and sens["w"].ranks_without == [["h2", "h3"], ["h1"]]
+    assert [s.item for s in result.sensitivity if s.changes_leader] == ["w"]
 
 
 def test_ach_sensitivity_flags_the_item_the_leader_rests_on() -> None:

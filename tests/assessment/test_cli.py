@@ -64,6 +64,16 @@ def test_load_estimates_futures_and_report(run: Run, tmp_path: Path) -> None:
     assert [c["domain"] for c in caps][:3] == ["ground", "air", "air_defence"]
     matrix = json.loads(run("assess", "ach", "--json").stdout)
     assert set(matrix["hypotheses"]) == {"downgrade", "persistence", "deepening"}
+    assert "score" not in matrix and sum(len(group) for group in matrix["ranks"]) == 3
+    assert all(k["confidence"] in ("low", "moderate", "high") for k in futures["key_judgments"])
+    # Models: a conflict with the best-graded estimate, and impossible draws, are said.
+    shells = json.loads(
+        run("assess", "model", "shells_from_containers", "--draws", "2000", "--json").stdout
+    )
+    conflicts = [c["estimate"] for c in shells["checks"] if c["conflict"]]
+    assert "est-2025-05-29-msmt-rounds-2024" in conflicts
+    text = run("assess", "model", "nk_share_of_russian_fire", "--draws", "2000").stdout
+    assert "impossible draws" in text and "inconsistent" in " ".join(text.split())
     run("org", "add", "jp-mofa", "--country", "JPN")
     out = tmp_path / "reports"
     result = run("report", "--as", "jp-mofa", "--period", "2024-Q1", "-o", str(out), "--no-pdf")

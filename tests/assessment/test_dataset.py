@@ -246,3 +246,32 @@ def test_what_a_scenario_rests_on_is_checked(change: dict[str, object], problem:
     assert [p for p in validate(good) if "scenarios" in p] == []
     problems = [p for p in validate(Bundle("test.yaml", {}, {"scenarios": [scenario | change]}, "x")) if "scenarios" in p]  # fmt: skip
     assert problems and problem in problems[0], problems
+
+
+def test_the_bundled_futures_state_horizons_and_the_essays_judgments() -> None:
+    """Every indicator says whether it measures the war or the post-war path; the essay's
+    judgments name known scenarios, ICD 203 words and the essay as their citation."""
+    futures = dataset.data_file("futures.yaml")
+    scenarios = {s["id"] for s in futures["scenarios"]}
+    for ind in futures["indicators"]:
+        assert ind.get("horizon") in dataset.HORIZONS, ind["id"]
+        if ind["horizon"] == "wartime":
+            low, high = dataset.WARTIME_BAND
+            assert all(low <= v <= high for v in ind["likelihoods"].values()), ind["id"]
+            assert ind.get("citation") or ind.get("events"), ind["id"]
+    assert futures["essay_judgments"]
+    for item in futures["essay_judgments"]:
+        assert item["says"] and item["reading"] and "warontherocks.com" in item["citation"]["url"]
+        if "leading" in item:
+            assert item["leading"] in scenarios
+        else:
+            assert set(item["scenarios"]) <= scenarios
+            word = item.get("at_least") or item.get("at_most")
+            assert word in dataset.ICD_WORDS
+    caps = futures["single_source_cap"]["by_credibility"]
+    assert set(caps) == {1, 2, 3, 4, 5, 6} and caps[1] >= caps[2] >= caps[3] >= caps[4] >= 1
+    precedents = [e for e in futures["evidence"] if e.get("role") == "precedent"]
+    assert {e["id"] for e in precedents} == {
+        "history-1990-normalisation",
+        "history-defence-industry-decline",
+    }

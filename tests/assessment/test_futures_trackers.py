@@ -56,7 +56,9 @@ def _store(tmp_path: Path, name: str, with_hidden: bool) -> Store:
     ]
     if with_hidden:
         events.append(("event-2", "2024-02-10", ["space", "missiles"], AMBER_A))
-    add_events(store, events)
+    # Graded A2: a report of that grade may carry a Bayes factor of up to 3, so the
+    # indicator's x2 applies in full.
+    add_events(store, events, reliability="A")
     import_assessment(store, _judgments(tmp_path / f"{name}.yaml"))
     return store
 

@@ -65,8 +65,20 @@ def test_share_matches_the_closed_form_when_it_cannot_reach_one(tmp_path: Path) 
     sd = math.sqrt(closed["variance"])
     assert _within(result.summary.mean, closed["mean"], sd, DRAWS)
     assert result.summary.sd == pytest.approx(sd, rel=0.02)
-    # The bundled ranges can exceed Russia's use: capped at 1, no closed form claimed.
-    assert models.closed_form(models.load_models()["nk_share_of_russian_fire"]) is None
+    assert result.impossible == 0
+
+
+def test_impossible_share_draws_are_counted_not_clipped() -> None:
+    """The bundled ranges let North Korea's usable rounds exceed all Russia fires: those
+    draws are kept and counted (and the closed form still holds), not clipped to 100 %."""
+    spec = models.load_models()["nk_share_of_russian_fire"]
+    result = models.run(spec, DRAWS, seed=3)
+    closed = models.closed_form(spec)
+    assert closed is not None
+    assert _within(result.summary.mean, closed["mean"], math.sqrt(closed["variance"]), DRAWS)
+    assert result.values.max() > 1
+    assert result.impossible == pytest.approx(float((result.values > 1).mean()))
+    assert 0.1 < result.impossible < 0.25
 
 
 def test_troop_losses_follow_the_expected_path_when_rates_are_fixed(tmp_path: Path) -> None:
@@ -120,3 +132,20 @@ def test_every_bundled_assumption_cites_and_explains() -> None:
             if assumption.distribution != "fixed":
                 assert assumption.cites, (spec.name, assumption.name)
             assert assumption.describe()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"checks": [{"measure": "m", "relation": "part"}]}, "checks need the model's period"),
+        ({"period": {"start": "2024", "end": "2024"}, "checks": [{"measure": "m", "relation": "near"}]}, "relation is one of part, same"),
+        ({"at_most": 1.0}, "at_most needs at_most_reason"),
+    ],
+)  # fmt: skip
+def test_bad_model_settings_are_refused(settings: dict[str, object], message: str) -> None:
+    from watchkeeper.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        models._check_settings("models.yaml: m", settings)
+    for spec in models.load_models().values():  # the bundled settings are sound
+        models._check_settings(spec.name, spec.settings)

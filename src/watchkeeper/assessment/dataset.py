@@ -31,6 +31,17 @@ BOUNDS = ("exact", "about", "range", "at least", "more than", "at most")
 MARKS = ("CC", "C", "N", "I", "II")
 RELEVANCE = ("high", "medium", "low")
 CONFIDENCE = ("low", "moderate", "high")
+HORIZONS = ("wartime", "post-war")
+WARTIME_BAND = (0.8, 1.25)
+"""The likelihood ratios a wartime indicator may carry: evidence of how close the partners
+are while the war lasts says little about the post-war path the scenarios describe (the
+1990 precedent: a high point faded within a few years), so it may move them only a little."""
+WARTIME_TOTAL = WARTIME_BAND[1] / WARTIME_BAND[0]
+"""The largest Bayes factor all wartime evidence together may carry: no more than one
+wartime observation at both ends of the band. Wartime observations measure one thing
+(closeness while the war lasts), so they are not independent evidence about the post-war
+path and must not compound as if they were."""
+ROLES = ("evidence", "precedent")
 SECTIONS = (
     "estimates",
     "scenarios",
@@ -359,7 +370,35 @@ def _check_indicator(where: str, item: dict[str, Any], problems: _Problems) -> N
     _check_cites(where, item, problems)
     for index, obs in enumerate(item.get("observations", [])):
         _check_observation(f"{where} observation[{index}]", obs, problems)
+    horizon = item.get("horizon", "post-war")
+    if horizon not in HORIZONS:
+        problems.add(where, f"horizon must be one of {', '.join(HORIZONS)}, got {horizon!r}")
+    elif horizon == "wartime":
+        _check_wartime(where, item, problems)
     _check_common(where, item, problems)
+
+
+def _check_wartime(where: str, item: dict[str, Any], problems: _Problems) -> None:
+    """A wartime indicator's ratios are small and cited (:data:`WARTIME_BAND`)."""
+    if not item.get("citation") and not item.get("events"):
+        problems.add(
+            where, "a wartime indicator cites what its ratios rest on (citation or events)"
+        )
+    low, high = WARTIME_BAND
+    found = [("", item.get("likelihoods"))] + [
+        (f" observation[{i}]", obs.get("likelihoods"))
+        for i, obs in enumerate(item.get("observations", []))
+        if isinstance(obs, dict)
+    ]
+    for suffix, values in found:
+        for scenario, value in (values or {}).items() if isinstance(values, dict) else ():
+            ratio = value.get("ratio") if isinstance(value, dict) else value
+            if _number(ratio) and not low <= ratio <= high:
+                problems.add(
+                    where + suffix,
+                    f"wartime likelihood for {scenario!r} is {ratio:g}, outside {low:g}-{high:g}: "
+                    "wartime evidence says little about the post-war path",
+                )
 
 
 def _check_standalone_observation(where: str, item: dict[str, Any], problems: _Problems) -> None:
@@ -389,6 +428,17 @@ def _check_evidence(where: str, item: dict[str, Any], problems: _Problems) -> No
         _check_citation(where, item.get("citation"), problems)
     if item.get("relevance") not in RELEVANCE:
         problems.add(where, f"relevance must be one of {', '.join(RELEVANCE)}")
+    role = item.get("role", "evidence")
+    if role not in ROLES:
+        problems.add(where, f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if role == "precedent":
+        # A precedent is what the priors rest on, not evidence for or against a future.
+        if "consistency" in item:
+            problems.add(where, "a precedent gets no consistency marks (it is a base rate)")
+        if not item.get("bears_on"):
+            problems.add(where, "a precedent says what it bears on (bears_on)")
+        _check_common(where, item, problems)
+        return
     marks = item.get("consistency")
     if not isinstance(marks, dict) or not marks:
         problems.add(where, "consistency must map scenarios to marks")
@@ -610,6 +660,7 @@ def items(bundle: Bundle) -> Iterator[Item]:
             "title": ind["title"],
             "description": ind["description"],
             "sectors": list(ind.get("sectors", [])),
+            "horizon": str(ind.get("horizon", "post-war")),
         } | cited_events(ind)
         yield Item(
             judgment(
@@ -647,6 +698,8 @@ def items(bundle: Bundle) -> Iterator[Item]:
     for ev in bundle.sections.get("evidence", []):
         subject = ev["id"] if ev.get("id") else event_entity(ev["event"])
         detail = {"relevance": ev["relevance"], "event": bool(ev.get("event"))}
+        if ev.get("role") == "precedent":
+            detail |= {"role": "precedent", "bears_on": str(ev["bears_on"])}
         if ev.get("id"):
             detail |= {"title": ev["title"], "date": str(ev["date"])}
         made_on = str(ev.get("made_on") or ev.get("date") or default_made_on)
@@ -663,7 +716,7 @@ def items(bundle: Bundle) -> Iterator[Item]:
             marking(ev),
             ev.get("citation"),
         )
-        for scenario, mark in ev["consistency"].items():
+        for scenario, mark in (ev.get("consistency") or {}).items():
             yield Item(
                 judgment(
                     ev,

@@ -1,10 +1,15 @@
 """The partnership's futures as a viewer sees them: scenarios, the indicator board, the
 Bayesian update over time and the ACH matrix, all from judgments and events the viewer
 may see (a judgment about an event the viewer may not see is left out with the event).
+
+Which of several organisations' judgments of one thing is used, and how far each
+observation may move the odds (the wartime band, the cap of its report's grade, the cap
+on all wartime evidence together), is :mod:`~watchkeeper.assessment.weighing`'s.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,10 +17,11 @@ from functools import cache
 from typing import Any
 
 from watchkeeper.assessment import ach, bayes
-from watchkeeper.assessment.dataset import data_file
+from watchkeeper.assessment.dataset import HORIZONS, data_file
 from watchkeeper.assessment.periods import first_day
 from watchkeeper.assessment.sources import Citation
 from watchkeeper.assessment.trackers import EventFact, strength
+from watchkeeper.assessment.weighing import choose, grade_cap, limited, owner, wartime_together
 from watchkeeper.store import Reader
 from watchkeeper.store.assessment import CITE, StoredJudgment, read_judgments
 
@@ -45,10 +51,20 @@ class Observation:
     indicator: str
     event: EventFact
     likelihoods: dict[str, float]
+    """As judged: the indicator's, or the observation's own when it sets them."""
     reason: str
     analyst: str
     overridden: bool
     marking: str = "TLP:CLEAR"
+    applied: dict[str, float] = field(default_factory=dict)
+    """What the update multiplies by: ``likelihoods`` after the wartime band and the cap
+    of the report's grade."""
+    cap: float = math.inf
+    """The largest Bayes factor (highest ratio over lowest) the report's grade allows."""
+    limits: tuple[str, ...] = ()
+    """What limited the ratios, in words (empty when nothing did)."""
+    owner: str = ""
+    """Whose observation it is (the marking's originator, else the dataset)."""
 
 
 @dataclass
@@ -60,8 +76,16 @@ class Indicator:
     reason: str
     analyst: str
     marking: str = "TLP:CLEAR"
+    horizon: str = "post-war"
+    """``wartime`` (how close the partners are while the war lasts) or ``post-war``."""
     likelihoods: dict[str, float] = field(default_factory=dict)
     likelihood_reasons: dict[str, str] = field(default_factory=dict)
+    likelihood_owners: dict[str, str] = field(default_factory=dict)
+    """Per scenario, whose ratio is used."""
+    likelihood_others: dict[str, list[str]] = field(default_factory=dict)
+    """Per scenario, the other organisations' ratios the viewer may see, not used."""
+    likelihood_markings: set[str] = field(default_factory=set)
+    """The markings of the likelihood judgments shown, used or not."""
     observations: list[Observation] = field(default_factory=list)
     citations: list[Citation | None] = field(default_factory=list)
     """What the description and the likelihoods' reasons rest on, as for a scenario."""
@@ -88,6 +112,18 @@ class Probability:
     value: float
     word: str
     range: tuple[int, int]
+    percent: int = 0
+    """The whole percent printed; ``word`` is that of this number, so a printed figure is
+    never outside its printed range (44.9 % prints as 45 %, roughly even chance)."""
+
+    @property
+    def shown(self) -> str:
+        """The percent as printed: under 1 and over 99 are not rounded to 0 or 100."""
+        if self.value < 0.01:
+            return "<1"
+        if self.value > 0.99:
+            return ">99"
+        return str(self.percent)
 
 
 @dataclass
@@ -100,6 +136,10 @@ class Futures:
     missing_likelihoods: list[tuple[str, str]]
     ach: ach.Result | None
     ach_items: dict[str, dict[str, Any]]
+    precedents: list[dict[str, Any]] = field(default_factory=list)
+    """Historical precedents: base rates and assumptions behind the priors, not evidence."""
+    wartime_limits: dict[str, str] = field(default_factory=dict)
+    """Per evidence id, how the joint cap on wartime evidence limited it."""
 
     def series(self) -> list[tuple[str, dict[str, float]]]:
         """(date, probabilities) at the start and after each step."""
@@ -112,8 +152,10 @@ class Futures:
 
 
 def probability(scenario: str, value: float) -> Probability:
-    word, bounds = bayes.icd203(value)
-    return Probability(scenario, value, word, bounds)
+    percent = round(value * 100)
+    shown = min(max(percent, 1), 99)  # "<1" and ">99" are read as 1 and 99
+    word, bounds = bayes.icd203(shown / 100)
+    return Probability(scenario, value, word, bounds, percent)
 
 
 @cache
@@ -131,10 +173,16 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
     """Scenarios, indicators, the update and ACH from the viewer's judgments and events
     (``events``: the viewer's events up to ``as_of``)."""
     by_event = {e.id: e for e in events}
-    kinds: dict[str, list[StoredJudgment]] = defaultdict(list)
+    by_key: dict[str, list[StoredJudgment]] = defaultdict(list)
     for stored in read_judgments(reader, KINDS):
         if _made_by(stored.record, as_of):
-            kinds[stored.record.kind].append(stored)
+            by_key[stored.record.key].append(stored)
+    kinds: dict[str, list[StoredJudgment]] = defaultdict(list)
+    unused: dict[str, list[StoredJudgment]] = {}
+    for key in sorted(by_key):
+        used, others = choose(by_key[key], reader.viewer.organisation)
+        kinds[used.record.kind].append(used)
+        unused[key] = others
 
     def cited(*rows: StoredJudgment) -> list[Citation | None]:
         return citations(rows, by_event)
@@ -179,9 +227,12 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
             rec.reason,
             rec.analyst,
             stored.provenance.marking.key,
+            horizon=str(rec.detail.get("horizon", "post-war")),
             citations=cited(stored),
             cited_markings=cited_marks(stored),
         )
+        if indicators[rec.subject].horizon not in HORIZONS:
+            indicators[rec.subject].horizon = "post-war"
     for stored in kinds["likelihood"]:
         rec = stored.record
         ind = indicators.get(rec.subject)
@@ -189,6 +240,13 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
             continue
         ind.likelihoods[str(rec.object)] = float(rec.value or 1)
         ind.likelihood_reasons[str(rec.object)] = rec.reason
+        ind.likelihood_owners[str(rec.object)] = owner(stored)
+        ind.likelihood_others[str(rec.object)] = [
+            f"{owner(o)} x{float(o.record.value or 1):g}" for o in unused.get(rec.key, [])
+        ]
+        ind.likelihood_markings |= {
+            o.provenance.marking.key for o in [stored, *unused.get(rec.key, [])]
+        }
         ind.citations += [c for c in cited(stored) if c not in ind.citations]
         ind.cited_markings |= cited_marks(stored)
     for stored in kinds["observation"]:
@@ -200,6 +258,8 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         override = rec.detail.get("likelihoods")
         values = dict(override) if override else dict(ind.likelihoods)
         values = {k: float(v) for k, v in values.items() if k in known}
+        cap = grade_cap(event.reliability, event.credibility)
+        applied, limits = limited(values, ind.horizon, cap)
         ind.observations.append(
             Observation(
                 ind.id,
@@ -209,6 +269,10 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
                 rec.analyst,
                 bool(override),
                 stored.provenance.marking.key,
+                applied,
+                cap,
+                limits,
+                owner(stored),
             )
         )
     for ind in indicators.values():
@@ -221,7 +285,7 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         bayes.Evidence(
             id=f"{obs.indicator}:{obs.event.id}",
             date=first_day(obs.event.date).isoformat(),
-            likelihoods=obs.likelihoods,
+            likelihoods=obs.applied,
             label=obs.event.title,
             indicator=obs.indicator,
             reason=obs.reason,
@@ -232,14 +296,17 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
     posterior: list[Probability] = []
     steps: list[bayes.Step] = []
     start = None
+    wartime_notes: dict[str, str] = {}
     if scenarios:
         start = min(first_day(s.made_on) for s in scenarios).isoformat()
         # Evidence dated before the priors were set is taken to be in them already.
         later = [e for e in evidence if e.date >= start]
+        horizon = {ind.id: ind.horizon for ind in indicators.values()}
+        later, wartime_notes = wartime_together(later, horizon)
         final, steps = bayes.update({s.id: s.prior for s in scenarios}, later)
         posterior = [probability(h, p) for h, p in final.items()]
 
-    result, items = _ach(kinds, known, by_event)
+    result, items, precedents = _ach(kinds, known, by_event)
     return Futures(
         scenarios,
         sorted(indicators.values(), key=lambda i: i.id),
@@ -249,6 +316,8 @@ def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) 
         missing,
         result,
         items,
+        precedents,
+        wartime_notes,
     )
 
 
@@ -293,13 +362,28 @@ def _ach(
     kinds: dict[str, list[StoredJudgment]],
     hypotheses: set[str],
     by_event: dict[str, EventFact],
-) -> tuple[ach.Result | None, dict[str, dict[str, Any]]]:
-    """The ACH matrix over the viewer's evidence items and consistency marks."""
+) -> tuple[ach.Result | None, dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The ACH matrix over the viewer's evidence items and consistency marks, and the
+    precedents, which are base rates behind the priors rather than evidence: a thing
+    that happened in 1990 is not inconsistent with a future."""
     relevance = _relevance_weight()
     described: dict[str, dict[str, Any]] = {}
+    precedents: list[dict[str, Any]] = []
     for stored in kinds["evidence"]:
         rec = stored.record
         detail = rec.detail
+        if detail.get("role") == "precedent":
+            precedents.append(
+                {
+                    "label": str(detail.get("title", rec.subject)),
+                    "date": str(detail.get("date", rec.made_on)),
+                    "bears_on": str(detail.get("bears_on", "")),
+                    "citation": Citation.from_source(stored.provenance.source),
+                    "analyst": rec.analyst,
+                    "marking": stored.provenance.marking.key,
+                }
+            )
+            continue
         if detail.get("event"):
             event = by_event.get(rec.subject)
             if event is None:
@@ -343,5 +427,5 @@ def _ach(
     for key, info in described.items():
         info["reasons"] = reasons.get(key, {})
     if not hypotheses or not items:
-        return None, described
-    return ach.analyse(sorted(hypotheses), items), described
+        return None, described, precedents
+    return ach.analyse(sorted(hypotheses), items), described, precedents

@@ -5,6 +5,10 @@ generator, so a seed and a set of assumptions give the same numbers every time. 
 closed form exists for the mean and variance of the output (products of independent
 draws, the expected path of a linear recursion), :func:`closed_form` gives it, and the
 tests hold the simulation to it.
+
+Draws are never clipped: where a model's output has a bound it cannot pass (a share above
+100 %), the share of draws beyond it is counted (:attr:`ModelResult.impossible`) and
+reported as a sign that the assumptions contradict one another.
 """
 
 from __future__ import annotations
@@ -165,8 +169,28 @@ def load_models(override: Path | None = None) -> dict[str, ModelSpec]:
         if missing:
             raise InputError(where, f"{name} lacks assumption(s) {', '.join(missing)}")
         settings = {k: v for k, v in model.items() if k not in ("title", "unit", "assumptions")}
+        _check_settings(f"models.yaml: {name}", settings)
         out[name] = ModelSpec(name, model["title"], model["unit"], assumptions, settings)
     return out
+
+
+CHECK_RELATIONS = ("part", "same")
+
+
+def _check_settings(where: str, settings: dict[str, Any]) -> None:
+    """The checks against estimates need the model's period and a known relation; a
+    bound the output cannot pass needs its reason."""
+    checks = settings.get("checks") or []
+    period = settings.get("period") or {}
+    if checks and not (isinstance(period, dict) and period.get("start") and period.get("end")):
+        raise InputError(where, "checks need the model's period (start, end)")
+    for rule in checks:
+        if not isinstance(rule, dict) or not rule.get("measure"):
+            raise InputError(where, "a check names a measure")
+        if rule.get("relation") not in CHECK_RELATIONS:
+            raise InputError(where, f"a check's relation is one of {', '.join(CHECK_RELATIONS)}")
+    if "at_most" in settings and not settings.get("at_most_reason"):
+        raise InputError(where, "at_most needs at_most_reason")
 
 
 # -- drawing ------------------------------------------------------------------------------------
@@ -242,6 +266,15 @@ class ModelResult:
     path: dict[str, dict[str, Summary]] = field(default_factory=dict)
     """For models over time: month -> series -> summary."""
 
+    @property
+    def impossible(self) -> float:
+        """The share of draws beyond the bound the output cannot pass (``at_most`` in
+        ``models.yaml``): 0 when the assumptions agree with one another."""
+        bound = self.spec.settings.get("at_most")
+        if bound is None or not len(self.values):
+            return 0.0
+        return float((self.values > float(bound)).mean())
+
 
 # -- the models ----------------------------------------------------------------------------------
 
@@ -306,7 +339,8 @@ def _share(
     supplied = draw(a["nk_rounds_per_year"], rng, n)
     usable = draw(a["usable_fraction"], rng, n)
     per_day = draw(a["russian_rounds_per_day"], rng, n)
-    return np.minimum(1.0, supplied * usable / (per_day * 365.0)), {}
+    # Not clipped at 1: a draw above is impossible, and how many there are is reported.
+    return supplied * usable / (per_day * 365.0), {}
 
 
 def _upper(spec: dict[str, Any]) -> float:
@@ -322,8 +356,7 @@ def _share_closed(spec: ModelSpec) -> dict[str, float] | None:
     sn, su, sr = (
         _spec(a[k]) for k in ("nk_rounds_per_year", "usable_fraction", "russian_rounds_per_day")
     )
-    # Only without the cap at 1 is the share a product of independent factors.
-    if _lower(sr) <= 0 or _upper(sn) * _upper(su) / (_lower(sr) * 365) > 1:
+    if _lower(sr) <= 0:
         return None
     mn, mu, mr = moments(sn), moments(su), moments(sr)
     if mn is None or mu is None or mr is None or math.isnan(mr["inv1"]):

@@ -24,7 +24,17 @@ import jinja2
 from followthemoney import registry
 from markupsafe import Markup
 
-from watchkeeper.assessment import bayes, charts, estimates, futures, models, trackers
+from watchkeeper.assessment import (
+    ach,
+    bayes,
+    charts,
+    estimates,
+    futures,
+    judgments,
+    modelcheck,
+    models,
+    trackers,
+)
 from watchkeeper.assessment.dataset import data_file, help_levels, measures
 from watchkeeper.assessment.periods import Period, first_day
 from watchkeeper.assessment.sources import WITHHELD, Citation, shown_marking
@@ -231,6 +241,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         outcome = models.run(spec, draws=MODEL_DRAWS, seed=MODEL_SEED)
         named = {k for a in spec.assumptions.values() for k in a.cites if k in by_key}
         share = spec.unit == "share"
+        checks = modelcheck.check(outcome, seen_estimates)
         model_rows.append(
             {
                 "title": spec.title,
@@ -240,6 +251,15 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
                 "unit": "%" if share else spec.unit,
                 "assumptions": [f"{a.name}: {a.describe()}" for a in spec.assumptions.values()],
                 "cites": sorted({refs.number(by_key[k].citation) for k in named}),
+                "checks": [
+                    {
+                        "text": c.text,
+                        "conflict": c.conflict,
+                        "cite": refs.number(c.estimate.citation),
+                    }
+                    for c in checks
+                ],
+                "impossible": modelcheck.impossible_text(outcome),
             }
         )
 
@@ -295,14 +315,28 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     names = {s.id: s.title for s in fut.scenarios}
     probability_rows = [
         {
-            "scenario": names.get(p.scenario, p.scenario),
-            "id": p.scenario,
-            "percent": round(p.value * 100),
-            "word": p.word,
-            "range": f"{p.range[0]}–{p.range[1]} %",
-            "prior": round(next(s.prior for s in fut.scenarios if s.id == p.scenario) * 100),
+            "scenario": k.title,
+            "id": k.scenario,
+            "percent": k.percent,
+            "word": k.word,
+            "range": f"{k.range[0]}–{k.range[1]} %",
+            "prior": k.prior,
+            "confidence": k.confidence,
+            "confidence_reason": k.confidence_reason,
+            "confidence_cite": refs.number(k.confidence_cite) if k.confidence_cite else None,
         }
-        for p in sorted(fut.posterior, key=lambda p: -p.value)
+        for k in judgments.key_judgments(fut)
+    ]
+    departure_rows = [
+        {
+            "says": d.says,
+            "reading": d.reading,
+            "essay": d.essay,
+            "ours": d.ours,
+            "why": d.why,
+            "cite": refs.number(d.citation),
+        }
+        for d in judgments.departures(fut)
     ]
     prior_total = sum(s.prior for s in fut.scenarios) or 1.0
     scenario_rows = [
@@ -337,13 +371,27 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
                 "evidence": step.evidence.label,
                 "indicator": step.evidence.indicator,
                 "reason": step.evidence.reason,
-                "likelihoods": dict(sorted(step.evidence.likelihoods.items())),
+                "likelihoods": {
+                    k: round(v, 3) for k, v in sorted(step.evidence.likelihoods.items())
+                },
+                "limits": [
+                    *(obs.limits if obs else ()),
+                    *(
+                        [fut.wartime_limits[step.evidence.id]]
+                        if step.evidence.id in fut.wartime_limits
+                        else []
+                    ),
+                ],
+                "horizon": next(
+                    (i.horizon for i in fut.indicators if i.id == step.evidence.indicator), ""
+                ),
                 "moves": [
                     {
                         "scenario": h,
                         "before": round(step.before[h] * 100, 1),
                         "after": round(step.after[h] * 100, 1),
-                        "word": bayes.icd203(step.after[h])[0],
+                        # the word of the figure printed, so that the two never disagree
+                        "word": bayes.icd203(round(step.after[h] * 100, 1) / 100)[0],
                     }
                     for h in sorted(step.after)
                 ],
@@ -357,6 +405,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     for ind in fut.indicators:
         markings.add(ind.marking)
         markings.update(ind.cited_markings)
+        markings.update(ind.likelihood_markings)
         markings.update(o.marking for o in ind.observations if period.contains(o.event.date))
         last = ind.observations[-1] if ind.observations else None
         if last is not None:
@@ -383,6 +432,11 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
                 "count": len(ind.observations),
                 "favours": names.get(ind.favours() or "", ind.favours() or ""),
                 "likelihoods": dict(sorted(ind.likelihoods.items())),
+                "horizon": ind.horizon,
+                "owners": {
+                    h: {"by": ind.likelihood_owners.get(h, ""), "others": others}
+                    for h, others in sorted(ind.likelihood_others.items())
+                },
                 "reason": ind.reason,
                 "analyst": ind.analyst,
             }
@@ -392,6 +446,11 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         result = fut.ach
         sens = {s.item: s for s in result.sensitivity}
         markings.update(str(fut.ach_items[item.id]["marking"]) for item in result.items)
+        top = result.most_diagnostic()
+
+        def titled(ranks: ach.Ranks) -> str:
+            return ach.describe([[names.get(h, h) for h in group] for group in ranks])
+
         ach_table = {
             "hypotheses": [names.get(h, h) for h in result.hypotheses],
             "rows": [
@@ -401,14 +460,33 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
                     "weight": round(item.weight, 2),
                     "diagnosticity": result.diagnosticity[item.id],
                     "decisive": sens[item.id].changes_leader,
+                    "if_wrong": titled(sens[item.id].ranks_without),
                     "cite": refs.number(fut.ach_items[item.id]["citation"]),
                 }
                 for item in result.items
             ],
             "inconsistency": [round(result.inconsistency[h], 2) for h in result.hypotheses],
-            "score": [round(result.score[h], 2) for h in result.hypotheses],
-            "ranking": [names.get(h, h) for h in result.ranking],
+            "ranking": titled(result.ranks),
+            "most_diagnostic": {
+                "label": str(fut.ach_items[top.item]["label"]),
+                "if_wrong": titled(top.ranks_without),
+                "changes": top.changes_leader,
+            }
+            if top
+            else None,
         }
+    precedent_rows = []
+    for prec in fut.precedents:
+        markings.add(str(prec["marking"]))
+        precedent_rows.append(
+            {
+                "label": prec["label"],
+                "date": prec["date"],
+                "bears_on": prec["bears_on"],
+                "analyst": prec["analyst"],
+                "cite": refs.number(prec["citation"]),
+            }
+        )
 
     # -- map and network
     map_svg = charts.map_chart(_map_points(reader, in_period), f"Where, {period.label}")
@@ -433,6 +511,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "conflicts": conflict_rows,
         "capabilities": capability_rows,
         "probabilities": probability_rows,
+        "departures": departure_rows,
+        "precedents": precedent_rows,
         "scenarios": scenario_rows,
         "steps": steps,
         "board": board,

@@ -247,14 +247,22 @@ def capabilities(as_org: AsOption = None, as_json: JsonOption = False) -> None:
 def futures(as_org: AsOption = None, as_of: DateOption = None, as_json: JsonOption = False) -> None:
     """Scenario probabilities (ICD 203 words), what moved them, and the indicator board."""
     from watchkeeper.assessment import futures as fut
-    from watchkeeper.assessment import trackers
+    from watchkeeper.assessment import judgments, trackers
 
     with command() as ctx:
         reader = ctx.reader(as_org)
         when = _as_of(as_of)
         result = fut.futures(reader, trackers.read_events(reader, when), when)
+        key = judgments.key_judgments(result)
         data: dict[str, Any] = {
             "probabilities": [asdict(p) for p in result.posterior],
+            "key_judgments": [
+                {k: v for k, v in asdict(j).items() if k != "confidence_cite"} for j in key
+            ],
+            "departures": [
+                {k: v for k, v in asdict(d).items() if k != "citation"}
+                for d in judgments.departures(result)
+            ],
             "steps": [
                 {
                     "date": s.date,
@@ -282,10 +290,14 @@ def futures(as_org: AsOption = None, as_of: DateOption = None, as_json: JsonOpti
         if as_json:
             emit_json(data)
             return
-        table = Table("scenario", "probability", "ICD 203", "range")
-        for p in sorted(result.posterior, key=lambda p: -p.value):
-            table.add_row(p.scenario, f"{p.value:.0%}", p.word, f"{p.range[0]}–{p.range[1]} %")
+        table = Table("scenario", "probability", "ICD 203", "range", "confidence")
+        for j in key:
+            table.add_row(
+                j.scenario, f"{j.percent}%", j.word, f"{j.range[0]}–{j.range[1]} %", j.confidence
+            )
         out.print(table)
+        for j in key:
+            out.print(f"{j.scenario}: {j.confidence} confidence: {j.confidence_reason}.")
         table = Table("date", "evidence", "indicator", "after", title="What moved them")
         for s in result.steps:
             after = ", ".join(f"{k} {v:.0%}" for k, v in s.after.items())
@@ -296,6 +308,7 @@ def futures(as_org: AsOption = None, as_of: DateOption = None, as_json: JsonOpti
 @app.command()
 def ach(as_org: AsOption = None, as_json: JsonOption = False) -> None:
     """The ACH matrix: evidence x hypotheses, diagnosticity and sensitivity."""
+    from watchkeeper.assessment import ach as ach_mod
     from watchkeeper.assessment import futures as fut
     from watchkeeper.assessment import trackers
 
@@ -311,25 +324,25 @@ def ach(as_org: AsOption = None, as_json: JsonOption = False) -> None:
                     "hypotheses": result.hypotheses,
                     "items": [{"id": i.id, "label": i.label, "weight": i.weight, "marks": dict(i.marks)} for i in result.items],
                     "inconsistency": result.inconsistency,
-                    "score": result.score,
-                    "ranking": result.ranking,
+                    "ranks": result.ranks,
                     "diagnosticity": result.diagnosticity,
                     "sensitivity": [asdict(s) for s in result.sensitivity],
                 }
             )  # fmt: skip
             return
-        table = Table("evidence", *result.hypotheses, "diagnosticity", "decisive")
+        table = Table("evidence", *result.hypotheses, "diagnosticity", "if it is wrong")
         sens = {s.item: s for s in result.sensitivity}
         for item in result.items:
             table.add_row(
                 item.label[:60], *[item.mark(h) for h in result.hypotheses],
-                str(result.diagnosticity[item.id]), "yes" if sens[item.id].changes_leader else "",
+                str(result.diagnosticity[item.id]),
+                ach_mod.describe(sens[item.id].ranks_without) if sens[item.id].changes_leader else "no change at the top",
             )  # fmt: skip
         table.add_row(
             "inconsistency", *[f"{result.inconsistency[h]:.2f}" for h in result.hypotheses], "", ""
         )
         out.print(table)
-        out.print("least inconsistent first: " + " < ".join(result.ranking))
+        out.print("least inconsistent first: " + ach_mod.describe(result.ranks))
 
 
 @app.command()
@@ -348,16 +361,21 @@ def model(
         Path | None, typer.Option(help="Write the distribution chart (SVG) here.")
     ] = None,
     as_json: JsonOption = False,
+    as_org: AsOption = None,
 ) -> None:
-    """Run a Monte Carlo model: its distribution, and the assumptions it rests on."""
-    from watchkeeper.assessment import charts, models
+    """Run a Monte Carlo model: its distribution, the assumptions it rests on, impossible
+    draws, and how it compares with the best-graded estimates ORG may see."""
+    from watchkeeper.assessment import charts, modelcheck, models
+    from watchkeeper.assessment.estimates import estimates
 
-    with command():
+    with command() as ctx:
         specs = models.load_models(assumptions)
         if name not in specs:
             raise InputError(name, f"unknown model; one of: {', '.join(specs)}")
         result = models.run(specs[name], draws=draws, seed=seed)
         summary = asdict(result.summary)
+        checks = modelcheck.check(result, estimates(ctx.reader(as_org)))
+        warning = modelcheck.impossible_text(result)
         if chart is not None:
             if result.path:
                 months = list(result.path)
@@ -391,6 +409,16 @@ def model(
                     "draws": draws,
                     "summary": summary,
                     "closed_form": result.closed,
+                    "impossible": result.impossible,
+                    "checks": [
+                        {
+                            "estimate": c.estimate.key,
+                            "relation": c.relation,
+                            "conflict": c.conflict,
+                            "text": c.text,
+                        }
+                        for c in checks
+                    ],
                     "assumptions": stated,
                     "path": {
                         m: {k: asdict(v) for k, v in s.items()} for m, s in result.path.items()
@@ -407,6 +435,10 @@ def model(
             out.print(
                 "closed form: " + ", ".join(f"{k} {v:,.4g}" for k, v in result.closed.items())
             )
+        if warning:
+            out.print(f"[bold]impossible draws:[/bold] {warning}")
+        for c in checks:
+            out.print(f"[bold]{c.text}[/bold]" if c.conflict else c.text)
         table = Table("assumption", "distribution", "rests on", "why", title="Assumptions")
         for a in stated:
             table.add_row(
