@@ -13,9 +13,9 @@ Security headers are added to every answer (``middleware.SecurityHeaders``); the
 client's address is the connection's unless ``WATCHKEEPER_TRUSTED_PROXIES`` names the
 proxy it came through. The interactive API pages (``/docs``, ``/redoc``) load scripts
 from a CDN, so they are served only with ``WATCHKEEPER_API_DOCS=1``: a third party's
-script would run in the origin of the logged-in workbench. (Serving Swagger UI from the
-npm packages would need an inline script, which the workbench's CSP forbids, and two
-more packages for pages any OpenAPI viewer shows from ``/openapi.json``.)
+script would run in the origin of the logged-in workbench. (Serving them from locked npm
+packages instead, swagger-ui-dist and redoc, would add two packages and pages of our own
+to start them, for what any OpenAPI viewer shows from ``/openapi.json``.)
 """
 
 from __future__ import annotations
