@@ -246,10 +246,9 @@ SLASHED = "ofac/vessel/9876543"
 
 def test_entities_whose_id_contains_a_slash_open(fresh: Settings) -> None:
     store = open_store(fresh)
+    # (FtM refuses such an id as a property's value, so it has no links: it is opened alone)
     ship = entity("Vessel", SLASHED, "slashed", name="SLASHED STAR", imoNumber="9876543")
-    owner = entity("Company", "ofac/company/1", "slashed", name="SLASH HOLDING")
-    link = entity("Ownership", "ofac/own/1", "slashed", owner="ofac/company/1", asset=SLASHED)
-    write(store, [ship, owner, link], source("slashed", "2025-01-01"), full_release=False)
+    write(store, [ship], source("slashed", "2025-01-01"), full_release=False)
     token = Accounts(store).create_token("analyst", "script")
     store.close()
     browser = Browser(fresh, "analyst")
