@@ -21,7 +21,7 @@ from tests.helpers import entity, source, write
 from tests.web.workspace import PASSWORD, Browser
 from watchkeeper.errors import ConfigError
 from watchkeeper.settings import Settings, load_settings
-from watchkeeper.store import open_store
+from watchkeeper.store import Store, open_store
 from watchkeeper.store.accounts import FAILURES_FREE, Accounts, TooManyAttempts, backoff
 from watchkeeper.web.app import create_app
 
@@ -74,8 +74,11 @@ def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(fresh: Set
     assert log_in(client_at(fresh, "10.0.0.7"), "analyst") == 303  # the user does not
 
 
-def test_the_wait_doubles_with_each_failure_and_a_login_ends_it(fresh: Settings) -> None:
-    accounts = Accounts(open_store(fresh))
+def test_the_wait_doubles_with_each_failure_and_a_login_ends_it(store: Store) -> None:
+    """On both engines (the lockout is SQL over the audit trail)."""
+    store.add_organisation("local", None)
+    accounts = Accounts(store)
+    accounts.add_user("analyst", "local", "analyst", PASSWORD, "tests")
     start = datetime.now(UTC)
 
     def fail() -> None:
