@@ -242,6 +242,8 @@ def test_the_api_pages_are_off_unless_asked_for(shared: Settings) -> None:
     assert opened.client.get("/docs").status_code == 200
     assert opened.client.get("/redoc").status_code == 200
     assert TestClient(create_app(on)).get("/docs").status_code == 401  # still behind the login
+    with pytest.raises(ConfigError, match="WATCHKEEPER_API_DOCS"):
+        load_settings({"WATCHKEEPER_API_DOCS": "perhaps"})
 
 
 SLASHED = "ofac/vessel/9876543"
