@@ -38,9 +38,9 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-# The demo workspace (theater dataset, simulated shuttle, and the real lists given as
-# DEMO_LISTS="consolidated.xml sdn.csv ..."), its logins, then the workbench on
-# http://127.0.0.1:8080 until Ctrl-C when run from a terminal; from a script (no terminal
+# The demo workspace (theater dataset, simulated shuttle and its logins, all made by
+# `watchkeeper demo`, and the real lists given as DEMO_LISTS="consolidated.xml sdn.csv ..."),
+# then the workbench on http://127.0.0.1:8080 until Ctrl-C when run from a terminal; from a script (no terminal
 # on stdin, so that `make demo && make test` goes on) it prepares, says how, and ends.
 # DEMO_SERVE=1 / DEMO_SERVE=0 decide either way.
 DEMO_LISTS ?=
@@ -51,7 +51,6 @@ demo: $(STAMP) $(ASSETS)
 	  case "$$f" in *.csv) kind=ofac-csv;; *sdn*.xml|*SDN*.xml) kind=ofac-xml;; *.xml) kind=un-xml;; *.json|*.jsonl) kind=ftm;; *) echo "demo: unknown list format: $$f" >&2; exit 2;; esac; \
 	  $(BIN)/watchkeeper import $$kind "$$f" || exit 2; \
 	done
-	@$(BIN)/watchkeeper user demo
 	@echo "the workbench: http://127.0.0.1:8080 (log in as analyst, password watchkeeper-demo)"
 	@serve="$(DEMO_SERVE)"; if [ "$$serve" = auto ]; then if [ -t 0 ]; then serve=1; else serve=0; fi; fi; \
 	if [ "$$serve" = 0 ]; then echo "not served now: $(BIN)/watchkeeper serve --port 8080 (or make demo DEMO_SERVE=1)"; \

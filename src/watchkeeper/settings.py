@@ -6,6 +6,7 @@ Nothing in the package keeps mutable module-level configuration: callers pass a
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ class Settings:
     set, ``serve`` answers as the workspace's own organisation (a local, single-user API)."""
     cors_origins: tuple[str, ...] = ()
     """Web origins whose pages may call the API from a browser (CORS); ``*`` for any."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) of the reverse proxies in front of ``serve``: only a request
+    from one of them has its ``X-Forwarded-For``/``X-Forwarded-Proto`` believed (the client
+    address that is rate-limited and audited, and https). None by default: the headers are
+    ignored, even from this machine."""
+    api_docs: bool = False
+    """Serve the interactive API pages ``/docs`` (Swagger UI) and ``/redoc``. Off by
+    default: they load their scripts from a CDN into the logged-in origin. The description
+    itself, ``/openapi.json``, is always served (behind the login once there are accounts)."""
 
     @property
     def viewer(self) -> Viewer:
@@ -94,6 +104,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not 0 < write_wait <= 86400:
         raise ConfigError(f"WATCHKEEPER_WRITE_WAIT must be between 0 and 86400, got {wait_text}")
     return Settings(
+        trusted_proxies=_proxies(env.get("WATCHKEEPER_TRUSTED_PROXIES") or ""),
+        api_docs=_flag("WATCHKEEPER_API_DOCS", env.get("WATCHKEEPER_API_DOCS") or ""),
         home=Path(env.get("WATCHKEEPER_HOME") or DEFAULT_HOME),
         database_url=url,
         organisation=(env.get("WATCHKEEPER_ORG") or "local").strip(),
@@ -106,3 +118,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             o.strip() for o in (env.get("WATCHKEEPER_CORS_ORIGINS") or "").split(",") if o.strip()
         ),
     )
+
+
+def _proxies(text: str) -> tuple[str, ...]:
+    found = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(
+                "WATCHKEEPER_TRUSTED_PROXIES must be IP addresses or networks separated by "
+                f"commas, got {item.strip()!r}"
+            ) from None
+    return tuple(found)
+
+
+def _flag(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, got {text!r}")

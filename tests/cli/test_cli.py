@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,8 @@ def test_demo_as_a_real_process(tmp_path: Path) -> None:
         "WATCHKEEPER_HOME": str(tmp_path / "demo"),
         "PATH": str(Path(sys.executable).parent),
         "COLUMNS": "120",
+        # the code under test, where the caller points at it (a worktree)
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
     }
     result = subprocess.run(
         [str(Path(sys.executable).parent / "watchkeeper"), "demo"],
@@ -126,11 +129,23 @@ def test_demo_as_a_real_process(tmp_path: Path) -> None:
     for heading in ("Events by sector and year", "Most connected entities", "Sanctioned vessels"):
         assert heading in result.stdout
     assert "ANGARA" in result.stdout and "9179842" in result.stdout
+    # the workbench logins too (issue 25, item 13), and how to use them
+    said = " ".join(result.stdout.split())
+    assert "workbench logins (admin, analyst, viewer, kr-liaison)" in said
+    assert "password 'watchkeeper-demo'" in said
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "watchkeeper"), "user", "list", "--json"],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    users = {u["username"]: u for u in json.loads(listed.stdout)}
+    assert set(users) == {"admin", "analyst", "viewer", "kr-liaison"}
+    assert users["kr-liaison"]["country"] == "KOR"
     again = subprocess.run(
         [str(Path(sys.executable).parent / "watchkeeper"), "demo"],
         env=env, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert "already loaded, nothing changed" in again.stdout
+    assert "watchkeeper-demo" in again.stdout  # the logins kept, said again
 
 
 @pytest.mark.postgres

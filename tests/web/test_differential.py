@@ -119,7 +119,7 @@ def urls(app: Any, ids: list[str]) -> list[str]:
     for route in all_routes(app):
         if "GET" not in route.methods:
             continue
-        path = route.path
+        path = route.path_format  # without converters: {entity_id:path} is {entity_id}
         if path in (
             "/login",
             "/healthz",

@@ -1,4 +1,5 @@
-"""The demo: the bundled theater dataset and a simulated shuttle, end to end."""
+"""The demo: the bundled theater dataset and a simulated shuttle, end to end, and the
+workbench logins to look at them with (as ``watchkeeper user demo`` makes them)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ app = typer.Typer()
 
 @app.command()
 def demo(as_org: AsOption = None) -> None:
-    """Load the bundled Russia–DPRK theater dataset and print an overview."""
+    """Load the bundled Russia–DPRK theater dataset, print an overview, and create the
+    demo's workbench logins (idempotent)."""
     from watchkeeper.theater import load_theater, overview
 
     with command() as ctx:
@@ -35,6 +37,9 @@ def demo(as_org: AsOption = None) -> None:
 
         linked = run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
         ctx.follow_write(before, summary.changed_entities | linked)
+        from watchkeeper.cli.users import create_demo_logins
+
+        create_demo_logins(ctx)
         out.print(NEXT_STEPS, highlight=False)
 
 
@@ -46,5 +51,7 @@ What to try next (this workspace: $WATCHKEEPER_HOME, default ./.watchkeeper):
   watchkeeper import un-xml consolidated.xml       add the real lists you bring (or: sources update)
   watchkeeper screen examples/screening.csv -o hits.csv     screen names (see README, Screening)
   watchkeeper report --period 2024 -o reports/     the monitoring report (HTML and PDF)
-  watchkeeper serve                                the yente-compatible API on 127.0.0.1:8000
+  watchkeeper serve --port 8080                    the workbench on http://127.0.0.1:8080 (log in as
+                                                   analyst, password watchkeeper-demo) and the
+                                                   yente-compatible API
 """

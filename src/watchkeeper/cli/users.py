@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from watchkeeper.cli.common import JsonOption, command, emit_json, err, out
+from watchkeeper.cli.common import Context, JsonOption, command, emit_json, err, out
 
 app = typer.Typer(help="Workbench accounts, API tokens and the audit trail.", no_args_is_help=True)
 
@@ -181,28 +181,34 @@ def audit(
 @app.command("demo")
 def demo() -> None:
     """Create the demo's accounts (idempotent) and print how to log in."""
+    with command() as ctx:
+        create_demo_logins(ctx)
+
+
+def create_demo_logins(ctx: Context) -> None:
+    """The demo's organisations and workbench logins, made when missing (``watchkeeper
+    demo`` and ``watchkeeper user demo``), and how to log in, printed."""
     from watchkeeper.store.accounts import Accounts
 
-    with command() as ctx:
-        home = ctx.settings.organisation
-        known = {v.organisation: v for v in ctx.store.organisations()}
-        for name, country in ((home, ctx.settings.country), DEMO_PARTNER):
-            # registered once; an organisation's country is changed only by `org update`
-            if name not in known:
-                ctx.store.add_organisation(name, country)
-            elif known[name].country != country:
-                err.print(
-                    f"note: organisation {name!r} kept as registered (country "
-                    f"{known[name].country or 'none'}, not {country or 'none'})",
-                    highlight=False,
-                )
-        accounts = Accounts(ctx.store)
-        for username, org, user_role in DEMO_USERS:
-            if accounts.find(username) is None:
-                accounts.add_user(username, org or home, user_role, DEMO_PASSWORD, "demo")
-        names = ", ".join(u for u, _, _ in DEMO_USERS)
-        out.print(
-            f"workbench logins ({names}), password {DEMO_PASSWORD!r}; "
-            f"kr-liaison belongs to {DEMO_PARTNER[0]} ({DEMO_PARTNER[1]})",
-            highlight=False,
-        )
+    home = ctx.settings.organisation
+    known = {v.organisation: v for v in ctx.store.organisations()}
+    for name, country in ((home, ctx.settings.country), DEMO_PARTNER):
+        # registered once; an organisation's country is changed only by `org update`
+        if name not in known:
+            ctx.store.add_organisation(name, country)
+        elif known[name].country != country:
+            err.print(
+                f"note: organisation {name!r} kept as registered (country "
+                f"{known[name].country or 'none'}, not {country or 'none'})",
+                highlight=False,
+            )
+    accounts = Accounts(ctx.store)
+    for username, org, user_role in DEMO_USERS:
+        if accounts.find(username) is None:
+            accounts.add_user(username, org or home, user_role, DEMO_PASSWORD, "demo")
+    names = ", ".join(u for u, _, _ in DEMO_USERS)
+    out.print(
+        f"workbench logins ({names}), password {DEMO_PASSWORD!r}; "
+        f"kr-liaison belongs to {DEMO_PARTNER[0]} ({DEMO_PARTNER[1]})",
+        highlight=False,
+    )

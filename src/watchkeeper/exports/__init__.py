@@ -1,8 +1,12 @@
-"""Exports in the field's formats, always of one viewer's view of the store."""
+"""Exports in the field's formats, always of one viewer's view of the store.
+
+The statement CSV's cells are neutralised against formula injection (``cells``: a cell
+a spreadsheet would run gets a leading ``'``); the statement importer undoes it when it
+reads this format back (``importers.ftm``), and the FtM JSON lines carry values as they are.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -11,6 +15,7 @@ from typing import TextIO
 from followthemoney.statement.serialize import CSV_COLUMNS
 
 from watchkeeper.errors import InputError
+from watchkeeper.exports.cells import SafeDictWriter
 from watchkeeper.model.marking import MARKING_COLUMNS
 from watchkeeper.store.reader import EntityView, Reader
 
@@ -57,8 +62,9 @@ def write_ftm(reader: Reader, fh: TextIO) -> int:
 
 
 def write_statements(reader: Reader, fh: TextIO, include_ended: bool = False) -> int:
-    """FtM statement CSV plus provenance columns (source, credibility, marking)."""
-    writer = csv.DictWriter(fh, STATEMENT_COLUMNS, lineterminator="\n")
+    """FtM statement CSV plus provenance columns (source, credibility, marking), every
+    cell ``neutralise``d (a value such as ``=HYPERLINK(...)`` or ``-12.5`` gets a ``'``)."""
+    writer = SafeDictWriter(fh, STATEMENT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for sv in reader.statements(include_ended=include_ended):

@@ -1,7 +1,11 @@
 """FollowTheMoney data: entity JSON lines (OpenSanctions/yente/Aleph exports) and statement CSV.
 
 Statement CSV may carry Watchkeeper's extra columns (``tlp``, ``rel_to``, ``originator``,
-``recipients``, ``credibility``), so an export re-imports with its markings intact.
+``recipients``, ``credibility``), so an export re-imports with its markings intact. A file
+with all of them and ``source_id`` is Watchkeeper's own statement export, whose cells were
+neutralised against formula injection (``exports.cells``): its cells are read back as
+the values they were made from (``cells.original``). Any other statement CSV is read as
+it is: a leading ``'`` there is the publisher's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from followthemoney.dataset.util import dataset_name_check
 from followthemoney.exc import InvalidData
 
 from watchkeeper.errors import InputError, WatchkeeperError
+from watchkeeper.exports.cells import original
 from watchkeeper.importers.base import MAX_FIELD, Options, Record, make_entity, slug
 from watchkeeper.model.grading import Credibility, Reliability
 from watchkeeper.model.marking import MARKING_COLUMNS, Marking, most_releasable
@@ -25,6 +30,13 @@ from watchkeeper.model.origin import Origin, timestamp
 from watchkeeper.model.source import Source
 
 STATEMENT_REQUIRED = ("entity_id", "prop", "schema", "value", "dataset")
+# The columns that make a statement CSV Watchkeeper's own export (exports.STATEMENT_COLUMNS).
+OWN_EXPORT = frozenset({"source_id", "credibility", *MARKING_COLUMNS})
+
+
+def _restore(row: dict[str, str]) -> dict[str, str]:
+    """A row of our own export as the values it was written from."""
+    return {k: original(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _source(path: Path, checksum: str, options: Options, kind: str, title: str) -> Source:
@@ -224,7 +236,10 @@ class StatementCsvImporter:
         csv.field_size_limit(MAX_FIELD)
         try:
             with path.open("r", encoding="utf-8", newline="") as fh:
-                for row in csv.DictReader(fh):
+                reader = csv.DictReader(fh)
+                own = set(reader.fieldnames or ()) >= OWN_EXPORT
+                for read in reader:
+                    row = _restore(read) if own else read
                     if not any(row.get(c) for c in MARKING_COLUMNS):
                         return []
                     try:
@@ -254,6 +269,7 @@ class StatementCsvImporter:
             missing = [c for c in STATEMENT_REQUIRED if c not in header]
             if missing:
                 raise InputError(str(path), f"missing column(s): {', '.join(missing)}", "header")
+            own = set(header) >= OWN_EXPORT
             count = 0
             while True:
                 label = f"row {reader.line_num + 1}"
@@ -268,7 +284,7 @@ class StatementCsvImporter:
                 if None in row or any(v is None for v in row.values()):
                     raise InputError(str(path), "wrong number of columns", label)
                 count += 1
-                yield self._record(path, label, row)
+                yield self._record(path, label, _restore(row) if own else row)
             if count == 0:
                 raise InputError(str(path), "no statements found")
 

@@ -35,11 +35,20 @@ ROLES = ("viewer", "analyst", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
 SESSION_HOURS = 12
-# Login attempts: this many failures for one user name (or from one address) within the
-# window lock further attempts until the window has passed.
-FAILURES_PER_USER = 5
+# Login attempts. A user name is locked per address: after FAILURES_FREE failures of one
+# name from one address, that pair waits FIRST_WAIT, and twice as long after each further
+# failure (up to LONGEST_WAIT), until a login of that name from that address succeeds or
+# FAILURE_MEMORY has passed. Someone else's failures lock the name for them, not for the
+# user at another address. Failed checks of the current password (a password change)
+# count as failed logins. One address is also refused, for every name, after
+# FAILURES_PER_ADDRESS failures within ADDRESS_WINDOW (guessing many names).
+FAILURES_FREE = 5
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=12)
+FAILURE_MEMORY = timedelta(hours=24)
 FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = timedelta(minutes=15)
+ADDRESS_WINDOW = timedelta(minutes=15)
+FAILED_ACTIONS = ("login_failed", "password_failed")
 TOKEN_PREFIX = "wk_"
 
 _hasher = PasswordHasher()
@@ -54,9 +63,31 @@ class Forbidden(WatchkeeperError):
 class TooManyAttempts(WatchkeeperError):
     status = 429
 
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def normalise_username(username: str) -> str:
+    """The one form of a user name that is stored, looked up and counted (login, lockout,
+    audit): surrounding blanks dropped, lower case."""
+    return username.strip().lower()
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+def backoff(failures: int) -> timedelta:
+    """How long a user name waits at one address after ``failures`` recent failures."""
+    if failures < FAILURES_FREE:
+        return timedelta(0)
+    wait: timedelta = FIRST_WAIT * 2 ** min(failures - FAILURES_FREE, 30)
+    return min(wait, LONGEST_WAIT)
 
 
 def _digest(secret: str) -> str:
@@ -121,7 +152,7 @@ class Accounts:
         )
 
     def add_user(self, username: str, organisation: str, role: str, password: str, by: str) -> User:
-        username = username.strip().lower()
+        username = normalise_username(username)
         if not USERNAME.match(username):
             raise InputError(
                 "username", "2-64 characters: lower-case letters, digits, '.', '_' or '-'"
@@ -134,7 +165,9 @@ class Accounts:
                 select(web_user.c.id).where(web_user.c.username == username)
             ).first()
             if taken is not None:
-                raise Conflict(f"user {username!r} exists")
+                # user names are unique across organisations: the same words whichever
+                # organisation holds it (an admin learns no more than that it is taken)
+                raise Conflict(f"the user name {username!r} is not available")
             conn.execute(
                 web_user.insert().values(
                     username=username,
@@ -158,7 +191,7 @@ class Accounts:
     def find(self, username: str) -> User | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(web_user).where(web_user.c.username == username.strip().lower())
+                select(web_user).where(web_user.c.username == normalise_username(username))
             ).first()
         return self._user(row) if row is not None else None
 
@@ -215,7 +248,7 @@ class Accounts:
         A miss costs one argon2 verification whether or not the user exists."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(web_user).where(web_user.c.username == username.strip().lower())
+                select(web_user).where(web_user.c.username == normalise_username(username))
             ).first()
         stored = row.password_hash if row is not None else _DUMMY_HASH
         try:
@@ -372,16 +405,43 @@ class Accounts:
             )
             return [dict(r._mapping) for r in rows]
 
-    def check_attempts(self, username: str, address: str) -> None:
-        """Refuse a login attempt while too many recent ones failed (rate limit)."""
-        since = (datetime.now(UTC) - FAILURE_WINDOW).isoformat(timespec="seconds")
-        failed = and_(audit_log.c.action == "login_failed", audit_log.c.at > since)
+    def check_attempts(self, username: str, address: str, at: datetime | None = None) -> None:
+        """Refuse an attempt to log in (or to prove the current password) while ``username``
+        waits at ``address``, or ``address`` made too many failures (see FAILURES_FREE);
+        ``at`` is the moment of the attempt (now)."""
+        at = at or datetime.now(UTC)
+        name = normalise_username(username)[:64]
+        failed = audit_log.c.action.in_(FAILED_ACTIONS)
+        here = and_(audit_log.c.username == name, audit_log.c.address == address[:64])
         with self.engine.connect() as conn:
-            by_user = conn.execute(
-                select(func.count()).where(failed, audit_log.c.username == username.lower())
+            # the trail's order (its ids), not its times, which are to the second
+            succeeded = conn.execute(
+                select(func.max(audit_log.c.id)).where(here, audit_log.c.action == "login")
             ).scalar()
+            count, last = conn.execute(
+                select(func.count(), func.max(audit_log.c.at)).where(
+                    failed,
+                    here,
+                    audit_log.c.at > _iso(at - FAILURE_MEMORY),
+                    audit_log.c.id > (succeeded or 0),
+                )
+            ).one()
             by_address = conn.execute(
-                select(func.count()).where(failed, audit_log.c.address == address)
+                select(func.count()).where(
+                    failed,
+                    audit_log.c.address == address[:64],
+                    audit_log.c.at > _iso(at - ADDRESS_WINDOW),
+                )
             ).scalar()
-        if (by_user or 0) >= FAILURES_PER_USER or (by_address or 0) >= FAILURES_PER_ADDRESS:
-            raise TooManyAttempts("too many failed logins; try again in 15 minutes")
+        waits: list[timedelta] = []
+        if count and last:
+            until = datetime.fromisoformat(last) + backoff(int(count))
+            if until > at:
+                waits.append(until - at)
+        if (by_address or 0) >= FAILURES_PER_ADDRESS:
+            waits.append(ADDRESS_WINDOW)
+        if waits:
+            seconds = max(1, int(max(waits).total_seconds()) + 1)
+            raise TooManyAttempts(
+                f"too many failed logins; try again in {-(-seconds // 60)} minute(s)", seconds
+            )

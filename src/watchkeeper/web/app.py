@@ -8,6 +8,14 @@ parameters are 422 in FastAPI's (and yente's) list shape, without echoing the in
 Answers are gzipped when the client accepts it; CORS follows
 ``WATCHKEEPER_CORS_ORIGINS``; a body without a Content-Type is read as JSON, as yente
 reads it.
+
+Security headers are added to every answer (``middleware.SecurityHeaders``); the
+client's address is the connection's unless ``WATCHKEEPER_TRUSTED_PROXIES`` names the
+proxy it came through. The interactive API pages (``/docs``, ``/redoc``) load scripts
+from a CDN, so they are served only with ``WATCHKEEPER_API_DOCS=1``: a third party's
+script would run in the origin of the logged-in workbench. (Serving them from locked npm
+packages instead, swagger-ui-dist and redoc, would add two packages and pages of our own
+to start them, for what any OpenAPI viewer shows from ``/openapi.json``.)
 """
 
 from __future__ import annotations
@@ -17,11 +25,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.screening import index as ix
 from watchkeeper.settings import Settings, load_settings
-from watchkeeper.web.middleware import Bounded, ErrorsAsJson
+from watchkeeper.web.middleware import Bounded, ErrorsAsJson, SecurityHeaders
 from watchkeeper.web.routers import catalog, decisions, entities, health, screening, search
 from watchkeeper.web.service import Service
 
@@ -47,6 +56,8 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
         version="1",
         description="Screening (yente-compatible), entities and review decisions.",
         strict_content_type=False,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.service = Service(settings, index)
     app.add_exception_handler(WatchkeeperError, _known)
@@ -68,4 +79,7 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(Bounded)
     app.add_middleware(ErrorsAsJson)
+    app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

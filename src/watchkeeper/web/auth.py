@@ -355,4 +355,7 @@ async def csrf_protect(request: Request) -> None:
 
 
 def client_address(request: Request) -> str:
+    """The address that is rate-limited and audited: the connection's, or the one a proxy
+    named in ``WATCHKEEPER_TRUSTED_PROXIES`` forwarded (``app.create_app``); never what
+    any other client says in ``X-Forwarded-For``."""
     return request.client.host if request.client else ""

@@ -1,5 +1,9 @@
 """ASGI middleware every request goes through, outermost first (``app.create_app``):
 
+- uvicorn's ``ProxyHeadersMiddleware``, only when ``WATCHKEEPER_TRUSTED_PROXIES`` names
+  proxies: the client address and scheme a trusted proxy forwards (nobody's otherwise,
+  the server's own handling of those headers is off: ``server._serve``);
+- ``SecurityHeaders``: headers every answer carries, errors and static files included;
 - ``ErrorsAsJson``: an error the routes did not answer is a one-line JSON 500, and a
   store too busy to answer (a writer holding it past the busy timeout) a 503 with
   ``Retry-After``, never a plain-text traceback;
@@ -20,6 +24,56 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from watchkeeper.web import limits
 
 log = logging.getLogger(__name__)
+
+HSTS = b"max-age=31536000"
+FRAME_ANCESTORS = b"frame-ancestors 'none'"
+
+
+class SecurityHeaders:
+    """Every answer: ``X-Content-Type-Options: nosniff`` (a browser never runs an
+    answer as another type than it says), no framing by any page (``frame-ancestors
+    'none'`` added to the answer's own Content-Security-Policy, and ``X-Frame-Options``
+    for browsers without CSP 3), ``Cache-Control: no-store`` on JSON that does not set
+    its own caching (the catalog's ETag answer does, ``private``), and
+    ``Strict-Transport-Security`` when the request came over TLS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        secure = scope.get("scheme") == "https"
+
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = secured(list(message.get("headers", [])), secure)
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
+def secured(headers: list[tuple[bytes, bytes]], secure: bool) -> list[tuple[bytes, bytes]]:
+    names = {name.lower(): value for name, value in headers}
+    out = [(n, v) for n, v in headers if n.lower() != b"content-security-policy"]
+    policy = names.get(b"content-security-policy")
+    if policy is None:
+        policy = FRAME_ANCESTORS
+    elif b"frame-ancestors" not in policy:
+        policy = policy.rstrip(b"; ") + b"; " + FRAME_ANCESTORS
+    out.append((b"content-security-policy", policy))
+    if b"x-content-type-options" not in names:
+        out.append((b"x-content-type-options", b"nosniff"))
+    if b"x-frame-options" not in names:
+        out.append((b"x-frame-options", b"DENY"))
+    media = names.get(b"content-type", b"").split(b";")[0].strip().lower()
+    is_json = media == b"application/json" or media.endswith(b"+json")
+    if is_json and b"cache-control" not in names:
+        out.append((b"cache-control", b"no-store"))
+    if secure and b"strict-transport-security" not in names:
+        out.append((b"strict-transport-security", HSTS))
+    return out
 
 
 def _too_large() -> HTTPException:

@@ -81,6 +81,9 @@ def _serve(app: FastAPI, host: str, port: int, sock: socket.socket, threads: int
         # Clients keep connections open between requests; closing an idle one after 5 s
         # (uvicorn's default) races with a client reusing it ("server disconnected").
         timeout_keep_alive=30,
+        # X-Forwarded-For/-Proto are believed only from WATCHKEEPER_TRUSTED_PROXIES, by the
+        # app (app.create_app); uvicorn's own handling would believe any local client.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
 

@@ -30,7 +30,7 @@ from watchkeeper.screening.screener import Screener
 from watchkeeper.store import Reader, Store
 from watchkeeper.store.accounts import Accounts, User
 from watchkeeper.web import assets
-from watchkeeper.web.auth import Guard, Principal, current_user
+from watchkeeper.web.auth import Guard, Principal, client_address, current_user
 from watchkeeper.web.pages import SECURITY_HEADERS, locale_of, render
 from watchkeeper.web.service import ReadState, Service, answer
 from watchkeeper.web.suggest import Suggestions
@@ -197,8 +197,7 @@ class Ctx:
         return self.bench.store
 
     def audit(self, action: str, target: str = "", detail: str = "") -> None:
-        address = self.request.client.host if self.request.client else ""
-        self.bench.accounts.audit(self.user, action, target, detail, address)
+        self.bench.accounts.audit(self.user, action, target, detail, client_address(self.request))
 
 
 @cache

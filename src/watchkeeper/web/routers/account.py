@@ -1,4 +1,8 @@
-"""The user's own account: API tokens and password."""
+"""The user's own account: API tokens and password.
+
+Changing the password proves the current one first; that proof is limited and audited
+as a login is (``accounts.check_attempts``): a stolen session cannot guess it freely.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from watchkeeper.errors import InputError
-from watchkeeper.web.auth import csrf_protect
+from watchkeeper.web.auth import client_address, csrf_protect
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.pages import nav, render
 from watchkeeper.web.workbench import Ctx, ctx
@@ -48,7 +52,10 @@ def change_password(
     current: Annotated[str, Form(max_length=1024)],
     new: Annotated[str, Form(max_length=1024)],
 ) -> Response:
-    if c.bench.accounts.authenticate(c.user.username, current) is None:
+    accounts = c.bench.accounts
+    accounts.check_attempts(c.user.username, client_address(c.request))
+    if accounts.authenticate(c.user.username, current) is None:
+        c.audit("password_failed", c.user.username, "the current password was wrong")
         raise InputError("password", "the current password is wrong")
     c.bench.accounts.set_password(c.user.username, new)
     c.audit("password_set", c.user.username)

@@ -1,7 +1,10 @@
 """Administration: the accounts of the admin's own organisation, and its audit trail.
 
 An admin manages accounts; it sees no more of the knowledge base than any other user of
-its organisation, and cannot create or change accounts of another organisation.
+its organisation, and cannot create or change accounts of another organisation. A user of
+another organisation is answered as a user that does not exist (the same 404, the same
+words), and a user name taken anywhere as "not available": an admin learns nothing of
+another organisation's accounts but that a name it tried to add is taken.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from watchkeeper.store.accounts import ROLES, Forbidden, User
+from watchkeeper.errors import NotFound
+from watchkeeper.store.accounts import ROLES, Forbidden, User, normalise_username
 from watchkeeper.web.auth import csrf_protect, require
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.pages import nav, render
@@ -26,9 +30,10 @@ Username = Annotated[str, Path(max_length=64)]
 
 
 def same_organisation(c: Ctx, username: str) -> User:
-    user = c.bench.accounts.user(username)
-    if user.organisation != c.user.organisation:
-        raise Forbidden("an admin manages the accounts of its own organisation only")
+    user = c.bench.accounts.find(username)
+    if user is None or user.organisation != c.user.organisation:
+        name = normalise_username(username)
+        raise NotFound(f"no user {name!r} in the organisation {c.user.organisation!r}")
     return user
 
 

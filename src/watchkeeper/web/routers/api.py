@@ -244,13 +244,10 @@ def suggest(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> dict[str, Any]:
     return {"results": [{"id": s.entity_id, "name": s.name, "schema": s.schema} for s in items]}
 
 
-@router.get("/entities/{entity_id}", response_model=EntityDetail, response_model_by_alias=True)
-def entity(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
-    view = visible_entity(c, entity_id)
-    return c.answer("entity detail", view.id, lambda: detail(c.reader, view))
-
-
-@router.get("/entities/{entity_id}/export", response_model=Export, response_model_by_alias=True)
+# An id may contain '/' (the path converter): the routes with a suffix come first.
+@router.get(
+    "/entities/{entity_id:path}/export", response_model=Export, response_model_by_alias=True
+)
 def export(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
     """The entity as FollowTheMoney JSON, built from the values the caller may see."""
     view = visible_entity(c, entity_id)
@@ -265,7 +262,7 @@ def export(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, An
     }
 
 
-@router.get("/entities/{entity_id}/track", response_model=FeatureCollection)
+@router.get("/entities/{entity_id:path}/track", response_model=FeatureCollection)
 def track(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Any:
     view = visible_entity(c, entity_id)
     if view.schema != "Vessel":
@@ -277,6 +274,12 @@ def track(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Any:
         lambda: geo.vessel_track(c.bench, c.reader, view),
         FeatureCollection,
     )
+
+
+@router.get("/entities/{entity_id:path}", response_model=EntityDetail, response_model_by_alias=True)
+def entity(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
+    view = visible_entity(c, entity_id)
+    return c.answer("entity detail", view.id, lambda: detail(c.reader, view))
 
 
 @router.get("/events", response_model=Events)

@@ -37,24 +37,8 @@ def _build(c: Ctx, entity_id: str, max_hops: int) -> dict[str, Any]:
     return dossier.build(c.store, c.reader, entity_id, max_hops)
 
 
-@router.get("/dossier/{entity_id}", response_class=HTMLResponse)
-def dossier_page(
-    c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId, max_hops: Hops = 4
-) -> HTMLResponse:
-    data = _build(c, entity_id, max_hops)
-    html = dossier.render_html(data)  # autoescaped by the dossier's own template
-    found = BODY.search(html)
-    return render(
-        c.request,
-        "dossier.html",
-        d=data,
-        body=Markup(found.group(1) if found else ""),
-        max_hops=max_hops,
-        formats=tuple(MEDIA),
-    )
-
-
-@router.get("/dossier/{entity_id}/download")
+# An id may contain '/' (the path converter): the routes with a suffix come first.
+@router.get("/dossier/{entity_id:path}/download")
 def dossier_download(
     c: Annotated[Ctx, Depends(ctx)],
     entity_id: EntityId,
@@ -79,4 +63,21 @@ def dossier_download(
             "Content-Disposition": f'attachment; filename="dossier-{name}.{kind}"',
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         },
+    )
+
+
+@router.get("/dossier/{entity_id:path}", response_class=HTMLResponse)
+def dossier_page(
+    c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId, max_hops: Hops = 4
+) -> HTMLResponse:
+    data = _build(c, entity_id, max_hops)
+    html = dossier.render_html(data)  # autoescaped by the dossier's own template
+    found = BODY.search(html)
+    return render(
+        c.request,
+        "dossier.html",
+        d=data,
+        body=Markup(found.group(1) if found else ""),
+        max_hops=max_hops,
+        formats=tuple(MEDIA),
     )

@@ -67,26 +67,6 @@ def _find(who: Caller, entity_id: str, request: Request) -> tuple[Renderer, Enti
     raise NotFound(f"no entity {entity_id!r}")
 
 
-# On the event loop, as /match and /search are: in the thread pool, each of its reads
-# waited again for the interpreter's lock, held by the requests the loop was running
-# (its p99 under load was the highest of the three; ``bench/api``).
-@router.get("/entities/{entity_id}", response_model=EntityResponse, responses=RESPONSES)
-async def entity(
-    entity_id: EntityId,
-    request: Request,
-    who: Annotated[Caller, Depends(caller)],
-    nested: bool = True,
-) -> Any:
-    """One entity, with its adjacent entities nested unless ``nested=false``."""
-    found = _find(who, entity_id, request)
-    if isinstance(found, Response):
-        return found
-    renderer, view = found
-    if nested:
-        return json_response(renderer.nested(view))
-    return json_response(renderer.entities([view.id])[view.id])  # the view read once: kept
-
-
 def _page(
     renderer: Renderer,
     root: str,
@@ -104,7 +84,9 @@ def _page(
 
 
 @router.get(
-    "/entities/{entity_id}/adjacent", response_model=EntityAdjacentResponse, responses=RESPONSES
+    "/entities/{entity_id:path}/adjacent",
+    response_model=EntityAdjacentResponse,
+    responses=RESPONSES,
 )
 def adjacent(
     entity_id: EntityId,
@@ -133,7 +115,7 @@ def adjacent(
 
 
 @router.get(
-    "/entities/{entity_id}/adjacent/{property_name}",
+    "/entities/{entity_id:path}/adjacent/{property_name}",
     response_model=AdjacentResultsResponse,
     responses=RESPONSES,
 )
@@ -157,3 +139,24 @@ def adjacent_by_property(
         raise NotFound(f"no property {property_name!r} linking {view.schema} entities")
     items = renderer.adjacency(view).get(prop.name, [])
     return json_response(_page(renderer, view.id, items, limit, offset))
+
+
+# Last: an id may contain '/' (the path converter), so the routes with a suffix
+# (/adjacent) are matched first. On the event loop, as /match and /search are: in the thread pool, each of its reads
+# waited again for the interpreter's lock, held by the requests the loop was running
+# (its p99 under load was the highest of the three; ``bench/api``).
+@router.get("/entities/{entity_id:path}", response_model=EntityResponse, responses=RESPONSES)
+async def entity(
+    entity_id: EntityId,
+    request: Request,
+    who: Annotated[Caller, Depends(caller)],
+    nested: bool = True,
+) -> Any:
+    """One entity, with its adjacent entities nested unless ``nested=false``."""
+    found = _find(who, entity_id, request)
+    if isinstance(found, Response):
+        return found
+    renderer, view = found
+    if nested:
+        return json_response(renderer.nested(view))
+    return json_response(renderer.entities([view.id])[view.id])  # the view read once: kept

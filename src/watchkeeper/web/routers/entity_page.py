@@ -87,7 +87,7 @@ def entity_context(c: Ctx, found: dict[str, Any]) -> dict[str, Any]:
     return found | {"vessel": vessel}
 
 
-@router.get("/entity/{entity_id}", response_class=HTMLResponse)
+@router.get("/entity/{entity_id:path}", response_class=HTMLResponse)
 def entity_page(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Response:
     found = store_part(c, entity_id)
     # a vessel's page shows what its AIS files say: the page is kept while they stay

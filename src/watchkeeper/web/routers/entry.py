@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -165,7 +166,7 @@ def _property_rows(form: FormData) -> list[tuple[str, str]]:
 def _done(c: Ctx, entity_id: str, action: str, detail: str) -> Response:
     c.audit(action, entity_id, detail)
     c.bench.suggestions.refresh()
-    return RedirectResponse(f"/entity/{entity_id}", status_code=303)
+    return RedirectResponse("/entity/" + quote(entity_id, safe="/"), status_code=303)
 
 
 @router.get("/entry", response_class=HTMLResponse)
@@ -300,7 +301,7 @@ def own_values(c: Ctx, entity_id: str) -> list[dict[str, Any]]:
 EntityId = Annotated[str, Path(max_length=255)]
 
 
-@router.get("/entry/entity/{entity_id}", response_class=HTMLResponse)
+@router.get("/entry/entity/{entity_id:path}", response_class=HTMLResponse)
 def edit_page(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId) -> HTMLResponse:
     view = c.reader.entity(entity_id, include_ended=False)
     if view is None:
@@ -315,7 +316,7 @@ def edit_page(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId)
     )
 
 
-@router.post("/entry/entity/{entity_id}")
+@router.post("/entry/entity/{entity_id:path}")
 async def edit_entity(
     c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId
 ) -> Response:

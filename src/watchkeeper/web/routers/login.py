@@ -1,9 +1,11 @@
 """Logging in and out, and the interface language.
 
 The login form is protected by a double-submit token (a random cookie repeated in the
-form) since there is no session yet; a login is refused while too many recent attempts for
-the same user name or from the same address failed (``accounts.check_attempts``). Every
-login, failure and logout goes to the audit trail.
+form) since there is no session yet; a login is refused while the user name waits at the
+caller's address after failures there, with a wait that doubles with each failure, or while
+the address made too many failures (``accounts.check_attempts``). The user name is
+normalised once (``accounts.normalise_username``), so that the lockout, the login and the
+audit trail count the same name. Every login, failure and logout goes to the audit trail.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from watchkeeper.store.accounts import TooManyAttempts
+from watchkeeper.store.accounts import TooManyAttempts, normalise_username
 from watchkeeper.web.auth import (
     LANG_COOKIE,
     LOGIN_COOKIE,
@@ -83,11 +85,14 @@ def login(
         return _login_page(request, bench, gettext(locale, N_("The form expired; try again.")), 403)
     address = client_address(request)
     accounts = bench.accounts
+    username = normalise_username(username)
     try:
         accounts.check_attempts(username, address)
-    except TooManyAttempts:
-        message = gettext(locale, N_("Too many failed logins; try again in 15 minutes."))
-        return _login_page(request, bench, message, 429)
+    except TooManyAttempts as refused:
+        message = gettext(locale, N_("Too many failed logins; try again later."))
+        page = _login_page(request, bench, message, 429)
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     user = accounts.authenticate(username, password)
     if user is None:
         known = accounts.find(username)
@@ -98,7 +103,7 @@ def login(
             "",
             address,
             organisation=known.organisation if known else "",
-            username=username.strip().lower()[:64],
+            username=username[:64],
         )
         message = gettext(locale, N_("Wrong user name or password."))
         return _login_page(request, bench, message, 401)

@@ -116,7 +116,22 @@ def paths_dict(network: Network, entity_id: str, max_hops: int, chosen: dict[str
     return [p | {"captions": [captions.get(n, n) for n in p["nodes"]]} for p in found]
 
 
-@router.get("/api/network/{entity_id}", response_model=Graph, response_model_by_alias=True)
+# An id may contain '/' (the path converter): the routes with a suffix come first.
+@router.get("/api/network/{entity_id:path}/paths", response_model=Paths)
+def network_paths(
+    c: Annotated[Ctx, Depends(ctx)],
+    entity_id: EntityId,
+    max_hops: Hops = 4,
+    kinds: Kinds = None,
+) -> dict[str, Any]:
+    """The shortest paths from the entity to sanctioned entities, nearest first."""
+    chosen = _filters(kinds, "", "")
+    network = Network(c.reader)
+    start, _sub = neighbours(network, entity_id, 0, chosen)
+    return {"entity": start, "paths": paths_dict(network, entity_id, max_hops, chosen)}
+
+
+@router.get("/api/network/{entity_id:path}", response_model=Graph, response_model_by_alias=True)
 def network_json(
     c: Annotated[Ctx, Depends(ctx)],
     entity_id: EntityId,
@@ -137,21 +152,7 @@ def network_json(
     return c.json_answer("network", key, make, Graph)
 
 
-@router.get("/api/network/{entity_id}/paths", response_model=Paths)
-def network_paths(
-    c: Annotated[Ctx, Depends(ctx)],
-    entity_id: EntityId,
-    max_hops: Hops = 4,
-    kinds: Kinds = None,
-) -> dict[str, Any]:
-    """The shortest paths from the entity to sanctioned entities, nearest first."""
-    chosen = _filters(kinds, "", "")
-    network = Network(c.reader)
-    start, _sub = neighbours(network, entity_id, 0, chosen)
-    return {"entity": start, "paths": paths_dict(network, entity_id, max_hops, chosen)}
-
-
-@router.get("/network/{entity_id}/graphml", include_in_schema=False)
+@router.get("/network/{entity_id:path}/graphml", include_in_schema=False)
 def network_graphml(
     c: Annotated[Ctx, Depends(ctx)],
     entity_id: EntityId,
@@ -175,7 +176,7 @@ def network_graphml(
     )
 
 
-@router.get("/network/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/network/{entity_id:path}", response_class=HTMLResponse, include_in_schema=False)
 def network_page(
     c: Annotated[Ctx, Depends(ctx)],
     entity_id: EntityId,
