@@ -199,14 +199,20 @@ def estimates_page(c: Annotated[Ctx, Depends(ctx)], measure: Text = "") -> HTMLR
 # -- trackers ------------------------------------------------------------------------------
 
 
+# Years the trackers show when no period is asked for: the latest ones with events (a
+# month per bar: the partnership's precedents of 1990 would squeeze the war's months).
+DEFAULT_YEARS = 2
+
+
 def _span(events: list[trackers.EventFact], period: str) -> Period | None:
-    """The period asked for, else the years the viewer's events span."""
+    """The period asked for, else the last DEFAULT_YEARS years of the viewer's events."""
     if period:
         return parse_period(period)
     if not events:
         return None
-    first, last = first_day(events[0].date), last_day(events[-1].date)
-    return Period(date(first.year, 1, 1), date(last.year, 12, 31), f"{first.year}..{last.year}")
+    last = max(last_day(e.date) for e in events).year
+    first = max(min(first_day(e.date) for e in events).year, last - DEFAULT_YEARS + 1)
+    return Period(date(first, 1, 1), date(last, 12, 31), f"{first}..{last}")
 
 
 @router.get("/assess/trackers", response_class=HTMLResponse)
@@ -309,13 +315,15 @@ def futures_page(c: Annotated[Ctx, Depends(ctx)], as_of: Text = "") -> HTMLRespo
 def _items(c: Ctx) -> list[dict[str, Any]]:
     """Every estimate and judgment row the viewer may see (current ones), by kind."""
     out: list[dict[str, Any]] = []
+    known = measures()
     for e in read_estimates(c.reader):
+        measure = known[e.record.measure].label if e.record.measure in known else e.record.measure
         out.append(
             {
                 "kind": "estimate",
                 "id": e.id,
                 "key": e.record.key,
-                "what": f"{e.record.estimator}: {e.record.measure}",
+                "what": f"{e.record.estimator}: {measure}, {e.record.reported}",
                 "marking": e.provenance.marking.key,
             }
         )
