@@ -184,3 +184,40 @@ def test_a_report_is_made_for_the_users_own_organisation(fresh: Settings) -> Non
     trail = [(r["action"], r["username"]) for r in Accounts(store).audit_trail("kr-mofa")]
     store.close()
     assert ("report", "kr-viewer") in trail and ("export", "kr-viewer") in trail
+
+
+def test_report_jobs_are_bounded_and_a_lost_worker_shows_as_failed(fresh: Settings) -> None:
+    """Two PDFs being made at once per viewer at most; a job whose worker is gone (it
+    ended before the PDF was written) is failed, not forever in progress."""
+    import json
+    import os
+
+    from watchkeeper.errors import Busy
+    from watchkeeper.web import report_jobs
+
+    store = open_store(fresh)
+    reader = store.read(KOREA)
+    folder = report_jobs.viewer_folder(fresh.home, KOREA)
+    for n, pid in enumerate((os.getpid(), os.getpid())):
+        job = folder / f"{n:016x}"
+        job.mkdir(parents=True)
+        state = {"id": job.name, "created": f"2025-01-0{n + 1}", "status": "pdf", "pid": pid}
+        (job / "job.json").write_text(json.dumps(state))
+    try:
+        report_jobs.start(fresh.home, reader, "2024", None, "kr-viewer", pdf=True)
+    except Busy as exc:
+        assert "still being made" in exc.detail
+    else:
+        raise AssertionError("a third PDF was started")
+    # without a PDF it is made at once
+    made = report_jobs.start(fresh.home, reader, "2024", None, "kr-viewer", pdf=False)
+    assert made.status == "done" and made.file("html").is_file()
+    # the workers of the two "running" jobs are gone: failed, and a PDF may start again
+    for job in report_jobs.jobs(fresh.home, KOREA):
+        if job.state["status"] == "pdf":
+            (job.folder / "job.json").write_text(json.dumps(job.state | {"pid": 2**22 + 7}))
+    statuses = sorted(j.status for j in report_jobs.jobs(fresh.home, KOREA))
+    assert statuses == ["done", "failed", "failed"]
+    assert report_jobs.job(fresh.home, KOREA, made.id).state["period"] == "2024"
+    assert report_jobs.jobs(fresh.home, Viewer("kr-mofa", "JPN")) == []  # another viewer
+    store.close()
