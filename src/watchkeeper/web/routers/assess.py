@@ -32,9 +32,9 @@ from watchkeeper.model.sectors import sectors
 from watchkeeper.store.accounts import User
 from watchkeeper.store.assessment import read_estimates, read_judgments, remark_rows, retract_rows
 from watchkeeper.web.auth import csrf_protect, require
-from watchkeeper.web.i18n import N_
+from watchkeeper.web.i18n import N_, gettext
 from watchkeeper.web.limits import MAX_VALUE
-from watchkeeper.web.pages import nav, render
+from watchkeeper.web.pages import locale_of, nav, render
 from watchkeeper.web.routers.entry import TLPS, marking_from
 from watchkeeper.web.workbench import Ctx, ctx
 
@@ -80,6 +80,11 @@ def owner_of(c: Ctx, marking_key: str) -> str:
 
 def may_correct(c: Ctx, marking_key: str) -> bool:
     return c.user.can("analyst") and owner_of(c, marking_key) == c.user.organisation
+
+
+def _title(c: Ctx, message: str, **values: object) -> str:
+    """A chart's title (``message`` marked with ``N_``) in the user's language."""
+    return gettext(locale_of(c.request), message) % values
 
 
 def _svg(text: str) -> Markup:
@@ -175,7 +180,8 @@ def estimates_page(c: Annotated[Ctx, Depends(ctx)], measure: Text = "") -> HTMLR
         shown, chart_title = chosen, label
         unit = chosen[0].unit if chosen else known[measure].unit
     else:
-        shown, chart_title, unit = est.chart_group(every, "shells"), "rounds supplied", "rounds"
+        shown, unit = est.chart_group(every, "shells"), "rounds"
+        chart_title = _title(c, N_("Every estimate of rounds supplied, by estimator"))
     chart = charts.estimate_chart([_point(e) for e in shown], chart_title, unit)
     in_view = chosen if measure else every
     clashes = [
@@ -231,7 +237,7 @@ def trackers_page(c: Annotated[Ctx, Depends(ctx)], period: Text = "") -> HTMLRes
             months,
             {code: [by_month[code][m] for m in months] for code in by_month},
             labels,
-            f"Events by sector and month, {chosen.label}",
+            _title(c, N_("Events by sector and month, %(period)s"), period=chosen.label),
         )
     caps = trackers.capability_tracker(reader, events, est.estimates(reader))
     changes = [
@@ -263,7 +269,10 @@ def futures_page(c: Annotated[Ctx, Depends(ctx)], as_of: Text = "") -> HTMLRespo
     names = {s.id: s.title for s in result.scenarios}
     until = when or date.today()
     chart = charts.probability_chart(
-        result.series(), names, f"Scenario probabilities over time, to {until}", until
+        result.series(),
+        names,
+        _title(c, N_("Scenario probabilities over time, to %(date)s"), date=until.isoformat()),
+        until,
     )
     prior_total = sum(s.prior for s in result.scenarios) or 1.0
     scenarios = [
