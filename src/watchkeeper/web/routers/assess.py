@@ -184,11 +184,8 @@ def estimates_page(c: Annotated[Ctx, Depends(ctx)], measure: Text = "") -> HTMLR
         chart_title = _title(c, N_("Every estimate of rounds supplied, by estimator"))
     chart = charts.estimate_chart([_point(e) for e in shown], chart_title, unit)
     in_view = chosen if measure else every
-    clashes = [
-        c_
-        for c_ in found
-        if not measure or c_.first.measure == measure  # a conflict is within one measure
-    ]
+    # a conflict is within one measure
+    clashes = [x for x in found if not measure or x.first.measure == measure]
     return render(
         c.request,
         "assess_estimates.html",
@@ -364,7 +361,7 @@ def items_page(c: Annotated[Ctx, Depends(ctx)], mine: bool = False) -> HTMLRespo
 Analyst = Annotated[User, Depends(require("analyst"))]
 
 
-def _owned(c: Ctx, ref: str) -> dict[str, Any]:
+def _visible_item(c: Ctx, ref: str) -> dict[str, Any]:
     """The item ``ref`` names (a row id or a key), as the viewer sees it; one the viewer
     may not see is answered as one that does not exist."""
     found = [i for i in _items(c) if ref in (i["id"], i["key"])]
@@ -375,7 +372,7 @@ def _owned(c: Ctx, ref: str) -> dict[str, Any]:
 
 @router.get("/assess/item", response_class=HTMLResponse)
 def item_page(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, ref: Text) -> HTMLResponse:
-    item = _owned(c, ref)
+    item = _visible_item(c, ref)
     return render(c.request, "assess_item.html", item=item, ref=ref, tlps=TLPS)
 
 
