@@ -220,6 +220,43 @@ def screening(ws: Workspace) -> Any:
     return _plain(out)
 
 
+def assessment(ws: Workspace) -> Any:
+    """What the workbench's assessment pages and the ``assess`` commands show: estimates
+    and their conflicts and spreads, the trackers, the futures (steps, ACH), the items
+    (with their owners' markings as the viewer may read them) and the report."""
+    from watchkeeper.assessment import estimates as est
+    from watchkeeper.assessment import futures as fut
+    from watchkeeper.assessment import report, trackers
+    from watchkeeper.assessment.periods import parse_period
+    from watchkeeper.assessment.sources import shown_marking
+    from watchkeeper.store.assessment import read_estimates, read_judgments
+
+    reader = ws.store.read(ws.viewer)
+    items = est.estimates(reader)
+    found = est.conflicts(items)
+    events = trackers.read_events(reader)
+    futures = fut.futures(reader, events)
+    built = report.build(reader, parse_period("2024"))
+    return _plain(
+        {
+            "estimates": [asdict(e) | {"marking": shown_marking(e.marking, ws.viewer)} for e in items],
+            "conflicts": [c.reason for c in found],
+            "spreads": [asdict(s) for s in est.spreads(items, found)],
+            "sectors": [[r.sector, r.events, r.first, r.last, r.shares] for r in trackers.sector_tracker(events)],
+            "capabilities": [asdict(c) for c in trackers.capability_tracker(reader, events, items)],
+            "posterior": [asdict(p) for p in futures.posterior],
+            "steps": [asdict(s) for s in futures.steps],
+            "series": futures.series(),
+            "ach": asdict(futures.ach) if futures.ach else None,
+            "items": sorted(
+                [e.id, e.record.key, e.provenance.marking.key]
+                for e in [*read_estimates(reader), *read_judgments(reader)]
+            ),
+            "report": [built.data, built.charts, [asdict(r) for r in built.references], built.markings],
+        }
+    )  # fmt: skip
+
+
 LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "show": show,
     "entities": entities_by_id,
@@ -232,6 +269,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "overview": overview,
     "audit": audit,
     "screening and review": screening,
+    "assessment": assessment,
 }
 
 
@@ -265,6 +303,8 @@ def cli(ws: Workspace) -> Any:
     out["sources"] = run("sources", "list", "--json")
     out["alerts"] = run("alerts", "--json")
     out["audit"] = run("audit", "--json")
+    for command in ("estimates", "sectors", "capabilities", "futures", "ach"):
+        out[f"assess {command}"] = run("assess", command, "--json")
     for kind in ("ftm", "statements"):
         target = ws.tmp / f"export.{kind}"
         out[f"export {kind}"] = run("export", kind, "-o", str(target))

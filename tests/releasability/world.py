@@ -4,8 +4,10 @@ A world is written through the real write path: two full releases of a list (val
 that the second one drops end), an analyst's partial release, each source with its own
 marking, values with markings of their own, links of several kinds (relationships,
 events, some of them maritime alerts with AIS facts under the source's marking and
-"sanctioned" under the link's, sanctions with list ids, ownership), then re-markings and
-retractions.
+"sanctioned" under the link's, sanctions with list ids, ownership), estimates and
+judgments of the assessment tables citing those events (a release of their own, items
+with markings of their own), then re-markings and retractions of statements and of
+estimates and judgments.
 
 The oracle is the house rule restated in plain Python over the stored rows, applied to
 a fixpoint: a statement is shown when its marking passes ``may_see``, it is not
@@ -32,6 +34,15 @@ from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.model.source import Source
 from watchkeeper.store import Store
 from watchkeeper.store import schema as t
+from watchkeeper.store.assessment import (
+    AssessmentWriter,
+    EstimateRecord,
+    JudgmentRecord,
+    remark_rows,
+    retract_rows,
+)
+from watchkeeper.store.assessment_schema import estimate as estimate_table
+from watchkeeper.store.assessment_schema import judgment as judgment_table
 
 ORGS = ["org-a", "org-b", "org-c"]
 COUNTRIES = ["USA", "KOR", "RUS"]
@@ -103,6 +114,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Assessed:
+    """An estimate or a judgment of the assessment tables (issue 24): its kind, the
+    figure or probability it states, the event link (``l{event}``) it cites, and its
+    marking (None: its release's)."""
+
+    kind: str  # estimate, scenario (with its prior), indicator, observation, capability
+    number: int
+    event: int
+    marking: Marking | None
+
+
+@dataclass(frozen=True)
 class World:
     kinds: tuple[str, ...]
     values: tuple[Value, ...]
@@ -110,6 +133,8 @@ class World:
     source_markings: tuple[Marking, Marking, Marking]
     remarks: tuple[tuple[int, Marking], ...] = ()
     retracts: tuple[int, ...] = ()
+    assessed: tuple[Assessed, ...] = ()
+    assessed_marking: Marking = field(default_factory=Marking)
 
 
 def worlds(max_values: int = 14, max_links: int = 6) -> st.SearchStrategy[World]:
@@ -132,6 +157,13 @@ def worlds(max_values: int = 14, max_links: int = 6) -> st.SearchStrategy[World]
         release=st.sampled_from(RELEASES),
         number=st.integers(1, 99),
     )
+    assessed = st.builds(
+        Assessed,
+        kind=st.sampled_from(ASSESSED_KINDS),
+        number=st.integers(1, 99),
+        event=st.integers(0, max_links),
+        marking=st.none() | markings,
+    )
     return st.builds(
         World,
         kinds=st.tuples(*[st.sampled_from(list(KINDS)) for _ in range(6)]),
@@ -140,6 +172,8 @@ def worlds(max_values: int = 14, max_links: int = 6) -> st.SearchStrategy[World]
         source_markings=st.tuples(markings, markings, markings),
         remarks=st.lists(st.tuples(st.integers(0, 200), markings), max_size=2).map(tuple),
         retracts=st.lists(st.integers(0, 200), max_size=2).map(tuple),
+        assessed=st.lists(assessed, max_size=8).map(tuple),
+        assessed_marking=markings,
     )
 
 
@@ -272,6 +306,7 @@ def build(store: Store, world: World) -> None:
         with store.write(release.source, full_release=release.full) as writer:
             for item, mark in release.items:
                 writer.add_entity(item, mark)
+    write_assessed(store, world)
     ids = sorted(r.id for r in rows(store))
     for pick, mark in world.remarks:
         if ids:
@@ -279,6 +314,108 @@ def build(store: Store, world: World) -> None:
     for pick in world.retracts:
         if ids:
             _correct(store, ids[pick % len(ids)], None)
+    items = sorted(r.id for table in ASSESSMENT_TABLES for r in rows(store, table))
+    for pick, mark in world.remarks:
+        if items:
+            _correct_assessed(store, items[pick % len(items)], mark)
+    for pick in world.retracts[:1]:
+        if items:
+            _correct_assessed(store, items[(pick * 7) % len(items)], None)
+
+
+ASSESSED_KINDS = ["estimate", "estimate", "scenario", "indicator", "observation", "capability"]
+ASSESSMENT_TABLES = (estimate_table, judgment_table)
+
+
+def _assessed_records(n: int, item: Assessed) -> list[EstimateRecord | JudgmentRecord]:
+    event = f"l{item.event}"
+    if item.kind == "estimate":
+        return [
+            EstimateRecord(
+                key=f"est-{n}",
+                measure="artillery_rounds_supplied",
+                unit="rounds",
+                subject="artillery rounds, North Korea to Russia",
+                bound="exact" if item.number % 2 else "range",
+                low=None if item.number % 2 else float(item.number * 1000),
+                best=float(item.number * 10_000) if item.number % 2 else None,
+                high=None if item.number % 2 else float(item.number * 30_000),
+                reported=f"2024-{1 + item.number % 12:02d}",
+                estimator=f"Agency {'ABC'[item.number % 3]}",
+                method="counted",
+                statement=f"Agency estimate {n}.",
+                event_id=event if item.number % 3 else None,
+                credibility=1 + item.number % 6,
+            )
+        ]
+    if item.kind == "scenario":
+        scenario = f"s{item.number % 3}"
+        made = "2023-06-01"
+        return [
+            JudgmentRecord(f"scenario:{scenario}", "scenario", scenario, "why", "an analyst",
+                           made, detail={"title": f"Scenario {scenario}"}),
+            JudgmentRecord(f"prior:{scenario}", "prior", scenario, "prior reason",
+                           "an analyst", made, value=str(item.number / 100), confidence="low",
+                           detail={"events": [event]}),
+        ]  # fmt: skip
+    indicator = f"i{item.number % 2}"
+    if item.kind == "indicator":
+        return [
+            JudgmentRecord(f"indicator:{indicator}", "indicator", indicator, "why",
+                           "an analyst", "2023-06-01", detail={"title": f"Indicator {n}"}),
+            JudgmentRecord(f"likelihood:{indicator}:s{item.number % 3}", "likelihood",
+                           indicator, "ratio", "an analyst", "2023-06-01",
+                           object=f"s{item.number % 3}", value=str(1 + item.number % 4)),
+        ]  # fmt: skip
+    if item.kind == "observation":
+        return [
+            JudgmentRecord(f"observation:{indicator}:{event}", "observation", indicator,
+                           "seen", "an analyst", "2024-03-02", object=event)
+        ]  # fmt: skip
+    return [
+        JudgmentRecord(f"capability:ground:2024-0{1 + item.number % 9}", "capability",
+                       "ground", "a change", "an analyst", "2024-03-02",
+                       value=["none", "sought", "reported"][item.number % 3],
+                       detail={"label": "Ground forces", "date": "2024-03-02",
+                               "status": f"status {n}", "evidence": [event],
+                               "estimates": [f"est-{item.number % 4}"]}),
+    ]  # fmt: skip
+
+
+def write_assessed(store: Store, world: World) -> None:
+    """The world's estimates and judgments, as one partial release of their own."""
+    if not world.assessed:
+        return
+    release = Source(
+        "assess:1", "assess", "analyst", "Assessment notes", "an analyst",
+        published="2024-08-01", marking=world.assessed_marking,
+    )  # fmt: skip
+    with store.write(release, full_release=False) as writer:
+        out = AssessmentWriter(writer)
+        for n, item in enumerate(world.assessed):
+            for record in _assessed_records(n, item):
+                if isinstance(record, EstimateRecord):
+                    out.add_estimate(record, item.marking)
+                else:
+                    out.add_judgment(record, item.marking)
+        out.finish()
+
+
+def _correct_assessed(store: Store, row_id: str, mark: Marking | None) -> None:
+    """Re-mark or retract an estimate or judgment row as its owner would."""
+    marks = store.markings()
+    row = next(r for table in ASSESSMENT_TABLES for r in rows(store, table) if r.id == row_id)
+    owner = marks[row.marking_id].originator or WORKSPACE
+    try:
+        if mark is None:
+            retract_rows(store, Viewer(owner), [row_id], by="t", reason="x", owner_org=WORKSPACE)
+        else:
+            mark = Marking(mark.tlp, mark.rel_to, owner, mark.recipients)
+            remark_rows(
+                store, Viewer(owner), [row_id], mark, by="t", reason="x", owner_org=WORKSPACE
+            )
+    except (NotFound, Forbidden):
+        pass
 
 
 def _correct(store: Store, statement_id: str, mark: Marking | None) -> None:
@@ -298,9 +435,10 @@ def _correct(store: Store, statement_id: str, mark: Marking | None) -> None:
         pass
 
 
-def rows(store: Store) -> list[Any]:
+def rows(store: Store, table: Any = None) -> list[Any]:
+    table = t.statement if table is None else table
     with store.engine.connect() as conn:
-        return list(conn.execute(select(t.statement).order_by(t.statement.c.id)))
+        return list(conn.execute(select(table).order_by(table.c.id)))
 
 
 def oracle(store: Store, viewer: Viewer) -> list[Any]:
@@ -380,6 +518,15 @@ def filtered_copy(full: Store, target: Store, viewer: Viewer) -> None:
             if data["source_id"] not in visible_sources:
                 data["source_id"] = placeholder["id"]
             conn.execute(t.statement.insert(), [data])
+        for table in ASSESSMENT_TABLES:
+            for row in rows(full, table):
+                if row.retracted_at is not None or not may_see(viewer, marks[row.marking_id]):
+                    continue
+                data = dict(row._mapping)
+                data["marking_id"] = mark_id(marks[row.marking_id])
+                if data["source_id"] not in visible_sources:
+                    data["source_id"] = placeholder["id"]
+                conn.execute(table.insert(), [data])
         if orgs:
             conn.execute(t.organisation.insert(), orgs)
         if decisions:

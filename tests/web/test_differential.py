@@ -53,6 +53,18 @@ FACETS = [
     "&date=2025",
     "&country=kp",
 ]
+# The assessment pages' choices, and items asked for by key: the US-only ones included.
+ASSESS = [
+    "/assess/estimates?measure=artillery_rounds_supplied",
+    "/assess/estimates?measure=troops_deployed",
+    "/assess/trackers?period=2025",
+    "/assess/trackers?period=2024-Q4",
+    "/assess/futures?as_of=2025-03-31",
+    "/assess/items?mine=true",
+    "/assess/item?ref=est-us-nightjar-rounds",
+    "/assess/item?ref=prior:pyongsecret-collapse",
+    "/assess/item?ref=prior:downgrade",
+]
 NETWORK = ["?hops=3&implied=true", "?hops=2&type=UnknownLink", "?since=2025&max_hops=6"]
 NORMALISED = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
@@ -154,6 +166,9 @@ def urls(app: Any, ids: list[str]) -> list[str]:
             out += [f"{path}?q={q}" for q in SUGGEST]
         elif path in ("/timeline", "/api/events"):
             out += [path + f for f in EVENT_FILTERS]
+        elif path.startswith("/assess/"):
+            out.append(path)
+            out += [url for url in ASSESS if url.startswith(path + "?")]
         elif "{" in path:
             raise AssertionError(f"the differential test has no parameters for {path}")
         else:
@@ -204,4 +219,16 @@ def test_every_route_answers_the_same_from_both_workspaces(
         assert a.status_code == b.status_code, url
         if a.status_code == 200:
             assert pdf_text(a.content) == pdf_text(b.content), url
+    # the monitoring report, made in each workspace: the same HTML and PDF text
+    made = [b.post("/reports", {"period": "2025", "pdf": "true"}) for b in (full, filtered)]
+    jobs = [m.headers["location"].split("made=")[1] for m in made]  # type: ignore[attr-defined]
+    a, b = (
+        browser.client.get(f"/reports/download?job={job}&format=html")
+        for browser, job in zip((full, filtered), jobs, strict=True)
+    )
+    assert a.status_code == b.status_code == 200 and normalise(a.text) == normalise(b.text)
+    listed = [normalise(browser.get("/reports").text) for browser in (full, filtered)]  # type: ignore[attr-defined]
+    assert re.sub(r"[0-9a-f]{16}", "<job>", listed[0]) == re.sub(
+        r"[0-9a-f]{16}", "<job>", listed[1]
+    )
     assert compared > 150

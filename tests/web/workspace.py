@@ -13,11 +13,14 @@ import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import yaml
 from fastapi.testclient import TestClient
 from rich.console import Console
 
 from tests.helpers import entity, source, write
+from watchkeeper.assessment.loader import import_assessment, load_assessment
 from watchkeeper.maritime.demo import run_demo
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.screening.index import load_or_build
@@ -96,6 +99,63 @@ def restricted_items() -> list[tuple[str, list[object], Marking]]:
     ]
 
 
+# An assessment release only the US may see: an estimate, a scenario with its prior and an
+# observation, whose words (SECRETS) a Korean user must never see either.
+US_ASSESSMENT = {
+    "meta": {
+        "name": "us_assessment",
+        "title": "US assessment notes",
+        "version": 1,
+        "published": "2025-03-05",
+        "publisher": "US DIA",
+        "analyst": "US analyst",
+        "marking": {"tlp": "GREEN", "rel_to": ["USA"], "originator": "us-dia"},
+    },
+    "estimates": [
+        {
+            "id": "est-us-nightjar-rounds",
+            "reported": "2025-03-01",
+            "estimator": "NIGHTJAR cell",
+            "measure": "artillery_rounds_supplied",
+            "subject": "artillery rounds, North Korea to Russia",
+            "bound": "range",
+            "low": 9999991,
+            "high": 12000000,
+            "period": {"end": "2025-02"},
+            "method": "counted on imagery",
+            "statement": "The NIGHTJAR cell counted rounds on imagery.",
+            "credibility": 2,
+            "citation": {
+                "publisher": "US DIA",
+                "title": "NIGHTJAR imagery count",
+                "date": "2025-03-01",
+                "url": "https://example.org/us/nightjar",
+                "reliability": "B",
+            },
+        }
+    ],
+    "scenarios": [
+        {
+            "id": "pyongsecret-collapse",
+            "title": "Pyongsecret collapse",
+            "description": "A scenario only the US may see.",
+            "prior": 0.1,
+            "reason": "US reporting.",
+            "confidence": "low",
+        }
+    ],
+}
+
+
+def add_assessment(store: Any, home: Path, keep: Callable[[Marking], bool]) -> None:
+    """The bundled assessment dataset, and the US-only release when ``keep`` accepts it."""
+    load_assessment(store)
+    if keep(USA_ONLY):
+        path = home / "us-assessment.yaml"
+        path.write_text(yaml.safe_dump(US_ASSESSMENT, sort_keys=False), encoding="utf-8")
+        import_assessment(store, path)
+
+
 def build(home: Path, keep: Callable[[Marking], bool] = lambda _m: True) -> Settings:
     settings = load_settings({"WATCHKEEPER_HOME": str(home)})
     store = open_store(settings)
@@ -105,6 +165,7 @@ def build(home: Path, keep: Callable[[Marking], bool] = lambda _m: True) -> Sett
         if keep(marking):
             src = source(dataset, "2025-03-05", marking)
             write(store, [(item, None) for item in items], src, full_release=False)  # type: ignore[misc]
+    add_assessment(store, home, keep)
     for org, country in ORGS.items():
         store.add_organisation(org, country)
     accounts = Accounts(store)

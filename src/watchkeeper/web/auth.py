@@ -49,6 +49,7 @@ WRITE_ROUTES = {
     "/alerts/acknowledge": "analyst",
     "/resolve/decide": "analyst",
     "/resolve/xref": "analyst",
+    "/assess/item": "analyst",
 }
 ACCOUNTS_RECHECK = 5.0
 # How long a resolved caller (session, token or API key -> user -> organisation) is
@@ -271,6 +272,9 @@ WORKBENCH_PATHS = frozenset(
         "/account",
         "/logout",
         "/resolve",
+        "/assess",
+        "/estimates",
+        "/reports",
     }
 )
 # The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
@@ -286,6 +290,8 @@ WORKBENCH_PREFIXES = (
     "/network/",
     "/resolve/",
     "/dossier/",
+    "/assess/",
+    "/reports/",
 )
 
 
