@@ -172,6 +172,9 @@ def test_the_decisions_api_needs_the_csrf_token_with_a_session(fresh: Settings) 
     body = {"query_id": "q", "entity_id": KIM, "decision": "dismissed", "reason": "x"}
     forged = browser.client.post("/decisions", json=body)
     assert forged.status_code == 403
+    # a form-typed post (what another site's page can send) is checked by csrf_protect
+    as_form = browser.client.post("/decisions", data=body)
+    assert as_form.status_code == 403 and "CSRF" in as_form.text
     sent = browser.client.post("/decisions", json=body, headers={"X-CSRF-Token": browser.csrf})
     assert sent.status_code == 200, sent.text
 
