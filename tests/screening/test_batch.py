@@ -169,6 +169,10 @@ def test_review_commands(run: Callable[..., Any], tmp_path: Path) -> None:
     other = [r for r in rows(out) if r["entity_id"] == hit]
     assert not other or "another record with this id" in other[0]["explanation"]
     run("review", "confirm", "cust-1", "nope", "--reason", "x", "--by", "alice", code=2)
+    # the decision replays: on the same release, the same score and explanation
+    replayed = json.loads(run("review", "replay", "1", "--json").stdout)
+    assert replayed["same_score"] and replayed["same_explanation"] and replayed["same_release"]
+    assert replayed["same_config"]
 
 
 def test_an_import_updates_the_index_rather_than_rebuilding_it(

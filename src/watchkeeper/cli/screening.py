@@ -354,3 +354,38 @@ def review_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
                 r["reason"],
             )
         out.print(table)
+
+
+@review_app.command("replay")
+def review_replay(decision_id: int, as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Score a decision's record again against its candidate: on the data release it was
+    made on, the same score and explanation come back."""
+    from watchkeeper.screening.review import config_digest
+    from watchkeeper.screening.score import THRESHOLD
+    from watchkeeper.screening.screener import releases, visible_log
+
+    with command() as ctx:
+        viewer = ctx.viewer(as_org)
+        screener = ctx.screener(as_org)
+        log = visible_log(screener, ctx.store.decisions(viewer.organisation))
+        found = [d for d in log if d["id"] == decision_id]
+        if not found:
+            raise InputError("decision", "not one of your organisation's", str(decision_id))
+        decision = found[0]
+        again = screener.replay(decision)
+        if again is None:
+            raise InputError("decision", "it has no record to replay", str(decision_id))
+        report = {
+            "id": decision_id,
+            "score": again.score,
+            "explanation": again.explain(),
+            "same_score": again.score == decision["score"],
+            "same_explanation": again.explain() == decision["explanation"],
+            "same_release": releases(ctx.store, viewer, again.entity) == decision["release"],
+            "same_config": config_digest(THRESHOLD) == decision["config"],
+        }
+        if as_json:
+            emit_json(report)
+            return
+        for key, value in report.items():
+            out.print(f"{key}: {value}")
