@@ -107,14 +107,27 @@ def test_the_log_shows_nothing_of_an_entity_the_viewer_no_longer_sees(store: Sto
     assert visible_log(screener(store, PARTNER), rows) == []
 
 
-def test_the_migration_keeps_the_decisions_of_before(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def _migrate(url: str, target: str, down: bool = False) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0009_assessment_retract")
+        (command.downgrade if down else command.upgrade)(config, target)
+    engine.dispose()
+
+
+def test_the_migration_keeps_the_decisions_of_before(empty_url: str) -> None:
+    _migrate(empty_url, "0009_assessment_retract")
+    engine = sa.create_engine(empty_url)
+    with engine.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO screening_decision VALUES"
@@ -123,7 +136,7 @@ def test_the_migration_keeps_the_decisions_of_before(tmp_path: Path) -> None:
             )
         )
     engine.dispose()
-    store = open_store(url)
+    store = open_store(empty_url)
     store.migrate()
     rows = store.decisions("org")
     assert [(r["id"], r["query_id"], r["decision"], r["record_hash"]) for r in rows] == [
@@ -131,8 +144,22 @@ def test_the_migration_keeps_the_decisions_of_before(tmp_path: Path) -> None:
         (2, "cust-1", "dismissed", ""),
     ]
     assert rows[1]["fingerprint"] == "f1" and rows[1]["supersedes"] is None
-    assert store.record_decision({k: v for k, v in rows[1].items() if k != "id"})["id"] == 3
+    # appending goes on after the kept rows; reopening leaves them in place
+    added = store.record_decision({k: v for k, v in rows[1].items() if k != "id"})
+    assert added["id"] == 3
+    store.record_decision(
+        {**{k: v for k, v in rows[0].items() if k != "id"}, "decision": "reopened"}
+    )
     store.close()
+    # down again: the latest verdict per (organisation, query, entity) in the old shape
+    _migrate(empty_url, "0009_assessment_retract", down=True)
+    engine = sa.create_engine(empty_url)
+    with engine.connect() as conn:
+        old = conn.execute(
+            sa.text("SELECT query_id, decision FROM screening_decision ORDER BY query_id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in old] == [("cust-0", "confirmed"), ("cust-1", "dismissed")]
 
 
 def test_pasted_lines_take_birth_dates_countries_and_identifiers() -> None:
