@@ -43,6 +43,9 @@ DECISIONS = VERDICTS
 
 
 def fingerprint(entity: Visible) -> str:
+    """The candidate's version as one viewer sees it: a digest of the facts screening
+    compares (schema, names, identifiers, birth dates, countries, list ids). A decision
+    holds while it is unchanged."""
     facts = (
         entity.schema,
         entity.names,
