@@ -40,6 +40,9 @@ HOLDS = "same record, candidate unchanged"
 CANDIDATE_CHANGED = "candidate changed since"
 OTHER_RECORD = "another record with this id"
 REOPENED = "reopened: to be reviewed again"
+# A decision taken on the query id alone (before migration 0010, or without the record):
+# shown, never taken to hold for a record.
+ID_ONLY = "bound to the query id only"
 # Identifier kinds, strongest first: one vessel has one IMO number; a passport number
 # names a person; a registration or tax number may repeat across registries.
 ID_STRENGTH = (

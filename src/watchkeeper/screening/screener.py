@@ -27,6 +27,7 @@ from watchkeeper.screening.index import ID_KINDS, Index, Visible, entity_keys, v
 from watchkeeper.screening.review import (
     CANDIDATE_CHANGED,
     HOLDS,
+    ID_ONLY,
     OTHER_RECORD,
     REOPENED,
     VERDICTS,
@@ -167,7 +168,7 @@ class Screener:
             return None
         same = [d for d in rows if d["record_hash"] == query_hash]
         if not same:
-            return Review(rows[-1], OTHER_RECORD)
+            return Review(rows[-1], ID_ONLY if not rows[-1]["record_hash"] else OTHER_RECORD)
         latest = same[-1]
         if latest["decision"] == "reopened":
             return Review(latest, REOPENED)
