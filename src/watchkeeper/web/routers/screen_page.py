@@ -125,6 +125,8 @@ def card(query: Query, match: Match, programs: list[str]) -> dict[str, Any]:
         "ids": strongest_ids(entity),
         "agreement": agreement(query, match),
         "review": match.review,
+        # the evidence; the review is shown on its own line
+        "why": "; ".join(e for e in match.explanation if not e.startswith("review: ")),
     }
 
 
