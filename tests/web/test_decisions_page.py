@@ -13,9 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.web.workspace import Browser
 from watchkeeper.exports.cells import original
 from watchkeeper.settings import Settings
+from watchkeeper.web.routers import decisions_page
 
 
 def ok(response: Any) -> str:
@@ -73,7 +76,9 @@ def test_a_decision_holds_for_its_record_only(fresh: Settings) -> None:
     assert hit_form(theirs, KIM) and "namesake" not in theirs
 
 
-def test_the_decisions_page_filters_exports_and_reopens(fresh: Settings) -> None:
+def test_the_decisions_page_filters_exports_and_reopens(
+    fresh: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 2: on main there is no decisions page (``/decisions`` is raw JSON)."""
     browser = Browser(fresh, "analyst")
     # a line with an IMO number screens as a vessel when "Person" is chosen
@@ -93,6 +98,12 @@ def test_the_decisions_page_filters_exports_and_reopens(fresh: Settings) -> None
     assert "another ship" not in ok(browser.get("/screening/decisions?list=OFAC:20157"))
     assert "CUST-9" not in ok(browser.get("/screening/decisions?who=nobody"))
     assert "CUST-9" not in ok(browser.get("/screening/decisions?until=2000"))
+    # a long log: the page shows the newest, the exports carry every decision
+    monkeypatch.setattr(decisions_page, "MAX_SHOWN", 1)
+    short = ok(browser.get("/screening/decisions"))
+    assert short.count('<tr id="decision-') == 1 and "the newest shown" in short
+    assert len(browser.client.get("/screening/decisions.json").json()["decisions"]) == 2
+    monkeypatch.undo()
     # exports: CSV cells neutralised, JSON values unchanged
     exported = browser.client.get("/screening/decisions.csv?query=CUST-9")
     assert exported.headers["content-type"].startswith("text/csv")

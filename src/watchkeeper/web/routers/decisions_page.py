@@ -30,6 +30,8 @@ from watchkeeper.web.workbench import Ctx, ctx
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 nav("/screening/decisions", N_("Decisions"), order=51)
 
+# Decisions shown on the page at most (the newest); the exports carry every one.
+MAX_SHOWN = 500
 COLUMNS = [
     "id",
     "decided_at",
@@ -123,7 +125,8 @@ def decisions_page(
     return render(
         c.request,
         "decisions.html",
-        decisions=found,
+        decisions=found[:MAX_SHOWN],
+        total=len(found),
         filters=wanted,
         verdicts=VERDICTS,
         query_string=c.request.url.query,
