@@ -28,7 +28,9 @@ from watchkeeper.exports import write_ftm, write_statements
 from watchkeeper.maritime.alerts import acknowledge_alert, list_alerts
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import Screener, build
+from watchkeeper.screening.review import record_query
 from watchkeeper.screening.score import Query
+from watchkeeper.screening.screener import visible_log
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.store import Store
 from watchkeeper.theater.overview import build_overview
@@ -213,10 +215,32 @@ def screening(ws: Workspace) -> Any:
                 if k != "decided_at"
             }
         )
-    out["decisions"] = [
-        {k: v for k, v in d.items() if k != "decided_at"}
-        for d in ws.store.decisions(ws.viewer.organisation)
+        # bound to a record: its score, explanation and list releases are kept
+        record = Query("r1", "Person", (NAMES[0],), ("1970",), ("kp",))
+        out[f"decide record:{ref}"] = _attempt(
+            lambda ref=ref, record=record: {
+                k: v
+                for k, v in screener.decide(
+                    ws.store, ws.viewer, record, ref, "confirmed", "him", "tester"
+                ).items()
+                if k != "decided_at"
+            }
+        )
+    log = ws.store.decisions(ws.viewer.organisation)
+    out["decisions"] = [{k: v for k, v in d.items() if k != "decided_at"} for d in log]
+    # the log as the decisions page and exports show it, and each decision replayed
+    again = Screener.for_viewer(build(ws.store), ws.store, ws.viewer)
+    out["decisions shown"] = [d["id"] for d in visible_log(again, log)]
+    out["replayed"] = [
+        [m.score, m.explain()] if (m := again.replay(d)) is not None else None for d in log
     ]
+    for d in log:  # reviews as a re-screening shows them
+        query = record_query(d["query_id"], d["record"])
+        if query is not None:
+            out[f"review {d['id']}"] = [
+                [m.entity.id, m.review.decision["id"], m.review.standing] if m.review else None
+                for m in again.match(query, limit=5, threshold=0.3)
+            ]
     return _plain(out)
 
 

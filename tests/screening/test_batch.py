@@ -154,11 +154,25 @@ def test_review_commands(run: Callable[..., Any], tmp_path: Path) -> None:
         "different person, DOB 1990",
         "--by",
         "alice",
+        "--name",
+        "RI PYONG CHUL",
     )
     assert "dismissed" in run("review", "list").stdout
     run("screen", str(src), "-o", str(out))
-    assert hit not in {r["entity_id"] for r in rows(out)}
+    # still raised, with the decision, which holds for this record of the file
+    (again,) = [r for r in rows(out) if r["entity_id"] == hit]
+    assert "review: dismissed by alice" in again["explanation"]
+    assert "(same record, candidate unchanged)" in again["explanation"]
+    # the same id with another birth date is another record
+    src.write_text(HEADER + "cust-1,RI PYONG CHUL,Person,,1990,,\n", encoding="utf-8")
+    run("screen", str(src), "-o", str(out))
+    other = [r for r in rows(out) if r["entity_id"] == hit]
+    assert not other or "another record with this id" in other[0]["explanation"]
     run("review", "confirm", "cust-1", "nope", "--reason", "x", "--by", "alice", code=2)
+    # the decision replays: on the same release, the same score and explanation
+    replayed = json.loads(run("review", "replay", "1", "--json").stdout)
+    assert replayed["same_score"] and replayed["same_explanation"] and replayed["same_release"]
+    assert replayed["same_config"]
 
 
 def test_an_import_updates_the_index_rather_than_rebuilding_it(

@@ -210,19 +210,28 @@ def test_a_corrupt_index_file_is_rebuilt(store: Store, tmp_path: Path) -> None:
     assert "v1" in load_or_build(store, tmp_path).by_id
 
 
-def test_dismissed_hit_is_not_raised_again_until_the_entity_changes(store: Store) -> None:
+def test_a_dismissed_hit_is_shown_with_its_decision_until_the_entity_changes(
+    store: Store,
+) -> None:
     vessels(store)
     query = Query("cust-42", "Person", ("Kim Jong Sik",))
     s = screener(store, ANALYST)
     assert [m.entity.id for m in s.match(query)] == ["p1"]
-    row = s.decide(store, ANALYST, "cust-42", "p1", "dismissed", "customer born 1990", "alice")
+    row = s.decide(store, ANALYST, query, "p1", "dismissed", "customer born 1990", "alice")
     assert row["decided_by"] == "alice" and row["decided_at"]
-    assert screener(store, ANALYST).match(query) == []
+    shown = screener(store, ANALYST).match(query)
+    assert [m.entity.id for m in shown] == ["p1"]  # shown, never hidden
+    assert shown[0].review is not None and shown[0].review.holds
+    assert "dismissed by alice on" in shown[0].explain()
+    assert "(same record, candidate unchanged)" in shown[0].explain()
     # another organisation's decisions are its own
-    assert [m.entity.id for m in screener(store, PARTNER).match(query)] == ["p1"]
+    assert screener(store, PARTNER).match(query)[0].review is None
     # another query id is screened afresh
-    assert screener(store, ANALYST).match(Query("cust-43", "Person", ("Kim Jong Sik",)))
-    # the listed entity changes: the hit comes back, marked
+    assert (
+        screener(store, ANALYST).match(Query("cust-43", "Person", ("Kim Jong Sik",)))[0].review
+        is None
+    )
+    # the listed entity changes: the decision no longer holds
     write(
         store,
         [entity("Person", "p1", "update", alias="KIM CHONG SIK")],
@@ -230,7 +239,8 @@ def test_dismissed_hit_is_not_raised_again_until_the_entity_changes(store: Store
         full_release=False,
     )
     again = screener(store, ANALYST).match(query)
-    assert again and "dismissed (entity changed)" in again[0].explain()
+    assert again[0].review is not None and not again[0].review.holds
+    assert "(candidate changed since)" in again[0].explain()
 
 
 def test_decisions_need_a_reason_and_a_known_decision(store: Store) -> None:

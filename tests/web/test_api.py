@@ -557,11 +557,28 @@ def test_review_decisions_over_http(home: Path) -> None:
     made = api.post("/decisions", json=decision, headers=kr)
     assert made.status_code == 200, made.text
     assert made.json()["decided_by"] == "analyst-3" and made.json()["organisation"] == "kr-nis"
-    assert hits(kr) == []  # not raised again
+    # never hidden: shown with the decision (bound to the query id alone: no record sent)
+    assert hits(kr) == ["ghost"]
+    found = api.post("/match/default", json=body, headers=kr).json()
+    assert (
+        "review: dismissed by analyst-3"
+        in found["responses"]["cust-7"]["results"][0]["explanation"]
+    )
     listed = api.get("/decisions", headers=kr).json()["decisions"]
-    assert [(d["query_id"], d["entity_id"], d["decision"]) for d in listed] == [
-        ("cust-7", "ghost", "dismissed")
+    assert [(d["query_id"], d["entity_id"], d["decision"], d["record_hash"]) for d in listed] == [
+        ("cust-7", "ghost", "dismissed", "")
     ]
+    # with the record screened, as sent to /match, the decision is bound to it and holds
+    bound = api.post(
+        "/decisions", json=decision | {"query": body["queries"]["cust-7"]}, headers=kr
+    ).json()
+    assert bound["record_hash"] and bound["score"] is not None and bound["release"]
+    found = api.post("/match/default", json=body, headers=kr).json()
+    assert (
+        "(same record, candidate unchanged)"
+        in found["responses"]["cust-7"]["results"][0]["explanation"]
+    )
+    assert len(api.get("/decisions", headers=kr).json()["decisions"]) == 2  # appended
     # another organisation has no decisions, and may not decide on what it may not see:
     # the answer is the one for an id that does not exist
     assert api.get("/decisions", headers=jp).json()["decisions"] == []

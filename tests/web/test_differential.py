@@ -11,6 +11,7 @@ times at which the two workspaces were built (sources' retrieval times, sessions
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import UTC, datetime
@@ -70,6 +71,8 @@ NORMALISED = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
     (re.compile(r'(name="csrf_token" value=")[^"]+'), r"\1<csrf>"),
     (re.compile(r'(name="login_token" value=")[^"]+'), r"\1<login>"),
+    # the id a pasted record without one gets: new at each screening (screening.paste)
+    (re.compile(r"\bweb-[0-9a-f]{12}\b"), "web-<new>"),
 ]
 
 
@@ -206,6 +209,27 @@ def test_every_route_answers_the_same_from_both_workspaces(
             b = filtered.client.post("/screening", data={**form, "csrf_token": filtered.csrf})
             assert a.status_code == b.status_code == 200
             assert normalise(a.text) == normalise(b.text), names
+    # decisions on a pasted record, then the decisions page, its exports and a re-screening
+    record = json.dumps(
+        {"schema": "Person", "names": ["Kim Jong Un"], "birth_dates": ["1984-01-08"],
+         "countries": ["kp"], "ids": [], "korean": None}
+    )  # fmt: skip
+    for entity_id in ("wk-person-kim-jong-un", "wk-us-pyongsecret", "no-such-entity"):
+        form = {"query_id": "CUST-D", "record": record, "entity_id": entity_id}
+        form |= {"decision": "dismissed", "reason": "namesake"}
+        a = full.client.post("/screening/decide", data={**form, "csrf_token": full.csrf})
+        b = filtered.client.post("/screening/decide", data={**form, "csrf_token": filtered.csrf})
+        assert a.status_code == b.status_code, entity_id
+        assert normalise(a.text) == normalise(b.text), entity_id
+    for url in ("/screening/decisions", "/screening/decisions.csv", "/screening/decisions.json"):
+        a, b = full.get(url), filtered.get(url)
+        assert a.status_code == b.status_code == 200 and "CUST-D" in a.text, url
+        assert normalise(a.text) == normalise(b.text), url
+    form = {"names": "Kim Jong Un; 1984-01-08; kp; ; CUST-D", "schema": "Person"}
+    a = full.client.post("/screening", data={**form, "csrf_token": full.csrf})
+    b = filtered.client.post("/screening", data={**form, "csrf_token": filtered.csrf})
+    assert "same record, candidate unchanged" in a.text
+    assert normalise(a.text) == normalise(b.text)
     # the statement forms linked from the entity pages
     page = full.get("/entity/wk-person-kim-jong-un").text  # type: ignore[attr-defined]
     for link in re.findall(r'href="(/entry/statement/[^"]+)"', page):

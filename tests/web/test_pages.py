@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
@@ -111,6 +112,8 @@ def test_screening_a_csv_and_dismissing_a_hit(fresh: Settings) -> None:
             "entity_id": "wk-vessel-angara",
             "decision": "dismissed",
             "reason": "another ship",
+            # the record as the page sent it: the decision is bound to it
+            "record": html.unescape(re.findall(r'name="record" value="([^"]*)"', page)[0]),
         },
     )
     assert "another ship" in text(decided) and "dismissed" in decided.text
@@ -121,7 +124,9 @@ def test_screening_a_csv_and_dismissing_a_hit(fresh: Settings) -> None:
             files={"upload": ("names.csv", csv_text.encode(), "text/csv")},
         )
     )
-    assert 'value="wk-vessel-angara"' not in again  # not raised again for c1
+    # shown again with the decision: c1 from the file, the same record, the ship unchanged
+    assert 'value="wk-vessel-angara"' not in again  # no form to decide again: it holds
+    assert "same record, candidate unchanged" in again and "/screening/reopen" in again
     trail = Accounts(open_store(fresh)).audit_trail("kr-mofa")
     assert any(r["action"] == "decision" and "another ship" in r["detail"] for r in trail)
     export = browser.client.post(

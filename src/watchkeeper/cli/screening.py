@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -30,6 +30,9 @@ from watchkeeper.cli.common import (
     out,
 )
 from watchkeeper.errors import InputError
+
+if TYPE_CHECKING:
+    from watchkeeper.screening.score import Query
 
 app = typer.Typer()
 review_app = typer.Typer(help="Review decisions on screening hits.", no_args_is_help=True)
@@ -225,41 +228,118 @@ def serve(
 
 
 def _decide(
-    decision: str, query_id: str, entity_id: str, reason: str, by: str, as_org: str | None
+    decision: str,
+    query_id: str,
+    entity_id: str,
+    reason: str,
+    by: str,
+    as_org: str | None,
+    record: RecordOptions,
 ) -> None:
     with command() as ctx:
         screener = ctx.screener(as_org)
+        query = record.query(query_id)
         row = screener.decide(
-            ctx.store, ctx.viewer(as_org), query_id, entity_id, decision, reason, by
+            ctx.store, ctx.viewer(as_org), query or query_id, entity_id, decision, reason, by
         )
-        out.print(f"{row['decision']}: {query_id} ~ {entity_id} by {by} at {row['decided_at']}")
+        bound = "the record" if query else "the query id only"
+        out.print(
+            f"{row['decision']}: {query_id} ~ {entity_id} by {by} at {row['decided_at']}"
+            f" (bound to {bound})"
+        )
 
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (required).")]
 ByOption = Annotated[str, typer.Option("--by", help="Who decides (a reviewer's name).")]
+NameOption = Annotated[
+    list[str] | None, typer.Option("--name", help="A name of the record screened.")
+]
+SchemaOption = Annotated[str, typer.Option("--schema", help="The record's schema.")]
+BirthOption = Annotated[
+    list[str] | None, typer.Option("--birth-date", help="A birth date of the record.")
+]
+CountryOption = Annotated[list[str] | None, typer.Option("--country", help="A country of it.")]
+IdOption = Annotated[
+    list[str] | None,
+    typer.Option("--identifier", help="An identifier of it: kind:value or a bare value."),
+]
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """The record screened, as the batch file gave it: with it the decision holds for
+    that record only (another record under the same id is screened afresh)."""
+
+    names: list[str] | None
+    schema: str
+    birth_dates: list[str] | None
+    countries: list[str] | None
+    identifiers: list[str] | None
+
+    def query(self, query_id: str) -> Query | None:
+        from watchkeeper.screening.batch import parse_identifiers
+        from watchkeeper.screening.score import SCHEMATA, Query
+
+        ids = tuple(i for text in self.identifiers or [] for i in parse_identifiers(text))
+        if not self.names and not ids:
+            return None
+        if self.schema not in SCHEMATA:
+            raise InputError("--schema", f"unknown schema {self.schema!r}")
+        return Query(
+            query_id,
+            self.schema,
+            tuple(self.names or ()),
+            tuple(self.birth_dates or ()),
+            tuple(c.strip().lower() for c in self.countries or [] if c.strip()),
+            ids,
+        )
 
 
 @review_app.command("confirm")
 def review_confirm(
-    query_id: str, entity_id: str, reason: ReasonOption, by: ByOption, as_org: AsOption = None
+    query_id: str,
+    entity_id: str,
+    reason: ReasonOption,
+    by: ByOption,
+    as_org: AsOption = None,
+    name: NameOption = None,
+    schema: SchemaOption = "Person",
+    birth_date: BirthOption = None,
+    country: CountryOption = None,
+    identifier: IdOption = None,
 ) -> None:
-    """Confirm a hit: the query is the listed entity."""
-    _decide("confirmed", query_id, entity_id, reason, by, as_org)
+    """Confirm a hit: the record is the listed entity."""
+    record = RecordOptions(name, schema, birth_date, country, identifier)
+    _decide("confirmed", query_id, entity_id, reason, by, as_org, record)
 
 
 @review_app.command("dismiss")
 def review_dismiss(
-    query_id: str, entity_id: str, reason: ReasonOption, by: ByOption, as_org: AsOption = None
+    query_id: str,
+    entity_id: str,
+    reason: ReasonOption,
+    by: ByOption,
+    as_org: AsOption = None,
+    name: NameOption = None,
+    schema: SchemaOption = "Person",
+    birth_date: BirthOption = None,
+    country: CountryOption = None,
+    identifier: IdOption = None,
 ) -> None:
-    """Dismiss a hit: not raised again for this query unless the listed entity changes."""
-    _decide("dismissed", query_id, entity_id, reason, by, as_org)
+    """Dismiss a hit. The hit is still raised, shown with the decision, while the record
+    (--name etc.; else the query id alone) and the listed entity are unchanged."""
+    record = RecordOptions(name, schema, birth_date, country, identifier)
+    _decide("dismissed", query_id, entity_id, reason, by, as_org, record)
 
 
 @review_app.command("list")
 def review_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
     """Decisions taken by your organisation."""
+    from watchkeeper.screening.screener import visible_log
+
     with command() as ctx:
-        rows = ctx.store.decisions(ctx.viewer(as_org).organisation)
+        viewer = ctx.viewer(as_org)
+        rows = visible_log(ctx.screener(as_org), ctx.store.decisions(viewer.organisation))
         if as_json:
             emit_json(rows)
             return
@@ -274,3 +354,38 @@ def review_list(as_org: AsOption = None, as_json: JsonOption = False) -> None:
                 r["reason"],
             )
         out.print(table)
+
+
+@review_app.command("replay")
+def review_replay(decision_id: int, as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Score a decision's record again against its candidate: on the data release it was
+    made on, the same score and explanation come back."""
+    from watchkeeper.screening.review import config_digest
+    from watchkeeper.screening.score import THRESHOLD
+    from watchkeeper.screening.screener import releases, visible_log
+
+    with command() as ctx:
+        viewer = ctx.viewer(as_org)
+        screener = ctx.screener(as_org)
+        log = visible_log(screener, ctx.store.decisions(viewer.organisation))
+        found = [d for d in log if d["id"] == decision_id]
+        if not found:
+            raise InputError("decision", "not one of your organisation's", str(decision_id))
+        decision = found[0]
+        again = screener.replay(decision)
+        if again is None:
+            raise InputError("decision", "it has no record to replay", str(decision_id))
+        report = {
+            "id": decision_id,
+            "score": again.score,
+            "explanation": again.explain(),
+            "same_score": again.score == decision["score"],
+            "same_explanation": again.explain() == decision["explanation"],
+            "same_release": releases(ctx.store, viewer, again.entity) == decision["release"],
+            "same_config": config_digest(THRESHOLD) == decision["config"],
+        }
+        if as_json:
+            emit_json(report)
+            return
+        for key, value in report.items():
+            out.print(f"{key}: {value}")

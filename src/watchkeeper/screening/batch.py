@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from watchkeeper.errors import InputError
+from watchkeeper.exports.cells import SafeWriter
 from watchkeeper.screening.index import ID_KINDS, normalise_id
 from watchkeeper.screening.score import SCHEMATA, THRESHOLD, Match, Query
 from watchkeeper.screening.screener import Screener
@@ -230,9 +231,11 @@ class ResultFiles:
         self.summary = BatchSummary()
         self._out = output_path.open("w", encoding="utf-8", newline="")
         self._err = errors_path.open("w", encoding="utf-8", newline="")
-        self._rows = csv.writer(self._out)
+        # Cells beginning like a formula (a listed or queried "=...") are prefixed so
+        # that no spreadsheet runs them (exports.cells).
+        self._rows = SafeWriter(self._out)
         self._rows.writerow(OUTPUT)
-        self._errors = csv.writer(self._err)
+        self._errors = SafeWriter(self._err)
         self._errors.writerow(["line", "query_id", "reason"])
 
     def __enter__(self) -> ResultFiles:

@@ -32,6 +32,7 @@ from watchkeeper.errors import InputError
 from watchkeeper.screening.compare import NameComparison, compare
 from watchkeeper.screening.index import FUZZY_AFFIX, FUZZY_MIN, Index, Visible, is_org
 from watchkeeper.screening.names import Name, analyse, default_weight
+from watchkeeper.screening.review import Review
 
 THRESHOLD = 0.70
 ID_MATCH = 0.95
@@ -152,6 +153,9 @@ class Match:
     ``identifier_match``, ``dob_year_disjoint``, ``country_mismatch``; and our own
     ``identifier_mismatch``, ``dob_match`` and ``country_match``, which logic-v2 has no
     name for."""
+    review: Review | None = None
+    """The organisation's latest decision on this record and candidate, if any, and how
+    it stands (``review.Review``): shown with the hit, never used to hide it."""
 
     def explain(self) -> str:
         return "; ".join(self.explanation)

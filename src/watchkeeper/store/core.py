@@ -731,20 +731,20 @@ class Store:
 
     # -- review decisions on screening hits ----------------------------------------------
 
-    def record_decision(self, decision: dict[str, str]) -> None:
+    def record_decision(self, decision: dict[str, Any]) -> dict[str, Any]:
+        """Append a decision to the organisation's log (nothing is updated or deleted:
+        a reopening or a new verdict supersedes the earlier row); the row with its id."""
         table = t.screening_decision
-        keys = {k: decision[k] for k in ("organisation", "query_id", "entity_id")}
         with self.engine.begin() as conn:
-            conn.execute(table.delete().where(*(table.c[k] == v for k, v in keys.items())))
-            conn.execute(table.insert().values(**decision))
+            found = conn.execute(table.insert().values(**decision).returning(table.c.id))
+            return {"id": int(found.scalar_one()), **decision}
 
-    def decisions(self, organisation: str) -> list[dict[str, str]]:
+    def decisions(self, organisation: str) -> list[dict[str, Any]]:
+        """The organisation's decision log, oldest first."""
         table = t.screening_decision
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(table)
-                .where(table.c.organisation == organisation)
-                .order_by(table.c.decided_at, table.c.query_id, table.c.entity_id)
+                select(table).where(table.c.organisation == organisation).order_by(table.c.id)
             )
             return [dict(r._mapping) for r in rows]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -99,19 +100,34 @@ organisation = Table(
     Column("country", String(3), nullable=True),
 )
 
-# Reviewers' decisions on screening hits. ``fingerprint`` digests the listed entity as
-# the reviewer saw it: when the entity changes, a dismissed hit is raised again.
+# Reviewers' decisions on screening hits: an append-only log (a new verdict or a reopening
+# is a new row that ``supersedes`` the one before; nothing is updated or deleted). A row is
+# bound to the record screened (``query_id`` and ``record_hash``, a digest of every
+# property screened, kept in ``record`` as JSON) and to the candidate as the organisation
+# saw it (``fingerprint``, its version): a different record or a changed candidate is
+# screened afresh. ``score``, ``explanation``, ``release`` (the list releases the
+# candidate came from) and ``config`` (the screening configuration's digest) let the
+# decision be replayed. Rows from before migration 0010 have an empty ``record_hash``.
 screening_decision = Table(
     "screening_decision",
     metadata,
-    Column("organisation", String(255), nullable=False, primary_key=True),
-    Column("query_id", String(255), nullable=False, primary_key=True),
-    Column("entity_id", String(255), nullable=False, primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("organisation", String(255), nullable=False),
+    Column("query_id", String(255), nullable=False),
+    Column("record_hash", String(64), nullable=False, server_default=""),
+    Column("entity_id", String(255), nullable=False),
     Column("decision", String(16), nullable=False),
     Column("reason", Text, nullable=False),
     Column("decided_by", String(255), nullable=False),
     Column("decided_at", String(32), nullable=False),
     Column("fingerprint", String(64), nullable=False),
+    Column("record", Text, nullable=False, server_default=""),
+    Column("score", Float, nullable=True),
+    Column("explanation", Text, nullable=False, server_default=""),
+    Column("release", Text, nullable=False, server_default=""),
+    Column("config", String(64), nullable=False, server_default=""),
+    Column("supersedes", Integer, nullable=True),
+    Index("ix_screening_decision_lookup", "organisation", "query_id", "entity_id"),
 )
 
 # Re-markings and retractions of statements: who, when, why, the marking before and

@@ -205,6 +205,13 @@ class AlgorithmResponse(BaseModel):
 
 
 class DecisionResponse(BaseModel):
+    """One row of the organisation's decision log. ``record_hash`` digests the record
+    screened (empty when the decision was bound to the query id alone), ``fingerprint``
+    is the candidate's version as the organisation saw it; ``score``, ``explanation``,
+    ``release`` (the list releases) and ``config`` (the scoring configuration's digest)
+    replay it; ``supersedes`` is the earlier decision it replaces."""
+
+    id: int
     organisation: str
     query_id: str
     entity_id: str
@@ -213,6 +220,13 @@ class DecisionResponse(BaseModel):
     decided_by: str
     decided_at: str
     fingerprint: str
+    record_hash: str = ""
+    record: str = ""
+    score: float | None = None
+    explanation: str = ""
+    release: str = ""
+    config: str = ""
+    supersedes: int | None = None
 
 
 class DecisionsResponse(BaseModel):

@@ -59,7 +59,7 @@ def _same_screening(
     index: ix.Index,
     resolution: Resolution,
     markings: frozenset[int],
-    decisions: list[dict[str, str]],
+    decisions: list[dict[str, Any]],
 ) -> bool:
     """Whether a screener of these would read what the cached one reads: the same index
     and resolution, visible markings and review decisions."""

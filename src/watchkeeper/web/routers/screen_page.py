@@ -1,21 +1,29 @@
-"""Screening: paste names or upload a CSV, review the hits with their explanations, and
-confirm or dismiss each with a reason (``Screener.decide``: a dismissed hit is not raised
-again for the same query unless the listed entity changes). Results download as CSV."""
+"""Screening: paste records (``screening.paste``: name; birth date; country; identifiers;
+record id) or upload a CSV, review each hit beside the candidate's birth dates,
+nationalities, programmes, list ids and strongest identifiers and what agreed or
+disagreed with the record, and confirm or dismiss it with a reason
+(``Screener.decide``). A decision binds the record screened and the candidate's version:
+where an earlier one holds, the hit is shown with it and may be reopened. Results
+download as CSV (cells neutralised against formula injection)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from watchkeeper.errors import InputError
+from watchkeeper.errors import InputError, NotFound
+from watchkeeper.exports.cells import SafeWriter
 from watchkeeper.screening.batch import RowError, match_row, read_queries
-from watchkeeper.screening.score import SCHEMATA, THRESHOLD, Query
+from watchkeeper.screening.paste import pasted
+from watchkeeper.screening.review import agreement, record_of, record_query, strongest_ids
+from watchkeeper.screening.score import SCHEMATA, THRESHOLD, Match, Query
 from watchkeeper.store.accounts import User
+from watchkeeper.store.core import Store
+from watchkeeper.store.reader import Reader
 from watchkeeper.web.auth import csrf_protect, require
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.limits import MAX_VALUE
@@ -25,12 +33,32 @@ from watchkeeper.web.workbench import Ctx, ctx
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 nav("/screening", N_("Screening"), order=50)
 
+# Words the templates translate from data (verdicts, how a decision stands, how a
+# property of the record compares with the candidate), listed for extraction.
+DATA_WORDS = (
+    N_("reopened"),
+    N_("same record, candidate unchanged"),
+    N_("candidate changed since"),
+    N_("another record with this id"),
+    N_("reopened: to be reviewed again"),
+    N_("name"),
+    N_("birth date"),
+    N_("country"),
+    N_("identifiers"),
+    N_("agrees"),
+    N_("partly agrees"),
+    N_("disagrees"),
+    N_("not compared"),
+)
 MAX_QUERIES = 500
 MAX_UPLOAD = 2 * 1024 * 1024
 HITS = 3
 CSV_HEADER = [
     "query_id",
     "name",
+    "birth_date",
+    "country",
+    "identifiers",
     "entity_id",
     "caption",
     "score",
@@ -39,21 +67,6 @@ CSV_HEADER = [
     "list_ids",
     "explanation",
 ]
-
-
-def pasted(text: str, schema: str) -> list[Query]:
-    if schema not in SCHEMATA:
-        raise InputError("schema", f"unknown schema {schema!r}; one of {', '.join(SCHEMATA)}")
-    queries = []
-    for line in text.splitlines():
-        name = line.strip()
-        if not name:
-            continue
-        if len(name) > MAX_VALUE:
-            raise InputError("names", f"a name is {len(name):,} characters (limit {MAX_VALUE:,})")
-        digest = hashlib.sha1(f"{schema}|{name}".encode()).hexdigest()[:12]
-        queries.append(Query(f"web-{digest}", schema, (name,)))
-    return queries
 
 
 async def uploaded(upload: UploadFile) -> tuple[list[Query], list[RowError]]:
@@ -72,7 +85,7 @@ async def uploaded(upload: UploadFile) -> tuple[list[Query], list[RowError]]:
 async def collect(
     names: str, schema: str, upload: UploadFile | None
 ) -> tuple[list[Query], list[RowError]]:
-    queries: list[Query] = pasted(names, schema)
+    queries: list[Query] = pasted(names, schema, MAX_VALUE)
     errors: list[RowError] = []
     if upload is not None and upload.filename:
         more, errors = await uploaded(upload)
@@ -82,19 +95,84 @@ async def collect(
     return queries, errors
 
 
+def programmes(store: Store, reader: Reader, entity_ids: list[str]) -> dict[str, list[str]]:
+    """The sanctions programmes of each entity as the reader sees them: its own
+    ``program`` values and those of the visible Sanctions pointing at it."""
+    out: dict[str, set[str]] = {e: set() for e in entity_ids}
+    if not entity_ids:
+        return {}
+    for view in reader.entities(entity_ids):
+        out[view.id].update(view.entity.get("program"))
+    sanctions = sorted(store.linking(entity_ids, ["entity"]))
+    for sanction in reader.entities(sanctions) if sanctions else []:
+        if sanction.schema != "Sanction":
+            continue
+        for target in sanction.entity.get("entity"):
+            if target in out:
+                out[target].update(sanction.entity.get("program"))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def card(query: Query, match: Match, programs: list[str]) -> dict[str, Any]:
+    """What the reviewer decides on, beside the hit."""
+    entity = match.entity
+    return {
+        "match": match,
+        "birth_dates": entity.dates,
+        "countries": entity.countries,
+        "programmes": programs,
+        "list_ids": entity.list_ids,
+        "ids": strongest_ids(entity),
+        "agreement": agreement(query, match),
+        "review": match.review,
+        # the evidence; the review is shown on its own line
+        "why": "; ".join(e for e in match.explanation if not e.startswith("review: ")),
+    }
+
+
 def screen(c: Ctx, queries: list[Query]) -> list[dict[str, Any]]:
     screener = c.screener
-    results = []
+    found: list[tuple[Query, list[Match], str | None]] = []
     for query in queries:
         try:
-            matches = screener.match(query, HITS, THRESHOLD)
+            matches = [m for m in screener.match(query, HITS, THRESHOLD) if m.score >= 0.5]
         except InputError as exc:
-            results.append({"query": query, "error": exc.detail, "hits": []})
+            found.append((query, [], exc.detail))
             continue
-        results.append(
-            {"query": query, "error": None, "hits": [m for m in matches if m.score >= 0.5]}
-        )
-    return results
+        found.append((query, matches, None))
+    ids = sorted({m.entity.id for _, matches, _ in found for m in matches})
+    programs = programmes(c.store, c.reader, ids)
+    return [
+        {
+            "query": query,
+            "record": json.dumps(record_of(query), ensure_ascii=False),
+            "error": error,
+            "hits": [card(query, m, programs.get(m.entity.id, [])) for m in matches],
+        }
+        for query, matches, error in found
+    ]
+
+
+def csv_response(results: list[dict[str, Any]]) -> Response:
+    buffer = io.StringIO()
+    writer = SafeWriter(buffer)
+    writer.writerow(CSV_HEADER)
+    for result in results:
+        query: Query = result["query"]
+        record = [
+            query.id,
+            "; ".join(query.names),
+            "; ".join(query.birth_dates),
+            "; ".join(query.countries),
+            "; ".join(f"{k}:{v}" for k, v in query.ids),
+        ]
+        for hit in result["hits"]:
+            writer.writerow([*record, *match_row(hit["match"])[1:]])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="screening.csv"'},
+    )
 
 
 @router.get("/screening", response_class=HTMLResponse)
@@ -115,18 +193,7 @@ async def screening_run(
     results = screen(c, queries)
     if output == "csv":
         c.audit("export", "screening results", f"{len(queries)} queries, CSV")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
-        for result in results:
-            query = result["query"]
-            for match in result["hits"]:
-                writer.writerow([query.id, "; ".join(query.names), *match_row(match)[1:]])
-        return Response(
-            buffer.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="screening.csv"'},
-        )
+        return csv_response(results)
     c.audit("screening", "screening", f"{len(queries)} queries")
     return render(
         c.request,
@@ -139,6 +206,25 @@ async def screening_run(
     )
 
 
+def own_decision(c: Ctx, decision_id: int) -> dict[str, Any]:
+    """One of the viewer's organisation's decisions, by id (another's is not found)."""
+    for row in c.store.decisions(c.viewer.organisation):
+        if row["id"] == decision_id:
+            return row
+    raise NotFound(f"no decision {decision_id}")
+
+
+def _record(query_id: str, record: str) -> Query | str:
+    """The record a decision form was screened as (a bare query id when none is sent)."""
+    if not record:
+        return query_id
+    try:
+        query = record_query(query_id, record)
+    except (ValueError, KeyError, TypeError):
+        raise InputError("record", "not a screened record", query_id) from None
+    return query if query is not None else query_id
+
+
 @router.post("/screening/decide", response_class=HTMLResponse)
 def decide(
     c: Annotated[Ctx, Depends(ctx)],
@@ -147,8 +233,23 @@ def decide(
     entity_id: Annotated[str, Form(min_length=1, max_length=MAX_VALUE)],
     decision: Annotated[str, Form(max_length=20)],
     reason: Annotated[str, Form(max_length=MAX_VALUE)] = "",
+    record: Annotated[str, Form(max_length=100_000)] = "",
 ) -> HTMLResponse:
     screener = c.screener
-    row = screener.decide(c.store, c.viewer, query_id, entity_id, decision, reason, c.user.username)
+    query = _record(query_id, record)
+    row = screener.decide(c.store, c.viewer, query, entity_id, decision, reason, c.user.username)
     c.audit("decision", f"{query_id} ~ {entity_id}", f"{decision}: {row['reason']}")
+    return render(c.request, "fragments/decision.html", row=row)
+
+
+@router.post("/screening/reopen", response_class=HTMLResponse)
+def reopen(
+    c: Annotated[Ctx, Depends(ctx)],
+    _analyst: Annotated[User, Depends(require("analyst"))],
+    decision_id: Annotated[int, Form(ge=1)],
+    reason: Annotated[str, Form(max_length=MAX_VALUE)] = "",
+) -> HTMLResponse:
+    earlier = own_decision(c, decision_id)
+    row = c.screener.reopen(c.store, c.viewer, earlier, reason, c.user.username)
+    c.audit("decision", f"{row['query_id']} ~ {row['entity_id']}", f"reopened: {row['reason']}")
     return render(c.request, "fragments/decision.html", row=row)
