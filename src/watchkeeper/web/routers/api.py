@@ -137,6 +137,9 @@ class FeatureProps(BaseModel):
     url: str
     alert: bool
     id: str
+    start: str | None = Field(None, description="When it began (events and tracks).")
+    end: str | None = Field(None, description="When it ended (events and tracks).")
+    times: list[str] | None = Field(None, description="A track's time at each position.")
 
 
 class Feature(BaseModel):
