@@ -130,11 +130,12 @@
      classed by what they are: marker-<kind> / line-<kind>, and marker-alert for alerts. */
   var svg = null;
   function renderer() { return svg || (svg = L.svg()); }
-  function classes(feature, kind) {
+  function classes(feature, kind, layerName) {
     var point = feature.geometry.type === "Point";
     var alert = feature.properties && feature.properties.alert;
-    var name = point ? "marker-" + kind : "line-" + kind;
-    if (kind === "track" && !point) { name = "line-track line-tracks"; }
+    var prefix = point ? "marker-" : "line-";
+    var name = prefix + kind;
+    if (LAYER_KIND[layerName]) { name += " " + prefix + layerName; }  /* marker-ports, line-tracks */
     return name + (alert ? " marker-alert" : "");
   }
 
@@ -143,13 +144,13 @@
       style: function (feature) {
         var kind = kindOf(feature, layerName);
         seen[kind] = seen[kind] || (feature.properties && feature.properties.alert ? "alert" : true);
-        return Object.assign({ renderer: renderer(), className: classes(feature, kind) }, styleOf(kind, feature.properties.alert));
+        return Object.assign({ renderer: renderer(), className: classes(feature, kind, layerName) }, styleOf(kind, feature.properties.alert));
       },
       pointToLayer: function (feature, latlng) {
         var kind = kindOf(feature, layerName);
         seen[kind] = true;
         if (feature.properties && feature.properties.alert) { seen.alert = true; }
-        return L.circleMarker(latlng, Object.assign({ renderer: renderer(), className: classes(feature, kind) }, styleOf(kind, feature.properties.alert)));
+        return L.circleMarker(latlng, Object.assign({ renderer: renderer(), className: classes(feature, kind, layerName) }, styleOf(kind, feature.properties.alert)));
       },
       onEachFeature: function (feature, layer) {
         var props = feature.properties || {};
@@ -484,8 +485,24 @@
     window.watchkeeperNetwork = cy;
   }
 
+  /* A marking from AMBER up is seen outside the organisation only by the recipients it
+     names: the form asks for them before it is sent (the server refuses it without). */
+  var NAMED_RECIPIENTS = ["AMBER", "AMBER+STRICT", "RED"];
+  function recipientsRequired(select) {
+    var form = select.form;
+    var recipients = form && form.querySelector('input[name="recipients"]');
+    if (!recipients) { return; }
+    var needed = NAMED_RECIPIENTS.indexOf(select.value) >= 0;
+    recipients.required = needed;
+    recipients.setAttribute("aria-required", needed ? "true" : "false");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var el;
+    Array.prototype.forEach.call(document.querySelectorAll('select[name="tlp"]'), function (select) {
+      recipientsRequired(select);
+      select.addEventListener("change", function () { recipientsRequired(select); });
+    });
     if ((el = document.getElementById("sector-chart")) && window.echarts) {
       sectorChart(el, readJson("sector-data"));
     }
