@@ -101,10 +101,24 @@ def close(context: Any, outside: Outside) -> None:
 
 
 def shot(page: Any, artifacts: Path, name: str, selector: str | None = None) -> None:
+    page.wait_for_load_state("networkidle")  # the coastlines, fetched after the layers
     if selector:
         page.locator(selector).screenshot(path=str(artifacts / f"{name}.png"))
     else:
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+
+def click_on(path: Any) -> None:
+    """Click an SVG feature where it is drawn (halfway along its outline), so that Leaflet
+    opens the popup there: a plain click lands on the middle of its bounding box, which
+    for a line is often beside it."""
+    path.evaluate(
+        """el => {
+            const p = el.getPointAtLength(el.getTotalLength() / 2), m = el.getScreenCTM();
+            const x = p.x * m.a + p.y * m.c + m.e, y = p.x * m.b + p.y * m.d + m.f;
+            el.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: x, clientY: y, view: window}));
+        }"""
+    )
 
 
 def slide_to(page: Any, slider: str, value: int) -> None:
@@ -143,7 +157,7 @@ def test_the_map_tells_kinds_apart_with_a_legend_popups_and_a_time_slider(
     for kind in ("port", "track", "port_call", "gap", "alert"):
         assert legend.locator(f"li[data-kind='{kind}']").count() == 1, kind
     assert "Port call" in legend.inner_text() and "AIS gap" in legend.inner_text()
-    calls.first.dispatch_event("click")  # (a dark period may be drawn over it)
+    click_on(calls.first)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Port call" in popup.inner_text()
@@ -172,7 +186,7 @@ def test_the_map_tells_kinds_apart_with_a_legend_popups_and_a_time_slider(
     assert page.locator("#track-map path.marker-port_call").count() >= 1
     assert page.locator("#track-map .map-legend li[data-kind='gap']").count() == 1
     assert page.locator("#track-map-time").count() == 1
-    page.locator("#track-map path.line-gap").first.dispatch_event("click")
+    click_on(page.locator("#track-map path.line-gap").first)
     assert "[SIMULATED] AIS gap: ANGARA" in page.locator(".leaflet-popup-content").inner_text()
     shot(page, artifacts, "reading-03-vessel-track", "#track-map")
     close(context, outside)
@@ -196,7 +210,7 @@ def test_a_name_in_a_map_tooltip_is_text_not_markup(
     page.goto(own_server + "/map")
     page.locator("#layers-map[data-loaded=true]").wait_for()
     page.eval_on_selector_all(
-        "path.line-track",
+        "path.line-tracks",
         "els => els.forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))",
     )
     tooltip = page.locator(".leaflet-tooltip", has_text="MV HOSTILE")
@@ -231,7 +245,7 @@ def test_the_widgets_speak_korean_to_a_korean_browser(
     assert described and HANGUL.search(described) and "This is a chart" not in described
     assert page.locator("#overview-map a.leaflet-control-zoom-in").get_attribute("title") == "확대"
     page.goto(own_server + "/alerts")
-    assert "AIS 신호" in page.locator("table.alerts").inner_text()
+    assert "AIS 신호" in page.locator("main table").inner_text()
     page.goto(own_server + "/entity/wk-no-such-thing")
     assert page.get_by_role("heading", name="찾을 수 없습니다").count() == 1
     assert "개체 wk-no-such-thing이(가) 없습니다" in page.locator("[role=alert]").inner_text()
@@ -295,12 +309,12 @@ def test_the_liaison_is_offered_only_what_it_may_do(
     close(context, outside)
 
 
-def test_acknowledging_keeps_the_filter_and_confirming_keeps_the_focus(
+def test_acknowledging_an_alert_keeps_the_filter(
     browser: Any, own_server: str, artifacts: Path
 ) -> None:
     context, page, outside = log_in(browser, own_server, "analyst")
     page.goto(own_server + "/alerts?kind=gap&open=true")
-    rows = page.locator("table.alerts tbody tr")
+    rows = page.locator("main table tbody tr")
     before = rows.count()
     assert before >= 1
     rows.first.get_by_role("button", name="Acknowledge").click()
@@ -308,7 +322,15 @@ def test_acknowledging_keeps_the_filter_and_confirming_keeps_the_focus(
     assert page.locator("#a-kind").input_value() == "gap"
     assert page.locator("input[name=open]").is_checked()
     assert rows.count() == before - 1 or page.locator("text=No alerts.").count() == 1
-    # a decision on a screening hit, made from the keyboard: the focus goes to the answer
+    close(context, outside)
+
+
+def test_confirming_a_hit_from_the_keyboard_keeps_the_focus(
+    browser: Any, own_server: str, artifacts: Path
+) -> None:
+    """A decision on a screening hit, made from the keyboard: the focus goes to the
+    answer that replaced the form, not back to the top of the page."""
+    context, page, outside = log_in(browser, own_server, "analyst")
     page.goto(own_server + "/screening")
     page.fill("#names", "Angara")
     page.select_option("#schema", "Vessel")
@@ -320,6 +342,10 @@ def test_acknowledging_keeps_the_filter_and_confirming_keeps_the_focus(
     hit.get_by_role("button", name="Confirm").focus()
     page.keyboard.press("Enter")
     hit.locator(".decision").wait_for()
+    # htmx settles the new content a moment after swapping it in: wait for the focus there
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.classList.contains('decision')"
+    )
     focused = page.evaluate(
         "() => ({tag: document.activeElement.tagName, cls: document.activeElement.className})"
     )
