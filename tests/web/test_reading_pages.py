@@ -55,6 +55,17 @@ def test_a_relationship_names_its_parties_with_their_roles_and_provenance(
     assert "Linked To" in details
     assert source.startswith("Specially Designated Nationals List")
     assert grade == "A1" and marking == "TLP:CLEAR"
+    # the same in the JSON API
+    api = Browser(shared, "analyst").client.get("/api/entities/wk-vessel-angara").json()
+    link = next(x for x in api["links"] if x["parties"])
+    assert link["label"] == "Other link" and link["roles"] == ["Subject"]
+    assert link["parties"][0] == {
+        "id": "wk-company-m-leasing",
+        "caption": "M LEASING LLC",
+        "schema": "Company",
+        "role": "Object",
+    }
+    assert link["provenance"][0]["grade"] == "A1"
 
 
 def test_the_sanctions_list_ids_are_the_lists_own_and_each_sanction_and_event_has_its_provenance(
