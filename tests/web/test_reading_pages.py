@@ -229,6 +229,13 @@ def test_errors_are_shown_in_korean(shared: Settings) -> None:
     assert (
         "요청이 거부되었습니다" in bad.text and "ISO 날짜나 시간이 아닙니다: yesterday" in bad.text
     )
+    wrong: Any = browser.post(
+        "/entry/entity",
+        {"schema": "Person", "name": "Pak", "tlp": "GREEN", "rel_to": "KRX"},
+        headers={**KO, "accept": "text/html"},
+    )
+    assert wrong.status_code == 400
+    assert "KRX은(는) ISO 3166 알파-3 국가 코드가 아닙니다" in wrong.text
     # the API keeps its English detail
     api: Any = browser.client.get("/api/entities/wk-no-such-thing", headers=KO)
     assert api.json() == {"detail": "no entity 'wk-no-such-thing'"}
