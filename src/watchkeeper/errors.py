@@ -4,13 +4,19 @@ from __future__ import annotations
 
 
 class WatchkeeperError(Exception):
-    """Base of every error the user is meant to read. ``str(err)`` is one line."""
+    """Base of every error the user is meant to read. ``str(err)`` is one line.
+
+    ``template`` (optional): the message as a message id with ``{name}`` fields filled
+    from ``values``, for an interface that shows it in the user's language (the
+    workbench); the CLI and the API keep ``detail``, in English."""
 
     status = 500
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, template: str | None = None, **values: object) -> None:
         # Keep the message to one line: it is printed as-is by the CLI.
         self.detail = " ".join(detail.split())
+        self.template = template
+        self.values = values
         super().__init__(self.detail)
 
 
@@ -23,11 +29,21 @@ class InputError(WatchkeeperError):
 
     status = 400
 
-    def __init__(self, path: str, reason: str, record: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        reason: str,
+        record: str | None = None,
+        *,
+        template: str | None = None,
+        **values: object,
+    ) -> None:
+        """``template``/``values``: ``reason`` as a message id (see the base class);
+        the path and the record are shown as they are."""
         self.path = path
         self.record = record
-        where = f"{path}: {record}: " if record else f"{path}: "
-        super().__init__(where + reason)
+        self.where = f"{path}: {record}: " if record else f"{path}: "
+        super().__init__(self.where + reason, template=template, **values)
 
 
 class NotFound(WatchkeeperError):

@@ -13,7 +13,7 @@ from rich.table import Table
 from watchkeeper.errors import NotFound
 from watchkeeper.model.grading import grade
 from watchkeeper.model.lists import list_id
-from watchkeeper.store.reader import EntityView, Reader
+from watchkeeper.store.reader import EntityView, Reader, StatementView
 
 LINK_ROLES = {"Sanction": "sanctions", "Event": "events"}
 
@@ -90,16 +90,13 @@ def detail(reader: Reader, ref: str | EntityView, finder: Finder | None = None) 
         stmt = sv.statement
         if stmt.prop == BASE_ID:
             continue
-        src = sources.get(sv.source_id, {})
         props.append(
             {
                 "prop": stmt.prop,
                 "value": stmt.value,
                 "dataset": stmt.dataset,
-                "source": sv.source_id,
-                "source_title": src.get("title"),
-                "grade": grade(src.get("reliability"), sv.credibility),
-                "marking": sv.marking.key,
+                **provenance(sv, sources),
+                "owner": sv.marking.originator,
                 "first_seen": stmt.first_seen,
                 "last_seen": stmt.last_seen,
                 "ended": sv.ended_at,
@@ -112,7 +109,13 @@ def detail(reader: Reader, ref: str | EntityView, finder: Finder | None = None) 
         section = LINK_ROLES.get(other.schema, "links")
         if other.schema == "Sanction":
             sanction_views.append(other)
-        entry = summary(other) | {"properties": other.entity.to_dict()["properties"]}
+        entry = summary(other) | {
+            "properties": other.entity.to_dict()["properties"],
+            "label": other.entity.schema.label,
+            **_link_provenance(other, view.id, sources),
+        }
+        if other.schema == "Sanction":
+            entry["list_ids"] = _sanction_ids(other)
         linked[section].append(entry)
     linked["events"].sort(key=lambda e: min(e["properties"].get("date", ["9999"])))
     # The name of every entity a link here names, so that a link reads as more than an id.
@@ -125,16 +128,89 @@ def detail(reader: Reader, ref: str | EntityView, finder: Finder | None = None) 
                 if known is not None and known.type == registry.entity:
                     mentioned.update(values)
     mentioned.discard(view.id)
-    names = {e.id: e.caption for e in reader.entities(sorted(mentioned))} if mentioned else {}
+    found = list(reader.entities(sorted(mentioned))) if mentioned else []
+    names = {e.id: e.caption for e in found}
+    schemata = {e.id: e.entity.schema.label for e in found}
     for item in props:
         if item["value"] in names:
             item["caption"] = names[item["value"]]
+    for entries in linked.values():
+        for linked_entry in entries:
+            linked_entry["parties"] = _parties(linked_entry, view.id, names, schemata)
     return summary(view) | {
         "list_ids": list_ids(view, sanction_views),
         "properties": props,
         "names": names,
         **linked,
     }
+
+
+def provenance(sv: StatementView, sources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Where a statement comes from, how it is graded and how it is marked (for this
+    viewer: ``sv`` is the viewer's own reading of it)."""
+    src = sources.get(sv.source_id, {})
+    return {
+        "source": sv.source_id,
+        "source_title": src.get("title"),
+        "grade": grade(src.get("reliability"), sv.credibility),
+        "marking": sv.marking.key,
+    }
+
+
+def _link_provenance(
+    other: EntityView, entity_id: str, sources: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """What a relationship, sanction or event says of the entity, and who says it: the
+    properties by which it names the entity (its roles: ``object``, ``entity``,
+    ``involved``) and the provenance of those statements (one row per distinct source,
+    grade and marking), all from the statements the viewer's reader returned."""
+    naming = [
+        sv
+        for sv in other.statements
+        if sv.statement.prop_type == "entity" and sv.statement.value == entity_id
+    ]
+    schema = other.entity.schema
+    roles = []
+    for prop in dict.fromkeys(sv.statement.prop for sv in naming):
+        known = schema.get(prop)
+        roles.append(known.label if known is not None else prop)
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for sv in naming or [s for s in other.statements if s.statement.prop != BASE_ID]:
+        row = provenance(sv, sources)
+        rows.setdefault((row["source"], row["grade"], row["marking"]), row)
+    return {"roles": roles, "provenance": sorted(rows.values(), key=lambda r: r["marking"])}
+
+
+def _sanction_ids(sanction: EntityView) -> list[str]:
+    """A sanction's list identifiers in the lists' own form (``OFAC:37059``), or as the
+    list wrote it where the authority names no known list."""
+    authority = " ".join(sanction.entity.get("authority"))
+    idents = sanction.entity.get("unscId") + sanction.entity.get("authorityId")
+    return [list_id(authority, ident) or ident for ident in idents]
+
+
+def _parties(
+    entry: dict[str, Any], entity_id: str, names: dict[str, str], schemata: dict[str, str]
+) -> list[dict[str, str]]:
+    """The other entities a relationship or event names, by name, with their type and
+    the role the link gives them: only those the viewer may see (``names``)."""
+    schema = model.get(entry["schema"])
+    out = []
+    for prop, values in entry["properties"].items():
+        known = schema.get(prop) if schema is not None else None
+        if known is None or known.type != registry.entity:
+            continue
+        for value in values:
+            if value != entity_id and value in names:
+                out.append(
+                    {
+                        "id": value,
+                        "caption": names[value],
+                        "schema": schemata[value],
+                        "role": known.label,
+                    }
+                )
+    return out
 
 
 def print_detail(console: Console, data: dict[str, Any]) -> None:

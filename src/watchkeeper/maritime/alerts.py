@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
+from string import Formatter
 from typing import Any
 
 import yaml
@@ -61,22 +62,47 @@ class Rules:
 
     def assess(self, facts: dict[str, Any]) -> tuple[int, list[str]]:
         """The severity (index into ``levels``) and the reasons, in words."""
+        level, reasons = self.explain(facts)
+        return level, [say(template, values) for template, values in reasons]
+
+    def explain(self, facts: dict[str, Any]) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+        """The severity and the reasons as their templates (in the rules' words, which
+        are also the message ids the workbench translates) with the facts they name."""
         start, reason = self.kinds.get(facts.get("kind", ""), (0, "{kind}"))
-        level, reasons = start, [_say(reason, facts)]
+        level, reasons = start, [(reason, _named(reason, facts))]
         for rule in self.rules:
             if rule.holds(facts):
                 level += rule.raise_by
-                reasons.append(_say(rule.reason, facts))
+                reasons.append((rule.reason, _named(rule.reason, facts)))
         return max(0, min(len(self.levels) - 1, level)), reasons
 
 
-def _say(template: str, facts: dict[str, Any]) -> str:
+def _named(template: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts a reason's template names (a list as the words it shows)."""
+    fields = {name for _text, name, _spec, _conv in Formatter().parse(template) if name}
+    return {
+        k: (", ".join(map(str, v)) if isinstance(v, list) else v)
+        for k, v in facts.items()
+        if k in fields
+    }
+
+
+def say(template: str, values: dict[str, Any]) -> str:
+    """A reason in words: its template (or the template's translation) with its facts;
+    a fact the event lacks reads as "?"."""
+
     class Missing(dict[str, Any]):
         def __missing__(self, key: str) -> str:
             return "?"
 
-    values = {k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in facts.items()}
     return template.format_map(Missing(values))
+
+
+def rule_templates(rules: Rules) -> list[str]:
+    """Every reason template of ``rules`` (for the catalogues that translate them)."""
+    found = [reason for _level, reason in rules.kinds.values()]
+    found += [rule.reason for rule in rules.rules]
+    return list(dict.fromkeys(t for t in found if t))
 
 
 def parse_rules(data: Any, where: str = RULES_FILE) -> Rules:
@@ -206,7 +232,8 @@ def list_alerts(
         facts = facts_of(view)
         if facts is None:
             continue
-        level, reasons = rules.assess(facts)
+        level, explained = rules.explain(facts)
+        reasons = [say(template, values) for template, values in explained]
         if level < floor:
             continue
         entity = view.entity
@@ -221,6 +248,11 @@ def list_alerts(
             "end": end,
             "title": entity.caption,
             "reason": "; ".join(r for r in reasons if r),
+            "reasons": [
+                {"template": template, "values": values}
+                for template, values in explained
+                if template
+            ],
             "place": facts.get("place"),
             "mmsi": [m for m in (facts.get("mmsi"), facts.get("other_mmsi")) if m],
             "vessels": sorted(entity.get("involved")),
@@ -277,7 +309,12 @@ def parse_when(option: str, text: str | None, end_of_day: bool = False) -> datet
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(option, f"not an ISO date or time: {text!r}") from None
+        raise InputError(
+            option,
+            f"not an ISO date or time: {text!r}",
+            template="not an ISO date or time: {text}",
+            text=text,
+        ) from None
     if end_of_day and len(text) == 10:
         value += timedelta(days=1) - timedelta(microseconds=1)
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -76,7 +76,11 @@ def check_country(code: str) -> str:
     text = code.strip().upper()
     if text not in country_codes():
         hint = " (alpha-3, e.g. JPN, not JP)" if len(text) == 2 else ""
-        raise MarkingError(f"{code!r} is not an ISO 3166 alpha-3 country code{hint}")
+        raise MarkingError(
+            f"{code!r} is not an ISO 3166 alpha-3 country code{hint}",
+            template="{code} is not an ISO 3166 alpha-3 country code (such as JPN, KOR, USA)",
+            code=code,
+        )
     return text
 
 
@@ -90,7 +94,11 @@ def _codes(values: object) -> frozenset[str]:
             out |= COUNTRY_GROUPS[code]
             continue
         if len(code) != 3 or not code.isalpha():
-            raise MarkingError(f"REL TO takes ISO 3166 alpha-3 codes, got {code!r}")
+            raise MarkingError(
+                f"REL TO takes ISO 3166 alpha-3 codes, got {code!r}",
+                template="REL TO takes ISO 3166 alpha-3 codes, got {code}",
+                code=code,
+            )
         out.add(check_country(code))
     return frozenset(out)
 

@@ -414,13 +414,18 @@ class Store:
         for statement_id in wanted:
             found = rows.get(statement_id)
             if found is None:
-                raise NotFound(f"no statement {statement_id!r}")
+                raise NotFound(
+                    f"no statement {statement_id!r}", template="no statement {id}", id=statement_id
+                )
             originator = marks[found.marking_id].originator
             owner = originator or owner_org
             if owner != actor.organisation:
                 raise Forbidden(
                     f"statement {statement_id!r} is {owner}'s information; only {owner} may "
-                    "re-mark or retract it"
+                    "re-mark or retract it",
+                    template="this value is {owner}'s information; only {owner} may re-mark "
+                    "or retract it",
+                    owner=owner,
                 )
         return [rows[i] for i in wanted]
 

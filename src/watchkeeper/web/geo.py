@@ -9,6 +9,7 @@ the cache itself holds nothing that depends on who asked.
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 from typing import Any
 
 from watchkeeper.maritime import tracks
@@ -88,39 +89,87 @@ def _seconds(ts: str) -> float:
     return parsed.timestamp()
 
 
+def unwrapped(track: list[tracks.Fix]) -> list[tracks.Fix]:
+    """The track with each longitude moved by whole turns to within 180° of the one
+    before: a ship crossing the anti-meridian (179.9° E to 179.9° W) goes on to 180.1°
+    rather than back across the whole map (Leaflet draws longitudes past ±180 on the
+    world's next copy, where the ship is). Per MMSI, as the lines are drawn."""
+    out: list[tracks.Fix] = []
+    last: dict[int, float] = {}
+    for fix in track:
+        lon = fix.lon
+        before = last.get(fix.mmsi)
+        if before is not None:
+            lon += 360.0 * round((before - lon) / 360.0)
+        last[fix.mmsi] = lon
+        out.append(fix if lon == fix.lon else replace(fix, lon=lon))
+    return out
+
+
+def _gap_segment(track: list[tracks.Fix], event: data.Event) -> list[list[float]] | None:
+    """Where a vessel went dark: from its last position before the gap's start to its
+    first after the gap's end (the silent stretch, drawn as one straight segment)."""
+    times = [f.ts for f in track]
+    before = bisect.bisect_right(times, event.date) - 1
+    after = bisect.bisect_left(times, event.end or event.date)
+    if before < 0 or after >= len(track) or after <= before:
+        return None
+    a, b = track[before], track[after]
+    return [[a.lon, a.lat], [b.lon, b.lat]]
+
+
 def event_features(track: list[tracks.Fix], events: list[data.Event]) -> list[Feature]:
+    """An event where it happened on the track: a gap as the segment the vessel was dark
+    over, the others at the position nearest their start; each named by its title and
+    carrying its period (for the map's time slider)."""
     out = []
     for event in events:
         if event.kind is None:
             continue
+        props = {
+            "kind": event.kind,
+            "name": event.title,
+            "note": f"{LABELS.get(event.kind, event.kind)}: {_period(event)}",
+            "url": f"/entity/{event.id}",
+            "alert": event.alert,
+            "id": event.id,
+            "start": event.date,
+            "end": event.end or event.date,
+        }
+        segment = _gap_segment(track, event) if event.kind == "gap" else None
+        if segment is not None:
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": segment},
+                    "properties": props,
+                }
+            )
+            continue
         fix = nearest(track, event.date)
         if fix is None:
             continue
-        out.append(
-            point(
-                fix.lon,
-                fix.lat,
-                kind=event.kind,
-                name=f"{LABELS.get(event.kind, event.kind)}: {event.date[:16]}",
-                note=event.title,
-                url=f"/entity/{event.id}",
-                alert=event.alert,
-                id=event.id,
-            )
-        )
+        out.append(point(fix.lon, fix.lat, **props))
     return out
 
 
+def _period(event: data.Event) -> str:
+    start, end = event.date[:16].replace("T", " "), (event.end or "")[:16].replace("T", " ")
+    return f"{start} – {end}" if end and end != start else start
+
+
 def line(track: list[tracks.Fix], name: str, url: str) -> list[Feature]:
-    """One line per MMSI (a vessel that changed MMSI has two tracks)."""
+    """One line per MMSI (a vessel that changed MMSI has two tracks), with the time of
+    each position (for the map's time slider)."""
     by_mmsi: dict[int, list[tracks.Fix]] = {}
     for fix in track:
         by_mmsi.setdefault(fix.mmsi, []).append(fix)
     out = []
     for mmsi, fixes_ in sorted(by_mmsi.items()):
         coords = [[f.lon, f.lat] for f in fixes_]
+        times = [f.ts for f in fixes_]
         if len(coords) < 2:
-            coords = coords * 2
+            coords, times = coords * 2, times * 2
         out.append(
             {
                 "type": "Feature",
@@ -132,6 +181,9 @@ def line(track: list[tracks.Fix], name: str, url: str) -> list[Feature]:
                     "url": url,
                     "alert": False,
                     "id": url.rsplit("/", 1)[-1],
+                    "start": times[0],
+                    "end": times[-1],
+                    "times": times,
                 },
             }
         )
@@ -146,7 +198,7 @@ def vessel_events(reader: Reader, vessel_id: str) -> list[data.Event]:
 
 def vessel_track(bench: Workbench, reader: Reader, view: EntityView) -> dict[str, Any]:
     imos, mmsis = data.vessel_identifiers(view)
-    track = fixes(bench, imos, mmsis)
+    track = unwrapped(fixes(bench, imos, mmsis))
     features = line(track, view.caption, f"/entity/{view.id}")
     features += event_features(track, vessel_events(reader, view.id))
     return collection(features)
@@ -202,7 +254,7 @@ def layer(bench: Workbench, reader: Reader, name: str) -> dict[str, Any]:
         imos, mmsis = data.vessel_identifiers(view)
         if not imos and not mmsis:
             continue
-        track = fixes(bench, imos, mmsis)
+        track = unwrapped(fixes(bench, imos, mmsis))
         if not track:
             continue
         if name == "tracks":

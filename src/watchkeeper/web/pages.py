@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
+from watchkeeper.maritime.alerts import say
 from watchkeeper.model.grading import grade
 from watchkeeper.web.auth import LANG_COOKIE, Principal
 from watchkeeper.web.i18n import LOCALES, NAMES, negotiate, translations
@@ -114,6 +115,7 @@ def environment(locale: str) -> Environment:
     env.filters["urlencode_with"] = _with
     env.filters["urlencode_without"] = _without
     env.globals["grade"] = grade
+    env.globals["say"] = say  # an alert's reason from its (translated) template
     env.globals["locales"] = [(code, NAMES[code]) for code in LOCALES]
     return env
 

@@ -273,7 +273,9 @@ async def _html_errors(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WatchkeeperError)
     accept = request.headers.get("accept", "")
     if "text/html" in accept and not request.url.path.startswith("/api/"):
-        return render(request, "error.html", exc.status, message=exc.detail, status=exc.status)
+        return render(
+            request, "error.html", exc.status, message=exc.detail, status=exc.status, error=exc
+        )
     return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
 

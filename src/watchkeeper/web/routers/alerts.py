@@ -5,6 +5,7 @@ filtered as the CLI's ``alerts`` filters, and acknowledged per organisation."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -39,6 +40,15 @@ KINDS = (
     N_("Identity change"),
 )
 Text = Annotated[str, Query(max_length=200)]
+FILTERS = ("severity", "kind", "vessel", "area", "since", "until", "open")
+"""The page's filters: an acknowledgement returns to the list as it was filtered."""
+
+
+def filtered_list(query: str) -> str:
+    """``/alerts`` with the filters of ``query`` (the page's own query string) and
+    nothing else: the way back after acknowledging, never a way elsewhere."""
+    kept = [(k, v) for k, v in parse_qsl(query[:2000]) if k in FILTERS and v]
+    return "/alerts" + ("?" + urlencode(kept) if kept else "")
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -54,7 +64,13 @@ def alerts_page(
 ) -> HTMLResponse:
     rules = default_rules()
     if kind and kind not in LABELS:
-        raise InputError("kind", f"one of {', '.join(LABELS)}", kind)
+        raise InputError(
+            "kind",
+            f"one of {', '.join(LABELS)}",
+            kind,
+            template="one of {choices}",
+            choices=", ".join(LABELS),
+        )
     items = list_alerts(
         c.reader,
         rules,
@@ -95,8 +111,11 @@ def acknowledge(
     _analyst: Annotated[User, Depends(require("analyst"))],
     alert_id: Annotated[str, Form(min_length=1, max_length=255)],
     note: Annotated[str, Form(max_length=MAX_VALUE)] = "",
+    filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
-    """The user's organisation has read the alert (others still see it as new)."""
+    """The user's organisation has read the alert (others still see it as new); back to
+    the list with the filters it had (``filters``: the page's query string), at the row
+    after the one acknowledged."""
     done = acknowledge_alert(c.store, c.reader, alert_id, c.user.username, note)
     c.audit("acknowledge", alert_id, done["note"])
-    return RedirectResponse("/alerts?open=true", status_code=303)
+    return RedirectResponse(filtered_list(filters) + "#alerts-table", status_code=303)

@@ -80,6 +80,20 @@ class Value(BaseModel):
     statement_id: str
 
 
+class Provenance(BaseModel):
+    source: str
+    source_title: str | None
+    grade: str
+    marking: str
+
+
+class Party(BaseModel):
+    id: str
+    caption: str
+    schema_: str = Field(alias="schema")
+    role: str
+
+
 class Linked(BaseModel):
     id: str
     schema_: str = Field(alias="schema")
@@ -87,6 +101,13 @@ class Linked(BaseModel):
     countries: list[str]
     datasets: list[str]
     properties: dict[str, list[str]]
+    label: str | None = Field(None, description="The schema's name (Ownership, Sanction …).")
+    roles: list[str] = Field([], description="What the entity is in it (its properties).")
+    provenance: list[Provenance] = Field(
+        [], description="Source, grade and marking of the statements tying it to the entity."
+    )
+    parties: list[Party] = Field([], description="The other entities it names, by name.")
+    list_ids: list[str] = Field([], description="A sanction's list ids (OFAC:37059).")
 
 
 class EntityDetail(BaseModel):
@@ -137,6 +158,9 @@ class FeatureProps(BaseModel):
     url: str
     alert: bool
     id: str
+    start: str | None = Field(None, description="When it began (events and tracks).")
+    end: str | None = Field(None, description="When it ended (events and tracks).")
+    times: list[str] | None = Field(None, description="A track's time at each position.")
 
 
 class Feature(BaseModel):

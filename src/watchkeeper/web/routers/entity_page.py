@@ -25,7 +25,7 @@ def visible_entity(c: Ctx, entity_id: str) -> EntityView:
     Read once per read state and viewer (``Ctx.answer``); callers must not change it."""
     view = c.answer("entity", entity_id, lambda: c.reader.entity(entity_id))
     if view is None:
-        raise NotFound(f"no entity {entity_id!r}")
+        raise NotFound(f"no entity {entity_id!r}", template="no entity {id}", id=entity_id)
     return view
 
 
@@ -84,7 +84,10 @@ def entity_context(c: Ctx, found: dict[str, Any]) -> dict[str, Any]:
     if vessel is not None:
         identities = geo.identity_history(c.bench, vessel["imos"], vessel["mmsis"])
         vessel = vessel | {"identities": identities}
-    return found | {"vessel": vessel}
+    # whose a value is when its marking names no originator (``Store.owned_statements``):
+    # the page offers re-marking and retracting only on the user's organisation's values
+    owner_org = c.bench.service.settings.organisation
+    return found | {"vessel": vessel, "owner_org": owner_org}
 
 
 @router.get("/entity/{entity_id:path}", response_class=HTMLResponse)

@@ -58,6 +58,8 @@ LINK_TYPES = {
     "Family": ("person", "relative"),
 }
 TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+NAMED_RECIPIENTS = ("AMBER", "AMBER+STRICT", "RED")
+"""The TLPs seen outside the originator only by the recipients named (design.md)."""
 MAX_ROWS = 8
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -76,6 +78,15 @@ def marking_from(form: FormData, organisation: str) -> Marking:
         raise InputError("tlp", f"one of {', '.join(TLPS)}", tlp)
     rel_to = _text(form, "rel_to", 400) or None
     recipients = _text(form, "recipients", 1000) or None
+    if tlp in NAMED_RECIPIENTS and recipients is None:
+        # From AMBER up only the named recipients may see it: without them, nobody
+        # outside the organisation would, which the form says is a mistake.
+        raise InputError(
+            "recipients",
+            f"TLP:{tlp} needs its recipients (organisations)",
+            template="TLP:{tlp} needs its recipients (organisations)",
+            tlp=tlp,
+        )
     return Marking.make(tlp, rel_to, organisation, recipients)
 
 
@@ -85,7 +96,12 @@ def credibility_from(form: FormData) -> int:
 
 def check_date(name: str, value: str) -> str:
     if value and not DATE.match(value):
-        raise InputError(name, "a date as YYYY, YYYY-MM or YYYY-MM-DD", value)
+        raise InputError(
+            name,
+            "a date as YYYY, YYYY-MM or YYYY-MM-DD",
+            value,
+            template="a date as YYYY, YYYY-MM or YYYY-MM-DD",
+        )
     return value
 
 
@@ -104,7 +120,9 @@ def _add(entity: StatementEntity, prop: str, value: str) -> None:
 def visible_ids(c: Ctx, ids: list[str], field: str) -> list[str]:
     for entity_id in ids:
         if c.reader.entity(entity_id, include_ended=False) is None:
-            raise InputError(field, f"no entity {entity_id!r}")
+            raise InputError(
+                field, f"no entity {entity_id!r}", template="no entity {id}", id=entity_id
+            )
     return ids
 
 
@@ -182,7 +200,7 @@ async def create_entity(c: Annotated[Ctx, Depends(ctx)], _a: Analyst) -> Respons
         raise InputError("schema", f"one of {', '.join(ENTITY_SCHEMATA)}", schema)
     name = _text(form, "name", 500)
     if not name:
-        raise InputError("name", "a name is required")
+        raise InputError("name", "a name is required", template="a name is required")
     entity = make_entity(schema, _id(schema.lower(), name), entries.DATASET)
     _add(entity, "name", name)
     for prop, value in _property_rows(form):
@@ -200,7 +218,7 @@ async def create_event(c: Annotated[Ctx, Depends(ctx)], _a: Analyst) -> Response
     form = await c.request.form()
     title = _text(form, "title", 500)
     if not title:
-        raise InputError("title", "a title is required")
+        raise InputError("title", "a title is required", template="a title is required")
     date = check_date("date", _text(form, "date", 10))
     if not date:
         raise InputError("date", "a date is required")
@@ -285,7 +303,7 @@ async def create_source(c: Annotated[Ctx, Depends(ctx)], _a: Analyst) -> Respons
 def own_values(c: Ctx, entity_id: str) -> list[dict[str, Any]]:
     view = c.reader.entity(entity_id, include_ended=False)
     if view is None:
-        raise NotFound(f"no entity {entity_id!r}")
+        raise NotFound(f"no entity {entity_id!r}", template="no entity {id}", id=entity_id)
     return [
         {
             "id": sv.statement.id,
@@ -305,7 +323,7 @@ EntityId = Annotated[str, Path(max_length=255)]
 def edit_page(c: Annotated[Ctx, Depends(ctx)], _a: Analyst, entity_id: EntityId) -> HTMLResponse:
     view = c.reader.entity(entity_id, include_ended=False)
     if view is None:
-        raise NotFound(f"no entity {entity_id!r}")
+        raise NotFound(f"no entity {entity_id!r}", template="no entity {id}", id=entity_id)
     props = sorted(
         p.name for p in view.entity.schema.properties.values() if not p.stub and not p.hidden
     )
@@ -323,7 +341,7 @@ async def edit_entity(
     form = await c.request.form()
     view = c.reader.entity(entity_id, include_ended=False)
     if view is None:
-        raise NotFound(f"no entity {entity_id!r}")
+        raise NotFound(f"no entity {entity_id!r}", template="no entity {id}", id=entity_id)
     own = {v["id"] for v in own_values(c, entity_id)}
     ended = [str(i) for i in form.getlist("end") if str(i) in own]
     rows = _property_rows(form)
@@ -368,7 +386,11 @@ def statement_page(
         (s for s in (view.statements if view else []) if s.statement.id == statement_id), None
     )
     if found is None:
-        raise NotFound(f"no statement {statement_id!r}")
+        raise NotFound(
+            f"no statement {statement_id!r}", template="no statement {id}", id=statement_id
+        )
+    # the form only for a value the user's organisation may correct (as the POST checks)
+    c.store.owned_statements(c.viewer, [statement_id], c.bench.service.settings.organisation)
     return render(
         c.request,
         "statement.html",
@@ -392,7 +414,7 @@ async def correct_statement(
     if action not in ("remark", "retract"):
         raise InputError("action", "remark or retract", action)
     if not reason:
-        raise InputError("reason", "a reason is required")
+        raise InputError("reason", "a reason is required", template="a reason is required")
     owner_org = c.bench.service.settings.organisation
     before = c.store.version()
     if action == "remark":
