@@ -1,0 +1,287 @@
+"""One reader's view of selected entities, as STIX 2.1 objects.
+
+Persons, organisations and companies become ``identity`` objects; FtM's links with two
+ends (ownership, directorship, family, unknown links…) become ``relationship`` objects;
+everything else — vessels, aircraft, sanctions, events, addresses — becomes an object of
+our extension (type ``wk-`` and the schema's name), never dropped. Every object carries,
+in our extension, every value the reader gets with its marking, grade, dates and source;
+its ``object_marking_refs`` say the most releasable of its values' markings, and each
+property or value marked otherwise has granular markings of its own (so a receiving
+Watchkeeper restores each value's marking exactly). Sources are external references.
+
+Nothing here decides who may see what: the reader does (``Store.read``), and the release
+gate (``gate``) is what calls this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from followthemoney import model
+from followthemoney.statement.util import BASE_ID
+
+from watchkeeper.model.marking import Marking, most_releasable
+from watchkeeper.sharing.vocab import (
+    EXTENSION,
+    STIX_ID,
+    confidence,
+    derived_id,
+    marking_refs,
+    stix_timestamp,
+)
+from watchkeeper.store.reader import RESTRICTED_SOURCE, EntityView, Reader, StatementView
+
+PERSON = {"Person"}
+ORGANISATION = {"Organization", "Company", "PublicBody"}
+IDENTITY_CLASS = {"Person": "individual", "LegalEntity": "unknown"}
+# A custom object type is at most 250 characters of lower-case letters, digits, hyphens.
+OWN_TYPE_PREFIX = "wk-"
+
+
+def stix_type(schema_name: str, has_ends: bool) -> str:
+    """The STIX type an entity of ``schema_name`` is exported as."""
+    schema = model.get(schema_name)
+    if schema_name in PERSON or schema_name in ORGANISATION or schema_name == "LegalEntity":
+        return "identity"
+    if schema is not None and schema.edge and has_ends:
+        return "relationship"
+    return OWN_TYPE_PREFIX + _kebab(schema_name)
+
+
+def _kebab(name: str) -> str:
+    out = []
+    for i, char in enumerate(name):
+        if char.isupper() and i:
+            out.append("-")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def stix_id(entity_id: str, kind: str) -> str:
+    """An entity's STIX id: the id a partner gave it (imported objects keep theirs), or
+    one derived from ours."""
+    if STIX_ID.match(entity_id) and entity_id.split("--", 1)[0] == kind:
+        return entity_id
+    return derived_id(kind, entity_id)
+
+
+@dataclass
+class Exported:
+    """The objects of one export and what the release gate records about them."""
+
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    markings: set[Marking] = field(default_factory=set)
+    object_markings: dict[str, list[str]] = field(default_factory=dict)
+    """STIX id -> the keys of every marking on the object (for the release log)."""
+    statements: int = 0
+
+
+class Marks:
+    """Granular markings of one object: marking -> the selectors it applies to."""
+
+    def __init__(self) -> None:
+        self.by_marking: dict[Marking, list[str]] = {}
+
+    def add(self, mark: Marking, selector: str) -> None:
+        self.by_marking.setdefault(mark, []).append(selector)
+
+    def apply(self, obj: dict[str, Any], base: Marking) -> set[Marking]:
+        obj["object_marking_refs"] = marking_refs(base)
+        granular: dict[str, set[str]] = {}
+        used = {base}
+        for mark, selectors in self.by_marking.items():
+            if mark == base:
+                continue
+            used.add(mark)
+            for ref in marking_refs(mark):
+                granular.setdefault(ref, set()).update(selectors)
+        if granular:
+            obj["granular_markings"] = [
+                {"marking_ref": ref, "selectors": sorted(sels)}
+                for ref, sels in sorted(granular.items())
+            ]
+        return used
+
+
+def _value(sv: StatementView, reliability: dict[str, str]) -> dict[str, Any]:
+    stmt = sv.statement
+    out: dict[str, Any] = {"prop": stmt.prop, "value": stmt.value}
+    if stmt.lang:
+        out["lang"] = stmt.lang
+    if stmt.original_value:
+        out["original_value"] = stmt.original_value
+    if sv.credibility is not None:
+        out["credibility"] = sv.credibility
+        found = confidence(sv.credibility)
+        if found is not None:
+            out["confidence"] = found
+    if sv.source_id != RESTRICTED_SOURCE:
+        out["source"] = sv.source_id
+        if sv.source_id in reliability:
+            out["reliability"] = reliability[sv.source_id]
+    for key in ("first_seen", "last_seen"):
+        if getattr(stmt, key):
+            out[key] = getattr(stmt, key)
+    if sv.ended_at:
+        out["ended_at"] = sv.ended_at
+    return out
+
+
+class Exporter:
+    """Builds objects for one reader; ``creator`` is the releasing organisation's
+    identity (``created_by_ref``)."""
+
+    def __init__(self, reader: Reader, creator: str, kept: dict[str, Any] | None = None) -> None:
+        self.reader = reader
+        self.creator = creator
+        self.sources = {src["id"]: src for src in reader.sources()}
+        self.reliability = {k: str(v["reliability"]) for k, v in self.sources.items()}
+        self.kept = kept or {}
+        """STIX id -> properties a partner's object had that no statement holds."""
+
+    def export(self, views: Iterable[EntityView]) -> Exported:
+        views = list(views)
+        kinds = {view.id: self._kind(view) for view in views}
+        ids = {key: stix_id(key, kind) for key, kind in kinds.items()}
+        out = Exported()
+        for view in views:
+            obj, used = self._object(view, kinds[view.id], ids)
+            out.objects.append(obj)
+            out.markings |= used
+            out.object_markings[obj["id"]] = sorted(m.key for m in used)
+            out.statements += len(view.statements)
+        return out
+
+    def _kind(self, view: EntityView) -> str:
+        schema = view.entity.schema
+        if schema.edge:
+            source = view.entity.get(schema.edge_source) if schema.edge_source else []
+            target = view.entity.get(schema.edge_target) if schema.edge_target else []
+            return stix_type(schema.name, bool(source and target))
+        return stix_type(schema.name, False)
+
+    def _ends(self, view: EntityView, prop: str | None, ids: dict[str, str]) -> str | None:
+        if prop is None:
+            return None
+        for value in sorted(view.entity.get(prop)):
+            if value in ids:
+                return ids[value]
+            return derived_id(self._guess(value), value)
+        return None
+
+    def _guess(self, entity_id: str) -> str:
+        """The type of an entity outside this export that a relationship names: its
+        readable schema, or ours."""
+        found = self.reader.entity(entity_id, include_ended=False)
+        return stix_type(found.schema, False) if found is not None else OWN_TYPE_PREFIX + "thing"
+
+    def _object(
+        self, view: EntityView, kind: str, ids: dict[str, str]
+    ) -> tuple[dict[str, Any], set[Marking]]:
+        shown = [sv for sv in view.statements if sv.statement.prop != BASE_ID]
+        shown.sort(key=lambda sv: (sv.statement.prop, sv.statement.value, str(sv.statement.id)))
+        every = [sv.marking for sv in view.statements]
+        base = most_releasable(every)
+        marks = Marks()
+        values = [_value(sv, self.reliability) for sv in shown]
+        path = "values" if kind.startswith(OWN_TYPE_PREFIX) else f"extensions.{EXTENSION}.values"
+        for n, sv in enumerate(shown):
+            marks.add(sv.marking, f"{path}.[{n}]")
+        current = [sv for sv in view.statements if sv.ended_at is None] or view.statements
+        first = min((sv.statement.first_seen or "" for sv in view.statements), default="")
+        last = max(
+            (max(sv.statement.last_seen or "", sv.ended_at or "") for sv in view.statements),
+            default="",
+        )
+        obj: dict[str, Any] = {
+            "type": kind,
+            "spec_version": "2.1",
+            "id": ids[view.id],
+            "created": stix_timestamp(first or None),
+            "modified": stix_timestamp(max(first, last) or None),
+            "created_by_ref": self.creator,
+        }
+        grades = [sv.credibility for sv in current if sv.credibility is not None]
+        if grades and confidence(min(grades)) is not None:
+            obj["confidence"] = confidence(min(grades))
+        body: dict[str, Any] = {"schema": view.schema, "entity_id": view.id, "values": values}
+        if kind == "identity":
+            obj["name"] = self._named(view, current, marks, "name")
+            obj["identity_class"] = (
+                "individual"
+                if view.schema in PERSON
+                else "organization"
+                if view.schema in ORGANISATION
+                else "unknown"
+            )
+            self._description(current, obj, marks)
+            obj["extensions"] = {EXTENSION: {"extension_type": "property-extension", **body}}
+        elif kind == "relationship":
+            schema = view.entity.schema
+            obj["relationship_type"] = _kebab(schema.name)
+            for key, prop in (
+                ("source_ref", schema.edge_source),
+                ("target_ref", schema.edge_target),
+            ):
+                obj[key] = self._ends(view, prop, ids)
+                for sv in current:
+                    if sv.statement.prop == prop and ids.get(sv.statement.value) == obj[key]:
+                        marks.add(sv.marking, key)
+                        break
+            self._description(current, obj, marks)
+            obj["extensions"] = {EXTENSION: {"extension_type": "property-extension", **body}}
+        else:
+            obj["name"] = self._named(view, current, marks, "name")
+            obj.update(body)
+            obj["extensions"] = {EXTENSION: {"extension_type": "new-sdo"}}
+        refs = self._references(shown, marks)
+        if refs:
+            obj["external_references"] = refs
+        extra = self.kept.get(obj["id"])
+        if extra:
+            for key, value in extra.items():
+                obj.setdefault(key, value)
+        used = marks.apply(obj, base)
+        return obj, used
+
+    def _named(self, view: EntityView, current: list[StatementView], marks: Marks, key: str) -> str:
+        """The object's name: the entity's caption, marked as the value it comes from."""
+        caption = view.caption
+        found = [sv for sv in current if sv.statement.value == caption]
+        if found:
+            marks.add(most_releasable(sv.marking for sv in found), key)
+        return caption
+
+    @staticmethod
+    def _description(current: list[StatementView], obj: dict[str, Any], marks: Marks) -> None:
+        found = sorted(
+            (sv for sv in current if sv.statement.prop == "description"),
+            key=lambda sv: sv.statement.value,
+        )
+        if found:
+            obj["description"] = found[0].statement.value
+            marks.add(found[0].marking, "description")
+
+    def _references(self, shown: list[StatementView], marks: Marks) -> list[dict[str, Any]]:
+        cited = sorted({sv.source_id for sv in shown if sv.source_id in self.sources})
+        refs = []
+        for n, source_id in enumerate(cited):
+            src = self.sources[source_id]
+            ref: dict[str, Any] = {"source_name": str(src["title"] or source_id)}
+            if src.get("publisher"):
+                ref["description"] = (
+                    f"{src['publisher']} ({src['kind']}, reliability {src['reliability']})"
+                )
+            if src.get("url"):
+                ref["url"] = src["url"]
+            ref["external_id"] = source_id
+            refs.append(ref)
+            marks.add(Marking.parse(src["marking"]), f"external_references.[{n}]")
+        return refs
+
+
+def chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
