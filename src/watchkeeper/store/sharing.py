@@ -186,3 +186,13 @@ def end_values(conn: Connection, entity_id: str, dataset: str, keep: Sequence[st
     for i in range(0, len(gone), ID_CHUNK):
         conn.execute(st.update().where(st.c.id.in_(gone[i : i + ID_CHUNK])).values(ended_at=at))
     return len(gone)
+
+
+def end_statements(conn: Connection, ended: Sequence[tuple[str, str]]) -> None:
+    """End-date statements (id, date) that arrived ended (a partner's history), in the
+    import's transaction; only those still current."""
+    st = t.statement
+    for statement_id, at in ended:
+        conn.execute(
+            st.update().where(st.c.id == statement_id, st.c.ended_at.is_(None)).values(ended_at=at)
+        )
