@@ -276,6 +276,8 @@ class Exporter:
                 )
             if src.get("url"):
                 ref["url"] = src["url"]
+                if src.get("checksum"):
+                    ref["hashes"] = {"SHA-256": str(src["checksum"])}
             ref["external_id"] = source_id
             refs.append(ref)
             marks.add(Marking.parse(src["marking"]), f"external_references.[{n}]")

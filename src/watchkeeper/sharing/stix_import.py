@@ -685,7 +685,8 @@ def _foreign(obj: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
         if obj.get("description"):
             values.append(("description", str(obj["description"])))
         return "UnknownLink", values
-    values.append(("name", str(obj.get("name") or obj.get("value") or obj["id"])))
+    label = obj.get("name") or obj.get("value") or obj.get("x_misp_value") or obj["id"]
+    values.append(("name", str(label)))
     values.append(("keywords", kind))
     if obj.get("description"):
         values.append(("description", str(obj["description"])))
