@@ -126,7 +126,7 @@ def parse_bundle(data: bytes, name: str) -> dict[str, Any]:
     try:
         bundle = json.loads(data)
     except RecursionError:
-        raise InputError(name, f"nested deeper than {MAX_DEPTH} levels") from None
+        raise InputError(name, f"nested too deeply to read (at most {MAX_DEPTH} levels)") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(name, f"not JSON: {exc}") from None
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
@@ -146,7 +146,9 @@ def _limits(value: Any, name: str, record: str, where: str, depth: int) -> None:
     while stack:
         item, rec, path, level = stack.pop()
         if level > MAX_DEPTH:
-            raise InputError(name, f"field {path!r} is nested deeper than {MAX_DEPTH} levels", rec)
+            raise InputError(
+                name, f"field {path[:80]!r}… is nested deeper than {MAX_DEPTH} levels", rec
+            )
         if isinstance(item, str):
             if len(item) > MAX_STRING:
                 raise InputError(
@@ -251,7 +253,7 @@ def check(bundle: dict[str, Any], name: str, store: Store) -> Definitions:
         if not isinstance(kind, str) or not isinstance(ref, str):
             raise InputError(name, f"objects[{n}] has no type or no id", bundle["id"])
         if not STIX_ID.match(ref) or ref.split("--", 1)[0] != kind:
-            raise InputError(name, f"field 'id' is not a {kind} id", ref[:120])
+            raise InputError(name, f"field 'id' does not start with its type {kind!r}", ref[:120])
         if obj.get("spec_version", "2.1") != "2.1":
             raise InputError(
                 name, f"field 'spec_version' is {obj.get('spec_version')!r}; only 2.1 is read", ref
@@ -485,13 +487,12 @@ def import_bundle(
             )
             result.statements += len(written)
             at = store_date(_version(obj))
-            if existed:
+            # written first (a value seen again is reopened), then what this version
+            # no longer says is ended
+            writer.flush()
+            if existed or obj.get("revoked"):
                 keep = [] if obj.get("revoked") else written
                 result.ended += kept_store.end_values(writer.conn, ref, dataset, keep, at)
-            elif obj.get("revoked"):
-                writer.flush()
-                result.ended += kept_store.end_values(writer.conn, ref, dataset, [], at)
-            writer.flush()
             kept_store.end_statements(writer.conn, ended_now)
             kept_store.save_partner_object(
                 writer.conn,
