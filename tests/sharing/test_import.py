@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.sharing.common import AMBER_JP, JP, KR, US, build, objects, validate
+from tests.sharing.common import AMBER_JP, JP, US, build, objects, validate
 from watchkeeper.errors import InputError
 from watchkeeper.model.marking import TLP, Marking, Viewer
 from watchkeeper.sharing.gate import Selection, release
