@@ -132,21 +132,24 @@ def _import(ctx: Context, as_org: str | None, data: bytes, name: str, partner: s
             default_marking: str, reliability: str, fmt: str) -> object:  # fmt: skip
     from watchkeeper.sharing.stix_import import import_bundle, parse_bundle
 
+    # the options first: a wrong one is said before any file is read
+    marking = Marking.parse(default_marking)
+    grade = Reliability.parse(reliability)
+    if fmt not in ("stix", "misp"):
+        raise InputError("--format", f"unknown format {fmt!r} (stix or misp)")
     if not data:
         raise InputError(name, "no such file, or empty")
     if fmt == "misp":
         from watchkeeper.sharing.misp import misp_to_bundle
 
         bundle = misp_to_bundle(data, name)
-    elif fmt == "stix":
-        bundle = parse_bundle(data, name)
     else:
-        raise InputError("--format", f"unknown format {fmt!r} (stix or misp)")
+        bundle = parse_bundle(data, name)
     before = ctx.store.version()
     result = import_bundle(
         ctx.store, bundle, name, partner, ctx.viewer(as_org),
-        default_marking=Marking.parse(default_marking),
-        reliability=Reliability.parse(reliability),
+        default_marking=marking,
+        reliability=grade,
     )  # fmt: skip
     ctx.follow_write(before, result.changed_entities)
     return result
