@@ -295,3 +295,60 @@ def test_a_hostile_bundle_is_refused_with_one_line_and_nothing_written(
     assert "\n" not in message and len(message) < 500
     assert message.startswith("bundle.json")
     assert receiver.digest() == before
+
+
+def test_another_tools_objects_go_back_as_they_came_with_their_markings(receiver: Store) -> None:
+    indicator = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--5c4b3a29-1807-4f6e-9d5c-4b3a29180706",
+        "created": "2024-04-02T00:00:00.000Z",
+        "modified": "2024-04-02T00:00:00.000Z",
+        "name": "Front company mail domain",
+        "description": "Used by the network's procurement agents",
+        "pattern": "[domain-name:value = 'example-trading.test']",
+        "pattern_type": "stix",
+        "valid_from": "2024-04-02T00:00:00Z",
+        "external_references": [{"source_name": "partner case file", "external_id": "JP-17"}],
+        "object_marking_refs": [TLP2_IDS[TLP.GREEN]],
+        "granular_markings": [{"marking_ref": TLP2_IDS[TLP.RED], "selectors": ["description"]}],
+    }
+    bundle = _foreign()
+    bundle["objects"].append(indicator)
+    bundle["objects"].append(
+        {
+            "type": "relationship",
+            "spec_version": "2.1",
+            "id": "relationship--6d5c4b3a-2918-4706-8e5d-4c3b2a190817",
+            "created": "2024-04-02T00:00:00.000Z",
+            "modified": "2024-04-02T00:00:00.000Z",
+            "relationship_type": "indicates",
+            "source_ref": indicator["id"],
+            "target_ref": bundle["objects"][0]["id"],
+        }
+    )
+    _take(receiver, _bytes(bundle))
+    got = _seen(receiver, JP)
+    assert ("name", "Front company mail domain", "TLP:GREEN | ORIG us-dos", None, None) in got
+    red = "TLP:RED | ORIG us-dos | TO jp-mofa"
+    assert ("description", "Used by the network's procurement agents", red, None, None) in got
+    data = release(receiver, JP, JP.organisation, Selection(), by="a").data
+    validate(data, also=("401",))  # the partner's own x_ property, given back
+    again = objects(data)
+    back = again[indicator["id"]]
+    assert back["type"] == "indicator" and back["pattern"] == indicator["pattern"]
+    assert back["valid_from"] == indicator["valid_from"]
+    assert {"source_name": "partner case file", "external_id": "JP-17"} in back[
+        "external_references"
+    ]
+    # the description and what was kept under the object's strictest marking stay RED
+    red_refs = {g["marking_ref"]: g["selectors"] for g in back["granular_markings"]}
+    assert "description" in red_refs[TLP2_IDS[TLP.RED]] and "pattern" in red_refs[TLP2_IDS[TLP.RED]]
+    link = again["relationship--6d5c4b3a-2918-4706-8e5d-4c3b2a190817"]
+    assert link["relationship_type"] == "indicates"
+    assert link["source_ref"] == indicator["id"]
+    # a reader not cleared for RED (a third organisation in Japan, were it a recipient of
+    # GREEN) gets no description and nothing kept under RED
+    receiver.add_organisation("jp-npa", "JPN")
+    other = objects(release(receiver, JP, "jp-npa", Selection(), by="a").data)
+    assert "description" not in other[indicator["id"]] and "pattern" not in other[indicator["id"]]

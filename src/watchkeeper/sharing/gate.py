@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from watchkeeper.errors import InputError
-from watchkeeper.model.marking import TLP, Viewer
+from watchkeeper.model.marking import TLP, Marking, Viewer
 from watchkeeper.sharing.stix_export import Exported, Exporter
 from watchkeeper.sharing.vocab import (
     derived_id,
@@ -167,11 +167,18 @@ def build_bundle(
     return data, exported
 
 
-def _kept(store: Store, reader: Reader, views: list[EntityView]) -> dict[str, Any]:
-    """What partners' objects said beyond their values, where the reader may see it."""
+def _kept(
+    store: Store, reader: Reader, views: list[EntityView]
+) -> dict[str, tuple[dict[str, Any], Marking]]:
+    """What partners' objects said beyond their values, where the reader may see it,
+    with the marking it was kept under (as the reader is shown it)."""
     found = kept_store.partner_objects(None, store, [view.id for view in views])
     visible = set(reader.marking_ids)
-    return {k: v.extra for k, v in found.items() if v.marking_id in visible and v.extra}
+    return {
+        k: (v.extra, reader.shown_marking(v.marking_id))
+        for k, v in found.items()
+        if v.marking_id in visible and v.extra
+    }
 
 
 def withheld_count(store: Store, releasing: Viewer, selection: Selection, released: int) -> int:

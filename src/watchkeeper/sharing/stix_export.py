@@ -133,13 +133,19 @@ class Exporter:
     """Builds objects for one reader; ``creator`` is the releasing organisation's
     identity (``created_by_ref``)."""
 
-    def __init__(self, reader: Reader, creator: str, kept: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        creator: str,
+        kept: dict[str, tuple[dict[str, Any], Marking]] | None = None,
+    ) -> None:
         self.reader = reader
         self.creator = creator
         self.sources = {src["id"]: src for src in reader.sources()}
         self.reliability = {k: str(v["reliability"]) for k, v in self.sources.items()}
         self.kept = kept or {}
-        """STIX id -> properties a partner's object had that no statement holds."""
+        """STIX id -> (properties a partner's object had that no statement holds, the
+        marking they were kept under, as this reader is shown it)."""
 
     def export(self, views: Iterable[EntityView]) -> Exported:
         views = list(views)
@@ -156,11 +162,18 @@ class Exporter:
 
     def _kind(self, view: EntityView) -> str:
         schema = view.entity.schema
+        ends = False
         if schema.edge:
             source = view.entity.get(schema.edge_source) if schema.edge_source else []
             target = view.entity.get(schema.edge_target) if schema.edge_target else []
-            return stix_type(schema.name, bool(source and target))
-        return stix_type(schema.name, False)
+            ends = bool(source and target)
+        if STIX_ID.match(view.id):
+            # a partner's object goes back as the type it came as (a relationship whose
+            # ends this reader cannot see becomes one of ours)
+            given = view.id.split("--", 1)[0]
+            if given != "relationship" or ends:
+                return given
+        return stix_type(schema.name, ends)
 
     def _ends(self, view: EntityView, prop: str | None, ids: dict[str, str]) -> str | None:
         if prop is None:
@@ -168,6 +181,8 @@ class Exporter:
         for value in sorted(view.entity.get(prop)):
             if value in ids:
                 return ids[value]
+            if STIX_ID.match(value):
+                return value
             return derived_id(self._guess(value), value)
         return None
 
@@ -220,7 +235,11 @@ class Exporter:
             obj["extensions"] = {EXTENSION: {"extension_type": "property-extension", **body}}
         elif kind == "relationship":
             schema = view.entity.schema
-            obj["relationship_type"] = _kebab(schema.name)
+            roles = sorted(view.entity.get("role")) if "role" in schema.properties else []
+            # a partner's relationship type came back as an unknown link's role
+            obj["relationship_type"] = (
+                roles[0] if roles and STIX_ID.match(view.id) else _kebab(schema.name)
+            )
             for key, prop in (
                 ("source_ref", schema.edge_source),
                 ("target_ref", schema.edge_target),
@@ -232,19 +251,43 @@ class Exporter:
                         break
             self._description(current, obj, marks)
             obj["extensions"] = {EXTENSION: {"extension_type": "property-extension", **body}}
-        else:
+        elif kind.startswith(OWN_TYPE_PREFIX):
             obj["name"] = self._named(view, current, marks, "name")
             obj.update(body)
             obj["extensions"] = {EXTENSION: {"extension_type": "new-sdo"}}
+        else:  # a partner's object of a type we hold as a note (indicator, malware…)
+            obj["name"] = self._named(view, current, marks, "name")
+            self._description(current, obj, marks)
+            obj["extensions"] = {EXTENSION: {"extension_type": "property-extension", **body}}
         refs = self._references(shown, marks)
         if refs:
             obj["external_references"] = refs
-        extra = self.kept.get(obj["id"])
-        if extra:
-            for key, value in extra.items():
-                obj.setdefault(key, value)
+        kept = self.kept.get(obj["id"])
+        if kept is not None:
+            self._give_back(obj, kept[0], kept[1], marks)
         used = marks.apply(obj, base)
         return obj, used
+
+    @staticmethod
+    def _give_back(obj: dict[str, Any], extra: dict[str, Any], mark: Marking, marks: Marks) -> None:
+        """What a partner's object said that no statement holds, under the marking it was
+        kept with (granular where that differs from the object's)."""
+        for key, value in sorted(extra.items()):
+            if key == "type":
+                continue
+            if key == "external_references" and isinstance(value, list):
+                have = obj.setdefault("external_references", [])
+                for ref in value:
+                    marks.add(mark, f"external_references.[{len(have)}]")
+                    have.append(ref)
+            elif key == "extensions" and isinstance(value, dict):
+                for name, body in sorted(value.items()):
+                    if name not in obj["extensions"]:
+                        obj["extensions"][name] = body
+                        marks.add(mark, f"extensions.{name}")
+            elif key not in obj:
+                obj[key] = value
+                marks.add(mark, key)
 
     def _named(self, view: EntityView, current: list[StatementView], marks: Marks, key: str) -> str:
         """The object's name: the entity's caption, marked as the value it comes from."""
