@@ -352,3 +352,21 @@ def test_another_tools_objects_go_back_as_they_came_with_their_markings(receiver
     receiver.add_organisation("jp-npa", "JPN")
     other = objects(release(receiver, JP, "jp-npa", Selection(), by="a").data)
     assert "description" not in other[indicator["id"]] and "pattern" not in other[indicator["id"]]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(entities=("p-kim",)),
+        Selection(dataset="reports", history=True),
+        Selection(since="2024-01-01"),
+        Selection(query="OCEAN"),
+    ],
+    ids=["entity", "dataset", "since", "query"],
+)
+def test_every_selection_carries_what_its_links_name(
+    sender: Store, receiver: Store, selection: Selection
+) -> None:
+    data = release(sender, US, JP.organisation, selection, by="a").data
+    validate(data)
+    assert _take(receiver, data).new > 0  # no link to an entity the bundle lacks

@@ -83,12 +83,7 @@ def selected(reader: Reader, selection: Selection) -> list[str]:
         around = set(wanted)
         for entity_id in sorted(wanted):
             around |= {view.id for view in reader.referencing(entity_id)}
-        ends: set[str] = set()
-        for view in reader.entities(sorted(around), include_ended=history):
-            for prop in view.entity.schema.properties.values():
-                if prop.type.name == "entity":
-                    ends |= set(view.entity.get(prop))
-        chosen = around | reader.existing_among(ends, include_ended=history)
+        chosen = around
     if selection.query:
         found = reader.search(selection.query, limit=100_000)
         ids = {view.id for view in found.results}
@@ -105,7 +100,22 @@ def selected(reader: Reader, selection: Selection) -> list[str]:
         chosen = ids if chosen is None else chosen & ids
     if chosen is None:
         return sorted({sv.statement.entity_id for sv in reader.statements(include_ended=history)})
-    return sorted(chosen)
+    return sorted(_closed(reader, chosen, history))
+
+
+def _closed(reader: Reader, chosen: set[str], history: bool) -> set[str]:
+    """``chosen`` and whatever it links to, until nothing is added: a bundle names no
+    entity it does not carry (an importer refuses a dangling link)."""
+    found, frontier = set(chosen), set(chosen)
+    while frontier:
+        ends: set[str] = set()
+        for view in reader.entities(sorted(frontier), include_ended=history):
+            ends |= {
+                sv.statement.value for sv in view.statements if sv.statement.prop_type == "entity"
+            }
+        frontier = reader.existing_among(ends - found, include_ended=history)
+        found |= frontier
+    return found
 
 
 @dataclass
