@@ -6,8 +6,9 @@ gate, everything that comes in through its checked import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,6 +26,10 @@ from watchkeeper.cli.common import (
 from watchkeeper.errors import InputError
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import Marking
+
+if TYPE_CHECKING:  # the library is imported when a command runs, not at start-up
+    from watchkeeper.sharing.gate import Release, Selection
+    from watchkeeper.sharing.stix_import import ImportResult
 
 app = typer.Typer(help="Share with partners: STIX 2.1 bundles, signed packages, the log.",
                   no_args_is_help=True)  # fmt: skip
@@ -67,17 +72,16 @@ def _selection(
     since: str | None,
     query: str | None,
     history: bool,
-) -> object:
+) -> Selection:
     from watchkeeper.sharing.gate import Selection
 
     return Selection(tuple(entity or ()), dataset, since, query, history)
 
 
-def _release(ctx: Context, as_org: str | None, partner: str, selection: object, by: str,
-             fmt: str, wrap: object = None) -> object:  # fmt: skip
-    from watchkeeper.sharing.gate import Selection, release
+def _release(ctx: Context, as_org: str | None, partner: str, selection: Selection, by: str,
+             fmt: str, wrap: Callable[[bytes], bytes] | None = None) -> Release:  # fmt: skip
+    from watchkeeper.sharing.gate import release
 
-    assert isinstance(selection, Selection)
     viewer = ctx.viewer(as_org)
     return release(ctx.store, viewer, partner, selection, by=by or viewer.organisation,
                    fmt=fmt, wrap=wrap)  # fmt: skip
@@ -97,13 +101,10 @@ def export(
 ) -> None:
     """A STIX 2.1 bundle of what PARTNER may see (and you may): through the release gate,
     recorded in your log."""
-    from watchkeeper.sharing.gate import Release
-
     with command() as ctx:
         check_output(output)
         done = _release(ctx, as_org, partner, _selection(entity, dataset, since, query, history),
                         by, "stix-2.1")  # fmt: skip
-        assert isinstance(done, Release)
         output.write_bytes(done.data)
         out.print(
             f"{len(done.objects):,} objects for {done.recipient} -> {output} "
@@ -129,7 +130,7 @@ def import_(
 
 
 def _import(ctx: Context, as_org: str | None, data: bytes, name: str, partner: str,
-            default_marking: str, reliability: str, fmt: str) -> object:  # fmt: skip
+            default_marking: str, reliability: str, fmt: str) -> ImportResult:  # fmt: skip
     from watchkeeper.sharing.stix_import import import_bundle, parse_bundle
 
     # the options first: a wrong one is said before any file is read
@@ -155,10 +156,7 @@ def _import(ctx: Context, as_org: str | None, data: bytes, name: str, partner: s
     return result
 
 
-def _print_import(result: object) -> None:
-    from watchkeeper.sharing.stix_import import ImportResult
-
-    assert isinstance(result, ImportResult)
+def _print_import(result: ImportResult) -> None:
     out.print(
         f"{result.objects:,} objects from {result.partner}: {result.new:,} new, "
         f"{result.updated:,} updated, {result.revoked:,} revoked, {result.unchanged:,} "
@@ -180,7 +178,6 @@ def pack(
 ) -> None:
     """A signed package (bundle, manifest, Ed25519 signature) for PARTNER, through the
     release gate; your public key is `watchkeeper share keys show`."""
-    from watchkeeper.sharing.gate import Release
     from watchkeeper.sharing.package import pack as make_package
     from watchkeeper.sharing.package import signing_key
 
@@ -195,7 +192,6 @@ def pack(
 
         done = _release(ctx, as_org, partner, _selection(entity, dataset, since, query, history),
                         by, "package", wrap)  # fmt: skip
-        assert isinstance(done, Release)
         output.write_bytes(done.data)
         out.print(f"signed package of {len(done.objects):,} objects for {done.recipient} -> "
                   f"{output}; sha256 {done.sha256}")  # fmt: skip
