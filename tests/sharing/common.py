@@ -100,11 +100,14 @@ IGNORED = ["202", "302"]
 def validate(data: bytes, also: tuple[str, ...] = ()) -> None:
     """The OASIS validator, strict (warnings are errors), on a bundle; ``also``: checks a
     partner's own objects fail, given back as they came."""
-    options = ValidationOptions(strict=True, version="2.1", disabled=[*IGNORED, *also])
+    options = ValidationOptions(strict=True, version="2.1", disabled=IGNORED)
     result = validate_string(data.decode(), options)
     found = result if isinstance(result, list) else [result]
     messages = [str(e) for each in found for e in (each.errors or [])]
-    assert all(each.is_valid for each in found) and not messages, messages
+    # (filtered rather than disabled: disabling 401 turns on the validator's older naming
+    # checks, which take extension-defined types for custom ones)
+    messages = [m for m in messages if not any(f"{{{code}}}" in m for code in also)]
+    assert not messages, messages
 
 
 def objects(data: bytes) -> dict[str, dict[str, Any]]:

@@ -208,6 +208,8 @@ def test_a_misp_event_keeps_its_tlp_on_untagged_attributes(receiver: Store) -> N
         receiver, bundle, "event.json", "us-dos", JP, default_marking=Marking.parse("TLP:CLEAR")
     )
     marks = {v: m for _, v, m, _, _ in _seen(receiver, JP)}
+    # observables and MISP's own objects go back valid (as ours where STIX has no place)
+    validate(release(receiver, JP, JP.organisation, Selection(), by="a").data, also=("401",))
     assert marks["IMO9179842 seen off Nakhodka"] == "TLP:RED | ORIG us-dos | TO jp-mofa"
     assert marks["Flag changed to Sierra Leone"] == "TLP:AMBER | ORIG us-dos | TO jp-mofa"
 
@@ -325,8 +327,10 @@ def test_another_tools_objects_go_back_as_they_came_with_their_markings(receiver
             "relationship_type": "indicates",
             "source_ref": indicator["id"],
             "target_ref": bundle["objects"][0]["id"],
+            "object_marking_refs": [TLP2_IDS[TLP.GREEN]],
         }
     )
+    bundle["objects"][0]["object_marking_refs"] = [TLP2_IDS[TLP.GREEN]]
     _take(receiver, _bytes(bundle))
     got = _seen(receiver, JP)
     assert ("name", "Front company mail domain", "TLP:GREEN | ORIG us-dos", None, None) in got
@@ -350,8 +354,17 @@ def test_another_tools_objects_go_back_as_they_came_with_their_markings(receiver
     # a reader not cleared for RED (a third organisation in Japan, were it a recipient of
     # GREEN) gets no description and nothing kept under RED
     receiver.add_organisation("jp-npa", "JPN")
-    other = objects(release(receiver, JP, "jp-npa", Selection(), by="a").data)
-    assert "description" not in other[indicator["id"]] and "pattern" not in other[indicator["id"]]
+    data = release(receiver, JP, "jp-npa", Selection(), by="a").data
+    text = data.decode()
+    assert "procurement agents" not in text and "example-trading" not in text
+    # an indicator without its pattern is no indicator: it goes as one of ours, and the
+    # relationship names it by that id
+    validate(data, also=("401",))
+    other = objects(data)
+    assert indicator["id"] not in other
+    note = next(o for o in other.values() if o.get("name") == "Front company mail domain")
+    assert note["type"] == "wk-note"
+    assert other["relationship--6d5c4b3a-2918-4706-8e5d-4c3b2a190817"]["source_ref"] == note["id"]
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import stix2
 from followthemoney import model
 from followthemoney.statement.util import BASE_ID
+from stix2.registry import STIX2_OBJ_MAPS
 
 from watchkeeper.model.marking import Marking, most_releasable
 from watchkeeper.sharing.vocab import (
@@ -36,6 +38,7 @@ from watchkeeper.store.reader import RESTRICTED_SOURCE, EntityView, Reader, Stat
 PERSON = {"Person"}
 ORGANISATION = {"Organization", "Company", "PublicBody"}
 IDENTITY_CLASS = {"Person": "individual", "LegalEntity": "unknown"}
+OBSERVABLES = frozenset(STIX2_OBJ_MAPS["2.1"]["observables"])
 # A custom object type is at most 250 characters of lower-case letters, digits, hyphens.
 OWN_TYPE_PREFIX = "wk-"
 
@@ -150,15 +153,36 @@ class Exporter:
     def export(self, views: Iterable[EntityView]) -> Exported:
         views = list(views)
         kinds = {view.id: self._kind(view) for view in views}
-        ids = {key: stix_id(key, kind) for key, kind in kinds.items()}
+        built = self._build(views, kinds)
+        # A partner's object this reader gets without a property its type requires (it
+        # was withheld), or a cyber observable (which has no dates nor creator), goes as
+        # one of ours under an id derived from ours; built again, so that relationships
+        # name it by that id.
+        fallen = {
+            view.id: stix_type(view.schema, False)
+            for view, (obj, _) in zip(views, built, strict=True)
+            if not _readable(obj)
+        }
+        if fallen:
+            kinds.update(fallen)
+            built = self._build(views, kinds, forced=set(fallen))
         out = Exported()
-        for view in views:
-            obj, used = self._object(view, kinds[view.id], ids)
+        for view, (obj, used) in zip(views, built, strict=True):
             out.objects.append(obj)
             out.markings |= used
             out.object_markings[obj["id"]] = sorted(m.key for m in used)
             out.statements += len(view.statements)
         return out
+
+    def _build(
+        self, views: list[EntityView], kinds: dict[str, str], forced: set[str] | None = None
+    ) -> list[tuple[dict[str, Any], set[Marking]]]:
+        forced = forced or set()
+        ids = {
+            key: derived_id(kind, key) if key in forced else stix_id(key, kind)
+            for key, kind in kinds.items()
+        }
+        return [self._object(view, kinds[view.id], ids) for view in views]
 
     def _kind(self, view: EntityView) -> str:
         schema = view.entity.schema
@@ -292,6 +316,9 @@ class Exporter:
     def _named(self, view: EntityView, current: list[StatementView], marks: Marks, key: str) -> str:
         """The object's name: the entity's caption, marked as the value it comes from."""
         caption = view.caption
+        names = sorted(sv.statement.value for sv in current if sv.statement.prop == "name")
+        if caption == view.entity.schema.label and names:
+            caption = names[0]  # a schema (a note) whose caption is not its name
         found = [sv for sv in current if sv.statement.value == caption]
         if found:
             marks.add(most_releasable(sv.marking for sv in found), key)
@@ -325,6 +352,20 @@ class Exporter:
             refs.append(ref)
             marks.add(Marking.parse(src["marking"]), f"external_references.[{n}]")
         return refs
+
+
+def _readable(obj: dict[str, Any]) -> bool:
+    """Does ``obj`` stand as its type (ours and the common ones always do)?"""
+    kind = obj["type"]
+    if kind.startswith(OWN_TYPE_PREFIX) or kind in ("identity", "relationship"):
+        return True
+    if kind in OBSERVABLES:
+        return False
+    try:
+        stix2.parse(obj, allow_custom=True, version="2.1")
+    except Exception:  # the library's many error types: any says it does not stand
+        return False
+    return True
 
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
