@@ -142,6 +142,14 @@ def organisation_identity(name: str) -> dict[str, Any]:
     }
 
 
+def software_identity() -> dict[str, Any]:
+    """Watchkeeper itself, creator of our extension and restriction markings."""
+    found = organisation_identity("Watchkeeper")
+    found["id"] = derived_id("identity", "software:watchkeeper")
+    found["identity_class"] = "system"
+    return found
+
+
 def build_bundle(
     store: Store, releasing: Viewer, recipient: Viewer, selection: Selection
 ) -> tuple[bytes, Exported]:
@@ -153,18 +161,25 @@ def build_bundle(
     creator = organisation_identity(releasing.organisation)
     exporter = Exporter(reader, creator["id"], _kept(store, reader, views))
     exported = exporter.export(views)
-    objects = [creator, extension_definition(creator["id"])]
+    # Our extension and the restriction markings are the same objects in every bundle,
+    # whoever releases it: created by Watchkeeper (the software), not by the releaser.
+    project = software_identity()
+    objects = [creator, project, extension_definition(project["id"])]
     levels = {m.tlp for m in exported.markings} | {TLP.CLEAR}
     objects += [tlp_definition(level) for level in sorted(levels)]
     restrictions = {
         d["id"]: d
-        for d in (restriction_definition(m, creator["id"]) for m in exported.markings)
+        for d in (restriction_definition(m, project["id"]) for m in exported.markings)
         if d is not None
     }
     objects += restrictions.values()
-    objects += exported.objects
-    # the creator and our extension are marked as what anyone may read (TLP:CLEAR)
-    for obj in objects[:2]:
+    # a partner's copy of these (imported from its bundle) gives way to them
+    fixed = {obj["id"] for obj in objects}
+    objects += [obj for obj in exported.objects if obj["id"] not in fixed]
+    for ref in fixed & set(exported.object_markings):
+        del exported.object_markings[ref]
+    # the identities and our extension are marked as what anyone may read (TLP:CLEAR)
+    for obj in objects[:3]:
         obj["object_marking_refs"] = [tlp_definition(TLP.CLEAR)["id"]]
     objects.sort(key=lambda o: str(o["id"]))
     body = json.dumps(objects, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
