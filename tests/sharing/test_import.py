@@ -383,3 +383,22 @@ def test_every_selection_carries_what_its_links_name(
     data = release(sender, US, JP.organisation, selection, by="a").data
     validate(data)
     assert _take(receiver, data).new > 0  # no link to an entity the bundle lacks
+
+
+def test_history_travels_with_its_end_dates(sender: Store, receiver: Store) -> None:
+    from tests.helpers import entity, source, write
+
+    first = source("lists", "2024-01-01")
+    write(sender, [entity("Vessel", "v-old", "lists", name="SEA DRAGON", flag="kp")], first)
+    second = source("lists", "2024-06-01")
+    write(sender, [entity("Vessel", "v-old", "lists", name="SEA DRAGON", flag="sl")], second)
+    data = release(
+        sender, US, JP.organisation, Selection(dataset="lists", history=True), by="a"
+    ).data
+    validate(data)
+    _take(receiver, data)
+    got = {(p, v, e) for p, v, _, _, e in _seen(receiver, JP)}
+    assert ("flag", "kp", "2024-06-01") in got and ("flag", "sl", None) in got
+    # without --history, only what is current leaves
+    current = release(sender, US, JP.organisation, Selection(dataset="lists"), by="a").data
+    assert '"kp"' not in current.decode()
