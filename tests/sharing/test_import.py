@@ -14,9 +14,10 @@ from sqlalchemy import select
 from tests.sharing.common import AMBER_JP, JP, US, build, objects, validate
 from watchkeeper.errors import InputError
 from watchkeeper.model.marking import TLP, Marking, Viewer
+from watchkeeper.sharing.checks import MAX_STRING, parse_bundle
 from watchkeeper.sharing.gate import Selection, release
 from watchkeeper.sharing.misp import misp_to_bundle
-from watchkeeper.sharing.stix_import import MAX_STRING, import_bundle, parse_bundle
+from watchkeeper.sharing.stix_import import import_bundle
 from watchkeeper.sharing.vocab import TLP2_IDS
 from watchkeeper.store import Store, open_store
 from watchkeeper.store import schema as t
@@ -402,3 +403,24 @@ def test_history_travels_with_its_end_dates(sender: Store, receiver: Store) -> N
     # without --history, only what is current leaves
     current = release(sender, US, JP.organisation, Selection(dataset="lists"), by="a").data
     assert '"kp"' not in current.decode()
+
+
+def test_a_reference_to_what_the_importer_may_not_see_is_refused_as_unknown(
+    receiver: Store,
+) -> None:
+    """A refusal must not tell whether a hidden entity exists: its id is as unknown as
+    one that does not exist."""
+    from tests.helpers import entity, source, write
+
+    hidden_id = "identity--00000000-1111-4222-8333-444444444444"
+    secret = Marking.parse("TLP:RED | ORIG us-dos | TO nobody-else")
+    write(receiver, [(entity("Person", hidden_id, "notes", name="HIDDEN"), secret)],
+          source("notes"), full_release=False)  # fmt: skip
+    messages = []
+    for target in (hidden_id, "identity--99999999-1111-4222-8333-444444444444"):
+        before = receiver.digest()
+        with pytest.raises(InputError) as raised:
+            _take(receiver, _bytes(_foreign(created_by_ref=target)))
+        messages.append(raised.value.detail.replace(target, "ID"))
+        assert receiver.digest() == before
+    assert messages[0] == messages[1]

@@ -131,7 +131,8 @@ def import_(
 
 def _import(ctx: Context, as_org: str | None, data: bytes, name: str, partner: str,
             default_marking: str, reliability: str, fmt: str) -> ImportResult:  # fmt: skip
-    from watchkeeper.sharing.stix_import import import_bundle, parse_bundle
+    from watchkeeper.sharing.checks import parse_bundle
+    from watchkeeper.sharing.stix_import import import_bundle
 
     # the options first: a wrong one is said before any file is read
     marking = Marking.parse(default_marking)

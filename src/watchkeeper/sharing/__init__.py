@@ -11,7 +11,9 @@ log, imports from partners, and signed packages for air-gapped exchange.
 - ``gate``: the release gate every outgoing bundle and package passes: read as the
   recipient (and the releasing organisation) through ``Store.read``, serialised
   deterministically, recorded in the releasing organisation's log with its SHA-256.
-- ``stix_import``: a partner's bundle checked whole, then written through the one write
+- ``checks``: a partner's bundle read within limits and checked whole, every reference
+  resolved among what the importing organisation may see.
+- ``stix_import``: a partner's checked bundle written through the one write
   path as statements with the partner's markings and grades; newer versions and
   revocations end values, keeping history; unknown properties kept and given back.
 - ``package``: Ed25519-signed packages, the workspace's key and the trust list.
