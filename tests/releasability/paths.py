@@ -321,6 +321,14 @@ def cli(ws: Workspace) -> Any:
         target = ws.tmp / f"export.{kind}"
         out[f"export {kind}"] = run("export", kind, "-o", str(target))
         out[f"export {kind} file"] = sorted(target.read_text().splitlines())
+    # what leaves for the viewer's organisation (registered by the library path)
+    target = ws.tmp / "bundle.json"
+    out["share export"] = run("share", "export", "--for", ws.viewer.organisation, "-o", str(target))
+    out["share export file"] = target.read_text() if target.exists() else None
+    out["share log"] = [
+        {k: v for k, v in entry.items() if k not in ("at", "id", "withheld_count")}
+        for entry in json.loads(run("share", "log", "--json")[1] or "[]")
+    ]
     target = ws.tmp / "ended.csv"
     run("export", "statements", "--include-ended", "-o", str(target))
     out["export ended file"] = sorted(target.read_text().splitlines())
