@@ -14,10 +14,11 @@ markings, how many values were withheld, and the SHA-256 of what left.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from watchkeeper.errors import InputError
 from watchkeeper.model.marking import TLP, Marking, Viewer
@@ -182,13 +183,14 @@ def build_bundle(
     for obj in objects[:3]:
         obj["object_marking_refs"] = [tlp_definition(TLP.CLEAR)["id"]]
     objects.sort(key=lambda o: str(o["id"]))
-    body = json.dumps(objects, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # orjson: sorted keys, the same bytes every time, several times faster than json
+    body = orjson.dumps(objects, option=orjson.OPT_SORT_KEYS)
     bundle = {
         "type": "bundle",
-        "id": derived_id("bundle", hashlib.sha256(body.encode()).hexdigest()),
+        "id": derived_id("bundle", hashlib.sha256(body).hexdigest()),
         "objects": objects,
     }
-    data = (json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()
+    data = orjson.dumps(bundle, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
     return data, exported
 
 
