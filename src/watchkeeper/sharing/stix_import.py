@@ -230,6 +230,8 @@ def import_bundle(
         marking=marks.fill(default_marking),
     )
     with store.write(source, full_release=False) as writer:
+        ended: list[tuple[str, str]] = []
+        kept: list[tuple[kept_store.PartnerObject, bool]] = []
         for ref in sorted(todo):
             obj = todo[ref]
             existed = ref in held
@@ -237,26 +239,20 @@ def import_bundle(
                 writer, obj, marks, dataset, local, source, name
             )
             result.statements += len(written)
-            at = store_date(_version(obj))
-            # written first (a value seen again is reopened), then what this version
-            # no longer says is ended
-            writer.flush()
+            ended += ended_now
             if existed or obj.get("revoked"):
+                # written first (a value seen again is reopened), then what this
+                # version no longer says is ended
+                writer.flush()
                 keep = [] if obj.get("revoked") else written
+                at = store_date(_version(obj))
                 result.ended += kept_store.end_values(writer.conn, ref, dataset, keep, at)
-            kept_store.end_statements(writer.conn, ended_now)
-            kept_store.save_partner_object(
-                writer.conn,
-                kept_store.PartnerObject(
-                    ref,
-                    partner_org,
-                    _version(obj),
-                    bool(obj.get("revoked")),
-                    store.marking_id(writer.conn, object_mark),
-                    extra,
-                ),
-                existed,
+            mark_id = store.marking_id(writer.conn, object_mark)
+            version = _version(obj)
+            found = kept_store.PartnerObject(
+                ref, partner_org, version, bool(obj.get("revoked")), mark_id, extra
             )
+            kept.append((found, existed))
             result.changed_entities.add(ref)
             if obj.get("revoked"):
                 result.revoked += 1
@@ -264,6 +260,10 @@ def import_bundle(
                 result.updated += 1
             else:
                 result.new += 1
+        writer.flush()
+        # values that arrived ended (the partner's history), once all are written
+        kept_store.end_statements(writer.conn, ended)
+        kept_store.save_partner_objects(writer.conn, kept)
     return result
 
 

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from watchkeeper.errors import Conflict, NotFound
 from watchkeeper.store import schema as t
@@ -150,20 +150,33 @@ def partner_objects(
     return out
 
 
-def save_partner_object(conn: Connection, found: PartnerObject, existed: bool) -> None:
-    """Store (or move to a newer version) a partner's object, in the import's transaction."""
+def save_partner_objects(conn: Connection, found: Sequence[tuple[PartnerObject, bool]]) -> None:
+    """Store partners' objects (new ones, and newer versions of held ones: ``True``), in
+    the import's transaction, in one statement each way."""
     table = t.share_object
-    values = {
-        "partner": found.partner,
-        "modified": found.modified,
-        "revoked": int(found.revoked),
-        "marking_id": found.marking_id,
-        "extra": json.dumps(found.extra, sort_keys=True),
-    }
-    if existed:
-        conn.execute(table.update().where(table.c.stix_id == found.stix_id).values(**values))
-    else:
-        conn.execute(table.insert().values(stix_id=found.stix_id, **values))
+
+    def row(item: PartnerObject) -> dict[str, Any]:
+        return {
+            "partner": item.partner,
+            "modified": item.modified,
+            "revoked": int(item.revoked),
+            "marking_id": item.marking_id,
+            "extra": json.dumps(item.extra, sort_keys=True),
+        }
+
+    new = [{"stix_id": item.stix_id, **row(item)} for item, existed in found if not existed]
+    if new:
+        conn.execute(table.insert(), new)
+    moved = [{"b_id": item.stix_id, **row(item)} for item, existed in found if existed]
+    if moved:
+        conn.execute(
+            table.update()
+            .where(table.c.stix_id == bindparam("b_id"))
+            .values(
+                {k: bindparam(k) for k in ("partner", "modified", "revoked", "marking_id", "extra")}
+            ),
+            moved,
+        )
 
 
 def end_values(conn: Connection, entity_id: str, dataset: str, keep: Sequence[str], at: str) -> int:
