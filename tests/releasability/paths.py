@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from tests.releasability.world import NAMES, entity_id
+from tests.releasability.world import NAMES, WORKSPACE, entity_id
 from watchkeeper import views
 from watchkeeper.cli import app as cli_app
 from watchkeeper.errors import WatchkeeperError
@@ -281,6 +281,57 @@ def assessment(ws: Workspace) -> Any:
     )  # fmt: skip
 
 
+def sharing(ws: Workspace) -> Any:
+    """What leaves for the viewer as a partner (issue 23): STIX bundles of several
+    selections, a signed package (a fixed key: the two workspaces' own keys differ), and
+    the release log as the releasing organisation keeps it (less the time, and how much
+    was withheld, which counts what the releasing organisation sees beyond the
+    recipient: its own business, not the recipient's view)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from watchkeeper.errors import Conflict
+    from watchkeeper.sharing.gate import Selection, release
+    from watchkeeper.sharing.package import pack
+    from watchkeeper.store.sharing import releases
+
+    releasing = Viewer(WORKSPACE, "USA")
+    with suppress(Conflict):  # the recipient is a registered organisation in both
+        ws.store.add_organisation(ws.viewer.organisation, ws.viewer.country)
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    out: dict[str, Any] = {}
+    selections = {
+        "all": Selection(),
+        "history": Selection(history=True),
+        "entities": Selection(entities=("e0", "e3", "l1", "e7")),
+        "dataset": Selection(dataset="lists", history=True),
+        "since": Selection(since="2024-06-01"),
+        "query": Selection(query="kim"),
+    }
+    for name, selection in selections.items():
+        done = _attempt(
+            lambda s=selection: release(
+                ws.store, releasing, ws.viewer.organisation, s, by="tester"
+            ).data.decode()
+        )
+        out[name] = done
+    out["package"] = _attempt(
+        lambda: release(
+            ws.store,
+            releasing,
+            ws.viewer.organisation,
+            Selection(),
+            by="tester",
+            fmt="package",
+            wrap=lambda data: pack(data, WORKSPACE, ws.viewer.organisation, key),
+        ).data.hex()
+    )
+    out["log"] = [
+        {k: v for k, v in entry.items() if k not in ("at", "id", "withheld_count")}
+        for entry in releases(ws.store, WORKSPACE)
+    ]
+    return out
+
+
 LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "show": show,
     "entities": entities_by_id,
@@ -294,6 +345,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "audit": audit,
     "screening and review": screening,
     "assessment": assessment,
+    "sharing": sharing,
 }
 
 
@@ -333,6 +385,14 @@ def cli(ws: Workspace) -> Any:
         target = ws.tmp / f"export.{kind}"
         out[f"export {kind}"] = run("export", kind, "-o", str(target))
         out[f"export {kind} file"] = sorted(target.read_text().splitlines())
+    # what leaves for the viewer's organisation (registered by the library path)
+    target = ws.tmp / "bundle.json"
+    out["share export"] = run("share", "export", "--for", ws.viewer.organisation, "-o", str(target))
+    out["share export file"] = target.read_text() if target.exists() else None
+    out["share log"] = [
+        {k: v for k, v in entry.items() if k not in ("at", "id", "withheld_count")}
+        for entry in json.loads(run("share", "log", "--json")[1] or "[]")
+    ]
     target = ws.tmp / "ended.csv"
     run("export", "statements", "--include-ended", "-o", str(target))
     out["export ended file"] = sorted(target.read_text().splitlines())

@@ -12,6 +12,7 @@ layer over the library.
   futures / ach / model
 - ``investigations``: xref, judge, judgments, resolve, dossier; network …
 - ``users``: workbench accounts, API tokens, the audit trail
+- ``sharing``: share export / import / pack / verify / unpack / log / keys (partners)
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ from watchkeeper.cli import investigations  # noqa: E402
 app.add_typer(investigations.app)
 app.add_typer(investigations.network_app, name="network")
 app.add_typer(users.app, name="user")
+from watchkeeper.cli import sharing  # noqa: E402
+
+app.add_typer(sharing.app, name="share")
 
 
 def main() -> None:  # pragma: no cover

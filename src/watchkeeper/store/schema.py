@@ -231,3 +231,10 @@ TABLES = (*TABLES, *_origin.TABLES)
 from watchkeeper.store import web_tables as _web_tables  # noqa: E402
 
 TABLES = (*TABLES, *_web_tables.TABLES)
+
+# Partner sharing (the release log, partners' keys, partners' STIX objects): see
+# sharing_schema.py.
+from watchkeeper.store.sharing_schema import define as _sharing  # noqa: E402
+
+share_release, share_key, share_object = _sharing(metadata)
+TABLES = (*TABLES, share_release, share_key, share_object)

@@ -172,9 +172,10 @@ class Writer:
         marking: Marking | None = None,
         credibility: int | None = None,
         source: Source | None = None,
-    ) -> None:
-        """Add one statement as read from a file; an id it carries is kept."""
-        self._add(stmt, stmt.generate_key(), marking, credibility, source)
+    ) -> str | None:
+        """Add one statement as read from a file; an id it carries is kept. Returns the
+        id it is stored under (another marking of the same value is another statement)."""
+        return self._add(stmt, stmt.generate_key(), marking, credibility, source)
 
     def _add(
         self,
@@ -183,10 +184,10 @@ class Writer:
         marking: Marking | None,
         credibility: int | None,
         source: Source | None,
-    ) -> None:
+    ) -> str | None:
         stmt_id = stmt.id or ftm_key
         if stmt_id is None:
-            return
+            return None
         source = source or self.source
         source_marking = self.use_source(source)
         marking_id = (
@@ -222,6 +223,7 @@ class Writer:
         }
         if len(self._pending) >= BATCH:
             self.flush()
+        return stmt_id
 
     def add_origin(self, entity_id: str, origin: Origin, marking: Marking | None = None) -> None:
         """Keep an FtM export's datasets, referents, target and dates for ``entity_id``."""
