@@ -206,3 +206,15 @@ def test_batch_screening_files_neutralise_formula_cells(tmp_path: Path, fresh: S
     assert list(csv.reader(out.open()))[1][0] == "'=1+1"
     assert list(csv.reader(errors.open()))[1][1] == "'@x"
     store.close()
+
+
+def test_the_navigation_marks_one_page_as_current(shared: Settings) -> None:
+    """The decisions page lives under /screening: its navigation marks Decisions alone as
+    the current page (the longest entry the path begins with), Screening on /screening."""
+    browser = Browser(shared, "analyst")
+    for path, current in (
+        ("/screening/decisions", "/screening/decisions"),
+        ("/screening", "/screening"),
+    ):
+        nav = ok(browser.get(path)).split("</nav>", 1)[0]
+        assert re.findall(r'href="([^"]+)" aria-current="page"', nav) == [current], path
