@@ -14,7 +14,7 @@ from typing import Any
 from watchkeeper.assessment import ach, bayes
 from watchkeeper.assessment.dataset import data_file
 from watchkeeper.assessment.periods import first_day
-from watchkeeper.assessment.sources import Citation
+from watchkeeper.assessment.sources import Citation, judgment_known_by
 from watchkeeper.assessment.trackers import EventFact, strength
 from watchkeeper.store import Reader
 from watchkeeper.store.assessment import CITE, StoredJudgment, read_judgments
@@ -129,11 +129,14 @@ def _made_by(rec: Any, as_of: date | None) -> bool:
 
 def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) -> Futures:
     """Scenarios, indicators, the update and ACH from the viewer's judgments and events
-    (``events``: the viewer's events up to ``as_of``)."""
+    (``events``: the viewer's events up to ``as_of``); facts only, unless the reader was
+    given other kinds of material."""
+    reader = reader.for_analysis()
     by_event = {e.id: e for e in events}
     kinds: dict[str, list[StoredJudgment]] = defaultdict(list)
     for stored in read_judgments(reader, KINDS):
-        if _made_by(stored.record, as_of):
+        # Made by then, and resting on no report published after then (issue 24).
+        if _made_by(stored.record, as_of) and judgment_known_by(stored, as_of):
             kinds[stored.record.kind].append(stored)
 
     def cited(*rows: StoredJudgment) -> list[Citation | None]:

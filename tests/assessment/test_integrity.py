@@ -1,0 +1,217 @@
+"""Analytic integrity (issue 24): kinds of material, as-of discipline, one grade per source.
+
+A demo workspace (the theater, the assessment data and the simulated shuttle, as
+``watchkeeper demo`` builds it) must give analytic products (reports, dossiers, sector
+counts, trackers, futures, the overview) facts only; simulated material appears only where
+asked for, labelled. A report as of a date cites nothing published after it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from watchkeeper.assessment import estimates, futures, report, trackers
+from watchkeeper.assessment.loader import load_assessment
+from watchkeeper.assessment.periods import Period, last_day, parse_period
+from watchkeeper.investigations import dossier
+from watchkeeper.maritime.demo import run_demo
+from watchkeeper.model.marking import Viewer
+from watchkeeper.model.source import FACT
+from watchkeeper.store import Reader, Store, open_store
+from watchkeeper.theater import load_theater
+from watchkeeper.theater.overview import build_overview
+
+ME = Viewer("local", None)
+SIMULATED = "[SIMULATED]"
+# Every period the bundled data covers, by year and quarter, and the two periods of the
+# issue that once wrote the same file.
+PERIODS = ("2023", "2024", "2025", *(f"{y}-Q{q}" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One demo workspace for the module (the same steps as ``watchkeeper demo``)."""
+    folder = tmp_path_factory.mktemp("demo")
+    store = open_store(f"sqlite:///{folder / 'watchkeeper.db'}")
+    load_theater(store)
+    load_assessment(store)
+    console = Console(file=io.StringIO())
+    run_demo(console, store, store.read(ME), folder / "ais-demo")
+    yield store
+    store.close()
+
+
+def _simulated_ids(reader: Reader) -> set[str]:
+    """The events the demo's simulator put in the store (read with every material)."""
+    sources = {s["id"]: s for s in reader.sources()}
+    simulated = {i for i, s in sources.items() if s.get("material") == "simulated"}
+    assert simulated, "the demo wrote no simulated source"
+    return {
+        view.id
+        for view in reader.entities(reader.entity_ids("Event"))
+        if any(sv.source_id in simulated for sv in view.statements)
+    }
+
+
+def test_simulated_detections_are_stored_as_simulated_and_stay_labelled(demo: Store) -> None:
+    reader = demo.read(ME)
+    ids = _simulated_ids(reader)
+    assert len(ids) > 20
+    # Where every kind of material is shown (entity pages, alerts, the timeline), the
+    # simulated events are there, labelled.
+    for view in reader.entities(sorted(ids)):
+        assert view.caption.startswith(SIMULATED), view.caption
+
+
+def test_no_simulated_item_reaches_an_analytic_product(demo: Store) -> None:
+    reader = demo.read(ME)
+    fake = _simulated_ids(reader)
+    for label in ("2024", "2025"):
+        built = report.build(reader, parse_period(label))
+        html = report.render_html(built)
+        assert SIMULATED not in html
+        assert not {row["id"] for row in built.data["timeline"]} & fake
+        assert built.data["events_other"] == 0, label  # no simulated detection counted
+        shipping = [r for r in built.data["sectors"] if r["sector"] == "Shipping"]
+        assert all(r["events"] < 20 for r in shipping)
+        assert not {n for n, _, _ in built.data["network"]["nodes"]} & fake
+    events = trackers.read_events(reader)
+    assert events and not {e.id for e in events} & fake
+    assert all(SIMULATED not in e.title for e in events)
+    assert trackers.count_other_events(reader, parse_period("2024"), set()) == len(
+        [e for e in events if parse_period("2024").contains(e.date)]
+    )
+    rows = trackers.sector_tracker(events, parse_period("2024"))
+    assert sum(r.events for r in rows if r.sector == "shipping") < 20
+    caps = trackers.capability_tracker(reader, events, estimates.estimates(reader))
+    assert not {e.id for c in caps for ch in c.changes for e in ch.evidence} & fake
+    found = futures.futures(reader, events)
+    assert not {o.event.id for i in found.indicators for o in i.observations} & fake
+    angara = dossier.build(demo, reader, "wk-vessel-angara")
+    assert angara["ais"] == [] and not {e["id"] for e in angara["events"]} & fake
+    assert SIMULATED not in str(angara)
+    overview = build_overview(reader)
+    assert SIMULATED not in str(overview.most_connected)
+
+
+def test_simulated_material_only_where_asked_and_labelled(demo: Store) -> None:
+    reader = demo.read(ME).with_materials({FACT, "simulated"})
+    built = report.build(reader, parse_period("2024"))
+    # The demo's detections are dated when it runs; in whatever period that is, asking
+    # for simulated material brings them in, every one labelled.
+    sim_events = [e for e in trackers.read_events(reader) if e.title.startswith(SIMULATED)]
+    assert sim_events
+    when = parse_period(sim_events[0].date[:4])
+    asked = report.build(reader, when, last_day(sim_events[-1].date[:10]))
+    titles = [row["title"] for row in asked.data["timeline"]]
+    assert any(t.startswith(SIMULATED) for t in titles)
+    plain = report.build(demo.read(ME), when, last_day(sim_events[-1].date[:10]))
+    assert not any(SIMULATED in row["title"] for row in plain.data["timeline"])
+    assert built.data["timeline"]
+
+
+def test_ais_simulate_output_imported_and_detected_is_simulated(tmp_path: Path) -> None:
+    """The other path: `ais simulate` files, imported and detected like real AIS."""
+    from watchkeeper.maritime.areas import theater_ports
+    from watchkeeper.maritime.dataset import AisDataset
+    from watchkeeper.maritime.detectors import detect
+    from watchkeeper.maritime.ingest import ingest_file
+    from watchkeeper.maritime.link import link_detections
+    from watchkeeper.maritime.simulator import scenario
+
+    store = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    load_theater(store)
+    sim = scenario(theater_ports(), 1, 5, 3, shuttle=("9179842", "ANGARA"))
+    sim.write(tmp_path / "sim")
+    dataset = AisDataset(tmp_path / "ais")
+    for name in ("positions.parquet", "identities.parquet"):
+        assert ingest_file(dataset, tmp_path / "sim" / name).error is None
+    found = detect(dataset, theater_ports())
+    assert found
+    link_detections(store, store.read(ME), dataset, found, theater_ports())
+    reader = store.read(ME)
+    material = {s["id"]: s["material"] for s in reader.sources()}
+    detected = [
+        sv.source_id
+        for view in reader.entities(reader.entity_ids("Event"))
+        for sv in view.statements
+        if sv.statement.dataset.startswith("wk_ais")
+    ]
+    assert detected and {material[s] for s in detected} == {"simulated"}
+    assert not [e for e in trackers.read_events(reader) if e.title.startswith(SIMULATED)]
+    assert dossier.build(store, reader, "wk-vessel-angara")["ais"] == []
+    store.close()
+
+
+# -- as of ------------------------------------------------------------------------------
+
+
+def _late(built: report.Report) -> list[str]:
+    return [
+        f"{c.publisher}, {c.title}, {c.date}"
+        for c in built.references
+        if c.date and last_day(str(c.date)[:10]) > built.as_of
+    ]
+
+
+@pytest.mark.parametrize("label", PERIODS)
+def test_a_report_cites_nothing_published_after_its_date(demo: Store, label: str) -> None:
+    built = report.build(demo.read(ME), parse_period(label))
+    assert _late(built) == []
+
+
+def test_a_report_made_as_of_an_earlier_date_cites_nothing_later(demo: Store) -> None:
+    for as_of in (date(2024, 3, 31), date(2024, 10, 31), date(2025, 6, 30)):
+        built = report.build(demo.read(ME), parse_period(str(as_of.year)), as_of)
+        assert _late(built) == []
+        assert all(row["date"] <= as_of.isoformat() for row in built.data["timeline"])
+
+
+def test_what_is_known_only_since_is_named_not_used(demo: Store) -> None:
+    built = report.build(demo.read(ME), parse_period("2024"))
+    html = report.render_html(built)
+    known = {row["what"] for row in built.data["known_since"]}
+    # The essay (2025) is behind the history and the capability baselines; the MSMT's
+    # launch and the November consultations are known from later reports only.
+    assert not any("Putting the Screws" in c.title for c in built.references)
+    assert "Eleven states launch the MSMT" not in {r["title"] for r in built.data["timeline"]}
+    assert known and '<section id="known-since">' in html
+    # The models' container counts come from 2025 reports: no model in a 2024 report.
+    assert built.data["models"] == []
+    # The priors were made on the essay: none in 2024, all three in 2025.
+    assert built.data["probabilities"] == []
+    later = report.build(demo.read(ME), parse_period("2025"))
+    assert len(later.data["probabilities"]) == 3 and later.data["models"]
+
+
+# -- one grade per source ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ("2023", "2024", "2025"))
+def test_one_source_one_reference_one_grade(demo: Store, label: str) -> None:
+    built = report.build(demo.read(ME), parse_period(label))
+    urls = [c.url for c in built.references if c.url]
+    assert len(urls) == len(set(urls))
+
+
+# -- file names ------------------------------------------------------------------------------
+
+
+def test_every_period_has_its_own_file_name() -> None:
+    stems = set()
+    for label in ("2024", "2024-Q3", "2024-06", "2023-07..2023-12", "2023-07..2024-06"):
+        period = parse_period(label)
+        stem = report.file_stem(period, period.end)
+        assert re.fullmatch(r"[0-9A-Za-z_-]+", stem), stem
+        stems.add(stem)
+    assert len(stems) == 5
+    year = parse_period("2024")
+    assert report.file_stem(year, date(2024, 6, 30)) != report.file_stem(year, year.end)
+    assert isinstance(year, Period)
