@@ -215,3 +215,38 @@ def test_every_period_has_its_own_file_name() -> None:
     year = parse_period("2024")
     assert report.file_stem(year, date(2024, 6, 30)) != report.file_stem(year, year.end)
     assert isinstance(year, Period)
+
+
+def _cited(item: object, where: str, found: dict[str, set[tuple[str, str, str]]]) -> None:
+    """Every citation (a mapping with url and reliability) in ``item``, by URL."""
+    if isinstance(item, dict):
+        if item.get("url") and item.get("reliability"):
+            found.setdefault(str(item["url"]), set()).add(
+                (str(item["reliability"]), str(item.get("date")), where)
+            )
+        for value in item.values():
+            _cited(value, where, found)
+    elif isinstance(item, list):
+        for value in item:
+            _cited(value, where, found)
+
+
+def test_one_url_one_grade_and_date_across_the_bundled_data() -> None:
+    """One URL is one source: the theater's sources and every citation of the assessment
+    data give it one reliability and one date (two URLs were graded B and C)."""
+    from importlib import resources
+
+    import yaml
+
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for package, folder in (("watchkeeper.theater", "data"), ("watchkeeper.assessment", "data")):
+        for path in resources.files(package).joinpath(folder).iterdir():
+            if path.name.endswith(".yaml"):
+                _cited(yaml.safe_load(path.read_text(encoding="utf-8")), path.name, found)
+    assert len(found) > 100
+    clashes = {
+        url: sorted(seen)
+        for url, seen in found.items()
+        if len({(grade, when) for grade, when, _ in seen}) > 1
+    }
+    assert clashes == {}
