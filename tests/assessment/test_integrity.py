@@ -250,3 +250,36 @@ def test_one_url_one_grade_and_date_across_the_bundled_data() -> None:
         if len({(grade, when) for grade, when, _ in seen}) > 1
     }
     assert clashes == {}
+
+
+# -- the data fixes (finding 6) --------------------------------------------------------------
+
+
+def test_troops_sent_and_troops_present_are_two_measures() -> None:
+    """ "Troops in Russia" mixed the cumulative number sent (MSMT's 14,000) with the number
+    there at a date (Blinken's 10,000); they are two measures, never compared."""
+    from watchkeeper.assessment.dataset import load_bundle, measures
+
+    known = measures()
+    assert known["troops_deployed"].cumulative and not known["troops_present"].cumulative
+    troops = [e for e in load_bundle().sections["estimates"] if e["measure"].startswith("troops_")]
+    by_key = {e["id"]: e for e in troops}
+    assert by_key["est-2024-10-31-blinken-in-russia"]["measure"] == "troops_present"
+    assert by_key["est-2025-05-29-msmt-troops"]["measure"] == "troops_deployed"
+    for item in troops:
+        subject = item["subject"]
+        if item["measure"] == "troops_deployed":
+            assert "present" not in subject and subject != "troops in Russia", item["id"]
+        else:
+            assert "present" in subject, item["id"]
+
+
+def test_the_missiles_domain_claims_no_confirmed_russian_help() -> None:
+    """What is confirmed is Russia firing North Korean missiles, not Russian help to North
+    Korea's missiles: no change in the domain says "confirmed"."""
+    from watchkeeper.assessment.dataset import load_bundle
+
+    domain = next(d for d in load_bundle().sections["domains"] if d["id"] == "missile")
+    assert all(change["help"] != "confirmed" for change in domain["changes"])
+    first = domain["changes"][0]
+    assert first["status"].startswith("Russia fires") and "not help" in first["reason"]
