@@ -283,3 +283,18 @@ def test_the_missiles_domain_claims_no_confirmed_russian_help() -> None:
     assert all(change["help"] != "confirmed" for change in domain["changes"])
     first = domain["changes"][0]
     assert first["status"].startswith("Russia fires") and "not help" in first["reason"]
+
+
+def test_a_probability_is_printed_inside_its_words_range() -> None:
+    """44.9 % printed as "unlikely (20–45 %; 45 %)": the figure must not cross the word's
+    boundary when rounded."""
+    from watchkeeper.assessment.bayes import icd203, percent_text
+
+    assert percent_text(0.449) == "44.9" and icd203(0.449)[0] == "unlikely"
+    assert percent_text(0.4499) == "44.99"
+    assert percent_text(0.30) == "30" and percent_text(0.452) == "45"
+    assert percent_text(0.5501) == "55.01" and icd203(0.5501)[0] == "likely"
+    for thousandth in range(1001):
+        value = thousandth / 1000
+        low, high = icd203(value)[1]
+        assert low <= float(percent_text(value)) <= high, value

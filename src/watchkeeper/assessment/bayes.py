@@ -61,6 +61,18 @@ def update(
     return current, steps
 
 
+def percent_text(probability: float) -> str:
+    """``probability`` in percent as printed beside its ICD 203 word: whole percent, or
+    with as many decimals as keep the printed figure inside the word's range (0.449 is
+    "unlikely (20–45 %)": printed 44.9, not 45, which would read as "roughly even")."""
+    word = icd203(probability)[0]
+    for digits in range(4):
+        shown = round(probability * 100, digits)
+        if icd203(shown / 100)[0] == word:
+            return f"{shown:.{digits}f}"
+    return f"{probability * 100:.4f}"
+
+
 def icd203(probability: float) -> tuple[str, tuple[int, int]]:
     """The ICD 203 expression of likelihood for ``probability`` and its range (percent).
 

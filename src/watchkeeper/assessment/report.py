@@ -379,7 +379,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         {
             "scenario": names.get(p.scenario, p.scenario),
             "id": p.scenario,
-            "percent": round(p.value * 100),
+            "percent": bayes.percent_text(p.value),
             "word": p.word,
             "range": f"{p.range[0]}–{p.range[1]} %",
             "prior": round(next(s.prior for s in fut.scenarios if s.id == p.scenario) * 100),
