@@ -298,3 +298,63 @@ def test_a_probability_is_printed_inside_its_words_range() -> None:
         value = thousandth / 1000
         printed = float(percent_text(value)) / 100
         assert icd203(printed)[0] == icd203(value)[0], value
+
+
+# -- coverage of the essay (finding 7) ---------------------------------------------------------
+
+ESSAY_THEMES = {
+    # theme: (event id, a word its summary must hold)
+    "1970s self-sufficiency": (
+        "ev-1979-north-korea-s-defence-industry-is-self-sufficient",
+        "1970s",
+    ),
+    "1980s exports": ("ev-1985-north-korea-pushes-arms-exports", "1980s"),
+    "the famine years": ("ev-1996-famine-strikes-the-defence-workforce", "famine"),
+    "the 2017 priorities": ("ev-2017-12-five-conventional-modernisation-priorities-set", "2017"),
+    "the stalled priorities": ("ev-2020-conventional-modernisation-stalls", "stalled"),
+    "the 2021 congress": ("ev-2021-party-congress-commits-to-nuclear-advance", "2021"),
+    "Seoul's warnings": ("ev-2024-06-20-seoul-warns-it-may-reconsider-arms-for-ukraine", "Ukraine"),
+    "the US president": (
+        "ev-2024-12-12-trump-calls-north-korea-s-role-a-complicating-factor",
+        "complicated",
+    ),
+    "the US envoy": ("ev-2025-02-06-us-envoy-kellogg-backs-more-pressure-on-russia", "pressure"),
+    "the MSMT's continuation": (
+        "ev-2025-02-19-msmt-steering-committee-meets-with-the-us-on-board",
+        "United States",
+    ),
+    "the Pentagon": (
+        "ev-2025-02-25-pentagon-nominee-urges-stemming-dprk-arsenals",
+        "missile defence",
+    ),
+    "a Kim visit prepared": (
+        "ev-2025-03-27-moscow-says-a-kim-visit-is-being-prepared",
+        "preparatory",
+    ),
+}
+
+
+def test_the_essays_missing_themes_are_cited_events() -> None:
+    from watchkeeper.theater import load_dataset
+
+    theater = load_dataset()
+    events = {e["id"]: e for e in theater.events}
+    sources = {s["id"] for s in theater.sources}
+    for theme, (ident, word) in ESSAY_THEMES.items():
+        assert ident in events, theme
+        assert word in events[ident]["summary"], theme
+        assert events[ident]["source"] in sources, theme
+
+
+def test_the_kim_visit_indicator_sees_the_announced_preparations(demo: Store) -> None:
+    """What the "Kim visits Russia" indicator waits for: Moscow's statement, an
+    observation of it (a weak one: a preparation is not a visit)."""
+    found = futures.futures(demo.read(ME), trackers.read_events(demo.read(ME)))
+    kim = next(i for i in found.indicators if i.id == "kim-visit-russia")
+    assert "wk-ev-2025-03-27-moscow-says-a-kim-visit-is-being-prepared" in {
+        o.event.id for o in kim.observations
+    }
+    built = report.build(demo.read(ME), parse_period("2025"))
+    assert "Moscow says a Kim visit to Russia is being prepared" in {
+        r["title"] for r in built.data["timeline"]
+    }
