@@ -358,3 +358,105 @@ def test_the_kim_visit_indicator_sees_the_announced_preparations(demo: Store) ->
     assert "Moscow says a Kim visit to Russia is being prepared" in {
         r["title"] for r in built.data["timeline"]
     }
+
+
+# -- imports of exercise material --------------------------------------------------------------
+
+
+def _ftm_file(path: Path) -> Path:
+    import json
+
+    rows = [
+        {"id": "ex-ship", "schema": "Vessel", "properties": {"name": ["TRAINING STAR"]}},
+        {
+            "id": "ex-event",
+            "schema": "Event",
+            "properties": {
+                "name": ["Training: a shuttle run"],
+                "date": ["2024-05-01"],
+                "keywords": ["shipping"],
+                "involved": ["ex-ship"],
+            },
+        },
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_exercise_material_imports_apart_and_stays_out_of_analysis(tmp_path: Path) -> None:
+    from watchkeeper.errors import InputError
+    from watchkeeper.importers import Options, run_import
+    from watchkeeper.views import detail
+
+    store = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    load_theater(store)
+    summary = run_import(
+        store, "ftm", _ftm_file(tmp_path / "drill.json"), Options(material="exercise")
+    )
+    assert summary.dataset == "drill_exercise"
+    reader = store.read(ME)
+    assert {s["material"] for s in reader.sources() if s["dataset"] == "drill_exercise"} == {
+        "exercise"
+    }
+    # Shown, labelled, where every kind is read; absent from what analysis reads.
+    shown = detail(reader, "ex-event")
+    assert shown["materials"] == ["exercise"]
+    assert all(p["material"] == "exercise" for p in shown["properties"])
+    assert "wk-ex-event" not in {e.id for e in trackers.read_events(reader)}
+    assert "ex-event" not in {e.id for e in trackers.read_events(reader)}
+    assert reader.for_analysis().entity("ex-event") is None
+    built = report.build(reader, parse_period("2024-05"))
+    assert "Training" not in report.render_html(built)
+    asked = report.build(reader.with_materials({FACT, "exercise"}), parse_period("2024-05"))
+    assert "Training: a shuttle run" in {r["title"] for r in asked.data["timeline"]}
+    # Facts never go into the exercise's dataset, nor exercise material into the facts'.
+    with pytest.raises(InputError, match="exercise or simulated material"):
+        run_import(store, "ftm", _ftm_file(tmp_path / "drill2.json"),
+                   Options(dataset="drill_exercise"))  # fmt: skip
+    with pytest.raises(InputError, match="holds facts"):
+        run_import(store, "ftm", _ftm_file(tmp_path / "drill3.json"),
+                   Options(dataset="wk_theater", material="exercise"))  # fmt: skip
+    store.close()
+
+
+def test_an_exercise_assessment_file_stays_out_of_analysis(tmp_path: Path) -> None:
+    from tests.assessment.helpers import estimate, write_file
+    from watchkeeper.assessment.loader import import_assessment
+
+    store = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    path = write_file(
+        tmp_path / "drill.yaml",
+        {"name": "drill", "material": "exercise"},
+        estimates=[estimate("e1")],
+    )
+    import_assessment(store, path)
+    reader = store.read(ME)
+    assert estimates.estimates(reader) == []
+    assert [e.key for e in estimates.estimates(reader.with_materials({FACT, "exercise"}))] == ["e1"]
+    store.close()
+
+
+def test_report_command_kinds_and_file_names(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from watchkeeper.cli import app
+
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home"), "WATCHKEEPER_ORG": "analyst"}
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"], env=env).exit_code == 0
+    out = tmp_path / "reports"
+    for period in ("2023-07..2023-12", "2023-07..2024-06"):
+        done = runner.invoke(
+            app, ["report", "--period", period, "-o", str(out), "--no-pdf"], env=env
+        )
+        assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report-analyst-2023-07-01_to_2023-12-31.html",
+        "report-analyst-2023-07-01_to_2024-06-30.html",
+    ]
+    bad = runner.invoke(app, ["report", "--period", "2024", "--include", "rumour"], env=env)
+    assert bad.exit_code != 0 and "rumour" in bad.output + bad.stderr
+    wrong = runner.invoke(
+        app, ["import", "ftm", str(tmp_path / "x.json"), "--material", "x"], env=env
+    )
+    assert wrong.exit_code != 0 and "--material" in wrong.output + wrong.stderr
