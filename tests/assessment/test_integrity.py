@@ -460,3 +460,17 @@ def test_report_command_kinds_and_file_names(tmp_path: Path) -> None:
         app, ["import", "ftm", str(tmp_path / "x.json"), "--material", "x"], env=env
     )
     assert wrong.exit_code != 0 and "--material" in wrong.output + wrong.stderr
+
+
+def test_the_demos_2024_report_on_either_engine(store: Store, tmp_path: Path) -> None:
+    """The issue's "must show", on SQLite and PostgreSQL (the material filter is SQL)."""
+    load_theater(store)
+    load_assessment(store)
+    run_demo(Console(file=io.StringIO()), store, store.read(ME), tmp_path / "ais-demo")
+    reader = store.read(ME)
+    assert _simulated_ids(reader)
+    for label in ("2024", "2025"):
+        built = report.build(reader, parse_period(label))
+        assert SIMULATED not in report.render_html(built)
+        assert _late(built) == []
+    assert dossier.build(store, reader, "wk-vessel-angara")["ais"] == []
