@@ -181,7 +181,18 @@ def test_what_is_known_only_since_is_named_not_used(demo: Store) -> None:
     # The essay (2025) is behind the history and the capability baselines; the MSMT's
     # launch and the November consultations are known from later reports only.
     assert not any("Putting the Screws" in c.title for c in built.references)
-    assert "Eleven states launch the MSMT" not in {r["title"] for r in built.data["timeline"]}
+    # The MSMT's launch and the November consultations now cite reports of their day,
+    # not the later ones the issue found (the 2025 MSMT report, TASS of July 2025).
+    titles = {r["title"]: r for r in built.data["timeline"]}
+    for title in (
+        "Eleven states launch the MSMT",
+        "Choe Son Hui and Lavrov hold strategic consultations",
+    ):
+        cited = built.references[titles[title]["cite"] - 1]
+        assert cited.date is not None and cited.date <= "2024-11-01", title
+    # Known only from a 2025 report (the essay): Russian engineers at North Korea's
+    # aircraft plants in 2024.
+    assert any("aircraft plants" in k for k in known)
     assert known and '<section id="known-since">' in html
     # The models' container counts come from 2025 reports: no model in a 2024 report.
     assert built.data["models"] == []
