@@ -89,20 +89,21 @@ def _known_since(
 ) -> list[dict[str, str]]:
     """What happened by ``as_of`` but rests on reports published after it: left out of
     the report (an analyst could not have known it from what we hold), and named here
-    without the later report."""
+    without the later report, each with the marking of what it names (for the banner)."""
     rows = [
-        {"what": e.title, "date": e.date, "published": str(e.citation.date), "kind": "event"}
+        {"what": e.title, "date": e.date, "published": str(e.citation.date), "kind": "event",
+         "marking": e.marking}
         for e in events
         if period.contains(e.date) and e.citation is not None
-    ]
+    ]  # fmt: skip
     rows += [
         {"what": f"{e.measure_label}: {e.estimator}, {e.figure()}", "date": e.reported,
-         "published": str(e.citation.date), "kind": "estimate"}
+         "published": str(e.citation.date), "kind": "estimate", "marking": e.marking}
         for e in late_estimates
         if period.contains(e.reported) and e.citation is not None
     ]  # fmt: skip
     rows += [
-        {"what": title, "date": as_of.isoformat(), "published": when, "kind": "model"}
+        {"what": title, "date": "", "published": when, "kind": "model", "marking": ""}
         for title, when in late_models
     ]
     for stored in read_judgments(reader):
@@ -111,9 +112,10 @@ def _known_since(
         if first_day(rec.made_on) > as_of or cite is None or cite.published_by(as_of):
             continue
         what = rec.detail.get("label") or rec.detail.get("title") or rec.subject
+        kind = f"{rec.kind} baseline" if rec.detail.get("baseline") else rec.kind
         rows.append(
-            {"what": f"{rec.kind}: {what}", "date": rec.made_on, "published": str(cite.date),
-             "kind": "judgment"}
+            {"what": f"{kind}: {what}", "date": rec.made_on, "published": str(cite.date),
+             "kind": "judgment", "marking": stored.provenance.marking.key}
         )  # fmt: skip
     return sorted(rows, key=lambda r: (r["kind"], r["date"], r["what"]))
 
@@ -504,6 +506,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     markings.update(str(q["marking"]) for q in questions if q.get("marking"))
     markings.update(m for q in questions for m in q.get("cited_markings", []))
 
+    known_since = _known_since(reader, period, as_of, late_events, late_estimates, late_models)
+    markings.update(row["marking"] for row in known_since if row["marking"])
     data = {
         "timeline": timeline,
         "sectors": sector_rows,
@@ -524,9 +528,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "events_total": len(in_period),
         "events_unlisted": len(in_period) - len(listed),
         "events_other": others,
-        "known_since": _known_since(
-            reader, period, as_of, late_events, late_estimates, late_models
-        ),
+        "known_since": known_since,
     }
     figures = {
         "sectors": sector_chart,
