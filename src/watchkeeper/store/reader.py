@@ -129,9 +129,6 @@ class Reader:
         self._markings = store.markings_at(self.stamp)
         self.marking_ids = store.visible_marking_ids(viewer, self.stamp)
         self.scope = frozenset(self.marking_ids)  # the visible markings, as a set (a cache key)
-        # What the derived answers (existence, dangling ids) depend on: the visible
-        # markings and the kinds of material read.
-        self._derived_key: tuple[frozenset[int], frozenset[str] | None] = (self.scope, materials)
         self._shown: dict[int, Marking] = {}
         self._visible_sources: frozenset[str] | None = None
         self._existing: dict[bool, CTE] = {}
@@ -148,11 +145,27 @@ class Reader:
 
     def material_filter(self, source_id: Any) -> list[ColumnElement[bool]]:
         """The clause keeping rows whose source (``source_id``) is of the kinds of material
-        read; none when every kind is."""
+        read: none when every kind is, or when the store holds no other kind (most
+        stores: then reads cost what they did)."""
+        excluded = self._excluded()
+        return [source_id.not_in(excluded)] if excluded else []
+
+    def _excluded(self) -> tuple[str, ...]:
+        """The sources left out for their material, once per store state (empty for a
+        reader of every kind)."""
         if self.materials is None:
-            return []
-        kinds = select(t.source.c.id).where(t.source.c.material.in_(sorted(self.materials)))
-        return [source_id.in_(kinds)]
+            return ()
+        return self._cache.get(
+            self.stamp, ("sources of other material", self.materials), self._other_material
+        )
+
+    def _other_material(self) -> tuple[str, ...]:
+        """The ids of the sources whose material this reader does not read (few: the
+        simulator's runs, exercise imports)."""
+        assert self.materials is not None
+        query = select(t.source.c.id).where(t.source.c.material.not_in(sorted(self.materials)))
+        with self.store.engine.connect() as conn:
+            return tuple(sorted(str(row[0]) for row in conn.execute(query)))
 
     # -- the filters everything goes through ------------------------------------------------
 
@@ -236,7 +249,7 @@ class Reader:
             return self.existence(include_ended).dangling
         return self._cache.get(
             self.stamp,
-            ("dangling", self._derived_key, include_ended),
+            ("dangling", self.scope, self._excluded(), include_ended),
             lambda: self._compute_dangling(include_ended),
         )
 
@@ -264,7 +277,7 @@ class Reader:
         per store state and set of visible markings (``readcache``)."""
         return self._cache.get(
             self.stamp,
-            ("existence", self._derived_key, include_ended),
+            ("existence", self.scope, self._excluded(), include_ended),
             lambda: self._compute_existence(include_ended),
         )
 
