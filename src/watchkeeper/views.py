@@ -13,6 +13,7 @@ from rich.table import Table
 from watchkeeper.errors import NotFound
 from watchkeeper.model.grading import grade
 from watchkeeper.model.lists import list_id
+from watchkeeper.model.source import material_label
 from watchkeeper.store.reader import EntityView, Reader, StatementView
 
 LINK_ROLES = {"Sanction": "sanctions", "Event": "events"}
@@ -139,6 +140,8 @@ def detail(reader: Reader, ref: str | EntityView, finder: Finder | None = None) 
             linked_entry["parties"] = _parties(linked_entry, view.id, names, schemata)
     return summary(view) | {
         "list_ids": list_ids(view, sanction_views),
+        # The kinds of material other than fact among the values (simulated, exercise).
+        "materials": sorted({str(p["material"]) for p in props} - {"fact"}),
         "properties": props,
         "names": names,
         **linked,
@@ -152,6 +155,8 @@ def provenance(sv: StatementView, sources: dict[str, dict[str, Any]]) -> dict[st
     return {
         "source": sv.source_id,
         "source_title": src.get("title"),
+        # fact, simulated or exercise: the last two are labelled wherever shown
+        "material": src.get("material") or "fact",
         "grade": grade(src.get("reliability"), sv.credibility),
         "marking": sv.marking.key,
     }
@@ -215,6 +220,10 @@ def _parties(
 
 def print_detail(console: Console, data: dict[str, Any]) -> None:
     console.print(f"[bold]{data['caption']}[/bold]  ({data['schema']}, {data['id']})")
+    if data.get("materials"):
+        kinds = " and ".join(data["materials"])
+        console.print(f"[bold red]{kinds.upper()} MATERIAL[/bold red]: not fact; kept out of "
+                      "reports, dossiers and trackers")  # fmt: skip
     if data["list_ids"]:
         console.print("list ids: " + ", ".join(data["list_ids"]))
     table = Table("property", "value", "source", "grade", "marking", "seen", box=None)
@@ -224,7 +233,9 @@ def print_detail(console: Console, data: dict[str, Any]) -> None:
         if p["ended"]:
             seen += f" ended {p['ended'][:10]}"
         value = f"{p['caption']} ({p['value']})" if "caption" in p else p["value"]
-        table.add_row(p["prop"], value[:120], p["source"], p["grade"], p["marking"], seen)
+        label = material_label(p.get("material"))
+        source = f"{label} {p['source']}" if label else p["source"]
+        table.add_row(p["prop"], value[:120], source, p["grade"], p["marking"], seen)
     console.print(table)
     for section in ("sanctions", "links", "events"):
         if not data[section]:

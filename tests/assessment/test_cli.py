@@ -51,13 +51,17 @@ def test_load_estimates_futures_and_report(run: Run, tmp_path: Path) -> None:
     chart = tmp_path / "shells.svg"
     run("assess", "estimates", "--chart", str(chart))
     assert ElementTree.fromstring(chart.read_text()).tag.endswith("svg")
-    futures = json.loads(run("assess", "futures", "--json", "--date", "2024-12-31").stdout)
+    # The priors were made on the essay of March 2025: none before (issue 24).
+    assert not json.loads(run("assess", "futures", "--json", "--date", "2024-12-31").stdout)[
+        "probabilities"
+    ]
+    futures = json.loads(run("assess", "futures", "--json", "--date", "2025-12-31").stdout)
     assert {p["scenario"] for p in futures["probabilities"]} == {
         "downgrade",
         "persistence",
         "deepening",
     }
-    assert all(s["date"] <= "2024-12-31" for s in futures["steps"])
+    assert all(s["date"] <= "2025-12-31" for s in futures["steps"])
     sectors = json.loads(run("assess", "sectors", "--json", "--period", "2024").stdout)
     assert sectors[0]["events"] >= sectors[-1]["events"] > 0
     caps = json.loads(run("assess", "capabilities", "--json").stdout)

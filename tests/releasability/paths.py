@@ -182,6 +182,24 @@ def overview(ws: Workspace) -> Any:
     return _plain(data)
 
 
+def analysis_reads(ws: Workspace) -> Any:
+    """What analytic products read (``Reader.for_analysis``: facts only): entities,
+    links, sources and the events the trackers build on."""
+    from watchkeeper.assessment.trackers import read_events
+
+    reader = ws.store.read(ws.viewer).for_analysis()
+    out: dict[str, Any] = {
+        "sources": reader.sources(),
+        "events": [asdict(e) for e in read_events(reader)],
+        "ids": {s: reader.entity_ids(s) for s in ("Thing", "Event", "Sanction")},
+    }
+    for ref in IDS:
+        view = reader.entity(ref)
+        out[ref] = None if view is None else view.entity.to_dict()["properties"]
+        out[f"{ref}:referencing"] = [v.id for v in reader.referencing(ref)]
+    return _plain(out)
+
+
 def audit(ws: Workspace) -> Any:
     return _plain(ws.store.read(ws.viewer).audit())
 
@@ -342,6 +360,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "graph helpers": graph_helpers,
     "alerts": alert_list,
     "overview": overview,
+    "analysis reads (facts only)": analysis_reads,
     "audit": audit,
     "screening and review": screening,
     "assessment": assessment,

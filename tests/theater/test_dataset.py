@@ -74,8 +74,8 @@ def test_the_essays_themes_have_evidence() -> None:
 
 def test_events_may_concern_several_sectors() -> None:
     theater = load_dataset()
-    kn23 = next(e for e in theater.events if e["id"].startswith("ev-2025-06-09-"))
-    assert kn23["sector"] == ["missiles", "uav"]
+    kn23 = next(e for e in theater.events if e["id"].startswith("ev-2024-06-24-eu-adopts"))
+    assert kn23["sector"] == ["sanctions", "shipping"]
     submarine = next(e for e in theater.events if e["id"].startswith("ev-2025-09-report-"))
     assert set(submarine["sector"]) == {"nuclear", "undersea"}
     one_string = {**kn23, "sector": "missiles"}
@@ -252,7 +252,10 @@ def test_values_are_attributed_to_the_source_that_carries_them() -> None:
     angara = next(e for e in theater.entities if e["id"] == "vessel-angara")
     by_authority = {d["authority"]: d["source"] for d in angara["designations"]}
     assert by_authority["South Korean Ministry of Foreign Affairs"] == "joongang-2024-04-02"
-    assert by_authority["Council of the EU"] == "tass-2024-06-21"
+    # The adoption on 24 June 2024, not the agreement of 19 June (issue 24).
+    assert by_authority["Council of the EU"] == "tass-2024-06-24"
+    eu = next(d for d in angara["designations"] if d["authority"] == "Council of the EU")
+    assert eu["date"] == "2024-06-24"
     assert {f["source"] for f in angara["facts"]} == {
         "rusi-2023-10-17",
         "maritimeexecutive-2024-04-25",
@@ -261,14 +264,45 @@ def test_values_are_attributed_to_the_source_that_carries_them() -> None:
 
 def test_the_kn23_event_cites_what_supports_it() -> None:
     """Issue 10: the 2025-06-09 KN-23 event carried a URL whose slug is another story, with a
-    title and an exact date the reference does not give."""
+    title and an exact date the reference does not give. Issue 24: the reference's page is
+    a live blog headed by a cathedral in Kyiv; the event now cites a report whose headline
+    says what it states, and the drone claim is an event of its own with its own source."""
     theater = load_dataset()
-    event = next(e for e in theater.events if e["id"].startswith("ev-2025-06-09-"))
+    event = next(e for e in theater.events if e["id"].startswith("ev-2025-06-09-hur-kn-23"))
     source = next(s for s in theater.sources if s["id"] == event["source"])
-    assert source["date"] == "2025-06"  # the reference's month, not an invented day
-    assert source["basis"] == "team" and "tunisiatimes.tn/monde/..." in source["support"]
-    assert source["title_from"] == "url" and "digest" in source["note"]
-    assert "Budanov" in source["originator"] and "Kyiv Independent" in source["relayed_by"]
+    assert "North Korean missiles becoming more precise" in source["title"]
+    assert source["basis"] == "team" and "stored copy of the page" in source["support"]
+    assert "tunisiatimes-2025-06" in event["also_reported"]
+    assert "Shahed" not in event["summary"] and event["sector"] == ["missiles"]
+    drones = next(e for e in theater.events if e["id"].endswith("make-shahed-drones"))
+    cited = next(s for s in theater.sources if s["id"] == drones["source"])
+    assert "Cooperation with North Korea" in cited["title"] and "Budanov" in cited["originator"]
+    relay = next(s for s in theater.sources if s["id"] == "tunisiatimes-2025-06")
+    assert relay["date"] == "2025-06" and "digest" in relay["note"]
+
+
+def test_the_dia_debris_event_cites_a_report_about_it() -> None:
+    """Issue 24: the DIA's debris analysis was cited to a piece headed by North Korea's
+    rocket salvo; it now cites one whose headline is the DIA's finding."""
+    theater = load_dataset()
+    event = next(
+        e for e in theater.events if e["id"] == "ev-2024-05-dia-publishes-missile-debris-analysis"
+    )
+    source = next(s for s in theater.sources if s["id"] == event["source"])
+    assert "Russia has used North Korean missiles" in source["title"]
+    assert "Kharkiv" in event["summary"]
+
+
+def test_the_eu_adoption_of_the_port_ban_is_recorded() -> None:
+    """Issue 24: only the agreement of 19 June 2024 was recorded, not the adoption."""
+    theater = load_dataset()
+    adopted = [e for e in theater.events if e["date"] == "2024-06-24" and "EU" in e["title"]]
+    assert len(adopted) == 1
+    assert set(adopted[0]["involved"]) == {
+        "vessel-angara", "vessel-lady-r", "vessel-maia-1", "vessel-maria"
+    }  # fmt: skip
+    source = next(s for s in theater.sources if s["id"] == adopted[0]["source"])
+    assert source["date"] == "2024-06-24" and "Council" in source["originator"]
 
 
 def test_loading_ties_each_value_to_its_own_source(store: Store) -> None:

@@ -483,3 +483,26 @@ def test_the_tracks_layer_looks_up_only_the_vessels_the_ais_data_knows(shared: S
     with_track = sorted(v.id for v in every if geo.fixes(bench, *data.vessel_identifiers(v)))
     assert with_track and len(every) > len(with_track)
     assert geo.vessels_with_tracks(bench, reader) == with_track
+
+
+def test_overview_sector_counts_leave_simulated_detections_out(shared: Settings) -> None:
+    """Issue 24: the demo's simulated AIS detections (keyword "shipping") were counted in
+    the Shipping sector; they are shown, labelled, among the alerts, not counted."""
+    import html
+    import json
+
+    from watchkeeper.model.marking import Viewer
+    from watchkeeper.web import data
+
+    page = text(Browser(shared, "analyst").get("/"))
+    found = re.search(r'id="sector-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    series = json.loads(html.unescape(found.group(1)))
+    shipping = next(s for s in series["series"] if s["code"] == "shipping")
+    store = open_store(shared)
+    reader = store.read(Viewer("local"))
+    everything = [e for e in data.events(reader) if "shipping" in e.sectors]
+    facts = [e for e in data.events(reader.for_analysis()) if "shipping" in e.sectors]
+    store.close()
+    assert any(e.title.startswith("[SIMULATED]") for e in everything)
+    assert sum(shipping["data"]) == len(facts) < len(everything)

@@ -24,6 +24,7 @@ from watchkeeper.errors import InputError
 from watchkeeper.model.grading import ICD203, Reliability
 from watchkeeper.model.marking import Marking
 from watchkeeper.model.sectors import sectors
+from watchkeeper.model.source import MATERIALS
 from watchkeeper.store.assessment import EstimateRecord, JudgmentRecord
 
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -291,6 +292,8 @@ def validate(bundle: Bundle) -> list[str]:
     if meta.get("name") and not re.fullmatch(r"[a-z0-9_]+", str(meta["name"])):
         problems.add(f"{bundle.name}: meta", "name must be a-z, 0-9 and _ only")
     _check_marking(f"{bundle.name}: meta", meta, problems)
+    if str(meta.get("material") or "fact") not in MATERIALS:
+        problems.add(f"{bundle.name}: meta", f"material must be one of {', '.join(MATERIALS)}")
     ids: set[str] = set()
 
     def where(section: str, item: Any, index: int) -> str:

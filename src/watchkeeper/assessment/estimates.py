@@ -148,10 +148,18 @@ def _view(stored: StoredEstimate) -> Estimate:
 def estimates(
     reader: Reader, measures_wanted: list[str] | None = None, as_of: date | None = None
 ) -> list[Estimate]:
-    """The estimates the viewer may see, reported by ``as_of`` when given, oldest first."""
+    """The estimates the viewer may see, reported by ``as_of`` when given, in a report
+    published by then, oldest first (facts only, unless the reader was given other kinds
+    of material)."""
+    reader = reader.for_analysis()
     out = [_view(s) for s in read_estimates(reader, measures_wanted)]
     if as_of is not None:
-        out = [e for e in out if last_day(e.reported) <= as_of]
+        out = [
+            e
+            for e in out
+            if last_day(e.reported) <= as_of
+            and (e.citation is None or e.citation.published_by(as_of))
+        ]
     return sorted(out, key=lambda e: (e.as_of, e.reported, e.key, e.id))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from watchkeeper.assessment import ach, bayes
 from watchkeeper.assessment.dataset import HORIZONS, data_file
 from watchkeeper.assessment.periods import first_day
-from watchkeeper.assessment.sources import Citation
+from watchkeeper.assessment.sources import Citation, judgment_known_by
 from watchkeeper.assessment.trackers import EventFact, strength
 from watchkeeper.assessment.weighing import choose, grade_cap, limited, owner, wartime_together
 from watchkeeper.store import Reader
@@ -171,11 +171,14 @@ def _made_by(rec: Any, as_of: date | None) -> bool:
 
 def futures(reader: Reader, events: list[EventFact], as_of: date | None = None) -> Futures:
     """Scenarios, indicators, the update and ACH from the viewer's judgments and events
-    (``events``: the viewer's events up to ``as_of``)."""
+    (``events``: the viewer's events up to ``as_of``); facts only, unless the reader was
+    given other kinds of material."""
+    reader = reader.for_analysis()
     by_event = {e.id: e for e in events}
     by_key: dict[str, list[StoredJudgment]] = defaultdict(list)
     for stored in read_judgments(reader, KINDS):
-        if _made_by(stored.record, as_of):
+        # Made by then, and resting on no report published after then (issue 24).
+        if _made_by(stored.record, as_of) and judgment_known_by(stored, as_of):
             by_key[stored.record.key].append(stored)
     kinds: dict[str, list[StoredJudgment]] = defaultdict(list)
     unused: dict[str, list[StoredJudgment]] = {}

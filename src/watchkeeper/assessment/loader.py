@@ -12,7 +12,7 @@ from watchkeeper.errors import InputError
 from watchkeeper.importers.base import check_dataset_name
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import CLEAR, Marking
-from watchkeeper.model.source import Source
+from watchkeeper.model.source import FACT, Source
 from watchkeeper.store import Store
 from watchkeeper.store.assessment import AssessmentWriter, EstimateRecord
 
@@ -46,10 +46,14 @@ def release_source(bundle: Bundle, bundled: bool) -> Source:
         published=str(meta["published"]),
         checksum=bundle.checksum,
         marking=Marking.from_dict(meta.get("marking")) or CLEAR,
+        # An exercise file's estimates and judgments stay out of analytic products.
+        material=str(meta.get("material") or FACT),
     )
 
 
-def citation_source(dataset: str, cite: dict[str, Any], marking: Marking | None) -> Source:
+def citation_source(
+    dataset: str, cite: dict[str, Any], marking: Marking | None, material: str = FACT
+) -> Source:
     """The report an item cites. A restricted item's citation carries the item's marking,
     so that not even the fact that something cites the report reaches other viewers."""
     mark = marking or CLEAR
@@ -64,6 +68,7 @@ def citation_source(dataset: str, cite: dict[str, Any], marking: Marking | None)
         url=str(cite["url"]),
         published=str(cite["date"]),
         marking=mark,
+        material=material,
     )
 
 
@@ -87,7 +92,9 @@ def write_bundle(store: Store, bundle: Bundle, bundled: bool) -> AssessmentSumma
         out = AssessmentWriter(writer)
         for item in records:
             cited = (
-                citation_source(source.dataset, item.citation, item.marking or source.marking)
+                citation_source(
+                    source.dataset, item.citation, item.marking or source.marking, source.material
+                )
                 if item.citation
                 else None
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,8 +37,14 @@ from watchkeeper.assessment import (
     trackers,
 )
 from watchkeeper.assessment.dataset import data_file, help_levels, measures
-from watchkeeper.assessment.periods import Period, first_day
-from watchkeeper.assessment.sources import WITHHELD, Citation, shown_marking
+from watchkeeper.assessment.periods import Period, first_day, last_day
+from watchkeeper.assessment.sources import (
+    WITHHELD,
+    Citation,
+    cited_report,
+    judgment_known_by,
+    shown_marking,
+)
 from watchkeeper.errors import ConfigError
 from watchkeeper.model.marking import TLP
 from watchkeeper.model.sectors import sectors
@@ -56,17 +63,71 @@ TIMELINE_LIMIT = 150
 
 @dataclass
 class References:
-    """Numbered citations in order of first use."""
+    """Numbered citations in order of first use; one number per source (one URL is one
+    source, with one grade: the bundled data is held to it by a test, and a source cited
+    under two grades is listed once, under the first)."""
 
     items: list[Citation] = field(default_factory=list)
-    _index: dict[Citation, int] = field(default_factory=dict)
+    _index: dict[str, int] = field(default_factory=dict)
 
     def number(self, citation: Citation | None) -> int:
         cite = citation or WITHHELD
-        if cite not in self._index:
+        if cite.key not in self._index:
             self.items.append(cite)
-            self._index[cite] = len(self.items)
-        return self._index[cite]
+            self._index[cite.key] = len(self.items)
+        return self._index[cite.key]
+
+
+def file_stem(period: Period, as_of: date) -> str:
+    """The report's file name without extension: distinct for every period (its first and
+    last day, or its label when that names it: ``2024``, ``2024-Q3``, ``2024-06``) and for
+    every date it is made as of, when that is not the period's end."""
+    simple = re.fullmatch(r"\d{4}(-Q[1-4]|-\d{2})?", period.label, re.IGNORECASE)
+    stem = period.label if simple else f"{period.start.isoformat()}_to_{period.end.isoformat()}"
+    if as_of != period.end:
+        stem += f"_as-of-{as_of.isoformat()}"
+    return stem
+
+
+def _known_since(
+    reader: Reader,
+    period: Period,
+    as_of: date,
+    events: list[trackers.EventFact],
+    late_estimates: list[estimates.Estimate],
+    late_models: list[tuple[str, str]],
+) -> list[dict[str, str]]:
+    """What happened by ``as_of`` but rests on reports published after it: left out of
+    the report (an analyst could not have known it from what we hold), and named here
+    without the later report, each with the marking of what it names (for the banner)."""
+    rows = [
+        {"what": e.title, "date": e.date, "published": str(e.citation.date), "kind": "event",
+         "marking": e.marking}
+        for e in events
+        if period.contains(e.date) and e.citation is not None
+    ]  # fmt: skip
+    rows += [
+        {"what": f"{e.measure_label}: {e.estimator}, {e.figure()}", "date": e.reported,
+         "published": str(e.citation.date), "kind": "estimate", "marking": e.marking}
+        for e in late_estimates
+        if period.contains(e.reported) and e.citation is not None
+    ]  # fmt: skip
+    rows += [
+        {"what": title, "date": "", "published": when, "kind": "model", "marking": ""}
+        for title, when in late_models
+    ]
+    for stored in read_judgments(reader):
+        rec = stored.record
+        cite = cited_report(stored.provenance.source)
+        if first_day(rec.made_on) > as_of or cite is None or cite.published_by(as_of):
+            continue
+        what = rec.detail.get("label") or rec.detail.get("title") or rec.subject
+        kind = f"{rec.kind} baseline" if rec.detail.get("baseline") else rec.kind
+        rows.append(
+            {"what": f"{kind}: {what}", "date": rec.made_on, "published": str(cite.date),
+             "kind": "judgment", "marking": stored.provenance.marking.key}
+        )  # fmt: skip
+    return sorted(rows, key=lambda r: (r["kind"], r["date"], r["what"]))
 
 
 @dataclass
@@ -104,19 +165,26 @@ def _places() -> dict[str, tuple[float, float]]:
 def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     """Assemble the report of ``period`` for ``reader``'s viewer, as of ``as_of`` (by
     default the period's end): events, estimates and judgments dated after it are left
-    out, so a report of a past period can be made again as it was."""
+    out, so a report of a past period can be made again as it was. Facts only: simulated
+    and exercise material is left out unless the reader was given it (``--include``)."""
+    reader = reader.for_analysis()
     as_of = as_of or period.end
     refs = References()
     markings: set[str] = set()
     labels = {code: s.label for code, s in sectors().items()}
 
-    all_events = trackers.read_events(reader, until=as_of)
+    # As of: what happened by then, from reports published by then (issue 24).
+    happened = trackers.read_events(reader, until=as_of)
+    all_events = [e for e in happened if e.citation is None or e.citation.published_by(as_of)]
+    late_events = [e for e in happened if e not in all_events]
     dated = [e for e in all_events if period.contains(e.date) and first_day(e.date) <= as_of]
     # The partnership's events are those with a sector; others (AIS detections...) are
     # counted, not listed. A long period lists the strongest evidence first.
     in_period = [e for e in dated if e.sectors]
     until = Period(period.start, min(period.end, as_of), period.label)
-    others = trackers.count_other_events(reader, until, {e.id for e in in_period})
+    # (Events known only from later reports are under "known since", not "other".)
+    accounted = {e.id for e in in_period} | {e.id for e in late_events}
+    others = trackers.count_other_events(reader, until, accounted)
     listed = in_period
     if len(listed) > TIMELINE_LIMIT:
         strongest = sorted(listed, key=lambda e: (-e.strength, e.date, e.id))[:TIMELINE_LIMIT]
@@ -166,6 +234,10 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
 
     # -- estimates
     seen_estimates = estimates.estimates(reader, as_of=as_of)
+    every_estimate = estimates.estimates(reader)
+    late_estimates = [
+        e for e in every_estimate if last_day(e.reported) <= as_of and e not in seen_estimates
+    ]
     for est in seen_estimates:
         markings.add(est.marking)
 
@@ -234,9 +306,21 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
 
     # -- model estimates (seeded: the same for every run; assumptions cite estimates)
     by_key = {e.key: e for e in seen_estimates}
+    published_later = {e.key: str(e.citation.date) for e in every_estimate
+                       if e.key not in by_key and e.citation is not None}  # fmt: skip
     model_rows = []
+    late_models: list[tuple[str, str]] = []
     for name, spec in models.load_models().items():
         if name not in REPORT_MODELS:
+            continue
+        # A model whose inputs rest on reports published after the report's date is left
+        # out: its numbers could not have been drawn then.
+        later = sorted(
+            published_later[k] for a in spec.assumptions.values() for k in a.cites
+            if k in published_later
+        )  # fmt: skip
+        if later:
+            late_models.append((f"Model: {spec.title}", later[0]))
             continue
         outcome = models.run(spec, draws=MODEL_DRAWS, seed=MODEL_SEED)
         named = {k for a in spec.assumptions.values() for k in a.cites if k in by_key}
@@ -500,6 +584,8 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
     markings.update(str(q["marking"]) for q in questions if q.get("marking"))
     markings.update(m for q in questions for m in q.get("cited_markings", []))
 
+    known_since = _known_since(reader, period, as_of, late_events, late_estimates, late_models)
+    markings.update(row["marking"] for row in known_since if row["marking"])
     data = {
         "timeline": timeline,
         "sectors": sector_rows,
@@ -522,6 +608,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "events_total": len(in_period),
         "events_unlisted": len(in_period) - len(listed),
         "events_other": others,
+        "known_since": known_since,
     }
     figures = {
         "sectors": sector_chart,
@@ -608,7 +695,7 @@ def _questions(
     out: list[dict[str, Any]] = []
     for stored in read_judgments(reader, ["question"]):
         rec = stored.record
-        if first_day(rec.made_on) > as_of:
+        if not judgment_known_by(stored, as_of):
             continue
         named = [by_event[e] for e in rec.detail.get("events", []) if e in by_event]
         out.append(

@@ -18,7 +18,7 @@ from typing import Any
 from watchkeeper.assessment.dataset import data_file, help_levels
 from watchkeeper.assessment.estimates import Estimate
 from watchkeeper.assessment.periods import Period, first_day
-from watchkeeper.assessment.sources import Citation
+from watchkeeper.assessment.sources import Citation, cited_report, judgment_known_by
 from watchkeeper.model.sectors import sectors
 from watchkeeper.store import Reader
 from watchkeeper.store.assessment import (
@@ -121,7 +121,8 @@ def read_events(reader: Reader, until: date | None = None) -> list[EventFact]:
     """The partnership's events the viewer may see (up to ``until``), oldest first: those
     with a sector of the taxonomy, and any other the viewer's estimates and judgments
     cite. Other events (AIS detections...) are left out; :func:`count_other_events`
-    counts them."""
+    counts them. Facts only, unless the reader was given other kinds of material."""
+    reader = reader.for_analysis()
     sources = {src["id"]: src for src in reader.sources()}
     ids = set(event_ids_with(reader, "keywords", list(sectors())))
     ids |= _cited_events(reader)
@@ -154,7 +155,9 @@ def _cited_events(reader: Reader) -> set[str]:
 
 
 def count_other_events(reader: Reader, period: Period, shown: set[str]) -> int:
-    """Events of ``period`` the viewer may see that are not among ``shown``."""
+    """Events of ``period`` the viewer may see that are not among ``shown`` (facts only,
+    unless the reader was given other kinds of material)."""
+    reader = reader.for_analysis()
     dated = event_dates(reader, f"{period.start.year:04d}", period.end.isoformat())
     return sum(1 for ident, when in dated if ident not in shown and period.contains(when))
 
@@ -251,7 +254,9 @@ def capability_tracker(
     as_of: date | None = None,
 ) -> list[Capability]:
     """North Korea's capabilities by domain, each change with the evidence of Russian help
-    behind it; evidence the viewer may not see is left out."""
+    behind it; evidence the viewer may not see, and material that is not fact, is left
+    out."""
+    reader = reader.for_analysis()
     by_event = {e.id: e for e in events}
     by_estimate = {e.key: e for e in estimates_seen}
     levels = help_levels()
@@ -259,7 +264,8 @@ def capability_tracker(
     for stored in read_judgments(reader, ["capability"]):
         rec = stored.record
         detail = rec.detail
-        if as_of is not None and first_day(rec.made_on) > as_of:
+        # Made by then, and resting on no report published after then.
+        if not judgment_known_by(stored, as_of):
             continue
         cap = found.setdefault(rec.subject, Capability(rec.subject, str(detail.get("label"))))
         change = CapabilityChange(
@@ -274,7 +280,7 @@ def capability_tracker(
             estimates=tuple(
                 by_estimate[k] for k in detail.get("estimates", []) if k in by_estimate
             ),
-            citation=Citation.from_source(stored.provenance.source),
+            citation=cited_report(stored.provenance.source),
             marking=stored.provenance.marking.key,
         )
         if detail.get("baseline"):

@@ -44,23 +44,38 @@ def report(
     ] = Path("."),
     as_of: DateOption = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render the PDF.")] = True,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="Also use this kind of material besides facts: simulated or exercise "
+            "(labelled wherever it appears). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
-    """The monitoring report of a period, as ORG may see it: HTML and PDF."""
+    """The monitoring report of a period, as ORG may see it: HTML and PDF. Facts only,
+    unless --include asks for simulated or exercise material."""
     from watchkeeper.assessment import report as rep
     from watchkeeper.assessment.periods import parse_period
+    from watchkeeper.model.source import FACT, MATERIALS
 
     with command() as ctx:
-        reader = ctx.reader(as_org)
-        built = rep.build(reader, parse_period(period), _as_of(as_of))
+        for kind in include or []:
+            if kind not in MATERIALS:
+                raise InputError("--include", f"{kind!r} is not one of {', '.join(MATERIALS)}")
+        reader = ctx.reader(as_org).with_materials({FACT, *(include or [])})
+        chosen = parse_period(period)
+        built = rep.build(reader, chosen, _as_of(as_of))
         html = rep.render_html(built)
         output.mkdir(parents=True, exist_ok=True)
-        who = re.sub(r"[^A-Za-z0-9_.-]+", "-", reader.viewer.organisation) or "viewer"
-        stem = output / f"report-{who}-{re.sub(r'[^0-9A-Za-z.-]+', '_', period)}"
-        stem.with_suffix(".html").write_text(html, encoding="utf-8")
-        out.print(f"wrote {stem.with_suffix('.html')}")
+        who = re.sub(r"[^A-Za-z0-9_-]+", "-", reader.viewer.organisation) or "viewer"
+        stem = f"report-{who}-{rep.file_stem(chosen, built.as_of)}"
+        html_path, pdf_path = output / f"{stem}.html", output / f"{stem}.pdf"
+        html_path.write_text(html, encoding="utf-8")
+        out.print(f"wrote {html_path}")
         if pdf:
-            stem.with_suffix(".pdf").write_bytes(rep.render_pdf(html))
-            out.print(f"wrote {stem.with_suffix('.pdf')}")
+            pdf_path.write_bytes(rep.render_pdf(html))
+            out.print(f"wrote {pdf_path}")
         err.print(
             f"{built.data['events_total']} events, {len(built.data['estimates'])} estimates in the "
             f"period, {len(built.references)} references; {built.banner}; basis {built.digest}"

@@ -23,8 +23,10 @@ from watchkeeper.cli.common import (
     out,
     progress_bar,
 )
+from watchkeeper.errors import InputError
 from watchkeeper.importers import IMPORTERS, Options, run_import
 from watchkeeper.model.marking import Marking
+from watchkeeper.model.source import MATERIALS
 
 app = typer.Typer()
 
@@ -62,6 +64,15 @@ def import_(
             "--strict", help="Refuse a file a record of which would lose something (ftm)."
         ),
     ] = False,
+    material: Annotated[
+        str,
+        typer.Option(
+            "--material",
+            help="What the file holds: fact (default), exercise (training data) or simulated "
+            "(generated). Exercise and simulated material goes into a dataset of its own, is "
+            "labelled wherever shown and stays out of reports, dossiers and trackers.",
+        ),
+    ] = "fact",
     as_json: JsonOption = False,
     nice: NiceOption = True,
 ) -> None:
@@ -70,6 +81,8 @@ def import_(
     with command() as ctx:
         ctx.lowered = nice  # and its database backends (lower_backend_priority)
         mark = Marking.parse(marking) if marking is not None else None
+        if material not in MATERIALS:
+            raise InputError("--material", f"{material!r} is not one of {', '.join(MATERIALS)}")
         results = []
         before = ctx.store.version()
         changed: set[str] = set()
@@ -86,7 +99,14 @@ def import_(
                     ctx.store,
                     fmt,
                     path,
-                    Options(dataset, release_date, snapshot, marking=mark, strict=strict),
+                    Options(
+                        dataset,
+                        release_date,
+                        snapshot,
+                        marking=mark,
+                        strict=strict,
+                        material=material,
+                    ),
                     tick,
                 )
             changed |= summary.changed_entities

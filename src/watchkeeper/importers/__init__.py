@@ -24,7 +24,7 @@ from watchkeeper.importers.base import (
 from watchkeeper.importers.ftm import FtmJsonImporter, StatementCsvImporter
 from watchkeeper.importers.ofac_sdn import OfacCsvImporter, OfacXmlImporter
 from watchkeeper.importers.un_xml import UNConsolidatedImporter
-from watchkeeper.model.source import Source, file_checksum
+from watchkeeper.model.source import FACT, Source, file_checksum
 from watchkeeper.store import ImportSummary, Store, Writer
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
@@ -45,6 +45,28 @@ def get_importer(fmt: str) -> Importer:
         raise InputError(fmt, f"unknown format; one of: {', '.join(IMPORTERS)}") from None
 
 
+def _with_material(store: Store, source: Source, options: Options) -> Source:
+    """The source as holding ``options.material``. Exercise or simulated material goes
+    into a dataset of its own (the default one suffixed with the kind), never beside facts:
+    a full release of it would end the facts of the same dataset."""
+    if options.material == FACT:
+        if store.dataset_materials(source.dataset) - {FACT}:
+            raise InputError(
+                source.dataset, "the dataset holds exercise or simulated material, not facts"
+            )
+        return source
+    dataset = options.dataset or f"{source.dataset}_{options.material}"
+    if store.dataset_materials(dataset) - {options.material}:
+        raise InputError(dataset, f"the dataset holds facts; {options.material} material "
+                         "goes into a dataset of its own")  # fmt: skip
+    return replace(
+        source,
+        id=f"{dataset}:{source.id.partition(':')[2] or source.id}",
+        dataset=dataset,
+        material=options.material,
+    )
+
+
 def run_import(
     store: Store,
     fmt: str,
@@ -59,6 +81,7 @@ def run_import(
     source = importer.source(path, checksum, options)
     if options.marking is not None:
         source = replace(source, marking=options.marking)
+    source = _with_material(store, source, options)
     check_dataset_name(source.dataset)
     if store.has_source(source.id):
         return ImportSummary(source.id, source.dataset)  # the same release: nothing changes

@@ -16,7 +16,7 @@ from watchkeeper.errors import InputError
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import Marking
 from watchkeeper.model.origin import Origin
-from watchkeeper.model.source import Source
+from watchkeeper.model.source import FACT, Source
 
 MAX_FIELD = 1 << 20
 """Largest single field accepted (1 MiB). Real list fields are under 10 kB; anything
@@ -48,6 +48,9 @@ class Options:
     checksum), and that of every value without a marking of its own."""
     strict: bool = False
     """Refuse the file at the first record something would be left out of."""
+    material: str = FACT
+    """What the file holds (model/source.py MATERIALS): exercise or simulated material is
+    kept out of analytic products and goes into a dataset of its own."""
 
 
 class Importer(Protocol):

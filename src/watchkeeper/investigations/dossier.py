@@ -56,7 +56,9 @@ def _value(sv: StatementView, sources: dict[str, dict[str, Any]]) -> dict[str, A
 
 def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str, Any]:
     """The dossier of ``ref`` (an entity id, a member's id, or a unique name) as the
-    reader's viewer may see it."""
+    reader's viewer may see it: facts only (no simulated or exercise material), unless
+    the reader was given other kinds of material."""
+    reader = reader.for_analysis()
     network = Network(reader)
     resolved = network.resolved
     view = resolved.entity(ref)

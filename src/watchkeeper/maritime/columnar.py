@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.dataset import (
@@ -32,7 +33,7 @@ from watchkeeper.maritime.dataset import (
     identity_spans_sql,
     sql_text,
 )
-from watchkeeper.maritime.records import MAX_EXAMPLES, IngestReport
+from watchkeeper.maritime.records import MATERIAL_KEY, MAX_EXAMPLES, IngestReport
 from watchkeeper.maritime.tabular import (
     IDENTITY_FIELDS,
     NULLS,
@@ -235,6 +236,8 @@ def _ingest(
             bad_numbers = "false"
         else:
             source = f"read_parquet({sql_text(path)})"
+            metadata = pq.read_schema(path).metadata or {}
+            report.simulated = metadata.get(MATERIAL_KEY) == b"simulated"
             # Columns already stored as numbers and times need no cast, and cannot hold
             # an unreadable value: most Parquet files are typed, so most rows skip both.
             typed_as = {
@@ -306,7 +309,7 @@ def _ingest(
         # Positions de-duplicated on (MMSI, time, latitude, longitude): one file when the
         # file holds one day (as providers deliver them), else one per day.
         def positions(day: str = "") -> str:
-            return positions_sql(col, sql_text(report.file), day)
+            return positions_sql(col, sql_text(report.origin), day)
 
         if first_day is not None and first_day == last_day:
             folder = stage.target("positions") / f"day={first_day.isoformat()}"
@@ -416,7 +419,7 @@ def _stage_identities(con: duckdb.DuckDBPyConnection, target: Path, report: Inge
                call_sign, CAST(TRY_CAST(ship_type AS DOUBLE) AS INTEGER) AS ship_type,
                CAST(TRY_CAST(length AS DOUBLE) AS FLOAT) AS length,
                CAST(TRY_CAST(width AS DOUBLE) AS FLOAT) AS width, destination,
-               CAST(NULL AS VARCHAR) AS flag, {sql_text(report.file)} AS source
+               CAST(NULL AS VARCHAR) AS flag, {sql_text(report.origin)} AS source
         FROM ident WHERE NOT ({bad})"""
     con.execute(
         f"COPY ({identity_spans_sql(f'({spans})')}) TO {sql_text(target)}"

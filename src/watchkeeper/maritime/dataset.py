@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from watchkeeper.maritime.records import SIMULATED_ORIGIN
 from watchkeeper.store.core import private_dir
 
 POSITION_KEY = ("mmsi", "ts", "lat", "lon")
@@ -205,6 +206,26 @@ class AisDataset:
     def files(self, what: str = "positions") -> list[Path]:
         folder = self.positions_dir if what == "positions" else self.identities_dir
         return sorted(folder.glob("day=*/*.parquet"))
+
+    def simulated_mmsis(self) -> set[int]:
+        """The MMSIs of which the dataset holds simulated positions or identities (rows
+        whose ``source`` starts with ``SIMULATED_ORIGIN``): what is detected about them is
+        simulated material."""
+        found: set[int] = set()
+        for what in ("positions", "identities"):
+            files = self.files(what)
+            if not files:
+                continue
+            con = connect()
+            try:
+                rows = con.execute(
+                    f"SELECT DISTINCT mmsi FROM read_parquet([{sql_files(files)}]) "
+                    f"WHERE starts_with(source, {sql_text(SIMULATED_ORIGIN)})"
+                ).fetchall()
+            finally:
+                con.close()
+            found |= {int(row[0]) for row in rows}
+        return found
 
     def count(self, what: str = "positions") -> int:
         return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(what))

@@ -16,7 +16,7 @@ from watchkeeper.maritime.detectors import detect
 from watchkeeper.maritime.link import link_detections
 from watchkeeper.maritime.places import known_places
 from watchkeeper.maritime.records import identities_table, positions_table
-from watchkeeper.maritime.simulator import scenario
+from watchkeeper.maritime.simulator import SIMULATOR, scenario
 from watchkeeper.store import Reader, Store
 
 SHUTTLE = ("9179842", "ANGARA")  # the theater's ANGARA (wk-vessel-angara), IMO from the OFAC list
@@ -27,8 +27,8 @@ def run_demo(console: Console, store: Store, reader: Reader, folder: Path) -> se
     ports = theater_ports()
     sim = scenario(ports, seed=1, background=20, days=4, shuttle=SHUTTLE)
     dataset = AisDataset(folder)
-    dataset.add_positions(positions_table(sim.positions, "simulator"))
-    dataset.add_identities(identities_table(sim.identities, "simulator"))
+    dataset.add_positions(positions_table(sim.positions, SIMULATOR))
+    dataset.add_identities(identities_table(sim.identities, SIMULATOR))
     places, _ = known_places(dataset)
     found = detect(dataset, ports, places=places)
     linked = link_detections(store, reader, dataset, found, ports, simulated=True)

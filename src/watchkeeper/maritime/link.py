@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,7 +143,13 @@ def link_detections(
     dataset (no ``--since``), so what AIS said in earlier runs and no longer says ends: an
     episode's old end and evidence, and events no longer detected. The links to vessels
     (dataset ``wk_ais_links``) depend on what each viewer may see and are never ended by
-    another viewer's run."""
+    another viewer's run.
+
+    ``simulated``: every detection is of simulated traffic (the demo). Otherwise a
+    detection is simulated when one of its vessels has simulated rows in the dataset
+    (the simulator's files, imported). Simulated events are written under a source whose
+    material is ``simulated`` and labelled "[SIMULATED]": analytic products leave them
+    out (``Reader.for_analysis``)."""
     index = vessel_index(reader)
     identities = reported_identities(dataset)
     area_names = {a.id: a for a in areas}
@@ -156,7 +162,7 @@ def link_detections(
         id=f"{DATASET}:{digest[:16]}",
         dataset=DATASET,
         kind="feed",
-        title="Simulated AIS (demo scenario)" if simulated else "AIS detections",
+        title="AIS detections",
         publisher="Watchkeeper maritime detectors",
         reliability=Reliability.C,
         retrieved=now,
@@ -172,17 +178,30 @@ def link_detections(
         retrieved=now,
         checksum=digest,
     )
+    simulated_mmsis = set() if simulated else dataset.simulated_mmsis()
+    if simulated:
+        source = replace(source, title="Simulated AIS (demo scenario)", material="simulated")
+    # Simulated detections among real ones: their own sources, of simulated material (the
+    # same dataset, so a complete run still ends what earlier runs said).
+    fake = replace(source, id=f"{source.id}:simulated", material="simulated",
+                   title="Simulated AIS detections")  # fmt: skip
+    fake_links = replace(links, id=f"{links.id}:simulated", material="simulated")
+    if simulated:
+        links = fake_links
     if store.has_source(source.id):
         return ImportSummary(source.id, DATASET)
     ids = episode_ids(reader, detections)
     with store.write(source, full_release=complete) as writer:
         for det, event_id in zip(detections, ids, strict=True):
+            sim = simulated or bool({det.mmsi, det.other_mmsi} & simulated_mmsis)
             base, derived, marking = _event(
-                det, event_id, index, identities, area_names, simulated, reader.viewer.organisation
+                det, event_id, index, identities, area_names, sim, reader.viewer.organisation
             )
-            writer.add_entity(base, credibility=3)
+            writer.add_entity(base, credibility=3, source=fake if sim and not simulated else None)
             if derived is not None:
-                writer.add_entity(derived, marking, credibility=3, source=links)
+                writer.add_entity(
+                    derived, marking, credibility=3, source=fake_links if sim else links
+                )
     return writer.summary
 
 

@@ -86,6 +86,15 @@ class IngestReport:
     """Set when the file as a whole could not be read (nothing from it was kept)."""
     skipped: str | None = None
     """Set when the file is knowingly not AIS data (the simulator's truth.json)."""
+    simulated: bool = False
+    """The file says it holds simulated traffic (the simulator's Parquet metadata): its
+    rows' ``source`` starts with ``SIMULATED_ORIGIN``, and what is detected in them is
+    stored as simulated material."""
+
+    @property
+    def origin(self) -> str:
+        """The ``source`` column of the rows read from this file."""
+        return SIMULATED_ORIGIN + self.file if self.simulated else self.file
 
     def reject(self, reason: str, where: str) -> None:
         self.rejected[reason] += 1
@@ -132,6 +141,12 @@ class IngestReport:
 def valid_position(lat: float, lon: float) -> bool:
     # AIS uses 91 and 181 for "not available"; anything outside the globe is damage.
     return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+SIMULATED_ORIGIN = "simulated:"
+"""How a row's ``source`` says it is simulated (the simulator's files, the demo)."""
+MATERIAL_KEY = b"watchkeeper:material"
+"""The Parquet metadata key by which a file says what material it holds."""
 
 
 def _table(rows: list[Position] | list[Identity], schema: pa.Schema, source: str) -> pa.Table:

@@ -27,7 +27,17 @@ from typing import Any
 
 from watchkeeper.maritime.areas import Area
 from watchkeeper.maritime.places import Place, gazetteer
-from watchkeeper.maritime.records import Identity, Position, identities_table, positions_table
+from watchkeeper.maritime.records import (
+    MATERIAL_KEY,
+    SIMULATED_ORIGIN,
+    Identity,
+    Position,
+    identities_table,
+    positions_table,
+)
+
+SIMULATOR = SIMULATED_ORIGIN + "simulator"
+"""The ``source`` of the simulator's rows."""
 
 EARTH_KM = 6371.0088
 BOX = (35.5, 44.5, 129.0, 139.5)  # Sea of Japan: lat min/max, lon min/max
@@ -84,10 +94,16 @@ class Simulation:
         import pyarrow.parquet as pq
 
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(positions_table(self.positions, "simulator"), folder / "positions.parquet")
-        pq.write_table(
-            identities_table(self.identities, "simulator"), folder / "identities.parquet"
-        )
+        # Marked as simulated in the files themselves: `ais import` keeps the mark, and
+        # what `ais detect` finds in them is stored as simulated material.
+        for name, table in (
+            ("positions", positions_table(self.positions, SIMULATOR)),
+            ("identities", identities_table(self.identities, SIMULATOR)),
+        ):
+            marked = table.replace_schema_metadata(
+                {**(table.schema.metadata or {}), MATERIAL_KEY: b"simulated"}
+            )
+            pq.write_table(marked, folder / f"{name}.parquet")
         (folder / "truth.json").write_text(json.dumps(self.truth_document(), indent=1))
 
     def truth_document(self) -> dict[str, Any]:

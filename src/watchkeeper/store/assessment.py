@@ -284,7 +284,9 @@ def _provenance(reader: Reader, row: Any, sources: dict[str, dict[str, Any]]) ->
 
 def _visible(reader: Reader, table: Table, include_ended: bool) -> Any:
     query = select(table).where(
-        table.c.marking_id.in_(bindparam("ids", expanding=True)), table.c.retracted_at.is_(None)
+        table.c.marking_id.in_(bindparam("ids", expanding=True)),
+        table.c.retracted_at.is_(None),
+        *reader.material_filter(table.c.source_id),
     )
     if not include_ended:
         query = query.where(table.c.ended_at.is_(None))

@@ -254,6 +254,14 @@ class Store:
             found = conn.execute(select(t.source.c.id).where(t.source.c.id == source_id)).first()
         return found is not None
 
+    def dataset_materials(self, dataset: str) -> set[str]:
+        """The kinds of material (fact, simulated, exercise) the dataset's sources hold."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.source.c.material).where(t.source.c.dataset == dataset).distinct()
+            )
+            return {str(row[0]) for row in rows}
+
     def latest_release(self, dataset: str) -> LatestRelease | None:
         """The dataset's newest release: its source id, date, and whether that date was
         assumed rather than read from the file."""

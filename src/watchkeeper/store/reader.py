@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from watchkeeper.model.marking import Marking, Viewer
+from watchkeeper.model.source import FACT
 from watchkeeper.store import schema as t
 from watchkeeper.store.readcache import Existence
 
@@ -112,9 +113,15 @@ class SearchResult:
 
 
 class Reader:
-    def __init__(self, store: Store, viewer: Viewer) -> None:
+    def __init__(
+        self, store: Store, viewer: Viewer, materials: frozenset[str] | None = None
+    ) -> None:
         self.store = store
         self.viewer = viewer
+        self.materials = materials
+        """The kinds of material read (model/source.py MATERIALS); None: every kind. An
+        analytic product reads through ``for_analysis()``: facts only, unless the user
+        asked for more."""
         # What follows is derived once per store state (``readcache``): one small query
         # here, then set lookups.
         self._cache = store.read_cache
@@ -127,14 +134,49 @@ class Reader:
         self._existing: dict[bool, CTE] = {}
         self._visible: dict[tuple[Any, bool], ColumnElement[bool]] = {}
 
+    def with_materials(self, materials: Collection[str] | None) -> Reader:
+        """The same viewer reading only these kinds of material (None: every kind)."""
+        return Reader(self.store, self.viewer, frozenset(materials) if materials else None)
+
+    def for_analysis(self) -> Reader:
+        """The reader an analytic product (report, dossier, tracker, futures) uses: facts
+        only, unless the user chose the kinds of material (``--include simulated``)."""
+        return self if self.materials is not None else self.with_materials({FACT})
+
+    def material_filter(self, source_id: Any) -> list[ColumnElement[bool]]:
+        """The clause keeping rows whose source (``source_id``) is of the kinds of material
+        read: none when every kind is, or when the store holds no other kind (most
+        stores: then reads cost what they did)."""
+        excluded = self._excluded()
+        return [source_id.not_in(excluded)] if excluded else []
+
+    def _excluded(self) -> tuple[str, ...]:
+        """The sources left out for their material, once per store state (empty for a
+        reader of every kind)."""
+        if self.materials is None:
+            return ()
+        return self._cache.get(
+            self.stamp, ("sources of other material", self.materials), self._other_material
+        )
+
+    def _other_material(self) -> tuple[str, ...]:
+        """The ids of the sources whose material this reader does not read (few: the
+        simulator's runs, exercise imports)."""
+        assert self.materials is not None
+        query = select(t.source.c.id).where(t.source.c.material.not_in(sorted(self.materials)))
+        with self.store.engine.connect() as conn:
+            return tuple(sorted(str(row[0]) for row in conn.execute(query)))
+
     # -- the filters everything goes through ------------------------------------------------
 
     def allowed(self, stmt: Any = t.statement, include_ended: bool = False) -> ColumnElement[bool]:
-        """Statements whose own marking the viewer may see (existence not yet applied)."""
+        """Statements whose own marking the viewer may see (existence not yet applied),
+        from the kinds of material this reader reads."""
         clauses: list[ColumnElement[bool]] = [
             stmt.c.marking_id.in_(self.marking_ids),
             stmt.c.retracted_at.is_(None),
         ]
+        clauses += self.material_filter(stmt.c.source_id)
         if not include_ended:
             clauses.append(stmt.c.ended_at.is_(None))
         return and_(*clauses)
@@ -207,7 +249,7 @@ class Reader:
             return self.existence(include_ended).dangling
         return self._cache.get(
             self.stamp,
-            ("dangling", self.scope, include_ended),
+            ("dangling", self.scope, self._excluded(), include_ended),
             lambda: self._compute_dangling(include_ended),
         )
 
@@ -235,7 +277,7 @@ class Reader:
         per store state and set of visible markings (``readcache``)."""
         return self._cache.get(
             self.stamp,
-            ("existence", self.scope, include_ended),
+            ("existence", self.scope, self._excluded(), include_ended),
             lambda: self._compute_existence(include_ended),
         )
 
@@ -359,7 +401,7 @@ class Reader:
         if self._visible_sources is None:
             self._visible_sources = self._cache.get(
                 self.stamp,
-                ("source ids", self.viewer),
+                ("source ids", self.viewer, self.materials),
                 lambda: frozenset(src["id"] for src in self.sources()),
             )
         # A value may be releasable when the source it came from is not: then even the
@@ -574,7 +616,11 @@ class Reader:
         """The sources this viewer may see (a source carries a marking of its own); read
         once per store state and viewer (the marking shown depends on the viewer)."""
         found = self._cache.get(self.stamp, ("sources", self.viewer), self._read_sources)
-        return [dict(src) for src in found]
+        return [
+            dict(src)
+            for src in found
+            if self.materials is None or src.get("material", FACT) in self.materials
+        ]
 
     def _read_sources(self) -> tuple[dict[str, Any], ...]:
         with self.store.engine.connect() as conn:

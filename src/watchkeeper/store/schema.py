@@ -54,6 +54,9 @@ source = Table(
     # The file carried no release date and ``published`` was assumed (its modification
     # time): shown as such, and correctable (``source_change``).
     Column("date_assumed", Boolean, nullable=False, default=False, server_default=false()),
+    # fact, simulated or exercise (model/source.py MATERIALS): analytic products read
+    # facts only (Reader.for_analysis). Migration 0011_source_material.
+    Column("material", String(16), nullable=False, default="fact", server_default="fact"),
 )
 
 statement = Table(

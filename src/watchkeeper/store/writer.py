@@ -95,6 +95,7 @@ def source_row(source: Source, marking_id: int, source_id: str | None = None) ->
         "checksum": source.checksum,
         "marking_id": marking_id,
         "date_assumed": source.date_assumed,
+        "material": source.material,
     }
 
 

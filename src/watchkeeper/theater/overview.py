@@ -26,7 +26,9 @@ class Overview:
 
 def build_overview(reader: Reader, top: int = 10) -> Overview:
     """Events by sector and year count an event once in each sector it concerns, and only
-    the theater's events (a maritime detection's keywords are not sectors)."""
+    the theater's events (a maritime detection's keywords are not sectors); facts only
+    (no simulated or exercise material)."""
+    reader = reader.for_analysis()
     result = Overview()
     events = list(reader.entities(reader.entity_ids("Event")))
     last_event: dict[str, tuple[str, str]] = {}

@@ -42,7 +42,9 @@ def overview(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
         "overview.html",
         alerts=list_alerts(reader, unacknowledged=True)[:8],
         latest=list(reversed(events))[:8],
-        series=data.sector_series(events),
+        # Sector counts are analysis: facts only (the simulated AIS detections are
+        # shown, labelled, among the alerts and latest events, but not counted).
+        series=data.sector_series(data.events(reader.for_analysis())),
         vessels=[{"id": v.id, "name": v.caption} for v in vessels],
         positions=positions,
     )

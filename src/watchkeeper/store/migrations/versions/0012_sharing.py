@@ -2,14 +2,14 @@
 objects (their versions and the properties no statement holds).
 
 Revision ID: 0012_sharing
-Revises: 0010_screening_decision_log
+Revises: 0011_source_material
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_sharing"
-down_revision = "0010_screening_decision_log"
+down_revision = "0011_source_material"
 branch_labels = None
 depends_on = None
 
