@@ -148,7 +148,8 @@ def test_probability_words_agree_with_the_percent_printed() -> None:
 
 
 def test_every_key_judgment_states_likelihood_and_confidence(demo: Store) -> None:
-    built = report.build(demo.read(ORG_B), parse_period("2024"))
+    # (2025: the bundled priors were made on 2025-03-31, so a 2024 report has none)
+    built = report.build(demo.read(ORG_B), parse_period("2025"))
     html = report.render_html(built)
     rows = built.data["probabilities"]
     assert len(rows) == 3
@@ -168,7 +169,7 @@ def test_every_key_judgment_states_likelihood_and_confidence(demo: Store) -> Non
 def test_confidence_is_low_without_confirmed_post_war_evidence(demo: Store) -> None:
     from watchkeeper.assessment import judgments
 
-    fut = _futures(demo, ORG_B, date(2023, 12, 31))  # only wartime evidence by then
+    fut = _futures(demo, ORG_B, date(2025, 3, 31))  # the priors' day: nothing moved them yet
     for scenario in ("downgrade", "persistence"):
         level, reason, _ = judgments.confidence(fut, scenario)
         assert level == "low" and "no confirmed post-war evidence" in reason
@@ -269,8 +270,9 @@ def test_own_organisations_override_wins_then_the_newest(tmp_path: Path) -> None
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     load_theater(store)
     load_assessment(store)
-    import_assessment(store, _override(tmp_path / "a.yaml", "org-a", 1.05, "2025-01-01"))
-    import_assessment(store, _override(tmp_path / "b.yaml", "org-b", 1.22, "2025-02-01"))
+    # (both after the bundled likelihoods, made with the priors on 2025-03-31)
+    import_assessment(store, _override(tmp_path / "a.yaml", "org-a", 1.05, "2025-04-01"))
+    import_assessment(store, _override(tmp_path / "b.yaml", "org-b", 1.22, "2025-05-01"))
     ratio = {
         viewer: next(
             i.likelihoods["deepening"]
@@ -331,7 +333,9 @@ def test_a_model_contradicting_the_best_graded_estimate_is_flagged(demo: Store) 
 
 
 def test_the_report_warns_of_impossible_draws(demo: Store) -> None:
-    built = report.build(demo.read(ORG_B), parse_period("2024"))
+    # (2025: the models' inputs cite estimates published in 2025, so a 2024 report
+    # lists them under "known since")
+    built = report.build(demo.read(ORG_B), parse_period("2025"))
     share = next(m for m in built.data["models"] if m["unit"] == "%")
     assert share["impossible"] and "exceed 100 %" in share["impossible"]
     assert float(share["high"]) > 100  # the range shows the impossible draws, not "30-100"
