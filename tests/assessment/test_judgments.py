@@ -166,6 +166,18 @@ def test_every_key_judgment_states_likelihood_and_confidence(demo: Store) -> Non
     assert deepening["confidence"] == "low"  # the analyst's prior was held with low confidence
 
 
+def test_a_report_before_the_priors_says_when_they_were_set(demo: Store) -> None:
+    """As of end-2024 no key judgment exists (the priors were made on 2025-03-31): the
+    report says so and when, instead of "No scenario you may see"."""
+    built = report.build(demo.read(ORG_B), parse_period("2024"))
+    assert built.data["probabilities"] == [] and built.data["priors_later"] == "2025-03-31"
+    html = report.render_html(built)
+    assert "first set on 2025-03-31, after this report" in html
+    assert "No scenario you may see" not in html
+    later = report.build(demo.read(ORG_B), parse_period("2025"))
+    assert later.data["probabilities"] and later.data["priors_later"] is None
+
+
 def test_confidence_is_low_without_confirmed_post_war_evidence(demo: Store) -> None:
     from watchkeeper.assessment import judgments
 

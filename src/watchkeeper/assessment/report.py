@@ -586,6 +586,18 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
 
     known_since = _known_since(reader, period, as_of, late_events, late_estimates, late_models)
     markings.update(row["marking"] for row in known_since if row["marking"])
+    # With no key judgment, say when the first priors were set (after the as-of date),
+    # rather than leave the reader to think there are none.
+    priors_later = None
+    if not probability_rows:
+        set_after: list[tuple[date, str]] = sorted(
+            (first_day(j.record.made_on), j.provenance.marking.key)
+            for j in read_judgments(reader.for_analysis(), ["prior"])
+            if first_day(j.record.made_on) > as_of
+        )
+        if set_after:
+            priors_later = set_after[0][0].isoformat()
+            markings.add(set_after[0][1])
     data = {
         "timeline": timeline,
         "sectors": sector_rows,
@@ -609,6 +621,7 @@ def build(reader: Reader, period: Period, as_of: date | None = None) -> Report:
         "events_unlisted": len(in_period) - len(listed),
         "events_other": others,
         "known_since": known_since,
+        "priors_later": priors_later,
     }
     figures = {
         "sectors": sector_chart,
