@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, TypeAdapter
 
 from watchkeeper.errors import WatchkeeperError
+from watchkeeper.investigations.resolver import ResolvedReader
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening.screener import Screener
@@ -102,6 +103,14 @@ class Ctx:
     @property
     def reader(self) -> Reader:
         return self.state[1]
+
+    @cached_property
+    def resolved(self) -> ResolvedReader:
+        """The read path with canonical entities: the members of a cluster this viewer's
+        judgments make (list entries sharing a list id, pairs judged the same) read as
+        one entity with all their statements, under its canonical id (``resolver``), as
+        the screener's merged hits name them."""
+        return ResolvedReader(self.reader, self.state[3])
 
     @cached_property
     def screener(self) -> Screener:

@@ -247,7 +247,7 @@ def suggest(c: Annotated[Ctx, Depends(ctx)], q: Text = "") -> dict[str, Any]:
 @router.get("/entities/{entity_id}", response_model=EntityDetail, response_model_by_alias=True)
 def entity(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
     view = visible_entity(c, entity_id)
-    return c.answer("entity detail", view.id, lambda: detail(c.reader, view))
+    return c.answer("entity detail", view.id, lambda: detail(c.resolved, view))
 
 
 @router.get("/entities/{entity_id}/export", response_model=Export, response_model_by_alias=True)
