@@ -458,13 +458,14 @@ def xref(
     datasets: Iterable[str] | None = None,
     only: Collection[str] | None = None,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Suggestion]:
     """Candidate pairs for one viewer (who may see ``marking_ids``): entities of
     different datasets scoring at least ``review``, best first, each ``suggested`` when it
     scores ``threshold`` or meets a strong-identifier rule. ``datasets`` limits both
     sides to entities of those datasets; ``only`` blocks from these entities alone
-    (their candidates may be any entity)."""
+    (their candidates may be any entity). ``progress(phase, done, total)`` is told how
+    far blocking (entities) and scoring (pairs) have gone."""
     global _WORKER
     chosen = frozenset(datasets) if datasets else None
     blocker = Blocker(index, marking_ids, chosen)
@@ -482,8 +483,11 @@ def xref(
             for n, chunk in enumerate(_chunks(todo, 512)):
                 pairs.update(_pairs_for(chunk))
                 if progress:
-                    progress(min((n + 1) * 512, len(todo)))
-            found.extend(_score_chunk(sorted(pairs), review))
+                    progress("blocking", min((n + 1) * 512, len(todo)), len(todo))
+            for n, chunk in enumerate(_chunks(sorted(pairs), 1024)):
+                found.extend(_score_chunk(chunk, review))
+                if progress:
+                    progress("scoring", min((n + 1) * 1024, len(pairs)), len(pairs))
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
@@ -492,10 +496,14 @@ def xref(
                     pairs.update(chunk_pairs)
                     done += 512
                     if progress:
-                        progress(min(done, len(todo)))
+                        progress("blocking", min(done, len(todo)), len(todo))
                 score_chunk = functools.partial(_score_chunk, review=review)
+                done = 0
                 for chunk in pool.imap_unordered(score_chunk, _chunks(sorted(pairs), 1024)):
                     found.extend(chunk)
+                    done += 1024
+                    if progress:
+                        progress("scoring", min(done, len(pairs)), len(pairs))
     finally:
         _WORKER = None
     kept = [

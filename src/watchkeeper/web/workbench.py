@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, TypeAdapter
 
 from watchkeeper.errors import WatchkeeperError
+from watchkeeper.investigations.jobs import XrefJobs
 from watchkeeper.investigations.resolver import ResolvedReader
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.model.marking import Viewer
@@ -61,6 +62,12 @@ class Workbench:
     @property
     def store(self) -> Store:
         return self.service.store
+
+    @cached_property
+    def xref_jobs(self) -> XrefJobs:
+        """The workspace's background cross-reference runs (their state in a file that
+        every worker of the server reads)."""
+        return XrefJobs(self.service.settings.home / "jobs")
 
     def ais_datasets(self) -> list[AisDataset]:
         """The workspace's AIS dataset and the demo's simulated one, where they exist."""
