@@ -17,8 +17,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import OFAC_CSV
 from tests.helpers import run_cli
 from tests.web.workspace import Browser
@@ -148,12 +146,15 @@ def test_entries_a_partner_may_not_see_are_not_joined_for_it(
     assert "Secondary sanctions risk" not in hidden and "wkc-" not in hidden
 
 
-@pytest.mark.parametrize("query", ["Ким Чен Ын", "김정은", "Kim Jong Un"])
-def test_search_finds_what_screening_finds(shared: Settings, query: str) -> None:
-    """Item 8: a person's name in Cyrillic is read as screening reads it."""
-    assert any(r["id"] == KIM[1] for r in cli_search(shared, query)), query
-    browser = Browser(shared, "viewer")
-    page = text(browser.get(f"/search?q={query}"))
-    assert f'href="/entity/{KIM[1]}"' in page, query
-    api: Any = browser.get(f"/search/default?q={query}", headers={"accept": "application/json"})
-    assert KIM[1] in [r["id"] for r in api.json()["results"]], query
+def test_search_finds_what_screening_finds(fresh: Settings) -> None:
+    """Item 8: a person's name in Cyrillic is read as screening reads it. (A copy of the
+    workspace, and the command line first: it runs in a process of its own.)"""
+    queries = ("Ким Чен Ын", "김정은", "Kim Jong Un")
+    for query in queries:
+        assert any(r["id"] == KIM[1] for r in cli_search(fresh, query)), query
+    browser = Browser(fresh, "viewer")
+    for query in queries:
+        page = text(browser.get(f"/search?q={query}"))
+        assert f'href="/entity/{KIM[1]}"' in page, query
+        api: Any = browser.get(f"/search/default?q={query}", headers={"accept": "application/json"})
+        assert KIM[1] in [r["id"] for r in api.json()["results"]], query
