@@ -30,6 +30,12 @@ def summary(view: EntityView) -> dict[str, Any]:
     }
 
 
+def members(view: EntityView) -> list[str]:
+    """The stored entities a view is made of: itself, or a canonical entity's members
+    (each statement keeps its own entity id)."""
+    return sorted({s.statement.entity_id for s in view.statements} or {view.id})
+
+
 def list_ids(view: EntityView, sanctions: list[EntityView]) -> list[str]:
     """The lists' own identifiers, ``UN:KPi.038`` / ``OFAC:12345``, from the sanctions."""
     out = []

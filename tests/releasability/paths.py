@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,12 @@ from watchkeeper import views
 from watchkeeper.cli import app as cli_app
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.exports import write_ftm, write_statements
+from watchkeeper.investigations.judgments import link_list_entries
+from watchkeeper.investigations.resolver import ResolvedReader, merge_matches
 from watchkeeper.maritime.alerts import acknowledge_alert, list_alerts
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening import Screener, build
+from watchkeeper.screening.lookup import Found, find
 from watchkeeper.screening.review import record_query
 from watchkeeper.screening.score import Query
 from watchkeeper.screening.screener import visible_log
@@ -350,6 +354,32 @@ def sharing(ws: Workspace) -> Any:
     return out
 
 
+def linked_entries(ws: Workspace) -> Any:
+    """Entries sharing a list id linked as the viewer's organisation (what an import
+    does), then read as canonical entities: the links made, search through the merged
+    screener, and each id as the resolved reader gives it. (The links stay: the command
+    line and HTTP paths after this one read the canonical entities too.)"""
+    index = build(ws.store)
+    linked = link_list_entries(ws.store, ws.store.read(ws.viewer), index)
+    out: dict[str, Any] = {
+        "linked": sorted((j.left, j.right, j.rule, j.evidence, j.marking.key) for j in linked)
+    }
+    resolved = ResolvedReader(ws.store.read(ws.viewer))
+    screener = Screener.for_viewer(index, ws.store, ws.viewer)
+    screener.merge = partial(merge_matches, resolution=resolved.resolution)
+    for text in [*NAMES[:6], "kim", "X1"]:
+        found = _attempt(lambda text=text: find(screener, resolved, text, limit=5))
+        out[f"find {text}"] = (
+            found
+            if not isinstance(found, Found)
+            else [found.total, [[e.id, views.members(e), e.caption] for e in found.results]]
+        )
+    for ref in IDS:
+        view = resolved.entity(ref)
+        out[f"resolved {ref}"] = None if view is None else [view.id, views.members(view)]
+    return _plain(out)
+
+
 LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "show": show,
     "entities": entities_by_id,
@@ -365,6 +395,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "screening and review": screening,
     "assessment": assessment,
     "sharing": sharing,
+    "linked list entries": linked_entries,
 }
 
 

@@ -178,7 +178,7 @@ def test_the_resolution_queue_shows_pairs_side_by_side_and_records_judgments(
             path, {"left": "wk-test-un-ryom", "right": "wk-test-ofac-ryom", "verdict": "same"}
         )
         assert refused.status_code == 403, path  # reading is not deciding
-    assert analyst.post("/resolve/xref").status_code == 303  # type: ignore[attr-defined]
+    analyst.xref("local")
     page = text(analyst.get("/resolve"))
     assert _pairs(page) == [("wk-test-ofac-ryom", "wk-test-un-ryom")]
     assert "1 pairs to review" in page
@@ -231,8 +231,8 @@ def test_the_korean_partner_never_pairs_with_an_entity_released_to_the_usa(
 ) -> None:
     add_duplicates(fresh)
     american, korean = Browser(fresh, "us-analyst"), Browser(fresh, "kr-liaison")
-    for browser in (american, korean):
-        assert browser.post("/resolve/xref").status_code == 303  # type: ignore[attr-defined]
+    for browser, organisation in ((american, "us-dia"), (korean, "kr-mofa")):
+        browser.xref(organisation)
     us_pairs = _pairs(text(american.get("/resolve")))
     assert any("wk-us-ryom" in pair for pair in us_pairs)
     page = text(korean.get("/resolve"))
@@ -311,7 +311,7 @@ def test_the_dossier_refuses_bad_input_and_hides_what_the_partner_may_not_see(
 def test_a_judgment_shared_rel_to_korea_reaches_the_partner(fresh: Settings) -> None:
     add_duplicates(fresh)
     analyst = Browser(fresh, "analyst")
-    analyst.post("/resolve/xref")
+    analyst.xref("local")
     done: Any = analyst.post(
         "/resolve/decide",
         {

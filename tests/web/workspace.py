@@ -212,6 +212,16 @@ class Browser:
         form = {"csrf_token": self.csrf, **(data or {})}
         return self.client.post(path, data=form, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
 
+    def xref(self, organisation: str) -> object:
+        """ "Find new suggestions", then wait for the run (a thread of this app: joined,
+        not polled) and say how it ended."""
+        started = self.post("/resolve/xref")
+        assert started.status_code == 303, started  # type: ignore[attr-defined]
+        jobs = self.client.app.state.workbench.xref_jobs  # type: ignore[attr-defined]
+        state = jobs.wait(organisation, timeout=600)
+        assert state is not None and state.state == "done", state
+        return state
+
 
 def random_name() -> str:
     return "test-" + secrets.token_hex(4)

@@ -22,6 +22,7 @@ from watchkeeper.store import Reader, Store, open_store
 
 if TYPE_CHECKING:
     from watchkeeper.screening import Screener
+    from watchkeeper.screening.index import Index
     from watchkeeper.screening.lookup import Found
 
 out = Console()
@@ -148,7 +149,8 @@ class Context:
 
     def refresh_index(self, before: str, changed: set[str]) -> None:
         """Keep the screening index in step with the store after an import: updated for
-        the entities the import changed, or rebuilt."""
+        the entities the import changed, or rebuilt; then link the entries that carry the
+        same list id as another entity (``link_list_entries``)."""
         from watchkeeper.screening.filters import save_facts
         from watchkeeper.screening.index import refresh
 
@@ -164,18 +166,36 @@ class Context:
                 " workspace (people, organisations, vessels and aircraft with a name or an"
                 " identifier; sanctions, addresses and documents are not screened)"
             )
+            self.link_list_entries(index, changed)
 
-    def follow_write(self, before: str, changed: set[str]) -> None:
+    def link_list_entries(self, index: Index, changed: set[str]) -> None:
+        """Record, as this workspace's organisation, that entities carrying the same list
+        id are one (the bundled dataset's record of a listed man and his list entry): they
+        read as one canonical entity everywhere from then on (``judgments``)."""
+        from watchkeeper.investigations.judgments import link_list_entries
+
+        viewer = self.viewer(None)
+        linked = link_list_entries(self.store, self.store.read(viewer), index, changed)
+        if linked:
+            err.print(
+                f"linked {len(linked):,} pair(s) of entities carrying the same list id, as"
+                f" {viewer.organisation} (see `watchkeeper judgments`)"
+            )
+
+    def follow_write(self, before: str, changed: set[str], link: bool = False) -> None:
         """After a write that is not an import (the demo's dataset, detections stored as
         events): update a saved screening index for what changed, so that the next
         screening need not rebuild it, and its facts beside it (``refresh_index``); build
-        nothing if there is none."""
+        nothing if there is none. ``link``: and link what carries the same list id as
+        another entity (the bundled dataset's entries, once lists are imported)."""
         from watchkeeper.screening.filters import save_facts
         from watchkeeper.screening.index import refresh
 
         index = refresh(self.store, self.settings.cache_dir, before, changed, rebuild=False)
         if index is not None:
             save_facts(self.store, index, self.settings.cache_dir)
+            if link:
+                self.link_list_entries(index, changed)
 
 
 def progress_bar(quiet: bool) -> Progress:

@@ -36,7 +36,7 @@ def demo(as_org: AsOption = None) -> None:
         from watchkeeper.maritime.demo import run_demo
 
         linked = run_demo(out, ctx.store, ctx.reader(as_org), ctx.settings.home / "ais-demo")
-        ctx.follow_write(before, summary.changed_entities | linked)
+        ctx.follow_write(before, summary.changed_entities | linked, link=True)
         from watchkeeper.cli.users import create_demo_logins
 
         create_demo_logins(ctx)

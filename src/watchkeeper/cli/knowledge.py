@@ -168,7 +168,10 @@ def search(
     its prefix: IMO 9179842)."""
     with command() as ctx:
         result = ctx.find(as_org, text, schema=schema, limit=limit)
-        rows = [views.summary(e) | {"found_by": result.how[e.id]} for e in result.results]
+        rows = [
+            views.summary(e) | {"found_by": result.how[e.id], "members": views.members(e)}
+            for e in result.results
+        ]
         if as_json:
             emit_json({"total": result.total, "results": rows})
             return
@@ -176,8 +179,14 @@ def search(
             "id", "schema", "caption", "countries", "found by", title=f"{result.total:,} found"
         )
         for row in rows:
+            # a canonical entity says which records it is one of
+            shown = (
+                row["id"]
+                if row["members"] == [row["id"]]
+                else (f"{row['id']}\n= {', '.join(row['members'])}")
+            )
             table.add_row(
-                row["id"], row["schema"], row["caption"], ", ".join(row["countries"]),
+                shown, row["schema"], row["caption"], ", ".join(row["countries"]),
                 row["found_by"],
             )  # fmt: skip
         out.print(table)

@@ -65,15 +65,21 @@ def sources_update(
 
     with command() as ctx:
         ctx.lowered = nice  # and its database backends (lower_backend_priority)
+        before = ctx.store.version()
+        changed: set[str] = set()
         for src in configured_sources(ctx.settings):
             if only and src.name not in only:
                 continue
             path = download(src, ctx.settings.cache_dir, log=lambda m: err.print(m))
             if not no_import:
                 summary = run_import(ctx.store, src.format, path)
+                changed |= summary.changed_entities
                 out.print(
                     f"{src.name}: {summary.added:,} statements added, {summary.ended:,} ended"
                 )
+        if changed:
+            # the index and the entries sharing a list id, as `watchkeeper import` does
+            ctx.refresh_index(before, changed)
 
 
 @app.command("redate")

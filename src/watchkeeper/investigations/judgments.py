@@ -8,7 +8,9 @@ same pair supersedes the old one (``unsure`` undoes a merge), and the history st
 Automatic acceptance: a suggestion meeting a strong-identifier rule (``xref.RULES``)
 becomes a ``same`` judgment recorded with its rule and the values it rests on, marked
 as those values are (``derived_marking``): a viewer who may not see them does not see
-the merge.
+the merge. ``link_list_entries`` does so after every import for entities carrying the
+same list id (the bundled dataset's record of a listed man and his list entry), so that
+they are one canonical entity from then on, without anyone running xref.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from typing import Any
 from followthemoney import model
 
 from watchkeeper.errors import InputError, NotFound
-from watchkeeper.investigations.xref import RULES, Suggestion, ordered
+from watchkeeper.investigations.xref import RULES, Suggestion, ordered, shared_list_ids
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
+from watchkeeper.screening.index import Index
 from watchkeeper.store import Reader, Store
 from watchkeeper.store import judgments as sql
 
@@ -243,3 +246,16 @@ def history(reader: Reader, entity_id: str | None = None) -> list[Judgment]:
     if entity_id is not None:
         found = [j for j in found if entity_id in j.pair]
     return list(reversed(found))
+
+
+def link_list_entries(
+    store: Store, reader: Reader, index: Index, only: Iterable[str] | None = None
+) -> list[Judgment]:
+    """Accept (as ``accept_automatically``, for the reader's organisation) every pair of
+    entities carrying the same list id as the reader's viewer sees them: of ``only``
+    these entities (those an import changed) and what shares an id with them, else all.
+    ``index`` must be the store's current one (it holds the list ids)."""
+    found = shared_list_ids(
+        index, frozenset(reader.marking_ids), None if only is None else set(only)
+    )
+    return accept_automatically(store, reader, found) if found else []

@@ -218,10 +218,17 @@ class ResolvedReader(Reader):
     def search(
         self, text: str, schema: str | None = None, limit: int = 20, offset: int = 0
     ) -> SearchResult:
-        """As ``Reader.search``, with the members of a cluster counted and shown once."""
-        everything = self.reader.search(text, schema=schema, limit=10**9)
-        ids = list(dict.fromkeys(self.resolution.of(v.id) for v in everything.results))
-        total = len(ids)
+        """As ``Reader.search``, with the members of a cluster counted and shown once.
+
+        Only as many matches are read as the page can need: merging takes out at most
+        one entity per member beyond the first of each cluster (``spare``), so the first
+        ``offset + limit + spare`` matches hold the page's canonical entities. The total
+        is exact when every match was read; beyond, it is the stored matches less the
+        duplicates among those read (an upper bound: more members may be further on)."""
+        spare = sum(len(m) - 1 for m in self.resolution.members.values())
+        window = self.reader.search(text, schema=schema, limit=offset + limit + spare)
+        ids = list(dict.fromkeys(self.resolution.of(v.id) for v in window.results))
+        total = window.total - (len(window.results) - len(ids))
         found = {e.id: e for e in self.entities(ids[offset : offset + limit])}
         results = [found[i] for i in ids[offset : offset + limit] if i in found]
         results.sort(key=lambda e: (not e.caption.lower().startswith(text.lower()), e.caption))

@@ -8,8 +8,11 @@ ways (a query reads its own names, the listed side its aliases), keeping the bet
 reading and its explanation. Nothing is ever compared across all pairs.
 
 A pair whose strong identifiers agree is accepted automatically under a named rule
-(``RULES``): the same IMO number; the same passport number with the same birth date.
-Each automatic acceptance records its rule and the values it rests on.
+(``RULES``): the same list id (``OFAC:20157`` on a list entry and on the bundled dataset's
+record of the same man); the same IMO number; the same passport number with the same
+birth date. Each automatic acceptance records its rule and the values it rests on.
+``shared_list_ids`` finds the pairs of the first rule without scoring anything, so an
+import can link its entries at once (``judgments.link_list_entries``).
 """
 
 from __future__ import annotations
@@ -50,9 +53,11 @@ CANDIDATES = 8
 # are not scored.
 FLOOR = 0.2
 
+RULE_LIST_ID = "same-list-id"
 RULE_IMO = "same-imo"
 RULE_PASSPORT_DOB = "same-passport-and-birth-date"
 RULES = {
+    RULE_LIST_ID: "both carry the same sanctions list id",
     RULE_IMO: "both vessels carry the same IMO number",
     RULE_PASSPORT_DOB: "both persons carry the same passport number and the same birth date",
 }
@@ -345,7 +350,72 @@ def strong_rule(
                 (f"passport:{value}", f"birthDate:{date}"),
                 tuple(sorted(set(needs))),
             )
+    # last: a pair the identifiers themselves join is recorded under their rule
+    found = _shared_list_id(a, b, seen)
+    if found is not None and (compatible(a.schema, b.schema) or compatible(b.schema, a.schema)):
+        return found
     return None, (), ()
+
+
+def _shared_list_id(
+    a: Listed, b: Listed, seen: frozenset[int]
+) -> tuple[str, tuple[str, ...], tuple[int, ...]] | None:
+    """The same-list-id rule: the first list id both carry visibly, with the markings of
+    both sides' values (the Sanction's link, authority and id)."""
+    lids_a = {lid: n for lid, n in a.list_ids if _seen(n, seen)}
+    lids_b = {lid: n for lid, n in b.list_ids if _seen(n, seen)}
+    shared = sorted(lids_a.keys() & lids_b.keys())
+    if not shared:
+        return None
+    lid = shared[0]
+    needs = _flat(lids_a[lid]) + _flat(lids_b[lid])
+    return RULE_LIST_ID, (f"list:{lid}",), tuple(sorted(set(needs)))
+
+
+def shared_list_ids(
+    index: Index, marking_ids: frozenset[int], only: Collection[str] | None = None
+) -> list[Suggestion]:
+    """Pairs of entities that carry the same list id as the viewer (who may see
+    ``marking_ids``) sees them — for ``only`` these entities (and whatever shares an id
+    with them), else all — each meeting ``RULE_LIST_ID``. Nothing is scored: a list id
+    names one entry, so two records of it are one thing whatever their names say."""
+    holders: dict[str, list[int]] = {}
+    for idx, listed in enumerate(index.entities):
+        for lid, _needs in listed.list_ids:
+            holders.setdefault(lid, []).append(idx)
+    wanted = None if only is None else set(only)
+    blocker = Blocker(index, marking_ids)
+    found: dict[tuple[str, str], Suggestion] = {}
+    for lid, members in sorted(holders.items()):
+        if len(members) < 2:
+            continue
+        if wanted is not None and not any(index.entities[i].id in wanted for i in members):
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                left, right = blocker.entity(a), blocker.entity(b)
+                if left is None or right is None or left.id == right.id:
+                    continue
+                if not (
+                    compatible(left.schema, right.schema) or compatible(right.schema, left.schema)
+                ):
+                    continue
+                rule = _shared_list_id(index.entities[a], index.entities[b], marking_ids)
+                if rule is None:
+                    continue  # the viewer does not see this id on both
+                pair = ordered(left.id, right.id)
+                if pair not in found:
+                    found[pair] = Suggestion(
+                        pair[0],
+                        pair[1],
+                        1.0,
+                        (f"the same list id {lid}",),
+                        rule[0],
+                        rule[1],
+                        rule[2],
+                        suggested=True,
+                    )
+    return sorted(found.values(), key=lambda s: s.key)
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -388,13 +458,14 @@ def xref(
     datasets: Iterable[str] | None = None,
     only: Collection[str] | None = None,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Suggestion]:
     """Candidate pairs for one viewer (who may see ``marking_ids``): entities of
     different datasets scoring at least ``review``, best first, each ``suggested`` when it
     scores ``threshold`` or meets a strong-identifier rule. ``datasets`` limits both
     sides to entities of those datasets; ``only`` blocks from these entities alone
-    (their candidates may be any entity)."""
+    (their candidates may be any entity). ``progress(phase, done, total)`` is told how
+    far blocking (entities) and scoring (pairs) have gone."""
     global _WORKER
     chosen = frozenset(datasets) if datasets else None
     blocker = Blocker(index, marking_ids, chosen)
@@ -412,8 +483,11 @@ def xref(
             for n, chunk in enumerate(_chunks(todo, 512)):
                 pairs.update(_pairs_for(chunk))
                 if progress:
-                    progress(min((n + 1) * 512, len(todo)))
-            found.extend(_score_chunk(sorted(pairs), review))
+                    progress("blocking", min((n + 1) * 512, len(todo)), len(todo))
+            for n, chunk in enumerate(_chunks(sorted(pairs), 1024)):
+                found.extend(_score_chunk(chunk, review))
+                if progress:
+                    progress("scoring", min((n + 1) * 1024, len(pairs)), len(pairs))
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
@@ -422,10 +496,14 @@ def xref(
                     pairs.update(chunk_pairs)
                     done += 512
                     if progress:
-                        progress(min(done, len(todo)))
+                        progress("blocking", min(done, len(todo)), len(todo))
                 score_chunk = functools.partial(_score_chunk, review=review)
+                done = 0
                 for chunk in pool.imap_unordered(score_chunk, _chunks(sorted(pairs), 1024)):
                     found.extend(chunk)
+                    done += 1024
+                    if progress:
+                        progress("scoring", min(done, len(pairs)), len(pairs))
     finally:
         _WORKER = None
     kept = [

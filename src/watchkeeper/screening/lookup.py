@@ -20,8 +20,11 @@ from watchkeeper.store.reader import EntityView, Reader
 
 # A name match below this is not shown as a search result.
 MIN_SCORE = 0.6
-# The query is read as a person or organisation name, and as a vessel's.
-SCHEMATA = ("LegalEntity", "Vessel", "Airplane")
+# The query is read as each kind of name screening offers: a person's (the analysis that
+# reads Cyrillic and Hangul as Korean names: Ким Чен Ын is KIM Jong Un), an
+# organisation's, a vessel's and an aircraft's. Read only as a legal entity's, a
+# person's name in another script found nothing that screening found (issue 25).
+SCHEMATA = ("Person", "LegalEntity", "Vessel", "Airplane")
 # How many substring matches are looked at beyond what is shown, to count a total.
 SCAN = 1000
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from watchkeeper.model.marking import Marking
 from watchkeeper.store import schema as t
@@ -72,6 +72,19 @@ def candidates(store: Store, organisation: str) -> list[dict[str, Any]]:
             .order_by(table.c.score.desc(), table.c.left_id, table.c.right_id)
         ).mappings()
         return [dict(r) for r in rows]
+
+
+def candidates_stamp(store: Store, organisation: str) -> tuple[object, ...]:
+    """What moves when a run replaces the organisation's candidates (a cache key only:
+    nothing of it is shown)."""
+    candidate = t.xref_candidate
+    with store.engine.connect() as conn:
+        count, made = conn.execute(
+            select(func.count(), func.max(candidate.c.created_at)).where(
+                candidate.c.organisation == organisation
+            )
+        ).one()
+    return (count, made)
 
 
 def set_watch(store: Store, row: dict[str, Any]) -> None:

@@ -16,16 +16,20 @@ from typing import Any
 from followthemoney import registry
 
 from watchkeeper.errors import InputError
+from watchkeeper.investigations.resolver import ResolvedReader
 from watchkeeper.model.lists import list_prefix
 from watchkeeper.model.sectors import sectors
+from watchkeeper.screening import lookup
 from watchkeeper.screening.names import script_of
-from watchkeeper.screening.score import Query
+from watchkeeper.screening.score import Match, Query
 from watchkeeper.screening.screener import Screener
 from watchkeeper.store import EntityView, Reader, Store
 from watchkeeper.web.suggest import Suggestion, Suggestions
 
 FACETS = ("schema", "country", "list", "program", "sector", "source", "date")
-SEARCH_SCHEMATA = ("LegalEntity", "Vessel", "Airplane")
+# The same readings as ``watchkeeper search`` (a person's, an organisation's, a
+# vessel's and an aircraft's name): whatever screening finds, search finds.
+SEARCH_SCHEMATA = lookup.SCHEMATA
 MIN_SCORE = 0.6
 CANDIDATES = 60
 PAGE = 20
@@ -52,24 +56,39 @@ class Found:
     filters: dict[str, str]
 
 
-def _screened(screener: Screener, text: str) -> dict[str, tuple[float, str]]:
-    found: dict[str, tuple[float, str]] = {}
+def _matched(screener: Screener, text: str) -> dict[str, Match]:
+    """The best hit per entity of ``text`` read as each kind of name (as the screener
+    merges them: a cluster's members are one hit under its canonical id)."""
+    found: dict[str, Match] = {}
     for schema in SEARCH_SCHEMATA:
         try:
             matches = screener.match(Query("search", schema, (text,)), CANDIDATES, 0.7)
         except InputError:
             continue
         for m in matches:
-            if m.score >= MIN_SCORE and m.score > found.get(m.entity.id, (0.0, ""))[0]:
-                found[m.entity.id] = (m.score, m.explain())
+            best = found.get(m.entity.id)
+            if m.score >= MIN_SCORE and (best is None or m.score > best.score):
+                found[m.entity.id] = m
     return found
 
 
+def _screened(screener: Screener, text: str) -> dict[str, tuple[float, str]]:
+    return {i: (m.score, m.explain()) for i, m in _matched(screener, text).items()}
+
+
+def _members(reader: Reader, ids: list[str]) -> list[str]:
+    """The stored entities behind ``ids`` (a canonical id's members)."""
+    if isinstance(reader, ResolvedReader):
+        return list(dict.fromkeys(m for i in ids for m in reader.resolution.group(i)))
+    return ids
+
+
 def _sanctions(store: Store, reader: Reader, ids: list[str]) -> dict[str, list[EntityView]]:
-    """The visible Sanctions of each entity (one read for all of them)."""
+    """The visible Sanctions of each entity (one read for all of them); a canonical
+    entity's are its members' (the reader points their ``entity`` at it)."""
     if not ids:
         return {}
-    candidates = sorted(store.linking(ids, ["entity"]))
+    candidates = sorted(store.linking(_members(reader, ids), ["entity"]))
     out: dict[str, list[EntityView]] = {}
     wanted = set(ids)
     for sanction in reader.entities(candidates) if candidates else []:
@@ -181,13 +200,10 @@ def suggest(
         return []
     if prefix_completes(text):
         return suggestions.complete(text, visible, limit)
-    screened = _screened(screener(), text)
-    ranked = sorted(screened, key=lambda i: (-screened[i][0], i))[:limit]
-    out = []
-    for entity_id in ranked:
-        entity = screener().entity(entity_id)
-        out.append(Suggestion(entity_id, entity.caption, entity.schema))
-    return out
+    matched = _matched(screener(), text)
+    ranked = sorted(matched, key=lambda i: (-matched[i].score, i))[:limit]
+    # the hit's own entity: a canonical one (merged hits) is in no index to look up
+    return [Suggestion(i, matched[i].entity.caption, matched[i].entity.schema) for i in ranked]
 
 
 def as_dict(found: Found) -> dict[str, Any]:

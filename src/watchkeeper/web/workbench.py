@@ -24,6 +24,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, TypeAdapter
 
 from watchkeeper.errors import WatchkeeperError
+from watchkeeper.investigations.jobs import XrefJobs
+from watchkeeper.investigations.resolver import ResolvedReader
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.model.marking import Viewer
 from watchkeeper.screening.screener import Screener
@@ -60,6 +62,12 @@ class Workbench:
     @property
     def store(self) -> Store:
         return self.service.store
+
+    @cached_property
+    def xref_jobs(self) -> XrefJobs:
+        """The workspace's background cross-reference runs (their state in a file that
+        every worker of the server reads)."""
+        return XrefJobs(self.service.settings.home / "jobs")
 
     def ais_datasets(self) -> list[AisDataset]:
         """The workspace's AIS dataset and the demo's simulated one, where they exist."""
@@ -102,6 +110,14 @@ class Ctx:
     @property
     def reader(self) -> Reader:
         return self.state[1]
+
+    @cached_property
+    def resolved(self) -> ResolvedReader:
+        """The read path with canonical entities: the members of a cluster this viewer's
+        judgments make (list entries sharing a list id, pairs judged the same) read as
+        one entity with all their statements, under its canonical id (``resolver``), as
+        the screener's merged hits name them."""
+        return ResolvedReader(self.reader, self.state[3])
 
     @cached_property
     def screener(self) -> Screener:

@@ -303,7 +303,7 @@ def track(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> Any:
 @router.get("/entities/{entity_id:path}", response_model=EntityDetail, response_model_by_alias=True)
 def entity(c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId) -> dict[str, Any]:
     view = visible_entity(c, entity_id)
-    return c.answer("entity detail", view.id, lambda: detail(c.reader, view))
+    return c.answer("entity detail", view.id, lambda: detail(c.resolved, view))
 
 
 @router.get("/events", response_model=Events)

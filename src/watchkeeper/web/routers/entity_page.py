@@ -22,8 +22,10 @@ EntityId = Annotated[str, Path(max_length=255)]
 
 def visible_entity(c: Ctx, entity_id: str) -> EntityView:
     """The entity as the viewer may see it; the same answer for hidden and unknown ids.
-    Read once per read state and viewer (``Ctx.answer``); callers must not change it."""
-    view = c.answer("entity", entity_id, lambda: c.reader.entity(entity_id))
+    A member of a cluster reads as its canonical entity, with every member's values and
+    sources (``Ctx.resolved``). Read once per read state and viewer (``Ctx.answer``);
+    callers must not change it."""
+    view = c.answer("entity", entity_id, lambda: c.resolved.entity(entity_id))
     if view is None:
         raise NotFound(f"no entity {entity_id!r}", template="no entity {id}", id=entity_id)
     return view
@@ -55,7 +57,7 @@ def timeline_data(events: list[dict[str, Any]]) -> dict[str, Any]:
 def _store_context(c: Ctx, entity_id: str) -> dict[str, Any]:
     """What the page shows from the store (everything but the AIS identities)."""
     view = visible_entity(c, entity_id)
-    info = detail(c.reader, view)  # read once
+    info = detail(c.resolved, view)  # read once
     current = [p for p in info["properties"] if not p["ended"]]
     history = [p for p in info["properties"] if p["ended"]]
     vessel: dict[str, Any] | None = None

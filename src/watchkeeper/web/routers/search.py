@@ -21,6 +21,7 @@ from followthemoney import model, registry
 
 from watchkeeper.errors import InputError
 from watchkeeper.screening import filters as flt
+from watchkeeper.screening.lookup import SCHEMATA as NAME_SCHEMATA
 from watchkeeper.screening.score import THRESHOLD
 from watchkeeper.screening.score import Query as ScreeningQuery
 from watchkeeper.web import limits
@@ -185,18 +186,25 @@ async def search(
         if words:
             relevance = flt.text_matches(view, words, within)
             named: dict[int, float] = {}
-            # One screening pass: people and organisations (vessels and other things are
-            # found by their words).
-            screen_as = [found_schema.name] if found_schema.matchable else ["LegalEntity"]
+            # One screening pass per kind of name screening reads (a person's name in
+            # Cyrillic or Hangul is read as Korean only as a person's); vessels and other
+            # things are also found by their words.
+            screen_as = [found_schema.name] if found_schema.matchable else list(NAME_SCHEMATA)
             screener = flt.scoped(who.screener, flt.index_mask(facts, within))
+            # a merged hit (a cluster of the caller's judgments) stands for its members,
+            # which are what this API lists
+            resolution = who.resolution()
             for schema_name in screen_as:
                 query = ScreeningQuery("search", schema_name, (q,))
                 if not query.readings():
                     continue
                 for m in screener.match(query, max(limit + offset, 10), THRESHOLD, fuzzy=fuzzy):
-                    pos = facts.pos.get(m.entity.id)
-                    if pos is not None and m.match:
-                        named[pos] = max(named.get(pos, 0.0), m.score)
+                    if not m.match:
+                        continue
+                    for member in resolution.group(m.entity.id):
+                        pos = facts.pos.get(member)
+                        if pos is not None and within[pos]:
+                            named[pos] = max(named.get(pos, 0.0), m.score)
             hits = set(relevance) | set(named)
             positions = sorted(
                 hits, key=lambda p: (-named.get(p, 0.0), -relevance.get(p, 0.0), facts.ids[p])

@@ -44,13 +44,15 @@ def run_search(
     page: int,
 ) -> find.Found:
     """The search's answer, derived once per read state, viewer and screener (its index
-    follows the store in the background) for the same words, filters and page."""
+    follows the store in the background) for the same words, filters and page. Entities
+    are read as canonical ones, as the screener's merged hits name them: a man listed by
+    OFAC and recorded in the bundled dataset is one result."""
     screener = c.screener
     key = (q, tuple(sorted(filters.items())), page)
     return c.answer(
         "search",
         key,
-        lambda: find.search(c.store, c.reader, screener, q, filters, page),
+        lambda: find.search(c.store, c.resolved, screener, q, filters, page),
         depends_on=screener,
     )
 
