@@ -99,3 +99,14 @@ def test_periods(text: str, start: date, end: date) -> None:
 def test_bad_periods_are_one_line_errors(text: str) -> None:
     with pytest.raises(InputError):
         parse_period(text)
+
+
+@pytest.mark.parametrize("values", [[1000.0], [1000.0, 1000.0], [0.0], [1.0]])
+def test_the_estimate_chart_takes_figures_of_one_power_of_ten(values: list[float]) -> None:
+    """Figures that are all one power of ten (or none above zero) once gave an empty scale
+    and a division by zero: the chart spans at least a decade."""
+    points = [
+        charts.EstimatePoint(date(2024, 1 + i, 1), v, None, None, "about", "X")
+        for i, v in enumerate(values)
+    ]
+    ElementTree.fromstring(charts.estimate_chart(points, "one decade", "rounds"))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -596,12 +597,21 @@ def test_review_decisions_over_http(home: Path) -> None:
     assert too_long.status_code == 422 and "x" * 100 not in too_long.text
 
 
+def _run(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: a browser test earlier in the same worker
+    (Playwright's sync API) may leave this thread's event loop marked as running."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_a_server_warms_up_before_it_serves(home: Path) -> None:
     """``serve`` loads the name-analysis tables and each open viewer's state before it
     forks (``Service.warm_up``), and each worker asks every screening route once before
     it accepts a connection (``server.warm_routes``): all of them answer, and nothing is
     written."""
-    import asyncio
 
     from watchkeeper.screening.score import analyse_listed
     from watchkeeper.web.server import WARM_UP_REQUESTS, warm_routes
@@ -613,7 +623,7 @@ def test_a_server_warms_up_before_it_serves(home: Path) -> None:
     viewer = service.viewer(None)
     assert viewer in service._readers and viewer in service._screeners
     kept = service._screeners[viewer][2]
-    assert asyncio.run(warm_routes(app)) == [200] * len(WARM_UP_REQUESTS)
+    assert _run(warm_routes(app)) == [200] * len(WARM_UP_REQUESTS)
     assert service._screeners[viewer][2] is kept  # the requests used what was warmed
     assert service.store.version() == before
     listed = sum(len(e.names) for e in service.index.entities)
@@ -625,7 +635,7 @@ def test_a_server_warms_up_before_it_serves(home: Path) -> None:
     )
     keyed.state.service.warm_up()
     assert [v.organisation for v in keyed.state.service._readers] == ["kr-nis"]
-    assert asyncio.run(warm_routes(keyed))[1:] == [401] * (len(WARM_UP_REQUESTS) - 1)
+    assert _run(warm_routes(keyed))[1:] == [401] * (len(WARM_UP_REQUESTS) - 1)
 
 
 def test_after_an_import_a_server_loads_the_saved_index_and_facts(

@@ -110,9 +110,11 @@ def estimate_chart(points: Sequence[EstimatePoint], title: str, unit: str) -> st
     if not points:
         svg.text(left, top + 40, "No estimate the viewer may see.")
         return svg.render()
-    values = [v for p in points for v in (p.point, p.low, p.high) if v and v > 0]
+    values = [v for p in points for v in (p.point, p.low, p.high) if v and v > 0] or [1.0]
     lo = 10 ** math.floor(math.log10(min(values)))
-    hi = 10 ** math.ceil(math.log10(max(values)))
+    # at least one decade: figures that are all one power of ten (1,000 and 1,000) made
+    # the scale empty and the chart divide by zero
+    hi = max(10 ** math.ceil(math.log10(max(values))), lo * 10)
     xs = [year_fraction(p.when) for p in points]
     x0, x1 = math.floor(min(xs) * 4) / 4, math.ceil(max(xs) * 4) / 4 + 0.25
     plot_w, plot_h = width - left - right, height - top - bottom
