@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +96,17 @@ def _healthy(namespace: str | None, base: str) -> bool:
     )
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, namespace: str | None) -> Iterator[str]:
+@contextmanager
+def serving(
+    tmp_path_factory: pytest.TempPathFactory, namespace: str | None, label: str
+) -> Iterator[str]:
+    """`watchkeeper serve` on a new demo workspace of its own (a folder named ``label``),
+    inside the offline namespace where there is one; its base URL while the block runs."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     if not assets.BUILT.is_file():
         assets.build()
-    home = tmp_path_factory.mktemp("browser") / "home"
+    home = tmp_path_factory.mktemp(label) / "home"
     build(home)
     port = _free_port()
     env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
@@ -117,9 +122,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, namespace: str | None) -> I
             output = process.stdout.read().decode() if process.stdout else ""
             pytest.fail(f"watchkeeper serve did not start: {output[-2000:]}")
         time.sleep(0.5)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, namespace: str | None) -> Iterator[str]:
+    with serving(tmp_path_factory, namespace, "browser") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -11,20 +11,15 @@ test_workbench.py sees the workspace it expects. Screenshots go to tests/browser
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, Outside, _free_port, _healthy, _inside
-from tests.web.workspace import PASSWORD, build
-from watchkeeper.web import assets
+from tests.browser.conftest import Outside, serving
+from tests.web.workspace import PASSWORD
 
 TIMEOUT = 30_000
 HOSTILE = '<img src="/static/favicon.svg" class="planted">MV HOSTILE'
@@ -54,29 +49,8 @@ PAGES = [
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory: pytest.TempPathFactory, namespace: str | None) -> Iterator[str]:
     """`watchkeeper serve` on a workspace of this module's own (as conftest's ``server``)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    if not assets.BUILT.is_file():
-        assets.build()
-    home = tmp_path_factory.mktemp("reading") / "home"
-    build(home)
-    port = _free_port()
-    env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
-    command = [str(Path(sys.executable).parent / "watchkeeper"), "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        _inside(namespace, command), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while not _healthy(namespace, base):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"watchkeeper serve did not start: {output[-2000:]}")
-        time.sleep(0.5)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    with serving(tmp_path_factory, namespace, "reading") as base:
+        yield base
 
 
 def log_in(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,10 @@ def normalise(text: str) -> str:
     for pattern, replacement in NORMALISED:
         text = pattern.sub(replacement, text)
     # times of the build itself (sources retrieved today, sessions): not of the data
-    today = datetime.now(UTC).date().isoformat()
-    return re.sub(today + r"[T ][0-9:.+]*(Z|\+00:00)?", "<today>", text)
+    # (yesterday's too: a run that crosses midnight builds one workspace on each day)
+    now = datetime.now(UTC).date()
+    days = "|".join(d.isoformat() for d in (now, now - timedelta(days=1)))
+    return re.sub(f"({days})" + r"[T ][0-9:.+]*(Z|\+00:00)?", "<today>", text)
 
 
 def pdf_text(content: bytes) -> str:
