@@ -321,3 +321,73 @@ def test_autocompletion_is_answered_from_what_is_kept_until_the_store_moves(
     )
     assert done.status_code == 303, done.text
     assert service.peek(viewer) is None
+
+
+# The pages kept whole (issue 25, item 7): each for its caller and query, while what it
+# was made of stays the same — including what does not move the store's read state.
+KEPT_PAGES = ("/", "/alerts", "/timeline", "/dossier/wk-vessel-angara", "/resolve")
+
+
+def test_kept_pages_are_each_viewers_own(shared: Settings) -> None:
+    """The overview, alerts, timeline, dossier and review queue are kept once asked; the
+    Korean partner, asking after the US analyst, gets pages made for it: nothing of the
+    analyst's values."""
+    analyst, partner = _pair(shared, "us-analyst")
+    pages = analyst.client.app.state.workbench.pages
+    for path in KEPT_PAGES:
+        first: Any = analyst.get(path)
+        assert first.status_code == 200, (path, first.status_code)
+        assert analyst.get(path).text == first.text, path  # type: ignore[attr-defined]
+        assert any(k[3] == path.split("?")[0] for k in pages), path
+    for path in KEPT_PAGES:
+        response: Any = partner.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert not _leaks(response.text), (path, _leaks(response.text))
+
+
+def _open_alert(browser: Browser) -> str:
+    page = browser.get("/alerts?open=1").text  # type: ignore[attr-defined]
+    found = re.findall(r'name="alert_id" value="([^"]+)"', page)
+    assert found
+    return found[0]
+
+
+def test_an_acknowledgement_is_seen_on_the_kept_alerts_and_overview(fresh: Settings) -> None:
+    """Acknowledging does not move the store's read state: the kept alerts list and
+    overview follow the organisation's acknowledgements all the same."""
+    analyst = Browser(fresh, "analyst")
+    alert = _open_alert(analyst)
+    overview = analyst.get("/").text  # type: ignore[attr-defined]
+    assert f'href="/entity/{alert}"' in overview
+    assert analyst.get("/").text == overview  # type: ignore[attr-defined]  # kept
+    done: Any = analyst.post(
+        "/alerts/acknowledge", {"alert_id": alert, "note": "read", "filters": "open=1"}
+    )
+    assert done.status_code == 303, done.text
+    assert f'value="{alert}"' not in analyst.get("/alerts?open=1").text  # type: ignore[attr-defined]
+    assert f'href="/entity/{alert}"' not in analyst.get("/").text  # type: ignore[attr-defined]
+    assert alert in analyst.get("/alerts").text  # type: ignore[attr-defined]  # still listed
+
+
+def test_a_decision_is_seen_on_the_kept_dossier(fresh: Settings) -> None:
+    """The dossier lists the organisation's screening decisions on the entity: recorded
+    (here by another process, straight into the store), it is on the next dossier."""
+    analyst = Browser(fresh, "analyst")
+    path = "/dossier/wk-vessel-angara"
+    before = analyst.get(path).text  # type: ignore[attr-defined]
+    assert analyst.get(path).text == before  # type: ignore[attr-defined]  # kept
+    assert "an unmistakable reason" not in before
+    viewer = analyst.client.app.state.workbench.accounts.user("analyst").viewer
+    analyst.client.app.state.service.store.record_decision(
+        {
+            "organisation": viewer.organisation,
+            "query_id": "q1",
+            "entity_id": "wk-vessel-angara",
+            "decision": "confirmed",
+            "reason": "an unmistakable reason",
+            "decided_by": "ana",
+            "decided_at": "2026-12-08",
+            "fingerprint": "x",
+        }
+    )
+    assert "an unmistakable reason" in analyst.get(path).text  # type: ignore[attr-defined]

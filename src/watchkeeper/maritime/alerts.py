@@ -221,57 +221,104 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """The viewer's alerts, most severe first and newest first within a severity."""
     rules = rules or default_rules()
-    floor = 1
-    if min_severity is not None:
-        if min_severity not in rules.levels[1:]:
-            raise InputError("--severity", f"one of {', '.join(rules.levels[1:])}")
-        floor = rules.levels.index(min_severity)
-    acks = acknowledgements(reader.store, reader.viewer.organisation)
+    return select_alerts(
+        all_alerts(reader, rules),
+        acknowledgements(reader.store, reader.viewer.organisation),
+        rules,
+        vessel=vessel,
+        kind=kind,
+        area=area,
+        since=since,
+        until=until,
+        min_severity=min_severity,
+        unacknowledged=unacknowledged,
+    )
+
+
+def all_alerts(reader: Reader, rules: Rules) -> list[dict[str, Any]]:
+    """Every alert the viewer may see, ranked (most severe first, newest first within a
+    severity), without its organisation's acknowledgements: what follows from the store
+    alone, so that the workbench can keep it while the store's state stays the same
+    (acknowledging does not move that state; ``select_alerts`` adds them)."""
     out = []
     for view in reader.entities(reader.entity_ids("Event")):
         facts = facts_of(view)
         if facts is None:
             continue
         level, explained = rules.explain(facts)
-        reasons = [say(template, values) for template, values in explained]
-        if level < floor:
+        if level < 1:
             continue
+        reasons = [say(template, values) for template, values in explained]
         entity = view.entity
         start = min(entity.get("startDate") or entity.get("date") or [""])
         end = max(entity.get("endDate") or [start])
-        alert = {
-            "id": view.id,
-            "severity": rules.levels[level],
-            "rank": level,
-            "kind": facts["kind"],
-            "start": start,
-            "end": end,
-            "title": entity.caption,
-            "reason": "; ".join(r for r in reasons if r),
-            "reasons": [
-                {"template": template, "values": values}
-                for template, values in explained
-                if template
-            ],
-            "place": facts.get("place"),
-            "mmsi": [m for m in (facts.get("mmsi"), facts.get("other_mmsi")) if m],
-            "vessels": sorted(entity.get("involved")),
-            "evidence": {k: v for k, v in facts.items() if k in EVIDENCE},
-            "acknowledged": acks.get(view.id),
-        }
+        places = [facts.get(k) for k in ("place", "area", "start_area", "end_area")]
+        places += list(entity.get("location"))
+        out.append(
+            {
+                "id": view.id,
+                "severity": rules.levels[level],
+                "rank": level,
+                "kind": facts["kind"],
+                "start": start,
+                "end": end,
+                "title": entity.caption,
+                "reason": "; ".join(r for r in reasons if r),
+                "reasons": [
+                    {"template": template, "values": values}
+                    for template, values in explained
+                    if template
+                ],
+                "place": facts.get("place"),
+                # for the area filter only (``select_alerts`` leaves it out)
+                "places": [str(p) for p in places if p],
+                "mmsi": [m for m in (facts.get("mmsi"), facts.get("other_mmsi")) if m],
+                "vessels": sorted(entity.get("involved")),
+                "evidence": {k: v for k, v in facts.items() if k in EVIDENCE},
+                "acknowledged": None,
+            }
+        )
+    out.sort(key=lambda a: a["start"], reverse=True)
+    out.sort(key=lambda a: a["rank"], reverse=True)
+    return out
+
+
+def select_alerts(
+    alerts: list[dict[str, Any]],
+    acks: dict[str, dict[str, str]],
+    rules: Rules,
+    vessel: str | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    min_severity: str | None = None,
+    unacknowledged: bool = False,
+) -> list[dict[str, Any]]:
+    """The alerts of ``all_alerts`` that pass the filters, each with its
+    acknowledgement from ``acks`` (new dicts: the ones given are left as they are)."""
+    floor = 1
+    if min_severity is not None:
+        if min_severity not in rules.levels[1:]:
+            raise InputError("--severity", f"one of {', '.join(rules.levels[1:])}")
+        floor = rules.levels.index(min_severity)
+    out = []
+    for alert in alerts:
+        acknowledged = acks.get(alert["id"])
+        if alert["rank"] < floor:
+            continue
         if kind and alert["kind"] != kind:
             continue
-        if unacknowledged and alert["acknowledged"]:
+        if unacknowledged and acknowledged:
             continue
         if vessel and not _is_vessel(alert, vessel):
             continue
-        if area and not _in_area(view, facts, area):
+        if area and not _in_area(alert, area):
             continue
-        if not _in_period(start, end, since, until):
+        if not _in_period(alert["start"], alert["end"], since, until):
             continue
-        out.append(alert)
-    out.sort(key=lambda a: a["start"], reverse=True)
-    out.sort(key=lambda a: a["rank"], reverse=True)
+        shown = {k: v for k, v in alert.items() if k != "places"}
+        out.append(shown | {"acknowledged": acknowledged})
     return out
 
 
@@ -294,11 +341,9 @@ def _is_vessel(alert: dict[str, Any], wanted: str) -> bool:
     return wanted in alert["vessels"] or wanted.upper() in str(alert["title"]).upper()
 
 
-def _in_area(view: Any, facts: dict[str, Any], wanted: str) -> bool:
+def _in_area(alert: dict[str, Any], wanted: str) -> bool:
     text = wanted.lower()
-    places = [facts.get("place"), facts.get("area"), facts.get("start_area"), facts.get("end_area")]
-    places += list(view.entity.get("location"))
-    return any(text in str(p).lower() for p in places if p)
+    return any(text in place.lower() for place in alert["places"])
 
 
 def parse_when(option: str, text: str | None, end_of_day: bool = False) -> datetime | None:

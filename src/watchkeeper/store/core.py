@@ -761,6 +761,17 @@ class Store:
             )
             return [dict(r._mapping) for r in rows]
 
+    def decisions_mark(self, organisation: str) -> int:
+        """The id of the organisation's newest decision (0 before its first): it moves
+        with every decision, so that what was derived from the log can be kept until
+        then (decisions do not move the store's read state)."""
+        table = t.screening_decision
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(func.max(table.c.id)).where(table.c.organisation == organisation)
+            ).scalar()
+            return int(found or 0)
+
     # -- integrity ------------------------------------------------------------------------
 
     def digest(self) -> str:

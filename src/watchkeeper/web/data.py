@@ -86,11 +86,24 @@ def events(
     views = list(reader.entities(reader.entity_ids("Event")))
     involved = sorted({i for v in views for i in v.entity.get("involved")})
     captions = {v.id: v.caption for v in reader.entities(involved)} if involved else {}
+    out = [_event(view, captions) for view in views]
+    if cooperation_only:
+        out = [event for event in out if event.sectors]
+    out.sort(key=lambda e: (e.date, e.id))
+    return select_events(out, sector, actor, start, end)
+
+
+def select_events(
+    items: list[Event],
+    sector: str | None = None,
+    actor: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> list[Event]:
+    """The events of ``items`` in ``sector``, involving ``actor`` and dated within
+    ``start``–``end`` (each a date prefix), in the order given."""
     out = []
-    for view in views:
-        event = _event(view, captions)
-        if cooperation_only and not event.sectors:
-            continue
+    for event in items:
         if sector and sector not in event.sectors:
             continue
         if actor and actor not in {i for i, _ in event.involved}:
@@ -100,7 +113,6 @@ def events(
         if end and event.date[: len(end)] > end:
             continue
         out.append(event)
-    out.sort(key=lambda e: (e.date, e.id))
     return out
 
 

@@ -4,7 +4,7 @@ filtered as the CLI's ``alerts`` filters, and acknowledged per organisation."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query
@@ -12,17 +12,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from watchkeeper.errors import InputError
 from watchkeeper.maritime.alerts import (
+    Rules,
     acknowledge_alert,
+    all_alerts,
     default_rules,
-    list_alerts,
     parse_when,
+    select_alerts,
 )
 from watchkeeper.maritime.link import LABELS
 from watchkeeper.store.accounts import User
+from watchkeeper.store.alerts import acknowledgements
 from watchkeeper.web.auth import csrf_protect, require
 from watchkeeper.web.i18n import N_
 from watchkeeper.web.limits import MAX_VALUE
-from watchkeeper.web.pages import nav, render
+from watchkeeper.web.pages import nav
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -51,6 +54,19 @@ def filtered_list(query: str) -> str:
     return "/alerts" + ("?" + urlencode(kept) if kept else "")
 
 
+def kept_alerts(
+    c: Ctx, rules: Rules
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], tuple[Any, ...]]:
+    """The viewer's alerts as the store gives them (kept while its read state stays the
+    same), its organisation's acknowledgements (read at every request: acknowledging
+    does not move the store's state), and those acknowledgements as a key for a kept
+    page (a page shown before an acknowledgement is never shown after it)."""
+    alerts = c.answer("alerts", (), lambda: all_alerts(c.reader, rules))
+    acks = acknowledgements(c.store, c.viewer.organisation)
+    key = tuple(sorted((k, v["by"], v["at"], v["note"]) for k, v in acks.items()))
+    return alerts, acks, key
+
+
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(
     c: Annotated[Ctx, Depends(ctx)],
@@ -71,8 +87,10 @@ def alerts_page(
             template="one of {choices}",
             choices=", ".join(LABELS),
         )
-    items = list_alerts(
-        c.reader,
+    alerts, acks, acked = kept_alerts(c, rules)
+    items = select_alerts(
+        alerts,
+        acks,
         rules,
         vessel=vessel or None,
         kind=kind or None,
@@ -82,8 +100,6 @@ def alerts_page(
         min_severity=severity or None,
         unacknowledged=open_only,
     )
-    vessel_ids = sorted({str(v) for a in items for v in a["vessels"]})
-    captions = {v.id: v.caption for v in c.reader.entities(vessel_ids)} if vessel_ids else {}
     chosen = {
         "severity": severity,
         "kind": kind,
@@ -93,16 +109,22 @@ def alerts_page(
         "until": until,
         "open": open_only,
     }
-    return render(
-        c.request,
-        "alerts.html",
-        alerts=items,
-        labels=LABELS,
-        captions=captions,
-        levels=rules.levels[1:],
-        chosen=chosen,
-        can_acknowledge=c.user.can("analyst"),
-    )
+
+    def context() -> dict[str, Any]:
+        vessel_ids = sorted({str(v) for a in items for v in a["vessels"]})
+        captions = {v.id: v.caption for v in c.reader.entities(vessel_ids)} if vessel_ids else {}
+        return {
+            "alerts": items,
+            "labels": LABELS,
+            "captions": captions,
+            "levels": rules.levels[1:],
+            "chosen": chosen,
+            "can_acknowledge": c.user.can("analyst"),
+        }
+
+    # The page is kept for this caller and query while the alerts and the
+    # acknowledgements it was made of stay the same.
+    return c.page("alerts.html", (alerts,), context, key=acked)
 
 
 @router.post("/alerts/acknowledge")

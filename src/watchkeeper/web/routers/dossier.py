@@ -19,7 +19,6 @@ from watchkeeper.errors import InputError
 from watchkeeper.investigations import dossier
 from watchkeeper.investigations.network import MAX_HOPS
 from watchkeeper.web.auth import csrf_protect
-from watchkeeper.web.pages import render
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -70,14 +69,21 @@ def dossier_download(
 def dossier_page(
     c: Annotated[Ctx, Depends(ctx)], entity_id: EntityId, max_hops: Hops = 4
 ) -> HTMLResponse:
-    data = _build(c, entity_id, max_hops)
-    html = dossier.render_html(data)  # autoescaped by the dossier's own template
-    found = BODY.search(html)
-    return render(
-        c.request,
-        "dossier.html",
-        d=data,
-        body=Markup(found.group(1) if found else ""),
-        max_hops=max_hops,
-        formats=tuple(MEDIA),
+    # Kept while the viewer's read state and its organisation's decision log stay the
+    # same (the dossier lists the decisions; deciding does not move the read state).
+    decided = c.store.decisions_mark(c.viewer.organisation)
+    data = c.answer(
+        "dossier", (entity_id, max_hops, decided), lambda: _build(c, entity_id, max_hops)
     )
+
+    def context() -> dict[str, Any]:
+        html = dossier.render_html(data)  # autoescaped by the dossier's own template
+        found = BODY.search(html)
+        return {
+            "d": data,
+            "body": Markup(found.group(1) if found else ""),
+            "max_hops": max_hops,
+            "formats": tuple(MEDIA),
+        }
+
+    return c.page("dossier.html", (data,), context)

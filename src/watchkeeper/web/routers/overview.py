@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from watchkeeper.maritime import tracks
-from watchkeeper.maritime.alerts import list_alerts
+from watchkeeper.maritime.alerts import default_rules, select_alerts
 from watchkeeper.web import data
 from watchkeeper.web.geo import vessels_with_tracks
 from watchkeeper.web.i18n import N_
-from watchkeeper.web.pages import nav, render
+from watchkeeper.web.pages import nav
+from watchkeeper.web.routers.alerts import kept_alerts
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +25,17 @@ nav("/", N_("Overview"), order=10)
 def overview(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
     reader = c.reader
     # Kept while the viewer's read state stays the same (any import, re-marking or
-    # retraction moves it); alerts are read each time, since acknowledging one does not.
-    events = c.answer("overview-events", (), lambda: data.events(reader))
+    # retraction moves it); the alerts' acknowledgements are read each time, since
+    # acknowledging one does not, and key the kept page.
+    events = c.answer("events", (), lambda: data.events(reader))
+    # Sector counts are analysis: facts only (the simulated AIS detections are shown,
+    # labelled, among the alerts and latest events, but not counted).
+    series = c.answer(
+        "overview-series", (), lambda: data.sector_series(data.events(reader.for_analysis()))
+    )
     vessels = c.answer("overview-vessels", (), lambda: data.sanctioned_vessels(reader))
+    rules = default_rules()
+    alerts, acks, acked = kept_alerts(c, rules)
     datasets = c.bench.ais_datasets()
     version = tuple(tracks.fingerprint(d) for d in datasets)
 
@@ -37,14 +46,14 @@ def overview(c: Annotated[Ctx, Depends(ctx)]) -> HTMLResponse:
         return data.last_known_positions(datasets, [v for v in vessels if v.id in tracked])
 
     positions = c.answer("overview-positions", version, located)
-    return render(
-        c.request,
-        "overview.html",
-        alerts=list_alerts(reader, unacknowledged=True)[:8],
-        latest=list(reversed(events))[:8],
-        # Sector counts are analysis: facts only (the simulated AIS detections are
-        # shown, labelled, among the alerts and latest events, but not counted).
-        series=data.sector_series(data.events(reader.for_analysis())),
-        vessels=[{"id": v.id, "name": v.caption} for v in vessels],
-        positions=positions,
-    )
+
+    def context() -> dict[str, Any]:
+        return {
+            "alerts": select_alerts(alerts, acks, rules, unacknowledged=True)[:8],
+            "latest": list(reversed(events))[:8],
+            "series": series,
+            "vessels": [{"id": v.id, "name": v.caption} for v in vessels],
+            "positions": positions,
+        }
+
+    return c.page("overview.html", (events, series, vessels, alerts, positions), context, key=acked)

@@ -66,11 +66,11 @@ def _side(c: Ctx, entity_id: str) -> dict[str, Any] | None:
     return info
 
 
-def queue_items(c: Ctx) -> list[queue.Item]:
-    """The organisation's queue as the viewer may see it (both sides' key facts): the
-    pairs are scored once per read state and run (re-scoring hundreds of pairs is
-    seconds of work, not to be repeated per page), the judged ones left out per request
-    (a decision takes its pair out at once)."""
+def scored_queue(c: Ctx) -> tuple[tuple[object, ...], list[queue.Item]]:
+    """What moves when a run replaces the organisation's candidates, and the queue as
+    the viewer may see it (both sides' key facts), judged pairs included: the pairs are
+    scored once per read state and run (re-scoring hundreds of pairs is seconds of
+    work, not to be repeated per page)."""
     index, _facts = c.bench.service.current()
     stamp = sql.candidates_stamp(c.store, c.viewer.organisation)
     found = c.answer(
@@ -79,7 +79,13 @@ def queue_items(c: Ctx) -> list[queue.Item]:
         lambda: queue.items(c.store, c.reader, index),
         depends_on=index,
     )
-    return queue.undecided(c.reader, found)
+    return stamp, found
+
+
+def queue_items(c: Ctx) -> list[queue.Item]:
+    """The organisation's queue as the viewer may see it, the judged pairs left out per
+    request (a decision takes its pair out at once)."""
+    return queue.undecided(c.reader, scored_queue(c)[1])
 
 
 def pairs(
@@ -126,29 +132,34 @@ def resolve_page(
         "band": band,
         "schema": schema,
     }
-    total, shown, counts = pairs(c, filters, sort, page)
-    decided = judgments.history(c.reader)[:20]
+    # The page is kept for this caller and query while the scored queue (the read
+    # state: a judgment moves it) and the run's state stay the same.
+    stamp, found = scored_queue(c)
     job = c.bench.xref_jobs.state(c.viewer.organisation)
     chosen = {k: v for k, v in filters.items() if v}
-    return render(
-        c.request,
-        "resolve.html",
-        total=total,
-        pairs=shown,
-        decided=decided,
-        labels=LABELS,
-        tlps=TLPS,
-        can_decide=c.user.can("analyst"),
-        job=job,
-        facets=counts,
-        facet_labels=FACET_LABELS,
-        filters=chosen,
-        sort=sort,
-        sorts=SORT_LABELS,
-        page=page,
-        pages=max(1, -(-total // PAGE)),
-        query=lambda **change: _query(chosen, sort, page, change),
-    )
+
+    def context() -> dict[str, Any]:
+        total, shown, counts = pairs(c, filters, sort, page)
+        decided = judgments.history(c.reader)[:20]
+        return {
+            "total": total,
+            "pairs": shown,
+            "decided": decided,
+            "labels": LABELS,
+            "tlps": TLPS,
+            "can_decide": c.user.can("analyst"),
+            "job": job,
+            "facets": counts,
+            "facet_labels": FACET_LABELS,
+            "filters": chosen,
+            "sort": sort,
+            "sorts": SORT_LABELS,
+            "page": page,
+            "pages": max(1, -(-total // PAGE)),
+            "query": lambda **change: _query(chosen, sort, page, change),
+        }
+
+    return c.page("resolve.html", (found,), context, key=(stamp, repr(job)))
 
 
 def _query(filters: dict[str, str], sort: str, page: int, change: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from watchkeeper.model.sectors import sectors
 from watchkeeper.web import data
 from watchkeeper.web.i18n import N_
-from watchkeeper.web.pages import nav, render
+from watchkeeper.web.pages import nav
 from watchkeeper.web.workbench import Ctx, ctx
 
 router = APIRouter(include_in_schema=False)
@@ -39,17 +39,22 @@ def timeline(
     start: Annotated[str, Query(max_length=10, alias="from")] = "",
     end: Annotated[str, Query(max_length=10, alias="to")] = "",
 ) -> HTMLResponse:
-    events = data.events(c.reader, sector or None, actor or None, start or None, end or None)
-    actors: dict[str, str] = {}
-    for event in data.events(c.reader):
-        for entity_id, caption in event.involved:
-            actors[entity_id] = caption
-    return render(
-        c.request,
-        "timeline.html",
-        events=list(reversed(events)),
-        timeline=timeline_items(events),
-        sectors=sorted(sectors().values(), key=lambda s: s.label),
-        actors=sorted(actors.items(), key=lambda kv: kv[1].lower()),
-        chosen={"sector": sector, "actor": actor, "from": start, "to": end},
-    )
+    # Every event is read once per read state; the filters and the page are applied
+    # to that, and the page kept for this caller and query.
+    every = c.answer("events", (), lambda: data.events(c.reader))
+    events = data.select_events(every, sector or None, actor or None, start or None, end or None)
+
+    def context() -> dict[str, Any]:
+        actors: dict[str, str] = {}
+        for event in every:
+            for entity_id, caption in event.involved:
+                actors[entity_id] = caption
+        return {
+            "events": list(reversed(events)),
+            "timeline": timeline_items(events),
+            "sectors": sorted(sectors().values(), key=lambda s: s.label),
+            "actors": sorted(actors.items(), key=lambda kv: kv[1].lower()),
+            "chosen": {"sector": sector, "actor": actor, "from": start, "to": end},
+        }
+
+    return c.page("timeline.html", (every,), context)
