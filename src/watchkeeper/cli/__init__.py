@@ -18,6 +18,7 @@ layer over the library.
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
@@ -39,10 +40,30 @@ app = typer.Typer(
 
 
 @app.callback()
-def _private_files() -> None:
+def _root(
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="Where commands run with --engine spark: local[N] (the default, local[2]),"
+            " spark://HOST:PORT, yarn or k8s://https://HOST:PORT"
+            " (setting: WATCHKEEPER_SPARK_MASTER).",
+        ),
+    ] = None,
+) -> None:
     """Everything a command writes (the store, the index, the AIS dataset, exports) is
     readable by the user who ran it only: restricted values are in clear in those files."""
     os.umask(0o077)
+    if spark_master is not None:
+        from watchkeeper.errors import InputError
+        from watchkeeper.spark import check_master
+
+        try:
+            check_master(spark_master)
+        except InputError as error:
+            raise typer.BadParameter(str(error), param_hint="--spark-master") from None
+        # the setting every command reads (``Settings.spark_master``)
+        os.environ["WATCHKEEPER_SPARK_MASTER"] = spark_master
 
 
 # Commands at the top level (`watchkeeper import`, `watchkeeper screen`...)
