@@ -70,3 +70,58 @@ def test_another_publishers_statement_csv_is_read_as_it_is(
     run_import(fresh, "statements", path)
     notes = {v for _, p, v in _values(fresh) if p == "notes"}
     assert notes == {"''=kept as published"}  # the publisher's cell, verbatim
+
+
+def test_simulated_rows_keep_their_material_through_export_and_import(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The export says each value's material; a file of simulated rows re-imports as
+    simulated (out of reports), without being told, and never as another kind."""
+    from dataclasses import replace
+
+    from watchkeeper.errors import InputError
+
+    sim = replace(source("drill", "2024-02-01"), material="simulated")
+    write(sqlite_store, [entity("Vessel", "v-sim", dataset="drill", name="GHOST")], sim)
+    path = tmp_path / "sim.csv"
+    write_export(sqlite_store.read(ALL), "statements", path)
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    assert {r["material"] for r in rows} == {"simulated"}
+    fresh = open_store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    done = run_import(fresh, "statements", path)
+    assert {s["material"] for s in fresh.read(ALL).sources()} == {"simulated"}, done
+    assert not list(fresh.read(ALL).for_analysis().statements())
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    from watchkeeper.importers.base import Options
+
+    try:
+        run_import(other, "statements", path, Options(material="exercise"))
+    except InputError as error:
+        assert "simulated material, not exercise" in str(error)
+    else:
+        raise AssertionError("an exercise import of simulated rows was accepted")
+    assert not list(other.read(ALL).statements())
+
+
+def test_a_file_mixing_facts_and_simulated_rows_is_refused(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from watchkeeper.errors import InputError
+
+    write(sqlite_store, [entity("Vessel", "v-real", name="REAL")], source("test", "2024-01-01"))
+    sim = replace(source("drill", "2024-02-01"), material="simulated")
+    write(sqlite_store, [entity("Vessel", "v-sim", dataset="drill", name="GHOST")], sim)
+    path = tmp_path / "mixed.csv"
+    write_export(sqlite_store.read(ALL), "statements", path)
+    fresh = open_store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    before = fresh.digest()
+    try:
+        run_import(fresh, "statements", path)
+    except InputError as error:
+        message = str(error)
+        assert "mixed.csv" in message and "in one file" in message and "\n" not in message
+    else:
+        raise AssertionError("a file mixing kinds of material was imported")
+    assert fresh.digest() == before

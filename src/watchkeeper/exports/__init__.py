@@ -17,10 +17,14 @@ from followthemoney.statement.serialize import CSV_COLUMNS
 from watchkeeper.errors import InputError
 from watchkeeper.exports.cells import SafeDictWriter
 from watchkeeper.model.marking import MARKING_COLUMNS
+from watchkeeper.model.source import FACT
 from watchkeeper.store.reader import EntityView, Reader
 
 EXPORT_KINDS = ("ftm", "statements")
-STATEMENT_COLUMNS = [*CSV_COLUMNS, "source_id", "credibility", *MARKING_COLUMNS]
+STATEMENT_COLUMNS = [*CSV_COLUMNS, "source_id", "credibility", *MARKING_COLUMNS, "material"]
+"""The FtM statement columns, then the provenance Watchkeeper keeps with each value: its
+source, credibility, marking, and the kind of material its source holds (fact, simulated,
+exercise: re-imported, simulated or exercise rows stay what they are)."""
 
 
 def write_ftm(reader: Reader, fh: TextIO) -> int:
@@ -66,6 +70,9 @@ def write_statements(reader: Reader, fh: TextIO, include_ended: bool = False) ->
     cell ``neutralise``d (a value such as ``=HYPERLINK(...)`` or ``-12.5`` gets a ``'``)."""
     writer = SafeDictWriter(fh, STATEMENT_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    # as the entity page says it: the material of the value's source when the viewer may
+    # see that source (``views.detail``), else fact
+    materials = {str(s["id"]): str(s.get("material") or FACT) for s in reader.sources()}
     count = 0
     for sv in reader.statements(include_ended=include_ended):
         row = sv.statement.to_csv_row()
@@ -77,6 +84,7 @@ def write_statements(reader: Reader, fh: TextIO, include_ended: bool = False) ->
             rel_to=",".join(sorted(mark.rel_to)) if mark.rel_to is not None else "",
             originator=mark.originator or "",
             recipients=",".join(sorted(mark.recipients)),
+            material=materials.get(sv.source_id, FACT),
         )
         writer.writerow(
             {k: ("" if v is None else v) for k, v in row.items() if k in STATEMENT_COLUMNS}

@@ -45,6 +45,21 @@ def get_importer(fmt: str) -> Importer:
         raise InputError(fmt, f"unknown format; one of: {', '.join(IMPORTERS)}") from None
 
 
+def _declared_material(importer: Importer, path: Path, options: Options) -> Options:
+    """The options with the material the file itself declares (Watchkeeper's statement
+    export has a ``material`` column): simulated or exercise rows are imported as such
+    without being told, and never as another kind."""
+    declare = getattr(importer, "declared_material", None)
+    declared = declare(path) if declare is not None else None
+    if declared is None or declared == FACT or declared == options.material:
+        return options
+    if options.material != FACT:
+        raise InputError(
+            str(path), f"the file's rows are {declared} material, not {options.material}"
+        )
+    return replace(options, material=declared)
+
+
 def _with_material(store: Store, source: Source, options: Options) -> Source:
     """The source as holding ``options.material``. Exercise or simulated material goes
     into a dataset of its own (the default one suffixed with the kind), never beside facts:
@@ -78,6 +93,7 @@ def run_import(
     importer = get_importer(fmt)
     check_not_empty(path)
     checksum = file_checksum(path)
+    options = _declared_material(importer, path, options)
     source = importer.source(path, checksum, options)
     if options.marking is not None:
         source = replace(source, marking=options.marking)

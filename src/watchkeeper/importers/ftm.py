@@ -27,7 +27,7 @@ from watchkeeper.importers.base import MAX_FIELD, Options, Record, make_entity, 
 from watchkeeper.model.grading import Credibility, Reliability
 from watchkeeper.model.marking import MARKING_COLUMNS, Marking, most_releasable
 from watchkeeper.model.origin import Origin, timestamp
-from watchkeeper.model.source import Source
+from watchkeeper.model.source import FACT, MATERIALS, Source
 
 STATEMENT_REQUIRED = ("entity_id", "prop", "schema", "value", "dataset")
 # The columns that make a statement CSV Watchkeeper's own export (exports.STATEMENT_COLUMNS).
@@ -227,6 +227,37 @@ class StatementCsvImporter:
             if marks:
                 source = replace(source, marking=most_releasable(marks))
         return source
+
+    def declared_material(self, path: Path) -> str | None:
+        """The kind of material the rows say they are (our own export's ``material``
+        column), or None when the file has no such column. A file mixing kinds is
+        refused: simulated or exercise rows must never come back as facts beside them."""
+        csv.field_size_limit(MAX_FIELD)
+        found: str | None = None
+        try:
+            with path.open("r", encoding="utf-8", newline="") as fh:
+                reader = csv.DictReader(fh)
+                if "material" not in (reader.fieldnames or ()):
+                    return None
+                for row in reader:
+                    kind = original(row.get("material") or "") or FACT
+                    if kind not in MATERIALS:
+                        raise InputError(
+                            str(path),
+                            f"unknown kind of material {kind!r}",
+                            f"row {reader.line_num}",
+                        )
+                    if found is not None and kind != found:
+                        raise InputError(
+                            str(path),
+                            f"rows of {found} and of {kind} material in one file: export and "
+                            "import each kind apart",
+                            f"row {reader.line_num}",
+                        )
+                    found = kind
+        except (UnicodeDecodeError, csv.Error):
+            return found  # unreadable rows are left for ``records`` to report
+        return found
 
     def _row_markings(self, path: Path) -> list[Marking]:
         """The rows' own markings, when every row has one; else none (a row without a
