@@ -13,6 +13,7 @@ from typing import Any
 from tests.web.workspace import KOREA, Browser
 from watchkeeper.assessment import estimates as est
 from watchkeeper.assessment import futures as fut
+from watchkeeper.assessment import judgments as judged
 from watchkeeper.assessment import report as rep
 from watchkeeper.assessment import trackers
 from watchkeeper.assessment.periods import parse_period
@@ -74,6 +75,12 @@ def test_the_futures_page_shows_each_update_and_the_posterior(shared: Settings) 
     text = page(Browser(shared, "kr-viewer"), "/assess/futures")
     for p in result.posterior:
         assert f"<strong>{p.value * 100:.0f} %</strong>" in text
+    # each probability with its confidence and why, as the report's key judgments say
+    posterior = re.search(r'<table class="posterior".*?</table>', text, re.S)
+    assert posterior is not None and ">Confidence</th>" in posterior.group(0)
+    for p in result.posterior:
+        level, reason, _cited = judged.confidence(result, p.scenario)
+        assert f'{level}<br><span class="muted">{reason}</span>' in posterior.group(0)
     rows = re.search(r'<table class="steps".*?</table>', text, re.S)
     assert rows is not None and rows.group(0).count("<tr>") == len(result.steps) + 1
     for step in result.steps:

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from watchkeeper.assessment import charts, trackers
 from watchkeeper.assessment import estimates as est
 from watchkeeper.assessment import futures as fut
+from watchkeeper.assessment import judgments as judged
 from watchkeeper.assessment.dataset import help_levels, measures
 from watchkeeper.assessment.periods import Period, first_day, last_day, parse_period
 from watchkeeper.assessment.sources import shown_marking
@@ -257,6 +258,9 @@ def trackers_page(c: Annotated[Ctx, Depends(ctx)], period: Text = "") -> HTMLRes
 
 # -- futures -------------------------------------------------------------------------------
 
+# The confidence levels (``assessment.judgments.LEVELS``), as the catalog needs the words.
+CONFIDENCE_LEVELS = (N_("low"), N_("moderate"), N_("high"))
+
 
 @router.get("/assess/futures", response_class=HTMLResponse)
 def futures_page(c: Annotated[Ctx, Depends(ctx)], as_of: Text = "") -> HTMLResponse:
@@ -305,6 +309,10 @@ def futures_page(c: Annotated[Ctx, Depends(ctx)], as_of: Text = "") -> HTMLRespo
         as_of=as_of,
         scenarios=scenarios,
         posterior=sorted(result.posterior, key=lambda p: -p.value),
+        # each probability's confidence and why, as the report's key judgments give it
+        confidences={
+            p.scenario: judged.confidence(result, p.scenario)[:2] for p in result.posterior
+        },
         names=names,
         steps=result.steps,
         indicators=result.indicators,
