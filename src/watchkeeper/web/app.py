@@ -31,7 +31,15 @@ from watchkeeper.errors import WatchkeeperError
 from watchkeeper.screening import index as ix
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.web.middleware import Bounded, ErrorsAsJson, SecurityHeaders
-from watchkeeper.web.routers import catalog, decisions, entities, health, screening, search
+from watchkeeper.web.routers import (
+    catalog,
+    decisions,
+    entities,
+    health,
+    screening,
+    search,
+    taxii,
+)
 from watchkeeper.web.service import Service
 
 
@@ -62,7 +70,7 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
     app.state.service = Service(settings, index)
     app.add_exception_handler(WatchkeeperError, _known)
     app.add_exception_handler(RequestValidationError, _invalid)
-    for module in (health, screening, search, entities, decisions, catalog):
+    for module in (health, screening, search, entities, decisions, catalog, taxii):
         app.include_router(module.router)
     # The workbench: pages, fragments and their JSON API, behind accounts (workbench.py).
     from watchkeeper.web import workbench
