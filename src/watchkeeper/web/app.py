@@ -16,6 +16,9 @@ from a CDN, so they are served only with ``WATCHKEEPER_API_DOCS=1``: a third par
 script would run in the origin of the logged-in workbench. (Serving them from locked npm
 packages instead, swagger-ui-dist and redoc, would add two packages and pages of our own
 to start them, for what any OpenAPI viewer shows from ``/openapi.json``.)
+
+TAXII 2.1 for partners is served at ``/taxii2/`` (``routers/taxii.py``), always behind
+credentials (``auth.Guard``), answering TAXII's own media type and error objects.
 """
 
 from __future__ import annotations
