@@ -373,3 +373,30 @@ def test_share_pull_from_watchkeeper_with_an_api_key(
         assert store.read(JP).stats()
     finally:
         store.close()
+
+
+def test_a_write_reaches_the_next_page_and_the_publisher_has_no_collection(
+    tmp_path: Path,
+) -> None:
+    from tests.helpers import entity
+    from tests.sharing.common import report_source
+
+    published = Published(tmp_path / "home")
+    mine = f"/taxii2/watchkeeper/collections/{published.jp_collection}/manifest/"
+    with TestClient(create_app(load_settings(published.env))) as api:
+        before = api.get(mine, headers=basic(JP_KEY)).json()["objects"]
+        store = open_store(load_settings(published.env))
+        try:
+            with store.write(report_source(), full_release=False) as writer:
+                writer.add_entity(entity("Vessel", "v-new", "reports", name="NEW STAR"), None, 2)
+            token = Accounts(store).create_token("kr-analyst", "again")
+            Accounts(store).add_user("us-analyst", US.organisation, "viewer", "a long pass", "t")
+            own = Accounts(store).create_token("us-analyst", "taxii")
+        finally:
+            store.close()
+        after = api.get(mine, headers=basic(JP_KEY)).json()["objects"]
+        assert len(after) == len(before) + 1  # the prepared collection follows the store
+        kr = api.get("/taxii2/watchkeeper/collections/", headers=basic(token)).json()
+        assert len(kr["collections"]) == 1
+        # the publisher's own users: nothing is released to oneself
+        assert api.get("/taxii2/watchkeeper/collections/", headers=basic(own)).json() == {}

@@ -52,7 +52,7 @@ STIX_TYPE = "application/stix+json;version=2.1"
 API_ROOT = "watchkeeper"
 MAX_PAGE = 1000
 """The most objects one page carries (a larger ``limit`` is lowered to it)."""
-PREPARED_KEPT = 8
+PREPARED_KEPT = 4
 FORMAT = "taxii-2.1"
 
 
@@ -171,7 +171,8 @@ def prepare(store: Store, publisher: Viewer, audience: Viewer) -> Prepared:
 
 class Collections:
     """The prepared collections of one process, by (publisher, audience, store state):
-    built once (other requests for the same wait for it), the last few kept."""
+    built once (other requests for the same wait for it); the last few audiences of the
+    newest state kept (a collection of 100,000 objects is some hundreds of MB)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -191,6 +192,9 @@ class Collections:
             if found is None:
                 found = prepare(self.store, publisher, audience)
                 with self._lock:
+                    # an older store state's collections are not answered again
+                    for old in [k for k in self._kept if k[2] != key[2]]:
+                        del self._kept[old]
                     self._kept[key] = found
                     while len(self._kept) > PREPARED_KEPT:
                         self._kept.popitem(last=False)
