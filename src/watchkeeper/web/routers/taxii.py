@@ -79,7 +79,8 @@ def _dispatch(request: Request, who: Principal, parts: list[str]) -> Response:
     base = str(request.base_url).rstrip("/") + "/taxii2/"
     root = base + ts.API_ROOT + "/"
     if request.method != "GET" and parts[3:4] != ["objects"]:
-        raise ts.TaxiiError(405, "Method Not Allowed", "this server is read-only")
+        # read-only: refused as a collection that cannot be written is (403)
+        raise ts.TaxiiError(403, "Forbidden", "this server is read-only")
     if not parts:
         return _json(
             {
