@@ -74,17 +74,25 @@ def medallion_data(
     objects: list[dict[str, Any]], collection: dict[str, Any], base: str
 ) -> dict[str, Any]:
     """medallion's memory backend holding ``objects`` in one collection, each object's
-    ``date_added`` its version (as our server dates them), listed in (date_added, id)
-    order so that both servers order pages alike."""
+    ``date_added`` as our server dates them (its version; the epoch for the objects every
+    bundle carries), listed in (date_added, id) order so that both servers order pages
+    alike."""
 
     def version(obj: dict[str, Any]) -> str:
         return str(obj.get("modified") or obj.get("created"))
 
-    ordered = sorted(objects, key=lambda o: (version(o), o["id"]))
+    def added(obj: dict[str, Any]) -> str:
+        # what every bundle of ours carries is dated the epoch (taxii_server.FIXED_ADDED)
+        fixed = obj["type"] in ("marking-definition", "extension-definition") or (
+            obj["type"] == "identity" and "extensions" not in obj
+        )
+        return "1970-01-01T00:00:00.000Z" if fixed else version(obj)
+
+    ordered = sorted(objects, key=lambda o: (added(o), o["id"]))
     manifest = [
         {
             "id": o["id"],
-            "date_added": version(o),
+            "date_added": added(o),
             "version": version(o),
             "media_type": "application/stix+json;version=2.1",
         }

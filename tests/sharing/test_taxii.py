@@ -400,3 +400,41 @@ def test_a_write_reaches_the_next_page_and_the_publisher_has_no_collection(
         assert len(kr["collections"]) == 1
         # the publisher's own users: nothing is released to oneself
         assert api.get("/taxii2/watchkeeper/collections/", headers=basic(own)).json() == {}
+
+
+def test_share_pull_fetches_what_was_added_since(tmp_path: Path) -> None:
+    """An object dated after the last pull comes alone, with what it refers to; one whose
+    values link to objects outside the increment makes the pull read the whole collection
+    (the import skips what it holds)."""
+    from tests.helpers import entity
+    from tests.sharing.common import report_source
+
+    published = Published(tmp_path / "us")
+    jp = Workspace(tmp_path / "jp", JP.organisation, "JPN")
+    jp.run("org", "add", US.organisation, "--country", "USA")
+
+    def add(schema: str, ref: str, day: str, **props: str) -> None:
+        store = open_store(load_settings(published.env))
+        try:
+            with store.write(report_source(), full_release=False) as writer:
+                made = entity(schema, ref, "reports", **props)
+                for stmt in made.statements:
+                    stmt.first_seen = stmt.last_seen = day
+                writer.add_entity(made, None, 2)
+        finally:
+            store.close()
+
+    with serving(published.env) as base:
+        args = ["share", "pull", f"{base}/taxii2/watchkeeper/", "--collection",
+                published.jp_collection, "--from", US.organisation, "--api-key", JP_KEY]  # fmt: skip
+        out = " ".join(jp.run(*args)[1].split())
+        assert f"{len(published.expected)} objects fetched" in out
+        add("Person", "p-new", "2026-11-30", name="PAK NEW")
+        out = " ".join(jp.run(*args)[1].split())
+        fetched = int(out.split(" objects fetched")[0].split()[-1])
+        assert 1 < fetched < len(published.expected) and "1 new" in out, out
+        add("Sanction", "s-new", "2026-12-01", entity="v-star", authority="UN Security Council")
+        out = " ".join(jp.run(*args)[1].split())
+        assert f"{len(published.expected) + 2} objects fetched" in out and "1 new" in out, out
+        out = " ".join(jp.run(*args)[1].split())
+        assert "0 objects fetched" in out

@@ -209,20 +209,40 @@ def pull(
         raise PullError(f"{url}: {type(exc).__name__}") from None
     result = PullResult(key, since, mark, len(objects), None)
     if objects:
-        body = json.dumps(objects, sort_keys=True).encode()
-        bundle_id = derived_id("bundle", hashlib.sha256(body).hexdigest())
-        # the limits a bundle file is read within (size, strings, nesting)
-        data = b'{"type":"bundle","id":"' + bundle_id.encode() + b'","objects":' + body + b"}"
-        bundle = parse_bundle(data, key)
-        result.imported = import_bundle(
-            store,
-            bundle,
-            key,
-            partner,
-            importer,
-            default_marking=default_marking,
-            reliability=reliability,
-        )
+        try:
+            result.imported = _import(store, objects, key, partner, importer,
+                                      default_marking, reliability)  # fmt: skip
+        except InputError:
+            if since is None:
+                raise
+            # An increment can name what it does not bring in ways the checks cannot
+            # resolve by id (our extension's values link by the sender's entity ids): the
+            # whole collection then, once; the import skips what it already holds.
+            try:
+                objects, mark = fetch(collection, None)
+            except requests.RequestException as exc:
+                raise PullError(f"{url}: {type(exc).__name__}") from None
+            result = PullResult(key, None, mark, len(objects), None)
+            result.imported = _import(store, objects, key, partner, importer,
+                                      default_marking, reliability)  # fmt: skip
     if mark is not None:
         save_mark(home, key, mark)
     return result
+
+
+def _import(
+    store: Store,
+    objects: list[dict[str, Any]],
+    key: str,
+    partner: str,
+    importer: Viewer,
+    default_marking: Marking,
+    reliability: Reliability,
+) -> ImportResult:
+    body = json.dumps(objects, sort_keys=True).encode()
+    bundle_id = derived_id("bundle", hashlib.sha256(body).hexdigest())
+    # the limits a bundle file is read within (size, strings, nesting)
+    data = b'{"type":"bundle","id":"' + bundle_id.encode() + b'","objects":' + body + b"}"
+    bundle = parse_bundle(data, key)
+    return import_bundle(store, bundle, key, partner, importer,
+                         default_marking=default_marking, reliability=reliability)  # fmt: skip

@@ -10,10 +10,11 @@ collection addressed to it (none when it is the publisher itself); any other col
 id, existing or not, is the same 404. Collections are read-only.
 
 Every object of a collection has one version (its ``modified``, or ``created`` for the
-fixed objects that have none); its ``date_added`` is that version's date, so
-``added_after`` asks for what changed after a date and a client polling with the last
-``date_added`` it saw gets each new version once. (The store keeps no time of writing per
-value: a value written today with an older date is not "added" today; see the README.)
+fixed objects that have none); its ``date_added`` is that version's date (the epoch for
+the fixed objects every bundle carries: ``FIXED_ADDED``), so ``added_after`` asks for
+what changed after a date and a client polling with the last ``date_added`` it saw gets
+each new version once. (The store keeps no time of writing per value: a value written
+today with an older date is not "added" today; see the README.)
 
 Prepared answers: the bundle is built once per (publisher, audience, store state) and
 kept as objects in (``date_added``, id) order, each already serialised, with indexes by
@@ -43,7 +44,7 @@ import orjson
 
 from watchkeeper.model.marking import Viewer
 from watchkeeper.sharing.gate import Selection, build_bundle, withheld_count
-from watchkeeper.sharing.vocab import NAMESPACE
+from watchkeeper.sharing.vocab import EPOCH, NAMESPACE
 from watchkeeper.store import Store
 from watchkeeper.store import sharing as kept_store
 
@@ -54,6 +55,11 @@ MAX_PAGE = 1000
 """The most objects one page carries (a larger ``limit`` is lowered to it)."""
 PREPARED_KEPT = 4
 FORMAT = "taxii-2.1"
+FIXED_ADDED = EPOCH
+"""The ``date_added`` of what every bundle carries whatever the data (the organisations'
+identities, our extension's definition, the marking definitions): the epoch, so that
+their fixed dates (2026 for ours) do not move a polling client's mark past the data's
+own dates; clients fetch them by id when an object refers to them."""
 
 
 class TaxiiError(Exception):
@@ -145,9 +151,10 @@ def prepare(store: Store, publisher: Viewer, audience: Viewer) -> Prepared:
     entries = []
     for obj in objects:
         version = _version(obj)
+        added = version if obj["id"] in exported.object_markings else FIXED_ADDED
         manifest = {
             "id": obj["id"],
-            "date_added": version,
+            "date_added": added,
             "version": version,
             "media_type": STIX_TYPE,
         }
@@ -157,7 +164,7 @@ def prepare(store: Store, publisher: Viewer, audience: Viewer) -> Prepared:
                 obj["id"],
                 obj["type"],
                 version,
-                version,
+                added,
                 orjson.dumps(obj, option=orjson.OPT_SORT_KEYS),
                 orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS),
                 exported.object_markings.get(obj["id"])
