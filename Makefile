@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .PHONY: demo test lint bench bench-maritime bench-screening bench-assessment bench-investigations \
-	bench-api bench-api-yente-schema bench-web assets clean
+	bench-api bench-api-yente-schema bench-web bench-sharing assets clean
 
 # pip's output goes to .venv/install.log and is shown only when the install fails.
 $(STAMP): pyproject.toml
@@ -112,6 +112,11 @@ bench-api-yente-schema: $(STAMP)
 	test -x $(API_BENCH_VENV)/bin/python || $(PYTHON) -m venv $(API_BENCH_VENV)
 	$(API_BENCH_VENV)/bin/python -m pip install --quiet yente==5.5.0 'schemathesis>=4.3,<5'
 	$(API_BENCH_VENV)/bin/python bench/api/yente_schema.py
+
+# Partner sharing (issue 23): a 100,000-object STIX export and import, and TAXII paging
+# beside medallion (a dev extra) on the same bundle. BENCH_ARGS=--quick: under a minute.
+bench-sharing: $(STAMP)
+	$(BIN)/python bench/sharing/run.py $(BENCH_ARGS)
 
 # The workbench under 50 concurrent clients (wrk, Debian's package) on the demo workspace with
 # the real UN and OFAC lists (from ../shared) and on one with 1 M entities (BENCH_ARGS="--sizes 0"

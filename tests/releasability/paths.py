@@ -354,6 +354,62 @@ def sharing(ws: Workspace) -> Any:
     return out
 
 
+def taxii(ws: Workspace) -> Any:
+    """TAXII 2.1 as the viewer's organisation reads it from the workspace's (issue 23):
+    collections, every page of objects and manifests (cursors and date headers
+    included), each object and its versions, ids it may not see (the same 404 as ids
+    that do not exist), filters, and the pages in the publisher's log."""
+    from watchkeeper.errors import Conflict
+    from watchkeeper.sharing.vocab import derived_id
+    from watchkeeper.store.sharing import releases
+
+    with suppress(Conflict):  # the recipient is a registered organisation in both
+        ws.store.add_organisation(ws.viewer.organisation, ws.viewer.country)
+    env = {**_env(ws), "WATCHKEEPER_ORG": WORKSPACE, "WATCHKEEPER_COUNTRY": "USA",
+           "WATCHKEEPER_API_KEYS": f"taxii-key={ws.viewer.organisation}"}  # fmt: skip
+    auth = {"Authorization": "ApiKey taxii-key", "Accept": "application/taxii+json;version=2.1"}
+    out: dict[str, Any] = {}
+
+    def get(path: str, **params: str) -> list[Any]:
+        answer = api.get(path, params=params, headers=auth)
+        dates = [answer.headers.get(f"x-taxii-date-added-{end}") for end in ("first", "last")]
+        return [answer.status_code, answer.json(), dates]
+
+    def walk(path: str, **params: str) -> list[Any]:
+        pages = [get(path, **params)]
+        while pages[-1][1].get("more"):
+            pages.append(get(path, **params, next=pages[-1][1]["next"]))
+        return pages
+
+    with TestClient(create_app(load_settings(env))) as api:
+        root = "/taxii2/watchkeeper/collections/"
+        out["collections"] = found = get(root)
+        for collection in found[1].get("collections", []) or [{"id": "none"}]:
+            base = f"{root}{collection['id']}/"
+            out["collection"] = get(base)
+            out["objects"] = objects = walk(base + "objects/")
+            out["objects by 3"] = walk(base + "objects/", limit="3")
+            out["manifest by 2"] = walk(base + "manifest/", limit="2")
+            for since in ("2020-01-01T00:00:00Z", "2024-06-01T00:00:00.000Z"):
+                out[f"after {since}"] = walk(base + "manifest/", added_after=since)
+            for kind in ("identity", "relationship", "wk-vessel", "marking-definition"):
+                out[f"type {kind}"] = walk(base + "objects/", **{"match[type]": kind})
+            ids = [o["id"] for page in objects for o in page[1].get("objects", [])]
+            # every id the world can name, as each kind of object: seen or not, one answer
+            ids += [derived_id(kind, ref) for ref in IDS
+                    for kind in ("identity", "relationship", "wk-vessel", "wk-sanction")]  # fmt: skip
+            for ref in sorted(set(ids)):
+                out[f"object {ref}"] = get(f"{base}objects/{ref}/")
+                out[f"versions {ref}"] = get(f"{base}objects/{ref}/versions/")
+            out["by id"] = walk(base + "objects/", **{"match[id]": ",".join(sorted(set(ids)))})
+    out["log"] = [
+        {k: v for k, v in entry.items() if k not in ("at", "id", "withheld_count")}
+        for entry in releases(ws.store, WORKSPACE)
+        if entry["format"] == "taxii-2.1"
+    ]
+    return out
+
+
 def linked_entries(ws: Workspace) -> Any:
     """Entries sharing a list id linked as the viewer's organisation (what an import
     does), then read as canonical entities: the links made, search through the merged
@@ -395,6 +451,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "screening and review": screening,
     "assessment": assessment,
     "sharing": sharing,
+    "taxii": taxii,
     "linked list entries": linked_entries,
 }
 

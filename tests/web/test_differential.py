@@ -157,6 +157,25 @@ def entity_ids(settings: Settings) -> list[str]:
     return sorted(chosen)
 
 
+def taxii_urls(app: Any) -> list[str]:
+    """TAXII 2.1 as kr-mofa's users read it from the workspace's organisation: the
+    collection, its pages, the manifest, and objects derived from ids of every kind."""
+    from watchkeeper.sharing.taxii_server import collection_id
+
+    publisher = app.state.service.settings.organisation
+    base = f"/taxii2/watchkeeper/collections/{collection_id(publisher, 'kr-mofa')}/"
+    return [
+        "/taxii2/",
+        "/taxii2/watchkeeper/",
+        "/taxii2/watchkeeper/collections/",
+        base,
+        base + "objects/",
+        base + "objects/?limit=7",
+        base + "manifest/?added_after=2024-01-01T00:00:00Z",
+        base + "objects/?match[type]=identity,relationship",
+    ]
+
+
 def urls(app: Any, ids: list[str]) -> list[str]:
     out: list[str] = []
     covered = set()
@@ -204,6 +223,8 @@ def urls(app: Any, ids: list[str]) -> list[str]:
             out += [url for url in ASSESS if url.startswith(path + "?")]
         elif path == "/resolve":
             out += [path + f for f in QUEUE]
+        elif path == "/taxii2{rest}":
+            out += taxii_urls(app)
         elif "{" in path:
             raise AssertionError(f"the differential test has no parameters for {path}")
         else:
@@ -227,7 +248,9 @@ def test_every_route_answers_the_same_from_both_workspaces(
     compared = 0
     for url in urls(full.client.app, ids):
         api = url.startswith(("/api/", "/search/", "/entities/"))
-        for accept in ("application/json",) if api else ("text/html",):
+        taxii = url.startswith("/taxii2/")
+        kinds = ("application/json",) if api else ("text/html",)
+        for accept in ("application/taxii+json;version=2.1",) if taxii else kinds:
             a: Any = full.get(url, headers={"accept": accept})
             b: Any = filtered.get(url, headers={"accept": accept})
             assert a.status_code == b.status_code, (url, a.status_code, b.status_code)

@@ -1,4 +1,4 @@
-"""Partner sharing: ``watchkeeper share export|import|pack|verify|unpack|log|keys``.
+"""Partner sharing: ``watchkeeper share export|import|pull|pack|verify|unpack|log|keys``.
 
 A thin layer over ``watchkeeper.sharing``: everything that leaves goes through its release
 gate, everything that comes in through its checked import.
@@ -155,6 +155,62 @@ def _import(ctx: Context, as_org: str | None, data: bytes, name: str, partner: s
     )  # fmt: skip
     ctx.follow_write(before, result.changed_entities)
     return result
+
+
+@app.command("pull")
+def pull(
+    url: Annotated[
+        str, typer.Argument(help="The partner's TAXII 2.1 API root (or discovery) URL.")
+    ],
+    collection: Annotated[str, typer.Option("--collection", help="The collection's id.")],
+    partner: FromOption,
+    user: Annotated[str | None, typer.Option("--user", help="HTTP Basic user name.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="HTTP Basic password (or WATCHKEEPER_TAXII_PASSWORD).",
+            envvar="WATCHKEEPER_TAXII_PASSWORD",
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="Sent as Authorization: ApiKey (or WATCHKEEPER_TAXII_API_KEY).",
+            envvar="WATCHKEEPER_TAXII_API_KEY",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="Sent as Authorization: Bearer.")
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Everything, not only what was added since the last pull."),
+    ] = False,
+    default_marking: DefaultMarkingOption = "TLP:AMBER",
+    reliability: ReliabilityOption = "F",
+    as_org: AsOption = None,
+) -> None:
+    """Pull what PARTNER's TAXII collection added since the last pull (remembered per
+    collection in the workspace), and import it as `share import` does."""
+    from watchkeeper.sharing.taxii_client import Credentials
+    from watchkeeper.sharing.taxii_client import pull as pull_collection
+
+    with command() as ctx:
+        marking = Marking.parse(default_marking)
+        grade = Reliability.parse(reliability)
+        before = ctx.store.version()
+        done = pull_collection(
+            ctx.store, ctx.settings.home, ctx.viewer(as_org), url, collection, partner,
+            Credentials(user, password, api_key, token),
+            default_marking=marking, reliability=grade, full=full,
+        )  # fmt: skip
+        since = f"added after {done.since}" if done.since else "everything"
+        out.print(f"{done.fetched:,} objects fetched from {done.collection_url} ({since})")
+        if done.imported is not None:
+            ctx.follow_write(before, done.imported.changed_entities)
+            _print_import(done.imported)
 
 
 def _print_import(result: ImportResult) -> None:

@@ -17,4 +17,9 @@ log, imports from partners, and signed packages for air-gapped exchange.
   path as statements with the partner's markings and grades; newer versions and
   revocations end values, keeping history; unknown properties kept and given back.
 - ``package``: Ed25519-signed packages, the workspace's key and the trust list.
+- ``taxii_server``: TAXII 2.1's answers for ``serve``'s ``/taxii2/`` (the routes are
+  ``web/routers/taxii.py``): one collection per partner audience, the gate's bundle
+  prepared once per store state, keyset pages, every page in the release log.
+- ``taxii_client``: ``share pull``: a partner's collection read incrementally with
+  ``taxii2-client`` into the checked import.
 """

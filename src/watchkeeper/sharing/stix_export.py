@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import stix2
@@ -43,6 +44,24 @@ OBSERVABLES = frozenset(STIX2_OBJ_MAPS["2.1"]["observables"])
 OWN_TYPE_PREFIX = "wk-"
 
 
+# Speed (bench/sharing): an export meets the same few markings again and again; what is
+# derived from them alone is computed once per process.
+@lru_cache(maxsize=65536)
+def _most_releasable(marks: frozenset[Marking]) -> Marking:
+    return most_releasable(sorted(marks, key=lambda m: m.key))
+
+
+@lru_cache(maxsize=4096)
+def _marking_refs(mark: Marking) -> tuple[str, ...]:
+    return tuple(marking_refs(mark))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Marking:
+    return Marking.parse(text)
+
+
+@lru_cache(maxsize=1024)
 def stix_type(schema_name: str, has_ends: bool) -> str:
     """The STIX type an entity of ``schema_name`` is exported as."""
     schema = model.get(schema_name)
@@ -91,14 +110,14 @@ class Marks:
         self.by_marking.setdefault(mark, []).append(selector)
 
     def apply(self, obj: dict[str, Any], base: Marking) -> set[Marking]:
-        obj["object_marking_refs"] = marking_refs(base)
+        obj["object_marking_refs"] = list(_marking_refs(base))
         granular: dict[str, set[str]] = {}
         used = {base}
         for mark, selectors in self.by_marking.items():
             if mark == base:
                 continue
             used.add(mark)
-            for ref in marking_refs(mark):
+            for ref in _marking_refs(mark):
                 granular.setdefault(ref, set()).update(selectors)
         if granular:
             obj["granular_markings"] = [
@@ -221,8 +240,7 @@ class Exporter:
     ) -> tuple[dict[str, Any], set[Marking]]:
         shown = [sv for sv in view.statements if sv.statement.prop != BASE_ID]
         shown.sort(key=lambda sv: (sv.statement.prop, sv.statement.value, str(sv.statement.id)))
-        every = [sv.marking for sv in view.statements]
-        base = most_releasable(every)
+        base = _most_releasable(frozenset(sv.marking for sv in view.statements))
         marks = Marks()
         values = [_value(sv, self.reliability) for sv in shown]
         path = "values" if kind.startswith(OWN_TYPE_PREFIX) else f"extensions.{EXTENSION}.values"
@@ -321,7 +339,7 @@ class Exporter:
             caption = names[0]  # a schema (a note) whose caption is not its name
         found = [sv for sv in current if sv.statement.value == caption]
         if found:
-            marks.add(most_releasable(sv.marking for sv in found), key)
+            marks.add(_most_releasable(frozenset(sv.marking for sv in found)), key)
         return caption
 
     @staticmethod
@@ -350,7 +368,7 @@ class Exporter:
                     ref["hashes"] = {"SHA-256": str(src["checksum"])}
             ref["external_id"] = source_id
             refs.append(ref)
-            marks.add(Marking.parse(src["marking"]), f"external_references.[{n}]")
+            marks.add(_parsed(src["marking"]), f"external_references.[{n}]")
         return refs
 
 

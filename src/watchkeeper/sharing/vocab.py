@@ -16,6 +16,7 @@ implements it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Any
@@ -45,6 +46,7 @@ TLP1_IDS: dict[str, TLP] = {
 # Our namespace for ids derived from our own (uuid5): the same entity, marking or bundle
 # content gets the same STIX id in every bundle, on every machine.
 NAMESPACE = uuid.UUID("6d3c1a52-8f0b-5c39-9e55-2a4f1c7b0e21")
+_NAMESPACE_BYTES = NAMESPACE.bytes
 EXTENSION = "extension-definition--0c7e8a37-5a61-4d3f-9b1e-6f2d4c8a9e15"
 EXTENSION_VERSION = "1.0.0"
 # Our extension's fixed dates (its definition does not change with the data).
@@ -59,8 +61,15 @@ STIX_ID = re.compile(
 def derived_id(kind: str, key: str) -> str:
     """A stable STIX id for ``key`` (our id) as an object of ``kind``: a name-based UUID
     (uuid5 in our namespace) given version 4's bits, as STIX 2.1 asks of object ids
-    (random-looking, yet the same for the same key)."""
-    return f"{kind}--{uuid.UUID(bytes=uuid.uuid5(NAMESPACE, key).bytes, version=4)}"
+    (random-looking, yet the same for the same key). Written out by hand (SHA-1 of the
+    namespace and the key, then the version and variant bits): the same UUID as
+    ``uuid.UUID(bytes=uuid.uuid5(NAMESPACE, key).bytes, version=4)``, which a test checks,
+    at a third of its cost, once per exported object and reference."""
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode()).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{kind}--{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def stix_timestamp(text: str | None) -> str:

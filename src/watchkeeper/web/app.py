@@ -16,6 +16,9 @@ from a CDN, so they are served only with ``WATCHKEEPER_API_DOCS=1``: a third par
 script would run in the origin of the logged-in workbench. (Serving them from locked npm
 packages instead, swagger-ui-dist and redoc, would add two packages and pages of our own
 to start them, for what any OpenAPI viewer shows from ``/openapi.json``.)
+
+TAXII 2.1 for partners is served at ``/taxii2/`` (``routers/taxii.py``), always behind
+credentials (``auth.Guard``), answering TAXII's own media type and error objects.
 """
 
 from __future__ import annotations
@@ -31,7 +34,15 @@ from watchkeeper.errors import WatchkeeperError
 from watchkeeper.screening import index as ix
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.web.middleware import Bounded, ErrorsAsJson, SecurityHeaders
-from watchkeeper.web.routers import catalog, decisions, entities, health, screening, search
+from watchkeeper.web.routers import (
+    catalog,
+    decisions,
+    entities,
+    health,
+    screening,
+    search,
+    taxii,
+)
 from watchkeeper.web.service import Service
 
 
@@ -62,7 +73,7 @@ def create_app(settings: Settings | None = None, index: ix.Index | None = None) 
     app.state.service = Service(settings, index)
     app.add_exception_handler(WatchkeeperError, _known)
     app.add_exception_handler(RequestValidationError, _invalid)
-    for module in (health, screening, search, entities, decisions, catalog):
+    for module in (health, screening, search, entities, decisions, catalog, taxii):
         app.include_router(module.router)
     # The workbench: pages, fragments and their JSON API, behind accounts (workbench.py).
     from watchkeeper.web import workbench

@@ -19,6 +19,8 @@ workbench router), scripts in an ``X-CSRF-Token`` header (checked here). The coo
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import time
@@ -41,6 +43,11 @@ LANG_COOKIE = "wk_lang"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/language")
+# TAXII 2.1 (routers/taxii.py): its clients speak HTTP Basic, and a refusal is a TAXII
+# error with a challenge, never a redirect.
+TAXII_PREFIX = "/taxii2"
+TAXII_CHALLENGE = b'Basic realm="watchkeeper-taxii", Bearer realm="watchkeeper-taxii"'
+TAXII_TYPE = b"application/taxii+json;version=2.1"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Routes outside the workbench's routers that change something, and the role they need.
@@ -172,7 +179,7 @@ class Guard:
         self.open_viewer = open_viewer
         self.cache = PrincipalCache(accounts.store)
 
-    def principal(self, headers: dict[str, str]) -> Principal | None:
+    def principal(self, headers: dict[str, str], taxii: bool = False) -> Principal | None:
         cookie = _cookies(headers).get(SESSION_COOKIE)
         if cookie:
             found = self.cache.get("session", cookie, lambda: self._session(cookie))
@@ -180,6 +187,12 @@ class Guard:
                 return found
         scheme, _, credential = headers.get("authorization", "").partition(" ")
         credential = credential.strip()
+        if taxii and scheme.lower() == "basic":
+            # any user name; the password is an API key or a user's API token. Only on
+            # TAXII's read-only paths: a browser resends cached Basic credentials on any
+            # cross-site request, which the workbench's forms must not accept.
+            credential = _basic_password(credential)
+            scheme = "apikey" if credential in self.api_keys else "bearer"
         if scheme.lower() == "bearer" and credential:
             found = self.cache.get("token", credential, lambda: self._token(credential))
             if found is not None:
@@ -210,10 +223,22 @@ class Guard:
         path: str = scope["path"]
         method: str = scope["method"]
         headers = _headers(scope)
+        taxii = path == TAXII_PREFIX or path.startswith(TAXII_PREFIX + "/")
         try:
-            principal = self.principal(headers)
+            principal = self.principal(headers, taxii)
         except NotFound as exc:  # an API key whose organisation is not registered
-            await _respond(send, 403, f"this API key cannot be used: {exc.detail}", None, headers)
+            detail = f"this API key cannot be used: {exc.detail}"
+            if taxii:
+                await _taxii_refusal(send, 403, "Forbidden", detail)
+                return
+            await _respond(send, 403, detail, None, headers)
+            return
+        if taxii:
+            if principal is None:  # no local mode: TAXII always names its caller
+                await _taxii_refusal(send, 401, "Unauthorized", "credentials required")
+                return
+            scope.setdefault("state", {})["principal"] = principal
+            await self.app(scope, receive, send)
             return
         if principal is None and not self.gate.required:
             principal = Principal(self.open_viewer, None, "open")
@@ -293,6 +318,28 @@ WORKBENCH_PREFIXES = (
     "/assess/",
     "/reports/",
 )
+
+
+def _basic_password(credential: str) -> str:
+    """The password of an HTTP Basic credential ("" when it is not one)."""
+    try:
+        decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
+async def _taxii_refusal(send: Send, status: int, title: str, detail: str) -> None:
+    """A TAXII error object; a 401 carries the challenge (Basic, Bearer)."""
+    import json
+
+    body = json.dumps({"title": title, "http_status": str(status), "description": detail})
+    out = [(b"content-type", TAXII_TYPE), (b"cache-control", b"no-store")]
+    if status == 401:
+        out.append((b"www-authenticate", TAXII_CHALLENGE))
+    out.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": out})
+    await send({"type": "http.response.body", "body": body.encode()})
 
 
 def _same(given: str | None, expected: str | None) -> bool:
