@@ -8,8 +8,12 @@ and are summarised in README.md.
 - Ingest: raw files (CSV in NOAA's columns, and Parquet; one file per day) into an empty
   dataset, positions per second at 10 M (beside the code before) and 100 M; with --full,
   100 M positions from raw CSV files to events.
-- Detectors: each DuckDB step timed on one in-memory table at 1 M and 10 M, MovingPandas
-  on the same 1 M positions, and `detect` end to end at 10 M and 100 M.
+- Detectors: each DuckDB step timed on one in-memory table at 1 M and 10 M (or
+  `--positions N,...`), MovingPandas on the same 1 M positions (in its own virtualenv,
+  mpd.py), its gaps and stops matched against our gaps, port calls and loitering
+  (``compare_outputs``), and `detect` end to end at 10 M and 100 M.
+- `--smoke` (make bench-smoke): every section on SMOKE_POSITIONS positions, quality
+  without the "before" code, results in a temporary folder.
 
 The positions are generated with numpy and written straight into the day-partitioned
 dataset (the simulator in the package writes Python objects and is for scenarios, not
@@ -536,11 +540,15 @@ def main() -> None:
     if smoke:
         out = Path(tempfile.gettempdir()) / "watchkeeper-bench-smoke" / "maritime.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and "--sections" in sys.argv:  # a partial run updates the last one
-        results = {**json.loads(out.read_text()), **results}
+    partial = out.exists() and "--sections" in sys.argv
+    # A partial run updates the last one; the date and load at the top stay those of the
+    # run that wrote the rest, and each entry of this run carries its own.
+    this_run = {k: results[k] for k in ("date", "load_average_at_start")}
+    if partial:
+        results = json.loads(out.read_text())
 
     def record(key: str, value: object) -> None:
-        results[key] = value
+        results[key] = this_run | value if partial and isinstance(value, dict) else value
         print(json.dumps({key: value}, indent=1), flush=True)
         out.write_text(json.dumps(results, indent=2) + "\n")
 
