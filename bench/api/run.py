@@ -648,6 +648,18 @@ def main() -> None:
         },
         "results": results,
     }
+    if args.smoke:
+        # what the load run must show whatever the machine's load: answers, and no error
+        for r in results:
+            wrong = sum(v["wrong"] for v in r["over_limit"].values())
+            if (
+                not r["all"]["requests"]
+                or r["error_statuses"]
+                or r["transport_errors"]
+                or r["server_log_errors"]
+                or wrong
+            ):
+                raise SystemExit(f"{r['engine']}: {json.dumps(r)[:3000]}")
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written {results_path}", file=sys.stderr)
