@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .PHONY: demo test lint bench bench-maritime bench-screening bench-assessment bench-investigations \
-	bench-api bench-api-yente-schema bench-web bench-sharing assets clean
+	bench-api bench-api-yente-schema bench-web bench-sharing bench-smoke assets clean
 
 # pip's output goes to .venv/install.log and is shown only when the install fails.
 $(STAMP): pyproject.toml
@@ -70,9 +70,15 @@ bench: $(STAMP)
 	bash scripts/with-postgres.sh $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Maritime: ingest and detectors at 1 M and 10 M positions (BENCH_ARGS=--full: 100 M),
-# beside MovingPandas, which is installed for the benchmark only.
-bench-maritime: $(STAMP)
-	$(BIN)/python -m pip install --quiet movingpandas
+# beside MovingPandas, which lives in a virtualenv of its own (bench/maritime/.venv; its
+# GeoPandas stack never enters ours) and is compared by its output as well as its speed.
+MPD_VENV := bench/maritime/.venv
+$(MPD_VENV)/.installed-stamp:
+	test -x $(MPD_VENV)/bin/python || $(PYTHON) -m venv $(MPD_VENV)
+	$(MPD_VENV)/bin/python -m pip install --quiet movingpandas==0.23.0 pyarrow
+	touch $@
+
+bench-maritime: $(STAMP) $(MPD_VENV)/.installed-stamp
 	$(BIN)/python bench/maritime/run.py $(BENCH_ARGS)
 
 # Screening: accuracy and speed beside nomenklatura's logic-v2, logic-v1 and name-based
@@ -80,10 +86,13 @@ bench-maritime: $(STAMP)
 # lives in its own virtualenv with Watchkeeper installed beside it; HTTP load comes from
 # wrk (Debian's package).
 BENCH_VENV := bench/screening/.venv
-bench-screening:
+$(BENCH_VENV)/.installed-stamp: pyproject.toml
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e . nomenklatura==4.17.4 "faker>=30"
+	touch $@
+
+bench-screening: $(BENCH_VENV)/.installed-stamp
+	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
 	$(BENCH_VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
 
 # Assessment: time to build and render the monitoring report (HTML and PDF) for one year
@@ -125,5 +134,13 @@ bench-web: $(STAMP) $(ASSETS)
 	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
 	$(BIN)/python bench/web/run.py $(BENCH_ARGS)
 
+# Every benchmark section on tiny inputs, in a few minutes (bench/smoke.py: each
+# bench/<section>/run.py and bench/run.py run with --smoke; bench/README.md "Smoke runs").
+# tests/test_bench_smoke.py runs this, so that no benchmark stops working unseen. The first
+# run builds the two benchmark virtualenvs (nomenklatura's, MovingPandas').
+bench-smoke: $(STAMP) $(BENCH_VENV)/.installed-stamp $(MPD_VENV)/.installed-stamp
+	command -v wrk >/dev/null || (apt-get install -y -q wrk || sudo apt-get install -y -q wrk)
+	$(BIN)/python bench/smoke.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(API_BENCH_VENV) node_modules src/watchkeeper/web/static/vendor .watchkeeper .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(MPD_VENV) $(API_BENCH_VENV) node_modules src/watchkeeper/web/static/vendor .watchkeeper .pytest_cache .mypy_cache .ruff_cache

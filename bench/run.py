@@ -1,6 +1,7 @@
 """Import benchmark: the full UN and OFAC files, and ~100 MB files made from them, on
 SQLite and (when `make bench` started one) PostgreSQL. One command: `make bench`
-(`make bench BENCH_ARGS=--quick` for the real files only).
+(`make bench BENCH_ARGS=--quick` for the real files only; `--smoke`, for `make
+bench-smoke`: the real UN file alone, results in a temporary folder).
 
 The ~100 MB files repeat the real records with fresh identifiers, so parsing, cleaning and
 writing do the same work per record as on the real lists.
@@ -102,11 +103,12 @@ def database_for(engine: str, template: str, case: str) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        smoke = "--smoke" in sys.argv
         files = [
             ("UN consolidated (real)", "un-xml", UN_XML),
             ("OFAC SDN CSV (real)", "ofac-csv", OFAC_CSV),
-        ]
-        if "--quick" not in sys.argv:
+        ][: 1 if smoke else 2]
+        if "--quick" not in sys.argv and not smoke:
             (folder / "un").mkdir()
             (folder / "ofac").mkdir()
             files.append((f"UN XML ~{TARGET_MB} MB", "un-xml", big_un(folder / "un")))
@@ -124,7 +126,12 @@ def main() -> None:
         "results": results,
     }
     name = "import-quick.json" if "--quick" in sys.argv else "import.json"
-    (Path(__file__).parent / "results" / name).write_text(json.dumps(record, indent=2) + "\n")
+    folder = Path(__file__).parent / "results"
+    if "--smoke" in sys.argv:
+        folder = Path(tempfile.gettempdir()) / "watchkeeper-bench-smoke"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "import.json"
+    (folder / name).write_text(json.dumps(record, indent=2) + "\n")
     print("\n| engine | file | MB | entities | statements | seconds | statements/s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:

@@ -148,7 +148,14 @@ def main() -> None:
         type=Path,
         help="keep the large workspace in this SQLite file, and reuse it when it exists",
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="make bench-smoke: one run, 2,000 entities, results in a temporary folder",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.entities, args.events = 1, 2000, 200
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}",
@@ -180,6 +187,9 @@ def main() -> None:
         / "results"
         / ("assessment-quick.json" if args.quick else "assessment.json")
     )
+    if args.smoke:
+        out = Path(tempfile.gettempdir()) / "watchkeeper-bench-smoke" / "assessment.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
 

@@ -1,18 +1,27 @@
 """Screening benchmark: accuracy beside nomenklatura, speed and memory at 10 k / 100 k / 1 M.
 
 One command: `make bench-screening` (BENCH_ARGS=--quick: smaller samples, 10 k and 100 k
+only; --smoke: a few items of each part, for `make bench-smoke`; --skip-speed: accuracy
 only). Results go to bench/results/screening.json; bench/screening/README.md records them.
+
+Every labelled set is split into a tuning part and a held-out part (split.py: by the
+SHA-256 of a group key, fixed), and every row is reported on both parts; rules may be
+tuned on the tuning part only (`tuning_errors` in the results lists its errors, never the
+held-out part's).
 
 Accuracy, every row in the same run, Watchkeeper at its default threshold (0.70) and
 nomenklatura's logic-v2, logic-v1 and name-based at 0.7:
-  (a) nomenklatura's 826 labelled name pairs (cases.csv);
+  (a) nomenklatura's 826 labelled name pairs (cases.csv), and beside it its 228
+      whole-entity checks (checks.yml; name parts given to nomenklatura as parts, joined
+      for Watchkeeper as `/match` joins them);
   (b) the UN list's own aliases for DPRK individuals and entities against their primary
       names, with hard negatives: every pair of different listed North Koreans sharing a
       surname, and every pair of different listed DPRK entities sharing two or more
       generic words (KOREA, TRADING, CORPORATION...);
   (c) yente's screening fixtures: 683 real UN-listed persons (as given and with typos) and
-      2,000 synthetic non-listed persons, screened against the real lists; for
-      nomenklatura's algorithms, the same top-10 candidates from our index are scored;
+      2,000 synthetic non-listed persons, screened against the real lists; every
+      algorithm scores the same candidates: all that Watchkeeper's `match(limit=10)`
+      retrieves (``Screener.candidates``), with the same query (name, birth date);
   (d) renderings.csv: Hangul, Hanja, Cyrillic, Persian, Chinese renderings and
       romanisation variants of listed names (ours), with same-family-name negatives;
   (e) innocent names: 10,000 persons and 10,000 companies from Faker's ko_KR, ru_RU,
@@ -22,7 +31,13 @@ nomenklatura's logic-v2, logic-v1 and name-based at 0.7:
       (vessel prefixes, South Korean spelling, Russian in other languages, Korean in
       Cyrillic, Hangul and Hanja organisations, invisible characters) and innocents:
       recall, and the share of innocents flagged.
-  (e) and (f) score the same candidates with logic-v2 (our index's best 5).
+  (e) and (f): Watchkeeper and logic-v2 score the same candidates, all that
+  `match(limit=5)` retrieves (up to 20), each given the same query (name and, in (f),
+  the query's country) and the same candidate facts (names, birth dates, countries,
+  identifiers).
+
+Pair speed (`pair_speed`): each scorer in a fresh process, cold (seconds from the
+process's start to its first score) and warm (milliseconds per pair once started).
 
 Speed: the real lists (UN + OFAC + the theater dataset, ~16 k entities) and synthetic
 indexes of 100 k and 1 M entities made by recombining real name parts; index build and
@@ -52,12 +67,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # bench.screening.innocents, .heldout
 
 from bench.screening.heldout import Case  # noqa: E402
+from bench.screening.split import HELD_OUT, PARTS, TUNING, checks, names_of, part  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SANCTIONS = SHARED / "data/sanctions"
@@ -67,6 +83,7 @@ CASES = SANCTIONS / "nomenklatura-match-fixtures/cases.csv"
 YENTE = SANCTIONS / "yente-screening-fixtures"
 RENDERINGS = Path(__file__).with_name("renderings.csv")
 RESULTS = ROOT / "bench/results/screening.json"
+SMOKE_RESULTS = Path(tempfile.gettempdir()) / "watchkeeper-bench-smoke"
 NK_ALGORITHMS = ("logic-v2", "logic-v1", "name-based")
 NK_THRESHOLD = 0.7
 
@@ -108,6 +125,9 @@ UN_OTHER_NAMES = {
     "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)", "MINISTRY OF THE PEOPLE’S ARMED FORCES (MPAF)",
     "NATIONAL AEROSPACE DEVELOPMENT ADMINISTRATION", "NADA",
 }  # fmt: skip
+# `--smoke` (make bench-smoke): every section on a few items, to show that it runs; set
+# once by main() and passed to the child processes on their command line.
+SMOKE = "--smoke" in sys.argv
 GENERIC = {"KOREA", "KOREAN", "TRADING", "CORPORATION", "GENERAL", "COMPANY", "BANK", "CO", "LTD"}
 
 
@@ -133,34 +153,78 @@ def un_dprk() -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def pair_sets(quick: bool) -> dict[str, list[tuple[str, str, str, bool, str]]]:
-    """Labelled pairs: (schema, query, listed, is_match, group)."""
-    sets: dict[str, list[tuple[str, str, str, bool, str]]] = {}
+class Pair(NamedTuple):
+    """One labelled pair. ``query``/``listed`` are the names Watchkeeper compares (the
+    best of every combination counts); ``query_props``/``listed_props`` are the same
+    records as FtM properties for nomenklatura (name parts kept as parts, which
+    Watchkeeper reads joined, as `/match` does); ``countries`` are the query's, given
+    to both sides."""
+
+    schema: str
+    query: tuple[str, ...]
+    listed: tuple[str, ...]
+    truth: bool
+    group: str
+    part: str
+    countries: tuple[str, ...] = ()
+    query_props: dict[str, Any] | None = None
+    listed_props: dict[str, Any] | None = None
+
+
+def pair_sets(quick: bool) -> dict[str, list[Pair]]:
+    """The labelled pair sets, each pair with its part (``split.py``)."""
+    sets: dict[str, list[Pair]] = {}
     with CASES.open(encoding="utf-8") as fh:
         sets["a"] = [
-            (r["schema"], r["name1"], r["name2"], r["is_match"] == "true", r["case_group"])
+            Pair(
+                r["schema"], (r["name1"],), (r["name2"],), r["is_match"] == "true",
+                r["case_group"], part(r["name2"]),
+            )
             for r in csv.DictReader(fh)
-        ]
+        ]  # fmt: skip
+    sets["checks"] = [
+        Pair(
+            c["schema"], tuple(names_of(c["query"])), tuple(names_of(c["candidate"])),
+            c["match"], c["label"] or "unlabelled", c["part"],
+            query_props=c["query"], listed_props=c["candidate"],
+        )
+        for c in checks()
+    ]  # fmt: skip
     records = un_dprk()
-    b: list[tuple[str, str, str, bool, str]] = []
+    b: list[Pair] = []
     for ref, name, aliases in records:
         schema = "Person" if ref.startswith("KPi") else "Organization"
         kind = "individual" if ref.startswith("KPi") else "entity"
         for alias in aliases:
             group = f"{kind} alias" + (" (other name)" if alias in UN_OTHER_NAMES else "")
-            b.append((schema, alias, name, True, group))
+            b.append(Pair(schema, (alias,), (name,), True, group, part(ref)))
     people = [(r, n) for r, n, _ in records if r.startswith("KPi")]
     for (_, x), (_, y) in combinations(people, 2):
         if x.split()[0].upper() == y.split()[0].upper():
-            b.append(("Person", x, y, False, "same surname"))
+            b.append(Pair("Person", (x,), (y,), False, "same surname", part(*sorted((x, y)))))
     entities = [n for r, n, _ in records if r.startswith("KPe")]
     for x, y in combinations(entities, 2):
         if len(set(x.upper().split()) & set(y.upper().split()) & GENERIC) >= 2:
-            b.append(("Organization", x, y, False, "generic words"))
+            b.append(
+                Pair("Organization", (x,), (y,), False, "generic words", part(*sorted((x, y))))
+            )
     sets["b"] = b
     with RENDERINGS.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    d = [(r["schema"], r["query"], r["listed"], True, r["family"]) for r in rows]
+
+    # (d)'s Hanja renderings are Korean names: the query says so (its country), as a
+    # user screening a Korean name in Hanja would; without it Han is read as Chinese.
+    # Both sides get that country.
+    def countries(family: str) -> tuple[str, ...]:
+        return ("kp",) if family.startswith("hanja") else ()
+
+    d = [
+        Pair(
+            r["schema"], (r["query"],), (r["listed"],), True, r["family"], part(r["listed"]),
+            countries(r["family"]),
+        )
+        for r in rows
+    ]  # fmt: skip
     # negatives: each rendering against another listed name of the same family of names
     listed_by_family: dict[str, list[str]] = {}
     for r in rows:
@@ -171,25 +235,30 @@ def pair_sets(quick: bool) -> dict[str, list[tuple[str, str, str, bool, str]]]:
             {x for x in listed_by_family[r["family"].split("-")[0]] if x != r["listed"]}
         )
         if others:
-            d.append((r["schema"], r["query"], rng.choice(others), False, r["family"] + " (other)"))
+            d.append(
+                Pair(
+                    r["schema"], (r["query"],), (rng.choice(others),), False,
+                    r["family"] + " (other)", part(r["listed"]), countries(r["family"]),
+                )
+            )  # fmt: skip
     sets["d"] = d
     if quick:
         sets["b"] = sets["b"][:400]
+    if SMOKE:
+        sets = {k: v[:: max(1, len(v) // 30)] for k, v in sets.items()}
     return sets
 
 
-def calibration(
-    pairs: list[tuple[str, str, str, bool, str]], score: Callable[[str, str, str], float]
-) -> list[dict[str, Any]]:
+def calibration(pairs: list[Pair], score: Callable[[Pair], float]) -> list[dict[str, Any]]:
     """Share of true matches among the pairs in each score band: a calibrated score's
     band holds about as many matches as its score says."""
     bands = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
     counts = {b: [0, 0] for b in bands}
-    for schema, q, c, truth, _ in pairs:
-        value = score(schema, q, c)
+    for pair in pairs:
+        value = score(pair)
         for band in bands:
             if band[0] <= value < band[1]:
-                counts[band][0] += truth
+                counts[band][0] += pair.truth
                 counts[band][1] += 1
     return [
         {
@@ -201,49 +270,70 @@ def calibration(
     ]
 
 
-def scores_table(
-    pairs: list[tuple[str, str, str, bool, str]],
-    name: str,
-    score: Callable[[str, str, str], float],
-    threshold: float,
-) -> dict[str, Any]:
-    tp = fp = fn = tn = 0
-    groups: dict[str, list[int]] = {}
-    started = time.perf_counter()
-    for schema, q, c, truth, group in pairs:
-        hit = score(schema, q, c) >= threshold
-        g = groups.setdefault(group, [0, 0])
-        g[0] += hit
-        g[1] += 1
-        if hit and truth:
-            tp += 1
-        elif hit:
-            fp += 1
-        elif truth:
-            fn += 1
-        else:
-            tn += 1
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+
+
+def scores_table(
+    pairs: list[Pair], name: str, score: Callable[[Pair], float], threshold: float
+) -> dict[str, Any]:
+    """Precision, recall and F1 over all pairs and over each part of the split, with
+    the time per pair (scored in file order, so the first pairs pay any start-up that
+    the scorer's process has not paid yet: see ``speed_of_pairs`` for cold and warm)."""
+    counts = {p: [0, 0, 0, 0] for p in ("all", *PARTS)}  # tp fp fn tn
+    groups: dict[str, list[int]] = {}
+    misses: list[str] = []
+    started = time.perf_counter()
+    for pair in pairs:
+        value = score(pair)
+        hit = value >= threshold
+        g = groups.setdefault(pair.group, [0, 0])
+        g[0] += hit
+        g[1] += 1
+        slot = 0 if hit and pair.truth else 1 if hit else 2 if pair.truth else 3
+        counts["all"][slot] += 1
+        counts[pair.part][slot] += 1
+        if slot in (1, 2) and pair.part == TUNING:
+            misses.append(f"{'FP' if slot == 1 else 'FN'} {value:.3f} {pair.query} ~ {pair.listed}")
+    tp, fp, fn, tn = counts["all"]
     return {
         "algorithm": name,
         "threshold": threshold,
-        "precision": round(precision, 3),
-        "recall": round(recall, 3),
-        "f1": round(f1, 3),
+        **prf(tp, fp, fn),
         "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "parts": {
+            p: {**prf(*counts[p][:3]), "pairs": sum(counts[p]), "tp": counts[p][0],
+                "fp": counts[p][1], "fn": counts[p][2], "tn": counts[p][3]}
+            for p in PARTS
+        },
         "hit_rate_by_group": {k: round(v[0] / v[1], 4) for k, v in sorted(groups.items())},
         "pairs_by_group": {k: v[1] for k, v in sorted(groups.items())},
-        "ms_per_pair": round((time.perf_counter() - started) * 1000 / max(1, len(pairs)), 3),
+        "ms_per_pair_in_order": round(
+            (time.perf_counter() - started) * 1000 / max(1, len(pairs)), 3
+        ),
+        # Errors on the tuning part only: what a rule may be tuned on.
+        "tuning_errors": misses,
     }  # fmt: skip
 
 
 PAIR_IDS = itertools.count(1)
 
 
-def nk_scorer(algorithm: str) -> Callable[[str, str, str], float]:
+def nk_entity(schema: str, ident: str, props: dict[str, Any]) -> Any:
     from followthemoney import model
+
+    entity = model.make_entity(schema)
+    entity.id = ident
+    for prop, values in props.items():
+        if values:
+            entity.add(prop, values if isinstance(values, list) else [values])
+    return entity
+
+
+def nk_scorer(algorithm: str) -> Callable[[Pair], float]:
     from nomenklatura.matching import get_algorithm
     from nomenklatura.matching.types import ScoringConfig
 
@@ -251,17 +341,29 @@ def nk_scorer(algorithm: str) -> Callable[[str, str, str], float]:
     assert algo is not None
     config = ScoringConfig.defaults()
 
-    def score(schema: str, q: str, c: str) -> float:
+    def score(pair: Pair) -> float:
         # Fresh ids for every pair, across every scorer of the run: logic-v2 caches by
         # entity id (ids restarting at 1 for each set let (b) and (d) read (a)'s names).
         n = next(PAIR_IDS)
-        a = model.make_entity(schema)
-        a.id = f"q{n}"
-        a.add("name", q)
-        b = model.make_entity(schema)
-        b.id = f"c{n}"
-        b.add("name", c)
+        query = dict(pair.query_props or {"name": list(pair.query)})
+        if pair.countries:
+            query["country"] = list(pair.countries)
+        a = nk_entity(pair.schema, f"q{n}", query)
+        b = nk_entity(pair.schema, f"c{n}", pair.listed_props or {"name": list(pair.listed)})
         return float(algo.compare(a, b, config).score)
+
+    return score
+
+
+def wk_scorer(weight: Callable[[str], float]) -> Callable[[Pair], float]:
+    from watchkeeper.screening import pair_score
+
+    def score(pair: Pair) -> float:
+        return max(
+            pair_score(pair.schema, q, c, weight, countries=pair.countries).score
+            for q in pair.query
+            for c in pair.listed
+        )
 
     return score
 
@@ -276,7 +378,8 @@ def real_store(folder: Path) -> Any:
 
     store = open_store(f"sqlite:///{folder / 'lists.db'}")
     run_import(store, "un-xml", UN_XML)
-    run_import(store, "ofac-csv", OFAC_CSV, Options(release_date="2024-05-03"))
+    if not SMOKE:  # the smoke run screens against the UN list alone (2 s to import, not 20)
+        run_import(store, "ofac-csv", OFAC_CSV, Options(release_date="2024-05-03"))
     load_theater(store)
     return store
 
@@ -296,6 +399,8 @@ def yente_queries(quick: bool) -> list[tuple[Any, bool, str]]:
             rows = list(csv.DictReader(fh))
         if quick:
             rows = rows[:150]
+        if SMOKE:
+            rows = rows[:10]
         for i, r in enumerate(rows):
             dob = (r.get("date_of_birth") or "").strip()
             nat = (r.get("nationality") or "").strip()
@@ -313,11 +418,9 @@ def yente_queries(quick: bool) -> list[tuple[Any, bool, str]]:
 def bench_yente(store: Any, index: Any, quick: bool) -> list[dict[str, Any]]:
     """(c): a positive is found when a UN-listed entity scores at or above the threshold;
     a negative is a false hit when anything does."""
-    from followthemoney import model
-
     from watchkeeper.model.marking import Viewer
     from watchkeeper.screening import Screener
-    from watchkeeper.screening.index import visible
+    from watchkeeper.screening.score import score
 
     screener = Screener.for_viewer(index, store, Viewer("bench", None))
     queries = yente_queries(quick)
@@ -327,48 +430,53 @@ def bench_yente(store: Any, index: Any, quick: bool) -> list[dict[str, Any]]:
         name: str, threshold: float, decide: Callable[[Any], list[tuple[float, tuple[str, ...]]]]
     ) -> dict[str, Any]:
         groups: dict[str, list[int]] = {}
-        tp = fp = fn = tn = 0
+        counts = {p: [0, 0, 0, 0] for p in ("all", *PARTS)}  # tp fp fn tn
         started = time.perf_counter()
         for query, positive, group in queries:
             scored = decide(query)
             if positive:
                 hit = any(s >= threshold and "un_sc_sanctions" in ds for s, ds in scored)
+                # a UN person as given and with typos: one group key (their row)
+                which = part("un-" + query.id.rsplit("-", 1)[1])
             else:
                 hit = any(s >= threshold for s, _ in scored)
+                which = part(query.names[0])
             g = groups.setdefault(group, [0, 0])
             g[0] += hit
             g[1] += 1
-            tp += hit and positive
-            fn += (not hit) and positive
-            fp += hit and not positive
-            tn += (not hit) and not positive
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
+            slot = 0 if hit and positive else 1 if hit else 2 if positive else 3
+            counts["all"][slot] += 1
+            counts[which][slot] += 1
+        tp, fp, fn, tn = counts["all"]
         return {
-            "algorithm": name, "threshold": threshold, "precision": round(p, 3), "recall": round(r, 3),
-            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "algorithm": name, "threshold": threshold, **prf(tp, fp, fn),
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "parts": {k: {**prf(*counts[k][:3]), "queries": sum(counts[k])} for k in PARTS},
             "hit_rate_by_group": {k: round(v[0] / v[1], 4) for k, v in sorted(groups.items())},
             "seconds": round(time.perf_counter() - started, 1),
         }  # fmt: skip
 
-    def ours(query: Any) -> list[tuple[float, tuple[str, ...]]]:
-        return [(m.score, m.entity.datasets) for m in screener.match(query, limit=10)]
-
-    results.append(tally("watchkeeper", 0.70, ours))
     candidates_cache: dict[str, list[Any]] = {}
 
     def candidates(query: Any) -> list[Any]:
+        # Exactly what Watchkeeper's `match(limit=10)` scores; every algorithm scores these.
         if query.id not in candidates_cache:
-            from watchkeeper.screening.index import entity_keys
-
-            keys = entity_keys(query.names, (), False)
-            found = []
-            for idx in screener.view.candidates(keys, 10):
-                vis = visible(index.entities[idx], screener.marking_ids)
-                if vis is not None and vis.schema in ("Person", "LegalEntity"):
-                    found.append(vis)
-            candidates_cache[query.id] = found
+            candidates_cache[query.id] = screener.candidates(query, limit=10)
         return candidates_cache[query.id]
+
+    def ours(query: Any) -> list[tuple[float, tuple[str, ...]]]:
+        out = []
+        for vis in candidates(query):
+            found = score(query, query.readings(), vis, screener.view.weight)
+            out.append((found.score if found else 0.0, vis.datasets))
+        return out
+
+    results.append(tally("watchkeeper", 0.70, ours))
+    # The check that both score the same lists: our product path (`match`) finds nothing
+    # the candidate lists above lack.
+    for query, _, _ in queries[:200]:
+        listed = {vis.id for vis in candidates(query)}
+        assert all(m.entity.id in listed for m in screener.match(query, limit=10))
 
     from nomenklatura.matching import get_algorithm
     from nomenklatura.matching.types import ScoringConfig
@@ -379,22 +487,67 @@ def bench_yente(store: Any, index: Any, quick: bool) -> list[dict[str, Any]]:
         assert algo is not None
 
         def theirs(query: Any, algo: Any = algo) -> list[tuple[float, tuple[str, ...]]]:
-            q = model.make_entity("Person")
-            q.id = f"{algo.NAME}-{query.id}"  # unique: logic-v2 caches by entity id
-            q.add("name", list(query.names))
-            q.add("birthDate", list(query.birth_dates))
-            out = []
-            for vis in candidates(query):
-                c = model.make_entity(vis.schema)
-                c.id = vis.id
-                c.add("name", list(vis.names))
-                if vis.schema == "Person":
-                    c.add("birthDate", list(vis.dates))
-                out.append((float(algo.compare(q, c, config).score), vis.datasets))
-            return out
+            # unique ids: logic-v2 caches by entity id
+            q = nk_query(query, f"{algo.NAME}-{query.id}")
+            return [
+                (float(algo.compare(q, nk_candidate(vis), config).score), vis.datasets)
+                for vis in candidates(query)
+            ]
 
         results.append(tally(algorithm, NK_THRESHOLD, theirs))
+    sizes = [len(v) for v in candidates_cache.values()]
+    results.append(
+        {
+            "candidates_per_query": {
+                "mean": round(sum(sizes) / max(1, len(sizes)), 1),
+                "max": max(sizes, default=0),
+                "queries": len(sizes),
+            }
+        }
+    )
     return results
+
+
+# Watchkeeper's identifier kinds as FtM properties, for nomenklatura's candidates.
+KIND_PROPS: dict[str, str] = {}
+
+
+def nk_query(query: Any, ident: str) -> Any:
+    """A Watchkeeper ``Query`` as the FtM entity nomenklatura compares: every field
+    Watchkeeper reads (names, birth dates, countries, identifiers)."""
+    props: dict[str, Any] = {"name": list(query.names)}
+    if query.birth_dates and query.schema == "Person":
+        props["birthDate"] = list(query.birth_dates)
+    if query.countries:
+        props["country"] = list(query.countries)
+    return nk_entity(query.schema, ident, props | nk_ids(query.schema, query.ids))
+
+
+def nk_ids(schema: str, ids: Any) -> dict[str, list[str]]:
+    from followthemoney import model
+
+    from watchkeeper.screening.index import ID_PROPS
+
+    if not KIND_PROPS:
+        KIND_PROPS.update({kind: prop for prop, kind in ID_PROPS.items()})
+    out: dict[str, list[str]] = {}
+    found = model.get(schema)
+    for kind, value in ids:
+        prop = KIND_PROPS.get(kind)
+        if prop and found is not None and prop in found.properties:
+            out.setdefault(prop, []).append(value)
+    return out
+
+
+def nk_candidate(vis: Any) -> Any:
+    """A listed entity as the viewer sees it (``Visible``), as an FtM entity: the same
+    names, birth dates, countries and identifiers Watchkeeper scores."""
+    props: dict[str, Any] = {"name": list(vis.names)}
+    if vis.dates and vis.schema == "Person":
+        props["birthDate"] = list(vis.dates)
+    if vis.countries:
+        props["country"] = list(vis.countries)
+    return nk_entity(vis.schema, vis.id, props | nk_ids(vis.schema, vis.ids))
 
 
 # -- speed at scale --------------------------------------------------------------------------
@@ -529,7 +682,7 @@ def http_latency(
         "wrk",
         "-t2",
         f"-c{clients}",
-        "-d10s",
+        "-d3s" if SMOKE else "-d10s",
         "-s",
         str(script),
         f"http://127.0.0.1:{port}",
@@ -592,7 +745,7 @@ def scale_run(size: int, workdir: Path, quick: bool) -> dict[str, Any]:
     entities = index.entities
     screener = Screener.for_viewer(index, store, Viewer("bench", None))
     # Batch: 20,000 queries (2,000 quick), cold caches included, as a batch run meets them.
-    queries = speed_queries(entities, 2000 if quick else 20000)
+    queries = speed_queries(entities, 200 if SMOKE else 2000 if quick else 20000)
     started = time.perf_counter()
     rows = sum(1 for _ in screen_queries(screener, queries, limit=3, workers=2))
     batch_s = time.perf_counter() - started
@@ -618,7 +771,10 @@ def scale_run(size: int, workdir: Path, quick: bool) -> dict[str, Any]:
                     break
             except OSError:
                 time.sleep(0.5)
-        result["http"] = http_latency(port, queries, workdir, seconds=10 if quick else 20)
+        seconds = 4 if SMOKE else 10 if quick else 20
+        result["http"] = http_latency(port, queries, workdir, seconds=seconds)
+        if SMOKE and not result["http"]["requests_per_s"]:
+            raise SystemExit(f"no /match request answered in {seconds} s: {result['http']}")
     finally:
         server.terminate()
         server.wait(30)
@@ -680,49 +836,50 @@ def serve(index_path: str, port: int, db: str) -> None:
 
 def accuracy(store: Any, quick: bool) -> dict[str, Any]:
     from watchkeeper.model.marking import Viewer
-    from watchkeeper.screening import Screener, build, pair_score
+    from watchkeeper.screening import Screener, build
 
     index = build(store)
     # Token weights as the bench's viewer (every source of the real lists is public) sees them.
     weight = Screener.for_viewer(index, store, Viewer("bench", None)).view.weight
     sets = pair_sets(quick)
+    ours = wk_scorer(weight)
     out: dict[str, Any] = {}
-    # (d)'s Hanja renderings are Korean names: the query says so (its country), as a
-    # user screening a Korean name in Hanja would; without it Han is read as Chinese.
-    korean = {(q, c) for _, q, c, _, family in sets["d"] if family.startswith("hanja")}
-
-    def ours(s: str, q: str, c: str) -> float:
-        countries = ("kp",) if (q, c) in korean else ()
-        return pair_score(s, q, c, weight, countries=countries).score
-
-    for key in ("a", "b", "d"):
+    for key in ("a", "checks", "b", "d"):
         pairs = sets[key]
         rows = [scores_table(pairs, "watchkeeper", ours, 0.70)]
         if key == "d":
-            no_country = scores_table(
-                [p for p in pairs if p[4].startswith("hanja")],
-                "watchkeeper, Hanja without a Korean country",
-                lambda s, q, c: pair_score(s, q, c, weight).score,
-                0.70,
+            hanja = [p._replace(countries=()) for p in pairs if p.group.startswith("hanja")]
+            rows.append(
+                scores_table(hanja, "watchkeeper, Hanja without a Korean country", ours, 0.70)
             )
-            rows.append(no_country)
+            rows.append(
+                scores_table(
+                    hanja, "logic-v2, Hanja without a Korean country", nk_scorer("logic-v2"),
+                    NK_THRESHOLD,
+                )
+            )  # fmt: skip
         for algorithm in NK_ALGORITHMS:
             rows.append(scores_table(pairs, algorithm, nk_scorer(algorithm), NK_THRESHOLD))
         out[key] = rows
         print(
             f"({key})",
             json.dumps(
-                [{k: r[k] for k in ("algorithm", "precision", "recall", "f1")} for r in rows]
+                [
+                    {"algorithm": r["algorithm"], "f1": r["f1"]}
+                    | {p: r["parts"][p]["f1"] for p in PARTS}
+                    for r in rows
+                ]
             ),
         )
     everything = sets["a"] + sets["b"] + sets["d"]
     out["calibration"] = calibration(everything, ours)
     print("calibration", json.dumps(out["calibration"]))
+    out["pair_speed"] = pair_speed()
     out["c"] = bench_yente(store, index, quick)
     print(
         "(c)",
         json.dumps(
-            [{k: r[k] for k in ("algorithm", "precision", "recall", "f1")} for r in out["c"]]
+            [{k: r[k] for k in ("algorithm", "precision", "recall", "f1")} for r in out["c"][:-1]]
         ),
     )
     out["e"] = bench_innocents(store, index, quick)
@@ -730,24 +887,87 @@ def accuracy(store: Any, quick: bool) -> dict[str, Any]:
     return out
 
 
+# -- cold and warm, per pair ---------------------------------------------------------------
+
+
+def pair_speed() -> dict[str, Any]:
+    """Each scorer in a fresh process of its own (no index: two names at a time):
+    cold, the seconds from the process's start to its first score (interpreter, imports,
+    tables loaded on first use); then warm, milliseconds per pair over (a)'s and
+    checks.yml's held-out part after scoring their tuning part (the process started
+    and its tables loaded, the held-out names new to it); then hot, the same pairs once
+    more (every name seen)."""
+    out = {}
+    for algorithm in ("watchkeeper", "logic-v2"):
+        spawned = time.time()
+        run = subprocess.run(
+            [sys.executable, __file__, "--pair-speed", algorithm] + ["--smoke"] * SMOKE,
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        row = json.loads(run.stdout.strip().splitlines()[-1])
+        row["cold_s_to_first_score"] = round(row.pop("first_score_at") - spawned, 2)
+        out[algorithm] = row
+        print("pair speed", algorithm, json.dumps(row))
+    return out
+
+
+def pair_speed_child(algorithm: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    sets = pair_sets(quick=False)
+    pairs = sets["a"] + sets["checks"]
+    read_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if algorithm == "watchkeeper":
+        from watchkeeper.screening.names import default_weight
+
+        scorer = wk_scorer(default_weight)
+    else:
+        scorer = nk_scorer(algorithm)
+    import_s = time.perf_counter() - started
+    started = time.perf_counter()
+    scorer(pairs[0])
+    first_s = time.perf_counter() - started
+    first_score_at = time.time()
+    tuning = [p for p in pairs if p.part == TUNING]
+    held_out = [p for p in pairs if p.part == HELD_OUT]
+    for pair in tuning:
+        scorer(pair)
+    timed = {}
+    for label in ("warm", "hot"):
+        started = time.perf_counter()
+        for pair in held_out:
+            scorer(pair)
+        timed[label] = round((time.perf_counter() - started) * 1000 / max(1, len(held_out)), 3)
+    return {
+        "first_score_at": first_score_at - read_s,  # reading the label files is ours
+        "import_s": round(import_s, 2),
+        "first_pair_s": round(first_s, 2),
+        "warm_ms_per_pair": timed["warm"],
+        "hot_ms_per_pair": timed["hot"],
+        "pairs_timed": len(held_out),
+    }
+
+
 # -- (e) innocent names and (f) the held-out-like set ------------------------------------------
 
-# Candidates from our index that nomenklatura's logic-v2 scores (it has no index of its
-# own; yente puts Elasticsearch in front of it).
+# Watchkeeper's `match(limit=5)` retrieves these candidates (up to 20, `Screener.candidates`):
+# both Watchkeeper and nomenklatura's logic-v2 (which has no index of its own; yente puts
+# Elasticsearch in front of it) score every one of them.
 NK_CANDIDATES = 5
 
 
 def side_by_side(store: Any, index: Any, cases: list[Any]) -> list[dict[str, Any]]:
-    """Each case screened by Watchkeeper (its best 5) and by logic-v2 (the same
-    candidates): the best score of each, whether it is flagged (any candidate at or above
-    the threshold) and, for a case with a ``target`` (a listed name), whether that
-    listing is flagged."""
-    from followthemoney import model
+    """Each case's candidates (what Watchkeeper's `match` retrieves for it) scored by
+    Watchkeeper and by logic-v2, each given the same query (names and countries) and
+    the same candidates (names, birth dates, countries, identifiers): the best score of
+    each, whether it is flagged (any candidate at or above the threshold) and, for a
+    case with a ``target`` (a listed name), whether that listing is flagged."""
     from nomenklatura.matching import get_algorithm
     from nomenklatura.matching.types import ScoringConfig
 
     from watchkeeper.model.marking import Viewer
     from watchkeeper.screening import Query, Screener
+    from watchkeeper.screening.score import score
 
     screener = Screener.for_viewer(index, store, Viewer("bench", None))
     algo = get_algorithm("logic-v2")
@@ -755,38 +975,44 @@ def side_by_side(store: Any, index: Any, cases: list[Any]) -> list[dict[str, Any
     config = ScoringConfig.defaults()
     out = []
     started = time.perf_counter()
-    nk_seconds = 0.0
+    nk_seconds = wk_seconds = 0.0
+    sizes = []
     for case in cases:
         query = Query(case.id, case.schema, (case.name,), countries=case.countries)
-        found = screener.match(query, limit=NK_CANDIDATES)
-        ours = [(m.score, m.entity) for m in found]
+        candidates = screener.candidates(query, limit=NK_CANDIDATES)
+        sizes.append(len(candidates))
+        wk_started = time.perf_counter()
+        readings = query.readings()
+        ours = []
+        for vis in candidates:
+            found = score(query, readings, vis, screener.view.weight)
+            ours.append((found.score if found else 0.0, vis, found))
+        wk_seconds += time.perf_counter() - wk_started
         nk_started = time.perf_counter()
-        q = model.make_entity(case.schema)
-        q.id = f"nk-{case.id}"
-        q.add("name", case.name)
-        theirs = []
-        for _, entity in ours:
-            c = model.make_entity(entity.schema)
-            c.id = entity.id
-            c.add("name", list(entity.names))
-            theirs.append((float(algo.compare(q, c, config).score), entity))
+        q = nk_query(query, f"nk-{case.id}")
+        theirs = [
+            (float(algo.compare(q, nk_candidate(vis), config).score), vis, None)
+            for vis in candidates
+        ]
         nk_seconds += time.perf_counter() - nk_started
         row: dict[str, Any] = {"case": case}
         for name, scored in (("watchkeeper", ours), ("logic-v2", theirs)):
             threshold = 0.70 if name == "watchkeeper" else NK_THRESHOLD
-            best = max(scored, key=lambda x: x[0], default=(0.0, None))
+            best = max(scored, key=lambda x: x[0], default=(0.0, None, None))
             row[name] = {
-                "flagged": any(v >= threshold for v, _ in scored),
+                "flagged": any(v >= threshold for v, _, _ in scored),
                 "found": case.target is not None
-                and any(v >= threshold and case.target in e.names for v, e in scored),
+                and any(v >= threshold and case.target in e.names for v, e, _ in scored),
                 "best": round(best[0], 3),
                 "caption": best[1].caption if best[1] else "",
             }
-        row["explanation"] = found[0].explain() if found else ""
+            if name == "watchkeeper":
+                row["explanation"] = best[2].explain() if best[2] else ""
         out.append(row)
     print(
-        f"  {len(cases)} cases in {time.perf_counter() - started:.0f} s "
-        f"(logic-v2 {nk_seconds:.0f} s of it)"
+        f"  {len(cases)} cases in {time.perf_counter() - started:.0f} s (scoring the same "
+        f"{sum(sizes) / max(1, len(sizes)):.1f} candidates per case: Watchkeeper "
+        f"{wk_seconds:.0f} s, logic-v2 {nk_seconds:.0f} s)"
     )
     return out
 
@@ -805,7 +1031,7 @@ def bench_innocents(store: Any, index: Any, quick: bool) -> dict[str, Any]:
     the share flagged, Watchkeeper and logic-v2, and every pair we flag above 0.9."""
     from bench.screening.innocents import companies, persons
 
-    size = 1000 if quick else 10_000
+    size = 20 if SMOKE else 1000 if quick else 10_000
     cases = [
         Case(i.id, i.schema, i.name, f"{i.schema}: {i.locale} {i.form}", None)
         for i in persons(size) + companies(size)
@@ -817,6 +1043,14 @@ def bench_innocents(store: Any, index: Any, quick: bool) -> dict[str, Any]:
         out[name] = {
             "flagged": by_schema,
             "by_locale": _tally(rows, name, lambda c: str(c.group)),
+            "parts": {
+                which: round(
+                    sum(r[name]["flagged"] for r in rows if case_part(r) == which)
+                    / max(1, sum(1 for r in rows if case_part(r) == which)),
+                    4,
+                )
+                for which in PARTS
+            },
         }
         print(f"(e) {name}", json.dumps(by_schema))
     out["above_0.9"] = [
@@ -838,6 +1072,12 @@ def bench_innocents(store: Any, index: Any, quick: bool) -> dict[str, Any]:
     return out
 
 
+def case_part(row: dict[str, Any]) -> str:
+    """(e) and (f)'s part: a positive by its listed name, an innocent by its own."""
+    case = row["case"]
+    return part(case.target or case.name)
+
+
 def bench_heldout(store: Any, index: Any, quick: bool) -> dict[str, Any]:
     """(f): our held-out-like set (bench/screening/heldout.py): recall on real list
     entries written as users type them, and the share of innocent names flagged."""
@@ -846,6 +1086,8 @@ def bench_heldout(store: Any, index: Any, quick: bool) -> dict[str, Any]:
     cases = evaluation_items()
     if quick:
         cases = cases[::4]
+    if SMOKE:
+        cases = cases[::40]
     rows = side_by_side(store, index, cases)
     out: dict[str, Any] = {}
     for name in ("watchkeeper", "logic-v2"):
@@ -857,6 +1099,23 @@ def bench_heldout(store: Any, index: Any, quick: bool) -> dict[str, Any]:
                 sum(r[name]["flagged"] for r in negatives) / len(negatives), 4
             ),
             "by_group": _tally(rows, name, lambda c: str(c.group)),
+            "parts": {
+                which: {
+                    "recall": round(
+                        sum(r[name]["found"] for r in positives if case_part(r) == which)
+                        / max(1, sum(1 for r in positives if case_part(r) == which)),
+                        4,
+                    ),
+                    "innocents_flagged": round(
+                        sum(r[name]["flagged"] for r in negatives if case_part(r) == which)
+                        / max(1, sum(1 for r in negatives if case_part(r) == which)),
+                        4,
+                    ),
+                    "positives": sum(1 for r in positives if case_part(r) == which),
+                    "innocents": sum(1 for r in negatives if case_part(r) == which),
+                }
+                for which in PARTS
+            },
         }
         print(f"(f) {name}", json.dumps({k: out[name][k] for k in ("recall", "innocents_flagged")}))
     out["missed"] = [
@@ -877,17 +1136,28 @@ def bench_heldout(store: Any, index: Any, quick: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few items of each part; results in a temporary file"
+    )
     parser.add_argument("--serve", nargs=3, metavar=("INDEX", "PORT", "DB"))
+    parser.add_argument("--pair-speed", metavar="ALGORITHM")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the results go")
     parser.add_argument("--scale", type=int)
     parser.add_argument("--workdir")
     parser.add_argument(
         "--skip-accuracy", action="store_true", help="keep the accuracy already in the results file"
     )
     parser.add_argument(
+        "--skip-speed", action="store_true", help="keep the speed rows already in the results file"
+    )
+    parser.add_argument(
         "--scales",
         help="comma-separated entity counts, e.g. 1000000 (others kept from the results file)",
     )
     args = parser.parse_args()
+    if args.pair_speed:
+        print(json.dumps(pair_speed_child(args.pair_speed)))
+        return
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
         return
@@ -903,24 +1173,31 @@ def main() -> None:
             "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        previous = json.loads(args.results.read_text()) if args.results.exists() else {}
         if args.skip_accuracy:
             results["accuracy"] = previous.get("accuracy")
         else:
             results["accuracy"] = accuracy(store, args.quick)
         store.close()
         scales = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+        if args.smoke:
+            scales = [5_000]
+            if args.results == RESULTS:
+                args.results = SMOKE_RESULTS / "screening.json"
+        if args.skip_speed:
+            scales = []
         if args.scales:
             scales = [int(v) for v in args.scales.split(",")]
         results["speed"] = [
             row
             for row in previous.get("speed", [])
-            if args.scales and row.get("scale", row["entities"]) not in scales
+            if (args.scales or args.skip_speed) and row.get("scale", row["entities"]) not in scales
         ]
         for size in scales:
             run = subprocess.run(
                 [sys.executable, __file__, "--scale", str(size), "--workdir", str(workdir)]
-                + (["--quick"] if args.quick else []),
+                + (["--quick"] if args.quick else [])
+                + (["--smoke"] if args.smoke else []),
                 capture_output=True,
                 text=True,
                 check=False,
@@ -932,9 +1209,9 @@ def main() -> None:
             print(json.dumps(row))
             results["speed"].append(row)
         results["speed"].sort(key=lambda r: r["entities"])
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(f"results: {RESULTS}")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"results: {args.results}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from watchkeeper.screening.review import (
     record_of,
     record_query,
 )
-from watchkeeper.screening.score import THRESHOLD, Match, Query, score
+from watchkeeper.screening.score import THRESHOLD, Match, Query, compatible, score
 from watchkeeper.store.core import Store
 
 DECISIONS = VERDICTS
@@ -127,19 +127,9 @@ class Screener:
         scale the evidence other than names (``score.EFFECTS``); ``fuzzy`` also retrieves
         through listed words a typing error or two from the query's (``fuzzy_keys``)."""
         readings = query.readings()
-        if not readings and not query.ids:
-            raise InputError("query", "it has no usable name or identifier", query.id)
-        ids = [(k, v) for k, v in query.ids if k != "*"]
-        ids += [(kind, v) for k, v in query.ids if k == "*" for kind in ID_KINDS]
-        keys = entity_keys(query.names, ids, False)
-        keys |= entity_keys(query.names, (), True)
         results: list[Match] = []
         query_hash: str | None = None
-        near = self.view.fuzzy_keys(keys) if fuzzy else set()
-        for idx in self.view.candidates(keys, max(limit * 4, 20), fuzzy=near):
-            entity = visible(self.index.entities[idx], self.marking_ids)
-            if entity is None:
-                continue
+        for entity in self.candidates(query, limit, fuzzy):
             found = score(query, readings, entity, self.view.weight, threshold, effects)
             if found is None:
                 continue
@@ -157,6 +147,25 @@ class Screener:
         if self.merge is not None:
             results = self.merge(results)
         return results[:limit]
+
+    def candidates(self, query: Query, limit: int = 5, fuzzy: bool = True) -> list[Visible]:
+        """The entities ``match`` scores for ``query`` with the same ``limit`` and
+        ``fuzzy``, in retrieval order: retrieved, visible to this viewer and of a schema
+        the query's can match. The benchmark gives another scorer exactly these, so that
+        both are compared on the same candidates."""
+        if not query.readings() and not query.ids:
+            raise InputError("query", "it has no usable name or identifier", query.id)
+        ids = [(k, v) for k, v in query.ids if k != "*"]
+        ids += [(kind, v) for k, v in query.ids if k == "*" for kind in ID_KINDS]
+        keys = entity_keys(query.names, ids, False)
+        keys |= entity_keys(query.names, (), True)
+        near = self.view.fuzzy_keys(keys) if fuzzy else set()
+        out = []
+        for idx in self.view.candidates(keys, max(limit * 4, 20), fuzzy=near):
+            entity = visible(self.index.entities[idx], self.marking_ids)
+            if entity is not None and compatible(query.schema, entity.schema):
+                out.append(entity)
+        return out
 
     def review(self, query_id: str, query_hash: str, entity: Visible) -> Review | None:
         """How the latest decision on (this record, this candidate) stands, if any: it
