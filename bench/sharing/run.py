@@ -196,6 +196,12 @@ def large_taxii(home: Path, page: int, seconds: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes: under a minute")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="make bench-smoke: a few hundred objects, 1 s of paging; results in"
+        " $TMPDIR/watchkeeper-bench-smoke; fails when a step gives nothing",
+    )
     parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--taxii-objects", type=int, default=2_000)
     parser.add_argument("--page", type=int, default=100)
@@ -211,6 +217,8 @@ def main() -> None:
         return
     if args.quick:
         args.objects, args.taxii_objects, args.seconds = 2_000, 300, 4.0
+    if args.smoke:
+        args.objects, args.taxii_objects, args.seconds = 300, 100, 1.0
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -240,10 +248,18 @@ def main() -> None:
         "import_5000_per_s": results["import"]["objects_per_s"] >= 5_000,
         "taxii_5x_medallion": results["taxii_beside_medallion"]["ratio"] >= 5,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    folder = RESULTS
+    if args.smoke:
+        folder = Path(tempfile.gettempdir()) / "watchkeeper-bench-smoke"
+    folder.mkdir(parents=True, exist_ok=True)
     name = "sharing-quick.json" if args.quick else "sharing.json"
-    (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (folder / name).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results["targets"]))
+    if args.smoke:
+        # every step gave something (not how fast: the machine may be busy)
+        steps = (results["export"], results["import"])
+        if not all(step.get("objects") for step in steps):
+            raise SystemExit(f"sharing smoke: a step gave no objects: {steps}")
 
 
 if __name__ == "__main__":
