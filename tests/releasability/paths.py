@@ -386,7 +386,8 @@ def dossiers(ws: Workspace) -> Any:
     """The dossier of each id (issue 26: every path to a designated entity, the records
     joined or proposed with their values, a vessel's particulars and history, what is not
     known), after the viewer's organisation ran xref so that proposals are pending; the
-    build time and the judgments' own times and ids left out."""
+    build time and the judgments' and decisions' own times and ids left out (each
+    workspace made its own, a second apart)."""
     index = build(ws.store)
     queue_run(ws.store, ws.store.read(ws.viewer), index)
     out: dict[str, Any] = {}
@@ -395,7 +396,7 @@ def dossiers(ws: Workspace) -> Any:
         def one(ref: str = ref) -> Any:
             data = dossier.build(ws.store, ws.store.read(ws.viewer), ref, max_hops=3)
             data.pop("generated")
-            for judgment in data["judgments"]:
+            for judgment in [*data["judgments"], *data["screening_decisions"]]:
                 judgment.pop("decided_at", None)
                 judgment.pop("id", None)
             return data

@@ -119,8 +119,13 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
     )
     identity["identifiers"] = values(view, id_props)
     referencing = resolved.referencing(view.id)
+    releases = _releases(sources)
     entries = []
-    for sanction in (e for e in referencing if e.schema == "Sanction"):
+    # Ended sanctions too: a delisted entry is part of the entity's history.
+    sanctions = [
+        e for e in resolved.referencing(view.id, include_ended=True) if e.schema == "Sanction"
+    ]
+    for sanction in sanctions:
         listed = sanction.entity
         authority = " ".join(listed.get("authority"))
         ids = listed.get("unscId") or listed.get("authorityId")
@@ -137,6 +142,7 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
                 ),
                 "reason": " ".join(listed.get("reason"))[:2000],
                 "values": values(sanction),
+                "history": list_history(sanction, releases),
             }
         )
     entries.sort(key=lambda e: (e["listed"], e["id"]))
@@ -225,6 +231,47 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
         "sources": source_rows,
         "unknowns": _unknowns(view, entries, referencing, vessel, detections, vessels),
     }
+
+
+def _releases(sources: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Each dataset's full releases the viewer may see, by date (``published``)."""
+    out: dict[str, set[str]] = {}
+    for src in sources.values():
+        if src.get("kind") == "list" and src.get("published"):
+            out.setdefault(src["dataset"], set()).add(str(src["published"])[:10])
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def list_history(sanction: EntityView, releases: dict[str, list[str]]) -> dict[str, Any]:
+    """When the entry was first listed and when it left the list, as far as the releases
+    imported tell: an entry first seen in a release was listed after the release before
+    it and by that one; one first seen in the earliest release imported was listed on or
+    before it (the list itself may say more: ``listingDate``). Likewise for delisting,
+    from the release that no longer held it."""
+    entity = [sv for sv in sanction.statements if sv.statement.prop == "entity"]
+    if not entity:
+        return {}
+    dataset = entity[0].statement.dataset
+    dates = releases.get(dataset, [])
+    seen = min((sv.statement.first_seen or "")[:10] for sv in entity)
+    before = [d for d in dates if d < seen]
+    out: dict[str, Any] = {
+        "first_listed": {"after": before[-1] if before else None, "by": seen},
+        "delisted": None,
+        "releases": len(dates),
+    }
+    ended = [sv.ended_at for sv in entity]
+    if seen and all(ended):
+        gone = min(str(e)[:10] for e in ended if e)
+        held = [d for d in dates if d < gone]
+        out["delisted"] = {"after": held[-1] if held else None, "by": gone}
+    if not before:
+        out["text"] = f"on the list on {seen}, the earliest release on record"
+    else:
+        out["text"] = f"first listed after {before[-1]}, by {seen}"
+    if out["delisted"]:
+        out["text"] += f"; removed after {out['delisted']['after']}, by {out['delisted']['by']}"
+    return out
 
 
 def _path_groups(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
