@@ -4,6 +4,7 @@ when it left the list, dated by the releases rather than by the files' times."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,24 @@ def test_an_older_release_after_a_newer_one_is_refused(store: Store) -> None:
     _import(store, RELEASES[1:])  # (the 2024-05-03 file is the 2024-03-27 one again)
     with pytest.raises(InputError, match="older than the 2024-03-27 release"):
         _import(store, RELEASES[:1])
+
+
+def test_cli_paths_are_all_counted(tmp_path: Path) -> None:
+    """`network paths` finds every designated entity within reach and says how many it
+    did not print (it used to stop at five without a word)."""
+    from typer.testing import CliRunner
+
+    from watchkeeper.cli import app
+
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home"), "WATCHKEEPER_ORG": "analyst"}
+    runner = CliRunner()
+    sdn = HISTORY / "2024-03-27" / "sdn.csv"
+    done = runner.invoke(
+        app, ["import", "ofac-csv", str(sdn), "--release-date", "2024-03-27"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    found = runner.invoke(app, ["network", "paths", "ofac-9346", "--json"], env=env)
+    targets = {p["target"] for p in json.loads(found.stdout)}
+    assert {"ofac-9346", "ofac-47699", "ofac-47701"} <= targets
+    short = runner.invoke(app, ["network", "paths", "ofac-9346", "--limit", "1"], env=env)
+    assert f"and {len(targets) - 1} more (--limit 0 prints them all)" in short.stdout
