@@ -15,6 +15,7 @@ from watchkeeper.importers.base import Options
 from watchkeeper.investigations import dossier, judgments
 from watchkeeper.investigations.queue import pending
 from watchkeeper.investigations.xref import RULE_IMO, xref
+from watchkeeper.maritime.alerts import list_alerts
 from watchkeeper.maritime.areas import theater_ports
 from watchkeeper.maritime.dataset import AisDataset
 from watchkeeper.maritime.detectors import detect
@@ -159,6 +160,11 @@ def test_vessel_by_imo_end_to_end(store: Store) -> None:
         if e.schema == "Event"
     ]
     assert events and all(e.caption.startswith("[SIMULATED]") for e in events)
+    # A constructed record ("c-ansan") sorts before the list's entry and carries the same
+    # IMO: the detections still go to the listed ship, and say it is sanctioned.
+    assert {i for e in events for i in e.entity.get("involved")} == {AN_SAN}
+    alerts = list_alerts(reader.with_materials(None), vessel=AN_SAN)
+    assert alerts and all("sanctioned vessel" in str(a["reason"]) for a in alerts)
     # (a dossier asked for simulated material too shows them, under the canonical vessel)
     asked = dossier.build(store, reader.with_materials({"fact", "simulated"}), AN_SAN, 0)
     assert {e["id"] for e in asked["ais"]} == {e.id for e in events}
