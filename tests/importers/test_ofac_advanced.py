@@ -105,8 +105,8 @@ def test_replaces_a_csv_release_entry_for_entry(store: Store) -> None:
             "DistinctParty without a numeric FixedRef",
         ),
         (
-            lambda s: s.replace('To-ProfileID="23708"', 'To-ProfileID="99999"'),
-            "refers to profile 99999",
+            lambda s: s.replace('From-ProfileID="18556"', 'From-ProfileID=""'),
+            "ProfileRelationship without both profile ids",
         ),
         (lambda s: s.replace("</SanctionsEntries>", ""), "malformed XML"),
         (
@@ -130,3 +130,17 @@ def test_bad_input_names_the_record_and_changes_nothing(
         run_import(store, "ofac-advanced", bad)
     assert str(bad) in str(raised.value) and "\n" not in str(raised.value)
     assert store.read(VIEWER).entity("ofac-37059") is None
+
+
+def test_a_link_to_a_profile_not_in_the_file_is_left_out_and_said(
+    store: Store, tmp_path: Path
+) -> None:
+    bad = tmp_path / "sdn_advanced.xml"
+    bad.write_text(FIXTURE.read_text().replace('To-ProfileID="23708"', 'To-ProfileID="99999"'))
+    summary = run_import(store, "ofac-advanced", bad)
+    assert any(
+        "ProfileRelationship 50002 (Owned or Controlled By) refers to profile 99999" in w
+        for w in summary.warnings
+    )
+    assert not _links(store, "ofac-23730", "Ownership")
+    assert _links(store, "ofac-37059", "Ownership")

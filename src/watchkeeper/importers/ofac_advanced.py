@@ -409,22 +409,29 @@ def _emit(release: Release, dataset: str, path: Path) -> Iterator[Record]:
         for r in release.relations
         if RELATIONS.get(release.ref("RelationType", r.kind).lower(), ("",))[0] == "Ownership"
     }
-    for party in release.parties:
-        entry = release.entries.get(party.ref)
-        entity = _entity(party, release, dataset, party.ref in owned)
-        yield Record(entity, credibility=LISTED)
-        if entry is not None:
-            yield Record(_sanction(entity, party, entry, dataset), credibility=LISTED)
+    links: list[tuple[Relation, str, Party, Party]] = []
+    warnings: list[str] = []
     for relation in release.relations:
         kind = release.ref("RelationType", relation.kind) or f"relation type {relation.kind}"
         source, target = by_ref.get(relation.source), by_ref.get(relation.target)
         if source is None or target is None:
+            # A link to a profile the release does not hold (others have met this in
+            # OFAC's files): left out and said, the rest of the release stands.
             missing = relation.source if source is None else relation.target
-            raise InputError(
-                str(path),
-                f"relation {kind!r} refers to profile {missing}, which the file does not hold",
-                f"ProfileRelationship {relation.ident}",
+            warnings.append(
+                f"{path}: ProfileRelationship {relation.ident} ({kind}) refers to profile"
+                f" {missing}, which the file does not hold; left out"
             )
+            continue
+        links.append((relation, kind, source, target))
+    for number, party in enumerate(release.parties):
+        entry = release.entries.get(party.ref)
+        entity = _entity(party, release, dataset, party.ref in owned)
+        said = tuple(warnings) if number == 0 else ()
+        yield Record(entity, credibility=LISTED, warnings=said)
+        if entry is not None:
+            yield Record(_sanction(entity, party, entry, dataset), credibility=LISTED)
+    for relation, kind, source, target in links:
         yield Record(_link(relation, kind, source, target, dataset), credibility=LISTED)
 
 
