@@ -144,3 +144,20 @@ def test_a_link_to_a_profile_not_in_the_file_is_left_out_and_said(
     )
     assert not _links(store, "ofac-23730", "Ownership")
     assert _links(store, "ofac-37059", "Ownership")
+
+
+def test_the_command_and_network_owners(tmp_path: Path) -> None:
+    """`watchkeeper import ofac-advanced sdn_advanced.xml`, then `network owners` names the
+    owner the list states."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from watchkeeper.cli import app
+
+    env = {"WATCHKEEPER_HOME": str(tmp_path / "home"), "WATCHKEEPER_ORG": "analyst"}
+    runner = CliRunner()
+    done = runner.invoke(app, ["import", "ofac-advanced", str(FIXTURE)], env=env)
+    assert done.exit_code == 0, done.output
+    owners = runner.invoke(app, ["network", "owners", "ofac-23730", "--json"], env=env)
+    assert json.loads(owners.stdout)["owners"] == [{"owner": "ofac-23708", "share": [0.0, 100.0]}]
