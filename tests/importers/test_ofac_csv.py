@@ -134,3 +134,31 @@ def test_missing_sidecars_are_warned_of(
     assert all(n in warned[0] for n in missing)
     assert all(n not in warned[0] for n in present)
     assert sqlite_store.read(VIEWER).entity("ofac-37059") is not None
+
+
+def test_remarks_that_state_the_relation_type_the_link(ofac_store: Store) -> None:
+    """'Tanchon Commercial Bank Representative in Syria' says what JANG Bom Su is to the
+    bank: a Representation, not an untyped 'Linked To'; KIM Kwang-Il, whose entry has no
+    'Linked To' at all, is linked by his title alone."""
+    reader = ofac_store.read(VIEWER)
+    links = reader.referencing("ofac-9346")
+    agents = {
+        a: link.entity.get("role")
+        for link in links
+        if link.schema == "Representation"
+        for a in link.entity.get("agent")
+    }
+    assert agents["ofac-18556"] == ["Tanchon Commercial Bank Representative in Syria"]
+    assert "ofac-15657" in agents  # Deputy Representative to Beijing, no "Linked To"
+    assert len(agents) == 9
+    untyped = {
+        s for link in links if link.schema == "UnknownLink" for s in link.entity.get("subject")
+    }
+    assert "ofac-18556" not in untyped  # the typed link replaces the untyped one
+    assert "ofac-47699" in untyped  # RI Tong Hyok: only "Linked To"; stays untyped
+    directors = [
+        link.entity.get("director")
+        for link in reader.referencing("ofac-9347")
+        if link.schema == "Directorship"
+    ]
+    assert ["ofac-21733"] in directors  # "Korea Ryonbong General Corporation Official"

@@ -26,7 +26,9 @@ from watchkeeper import views
 from watchkeeper.cli import app as cli_app
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.exports import write_ftm, write_statements
+from watchkeeper.investigations import dossier
 from watchkeeper.investigations.judgments import link_list_entries
+from watchkeeper.investigations.queue import run as queue_run
 from watchkeeper.investigations.resolver import ResolvedReader, merge_matches
 from watchkeeper.maritime.alerts import acknowledge_alert, list_alerts
 from watchkeeper.model.marking import Viewer
@@ -441,6 +443,29 @@ def linked_entries(ws: Workspace) -> Any:
     return _plain(out)
 
 
+def dossiers(ws: Workspace) -> Any:
+    """The dossier of each id (issue 26: every path to a designated entity, the records
+    joined or proposed with their values, a vessel's particulars and history, what is not
+    known), after the viewer's organisation ran xref so that proposals are pending; the
+    build time and the judgments' and decisions' own times and ids left out (each
+    workspace made its own, a second apart)."""
+    index = build(ws.store)
+    queue_run(ws.store, ws.store.read(ws.viewer), index)
+    out: dict[str, Any] = {}
+    for ref in IDS:
+
+        def one(ref: str = ref) -> Any:
+            data = dossier.build(ws.store, ws.store.read(ws.viewer), ref, max_hops=3)
+            data.pop("generated")
+            for judgment in [*data["judgments"], *data["screening_decisions"]]:
+                judgment.pop("decided_at", None)
+                judgment.pop("id", None)
+            return data
+
+        out[ref] = _attempt(one)
+    return out
+
+
 LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "show": show,
     "entities": entities_by_id,
@@ -458,6 +483,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "sharing": sharing,
     "taxii": taxii,
     "linked list entries": linked_entries,
+    "dossiers": dossiers,
 }
 
 

@@ -328,9 +328,13 @@ def paths(
     engine: EngineOption = "sql",
     as_org: AsOption = None,
     as_json: JsonOption = False,
+    limit: Annotated[
+        int, typer.Option(help="Paths printed, nearest first (0: all); the rest are counted.")
+    ] = 20,
 ) -> None:
     """Shortest paths from an entity to sanctioned ones (through links in force between
-    --since and --until, when given)."""
+    --since and --until, when given): every designated entity within reach (--json lists
+    them all)."""
     from watchkeeper.investigations.network import Network
 
     with command() as ctx:
@@ -339,11 +343,13 @@ def paths(
             from watchkeeper.investigations.spark import paths_to_sanctioned as on_spark
 
             found = on_spark(
-                network, entity, max_hops, kind, since=since, until=until,
+                network, entity, max_hops, kind, limit=None, since=since, until=until,
                 master=ctx.settings.spark_master,
             )  # fmt: skip
         elif engine == "sql":
-            found = network.paths_to_sanctioned(entity, max_hops, kind, since=since, until=until)
+            found = network.paths_to_sanctioned(
+                entity, max_hops, kind, limit=None, since=since, until=until
+            )
         else:
             raise InputError("--engine", f"sql or spark, not {engine!r}")
         if as_json:
@@ -351,12 +357,15 @@ def paths(
             return
         if not found:
             out.print(f"no sanctioned entity within {max_hops} links")
-        for p in found:
+        shown = found if limit <= 0 else found[:limit]
+        for p in shown:
             steps = " ".join(f"{a} —{lk.kind}—" for a, lk in zip(p.nodes, p.links, strict=False))
             out.print(
                 f"{len(p.links)} link(s) to {p.target} [{', '.join(p.list_ids)}]: {steps} {p.target}",
                 highlight=False,
             )
+        if len(found) > len(shown):
+            out.print(f"… and {len(found) - len(shown)} more (--limit 0 prints them all)")
 
 
 @network_app.command("owners")

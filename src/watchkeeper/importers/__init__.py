@@ -22,6 +22,7 @@ from watchkeeper.importers.base import (
     check_not_empty,
 )
 from watchkeeper.importers.ftm import FtmJsonImporter, StatementCsvImporter
+from watchkeeper.importers.ofac_advanced import OfacAdvancedImporter
 from watchkeeper.importers.ofac_sdn import OfacCsvImporter, OfacXmlImporter
 from watchkeeper.importers.un_xml import UNConsolidatedImporter
 from watchkeeper.model.source import FACT, Source, file_checksum
@@ -31,6 +32,7 @@ IMPORTERS: dict[str, Callable[[], Importer]] = {
     "un-xml": UNConsolidatedImporter,
     "ofac-csv": OfacCsvImporter,
     "ofac-xml": OfacXmlImporter,
+    "ofac-advanced": OfacAdvancedImporter,
     "ftm": FtmJsonImporter,
     "statements": StatementCsvImporter,
 }

@@ -4,7 +4,10 @@ Both formats are read into the same :class:`SdnEntry`, and one function turns an
 into FtM entities, so the two readers cannot drift apart. Entity ids are
 ``ofac-<ent_num>``; the ent_num stays on the Sanction as ``authorityId``
 (screening shows it as ``OFAC:<ent_num>``). "Linked To: NAME" remarks become
-UnknownLink entities when NAME is another entry of the same release.
+UnknownLink entities when NAME is another entry of the same release; a person's title or
+remark that states the relation ("Tanchon Commercial Bank Representative in Syria",
+"Director of NAME") makes it a Representation or a Directorship instead. The typed
+relationships of ``sdn_advanced.xml`` are read by ``ofac_advanced``.
 """
 
 from __future__ import annotations
@@ -116,11 +119,56 @@ def parse_date(value: str) -> list[str]:
     return out
 
 
+LINKED_TO = "Linked To"
+LINK_ENDS = {
+    "UnknownLink": ("subject", "object"),
+    "Representation": ("agent", "client"),
+    "Directorship": ("director", "organization"),
+}
+_ROLE = (
+    r"(?P<role>(?:Deputy |Chief |Senior |Vice |Executive |General )*"
+    r"(?:Representative|President|Chairman|Chairwoman|Director|Director General|"
+    r"General Director|Manager|Chief Executive Officer|CEO|Official))"
+)
+# "ORG Representative in Syria" / "Representative of ORG": the role's words decide the kind.
+_ROLE_AFTER = re.compile(rf"^(?P<org>[A-Z][^,;()]+?)\s+{_ROLE}\b", re.IGNORECASE)
+_ROLE_BEFORE = re.compile(rf"^{_ROLE}\s+(?:of|at|for)\s+(?P<org>[^,;()]+)", re.IGNORECASE)
+_KEY_WORDS = {"CORPORATION": "CORP", "COMPANY": "CO", "LIMITED": "LTD", "INCORPORATED": "INC"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Another entry named in a record, and what the record says it is to it."""
+
+    name: str
+    schema: str
+    role: str
+
+
+def name_key(name: str) -> str:
+    """A name as entries are looked up by: upper case, punctuation and the usual company
+    words' long forms away ("Korea Kwangson Banking Corporation" finds "... CORP")."""
+    words = re.sub(r"[^\w\s]", " ", name.upper()).split()
+    return " ".join(_KEY_WORDS.get(w, w) for w in words)
+
+
+def role_of(phrase: str) -> Mention | None:
+    """The entry a person's title or remark names, and the link it states, if any."""
+    phrase = phrase.strip().rstrip(".")
+    found = _ROLE_AFTER.match(phrase) or _ROLE_BEFORE.match(phrase)
+    if found is None:
+        return None
+    role = found.group("role").lower()
+    schema = "Representation" if "representative" in role else "Directorship"
+    return Mention(found.group("org").strip(), schema, phrase)
+
+
 # -- entry -> entities ---------------------------------------------------------------------
 
 
-def build(entry: SdnEntry, dataset: str) -> tuple[StatementEntity, StatementEntity, list[str]]:
-    """The listed entity, its Sanction, and the names it is 'Linked To'."""
+def build(entry: SdnEntry, dataset: str) -> tuple[StatementEntity, StatementEntity, list[Mention]]:
+    """The listed entity, its Sanction, and the entries it names: 'Linked To', or in a
+    role its title or remarks state."""
     schema = entry.schema
     entity = make_entity(schema, entry.entity_id, dataset)
     add(entity, "name", entry.name)
@@ -151,11 +199,20 @@ def build(entry: SdnEntry, dataset: str) -> tuple[StatementEntity, StatementEnti
     for prop, value, fuzzy in entry.props:
         if prop in entity.schema.properties:
             add(entity, prop, value, fuzzy=fuzzy)
-    links: list[str] = []
+    links: list[Mention] = []
     for remark in entry.remarks:
-        links.extend(_apply_remark(entity, remark))
+        links.extend(
+            Mention(name, "UnknownLink", LINKED_TO) for name in _apply_remark(entity, remark)
+        )
     if entry.owner:
-        links.append(entry.owner)
+        links.append(Mention(entry.owner, "UnknownLink", LINKED_TO))
+    if schema == "Person":
+        # "Tanchon Commercial Bank Representative in Syria": the title or a remark says
+        # what the person is to another entry; resolved against the release in ``emit``.
+        for phrase in {entry.title or "", *entry.remarks}:
+            found = role_of(phrase)
+            if found is not None:
+                links.append(found)
     sanction = make_entity("Sanction", f"{entity.id}-ofac", dataset)
     sanction.add("entity", entity.id)
     add_clean(sanction, "authority", "US Treasury Office of Foreign Assets Control")
@@ -194,23 +251,36 @@ def _apply_remark(entity: StatementEntity, remark: str) -> list[str]:
 
 
 def emit(entries: Iterator[SdnEntry], dataset: str) -> Iterator[Record]:
-    """Entities in file order, then the links resolved against the whole release."""
-    by_name: dict[str, str] = {}
-    pending: list[tuple[str, str]] = []
+    """Entities in file order, then the links resolved against the whole release: a link
+    whose kind the remarks state (``role_of``) replaces the untyped 'Linked To' between
+    the same two entries."""
+    by_name: dict[str, tuple[str, str]] = {}
+    pending: list[tuple[str, Mention]] = []
     for entry in entries:
         entity, sanction, links = build(entry, dataset)
-        by_name.setdefault(entry.name.strip().upper(), entry.entity_id)
+        by_name.setdefault(name_key(entry.name), (entry.entity_id, entity.schema.name))
         yield Record(entity, credibility=LISTED)
         yield Record(sanction, credibility=LISTED)
-        pending.extend((entry.entity_id, name) for name in links)
-    for subject, name in pending:
-        target = by_name.get(name.strip().upper())
-        if target is None or target == subject:
+        pending.extend((entry.entity_id, mention) for mention in links)
+    chosen: dict[tuple[str, str], Mention] = {}
+    for subject, mention in pending:
+        found = by_name.get(name_key(mention.name))
+        if found is None or found[0] == subject:
             continue
-        link = make_entity("UnknownLink", f"{subject}-link-{slug(target)}", dataset)
-        link.add("subject", subject)
-        link.add("object", target)
-        add(link, "role", "Linked To")
+        target, target_schema = found
+        if mention.schema == "Directorship" and target_schema not in ("Organization", "Company"):
+            continue
+        key = (subject, target)
+        if key not in chosen or chosen[key].schema == "UnknownLink":
+            chosen[key] = mention
+    for (subject, target), mention in chosen.items():
+        schema = mention.schema
+        source_prop, target_prop = LINK_ENDS[schema]
+        suffix = "link" if schema == "UnknownLink" else schema.lower()
+        link = make_entity(schema, f"{subject}-{suffix}-{slug(target)}", dataset)
+        link.add(source_prop, subject)
+        link.add(target_prop, target)
+        add(link, "role", mention.role)
         yield Record(link, credibility=LISTED)
 
 

@@ -2,10 +2,14 @@
 one viewer from what it may see (its ``ResolvedReader``, its network, its organisation's
 judgments and screening decisions) and nothing else.
 
-Sections: identity (names in every script, identifiers, birth data, addresses); list
-entries with their dates; paths to designated entities; dated events with citations and
-gradings; AIS detections of the entity's vessels (the events ``maritime/link.py``
-stored); screening decisions and judgments on it; the sources, with Admiralty grades.
+Sections: identity (names in every script, identifiers, birth data, addresses); a
+vessel's particulars (flag, type, tonnage, call sign, MMSI, IMO) and identity history;
+the records it was resolved from and those xref proposes (each with its values and their
+sources); list entries with their dates; every path to a designated entity, grouped by
+length and first link; dated events with citations and gradings; AIS detections of the
+entity's vessels (the events ``maritime/link.py`` stored); screening decisions and
+judgments on it; the sources, with Admiralty grades. What is not known is said
+(``unknowns``: no designation date, no ownership data...) rather than left blank.
 Written as JSON, HTML (a Jinja template) or PDF (WeasyPrint, from the same HTML).
 """
 
@@ -27,10 +31,32 @@ from watchkeeper.model.grading import grade
 from watchkeeper.model.lists import list_id
 from watchkeeper.screening.names import script_of
 from watchkeeper.store import Reader, Store
+from watchkeeper.store import judgments as sql_judgments
 from watchkeeper.store.reader import EntityView, StatementView
 
 FORMATS = (".json", ".html", ".pdf")
 AIS_DATASET = "wk_ais"
+VESSEL = (
+    ("imoNumber", "IMO number"),
+    ("mmsi", "MMSI"),
+    ("callSign", "call sign"),
+    ("flag", "flag"),
+    ("type", "vessel type"),
+    ("tonnage", "tonnage"),
+    ("grossRegisteredTonnage", "gross registered tonnage"),
+    ("deadweightTonnage", "deadweight tonnage"),
+    ("buildDate", "year of build"),
+    ("registrationPort", "port of registry"),
+    ("pastFlags", "former flag"),
+    ("pastTypes", "former type"),
+)
+# What a vessel's identity is made of, read over time (its history).
+VESSEL_IDENTITY = ("name", "previousName", "imoNumber", "mmsi", "callSign", "flag", "pastFlags")
+# The particulars whose absence a dossier names.
+VESSEL_EXPECTED = ("imoNumber", "mmsi", "callSign", "flag", "type")
+OWNERSHIP = ("Ownership",)
+# Rows of one path group shown in HTML (the JSON has them all); the rest are counted.
+PATHS_SHOWN = 25
 IDENTITY = {
     "names": ("name", "alias", "previousName", "weakAlias", "firstName", "lastName"),
     "birth": ("birthDate", "birthPlace", "birthCountry", "nationality", "citizenship", "gender"),
@@ -93,8 +119,13 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
     )
     identity["identifiers"] = values(view, id_props)
     referencing = resolved.referencing(view.id)
+    releases = _releases(sources)
     entries = []
-    for sanction in (e for e in referencing if e.schema == "Sanction"):
+    # Ended sanctions too: a delisted entry is part of the entity's history.
+    sanctions = [
+        e for e in resolved.referencing(view.id, include_ended=True) if e.schema == "Sanction"
+    ]
+    for sanction in sanctions:
         listed = sanction.entity
         authority = " ".join(listed.get("authority"))
         ids = listed.get("unscId") or listed.get("authorityId")
@@ -111,15 +142,21 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
                 ),
                 "reason": " ".join(listed.get("reason"))[:2000],
                 "values": values(sanction),
+                "history": list_history(sanction, releases),
             }
         )
     entries.sort(key=lambda e: (e["listed"], e["id"]))
-    paths = [p.to_dict() for p in network.paths_to_sanctioned(view.id, max_hops=max_hops)]
+    # Every path, not the nearest few: an investigator counts the designated persons
+    # around a bank; the HTML shows PATHS_SHOWN a group and says how many more.
+    paths = [
+        p.to_dict() for p in network.paths_to_sanctioned(view.id, max_hops=max_hops, limit=None)
+    ]
     captions = {
         n: (v.caption if (v := resolved.entity(n)) is not None else n)
         for p in paths
         for n in p["nodes"]
     }
+    paths = [p | {"captions": [captions.get(n, n) for n in p["nodes"]]} for p in paths]
     events: list[dict[str, Any]] = []
     detections: list[dict[str, Any]] = []
     vessels = _vessels(network, view)
@@ -146,6 +183,8 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
     detections.sort(key=lambda e: (e["date"], e["id"]))
     detections = list({d["id"]: d for d in detections}.values())
     members = set(network.resolution.group(view.id))
+    counterparts = _counterparts(store, reader, network, view, sources, used)
+    vessel = _vessel(view, sources, used) if view.schema == "Vessel" else None
     decisions = [
         d
         for d in store.decisions(reader.viewer.organisation)
@@ -179,15 +218,180 @@ def build(store: Store, reader: Reader, ref: str, max_hops: int = 4) -> dict[str
         "viewer": {"organisation": reader.viewer.organisation, "country": reader.viewer.country},
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "identity": identity,
+        "vessel": vessel,
+        "counterparts": counterparts,
         "list_entries": entries,
-        "paths": [p | {"captions": [captions.get(n, n) for n in p["nodes"]]} for p in paths],
+        "paths": paths,
+        "path_groups": _path_groups(paths),
         "events": events,
         "ais": detections,
         "vessels": vessels,
         "screening_decisions": decisions,
         "judgments": judgments,
         "sources": source_rows,
+        "unknowns": _unknowns(view, entries, referencing, vessel, detections, vessels),
     }
+
+
+def _releases(sources: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Each dataset's full releases the viewer may see, by date (``published``)."""
+    out: dict[str, set[str]] = {}
+    for src in sources.values():
+        if src.get("kind") == "list" and src.get("published"):
+            out.setdefault(src["dataset"], set()).add(str(src["published"])[:10])
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def list_history(sanction: EntityView, releases: dict[str, list[str]]) -> dict[str, Any]:
+    """When the entry was first listed and when it left the list, as far as the releases
+    imported tell: an entry first seen in a release was listed after the release before
+    it and by that one; one first seen in the earliest release imported was listed on or
+    before it (the list itself may say more: ``listingDate``). Likewise for delisting,
+    from the release that no longer held it."""
+    entity = [sv for sv in sanction.statements if sv.statement.prop == "entity"]
+    if not entity:
+        return {}
+    dataset = entity[0].statement.dataset
+    dates = releases.get(dataset, [])
+    seen = min((sv.statement.first_seen or "")[:10] for sv in entity)
+    before = [d for d in dates if d < seen]
+    out: dict[str, Any] = {
+        "first_listed": {"after": before[-1] if before else None, "by": seen},
+        "delisted": None,
+        "releases": len(dates),
+    }
+    ended = [sv.ended_at for sv in entity]
+    if seen and all(ended):
+        gone = min(str(e)[:10] for e in ended if e)
+        held = [d for d in dates if d < gone]
+        out["delisted"] = {"after": held[-1] if held else None, "by": gone}
+    if not before:
+        out["text"] = f"on the list on {seen}, the earliest release on record"
+    else:
+        out["text"] = f"first listed after {before[-1]}, by {seen}"
+    if out["delisted"]:
+        out["text"] += f"; removed after {out['delisted']['after']}, by {out['delisted']['by']}"
+    return out
+
+
+def _path_groups(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Paths grouped by length and by the kind of their first link, each group with its
+    count and the number past ``PATHS_SHOWN``."""
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for path in paths:
+        first = path["links"][0]["kind"] if path["links"] else "listed itself"
+        groups.setdefault((path["length"], first), []).append(path)
+    return [
+        {
+            "length": length,
+            "kind": kind,
+            "count": len(found),
+            "shown": found[:PATHS_SHOWN],
+            "more": max(0, len(found) - PATHS_SHOWN),
+        }
+        for (length, kind), found in sorted(groups.items())
+    ]
+
+
+def _vessel(view: EntityView, sources: dict[str, dict[str, Any]], used: set[str]) -> dict[str, Any]:
+    """A vessel's particulars (current and ended values, each with its source) and its
+    identity over time, oldest first."""
+    particulars: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    labels = dict(VESSEL)
+    for sv in view.statements:
+        prop = sv.statement.prop
+        if prop in labels or prop in VESSEL_IDENTITY:
+            used.add(sv.source_id)
+        if prop in labels:
+            particulars.append(_value(sv, sources) | {"label": labels[prop]})
+        if prop in VESSEL_IDENTITY:
+            history.append(_value(sv, sources))
+    order = {p: n for n, (p, _label) in enumerate(VESSEL)}
+    particulars.sort(key=lambda v: (order[v["prop"]], v["value"], v["source"]))
+    history.sort(key=lambda v: (v["first_seen"] or "", v["prop"], v["value"]))
+    return {"particulars": particulars, "history": history}
+
+
+def _counterparts(
+    store: Store,
+    reader: Reader,
+    network: Network,
+    view: EntityView,
+    sources: dict[str, dict[str, Any]],
+    used: set[str],
+) -> list[dict[str, Any]]:
+    """The records this entity was resolved from (accepted) and those xref proposes for it
+    and a reviewer has not judged (pending), each with its own values and their sources:
+    only records the viewer may see."""
+    members = network.resolution.group(view.id)
+    out: list[dict[str, Any]] = []
+    pending: set[str] = set()
+    if reader.viewer.organisation:
+        for row in sql_judgments.candidates(store, reader.viewer.organisation):
+            pair = (row["left_id"], row["right_id"])
+            inside = [e for e in pair if e in members]
+            if len(inside) == 1:
+                other = pair[1] if inside[0] == pair[0] else pair[0]
+                if network.resolution.of(other) != view.id:
+                    pending.add(other)
+    entries = [(m, "accepted") for m in members if len(members) > 1]
+    entries += [(p, "pending") for p in sorted(pending)]
+    for entity_id, status in entries:
+        record = reader.entity(entity_id)
+        if record is None:
+            continue
+        values = []
+        for sv in sorted(record.statements, key=lambda s: (s.statement.prop, s.statement.value)):
+            if sv.statement.prop == BASE_ID:
+                continue
+            used.add(sv.source_id)
+            values.append(_value(sv, sources))
+        out.append(
+            {
+                "id": entity_id,
+                "status": status,
+                "caption": record.caption,
+                "schema": record.schema,
+                "datasets": sorted({sv.statement.dataset for sv in record.statements}),
+                "values": values,
+            }
+        )
+    return out
+
+
+def _unknowns(
+    view: EntityView,
+    entries: list[dict[str, Any]],
+    referencing: list[EntityView],
+    vessel: dict[str, Any] | None,
+    detections: list[dict[str, Any]],
+    vessels: list[str],
+) -> list[str]:
+    """What the dossier does not know, said in words rather than left blank."""
+    out = []
+    if not entries:
+        out.append("no list entry on record")
+    for entry in entries:
+        if not entry["listed"]:
+            name = ", ".join(entry["list_ids"]) or entry["id"]
+            seen = (entry["first_seen"] or "")[:10]
+            out.append(
+                f"no designation date on record for {name}"
+                + (f" (first seen in a release of {seen})" if seen else "")
+            )
+    owned = view.entity.get("owner") if view.schema == "Vessel" else []
+    if not owned and not any(e.schema in OWNERSHIP for e in referencing):
+        out.append("no ownership data")
+    if view.schema == "Person" and not view.entity.get("birthDate"):
+        out.append("no birth date on record")
+    if vessel is not None:
+        have = {v["prop"] for v in vessel["particulars"] if not v["ended"]}
+        labels = dict(VESSEL)
+        out.extend(f"no {labels[p]} on record" for p in VESSEL_EXPECTED if p not in have)
+    if vessels and not detections:
+        out.append("no AIS detections on record")
+    return out
 
 
 def _citations(entity: EntityView, sources: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -255,13 +255,14 @@ class Network:
         entity: str,
         max_hops: int = 4,
         kinds: Collection[str] | None = None,
-        limit: int = 5,
+        limit: int | None = 5,
         since: str | None = None,
         until: str | None = None,
     ) -> list[Path]:
         """The shortest paths from ``entity`` to sanctioned entities, nearest first (one
         per target; the entity itself, if sanctioned, is a path of length 0), only through
-        links of ``kinds`` in force some time between ``since`` and ``until``."""
+        links of ``kinds`` in force some time between ``since`` and ``until``; all of them
+        when ``limit`` is None."""
         self.check(max_hops, kinds)
         start, members = self.start_of(entity)
         reached = self.sql.reach(list(members), max_hops, kinds, since, until)
@@ -272,7 +273,7 @@ class Network:
         start: str,
         reached: Collection[str],
         kinds: Collection[str] | None = None,
-        limit: int = 5,
+        limit: int | None = 5,
         since: str | None = None,
         until: str | None = None,
     ) -> list[Path]:
@@ -289,7 +290,7 @@ class Network:
         lengths = nx.single_source_shortest_path_length(g, start)
         targets = sorted((n for n in sanctioned if n in lengths), key=lambda n: (lengths[n], n))
         out = []
-        for target in targets[:limit]:
+        for target in targets if limit is None else targets[:limit]:
             nodes = nx.shortest_path(g, start, target)
             links = []
             for a, b in itertools.pairwise(nodes):

@@ -205,12 +205,12 @@ class ResolvedReader(Reader):
         for sv in self.reader.statements(wanted, include_ended=include_ended):
             yield self._rewrite(sv, self.resolution.canonical.get(sv.statement.entity_id))
 
-    def referencing(self, entity_id: str) -> list[EntityView]:
+    def referencing(self, entity_id: str, include_ended: bool = False) -> list[EntityView]:
         ids: dict[str, None] = {}
         for member in self.resolution.group(entity_id):
-            for view in self.reader.referencing(member):
+            for view in self.reader.referencing(member, include_ended):
                 ids[self.resolution.of(view.id)] = None
-        return list(self.entities(list(ids))) if ids else []
+        return list(self.entities(list(ids), include_ended)) if ids else []
 
     def entity_ids(self, schema: str) -> list[str]:
         return sorted({self.resolution.of(i) for i in self.reader.entity_ids(schema)})

@@ -147,7 +147,7 @@ def paths_to_sanctioned(
     entity: str,
     max_hops: int = 4,
     kinds: Collection[str] | None = None,
-    limit: int = 5,
+    limit: int | None = 5,
     since: str | None = None,
     until: str | None = None,
     master: str = "local[2]",

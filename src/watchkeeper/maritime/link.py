@@ -57,15 +57,16 @@ class VesselIndex:
 def vessel_index(reader: Reader) -> VesselIndex:
     """Vessels the viewer may see, by IMO, MMSI and name; and which of them are sanctioned."""
     index = VesselIndex()
-    keys = {"imoNumber": ("imo", index.by_imo), "mmsi": ("mmsi", index.by_mmsi)}
+    holders: dict[str, dict[str, set[str]]] = {"imo": {}, "mmsi": {}}
+    keys = {"imoNumber": "imo", "mmsi": "mmsi"}
     for view in reader.entities(reader.entity_ids("Vessel")):
         for sv in view.statements:
             stmt = sv.statement
             if sv.ended_at is not None:
                 continue
             if stmt.prop in keys:
-                how, table = keys[stmt.prop]
-                table.setdefault(stmt.value.removeprefix("IMO"), view.id)
+                how = keys[stmt.prop]
+                holders[how].setdefault(stmt.value.removeprefix("IMO"), set()).add(view.id)
                 index.evidence.setdefault((view.id, how), set()).add(sv.governing)
             elif stmt.prop in ("name", "alias", "previousName"):
                 index.by_name.setdefault(name_key(stmt.value), set()).add(view.id)
@@ -74,6 +75,12 @@ def vessel_index(reader: Reader) -> VesselIndex:
         for sv in sanction.statements:
             if sv.statement.prop == "entity" and sv.ended_at is None:
                 index.sanctioned.setdefault(sv.statement.value, set()).add(sv.governing)
+    # Several records may carry one IMO (the OFAC entry and a report's record of the same
+    # ship): a detection goes to a sanctioned one, else to the first by id, so that
+    # which record came first never hides that the ship is listed.
+    for how, table in (("imo", index.by_imo), ("mmsi", index.by_mmsi)):
+        for value, found in holders[how].items():
+            table[value] = min(found, key=lambda v: (v not in index.sanctioned, v))
     return index
 
 

@@ -490,19 +490,20 @@ class Reader:
             return found
         return None
 
-    def referencing(self, entity_id: str) -> list[EntityView]:
-        """Entities that link to ``entity_id``: sanctions, relationships, events."""
-        if not self.existing_among([entity_id]):
+    def referencing(self, entity_id: str, include_ended: bool = False) -> list[EntityView]:
+        """Entities that link to ``entity_id``: sanctions, relationships, events (with
+        ``include_ended``, also links a later release ended: a delisting's sanction)."""
+        if not self.existing_among([entity_id], include_ended):
             return []
         query = (
             select(t.statement.c.entity_id)
-            .where(self.allowed())
+            .where(self.allowed(include_ended=include_ended))
             .where(t.statement.c.prop_type == "entity", t.statement.c.value == entity_id)
             .distinct()
         )
         with self.store.engine.connect() as conn:
             ids = [r[0] for r in conn.execute(query)]
-        return list(self.entities(ids)) if ids else []
+        return list(self.entities(ids, include_ended)) if ids else []
 
     def entity_ids(self, schema: str) -> list[str]:
         """Ids of the visible entities of ``schema`` (or a schema descending from it)."""
