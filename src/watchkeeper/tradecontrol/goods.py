@@ -96,7 +96,8 @@ class Matcher:
         found = self._token_cache.get(token)
         if found is not None:
             return found
-        out = {token} & self._stems
+        # a whole-word stem matches its plural too ("chips", "ics")
+        out = {token, token[:-1] if token.endswith("s") else token} & self._stems
         for stem in self._long.get(token[:1], ()):
             size = len(stem)
             if token.startswith(stem) or (

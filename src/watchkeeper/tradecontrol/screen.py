@@ -1,0 +1,252 @@
+"""Shipment lines screened: the goods (``goods``), the parties (shipper, consignee,
+notify party and vessel, through ``screening.Screener`` as the viewer sees the lists
+and the watchlist, with its explanations and its organisation's decisions) and the
+route (origin and destination against ``routes.yaml``'s alerts). Answers are cached by
+description, party name and place: manifests repeat them, and the same input gives
+the same answer within one run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from followthemoney.types import registry
+
+from watchkeeper.exports.cells import SafeWriter
+from watchkeeper.screening.index import normalise_id
+from watchkeeper.screening.score import THRESHOLD, Match, Query
+from watchkeeper.screening.screener import Screener
+from watchkeeper.tradecontrol.goods import GoodsFinding, GoodsScreen, default_screen
+from watchkeeper.tradecontrol.rules import RouteAlert
+from watchkeeper.tradecontrol.shipments import RowError, ShipmentLine, open_shipments, read_lines
+
+PARTIES = (
+    ("shipper", "LegalEntity"),
+    ("consignee", "LegalEntity"),
+    ("notify_party", "LegalEntity"),
+    ("vessel", "Vessel"),
+)
+OUTPUT = (
+    "id",
+    "line",
+    "description",
+    "hs_code",
+    "code_status",
+    "hs6",
+    "chpl_tier",
+    "basis",
+    "matched_words",
+    "rule",
+    "sources",
+    "mismatch",
+    "route",
+    "parties",
+    "flag",
+    "data_version",
+)
+CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class PartyHit:
+    role: str
+    name: str
+    match: Match
+
+    def describe(self) -> str:
+        entity = self.match.entity
+        ids = ", ".join(entity.list_ids) or entity.id
+        return (
+            f"{self.role} {self.name!r} ~ {entity.caption} [{ids}] "
+            f"{self.match.score:.2f}: {self.match.explain()}"
+        )
+
+
+@dataclass(frozen=True)
+class RouteHit:
+    role: str  # origin or destination
+    place: str
+    country: str
+    alert: RouteAlert
+
+    def describe(self) -> str:
+        what = "restricted destination" if self.alert.kind == "restricted" else "diversion risk"
+        return f"{self.role} {self.country.upper()}: {what} ({self.alert.title}: {self.alert.says})"
+
+
+@dataclass(frozen=True)
+class LineResult:
+    line: ShipmentLine
+    goods: GoodsFinding
+    parties: tuple[PartyHit, ...]
+    routes: tuple[RouteHit, ...]
+
+    @property
+    def reasons(self) -> list[str]:
+        out = []
+        if self.goods.flagged:
+            out.append(f"CHPL tier {self.goods.tier}")
+        if self.goods.mismatch:
+            out.append("HS code/description mismatch")
+        if self.parties:
+            out.append("listed party")
+        if any(r.alert.kind == "restricted" for r in self.routes):
+            out.append("restricted destination")
+        elif self.routes and self.goods.flagged:
+            out.append("CHPL good via a diversion point")
+        return out
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class ShipmentScreen:
+    """Screening of shipment lines for one viewer (``screener``: None screens goods and
+    routes only)."""
+
+    screener: Screener | None
+    goods: GoodsScreen = field(default_factory=default_screen)
+    threshold: float = THRESHOLD
+    _parties: dict[tuple[str, str], tuple[Match, ...]] = field(default_factory=dict)
+    _places: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.goods.rules.version
+
+    def party(self, role: str, schema: str, name: str) -> tuple[Match, ...]:
+        key = (schema, name)
+        found = self._parties.get(key)
+        if found is None:
+            found = self._screen_party(schema, name)
+            if len(self._parties) < CACHE_LIMIT:
+                self._parties[key] = found
+        return found
+
+    def _screen_party(self, schema: str, name: str) -> tuple[Match, ...]:
+        assert self.screener is not None
+        ids: tuple[tuple[str, str], ...] = ()
+        if schema == "Vessel" and name.upper().replace(" ", "").startswith("IMO"):
+            imo = normalise_id("imo", name)
+            ids = (("imo", imo),) if imo else ()
+        query = Query(f"{schema}:{name}", schema, (name,), ids=ids)
+        if not query.readings() and not ids:
+            return ()
+        return tuple(m for m in self.screener.match(query, 3, self.threshold) if m.match)
+
+    def country(self, place: str) -> str | None:
+        if place not in self._places:
+            if len(self._places) >= CACHE_LIMIT:
+                self._places.clear()
+            self._places[place] = registry.country.clean(place)
+        return self._places[place]
+
+    def routes(self, line: ShipmentLine) -> tuple[RouteHit, ...]:
+        hits = []
+        for role in ("destination",):
+            place = getattr(line, role)
+            country = self.country(place) if place else None
+            if country is None:
+                continue
+            for alert in self.goods.rules.routes:
+                if country.upper() in alert.countries:
+                    hits.append(RouteHit(role, place, country, alert))
+        return tuple(hits)
+
+    def screen(self, line: ShipmentLine) -> LineResult:
+        goods = self.goods.classify(line.description, line.hs_code)
+        parties: list[PartyHit] = []
+        if self.screener is not None:
+            for role, schema in PARTIES:
+                name = getattr(line, role)
+                if name:
+                    parties.extend(PartyHit(role, name, m) for m in self.party(role, schema, name))
+        return LineResult(line, goods, tuple(parties), self.routes(line))
+
+    def row(self, result: LineResult) -> list[str]:
+        goods, line = result.goods, result.line
+        return [
+            line.id,
+            str(line.line),
+            line.description,
+            line.hs_code,
+            goods.code.status,
+            goods.hs6 or "",
+            goods.tier or "",
+            goods.basis,
+            "; ".join(goods.matched),
+            goods.rule,
+            "; ".join(goods.sources),
+            goods.mismatch,
+            " | ".join(r.describe() for r in result.routes),
+            " | ".join(p.describe() for p in result.parties),
+            "; ".join(result.reasons),
+            self.version,
+        ]
+
+
+@dataclass
+class Summary:
+    lines: int = 0
+    flagged: int = 0
+    chpl: int = 0
+    parties: int = 0
+    errors: int = 0
+
+
+def screen_lines(
+    screen: ShipmentScreen,
+    items: Iterable[ShipmentLine | RowError],
+    write: Callable[[list[str]], None],
+    refuse: Callable[[RowError], None],
+) -> Summary:
+    summary = Summary()
+    for item in items:
+        if isinstance(item, RowError):
+            summary.errors += 1
+            refuse(item)
+            continue
+        result = screen.screen(item)
+        summary.lines += 1
+        summary.flagged += result.flagged
+        summary.chpl += result.goods.flagged
+        summary.parties += bool(result.parties)
+        write(screen.row(result))
+    return summary
+
+
+def screen_file(
+    screen: ShipmentScreen, input_path: Path, output_path: Path, errors_path: Path
+) -> Summary:
+    """Screen ``input_path`` into ``output_path`` (one row per line screened); refused
+    rows go to ``errors_path`` as ``file, line, id, reason``. Cells are neutralised
+    against formula injection (``exports.cells``). A bad header raises before either
+    file is written."""
+    with open_shipments(input_path) as handle:
+        items = read_lines(str(input_path), handle)
+        first = next(items, None)  # header problems raise here
+        with (
+            output_path.open("w", encoding="utf-8", newline="") as out,
+            errors_path.open("w", encoding="utf-8", newline="") as err,
+        ):
+            rows, errors = SafeWriter(out), SafeWriter(err)
+            rows.writerow(OUTPUT)
+            errors.writerow(["file", "line", "id", "reason"])
+            chained: Iterator[ShipmentLine | RowError] = itertools.chain(
+                [first] if first is not None else [], items
+            )
+            return screen_lines(
+                screen,
+                chained,
+                rows.writerow,
+                lambda e: errors.writerow([e.file, e.line, printable(e.id), e.reason]),
+            )
+
+
+def printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")[:200]
