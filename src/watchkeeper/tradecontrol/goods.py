@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from rapidfuzz.distance import OSA
@@ -180,13 +180,20 @@ class GoodsScreen:
     """``classify`` with the rules and a matcher made once."""
 
     rules: Rules
+    _findings: dict[tuple[str, str], GoodsFinding] = field(default_factory=dict)
 
     @cached_property
     def matcher(self) -> Matcher:
         return Matcher(self.rules)
 
     def classify(self, description: str, raw_code: str) -> GoodsFinding:
-        return classify(self.rules, self.matcher, description, raw_code)
+        key = (description, raw_code)
+        found = self._findings.get(key)
+        if found is None:
+            found = classify(self.rules, self.matcher, description, raw_code)
+            if len(self._findings) < 200_000:
+                self._findings[key] = found
+        return found
 
 
 def _code_rule(rules: Rules, hs6: str) -> str:

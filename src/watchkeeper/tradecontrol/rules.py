@@ -69,7 +69,11 @@ class Rules:
     keywords: tuple[KeywordRule, ...]
     keyword_source: Source
     routes: tuple[RouteAlert, ...]
+    places: dict[str, str]  # a folded place name or code -> ISO alpha-2
     version: str
+
+    def country(self, place: str) -> str | None:
+        return self.places.get(fold_place(place))
 
     def tier(self, hs6: str | None) -> str | None:
         item = self.chpl.get(hs6) if hs6 else None
@@ -77,6 +81,10 @@ class Rules:
 
     def in_heading(self, heading: str) -> list[ChplItem]:
         return [item for hs6, item in sorted(self.chpl.items()) if hs6.startswith(heading)]
+
+
+def fold_place(text: str) -> str:
+    return " ".join(text.replace(".", "").casefold().split())
 
 
 def normalise_words(text: str) -> tuple[str, ...]:
@@ -149,5 +157,10 @@ def load_rules() -> Rules:
             keywords["source"]["id"], keywords["source"]["title"], "data/keywords.yaml"
         ),
         routes=alerts,
+        places={
+            fold_place(str(name)): code.upper()
+            for code, names in routes["places"].items()
+            for name in [code, *names]
+        },
         version=f"chpl {chpl['version']}; routes {routes['version']}; data {digest}",
     )

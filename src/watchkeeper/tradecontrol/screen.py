@@ -8,14 +8,14 @@ the same answer within one run.
 
 from __future__ import annotations
 
+import csv
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from followthemoney.types import registry
-
-from watchkeeper.exports.cells import SafeWriter
+from watchkeeper.exports.cells import SafeWriter, neutralise
 from watchkeeper.screening.index import normalise_id
 from watchkeeper.screening.score import THRESHOLD, Match, Query
 from watchkeeper.screening.screener import Screener
@@ -52,6 +52,8 @@ CACHE_LIMIT = 200_000
 
 @dataclass(frozen=True)
 class PartyHit:
+    """A party of the line that the screener matched (``match.match``)."""
+
     role: str
     name: str
     match: Match
@@ -77,14 +79,14 @@ class RouteHit:
         return f"{self.role} {self.country.upper()}: {what} ({self.alert.title}: {self.alert.says})"
 
 
-@dataclass(frozen=True)
+@dataclass
 class LineResult:
     line: ShipmentLine
     goods: GoodsFinding
     parties: tuple[PartyHit, ...]
     routes: tuple[RouteHit, ...]
 
-    @property
+    @cached_property
     def reasons(self) -> list[str]:
         out = []
         if self.goods.flagged:
@@ -113,7 +115,7 @@ class ShipmentScreen:
     goods: GoodsScreen = field(default_factory=default_screen)
     threshold: float = THRESHOLD
     _parties: dict[tuple[str, str], tuple[Match, ...]] = field(default_factory=dict)
-    _places: dict[str, str | None] = field(default_factory=dict)
+    _routes: dict[str, tuple[RouteHit, ...]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -139,24 +141,23 @@ class ShipmentScreen:
             return ()
         return tuple(m for m in self.screener.match(query, 3, self.threshold) if m.match)
 
-    def country(self, place: str) -> str | None:
-        if place not in self._places:
-            if len(self._places) >= CACHE_LIMIT:
-                self._places.clear()
-            self._places[place] = registry.country.clean(place)
-        return self._places[place]
-
     def routes(self, line: ShipmentLine) -> tuple[RouteHit, ...]:
-        hits = []
-        for role in ("destination",):
-            place = getattr(line, role)
-            country = self.country(place) if place else None
-            if country is None:
-                continue
-            for alert in self.goods.rules.routes:
-                if country.upper() in alert.countries:
-                    hits.append(RouteHit(role, place, country, alert))
-        return tuple(hits)
+        """The alerts naming the line's destination (origins are not checked: the alerts
+        are about where goods go)."""
+        place = line.destination
+        if not place:
+            return ()
+        found = self._routes.get(place)
+        if found is None:
+            country = self.goods.rules.country(place)
+            found = tuple(
+                RouteHit("destination", place, country, alert)
+                for alert in self.goods.rules.routes
+                if country is not None and country.upper() in alert.countries
+            )
+            if len(self._routes) < CACHE_LIMIT:
+                self._routes[place] = found
+        return found
 
     def screen(self, line: ShipmentLine) -> LineResult:
         goods = self.goods.classify(line.description, line.hs_code)
@@ -169,25 +170,41 @@ class ShipmentScreen:
         return LineResult(line, goods, tuple(parties), self.routes(line))
 
     def row(self, result: LineResult) -> list[str]:
+        """The line's output cells, each neutralised against formula injection
+        (``exports.cells``): write them with a plain ``csv.writer``."""
         goods, line = result.goods, result.line
         return [
-            line.id,
+            neutralise(line.id),
             str(line.line),
-            line.description,
-            line.hs_code,
-            goods.code.status,
-            goods.hs6 or "",
-            goods.tier or "",
-            goods.basis,
-            "; ".join(goods.matched),
-            goods.rule,
-            "; ".join(goods.sources),
-            goods.mismatch,
-            " | ".join(r.describe() for r in result.routes),
-            " | ".join(p.describe() for p in result.parties),
+            neutralise(line.description),
+            neutralise(line.hs_code),
+            *goods_cells(goods),
+            route_cell(result.routes),
+            neutralise(" | ".join(p.describe() for p in result.parties)),
             "; ".join(result.reasons),
-            self.version,
+            neutralise(self.version),
         ]
+
+
+@lru_cache(maxsize=100_000)
+def goods_cells(goods: GoodsFinding) -> tuple[str, ...]:
+    """The output cells of a goods finding, neutralised (findings are cached and repeat)."""
+    cells = (
+        goods.code.status,
+        goods.hs6 or "",
+        goods.tier or "",
+        goods.basis,
+        "; ".join(goods.matched),
+        goods.rule,
+        "; ".join(goods.sources),
+        goods.mismatch,
+    )
+    return tuple(neutralise(c) for c in cells)
+
+
+@lru_cache(maxsize=10_000)
+def route_cell(routes: tuple[RouteHit, ...]) -> str:
+    return neutralise(" | ".join(r.describe() for r in routes))
 
 
 @dataclass
@@ -234,7 +251,7 @@ def screen_file(
             output_path.open("w", encoding="utf-8", newline="") as out,
             errors_path.open("w", encoding="utf-8", newline="") as err,
         ):
-            rows, errors = SafeWriter(out), SafeWriter(err)
+            rows, errors = csv.writer(out), SafeWriter(err)  # rows come neutralised
             rows.writerow(OUTPUT)
             errors.writerow(["file", "line", "id", "reason"])
             chained: Iterator[ShipmentLine | RowError] = itertools.chain(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,10 +40,11 @@ COLUMNS = (
 ALIASES = {"notify party": "notify_party", "hs": "hs_code", "hs code": "hs_code"}
 MAX_CELL = 4000  # characters; a longer cell is refused with its row, not truncated
 NUMERIC = ("quantity", "value")
-NUL_MARK = "\udc00"  # NUL bytes become this (a lone surrogate), refused with their row
+# what surrogateescape makes of bytes that are not UTF-8
+ESCAPED = re.compile("[\udc80-\udcff]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentLine:
     line: int
     id: str
@@ -88,6 +90,8 @@ def read_header(path: str, cells: list[str] | None) -> list[str]:
 
 
 def _number(text: str) -> bool:
+    if text.isdigit():
+        return True
     try:
         float(text.replace(" ", "").replace(",", "."))
     except ValueError:
@@ -99,38 +103,36 @@ def parse_row(path: str, header: list[str], cells: list[str], line: int) -> Ship
     first = cells[0].strip()[:200] if cells else ""
     if len(cells) != len(header):
         return RowError(path, line, first, f"{len(cells)} cells where the header has {len(header)}")
+    joined = "".join(cells)
+    if "\x00" in joined or ESCAPED.search(joined) or len(joined) > MAX_CELL:  # the rare case
+        for column, value in zip(header, cells, strict=True):
+            if "\x00" in value:
+                return RowError(path, line, first, f"column {column} holds a NUL byte")
+            if ESCAPED.search(value):
+                return RowError(path, line, first, f"column {column} is not valid UTF-8")
+            if len(value) > MAX_CELL:
+                return RowError(
+                    path,
+                    line,
+                    first,
+                    f"column {column} is {len(value):,} characters (limit {MAX_CELL:,})",
+                )
     row = dict(zip(header, (c.strip() for c in cells), strict=True))
-    for column, value in row.items():
-        if NUL_MARK in value:
-            return RowError(path, line, first, f"column {column} holds a NUL byte")
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
-            return RowError(path, line, first, f"column {column} is not valid UTF-8")
-        if len(value) > MAX_CELL:
-            return RowError(
-                path,
-                line,
-                first,
-                f"column {column} is {len(value):,} characters (limit {MAX_CELL:,})",
-            )
     if not row["id"]:
         return RowError(path, line, first, "empty id")
     if not row.get("description") and not row.get("hs_code"):
         return RowError(path, line, row["id"], "neither a description nor an HS code")
     for column in NUMERIC:
-        if row.get(column) and not _number(row[column]):
-            return RowError(path, line, row["id"], f"{column} {row[column][:40]!r} is not a number")
-    return ShipmentLine(line=line, **row)
-
-
-def _without_nul(lines: Iterable[str]) -> Iterator[str]:
-    for text in lines:
-        yield text.replace("\x00", NUL_MARK) if "\x00" in text else text
+        given = row.get(column)
+        if given and not given.isdigit() and not _number(given):
+            return RowError(path, line, row["id"], f"{column} {given[:40]!r} is not a number")
+    return ShipmentLine(line, **row)
 
 
 def read_lines(path: str, lines: Iterable[str]) -> Iterator[ShipmentLine | RowError]:
     """Lines and row errors in file order; ``lines`` from ``open_shipments``."""
     csv.field_size_limit(sys.maxsize)
-    source = _without_nul(lines)
+    source = iter(lines)
     first = next(source, "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
 
