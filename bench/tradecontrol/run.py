@@ -34,8 +34,8 @@ SANCTIONS = ROOT.parent / "shared/data/sanctions"
 UN_XML = SANCTIONS / "un-sc-consolidated-2025-04/consolidated.xml"
 OFAC_CSV = SANCTIONS / "ofac-sdn-csv-2024-05/sdn.csv"
 LABELLED = ROOT / "tests/tradecontrol/fixtures/labelled.csv"
-PARTIES = 20_000
-VESSELS = 2_000
+PARTIES = 5_000
+VESSELS = 1_000
 PLACES = ["Kazakhstan", "DE", "United Arab Emirates", "JP", "Türkiye", "US", "KR", "Brazil",
           "RU", "Georgia", "Hong Kong", "CN", "FR", "Armenia", "IN", ""]  # fmt: skip
 WORDS = ["Global", "Trade", "Asia", "Link", "Star", "Prime", "Nord", "Volga", "Pacific",
@@ -54,10 +54,11 @@ def make_shipments(path: Path, lines: int, seed: int = 28) -> dict[str, int]:
     with LABELLED.open(encoding="utf-8", newline="") as fh:
         goods = [(r["description"], r["declared_code"]) for r in csv.DictReader(fh)]
     listed = listed_names()
-    parties = [
-        f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(SUFFIXES)} {i}"
-        for i in range(PARTIES - PARTIES // 100)
-    ] + [rng.choice(listed) for _ in range(PARTIES // 100)]
+    made: set[str] = set()
+    while len(made) < PARTIES - PARTIES // 100:
+        made.add(f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(SUFFIXES)}")
+    parties = sorted(made) + [rng.choice(listed) for _ in range(PARTIES // 100)]
+    rng.shuffle(parties)
     vessels = [
         f"{rng.choice(WORDS).upper()} {rng.choice(WORDS).upper()} {i}" for i in range(VESSELS)
     ]
