@@ -146,3 +146,52 @@ def test_rules_command_lists_the_tiers_and_sources(run: Callable[..., Any]) -> N
     result = run("goods", "rules")
     assert "tier 1: 854231, 854232, 854233, 854239" in result.stdout
     assert "FinCEN and BIS joint alert" in result.stdout
+
+
+def test_decisions_are_bound_to_the_line_and_the_data_version(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    src = tmp_path / "shipments.csv"
+    src.write_text(
+        "id,description,hs_code,destination\nd1,ball bearings,,Armenia\n", encoding="utf-8"
+    )
+    run(
+        "goods", "decide", str(src), "d1", "clear", "--reason", "licence GB-123 seen", "--by", "kim"
+    )
+    out = tmp_path / "flags.csv"
+    run("goods", "screen", str(src), "-o", str(out), "--no-parties")
+    decision = rows(out)[0]["decision"]
+    assert (
+        decision.startswith("clear by kim on ")
+        and "licence GB-123 seen (same line, same data)" in decision
+    )
+    # the same id with another description: the decision does not hold
+    src.write_text(
+        "id,description,hs_code,destination\nd1,tapered roller bearings,,Armenia\n",
+        encoding="utf-8",
+    )
+    run("goods", "screen", str(src), "-o", str(out), "--no-parties")
+    assert rows(out)[0]["decision"].endswith("(another line with this id)")
+    # kept with the finding and the data version; another organisation sees none of it
+    log = json.loads(run("goods", "decisions", "--json").stdout)
+    assert [(d["line_id"], d["decision"]) for d in log] == [("d1", "clear")]
+    assert "CHPL tier 3.B" in log[0]["finding"] and "Armenia" not in log[0]["finding"].split("|")[0]
+    assert log[0]["data_version"].startswith("chpl 2024-02-23")
+    run("org", "add", "other", "--country", "GBR")
+    assert json.loads(run("goods", "decisions", "--json", "--as", "other").stdout) == []
+    run("goods", "decide", str(src), "d9", "clear", "--reason", "x", "--by", "kim", code=2)
+    run("goods", "decide", str(src), "d1", "maybe", "--reason", "x", "--by", "kim", code=2)
+
+
+def test_a_decision_on_other_data_is_shown_as_such() -> None:
+    from watchkeeper.tradecontrol.decisions import DATA_CHANGED, HOLDS, line_hash, standing
+    from watchkeeper.tradecontrol.shipments import ShipmentLine
+
+    line = ShipmentLine(2, "d1", "ball bearings")
+    row = {"id": 1, "line_id": "d1", "line_hash": line_hash(line), "decision": "clear",
+           "data_version": "v1", "decided_by": "kim", "decided_at": "2026-12-08T01:00:00+00:00",
+           "reason": "ok"}  # fmt: skip
+    assert standing([row], line, "v1").standing == HOLDS  # type: ignore[union-attr]
+    assert standing([row], line, "v2").standing == DATA_CHANGED  # type: ignore[union-attr]
+    moved = ShipmentLine(9, "d1", "ball bearings")  # the same line elsewhere in the file
+    assert standing([row], moved, "v1").standing == HOLDS  # type: ignore[union-attr]

@@ -45,8 +45,12 @@ def screen(
             raise InputError(str(input_csv), "no such file")
         errors_path = errors or output.with_name(output.stem + ".errors.csv")
         check_output(output, errors_path)
+        from watchkeeper.store.goods import goods_decisions
+        from watchkeeper.tradecontrol.decisions import by_line
+
         screener = ctx.screener(as_org) if parties else None
-        shipment_screen = ShipmentScreen(screener)
+        log = goods_decisions(ctx.store, ctx.viewer(as_org).organisation)
+        shipment_screen = ShipmentScreen(screener, decisions=by_line(log))
         summary = screen_file(shipment_screen, input_csv, output, errors_path)
         result = asdict(summary) | {
             "output": str(output),
@@ -92,3 +96,58 @@ def rules(as_json: JsonOption = False) -> None:
         out.print(f"  tier {tier}: {', '.join(codes)}")
     for alert in data.routes:
         out.print(f"  {alert.kind}: {', '.join(sorted(alert.countries))} — {alert.title}")
+
+
+@app.command("decide")
+def decide(
+    input_csv: Annotated[Path, typer.Argument(help="The shipments CSV the line is in.")],
+    line_id: Annotated[str, typer.Argument(help="The line's id.")],
+    decision: Annotated[str, typer.Argument(help="clear, escalate or reopened.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")],
+    by: Annotated[str, typer.Option("--by", help="Who decides.")],
+    as_org: AsOption = None,
+) -> None:
+    """Decide on a screened line: the decision is bound to the line as it is in the file
+    and to the data version; it holds while both are unchanged."""
+    from watchkeeper.tradecontrol.decisions import decide as record
+    from watchkeeper.tradecontrol.screen import ShipmentScreen
+    from watchkeeper.tradecontrol.shipments import ShipmentLine, open_shipments, read_lines
+
+    with command() as ctx:
+        if not input_csv.is_file():
+            raise InputError(str(input_csv), "no such file")
+        with open_shipments(input_csv) as handle:
+            found = [
+                item
+                for item in read_lines(str(input_csv), handle)
+                if isinstance(item, ShipmentLine) and item.id == line_id
+            ]
+        if len(found) != 1:
+            raise InputError(
+                str(input_csv), f"{len(found)} screenable lines with this id; need one", line_id
+            )
+        row = record(
+            ctx.store, ctx.viewer(as_org), ShipmentScreen(None), found[0], decision, reason, by
+        )
+        out.print(
+            f"{row['decision']}: line {line_id} by {by} at {row['decided_at']} "
+            f"(data {row['data_version']})"
+        )
+
+
+@app.command("decisions")
+def decisions(as_org: AsOption = None, as_json: JsonOption = False) -> None:
+    """Your organisation's decisions on shipment lines, oldest first."""
+    from watchkeeper.store.goods import goods_decisions
+
+    with command() as ctx:
+        rows = goods_decisions(ctx.store, ctx.viewer(as_org).organisation)
+        if as_json:
+            emit_json(rows)
+            return
+        for r in rows:
+            out.print(
+                f"{r['decided_at']} {r['line_id']} {r['decision']} by {r['decided_by']}: "
+                f"{r['reason']} [{r['finding']}]",
+                highlight=False,
+            )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 from watchkeeper.exports.cells import SafeWriter, neutralise
 from watchkeeper.screening.index import normalise_id
@@ -46,6 +47,7 @@ OUTPUT = (
     "parties",
     "flag",
     "data_version",
+    "decision",
 )
 CACHE_LIMIT = 200_000
 
@@ -116,6 +118,8 @@ class ShipmentScreen:
     threshold: float = THRESHOLD
     _parties: dict[tuple[str, str], tuple[Match, ...]] = field(default_factory=dict)
     _routes: dict[str, tuple[RouteHit, ...]] = field(default_factory=dict)
+    # the organisation's decisions on lines by line id, oldest first (``decisions.by_line``)
+    decisions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -183,7 +187,17 @@ class ShipmentScreen:
             neutralise(" | ".join(p.describe() for p in result.parties)),
             "; ".join(result.reasons),
             neutralise(self.version),
+            neutralise(self.decision_of(line)),
         ]
+
+    def decision_of(self, line: ShipmentLine) -> str:
+        rows = self.decisions.get(line.id)
+        if not rows:
+            return ""
+        from watchkeeper.tradecontrol.decisions import standing
+
+        found = standing(rows, line, self.version)
+        return found.describe() if found else ""
 
 
 @lru_cache(maxsize=100_000)
