@@ -56,7 +56,9 @@ def make_shipments(path: Path, lines: int, seed: int = 28) -> dict[str, int]:
     listed = listed_names()
     made: set[str] = set()
     while len(made) < PARTIES - PARTIES // 100:
-        made.add(f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(SUFFIXES)}")
+        made.add(
+            f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(SUFFIXES)}"
+        )
     parties = sorted(made) + [rng.choice(listed) for _ in range(PARTIES // 100)]
     rng.shuffle(parties)
     vessels = [

@@ -23,7 +23,9 @@ oak dining table; 9403.60; France; ; Transmorflot LLC
 def test_screen_shipment_lines_in_the_browser(
     browser: Any, server: str, artifacts: Path, tmp_path: Path
 ) -> None:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1360, "height": 900})
+    context = browser.new_context(
+        bypass_csp=True, locale="en-GB", viewport={"width": 1360, "height": 900}
+    )
     context.set_default_timeout(TIMEOUT)
     outside = Outside(server)
     context.route("**/*", outside)

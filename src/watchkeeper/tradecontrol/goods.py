@@ -42,6 +42,12 @@ def whole_word(stem: str) -> bool:
     return len(stem) <= (SHORT if stem.isascii() else SHORT - 1)
 
 
+def distinct(shown: list[str]) -> tuple[str, ...]:
+    """The matched words once each, leaving out those inside a longer match."""
+    unique = list(dict.fromkeys(shown))
+    return tuple(w for w in unique if not any(w != o and w in o for o in unique))
+
+
 @dataclass(frozen=True)
 class DescriptionMatch:
     hs6: str
@@ -171,7 +177,7 @@ class Matcher:
             ):
                 continue
             if best is None or score > best.score:
-                best = DescriptionMatch(rule.hs6, rule, tuple(terms), tuple(shown_all), score)
+                best = DescriptionMatch(rule.hs6, rule, tuple(terms), distinct(shown_all), score)
         return best
 
 
