@@ -81,6 +81,22 @@ class RouteHit:
         return f"{self.role} {self.country.upper()}: {what} ({self.alert.title}: {self.alert.says})"
 
 
+def reasons_for(goods: GoodsFinding, listed_party: bool, routes: tuple[RouteHit, ...]) -> list[str]:
+    """Why a line is flagged (empty: it is not)."""
+    out = []
+    if goods.flagged:
+        out.append(f"CHPL tier {goods.tier}")
+    if goods.mismatch:
+        out.append("HS code/description mismatch")
+    if listed_party:
+        out.append("listed party")
+    if any(r.alert.kind == "restricted" for r in routes):
+        out.append("restricted destination")
+    elif routes and goods.flagged:
+        out.append("CHPL good via a diversion point")
+    return out
+
+
 @dataclass
 class LineResult:
     line: ShipmentLine
@@ -90,18 +106,7 @@ class LineResult:
 
     @cached_property
     def reasons(self) -> list[str]:
-        out = []
-        if self.goods.flagged:
-            out.append(f"CHPL tier {self.goods.tier}")
-        if self.goods.mismatch:
-            out.append("HS code/description mismatch")
-        if self.parties:
-            out.append("listed party")
-        if any(r.alert.kind == "restricted" for r in self.routes):
-            out.append("restricted destination")
-        elif self.routes and self.goods.flagged:
-            out.append("CHPL good via a diversion point")
-        return out
+        return reasons_for(self.goods, bool(self.parties), self.routes)
 
     @property
     def flagged(self) -> bool:
@@ -118,12 +123,17 @@ class ShipmentScreen:
     threshold: float = THRESHOLD
     _parties: dict[tuple[str, str], tuple[Match, ...]] = field(default_factory=dict)
     _routes: dict[str, tuple[RouteHit, ...]] = field(default_factory=dict)
+    _static: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     # the organisation's decisions on lines by line id, oldest first (``decisions.by_line``)
     decisions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
         return self.goods.rules.version
+
+    @cached_property
+    def _version_cell(self) -> str:
+        return neutralise(self.version)
 
     def party(self, role: str, schema: str, name: str) -> tuple[Match, ...]:
         key = (schema, name)
@@ -163,15 +173,50 @@ class ShipmentScreen:
                 self._routes[place] = found
         return found
 
+    def parties_of(self, line: ShipmentLine) -> tuple[PartyHit, ...]:
+        if self.screener is None:
+            return ()
+        hits: list[PartyHit] = []
+        for role, schema in PARTIES:
+            name = getattr(line, role)
+            if name:
+                hits.extend(PartyHit(role, name, m) for m in self.party(role, schema, name))
+        return tuple(hits)
+
     def screen(self, line: ShipmentLine) -> LineResult:
         goods = self.goods.classify(line.description, line.hs_code)
-        parties: list[PartyHit] = []
-        if self.screener is not None:
-            for role, schema in PARTIES:
-                name = getattr(line, role)
-                if name:
-                    parties.extend(PartyHit(role, name, m) for m in self.party(role, schema, name))
-        return LineResult(line, goods, tuple(parties), self.routes(line))
+        return LineResult(line, goods, self.parties_of(line), self.routes(line))
+
+    def fast_row(self, line: ShipmentLine) -> tuple[list[str], GoodsFinding, bool, bool]:
+        """``row(screen(line))`` for the batch: what depends on the description, the code
+        and the destination only is made once per distinct triple. Also returns the goods
+        finding, whether the line is flagged and whether a party was found."""
+        key = (line.description, line.hs_code, line.destination)
+        static = self._static.get(key)
+        if static is None:
+            goods = self.goods.classify(line.description, line.hs_code)
+            routes = self.routes(line)
+            static = (goods, routes, goods_cells(goods), route_cell(routes),
+                      "; ".join(reasons_for(goods, False, routes)))  # fmt: skip
+            if len(self._static) < CACHE_LIMIT:
+                self._static[key] = static
+        goods, routes, cells, route_text, reasons = static
+        parties = self.parties_of(line)
+        if parties:
+            reasons = "; ".join(reasons_for(goods, True, routes))
+        row = [
+            neutralise(line.id),
+            str(line.line),
+            neutralise(line.description),
+            neutralise(line.hs_code),
+            *cells,
+            route_text,
+            neutralise(" | ".join(p.describe() for p in parties)) if parties else "",
+            reasons,
+            self._version_cell,
+            neutralise(self.decision_of(line)),
+        ]
+        return row, goods, bool(reasons), bool(parties)
 
     def row(self, result: LineResult) -> list[str]:
         """The line's output cells, each neutralised against formula injection
@@ -242,12 +287,12 @@ def screen_lines(
             summary.errors += 1
             refuse(item)
             continue
-        result = screen.screen(item)
+        row, goods, flagged, listed = screen.fast_row(item)
         summary.lines += 1
-        summary.flagged += result.flagged
-        summary.chpl += result.goods.flagged
-        summary.parties += bool(result.parties)
-        write(screen.row(result))
+        summary.flagged += flagged
+        summary.chpl += goods.flagged
+        summary.parties += listed
+        write(row)
     return summary
 
 
