@@ -4,7 +4,9 @@ lines screened for CHPL goods, listed parties and route alerts, in English and K
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from typing import Any
 
 from tests.web.workspace import Browser
@@ -90,3 +92,30 @@ def test_the_api_answers_as_json(shared: Settings) -> None:
         "/api/goods/screen", json=too_many, headers={"x-csrf-token": browser.csrf}
     )
     assert refused.status_code == 422
+
+
+def test_an_analyst_clears_a_line_and_the_next_screening_shows_it(fresh: Settings) -> None:
+    browser = Browser(fresh, "analyst")
+    page: Any = browser.post("/goods", {"text": "tantalum capacitors; 8532.22; AE"})
+    record = html.unescape(re.search(r'name="line" value="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    done: Any = browser.post(
+        "/goods/decide", {"line": record, "decision": "clear", "reason": "licence GB-1"}
+    )
+    assert (
+        done.status_code == 200 and "licence GB-1" in done.text and "chpl 2024-02-23" in done.text
+    )
+    again: Any = browser.post("/goods", {"text": "tantalum capacitors; 8532.22; AE"})
+    assert "licence GB-1 (same line, same data)" in again.text
+    other: Any = browser.post("/goods", {"text": "tantalum capacitors; 8532.21; AE"})
+    assert "licence GB-1 (another line with this id)" in other.text
+    refused: Any = browser.post(
+        "/goods/decide", {"line": record, "decision": "clear", "reason": ""}
+    )
+    assert refused.status_code == 400
+    viewer = Browser(fresh, "viewer")
+    assert (
+        viewer.post(
+            "/goods/decide", {"line": record, "decision": "clear", "reason": "x"}
+        ).status_code
+        == 403
+    )  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from functools import cache
 from typing import Annotated, Any
 
@@ -18,12 +19,16 @@ from pydantic import BaseModel, Field
 
 from watchkeeper.errors import InputError
 from watchkeeper.screening.screener import Screener
+from watchkeeper.store.accounts import User
+from watchkeeper.store.goods import goods_decisions
+from watchkeeper.tradecontrol.decisions import by_line, decide, line_fields, standing
 from watchkeeper.tradecontrol.goods import GoodsScreen, default_screen
 from watchkeeper.tradecontrol.paste import pasted_lines
 from watchkeeper.tradecontrol.screen import OUTPUT, LineResult, ShipmentScreen
 from watchkeeper.tradecontrol.shipments import MAX_CELL, RowError, ShipmentLine, read_lines
-from watchkeeper.web.auth import csrf_protect
+from watchkeeper.web.auth import csrf_protect, require
 from watchkeeper.web.i18n import N_
+from watchkeeper.web.limits import MAX_VALUE
 from watchkeeper.web.pages import nav, render
 from watchkeeper.web.service import Caller, caller
 from watchkeeper.web.workbench import Ctx, ctx
@@ -59,6 +64,11 @@ DATA_WORDS = (
     N_("listed party"),
     N_("restricted destination"),
     N_("CHPL good via a diversion point"),
+    N_("clear"),
+    N_("escalate"),
+    N_("same line, same data"),
+    N_("the data has changed since"),
+    N_("another line with this id"),
 )
 
 
@@ -69,9 +79,9 @@ def goods_screen() -> GoodsScreen:
 
 
 def screen_lines(
-    screener: Screener, lines: list[ShipmentLine]
+    screener: Screener, lines: list[ShipmentLine], decisions: list[dict[str, Any]] | None = None
 ) -> tuple[ShipmentScreen, list[LineResult]]:
-    shipment_screen = ShipmentScreen(screener, goods_screen())
+    shipment_screen = ShipmentScreen(screener, goods_screen(), decisions=by_line(decisions or []))
     return shipment_screen, [shipment_screen.screen(line) for line in lines]
 
 
@@ -125,11 +135,18 @@ async def goods_run(
     output: Annotated[str, Form(max_length=8)] = "html",
 ) -> Response:
     lines, errors = await collect(text, upload)
-    shipment_screen, results = screen_lines(c.screener, lines)
+    log = goods_decisions(c.store, c.viewer.organisation)
+    shipment_screen, results = screen_lines(c.screener, lines, log)
     if output == "csv":
         c.audit("export", "goods screening", f"{len(lines)} lines, CSV")
         return csv_response(shipment_screen, results)
     c.audit("goods screening", "goods", f"{len(lines)} lines")
+    standings = {
+        r.line.id: standing(
+            shipment_screen.decisions.get(r.line.id, []), r.line, shipment_screen.version
+        )
+        for r in results
+    }
     return render(
         c.request,
         "goods.html",
@@ -137,7 +154,31 @@ async def goods_run(
         errors=errors,
         text=text,
         version=shipment_screen.version,
+        standings=standings,
+        records={r.line.id: json.dumps(line_fields(r.line), ensure_ascii=False) for r in results},
     )
+
+
+@router.post("/goods/decide", response_class=HTMLResponse)
+def goods_decide(
+    c: Annotated[Ctx, Depends(ctx)],
+    _analyst: Annotated[User, Depends(require("analyst"))],
+    line: Annotated[str, Form(min_length=2, max_length=100_000)],
+    decision: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=MAX_VALUE)] = "",
+) -> HTMLResponse:
+    """Clear or escalate a screened line (sent back as the page showed it)."""
+    try:
+        fields = json.loads(line)
+        screened = ShipmentLine(0, **{k: str(v) for k, v in fields.items()})
+    except (ValueError, TypeError):
+        raise InputError("line", "not a screened line") from None
+    row = decide(
+        c.store, c.viewer, ShipmentScreen(None, goods_screen()), screened, decision, reason,
+        c.user.username,
+    )  # fmt: skip
+    c.audit("goods decision", screened.id, f"{decision}: {row['reason']}")
+    return render(c.request, "fragments/goods_decision.html", row=row)
 
 
 class ShipmentLineIn(BaseModel):
