@@ -12,7 +12,6 @@ and "микросхем".
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,20 +20,12 @@ from rapidfuzz.distance import OSA
 
 from watchkeeper.tradecontrol.codes import Code, read_code
 from watchkeeper.tradecontrol.rules import KeywordRule, Rules, Term, load_rules
+from watchkeeper.tradecontrol.text import fold, words
 
-WORD = re.compile(r"[^\W_]+")
 SHORT = 4  # Latin stems of this length or less (Cyrillic: one less) match whole words only
 TYPO_FROM = 6  # stems this long or longer match a word with one slip
 NEGATION = re.compile(r"other than|except|кроме|除外|以外|제외")
 WIDE = "\u2e80"  # from here on: CJK, Hangul and other scripts written without spaces
-
-
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
-
-
-def words(text: str) -> list[str]:
-    return WORD.findall(fold(text))
 
 
 def whole_word(stem: str) -> bool:

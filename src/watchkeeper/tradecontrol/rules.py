@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from watchkeeper.tradecontrol.text import words
+
 LANGUAGES = ("en", "ru", "zh", "ko")
 COMPACT = ("zh", "ko")  # matched as substrings of the description without its spaces
 
@@ -87,19 +89,13 @@ def fold_place(text: str) -> str:
     return " ".join(text.replace(".", "").casefold().split())
 
 
-def normalise_words(text: str) -> tuple[str, ...]:
-    from watchkeeper.tradecontrol.goods import words
-
-    return tuple(words(text))
-
-
 def _term(language: str, text: str) -> Term:
     if language in COMPACT:
         return Term(language, compact="".join(str(text).lower().split()))
-    return Term(language, words=normalise_words(str(text)))
+    return Term(language, words=tuple(words(str(text))))
 
 
-def _terms(entry: dict[str, Any], key_of: str = "") -> tuple[Term, ...]:
+def _terms(entry: dict[str, Any]) -> tuple[Term, ...]:
     out = []
     for language in LANGUAGES:
         for text in entry.get(language, []) or []:
