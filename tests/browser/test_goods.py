@@ -56,6 +56,13 @@ def test_screen_shipment_lines_in_the_browser(
     violations["/goods"] = _axe(page)
     shot(page, artifacts, "g1-goods-screened")
 
+    # clear the mismatched capacitors with a reason: the decision shows in place
+    capacitors = rows.nth(2)
+    capacitors.locator("input[name=reason]").fill("licence GB-2024-17 seen")
+    capacitors.get_by_role("button", name="Clear").click()
+    capacitors.locator(".decision").wait_for()
+    assert "licence GB-2024-17 seen" in capacitors.locator(".decision").inner_text()
+
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     flags = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
