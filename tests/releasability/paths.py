@@ -554,19 +554,6 @@ def http(ws: Workspace) -> Any:
             if isinstance(data, dict):
                 data.pop("decided_at", None)
             out[f"decide {ref}"] = [answer.status_code, data]
-        goods = {
-            "lines": [
-                {
-                    "id": f"g{i}",
-                    "description": "ball bearings",
-                    "shipper": name,
-                    "vessel": "OCEAN STAR",
-                }
-                for i, name in enumerate(NAMES)
-            ]
-        }
-        answer = api.post("/api/goods/screen", json=goods)
-        out["goods screen"] = [answer.status_code, _plain(answer.json())]
         decisions = api.get("/decisions").json()
         for d in decisions.get("decisions", []):
             d.pop("decided_at", None)
