@@ -102,7 +102,7 @@ def workspace(home: Path, quick: bool) -> float:
     )
     if not quick:
         subprocess.run(
-            [*cli, "import", "ofac-sdn", str(OFAC_CSV)], env=env, check=True, capture_output=True
+            [*cli, "import", "ofac-csv", str(OFAC_CSV)], env=env, check=True, capture_output=True
         )
     return time.perf_counter() - started
 
