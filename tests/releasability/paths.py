@@ -466,6 +466,23 @@ def dossiers(ws: Workspace) -> Any:
     return out
 
 
+def goods_screening(ws: Workspace) -> Any:
+    """Shipment lines whose parties and vessel are the world's names: the party hits are
+    the viewer's screener's, so they differ only by what the viewer may see."""
+    from watchkeeper.tradecontrol.screen import ShipmentScreen
+    from watchkeeper.tradecontrol.shipments import ShipmentLine
+
+    screen = ShipmentScreen(
+        Screener.for_viewer(build(ws.store), ws.store, ws.viewer), threshold=0.5
+    )
+    lines = [
+        ShipmentLine(i, f"g{i}", "микросхемы", "", destination="RU", shipper=name,
+                     consignee=NAMES[-1 - i % len(NAMES)], vessel="OCEAN STAR")
+        for i, name in enumerate(NAMES)
+    ]  # fmt: skip
+    return _plain([screen.row(screen.screen(line)) for line in lines])
+
+
 LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "show": show,
     "entities": entities_by_id,
@@ -484,6 +501,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "taxii": taxii,
     "linked list entries": linked_entries,
     "dossiers": dossiers,
+    "goods screening": goods_screening,
 }
 
 
@@ -542,6 +560,15 @@ def cli(ws: Workspace) -> Any:
     hits = ws.tmp / "hits.csv"
     out["screen"] = run("screen", str(queries), "-o", str(hits), "--json")[0:2]
     out["screen file"] = hits.read_text()
+    shipments = ws.tmp / "shipments.csv"
+    shipments.write_text(
+        "id;description;hs_code;destination;shipper;vessel\n"
+        + "".join(f"s{i};集成电路;8542;AE;{n};OCEAN STAR\n" for i, n in enumerate(NAMES)),
+        encoding="utf-8",
+    )
+    flags = ws.tmp / "flags.csv"
+    out["goods screen"] = run("goods", "screen", str(shipments), "-o", str(flags), "--json")[0:2]
+    out["goods screen file"] = flags.read_text()
     code, text, _ = run("review", "list", "--json")
     # when a decision was taken differs between the two runs, not what it says
     decisions = [{k: v for k, v in d.items() if k != "decided_at"} for d in json.loads(text)]

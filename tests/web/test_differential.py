@@ -285,6 +285,32 @@ def test_every_route_answers_the_same_from_both_workspaces(
     b = filtered.client.post("/screening", data={**form, "csrf_token": filtered.csrf})
     assert "same record, candidate unchanged" in a.text
     assert normalise(a.text) == normalise(b.text)
+    # export controls: shipment lines whose parties are hidden from the partner, the same
+    # through the JSON API, and a decision on one of them (issue 28)
+    goods = "\n".join(
+        f"микросхемы; 8542; Kazakhstan; {party}; NIGHTJAR"
+        for party in ("Ri Pyongsecret", "Kim Jong Un", "SECRETALIAS", "Angara")
+    )
+    a = full.client.post("/goods", data={"text": goods, "csrf_token": full.csrf})
+    b = filtered.client.post("/goods", data={"text": goods, "csrf_token": filtered.csrf})
+    assert a.status_code == b.status_code == 200 and "микросхемы" in a.text
+    assert normalise(a.text) == normalise(b.text)
+    lines = [
+        {"id": f"g{n}", "description": "ball bearings", "shipper": name, "vessel": name}
+        for n, name in enumerate(("Ri Pyongsecret", "NIGHTJAR", "Kim Jong Un", "Angara"))
+    ]
+    headers = {"x-csrf-token": full.csrf}
+    a = full.client.post("/api/goods/screen", json={"lines": lines}, headers=headers)
+    headers = {"x-csrf-token": filtered.csrf}
+    b = filtered.client.post("/api/goods/screen", json={"lines": lines}, headers=headers)
+    assert a.status_code == b.status_code == 200 and a.json() == b.json()
+    line = json.dumps({"id": "p1", "description": "микросхемы", "hs_code": "8542",
+                       "destination": "Kazakhstan", "shipper": "Ri Pyongsecret"})  # fmt: skip
+    form = {"line": line, "decision": "escalate", "reason": "hidden party?"}
+    a = full.client.post("/goods/decide", data={**form, "csrf_token": full.csrf})
+    b = filtered.client.post("/goods/decide", data={**form, "csrf_token": filtered.csrf})
+    assert a.status_code == b.status_code == 200
+    assert normalise(a.text) == normalise(b.text)
     # the statement forms linked from the entity pages
     page = full.get("/entity/wk-person-kim-jong-un").text  # type: ignore[attr-defined]
     for link in re.findall(r'href="(/entry/statement/[^"]+)"', page):

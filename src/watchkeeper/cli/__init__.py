@@ -13,6 +13,7 @@ layer over the library.
 - ``investigations``: xref, judge, judgments, resolve, dossier; network …
 - ``users``: workbench accounts, API tokens, the audit trail
 - ``sharing``: share export / import / pack / verify / unpack / log / keys (partners)
+- ``goods``: goods screen / rules (export controls: CHPL goods, parties, routes)
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ app.add_typer(users.app, name="user")
 from watchkeeper.cli import sharing  # noqa: E402
 
 app.add_typer(sharing.app, name="share")
+from watchkeeper.cli import goods  # noqa: E402
+
+app.add_typer(goods.app, name="goods")
 
 
 def main() -> None:  # pragma: no cover

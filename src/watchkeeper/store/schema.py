@@ -241,3 +241,9 @@ from watchkeeper.store.sharing_schema import define as _sharing  # noqa: E402
 
 share_release, share_key, share_object = _sharing(metadata)
 TABLES = (*TABLES, share_release, share_key, share_object)
+
+# Decisions on screened shipment lines (export controls): see goods_schema.py.
+from watchkeeper.store.goods_schema import define as _goods  # noqa: E402
+
+goods_decision = _goods(metadata)
+TABLES = (*TABLES, goods_decision)

@@ -57,6 +57,7 @@ WRITE_ROUTES = {
     "/resolve/decide": "analyst",
     "/resolve/xref": "analyst",
     "/assess/item": "analyst",
+    "/goods/decide": "analyst",
 }
 ACCOUNTS_RECHECK = 5.0
 # How long a resolved caller (session, token or API key -> user -> organisation) is
@@ -300,6 +301,7 @@ WORKBENCH_PATHS = frozenset(
         "/assess",
         "/estimates",
         "/reports",
+        "/goods",
     }
 )
 # The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
@@ -317,6 +319,7 @@ WORKBENCH_PREFIXES = (
     "/dossier/",
     "/assess/",
     "/reports/",
+    "/goods/",
 )
 
 
