@@ -23,6 +23,7 @@ import hashlib
 import json
 import random
 import sys
+from pathlib import Path
 
 SEED = 26
 BANDS = (("high", 0.95, 2.0, 60), ("review", 0.70, 0.95, 70), ("low", 0.30, 0.70, 30))
@@ -61,7 +62,7 @@ def suspicious(pair: dict[str, object]) -> bool:
 
 
 def main() -> None:
-    pairs = json.load(open(sys.argv[1], encoding="utf-8"))
+    pairs = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     pairs = [p for p in pairs if p["left"].startswith("ofac-") and p["right"].startswith("unsc-")]
     rng = random.Random(SEED)
     chosen: dict[tuple[str, str], str] = {}
