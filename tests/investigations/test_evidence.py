@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import OFAC_CSV, UN_XML
 from watchkeeper.importers import run_import
+from watchkeeper.investigations import queue
 from watchkeeper.investigations.evidence import (
     WEAK_NAME_CAP,
     branch_country,
@@ -177,3 +178,19 @@ def test_labelled_sample_precision_per_band(lists: tuple[Store, Index, Blocker])
                 review.append(r["label"] == "same")
         assert sum(high) / len(high) >= 0.99, split
         assert sum(review) / len(review) >= 0.6, split
+
+
+def test_the_queue_scores_as_xref_did(lists: tuple[Store, Index, Blocker]) -> None:
+    """The review queue scores its pairs again for the viewer: with the cross-pair rule,
+    as the run did (a pair weakened in the run is not shown stronger in the queue)."""
+    store, index, _blocker = lists
+    reader = store.read(Viewer("local"))
+    # a lower review level than the default, where the rule leaves pairs standing
+    done = queue.run(store, reader, index, review=0.5, automatic=False)
+    weakened = [s for s in done.queued if "a better counterpart on one side" in s.explanation[-1]]
+    assert weakened
+    again = {
+        s.key: s.score for s in queue.scored(store, store.read(Viewer("local")), index, review=0.5)
+    }
+    for s in done.queued:
+        assert again.get(s.key) == s.score, s
