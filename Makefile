@@ -104,9 +104,13 @@ bench-assessment: $(STAMP)
 # Investigations: xref, paths to sanctioned entities and the 50 % rule at 1 M entities on
 # SQLite and PostgreSQL (BENCH_ARGS="--entities 100000" for less), and xref beside
 # nomenklatura's (in the screening benchmark's virtualenv, when `make bench-screening`
-# made it).
+# made it); first the labelled UN↔OFAC sample scored by ours and by nomenklatura's xref
+# scorer (nomenklatura alone in bench/investigations/.venv; BENCH_ARGS=--sample-only for
+# that part alone).
+NK_VENV := bench/investigations/.venv
 bench-investigations: $(STAMP)
 	test ! -x $(BENCH_VENV)/bin/python || $(BENCH_VENV)/bin/python -m pip install --quiet -e .
+	test -x $(NK_VENV)/bin/python || ($(PYTHON) -m venv $(NK_VENV) && $(NK_VENV)/bin/python -m pip install --quiet nomenklatura==4.17.4)
 	bash scripts/with-postgres.sh $(BIN)/python bench/investigations/run.py $(BENCH_ARGS)
 
 # API under load: 50 clients while an import runs, then over-limit requests, on SQLite and

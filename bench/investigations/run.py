@@ -3,7 +3,8 @@ generated store (1 M entities, ~5 M statements by default) on SQLite and Postgre
 xref beside nomenklatura's on the real UN/OFAC lists and a generated slice.
 
 One command: `make bench-investigations` (BENCH_ARGS="--entities 100000" for a smaller
-run). nomenklatura runs in bench/screening/.venv (installed by `make bench-screening`),
+run; BENCH_ARGS=--sample-only for the labelled UN↔OFAC sample beside nomenklatura alone,
+results in bench/results/investigations-sample.json). nomenklatura runs in bench/screening/.venv (installed by `make bench-screening`),
 through bench/investigations/nk_xref.py; results go to bench/results/investigations.json.
 
 The generated store: things (persons, companies, vessels) with names made of syllables
@@ -41,6 +42,8 @@ from watchkeeper.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "investigations.json"
+SAMPLE_RESULTS = ROOT / "bench" / "results" / "investigations-sample.json"
+SAMPLE_CSV = ROOT / "tests" / "investigations" / "data" / "un_ofac_sample.csv"
 NK_PYTHON = ROOT / "bench" / "screening" / ".venv" / "bin" / "python"
 OFAC = "US Treasury Office of Foreign Assets Control"
 KOREAN = [
@@ -277,6 +280,72 @@ def nomenklatura(args: list[str]) -> dict[str, Any] | None:
     return json.loads(done.stdout)
 
 
+NK_SAMPLE_PYTHON = ROOT / "bench" / "investigations" / ".venv" / "bin" / "python"
+
+
+def labelled_sample() -> dict[str, Any]:
+    """The labelled UN↔OFAC sample (issue 26) scored by Watchkeeper's xref and by
+    nomenklatura's xref scorer on the same pairs: precision per score band, tuning and
+    held-out parts apart, and recall of the sample's true pairs at each cut."""
+    sys.path.insert(0, str(ROOT))  # bench/ and tests/ as packages
+    from bench.investigations.sample import read_sample, score_sample
+
+    sample = read_sample()
+    out: dict[str, Any] = {"pairs": len(sample)}
+    with tempfile.TemporaryDirectory(prefix="wk-sample-") as tmp:
+        ftm = Path(tmp) / "lists.ftm.json"
+        t0 = time.perf_counter()
+        ours = score_sample(sample, ftm=ftm)
+        out["watchkeeper"] = {
+            "seconds (import, index, xref of both lists)": round(time.perf_counter() - t0, 1),
+            **_bands([(pair, score) for pair, score, _ in ours]),
+        }
+        if not NK_SAMPLE_PYTHON.exists():
+            out["nomenklatura"] = "not installed: make bench-investigations installs it"
+            return out
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [
+                str(NK_SAMPLE_PYTHON),
+                str(Path(__file__).with_name("nk_sample.py")),
+                str(ftm),
+                str(SAMPLE_CSV),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = round(time.perf_counter() - t0, 1)
+    if done.returncode != 0:
+        out["nomenklatura"] = {"error": done.stderr[-2000:]}
+        return out
+    by_pair = {(p.left, p.right): p for p in sample}
+    for algorithm, scores in json.loads(done.stdout).items():
+        scored = []
+        for key, value in scores.items():
+            left, right = key.split("|")
+            scored.append((by_pair[(left, right)], value))
+        out[f"nomenklatura {algorithm}"] = {
+            "seconds (load and score the pairs, all algorithms)": seconds,
+            **_bands(scored),
+        }
+    return out
+
+
+def _bands(scored: list[tuple[Any, float]]) -> dict[str, Any]:
+    from bench.investigations.sample import precision_table
+
+    table = precision_table(scored)
+    same = [score for pair, score in scored if pair.label == "same"]
+    return {
+        "precision": table,
+        "recall of the sample's true pairs": {
+            "≥ 0.95": round(sum(s >= 0.95 for s in same) / len(same), 3),
+            "≥ 0.70": round(sum(s >= 0.70 for s in same) / len(same), 3),
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entities", type=int, default=1_000_000)
@@ -284,12 +353,25 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=200)
     parser.add_argument("--xref-sample", type=int, default=5000)
     parser.add_argument("--skip-nomenklatura", action="store_true")
+    parser.add_argument(
+        "--sample-only",
+        action="store_true",
+        help="only the labelled UN↔OFAC sample beside nomenklatura (a few minutes)",
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "load_before": os.getloadavg(),
         "runs": [],
     }
+    results["labelled_sample"] = labelled_sample()
+    print(json.dumps(results["labelled_sample"], indent=2), file=sys.stderr, flush=True)
+    if args.sample_only:
+        results["load_after"] = os.getloadavg()
+        SAMPLE_RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps(results, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         results["runs"].append(
             bench_store(
@@ -326,6 +408,7 @@ def main() -> None:
             print(json.dumps(results["runs"][-1]), file=sys.stderr, flush=True)
     if not args.skip_nomenklatura:
         results["nomenklatura"] = nomenklatura([])
+    results["load_after"] = os.getloadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -23,6 +23,7 @@ from watchkeeper.investigations.xref import (
     THRESHOLD,
     Blocker,
     Suggestion,
+    exclusive,
     shared_list_ids,
     xref,
 )
@@ -111,15 +112,21 @@ def scored(store: Store, reader: Reader, index: Index, review: float = REVIEW) -
     """The organisation's candidate pairs scored again on what the viewer may see now,
     best first (judged ones included: ``pending`` leaves them out)."""
     blocker = Blocker(index, frozenset(reader.marking_ids))
-    out = []
+    found = []
     for row in sql.candidates(store, reader.viewer.organisation):
         a, b = index.by_id.get(row["left_id"]), index.by_id.get(row["right_id"])
         if a is None or b is None:
             continue
-        found = blocker.score_pair(a, b)
-        if found is None or (found.score < review and found.rule is None):
-            continue
-        out.append(found)
+        pair = blocker.score_pair(a, b)
+        if pair is not None:
+            found.append(pair)
+
+    def datasets_of(entity_id: str) -> tuple[str, ...]:
+        seen = blocker.entity(index.by_id[entity_id])
+        return seen.datasets if seen is not None else ()
+
+    # the cross-pair rule as xref applies it, among the pairs the viewer sees now
+    out = [s for s in exclusive(found, datasets_of) if s.score >= review or s.rule is not None]
     out.sort(key=lambda s: (-s.score, s.left, s.right))
     return out
 

@@ -289,6 +289,7 @@ def merge_matches(matches: list[Match], resolution: Resolution) -> list[Match]:
             union("countries"),
             tuple(sorted(set(union("datasets")))),
             tuple(sorted(set(union("list_ids")))),
+            union("programs"),
         )
         why = (*best.explanation, f"one entity: {', '.join(members)}")
         out.append(replace(best, entity=entity, explanation=why))

@@ -3,9 +3,13 @@
 Candidates come from the screening engine's index (blocking): for each entity, the
 entities sharing its most distinctive name keys or an identifier, as one viewer's
 ``IndexView`` sees them, so nothing the viewer may not see can add, drop or rank a
-candidate. Each pair is then scored by the screening score (``screening.score``), both
-ways (a query reads its own names, the listed side its aliases), keeping the better
-reading and its explanation. Nothing is ever compared across all pairs.
+candidate. Each pair is then scored by the screening score (``screening.score``), one
+way (the smaller id as the query), with birth dates compared at the precision both sides
+give, and moved by what two list entries say beyond a query (``evidence``: acronyms,
+kunyas and one-word names alone, brothers, generic names of other states' institutions,
+branches against their parent). Once all pairs are scored, a pair is weakened when one
+side has a near-certain counterpart elsewhere in the other's dataset (``exclusive``).
+Nothing is ever compared across all pairs.
 
 A pair whose strong identifiers agree is accepted automatically under a named rule
 (``RULES``): the same list id (``OFAC:20157`` on a list entry and on the bundled dataset's
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from watchkeeper.investigations.evidence import WEAK_NAME_CAP, adjust, countries_of, is_weak
 from watchkeeper.screening.compare import NameComparison
 from watchkeeper.screening.index import (
     Index,
@@ -36,7 +41,14 @@ from watchkeeper.screening.index import (
     visible,
 )
 from watchkeeper.screening.names import Name, analyse
-from watchkeeper.screening.score import Query, compatible, says_korean, score
+from watchkeeper.screening.score import (
+    ID_FEATURES,
+    Match,
+    Query,
+    compatible,
+    says_korean,
+    score,
+)
 
 # The schemata worth cross-referencing (those the screening engine matches).
 SCHEMATA = frozenset(
@@ -278,31 +290,77 @@ class Blocker:
             return None
         if left.entity.id > right.entity.id:
             a, b, left, right = b, a, right, left
-        # One way is enough: on the labelled set the score read the other way round
-        # differs for no pair (measured; bench/investigations/README.md).
-        left_org, right_org = left.entity.schema in _ORGS, right.entity.schema in _ORGS
-        mine = _sharing(left.entity.names, left.token_keys(left_org), right.token_keys(left_org))
-        theirs = _sharing(
-            right.entity.names, right.token_keys(right_org), left.token_keys(right_org)
-        )
-        query = as_query(replace(left.entity, names=tuple(left.entity.names[i] for i in mine)))
-        best = score(
-            query,
-            tuple(r for i in mine for r in left.readings[i]),
-            replace(right.entity, names=tuple(right.entity.names[i] for i in theirs)),
-            self.view.weight,
-            0.0,
-            listed_readings=[r for i in theirs for r in right.readings[i]],
-            compared=self._compared,
-        )
+        found = score_entities(left, right, self.view.weight, self._compared)
         if len(self._compared) >= COMPARED_CACHE:
             self._compared.clear()
-        if best is None:
+        if found is None:
             return None
+        value, why = found
         rule, evidence, needs = strong_rule(self.index.entities[a], self.index.entities[b], self)
-        return Suggestion(
-            left.entity.id, right.entity.id, best.score, best.explanation, rule, evidence, needs
+        return Suggestion(left.entity.id, right.entity.id, value, why, rule, evidence, needs)
+
+
+_ID_FEATURES = frozenset({*ID_FEATURES.values(), "identifier_match"})
+
+
+def score_entities(
+    left: _Prepared,
+    right: _Prepared,
+    weight: Callable[[str], float],
+    compared: dict[tuple[Name, Name, bool], NameComparison] | None = None,
+) -> tuple[float, tuple[str, ...]] | None:
+    """Two entities' score and explanation: the screening score of ``left`` as the
+    query against ``right`` (one way is enough: on the labelled DPRK set the score read
+    the other way round differs for no pair), birth dates compared at the precision both
+    give, an acronym alone capped, then the rules of ``evidence.adjust``."""
+    left_org, right_org = left.entity.schema in _ORGS, right.entity.schema in _ORGS
+    mine = _sharing(left.entity.names, left.token_keys(left_org), right.token_keys(left_org))
+    theirs = _sharing(right.entity.names, right.token_keys(right_org), left.token_keys(right_org))
+
+    query = as_query(replace(left.entity, names=tuple(left.entity.names[i] for i in mine)))
+    listed = replace(right.entity, names=tuple(right.entity.names[i] for i in theirs))
+    ours = tuple(r for i in mine for r in left.readings[i])
+    their = [r for i in theirs for r in right.readings[i]]
+
+    def run(ours: tuple[Name, ...], their: list[Name]) -> Match | None:
+        return score(
+            query,
+            ours,
+            listed,
+            weight,
+            0.0,
+            listed_readings=their,
+            compared=compared,
+            precise_dates=True,
         )
+
+    best = run(ours, their)
+    if best is None:
+        return None
+    strong_ours = tuple(r for r in ours if not is_weak(r, left_org))
+    strong_their = [r for r in their if not is_weak(r, right_org)]
+    if best.names is not None and (
+        best.names[0] not in strong_ours or best.names[1] not in strong_their
+    ):
+        # The best comparison rests on an acronym, a kunya or a one-word name: the other
+        # names are scored without them, and such a name may only bring the pair to
+        # review, unless an identifier or the full birth date confirms it, or, between
+        # organisations, a country (M23 and KOTI CORP on both lists' DPRK or DRC entries).
+        strong = run(strong_ours, strong_their) if strong_ours and strong_their else None
+        features = {f for f, _ in best.features}
+        confirmed = bool(features & (_ID_FEATURES | {"dob_match"})) or (
+            left_org and right_org and bool(countries_of(left.entity) & countries_of(right.entity))
+        )
+        capped = best.score if confirmed else min(best.score, WEAK_NAME_CAP)
+        if strong is not None and strong.score >= capped:
+            best = strong
+        elif capped < best.score:
+            why = (
+                *best.explanation,
+                f"an acronym, a kunya or one word alone: at most {WEAK_NAME_CAP}",
+            )
+            best = replace(best, score=capped, explanation=why)
+    return adjust(left.entity, right.entity, best)
 
 
 _ORGS = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
@@ -418,6 +476,38 @@ def shared_list_ids(
     return sorted(found.values(), key=lambda s: s.key)
 
 
+# A list lists a thing once: a pair is weakened (times EXCLUSIVE) when one of its two
+# entities has, in the other one's dataset, a counterpart scoring at least EXCLUSIVE_BEST
+# and more than EXCLUSIVE_MARGIN above this pair (KORYO COMMERCIAL BANK against the UN's
+# KORYO BANK, which OFAC lists under that very name).
+EXCLUSIVE = 0.75
+EXCLUSIVE_BEST = 0.95
+EXCLUSIVE_MARGIN = 0.02
+
+
+def exclusive(
+    pairs: list[Suggestion], datasets_of: Callable[[str], tuple[str, ...]]
+) -> list[Suggestion]:
+    """``pairs`` with those that have a better counterpart on one side weakened, the
+    reason written into the explanation. Only the pairs at hand count (a run's pairs, as
+    its viewer sees them); pairs a rule accepted are left as they are."""
+    best: dict[tuple[str, tuple[str, ...]], tuple[float, str]] = {}
+    for s in pairs:
+        for me, other in ((s.left, s.right), (s.right, s.left)):
+            key = (me, datasets_of(other))
+            if key not in best or s.score > best[key][0]:
+                best[key] = (s.score, other)
+    out = []
+    for s in pairs:
+        rivals = (best[(s.left, datasets_of(s.right))], best[(s.right, datasets_of(s.left))])
+        value, other = max(rivals)
+        if s.rule is None and value >= EXCLUSIVE_BEST and s.score < value - EXCLUSIVE_MARGIN:
+            why = f"a better counterpart on one side: {other} ({value:.2f})"
+            s = replace(s, score=round(s.score * EXCLUSIVE, 4), explanation=(*s.explanation, why))
+        out.append(s)
+    return out
+
+
 # -- the run -------------------------------------------------------------------------------
 
 _WORKER: Blocker | None = None
@@ -506,6 +596,12 @@ def xref(
                         progress("scoring", min(done, len(pairs)), len(pairs))
     finally:
         _WORKER = None
+
+    def datasets_of(entity_id: str) -> tuple[str, ...]:
+        found = blocker.entity(index.by_id[entity_id])
+        return found.datasets if found is not None else ()
+
+    found = exclusive(found, datasets_of)
     kept = [
         replace(s, suggested=s.score >= threshold or s.rule is not None)
         for s in found

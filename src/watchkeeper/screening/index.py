@@ -46,7 +46,7 @@ from watchkeeper.store.core import Store
 
 # The saved file's layout and the name-analysis code behind its keys: bump it when either
 # changes (a change to the rules declared in data/*.yaml is caught by ``rules_digest``).
-FORMAT = 6
+FORMAT = 7
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 # Identifier properties and the kind they are compared as.
 ID_PROPS = {
@@ -73,7 +73,19 @@ DATE_PROPS = ("birthDate",)
 COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "flag")
 LINK_PROPS = ("entity", "holder")
 SANCTION_PROPS = ("authority", "unscId", "authorityId")
-ALL_PROPS = (*NAME_PROPS, *ID_PROPS, *DATE_PROPS, *COUNTRY_PROPS, *LINK_PROPS, *SANCTION_PROPS)
+# The sanctions programmes a list gives an entry (DPRK3, BURMA-EO14014, the UN's DPRK):
+# screening does not read them; xref weighs a programme that says which country an
+# entry belongs to (investigations/programmes.yaml).
+PROGRAM_PROPS = ("program",)
+ALL_PROPS = (
+    *NAME_PROPS,
+    *ID_PROPS,
+    *DATE_PROPS,
+    *COUNTRY_PROPS,
+    *LINK_PROPS,
+    *SANCTION_PROPS,
+    *PROGRAM_PROPS,
+)
 # Candidates whose shared-key weight is below this share of the best one are dropped.
 CANDIDATE_FLOOR = 0.25
 # Views are cached per set of visible markings; a service has few distinct viewers.
@@ -123,6 +135,7 @@ class Listed:
     countries: list[Value] = field(default_factory=list)
     datasets: list[Value] = field(default_factory=list)
     list_ids: list[Value] = field(default_factory=list)
+    programs: list[Value] = field(default_factory=list)
 
 
 def _seen(needs: Needs, visible: frozenset[int]) -> bool:
@@ -143,6 +156,7 @@ class Visible:
     countries: tuple[str, ...]
     datasets: tuple[str, ...]
     list_ids: tuple[str, ...]
+    programs: tuple[str, ...] = ()
 
     @property
     def caption(self) -> str:
@@ -194,6 +208,7 @@ def visible(entity: Listed, marking_ids: frozenset[int]) -> Visible | None:
         pick(entity.countries),
         tuple(sorted(set(pick(entity.datasets)))),
         tuple(sorted(set(pick(entity.list_ids)))),
+        pick(entity.programs),
     )
 
 
@@ -492,6 +507,7 @@ class Index:
                     e.datasets,
                     e.list_ids,
                     e.schemas,
+                    e.programs,
                 ]
                 for e in self.entities
             ],
@@ -721,6 +737,7 @@ def _restrict(entity: Listed, marking_ids: frozenset[int]) -> Listed:
         pick(entity.countries),
         pick(entity.datasets),
         pick(entity.list_ids),
+        pick(entity.programs),
     )
 
 
@@ -740,7 +757,7 @@ def _values(items: list[Any]) -> list[Value]:
 
 
 def _listed(row: list[Any]) -> Listed:
-    entity_id, schema, names, ids, dates, countries, datasets, list_ids, schemas = row
+    entity_id, schema, names, ids, dates, countries, datasets, list_ids, schemas, programs = row
     if not isinstance(entity_id, str) or not isinstance(schema, str):
         raise TypeError("entity id and schema must be text")
     return Listed(
@@ -753,6 +770,7 @@ def _listed(row: list[Any]) -> Listed:
         _values(countries),
         _values(datasets),
         _values(list_ids),
+        _values(programs),
     )
 
 
@@ -838,6 +856,8 @@ def read_entities(store: Store, only: Collection[str] | None = None) -> list[Lis
                 entity.dates.append((value, mark))
             elif prop in COUNTRY_PROPS:
                 entity.countries.append((value.lower(), mark))
+            elif prop in PROGRAM_PROPS:
+                entity.programs.append((value, mark))
         entity.names.extend(aliases)
         entity.datasets = list(dict.fromkeys(entity.datasets))
         listed[entity_id] = entity

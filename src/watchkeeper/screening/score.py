@@ -8,7 +8,9 @@ other evidence, each step written into the explanation:
 - a conflicting identifier of the same kind (two different IMOs) multiplies it by
   ``ID_CONFLICT``;
 - birth dates: the same year (and month/day where both have them) adds ``DOB_MATCH``;
-  years that differ by more than one multiply by ``DOB_CONFLICT``;
+  years that differ by more than one multiply by ``DOB_CONFLICT`` (xref asks for
+  ``precise_dates``: only the same full date adds ``DOB_MATCH``, a year that agrees with
+  a full date ``DOB_YEAR_MATCH``);
 - countries: a shared one adds ``COUNTRY_MATCH``; disjoint ones multiply by
   ``COUNTRY_CONFLICT``.
 
@@ -38,6 +40,9 @@ THRESHOLD = 0.70
 ID_MATCH = 0.95
 ID_CONFLICT = 0.5
 DOB_MATCH = 0.05
+# With ``precise_dates`` (xref): an agreement only as far as one side gives (a year
+# against a full date) adds this much, not DOB_MATCH.
+DOB_YEAR_MATCH = 0.01
 DOB_CONFLICT = 0.6
 COUNTRY_MATCH = 0.02
 COUNTRY_CONFLICT = 0.9
@@ -156,6 +161,9 @@ class Match:
     review: Review | None = None
     """The organisation's latest decision on this record and candidate, if any, and how
     it stands (``review.Review``): shown with the hit, never used to hide it."""
+    names: tuple[Name, Name, NameComparison] | None = field(default=None, compare=False)
+    """The query's and the listed reading the best name comparison was made between,
+    with that comparison (xref reads which words agreed)."""
 
     def explain(self) -> str:
         return "; ".join(self.explanation)
@@ -169,9 +177,21 @@ def compatible(query_schema: str, listed_schema: str) -> bool:
     return bool(q.can_match(c))
 
 
-def _date_relation(query: tuple[str, ...], listed: tuple[str, ...]) -> str | None:
+def _date_relation(
+    query: tuple[str, ...], listed: tuple[str, ...], precise: bool = False
+) -> str | None:
+    """``match``, ``conflict`` (years more than one apart) or None (no dates, or close).
+    ``precise``: dates are compared at the precision both sides give — ``match`` only for
+    the same full date, ``year`` for an agreement as far as the shorter value goes (a year
+    against a full date: weak evidence; two brothers share a birth year)."""
     if not query or not listed:
         return None
+    if precise:
+        full = {a[:10] for a in query if len(a) >= 10} & {b[:10] for b in listed if len(b) >= 10}
+        if full:
+            return "match"
+        found = _date_relation(query, listed)
+        return "year" if found == "match" else found
     close = False
     for a in query:
         for b in listed:
@@ -204,16 +224,19 @@ def score(
     effects: Mapping[str, float] | None = None,
     listed_readings: list[Name] | None = None,
     compared: dict[tuple[Name, Name, bool], NameComparison] | None = None,
+    precise_dates: bool = False,
 ) -> Match | None:
     """``listed_readings``: the readings of ``entity.names`` as analysed here, when the
     caller has them already (xref scores one entity in many pairs). ``compared``: name
     comparisons already made with the same ``weight`` (a comparison depends on the two
     readings, the weights and ``org`` alone), kept by a caller that scores many pairs
-    sharing names; it is filled in here."""
+    sharing names; it is filled in here. ``precise_dates``: birth dates compared at the
+    precision both sides give (``_date_relation``), as xref compares two list entries."""
     if not compatible(query.schema, entity.schema):
         return None
     org = is_org(entity.schema)
     best: NameComparison | None = None
+    best_readings: tuple[Name, Name] | None = None
     query_keys = _token_keys(readings)
     if listed_readings is None:
         korean = says_korean(entity.countries)
@@ -246,7 +269,7 @@ def score(
                     found = compared[memo] = compare(q, c, weight, org)
                 result = found
             if best is None or result.score > best.score:
-                best = result
+                best, best_readings = result, (q, c)
         if best is not None and best.score >= 0.97:
             break
     value = best.score if best else 0.0
@@ -276,8 +299,12 @@ def score(
                 break
 
     if query.schema == "Person" or entity.schema == "Person":
-        relation = _date_relation(query.birth_dates, entity.dates)
-        if relation == "match":
+        relation = _date_relation(query.birth_dates, entity.dates, precise_dates)
+        if relation == "year":
+            value = min(1.0, value + DOB_YEAR_MATCH * scale.get("dob_match", 1.0))
+            features.append(("dob_year_match", 1.0))
+            why.append("same birth year only")
+        elif relation == "match":
             value = min(1.0, value + DOB_MATCH * scale.get("dob_match", 1.0))
             features.append(("dob_match", 1.0))
             why.append("same birth date")
@@ -302,7 +329,10 @@ def score(
             )
 
     value = round(min(1.0, max(0.0, value)), 4)
-    return Match(query.id, entity, value, value >= threshold, tuple(why), tuple(features))
+    names = None if best is None or best_readings is None else (*best_readings, best)
+    return Match(
+        query.id, entity, value, value >= threshold, tuple(why), tuple(features), names=names
+    )
 
 
 def pair_score(
