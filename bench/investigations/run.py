@@ -358,15 +358,25 @@ def main() -> None:
         action="store_true",
         help="only the labelled UN↔OFAC sample beside nomenklatura (a few minutes)",
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="make bench-smoke: 2,000 entities on SQLite, no peer and no labelled sample;"
+        " results in $TMPDIR/watchkeeper-bench-smoke",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.entities, args.starts, args.xref_sample = 2_000, 10, 200
+        args.skip_nomenklatura = True
     results: dict[str, Any] = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "load_before": os.getloadavg(),
         "runs": [],
     }
-    results["labelled_sample"] = labelled_sample()
-    print(json.dumps(results["labelled_sample"], indent=2), file=sys.stderr, flush=True)
+    if not args.smoke:
+        results["labelled_sample"] = labelled_sample()
+        print(json.dumps(results["labelled_sample"], indent=2), file=sys.stderr, flush=True)
     if args.sample_only:
         results["load_after"] = os.getloadavg()
         SAMPLE_RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -385,7 +395,7 @@ def main() -> None:
         )
         print(json.dumps(results["runs"][-1]), file=sys.stderr, flush=True)
         pg = os.environ.get("WATCHKEEPER_TEST_DATABASE_URL")
-        if pg:
+        if pg and not args.smoke:
             name = f"wk_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(pg, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
@@ -409,8 +419,11 @@ def main() -> None:
     if not args.skip_nomenklatura:
         results["nomenklatura"] = nomenklatura([])
     results["load_after"] = os.getloadavg()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    target = RESULTS
+    if args.smoke:
+        target = Path(tempfile.gettempdir()) / "watchkeeper-bench-smoke" / "investigations.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

@@ -111,7 +111,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="50 k lines, the UN list only")
     parser.add_argument("--lines", type=int, default=0)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="make bench-smoke: 2,000 lines against the UN list; fails when nothing is"
+        " flagged or a line is refused",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.quick, args.lines = True, 2_000
     lines = args.lines or (50_000 if args.quick else 1_000_000)
     from watchkeeper.model.marking import Viewer
     from watchkeeper.screening import Screener, load_or_build
@@ -167,6 +175,11 @@ def main() -> None:
             "peak_rss_mb": round(peak / 1024),
         }
     print(json.dumps(result, indent=2))
+    if args.smoke:
+        # the steps ran and gave something (not how fast: the machine may be busy)
+        if not result["flagged"] or not result["chpl"] or result["errors"]:
+            raise SystemExit(f"tradecontrol smoke: {result}")
+        return
     if not args.quick and not args.lines:
         (ROOT / "bench/results/tradecontrol.json").write_text(json.dumps(result, indent=2) + "\n")
 
