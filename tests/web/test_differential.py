@@ -84,6 +84,21 @@ QUEUE = [
     "?band=0.95-1.00",
     "?schema=Person&sort=dataset",
 ]
+# The Sharing page's previews (issue 23): partners the viewer may release to, hidden and
+# unknown entities, the exercise, a partner that is no organisation.
+SHARING = [
+    "",
+    "?to=jp-mofa",
+    "?to=us-dia",
+    "?to=nato&dataset=wk_sharing_exercise",
+    "?to=jp-mofa&dataset=wk_sharing_exercise&history=true",
+    "?to=jp-mofa&entity=wk-us-nightjar",
+    "?to=us-dos&entity=wk-vessel-angara&entity=wk-us-pyongsecret",
+    "?to=local&query=NIGHTJAR",
+    "?to=local&dataset=us_notes",
+    "?to=us-dia&since=2025-03-01",
+    "?to=no-such-org",
+]
 NETWORK = ["?hops=3&implied=true", "?hops=2&type=UnknownLink", "?since=2025&max_hops=6"]
 NORMALISED = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
@@ -204,6 +219,8 @@ def urls(app: Any, ids: list[str]) -> list[str]:
             out += [url for url in ASSESS if url.startswith(path + "?")]
         elif path == "/resolve":
             out += [path + f for f in QUEUE]
+        elif path in ("/sharing", "/sharing/confirm"):
+            out += [path + f for f in SHARING]
         elif "{" in path:
             raise AssertionError(f"the differential test has no parameters for {path}")
         else:
@@ -261,6 +278,14 @@ def test_every_route_answers_the_same_from_both_workspaces(
     a = full.client.post("/screening", data={**form, "csrf_token": full.csrf})
     b = filtered.client.post("/screening", data={**form, "csrf_token": filtered.csrf})
     assert "same record, candidate unchanged" in a.text
+    assert normalise(a.text) == normalise(b.text)
+    # a release from the Sharing page: the same file from both, and the same log after
+    form = {"to": "jp-mofa", "confirm": "yes", "format": "stix", "csrf_token": ""}
+    a = full.client.post("/sharing/release", data={**form, "csrf_token": full.csrf})
+    b = filtered.client.post("/sharing/release", data={**form, "csrf_token": filtered.csrf})
+    assert a.status_code == b.status_code == 200 and a.content == b.content
+    a, b = full.get("/sharing"), filtered.get("/sharing")
+    assert "jp-mofa" in a.text.split('id="release-log"')[1]
     assert normalise(a.text) == normalise(b.text)
     # the statement forms linked from the entity pages
     page = full.get("/entity/wk-person-kim-jong-un").text  # type: ignore[attr-defined]

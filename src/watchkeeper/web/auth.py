@@ -275,6 +275,7 @@ WORKBENCH_PATHS = frozenset(
         "/assess",
         "/estimates",
         "/reports",
+        "/sharing",
     }
 )
 # The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
@@ -292,6 +293,7 @@ WORKBENCH_PREFIXES = (
     "/dossier/",
     "/assess/",
     "/reports/",
+    "/sharing/",
 )
 
 

@@ -254,6 +254,7 @@ def _capabilities() -> tuple[Any, ...]:
         resolve,
         screen_page,
         search_page,
+        sharing_page,
         sources_page,
         timeline,
     )
@@ -273,6 +274,7 @@ def _capabilities() -> tuple[Any, ...]:
         resolve,
         assess,
         reports,
+        sharing_page,
         sources_page,
         entry,
         account,
