@@ -309,6 +309,13 @@ class Exporter:
                     if name not in obj["extensions"]:
                         obj["extensions"][name] = body
                         marks.add(mark, f"extensions.{name}")
+                    elif isinstance(body, dict):
+                        # a partner's own properties in our extension (an assessment's
+                        # figures): given back beside the values, none replaced
+                        held = obj["extensions"][name]
+                        for prop in sorted(set(body) - set(held)):
+                            held[prop] = body[prop]
+                            marks.add(mark, f"extensions.{name}.{prop}")
             elif key not in obj:
                 obj[key] = value
                 marks.add(mark, key)
