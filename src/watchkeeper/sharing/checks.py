@@ -203,13 +203,17 @@ def check(bundle: dict[str, Any], name: str, store: Store, importer: Viewer) -> 
     known_entities = _known(store, importer, ids, objects)
     for obj in objects:
         ref = obj["id"]
-        marks = list(obj.get("object_marking_refs") or [])
-        marks += [g.get("marking_ref") for g in obj.get("granular_markings") or []]
-        for mark in marks:
+        marks = [("object_marking_refs", m) for m in obj.get("object_marking_refs") or []]
+        marks += [
+            (
+                f"granular_markings[{n}].marking_ref",
+                g.get("marking_ref") if isinstance(g, dict) else g,
+            )
+            for n, g in enumerate(obj.get("granular_markings") or [])
+        ]
+        for where, mark in marks:
             if not isinstance(mark, str) or not definitions.known(mark):
-                raise InputError(
-                    name, f"field 'object_marking_refs': unknown marking {mark!r}", ref
-                )
+                raise InputError(name, f"field {where!r}: unknown marking {mark!r}", ref)
         for where, target in _refs(obj):
             if target not in ids and target not in known_entities and not definitions.known(target):
                 raise InputError(

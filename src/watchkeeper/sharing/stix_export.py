@@ -324,7 +324,7 @@ class Exporter:
         """The object's name: the entity's caption, marked as the value it comes from."""
         caption = view.caption
         names = sorted(sv.statement.value for sv in current if sv.statement.prop == "name")
-        if caption == view.entity.schema.label and names:
+        if names and caption not in names:
             caption = names[0]  # a schema (a note) whose caption is not its name
         found = [sv for sv in current if sv.statement.value == caption]
         if found:
