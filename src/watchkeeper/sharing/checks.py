@@ -25,6 +25,7 @@ from followthemoney import model
 
 from watchkeeper.errors import InputError
 from watchkeeper.model.marking import TLP, MarkingError, Viewer
+from watchkeeper.model.source import MATERIALS
 from watchkeeper.sharing.vocab import (
     EXTENSION,
     STIX_ID,
@@ -260,6 +261,13 @@ def _check_values(obj: dict[str, Any], name: str, ref: str) -> None:
         if schema.get(str(value.get("prop"))) is None:
             raise InputError(
                 name, f"field {where}.prop: {schema.name} has no {value.get('prop')!r}", ref
+            )
+        if value.get("material", "fact") not in MATERIALS:
+            raise InputError(
+                name,
+                f"field {where}.material: {value.get('material')!r} is not one of "
+                f"{', '.join(MATERIALS)}",
+                ref,
             )
         grade = value.get("credibility")
         if grade is not None and grade not in range(1, 7):

@@ -25,6 +25,7 @@ from followthemoney.statement.util import BASE_ID
 from stix2.registry import STIX2_OBJ_MAPS
 
 from watchkeeper.model.marking import Marking, most_releasable
+from watchkeeper.model.source import FACT
 from watchkeeper.sharing.vocab import (
     EXTENSION,
     STIX_ID,
@@ -225,6 +226,12 @@ class Exporter:
         base = most_releasable(every)
         marks = Marks()
         values = [_value(sv, self.reliability) for sv in shown]
+        for value, sv in zip(values, shown, strict=True):
+            # exercise or simulated material says so, so that a receiver keeps it out of
+            # its analytic products too
+            material = self.sources.get(sv.source_id, {}).get("material") or FACT
+            if material != FACT:
+                value["material"] = material
         path = "values" if kind.startswith(OWN_TYPE_PREFIX) else f"extensions.{EXTENSION}.values"
         for n, sv in enumerate(shown):
             marks.add(sv.marking, f"{path}.[{n}]")
