@@ -9,6 +9,7 @@ asked for, labelled. A report as of a date cites nothing published after it.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -24,6 +25,7 @@ from watchkeeper.investigations import dossier
 from watchkeeper.maritime.demo import run_demo
 from watchkeeper.model.marking import Viewer
 from watchkeeper.model.source import FACT
+from watchkeeper.sharing.exercise import load_exercise, notes, register_partners
 from watchkeeper.store import Reader, Store, open_store
 from watchkeeper.theater import load_theater
 from watchkeeper.theater.overview import build_overview
@@ -44,6 +46,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     load_assessment(store)
     console = Console(file=io.StringIO())
     run_demo(console, store, store.read(ME), folder / "ais-demo")
+    # the sharing exercise (issue 23): partners, and marked notes of exercise material
+    register_partners(store)
+    load_exercise(store, ME.organisation)
     yield store
     store.close()
 
@@ -354,6 +359,37 @@ def test_the_kim_visit_indicator_sees_the_announced_preparations(demo: Store) ->
     assert "Moscow says a Kim visit to Russia is being prepared" in {
         r["title"] for r in built.data["timeline"]
     }
+
+
+def test_the_sharing_exercise_is_labelled_and_never_in_a_report_dossier_or_statistic(
+    demo: Store,
+) -> None:
+    """The demo's exercise notes (issue 23, item 8): shown, labelled, where every kind
+    of material is read; absent from the reports, the dossiers and the statistics."""
+    from watchkeeper.errors import NotFound
+    from watchkeeper.views import detail
+
+    reader = demo.read(ME)
+    drill = [entity.id for entity, _ in notes(ME.organisation)]
+    assert len(drill) == 5
+    for ref in drill:
+        shown = detail(reader, str(ref))
+        assert shown["materials"] == ["exercise"], ref
+        assert "EXERCISE" in shown["caption"], ref
+        with pytest.raises(NotFound):
+            dossier.build(demo, reader, str(ref))
+    words = ("EXERCISE", "exercise", "Tumangang", "Nampo", "fictional")
+    for label in ("2025", "2025-Q2"):
+        built = report.build(reader, parse_period(label))
+        html = report.render_html(built)
+        assert not [w for w in words if w in html], label
+    # a dossier that could name them (a note is no link, but a search is): nothing
+    angara = json.dumps(dossier.build(demo, reader, "wk-vessel-angara"), default=str)
+    assert "fictional" not in angara and "wk-exercise" not in angara
+    # statistics meant as fact: the store's counts for analysis, the overview, trackers
+    assert not set(drill) & {view.id for view in reader.for_analysis().entities()}
+    assert "wk-exercise" not in json.dumps(build_overview(reader.for_analysis()), default=str)
+    assert not set(drill) & {e.id for e in trackers.read_events(reader)}
 
 
 # -- imports of exercise material --------------------------------------------------------------

@@ -266,6 +266,8 @@ PAGES = [
     "/account",
     "/admin/users",
     "/admin/audit",
+    "/sharing",
+    "/sharing?to=us-dia&entity=wk-vessel-angara",
 ]
 
 
@@ -324,6 +326,9 @@ KOREAN_PAGES = [
     "/map",
     "/alerts",
     "/sources",
+    "/sharing",
+    "/sharing?to=us-dia",
+    "/sharing?to=jp-mofa&entity=wk-us-nightjar",
 ]
 
 

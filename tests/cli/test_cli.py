@@ -146,6 +146,31 @@ def test_demo_as_a_real_process(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "already loaded, nothing changed" in again.stdout
     assert "watchkeeper-demo" in again.stdout  # the logins kept, said again
+    # the sharing exercise (issue 23, item 8): the MSMT states and NATO as partners, and
+    # exercise notes whose releasability differs between them
+    assert "0 partner organisations registered, 0 exercise statements" in " ".join(
+        again.stdout.split()
+    )
+
+    def cli(*args: str) -> str:
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "watchkeeper"), *args],
+            env=env, capture_output=True, text=True, timeout=120, check=True,
+        ).stdout  # fmt: skip
+
+    orgs = {o["name"]: o["country"] for o in json.loads(cli("org", "list", "--json"))}
+    msmt = {"AUS", "CAN", "FRA", "DEU", "ITA", "JPN", "NLD", "NZL", "KOR", "GBR", "USA"}
+    assert msmt <= set(orgs.values()) and orgs["nato"] is None
+    received = {}
+    for partner in ("jp-mofa", "kr-mofa", "us-dos", "de-aa", "nato"):
+        target = tmp_path / f"{partner}.json"
+        cli("share", "export", "--for", partner, "--dataset", "wk_sharing_exercise",
+            "-o", str(target))  # fmt: skip
+        objects = json.loads(target.read_text())["objects"]
+        received[partner] = {o["id"] for o in objects if o["type"] == "wk-note"}
+    counts = {k: len(v) for k, v in received.items()}
+    assert counts == {"jp-mofa": 3, "kr-mofa": 4, "us-dos": 4, "de-aa": 2, "nato": 1}
+    assert received["kr-mofa"] != received["us-dos"]  # RED to one, STRICT to the other
 
 
 @pytest.mark.postgres

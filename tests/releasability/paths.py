@@ -414,6 +414,42 @@ def taxii(ws: Workspace) -> Any:
         for entry in releases(ws.store, WORKSPACE)
         if entry["format"] == "taxii-2.1"
     ]
+
+
+def sharing_preview(ws: Workspace) -> Any:
+    """The Sharing page's reads (issue 23, item 7): the release preview and the marking
+    matrix. As the viewer's recipient (what would go to it; what stays home is the
+    releasing organisation's own business, as in ``sharing``), and as the releasing
+    organisation itself (what it would give a registered partner, what it would withhold
+    and why, and which of its markings reach whom)."""
+    from watchkeeper.errors import Conflict
+    from watchkeeper.sharing.gate import Selection
+    from watchkeeper.sharing.preview import audiences, partners, preview
+
+    for org, country in ((ws.viewer.organisation, ws.viewer.country), ("partner-p", "JPN")):
+        with suppress(Conflict):  # registered organisations in both stores
+            ws.store.add_organisation(org, country)
+    selections = {
+        "all": Selection(),
+        "history": Selection(history=True),
+        "entities": Selection(entities=("e0", "e3", "l1", "e7")),
+        "query": Selection(query="kim"),
+    }
+    out: dict[str, Any] = {}
+    to_viewer = Viewer(WORKSPACE, "USA")
+
+    def shown(releasing: Viewer, to: str, selection: Selection) -> dict[str, Any]:
+        found = preview(ws.store, releasing, to, selection)
+        return {**asdict(found), "reasons": found.reasons}
+
+    for name, selection in selections.items():
+        found = _attempt(lambda s=selection: shown(to_viewer, ws.viewer.organisation, s))
+        if "error" not in found:
+            found = {k: found[k] for k in ("released", "values", "size", "sha256")}
+        out[f"to viewer {name}"] = found
+        out[f"from viewer {name}"] = _attempt(lambda s=selection: shown(ws.viewer, "partner-p", s))
+    reader = ws.store.read(ws.viewer)
+    out["audiences"] = _plain([asdict(a) for a in audiences(reader, partners(ws.store, ws.viewer))])
     return out
 
 
@@ -499,6 +535,7 @@ LIBRARY: dict[str, Callable[[Workspace], Any]] = {
     "assessment": assessment,
     "sharing": sharing,
     "taxii": taxii,
+    "sharing preview": sharing_preview,
     "linked list entries": linked_entries,
     "dossiers": dossiers,
     "goods screening": goods_screening,

@@ -84,6 +84,21 @@ QUEUE = [
     "?band=0.95-1.00",
     "?schema=Person&sort=dataset",
 ]
+# The Sharing page's previews (issue 23): partners the viewer may release to, hidden and
+# unknown entities, the exercise, a partner that is no organisation.
+SHARING = [
+    "",
+    "?to=jp-mofa",
+    "?to=us-dia",
+    "?to=nato&dataset=wk_sharing_exercise",
+    "?to=jp-mofa&dataset=wk_sharing_exercise&history=true",
+    "?to=jp-mofa&entity=wk-us-nightjar",
+    "?to=us-dos&entity=wk-vessel-angara&entity=wk-us-pyongsecret",
+    "?to=local&query=NIGHTJAR",
+    "?to=local&dataset=us_notes",
+    "?to=us-dia&since=2025-03-01",
+    "?to=no-such-org",
+]
 NETWORK = ["?hops=3&implied=true", "?hops=2&type=UnknownLink", "?since=2025&max_hops=6"]
 NORMALISED = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
@@ -94,6 +109,12 @@ NORMALISED = [
     # a judgment's id digests when it was made (the import's automatic links: made when
     # each workspace was built)
     (re.compile(r'("id": ")[0-9a-f]{16}(",\s*"organisation")'), r"\1<judgment>\2"),
+    # a bundle's digest and id (the Sharing page, its log, a release): a bundle carries
+    # each value's first-seen time, which for values written without dates is when the
+    # workspace was built (those times themselves are normalised below)
+    (re.compile(r"SHA-256 [0-9a-f]{16}…"), "SHA-256 <sha>…"),
+    (re.compile(r'<code title="[0-9a-f]{64}">[0-9a-f]{16}…</code>'), "<code><sha></code>"),
+    (re.compile(r"bundle--[0-9a-f-]{36}"), "bundle--<id>"),
 ]
 
 
@@ -225,6 +246,8 @@ def urls(app: Any, ids: list[str]) -> list[str]:
             out += [path + f for f in QUEUE]
         elif path == "/taxii2{rest}":
             out += taxii_urls(app)
+        elif path in ("/sharing", "/sharing/confirm"):
+            out += [path + f for f in SHARING]
         elif "{" in path:
             raise AssertionError(f"the differential test has no parameters for {path}")
         else:
@@ -310,6 +333,15 @@ def test_every_route_answers_the_same_from_both_workspaces(
     a = full.client.post("/goods/decide", data={**form, "csrf_token": full.csrf})
     b = filtered.client.post("/goods/decide", data={**form, "csrf_token": filtered.csrf})
     assert a.status_code == b.status_code == 200
+    assert normalise(a.text) == normalise(b.text)
+    # a release from the Sharing page: the same file from both, and the same log after
+    form = {"to": "jp-mofa", "confirm": "yes", "format": "stix", "csrf_token": ""}
+    a = full.client.post("/sharing/release", data={**form, "csrf_token": full.csrf})
+    b = filtered.client.post("/sharing/release", data={**form, "csrf_token": filtered.csrf})
+    assert a.status_code == b.status_code == 200
+    assert normalise(a.text) == normalise(b.text)
+    a, b = full.get("/sharing"), filtered.get("/sharing")
+    assert "jp-mofa" in a.text.split('id="release-log"')[1]
     assert normalise(a.text) == normalise(b.text)
     # the statement forms linked from the entity pages
     page = full.get("/entity/wk-person-kim-jong-un").text  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
-"""A workbench workspace for tests: the demo (theater dataset, simulated shuttle), partner
-organisations and their users, and restricted items a Korean partner must never reach.
+"""A workbench workspace for tests: the demo (theater dataset, simulated shuttle, the
+sharing exercise), partner organisations and their users, and restricted items a Korean
+partner must never reach.
 
 ``build(home, keep)`` writes only the items whose marking ``keep`` accepts, so the same
 builder makes the full workspace and the one holding only what a viewer may see (the
@@ -25,6 +26,8 @@ from watchkeeper.maritime.demo import run_demo
 from watchkeeper.model.marking import TLP, Marking, Viewer, may_see
 from watchkeeper.screening.index import load_or_build
 from watchkeeper.settings import Settings, load_settings
+from watchkeeper.sharing.exercise import load_exercise, register_partners
+from watchkeeper.sharing.exercise import notes as exercise_notes
 from watchkeeper.store import open_store
 from watchkeeper.store.accounts import Accounts
 from watchkeeper.theater import load_theater
@@ -168,6 +171,9 @@ def build(home: Path, keep: Callable[[Marking], bool] = lambda _m: True) -> Sett
     add_assessment(store, home, keep)
     for org, country in ORGS.items():
         store.add_organisation(org, country)
+    # the demo's sharing exercise: the MSMT states and NATO, and marked exercise notes
+    register_partners(store)
+    load_exercise(store, "local", [(e, m) for e, m in exercise_notes("local") if keep(m)])
     accounts = Accounts(store)
     for username, (org, role) in USERS.items():
         accounts.add_user(username, org, role, PASSWORD, "tests")

@@ -1,5 +1,6 @@
-"""The demo: the bundled theater dataset and a simulated shuttle, end to end, and the
-workbench logins to look at them with (as ``watchkeeper user demo`` makes them)."""
+"""The demo: the bundled theater dataset and a simulated shuttle, end to end, the
+workbench logins to look at them with (as ``watchkeeper user demo`` makes them), and the
+sharing exercise: the MSMT states and NATO as partners, and marked exercise notes."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ def demo(as_org: AsOption = None) -> None:
         from watchkeeper.cli.users import create_demo_logins
 
         create_demo_logins(ctx)
+        from watchkeeper.sharing.exercise import load_exercise, register_partners
+
+        # the MSMT states and NATO as partners, and the exercise's marked notes (exercise
+        # material: labelled everywhere, never in a report, dossier or statistic)
+        registered = register_partners(ctx.store)
+        before = ctx.store.version()
+        drill = load_exercise(ctx.store, ctx.settings.organisation)
+        ctx.follow_write(before, drill.changed_entities)
+        out.print(
+            f"sharing exercise: {len(registered)} partner organisations registered, "
+            f"{drill.added:,} exercise statements added (labelled EXERCISE; see the "
+            "Sharing page or `watchkeeper share export --for jp-mofa -o jp.json`)"
+        )
         out.print(NEXT_STEPS, highlight=False)
 
 

@@ -52,6 +52,16 @@ QueryOption = Annotated[str | None, typer.Option("--query", help="Entities a sea
 HistoryOption = Annotated[
     bool, typer.Option("--history", help="Ended values too (with their end dates).")
 ]
+AssessmentOption = Annotated[
+    bool,
+    typer.Option(
+        "--assessment",
+        help="The assessment too: estimates (notes), key judgments (opinions), a report.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="The assessment as of DATE (nothing later).")
+]
 ByOption = Annotated[str, typer.Option("--by", help="Who releases (kept in the log).")]
 DefaultMarkingOption = Annotated[
     str,
@@ -72,10 +82,12 @@ def _selection(
     since: str | None,
     query: str | None,
     history: bool,
+    assessment: bool = False,
+    as_of: str | None = None,
 ) -> Selection:
     from watchkeeper.sharing.gate import Selection
 
-    return Selection(tuple(entity or ()), dataset, since, query, history)
+    return Selection(tuple(entity or ()), dataset, since, query, history, assessment, as_of)
 
 
 def _release(ctx: Context, as_org: str | None, partner: str, selection: Selection, by: str,
@@ -96,6 +108,8 @@ def export(
     since: SinceOption = None,
     query: QueryOption = None,
     history: HistoryOption = False,
+    assessment: AssessmentOption = False,
+    as_of: AsOfOption = None,
     by: ByOption = "",
     as_org: AsOption = None,
 ) -> None:
@@ -103,8 +117,8 @@ def export(
     recorded in your log."""
     with command() as ctx:
         check_output(output)
-        done = _release(ctx, as_org, partner, _selection(entity, dataset, since, query, history),
-                        by, "stix-2.1")  # fmt: skip
+        chosen = _selection(entity, dataset, since, query, history, assessment, as_of)
+        done = _release(ctx, as_org, partner, chosen, by, "stix-2.1")
         output.write_bytes(done.data)
         out.print(
             f"{len(done.objects):,} objects for {done.recipient} -> {output} "
@@ -230,6 +244,8 @@ def pack(
     since: SinceOption = None,
     query: QueryOption = None,
     history: HistoryOption = False,
+    assessment: AssessmentOption = False,
+    as_of: AsOfOption = None,
     by: ByOption = "",
     as_org: AsOption = None,
 ) -> None:
@@ -247,8 +263,8 @@ def pack(
         def wrap(bundle: bytes) -> bytes:
             return make_package(bundle, sender, target, key)
 
-        done = _release(ctx, as_org, partner, _selection(entity, dataset, since, query, history),
-                        by, "package", wrap)  # fmt: skip
+        chosen = _selection(entity, dataset, since, query, history, assessment, as_of)
+        done = _release(ctx, as_org, partner, chosen, by, "package", wrap)
         output.write_bytes(done.data)
         out.print(f"signed package of {len(done.objects):,} objects for {done.recipient} -> "
                   f"{output}; sha256 {done.sha256}")  # fmt: skip

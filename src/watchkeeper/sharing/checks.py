@@ -26,6 +26,7 @@ from followthemoney import model
 
 from watchkeeper.errors import InputError
 from watchkeeper.model.marking import TLP, MarkingError, Viewer
+from watchkeeper.model.source import MATERIALS
 from watchkeeper.sharing.vocab import (
     EXTENSION,
     STIX_ID,
@@ -354,13 +355,17 @@ def check(bundle: dict[str, Any], name: str, store: Store, importer: Viewer) -> 
     known_entities = _known(store, importer, ids, objects)
     for obj in objects:
         ref = obj["id"]
-        marks = list(obj.get("object_marking_refs") or [])
-        marks += [g.get("marking_ref") for g in obj.get("granular_markings") or []]
-        for mark in marks:
+        marks = [("object_marking_refs", m) for m in obj.get("object_marking_refs") or []]
+        marks += [
+            (
+                f"granular_markings[{n}].marking_ref",
+                g.get("marking_ref") if isinstance(g, dict) else g,
+            )
+            for n, g in enumerate(obj.get("granular_markings") or [])
+        ]
+        for where, mark in marks:
             if not isinstance(mark, str) or not definitions.known(mark):
-                raise InputError(
-                    name, f"field 'object_marking_refs': unknown marking {mark!r}", ref
-                )
+                raise InputError(name, f"field {where!r}: unknown marking {mark!r}", ref)
         for where, target in _refs(obj):
             if target not in ids and target not in known_entities and not definitions.known(target):
                 raise InputError(
@@ -407,6 +412,13 @@ def _check_values(obj: dict[str, Any], name: str, ref: str) -> None:
         if schema.get(str(value.get("prop"))) is None:
             raise InputError(
                 name, f"field {where}.prop: {schema.name} has no {value.get('prop')!r}", ref
+            )
+        if value.get("material", "fact") not in MATERIALS:
+            raise InputError(
+                name,
+                f"field {where}.material: {value.get('material')!r} is not one of "
+                f"{', '.join(MATERIALS)}",
+                ref,
             )
         grade = value.get("credibility")
         if grade is not None and grade not in range(1, 7):

@@ -66,13 +66,18 @@ class Selection:
     query: str | None = None
     history: bool = False
     """Ended values too (with their end dates), not only current ones."""
+    assessment: bool = False
+    """The assessment too: estimates, key judgments and a report (``stix_assessment``)."""
+    as_of: str | None = None
+    """The assessment as of this date (nothing reported or published after it)."""
 
     def __post_init__(self) -> None:
-        if self.since is not None:
-            try:
-                datetime.fromisoformat(self.since)
-            except ValueError:
-                raise InputError("--since", f"not an ISO date: {self.since!r}") from None
+        for option, value in (("--since", self.since), ("--as-of", self.as_of)):
+            if value is not None:
+                try:
+                    datetime.fromisoformat(value)
+                except ValueError:
+                    raise InputError(option, f"not an ISO date: {value!r}") from None
 
 
 def selected(reader: Reader, selection: Selection) -> list[str]:
@@ -162,6 +167,13 @@ def build_bundle(
     creator = organisation_identity(releasing.organisation)
     exporter = Exporter(reader, creator["id"], _kept(store, reader, views))
     exported = exporter.export(views)
+    if selection.assessment:
+        from watchkeeper.sharing.stix_assessment import assessment_objects
+
+        found = assessment_objects(reader, creator["id"], recipient, releasing, selection.as_of)
+        exported.objects += found.objects
+        exported.markings |= found.markings
+        exported.object_markings.update(found.object_markings)
     # Our extension and the restriction markings are the same objects in every bundle,
     # whoever releases it: created by Watchkeeper (the software), not by the releaser.
     project = software_identity()

@@ -26,6 +26,7 @@ from followthemoney.statement.util import BASE_ID
 from stix2.registry import STIX2_OBJ_MAPS
 
 from watchkeeper.model.marking import Marking, most_releasable
+from watchkeeper.model.source import FACT
 from watchkeeper.sharing.vocab import (
     EXTENSION,
     STIX_ID,
@@ -243,6 +244,12 @@ class Exporter:
         base = _most_releasable(frozenset(sv.marking for sv in view.statements))
         marks = Marks()
         values = [_value(sv, self.reliability) for sv in shown]
+        for value, sv in zip(values, shown, strict=True):
+            # exercise or simulated material says so, so that a receiver keeps it out of
+            # its analytic products too
+            material = self.sources.get(sv.source_id, {}).get("material") or FACT
+            if material != FACT:
+                value["material"] = material
         path = "values" if kind.startswith(OWN_TYPE_PREFIX) else f"extensions.{EXTENSION}.values"
         for n, sv in enumerate(shown):
             marks.add(sv.marking, f"{path}.[{n}]")
@@ -327,6 +334,13 @@ class Exporter:
                     if name not in obj["extensions"]:
                         obj["extensions"][name] = body
                         marks.add(mark, f"extensions.{name}")
+                    elif isinstance(body, dict):
+                        # a partner's own properties in our extension (an assessment's
+                        # figures): given back beside the values, none replaced
+                        held = obj["extensions"][name]
+                        for prop in sorted(set(body) - set(held)):
+                            held[prop] = body[prop]
+                            marks.add(mark, f"extensions.{name}.{prop}")
             elif key not in obj:
                 obj[key] = value
                 marks.add(mark, key)
@@ -335,7 +349,7 @@ class Exporter:
         """The object's name: the entity's caption, marked as the value it comes from."""
         caption = view.caption
         names = sorted(sv.statement.value for sv in current if sv.statement.prop == "name")
-        if caption == view.entity.schema.label and names:
+        if names and caption not in names:
             caption = names[0]  # a schema (a note) whose caption is not its name
         found = [sv for sv in current if sv.statement.value == caption]
         if found:

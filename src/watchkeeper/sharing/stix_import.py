@@ -32,7 +32,7 @@ from followthemoney.statement.util import BASE_ID
 from watchkeeper.errors import InputError
 from watchkeeper.model.grading import Reliability
 from watchkeeper.model.marking import TLP, Marking, MarkingError, Viewer
-from watchkeeper.model.source import Source
+from watchkeeper.model.source import FACT, MATERIALS, Source
 from watchkeeper.sharing.checks import Definitions, body_of, check
 from watchkeeper.sharing.vocab import (
     EXTENSION,
@@ -322,6 +322,12 @@ def _write_object(
             if cited is not None and value.get("reliability"):
                 cited = replace(cited, reliability=Reliability.parse(str(value["reliability"])))
                 sources[str(value.get("source"))] = cited
+            material = value.get("material")
+            if material in MATERIALS and material != FACT:
+                # the sender's exercise or simulated material stays what it is here: out
+                # of analytic products, labelled
+                given = cited or source
+                cited = replace(given, id=f"{given.id}:{material}", material=str(material))
             stmt_id = writer.add_statement(stmt, mark, value.get("credibility"), cited)
             if stmt_id is not None:
                 written.append(stmt_id)

@@ -302,6 +302,7 @@ WORKBENCH_PATHS = frozenset(
         "/estimates",
         "/reports",
         "/goods",
+        "/sharing",
     }
 )
 # The API's description (/openapi.json, /docs, /redoc) goes with the screening API: open
@@ -320,6 +321,7 @@ WORKBENCH_PREFIXES = (
     "/assess/",
     "/reports/",
     "/goods/",
+    "/sharing/",
 )
 
 

@@ -255,6 +255,7 @@ def _capabilities() -> tuple[Any, ...]:
         resolve,
         screen_page,
         search_page,
+        sharing_page,
         sources_page,
         timeline,
     )
@@ -275,6 +276,7 @@ def _capabilities() -> tuple[Any, ...]:
         resolve,
         assess,
         reports,
+        sharing_page,
         sources_page,
         entry,
         account,
