@@ -5,7 +5,7 @@ A row binds a verdict (``clear``, ``escalate`` or ``reopened``) to the line as s
 ``line`` as JSON) and to the data it was screened with (``data_version``: the CHPL, the
 alerts and a digest of the rules). ``finding`` keeps the goods and route part of the
 flags as then shown; hits on parties are decided through the screening decisions, so
-that nothing read about a listed entity is kept here. Migration 0015_goods_decision.
+that nothing read about a listed entity is kept here. Migration 0013_goods_decision.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """Decisions on screened shipment lines (issue 28): clear, escalate or reopened, bound to
 the line's digest and the data version it was screened with (store/goods_schema.py).
 
-Revision ID: 0015_goods_decision
+Revision ID: 0013_goods_decision
 Revises: 0012_sharing
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_goods_decision"
+revision = "0013_goods_decision"
 down_revision = "0012_sharing"
 branch_labels = None
 depends_on = None
