@@ -506,3 +506,18 @@ def test_the_demos_2024_report_on_either_engine(store: Store, tmp_path: Path) ->
         assert SIMULATED not in report.render_html(built)
         assert _late(built) == []
     assert dossier.build(store, reader, "wk-vessel-angara")["ais"] == []
+
+
+def test_an_event_dated_with_a_time_is_read_to_the_day(sqlite_store: Store) -> None:
+    """An event whose start is a time (an AIS detection a judgment cites, or a partner's
+    timestamp) is read by the trackers to its day, not refused (found by the
+    releasability differential's worlds)."""
+    from tests.helpers import entity, source, write
+    from watchkeeper.assessment.trackers import read_events
+    from watchkeeper.model.marking import Viewer
+
+    event = entity("Event", "ev-timed", name="Shipment", keywords="munitions",
+                   startDate="2024-03-01T06:30:00")  # fmt: skip
+    write(sqlite_store, [event], source("test", "2024-03-02"))
+    found = read_events(sqlite_store.read(Viewer("local", None)))
+    assert [(e.id, e.date) for e in found] == [("ev-timed", "2024-03-01")]

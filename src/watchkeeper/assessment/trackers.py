@@ -105,7 +105,9 @@ def _event(view: EntityView, sources: dict[str, dict[str, Any]]) -> EventFact | 
     credibilities = [sv.credibility for sv in named if sv.credibility is not None]
     return EventFact(
         id=view.id,
-        date=dates[0],
+        # to the day: a detection's start is a time ("2024-03-01T00:00:00"), and the
+        # trackers count by day, month, quarter and year
+        date=dates[0][:10],
         title=entity.caption,
         summary=" ".join(entity.get("summary")) or entity.caption,
         sectors=tuple(sorted(k for k in set(entity.get("keywords")) if k in codes)),
